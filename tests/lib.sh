@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# Shared helpers for the shell tests: a scratch directory, ok/not ok lines and the exit status.
+: "${top_builddir:?run from make check}" "${top_srcdir:?run from make check}"
+EIR_DB="$top_builddir/src/osmo-eir-db"
+T="$(mktemp -d /tmp/eir-test.XXXXXX)"
+trap 'rm -rf "$T"' EXIT
+n_fail=0
+n_ok=0
+
+ok() {
+	n_ok=$((n_ok + 1))
+	echo "ok - $*"
+}
+
+not_ok() {
+	n_fail=$((n_fail + 1))
+	echo "not ok - $*"
+}
+
+# check DESCRIPTION COMMAND...: ok when COMMAND succeeds
+check() {
+	desc="$1"
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+finish() {
+	echo "# $n_ok ok, $n_fail not ok"
+	[ "$n_fail" -eq 0 ]
+	exit $?
+}
