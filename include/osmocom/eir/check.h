@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The one decision function: (IMEI, SV, IMSI) → verdict + why. Every front end calls it. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <osmocom/eir/types.h>
+#include <osmocom/eir/db.h>
+
+/*! Precedence, most specific first. The first level that matches decides. */
+enum eir_level {
+	EIR_LVL_LOCAL_PAIR = 0,	/*!< operator (IMEI, IMSI) pair */
+	EIR_LVL_NAT_EXC,	/*!< national exception (IMEI, IMSI) */
+	EIR_LVL_LOCAL_IMEI,	/*!< operator IMEI entry */
+	EIR_LVL_NAT_BLACK,	/*!< national blacklist */
+	EIR_LVL_NAT_NOTIF,	/*!< national notification (greylist) */
+	EIR_LVL_LOCAL_RANGE,	/*!< operator range / TAC */
+	EIR_LVL_DEFAULT,	/*!< policy for an IMEI on no list */
+	_EIR_LVL_COUNT
+};
+extern const struct value_string eir_level_names[];
+
+struct eir_policy {
+	enum eir_verdict default_verdict;	/*!< for an IMEI on no list: EIR_WHITELISTED unless configured */
+};
+#define EIR_POLICY_DEFAULT { .default_verdict = EIR_WHITELISTED }
+
+struct eir_match {
+	enum eir_level level;
+	enum eir_db_part part;
+	enum eir_list list;
+	struct eir_entry entry;
+};
+
+struct eir_result {
+	enum eir_verdict verdict;
+	struct eir_match why;			/*!< the match that decided */
+	unsigned n_matches;			/*!< with EIR_CHECK_ALL: every match, deciding one first */
+	struct eir_match matches[_EIR_LVL_COUNT];
+};
+
+#define EIR_CHECK_ALL 0x01	/*!< look at every level and list all matches (for "why"), not just the first */
+
+int eir_check(struct eir_db *db, const struct eir_policy *pol, uint64_t imei, int sv, const uint8_t *imsi,
+	      unsigned flags, struct eir_result *res);
+char *eir_match_str(char *buf, size_t len, struct eir_db *db, const struct eir_match *m);

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The equipment store. Two LMDB environments behind one handle, one per writer:
+ *   DIR/local     the operator's own lists (written by osmo-eir, or osmo-eir-db while no daemon runs)
+ *   DIR/national  the national feed (written only by osmo-eir-sync, possibly for seconds at a time)
+ * so that a long feed apply never makes a local edit wait, and readers never wait for anyone.
+ * Only src/db/ includes <lmdb.h>; callers see the functions below, which return 0, -ENOENT, -EEXIST,
+ * -ENOSPC (map full at its limit), -EBUSY or -EIO, with a readable message in eir_db_errstr(). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <osmocom/eir/types.h>
+
+#define EIR_DB_SCHEMA_VERSION 1
+
+struct eir_db;
+struct eir_db_txn;
+
+enum eir_db_part {
+	EIR_DB_LOCAL = 0,
+	EIR_DB_NATIONAL = 1,
+	_EIR_DB_PART_COUNT
+};
+extern const struct value_string eir_db_part_names[];	/* "local", "national" */
+
+enum eir_db_table {
+	EIR_T_IMEI = 0,	/*!< both parts: IMEI → list + pair flags */
+	EIR_T_PAIR,	/*!< local: (IMEI, IMSI) → list, overrides the IMEI's list for that IMSI */
+	EIR_T_RANGE,	/*!< local: first IMEI → last IMEI + list; never overlapping */
+	EIR_T_NOTIF,	/*!< national: (IMEI, IMSI) notification rows; any row greylists the IMEI */
+	EIR_T_EXC,	/*!< national: (IMEI, IMSI) exception rows; whitelist that pair */
+	EIR_T_REASON,	/*!< both: reason id → text (each text stored once) */
+	_EIR_T_COUNT
+};
+extern const struct value_string eir_db_table_names[];
+
+/* flags on an EIR_T_IMEI record: which pair tables hold rows for this IMEI */
+#define EIR_F_PAIR	0x01
+#define EIR_F_NOTIF	0x02
+#define EIR_F_EXC	0x04
+
+#define EIR_NO_NUMBER_BYTE 0xff	/* imsi/msisdn fields filled with 0xff: none */
+
+/*! One row of any table, decoded. Which fields matter depends on the table. */
+struct eir_entry {
+	uint64_t imei;		/*!< 14-digit key; first IMEI of a range */
+	uint64_t last;		/*!< EIR_T_RANGE: last IMEI, inclusive */
+	uint8_t imsi[8];	/*!< EIR_T_PAIR/NOTIF/EXC: packed IMSI (eir_imsi_pack()) */
+	uint8_t msisdn[8];	/*!< EIR_T_NOTIF/EXC: packed MSISDN, all 0xff for none */
+	enum eir_list list;	/*!< EIR_LIST_NONE on an IMEI record that only carries flags */
+	uint8_t flags;		/*!< EIR_F_* (EIR_T_IMEI only; maintained by the store) */
+	bool amnesty;		/*!< EIR_T_NOTIF: amnesty_granted (shown, never used in a verdict) */
+	uint32_t reason_id;	/*!< 0: no reason */
+	eir_day_t listed;	/*!< when it was listed (day), 0: unknown */
+	eir_day_t block;	/*!< block date (day), 0: none */
+};
+
+struct eir_db_opts {
+	uint64_t map_size;	/*!< initial map size of each part, bytes (0: 1 GiB) */
+	uint64_t map_max;	/*!< the map grows on demand up to this (0: 1 TiB) */
+	bool create;		/*!< create DIR and the parts when missing */
+	bool read_only;		/*!< never write (opening a missing store fails) */
+};
+
+int eir_db_open(void *ctx, struct eir_db **out, const char *dir, const struct eir_db_opts *opts);
+void eir_db_close(struct eir_db *db);
+const char *eir_db_errstr(const struct eir_db *db);
+const char *eir_db_dir(const struct eir_db *db);
+int eir_db_reader_check(struct eir_db *db);
+
+/* The single writer of the local lists holds this lock (osmo-eir while it runs, or osmo-eir-db for one
+ * command). Returns -EBUSY with the holder's pid and name in eir_db_errstr() when someone else has it. */
+int eir_db_writer_lock(struct eir_db *db, enum eir_db_part part, const char *who);
+void eir_db_writer_unlock(struct eir_db *db, enum eir_db_part part);
+
+/* Reading: a snapshot of both parts. Never keep one across event loop iterations. */
+int eir_db_read_begin(struct eir_db *db);
+void eir_db_read_end(struct eir_db *db);
+bool eir_db_read_empty(struct eir_db *db, enum eir_db_part part, enum eir_db_table t);
+int eir_db_get(struct eir_db *db, enum eir_db_part part, enum eir_db_table t, struct eir_entry *e);
+int eir_db_range_find(struct eir_db *db, uint64_t imei, struct eir_entry *e);
+int eir_db_reason(struct eir_db *db, enum eir_db_part part, uint32_t id, char *buf, size_t len);
+int eir_db_meta_get(struct eir_db *db, enum eir_db_part part, const char *key, void *buf, size_t *len);
+typedef int (*eir_db_iter_cb)(const struct eir_entry *e, void *arg);
+int eir_db_iter(struct eir_db *db, enum eir_db_part part, enum eir_db_table t, const struct eir_entry *from,
+		eir_db_iter_cb cb, void *arg);
+
+/* Writing: fn runs inside one write transaction of one part, which is committed when fn returns 0 and
+ * aborted when it returns < 0. If the map fills, the transaction is aborted, the map grown and fn run
+ * again from the start (so fn must be re-runnable), up to opts.map_max. */
+typedef int (*eir_db_write_fn)(struct eir_db_txn *txn, void *arg);
+int eir_db_write(struct eir_db *db, enum eir_db_part part, eir_db_write_fn fn, void *arg);
+
+int eir_db_txn_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir_entry *e);
+int eir_db_txn_del(struct eir_db_txn *txn, enum eir_db_table t, const struct eir_entry *key);
+int eir_db_txn_get(struct eir_db_txn *txn, enum eir_db_table t, struct eir_entry *e);
+int eir_db_txn_put_range(struct eir_db_txn *txn, const struct eir_entry *e);
+int eir_db_txn_del_range(struct eir_db_txn *txn, uint64_t first);
+int eir_db_txn_clear(struct eir_db_txn *txn, enum eir_db_table t);
+int eir_db_txn_reason(struct eir_db_txn *txn, const char *text, uint32_t *id);
+int eir_db_txn_meta_put(struct eir_db_txn *txn, const char *key, const void *val, size_t len);
+void eir_db_txn_errf(struct eir_db_txn *txn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct eir_db *eir_db_txn_db(struct eir_db_txn *txn);
+
+/* Per-feed state, kept in the national part's meta and written in the same transaction as the lists. */
+struct eir_feed_state {
+	char name[64];		/*!< feed name */
+	int64_t run_id;		/*!< last run applied */
+	char run_date[16];	/*!< its date, YYYYMMDD_HHMMSS */
+	int64_t applied_at;	/*!< unix time of the apply */
+};
+int eir_db_feed_state_get(struct eir_db *db, struct eir_feed_state *st);
+int eir_db_txn_feed_state_put(struct eir_db_txn *txn, const struct eir_feed_state *st);
+
+struct eir_db_stats {
+	uint32_t schema;
+	uint32_t page_size;
+	uint64_t map_size;		/*!< bytes mapped */
+	uint64_t map_used;		/*!< bytes up to the last page in use */
+	uint64_t file_size;		/*!< data.mdb on disk */
+	unsigned readers;		/*!< reader slots in use */
+	struct {
+		uint64_t entries;
+		uint64_t pages;		/*!< branch + leaf + overflow pages */
+	} t[_EIR_T_COUNT];
+};
+int eir_db_stats(struct eir_db *db, enum eir_db_part part, struct eir_db_stats *st);

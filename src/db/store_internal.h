@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* What the store's own files share: the LMDB handles and the record codecs. Nothing outside src/db/. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <lmdb.h>
+
+#include <osmocom/eir/db.h>
+
+/* sub-databases of each part; the first _EIR_T_COUNT are the public tables */
+enum {
+	DBI_REASON_IDX = _EIR_T_COUNT,	/* reason text → id */
+	DBI_META,			/* schema version, part name, feed state */
+	_DBI_COUNT
+};
+
+#define KEY_IMEI_LEN 6
+#define KEY_PAIR_LEN 14
+#define REC_LEN 10		/* list, flags, reason, listed, block */
+#define REC_RANGE_LEN (6 + REC_LEN)
+#define REC_ROW_LEN (REC_LEN + 8)	/* + msisdn: notification and exception rows */
+#define REASON_MAX 500
+
+struct part {
+	MDB_env *env;
+	MDB_dbi dbi[_DBI_COUNT];
+	MDB_txn *rtxn;			/* read transaction, reset between snapshots */
+	MDB_cursor *rcur_range;		/* floor search cursor, renewed with rtxn */
+	bool rtxn_active;
+	int lock_fd;			/* writer lock, -1 when not held */
+	char *path;
+};
+
+struct eir_db {
+	char *dir;
+	struct eir_db_opts opts;
+	struct part p[_EIR_DB_PART_COUNT];
+	unsigned read_depth;
+	char err[512];
+};
+
+struct eir_db_txn {
+	struct eir_db *db;
+	enum eir_db_part part;
+	struct part *p;
+	MDB_txn *txn;
+	MDB_cursor *cur[_EIR_T_COUNT];	/* append cursors, opened on first use */
+	uint8_t last_key[_EIR_T_COUNT][KEY_PAIR_LEN];
+	int8_t append[_EIR_T_COUNT];	/* 0: not looked yet, 1: keys in order so far (MDB_APPEND), -1: not */
+	uint32_t next_reason;		/* 0: not looked up yet */
+	bool map_full;
+	bool failed;
+};
+
+void db_errf(struct eir_db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int db_lmdb_err(struct eir_db *db, int rc, const char *what);
+int db_key_len(enum eir_db_table t);
+int db_rec_len(enum eir_db_table t);
+void db_key_enc(enum eir_db_table t, const struct eir_entry *e, uint8_t *key);
+void db_key_dec(enum eir_db_table t, const uint8_t *key, struct eir_entry *e);
+void db_rec_enc(enum eir_db_table t, const struct eir_entry *e, uint8_t *rec);
+int db_rec_dec(enum eir_db_table t, const MDB_val *v, struct eir_entry *e);
+uint64_t db_be48_get(const uint8_t *p);
+void db_be48_put(uint8_t *p, uint64_t v);

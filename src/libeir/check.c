@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The verdict engine: one pure function over the store that every front end (S13, N5g-eir, VTY, tools)
+ * calls, so that every interface gives the same answer for the same handset. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <osmocom/core/utils.h>
+#include <osmocom/eir/check.h>
+#include <osmocom/eir/imei.h>
+#include <osmocom/eir/logging.h>
+
+const struct value_string eir_level_names[] = {
+	{ EIR_LVL_LOCAL_PAIR, "local pair" },
+	{ EIR_LVL_NAT_EXC, "national exception" },
+	{ EIR_LVL_LOCAL_IMEI, "local entry" },
+	{ EIR_LVL_NAT_BLACK, "national blacklist" },
+	{ EIR_LVL_NAT_NOTIF, "national notification" },
+	{ EIR_LVL_LOCAL_RANGE, "local range" },
+	{ EIR_LVL_DEFAULT, "default policy" },
+	{ 0, NULL }
+};
+
+/* Record a match; the first one decides. \returns true when the caller may stop looking. */
+static bool add_match(struct eir_result *res, unsigned flags, enum eir_level lvl, enum eir_db_part part,
+		      enum eir_list list, const struct eir_entry *e)
+{
+	struct eir_match *m = &res->matches[res->n_matches++];
+
+	m->level = lvl;
+	m->part = part;
+	m->list = list;
+	if (e)
+		m->entry = *e;
+	else
+		memset(&m->entry, 0, sizeof(m->entry));
+	if (res->n_matches == 1) {
+		res->why = *m;
+		res->verdict = lvl == EIR_LVL_DEFAULT ? res->verdict : eir_list_verdict(list);
+	}
+	return !(flags & EIR_CHECK_ALL);
+}
+
+/*! Decide what to answer for a handset.
+ *  Precedence, most specific first (enum eir_level): operator (IMEI, IMSI) pair > national exception pair >
+ *  operator IMEI entry > national blacklist > national notification (grey) > operator range/TAC > default.
+ *  A miss on every list costs one lookup per part plus one range search, not one per level: an IMEI's record
+ *  carries flags saying whether it has pair rows at all, and empty tables are skipped without a lookup.
+ *  \param[in] db the store
+ *  \param[in] pol the policy (default verdict for an IMEI on no list)
+ *  \param[in] imei the 14-digit key (struct eir_imei.key)
+ *  \param[in] sv software version or -1 (not used by the policy yet; passed so that front ends need not change)
+ *  \param[in] imsi packed IMSI (eir_imsi_pack()) or NULL
+ *  \param[in] flags EIR_CHECK_ALL to collect every match, not only the deciding one
+ *  \param[out] res verdict, the deciding match, and with EIR_CHECK_ALL every match
+ *  \returns 0, or -EIO when the store cannot be read (the caller answers an error or its fallback) */
+int eir_check(struct eir_db *db, const struct eir_policy *pol, uint64_t imei, int sv, const uint8_t *imsi,
+	      unsigned flags, struct eir_result *res)
+{
+	struct eir_entry nat = { .imei = imei }, loc = { .imei = imei }, e;
+	bool have_nat = false, have_loc = false;
+	int rc;
+
+	res->n_matches = 0;
+	res->verdict = pol->default_verdict;
+	rc = eir_db_read_begin(db);
+	if (rc)
+		return -EIO;
+
+	if (!eir_db_read_empty(db, EIR_DB_NATIONAL, EIR_T_IMEI)) {
+		rc = eir_db_get(db, EIR_DB_NATIONAL, EIR_T_IMEI, &nat);
+		if (rc && rc != -ENOENT)
+			goto err;
+		have_nat = rc == 0;
+	}
+	if (!eir_db_read_empty(db, EIR_DB_LOCAL, EIR_T_IMEI)) {
+		rc = eir_db_get(db, EIR_DB_LOCAL, EIR_T_IMEI, &loc);
+		if (rc && rc != -ENOENT)
+			goto err;
+		have_loc = rc == 0;
+	}
+
+	if (imsi && have_loc && (loc.flags & EIR_F_PAIR)) {
+		e = (struct eir_entry){ .imei = imei };
+		memcpy(e.imsi, imsi, sizeof(e.imsi));
+		rc = eir_db_get(db, EIR_DB_LOCAL, EIR_T_PAIR, &e);
+		if (rc && rc != -ENOENT)
+			goto err;
+		if (rc == 0 && add_match(res, flags, EIR_LVL_LOCAL_PAIR, EIR_DB_LOCAL, e.list, &e))
+			goto done;
+	}
+	if (imsi && have_nat && (nat.flags & EIR_F_EXC)) {
+		e = (struct eir_entry){ .imei = imei };
+		memcpy(e.imsi, imsi, sizeof(e.imsi));
+		rc = eir_db_get(db, EIR_DB_NATIONAL, EIR_T_EXC, &e);
+		if (rc && rc != -ENOENT)
+			goto err;
+		if (rc == 0 && add_match(res, flags, EIR_LVL_NAT_EXC, EIR_DB_NATIONAL, EIR_LIST_WHITE, &e))
+			goto done;
+	}
+	if (have_loc && loc.list != EIR_LIST_NONE &&
+	    add_match(res, flags, EIR_LVL_LOCAL_IMEI, EIR_DB_LOCAL, loc.list, &loc))
+		goto done;
+	if (have_nat && nat.list == EIR_LIST_BLACK &&
+	    add_match(res, flags, EIR_LVL_NAT_BLACK, EIR_DB_NATIONAL, EIR_LIST_BLACK, &nat))
+		goto done;
+	if (have_nat && (nat.flags & EIR_F_NOTIF) &&
+	    add_match(res, flags, EIR_LVL_NAT_NOTIF, EIR_DB_NATIONAL, EIR_LIST_GREY, &nat))
+		goto done;
+	if (!eir_db_read_empty(db, EIR_DB_LOCAL, EIR_T_RANGE)) {
+		rc = eir_db_range_find(db, imei, &e);
+		if (rc && rc != -ENOENT)
+			goto err;
+		if (rc == 0 && add_match(res, flags, EIR_LVL_LOCAL_RANGE, EIR_DB_LOCAL, e.list, &e))
+			goto done;
+	}
+	if (!res->n_matches)
+		add_match(res, flags, EIR_LVL_DEFAULT, EIR_DB_LOCAL, EIR_LIST_NONE, NULL);
+done:
+	eir_db_read_end(db);
+	return 0;
+err:
+	eir_db_read_end(db);
+	LOGP(DEIR, LOGL_ERROR, "cannot read the store: %s\n", eir_db_errstr(db));
+	return -EIO;
+}
+
+/*! Describe a match for people: which entry, which list, which source, the reason and dates. */
+char *eir_match_str(char *buf, size_t len, struct eir_db *db, const struct eir_match *m)
+{
+	const struct eir_entry *e = &m->entry;
+	char imei[16], last[16], imsi[20], reason[512] = "", listed[16], block[16], src[96];
+	struct eir_feed_state fs;
+	struct osmo_strbuf sb = { .buf = buf, .len = len };
+
+	if (m->level == EIR_LVL_DEFAULT) {
+		snprintf(buf, len, "default policy for an IMEI on no list");
+		return buf;
+	}
+	if (m->part == EIR_DB_NATIONAL)
+		snprintf(src, sizeof(src), "national feed %s",
+			 eir_db_feed_state_get(db, &fs) == 0 ? fs.name : "(never synced)");
+	else
+		snprintf(src, sizeof(src), "local");
+	eir_db_reason(db, m->part, e->reason_id, reason, sizeof(reason));
+	eir_imei_str(imei, sizeof(imei), e->imei);
+
+	switch (m->level) {
+	case EIR_LVL_LOCAL_PAIR:
+	case EIR_LVL_NAT_EXC:
+		OSMO_STRBUF_PRINTF(sb, "%s IMEI %s IMSI %s", get_value_string(eir_level_names, m->level), imei,
+				   eir_imsi_unpack(imsi, sizeof(imsi), e->imsi));
+		break;
+	case EIR_LVL_LOCAL_RANGE:
+		OSMO_STRBUF_PRINTF(sb, "%s %s..%s", get_value_string(eir_level_names, m->level), imei,
+				   eir_imei_str(last, sizeof(last), e->last));
+		break;
+	default:
+		OSMO_STRBUF_PRINTF(sb, "%s IMEI %s", get_value_string(eir_level_names, m->level), imei);
+		break;
+	}
+	OSMO_STRBUF_PRINTF(sb, ": list %s, source %s", eir_list_name(m->list), src);
+	if (reason[0])
+		OSMO_STRBUF_PRINTF(sb, ", reason \"%s\"", reason);
+	if (e->listed)
+		OSMO_STRBUF_PRINTF(sb, ", listed %s", eir_day_str(listed, sizeof(listed), e->listed));
+	if (e->block)
+		OSMO_STRBUF_PRINTF(sb, ", block date %s", eir_day_str(block, sizeof(block), e->block));
+	if (e->amnesty)
+		OSMO_STRBUF_PRINTF(sb, ", amnesty granted");
+	return buf;
+}

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The verdict engine's precedence table: each level against the next, and the "why" it gives. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <talloc.h>
+#include <osmocom/core/utils.h>
+#include <osmocom/eir/check.h>
+#include <osmocom/eir/imei.h>
+
+static uint64_t imei(const char *s)
+{
+	struct eir_imei im;
+
+	OSMO_ASSERT(eir_imei_parse(s, &im, NULL) == 0);
+	return im.key;
+}
+
+struct row {
+	enum eir_db_part part;
+	enum eir_db_table t;
+	const char *imei;
+	const char *last_or_imsi;
+	enum eir_list list;
+	const char *reason;
+};
+
+/* the data: national rows as a feed would write them, local rows as an operator would */
+static const struct row rows[] = {
+	/* A: national blacklist, national exception for Y, local pair for Y (black) */
+	{ EIR_DB_NATIONAL, EIR_T_IMEI, "35000001000001", NULL, EIR_LIST_BLACK, "Reported stolen" },
+	{ EIR_DB_NATIONAL, EIR_T_EXC, "35000001000001", "001010000000002", EIR_LIST_WHITE, NULL },
+	{ EIR_DB_LOCAL, EIR_T_PAIR, "35000001000001", "001010000000002", EIR_LIST_BLACK, "Fraud on this account" },
+	{ EIR_DB_NATIONAL, EIR_T_EXC, "35000001000001", "001010000000003", EIR_LIST_WHITE, NULL },
+	/* B: local black entry, national exception for X */
+	{ EIR_DB_LOCAL, EIR_T_IMEI, "35000001000002", NULL, EIR_LIST_BLACK, "Operator block" },
+	{ EIR_DB_NATIONAL, EIR_T_EXC, "35000001000002", "001010000000001", EIR_LIST_WHITE, NULL },
+	/* C: national blacklist, local white entry (an audited unblock) */
+	{ EIR_DB_NATIONAL, EIR_T_IMEI, "35000001000003", NULL, EIR_LIST_BLACK, "Reported lost" },
+	{ EIR_DB_LOCAL, EIR_T_IMEI, "35000001000003", NULL, EIR_LIST_WHITE, "Recovered, ticket 42" },
+	/* D: national blacklist and notification */
+	{ EIR_DB_NATIONAL, EIR_T_IMEI, "35000001000004", NULL, EIR_LIST_BLACK, "Reported stolen" },
+	{ EIR_DB_NATIONAL, EIR_T_NOTIF, "35000001000004", "001010000000001", EIR_LIST_GREY, NULL },
+	/* E: national notification inside a local white range */
+	{ EIR_DB_NATIONAL, EIR_T_NOTIF, "35000002000005", "001010000000009", EIR_LIST_GREY, NULL },
+	{ EIR_DB_LOCAL, EIR_T_RANGE, "35000002000000", "35000002000099", EIR_LIST_WHITE, "Test devices" },
+	/* F: national blacklist inside a whitelisted TAC */
+	{ EIR_DB_NATIONAL, EIR_T_IMEI, "35000003123456", NULL, EIR_LIST_BLACK, "Reported stolen" },
+	{ EIR_DB_LOCAL, EIR_T_RANGE, "35000003000000", "35000003999999", EIR_LIST_WHITE, "Approved model" },
+	/* G: a black range; H: on no list */
+	{ EIR_DB_LOCAL, EIR_T_RANGE, "35000004000100", "35000004000199", EIR_LIST_BLACK, "Counterfeit batch" },
+	/* I: a local pair only */
+	{ EIR_DB_LOCAL, EIR_T_PAIR, "35000005000001", "001010000000002", EIR_LIST_GREY, NULL },
+	/* J: a local grey entry inside a black range: the exact entry wins */
+	{ EIR_DB_LOCAL, EIR_T_IMEI, "35000004000150", NULL, EIR_LIST_GREY, "Under investigation" },
+};
+
+static int load_cb(struct eir_db_txn *txn, void *arg)
+{
+	const struct row *r = arg;
+	struct eir_entry e = { .imei = imei(r->imei), .list = r->list, .listed = 20000 };
+	int rc;
+
+	memset(e.msisdn, 0xff, sizeof(e.msisdn));
+	if (r->reason) {
+		rc = eir_db_txn_reason(txn, r->reason, &e.reason_id);
+		if (rc)
+			return rc;
+	}
+	if (r->t == EIR_T_RANGE) {
+		e.last = imei(r->last_or_imsi);
+		return eir_db_txn_put_range(txn, &e);
+	}
+	if (r->last_or_imsi)
+		OSMO_ASSERT(eir_imsi_pack(r->last_or_imsi, e.imsi, NULL) == 0);
+	return eir_db_txn_put(txn, r->t, &e);
+}
+
+static void check(struct eir_db *db, const struct eir_policy *pol, const char *im, const char *imsi, unsigned flags)
+{
+	struct eir_result res;
+	struct eir_imei p;
+	uint8_t ib[8];
+	char buf[512];
+	unsigned i;
+
+	OSMO_ASSERT(eir_imei_parse(im, &p, NULL) == 0);
+	if (imsi)
+		OSMO_ASSERT(eir_imsi_pack(imsi, ib, NULL) == 0);
+	OSMO_ASSERT(eir_check(db, pol, p.key, p.sv, imsi ? ib : NULL, flags, &res) == 0);
+	printf("%s %-15s -> %-11s by %s\n", im, imsi ? imsi : "-", eir_verdict_name(res.verdict),
+	       eir_match_str(buf, sizeof(buf), db, &res.why));
+	if (flags & EIR_CHECK_ALL)
+		for (i = 1; i < res.n_matches; i++)
+			printf("    also: %s\n", eir_match_str(buf, sizeof(buf), db, &res.matches[i]));
+}
+
+int main(void)
+{
+	void *ctx = talloc_named_const(NULL, 0, "check_test");
+	struct eir_policy pol = EIR_POLICY_DEFAULT;
+	struct eir_db_opts o = { .create = true };
+	struct eir_db *db;
+	char dir[64] = "/tmp/eir-check-test.XXXXXX", cmd[96];
+	unsigned i;
+
+	OSMO_ASSERT(mkdtemp(dir));
+	OSMO_ASSERT(eir_db_open(ctx, &db, dir, &o) == 0);
+
+	printf("-- on an empty store every IMEI gets the default policy\n");
+	check(db, &pol, "35000001000001", NULL, 0);
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++)
+		OSMO_ASSERT(eir_db_write(db, rows[i].part, load_cb, (void *)&rows[i]) == 0);
+
+	printf("-- precedence, one level against the next\n");
+	printf("local pair > national exception:\n");
+	check(db, &pol, "35000001000001", "001010000000002", 0);
+	printf("national exception > national blacklist; other IMSIs are not affected:\n");
+	check(db, &pol, "35000001000001", "001010000000003", 0);
+	check(db, &pol, "35000001000001", "001010000000004", 0);
+	check(db, &pol, "35000001000001", NULL, 0);
+	printf("national exception > local entry:\n");
+	check(db, &pol, "35000001000002", "001010000000001", 0);
+	check(db, &pol, "35000001000002", "001010000000002", 0);
+	printf("local entry > national blacklist:\n");
+	check(db, &pol, "35000001000003", NULL, 0);
+	printf("national blacklist > national notification:\n");
+	check(db, &pol, "35000001000004", "001010000000001", 0);
+	printf("national notification > local range, whatever IMSI asks:\n");
+	check(db, &pol, "35000002000005", "001010000000009", 0);
+	check(db, &pol, "35000002000005", "001010000000001", 0);
+	check(db, &pol, "35000002000006", NULL, 0);
+	printf("national blacklist > local range: a whitelisted TAC never unblocks a stolen phone:\n");
+	check(db, &pol, "35000003123456", NULL, 0);
+	check(db, &pol, "35000003123457", NULL, 0);
+	printf("local entry > local range:\n");
+	check(db, &pol, "35000004000150", NULL, 0);
+	check(db, &pol, "35000004000151", NULL, 0);
+	printf("local range > default; the range's edges:\n");
+	check(db, &pol, "35000004000099", NULL, 0);
+	check(db, &pol, "35000004000100", NULL, 0);
+	check(db, &pol, "35000004000199", NULL, 0);
+	check(db, &pol, "35000004000200", NULL, 0);
+	printf("a pair only for its IMSI:\n");
+	check(db, &pol, "35000005000001", "001010000000002", 0);
+	check(db, &pol, "35000005000001", "001010000000003", 0);
+	printf("15- and 16-digit forms of the same IMEI:\n");
+	check(db, &pol, "350000010000034", NULL, 0);
+	check(db, &pol, "3500000100000307", NULL, 0);
+
+	printf("-- every match, for \"why\"\n");
+	check(db, &pol, "35000001000001", "001010000000002", EIR_CHECK_ALL);
+	check(db, &pol, "35000002000005", NULL, EIR_CHECK_ALL);
+	check(db, &pol, "35000009999999", NULL, EIR_CHECK_ALL);
+
+	printf("-- default policy for an IMEI on no list\n");
+	for (i = EIR_WHITELISTED; i <= EIR_UNKNOWN; i++) {
+		pol.default_verdict = i;
+		check(db, &pol, "35000009999999", NULL, 0);
+	}
+	printf("the default never changes a listed IMEI:\n");
+	pol.default_verdict = EIR_UNKNOWN;
+	check(db, &pol, "35000004000150", NULL, 0);
+
+	eir_db_close(db);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	OSMO_ASSERT(system(cmd) == 0);
+	talloc_free(ctx);
+	return 0;
+}

@@ -1,0 +1,451 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The store: CRUD of every table, pair flags, ranges at their boundaries and overlapping, schema mismatch,
+ * a full map (grow and redo; a clear error at the limit, nothing half written). */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <lmdb.h>	/* only to forge a newer schema version below; the store's callers never need it */
+#include <talloc.h>
+#include <osmocom/core/bit32gen.h>
+#include <osmocom/core/utils.h>
+#include <osmocom/eir/db.h>
+#include <osmocom/eir/imei.h>
+
+static void *ctx;
+static char dir[64];
+
+#define RC(expr) do { int _rc = (expr); printf("%s -> %s\n", #expr, rcname(_rc)); } while (0)
+
+static const char *rcname(int rc)
+{
+	static char buf[32];
+
+	switch (rc) {
+	case 0: return "0";
+	case -ENOENT: return "-ENOENT";
+	case -EEXIST: return "-EEXIST";
+	case -EINVAL: return "-EINVAL";
+	case -ENOSPC: return "-ENOSPC";
+	case -EPROTO: return "-EPROTO";
+	case -EBUSY: return "-EBUSY";
+	case -EIO: return "-EIO";
+	case -EROFS: return "-EROFS";
+	}
+	snprintf(buf, sizeof(buf), "%d", rc);
+	return buf;
+}
+
+static uint64_t imei(const char *s)
+{
+	struct eir_imei im;
+
+	OSMO_ASSERT(eir_imei_parse(s, &im, NULL) == 0);
+	return im.key;
+}
+
+static struct eir_entry pair(const char *i, const char *imsi, enum eir_list l)
+{
+	struct eir_entry e = { .imei = imei(i), .list = l };
+
+	OSMO_ASSERT(eir_imsi_pack(imsi, e.imsi, NULL) == 0);
+	memset(e.msisdn, 0xff, 8);
+	return e;
+}
+
+static void show(struct eir_db *db, enum eir_db_part part, enum eir_db_table t, struct eir_entry e)
+{
+	char reason[64], im[16], imsi[20];
+	int rc;
+
+	eir_db_read_begin(db);
+	rc = eir_db_get(db, part, t, &e);
+	eir_db_read_end(db);
+	printf("  get %s.%s %s", get_value_string(eir_db_part_names, part), get_value_string(eir_db_table_names, t),
+	       eir_imei_str(im, sizeof(im), e.imei));
+	if (t != EIR_T_IMEI)
+		printf("/%s", eir_imsi_unpack(imsi, sizeof(imsi), e.imsi));
+	if (rc) {
+		printf(": %s\n", rcname(rc));
+		return;
+	}
+	eir_db_reason(db, part, e.reason_id, reason, sizeof(reason));
+	printf(": list=%s flags=0x%02x reason=\"%s\" listed=%u block=%u\n", eir_list_name(e.list), e.flags, reason,
+	       e.listed, e.block);
+}
+
+static void range_at(struct eir_db *db, const char *s)
+{
+	struct eir_entry e;
+	char a[16], b[16];
+	int rc;
+
+	eir_db_read_begin(db);
+	rc = eir_db_range_find(db, imei(s), &e);
+	eir_db_read_end(db);
+	if (rc)
+		printf("  range at %s: %s\n", s, rcname(rc));
+	else
+		printf("  range at %s: %s..%s %s\n", s, eir_imei_str(a, sizeof(a), e.imei),
+		       eir_imei_str(b, sizeof(b), e.last), eir_list_name(e.list));
+}
+
+/* --- write callbacks --- */
+
+struct op {
+	enum eir_db_table t;
+	struct eir_entry e;
+	const char *reason;
+	bool del;
+	int rc;
+};
+
+static int do_op(struct eir_db_txn *txn, void *arg)
+{
+	struct op *op = arg;
+
+	if (op->reason) {
+		op->rc = eir_db_txn_reason(txn, op->reason, &op->e.reason_id);
+		if (op->rc)
+			return op->rc;
+	}
+	if (op->del)
+		op->rc = eir_db_txn_del(txn, op->t, &op->e);
+	else if (op->t == EIR_T_RANGE)
+		op->rc = eir_db_txn_put_range(txn, &op->e);
+	else
+		op->rc = eir_db_txn_put(txn, op->t, &op->e);
+	return op->rc;
+}
+
+static int put(struct eir_db *db, enum eir_db_part part, enum eir_db_table t, struct eir_entry e, const char *reason)
+{
+	struct op op = { .t = t, .e = e, .reason = reason };
+
+	return eir_db_write(db, part, do_op, &op);
+}
+
+static int del(struct eir_db *db, enum eir_db_part part, enum eir_db_table t, struct eir_entry e)
+{
+	struct op op = { .t = t, .e = e, .del = true };
+
+	return eir_db_write(db, part, do_op, &op);
+}
+
+static int range(struct eir_db *db, const char *first, const char *last, enum eir_list l)
+{
+	struct eir_entry e = { .imei = imei(first), .last = imei(last), .list = l };
+	int rc = put(db, EIR_DB_LOCAL, EIR_T_RANGE, e, NULL);
+
+	if (rc == -EEXIST || rc == -EINVAL)
+		printf("  (%s)\n", eir_db_errstr(db));
+	return rc;
+}
+
+static void test_crud(void)
+{
+	struct eir_db *db;
+	struct eir_db_opts o = { .create = true };
+	struct eir_entry a = { .imei = imei("35693803564380"), .list = EIR_LIST_BLACK, .listed = 20000, .block = 20001 };
+
+	printf("\n== entries and pairs\n");
+	RC(eir_db_open(ctx, &db, dir, &o));
+	RC(put(db, EIR_DB_LOCAL, EIR_T_IMEI, a, "Reported stolen"));
+	show(db, EIR_DB_LOCAL, EIR_T_IMEI, a);
+	show(db, EIR_DB_NATIONAL, EIR_T_IMEI, a);
+	printf("overwrite with another list and the same reason text (stored once):\n");
+	a.list = EIR_LIST_GREY;
+	RC(put(db, EIR_DB_LOCAL, EIR_T_IMEI, a, "Reported stolen"));
+	show(db, EIR_DB_LOCAL, EIR_T_IMEI, a);
+	printf("a pair sets the IMEI's pair flag; deleting the entry keeps a flags-only record:\n");
+	RC(put(db, EIR_DB_LOCAL, EIR_T_PAIR, pair("35693803564380", "001010000000001", EIR_LIST_WHITE), "VIP"));
+	RC(put(db, EIR_DB_LOCAL, EIR_T_PAIR, pair("35693803564380", "001010000000002", EIR_LIST_BLACK), NULL));
+	show(db, EIR_DB_LOCAL, EIR_T_IMEI, a);
+	show(db, EIR_DB_LOCAL, EIR_T_PAIR, pair("35693803564380", "001010000000001", 0));
+	show(db, EIR_DB_LOCAL, EIR_T_PAIR, pair("35693803564380", "001010000000003", 0));
+	RC(del(db, EIR_DB_LOCAL, EIR_T_IMEI, a));
+	show(db, EIR_DB_LOCAL, EIR_T_IMEI, a);
+	RC(del(db, EIR_DB_LOCAL, EIR_T_IMEI, a));
+	RC(del(db, EIR_DB_LOCAL, EIR_T_PAIR, pair("35693803564380", "001010000000001", 0)));
+	show(db, EIR_DB_LOCAL, EIR_T_IMEI, a);
+	printf("the last pair goes, and with it the record:\n");
+	RC(del(db, EIR_DB_LOCAL, EIR_T_PAIR, pair("35693803564380", "001010000000002", 0)));
+	show(db, EIR_DB_LOCAL, EIR_T_IMEI, a);
+	RC(del(db, EIR_DB_LOCAL, EIR_T_PAIR, pair("35693803564380", "001010000000002", 0)));
+
+	printf("national: blacklist entry, notification and exception rows set their flags:\n");
+	a.list = EIR_LIST_BLACK;
+	RC(put(db, EIR_DB_NATIONAL, EIR_T_IMEI, a, "Reported stolen|Police case"));
+	RC(put(db, EIR_DB_NATIONAL, EIR_T_NOTIF, pair("35693803564380", "001010000000009", EIR_LIST_GREY), NULL));
+	RC(put(db, EIR_DB_NATIONAL, EIR_T_EXC, pair("35693803564380", "001010000000001", EIR_LIST_WHITE), NULL));
+	show(db, EIR_DB_NATIONAL, EIR_T_IMEI, a);
+	printf("tables that belong to the other part are refused:\n");
+	RC(put(db, EIR_DB_NATIONAL, EIR_T_PAIR, pair("35693803564380", "001010000000001", EIR_LIST_WHITE), NULL));
+	RC(put(db, EIR_DB_LOCAL, EIR_T_EXC, pair("35693803564380", "001010000000001", EIR_LIST_WHITE), NULL));
+	printf("an entry needs a list:\n");
+	a.list = EIR_LIST_NONE;
+	RC(put(db, EIR_DB_LOCAL, EIR_T_IMEI, a, NULL));
+	printf("national statistics (a reason text is stored once):\n");
+	{
+		struct eir_db_stats st;
+
+		RC(eir_db_stats(db, EIR_DB_NATIONAL, &st));
+		printf("  national: schema=%u imei=%llu notif=%llu exc=%llu reasons=%llu\n", st.schema,
+		       (unsigned long long)st.t[EIR_T_IMEI].entries, (unsigned long long)st.t[EIR_T_NOTIF].entries,
+		       (unsigned long long)st.t[EIR_T_EXC].entries, (unsigned long long)st.t[EIR_T_REASON].entries);
+	}
+	eir_db_close(db);
+}
+
+static int clear_cb(struct eir_db_txn *txn, void *arg)
+{
+	return eir_db_txn_clear(txn, *(enum eir_db_table *)arg);
+}
+
+static void test_clear(void)
+{
+	struct eir_db *db;
+	struct eir_db_opts o = { 0 };
+	struct eir_entry a = { .imei = imei("35693803564380") };
+	enum eir_db_table t;
+
+	printf("\n== clear (a full list replaces the previous one)\n");
+	RC(eir_db_open(ctx, &db, dir, &o));
+	t = EIR_T_IMEI;
+	RC(eir_db_write(db, EIR_DB_NATIONAL, clear_cb, &t));
+	show(db, EIR_DB_NATIONAL, EIR_T_IMEI, a);
+	t = EIR_T_NOTIF;
+	RC(eir_db_write(db, EIR_DB_NATIONAL, clear_cb, &t));
+	show(db, EIR_DB_NATIONAL, EIR_T_IMEI, a);
+	t = EIR_T_EXC;
+	RC(eir_db_write(db, EIR_DB_NATIONAL, clear_cb, &t));
+	show(db, EIR_DB_NATIONAL, EIR_T_IMEI, a);
+	eir_db_close(db);
+}
+
+static void test_ranges(void)
+{
+	struct eir_db *db;
+	struct eir_db_opts o = { 0 };
+
+	printf("\n== ranges\n");
+	RC(eir_db_open(ctx, &db, dir, &o));
+	range_at(db, "35000000000000");
+	RC(range(db, "35000000000100", "35000000000199", EIR_LIST_BLACK));
+	RC(range(db, "35000000000300", "35000000000300", EIR_LIST_GREY));
+	RC(range(db, "35111111000000", "35111111999999", EIR_LIST_WHITE));
+	printf("boundaries:\n");
+	range_at(db, "35000000000099");
+	range_at(db, "35000000000100");
+	range_at(db, "35000000000150");
+	range_at(db, "35000000000199");
+	range_at(db, "35000000000200");
+	range_at(db, "35000000000299");
+	range_at(db, "35000000000300");
+	range_at(db, "35000000000301");
+	range_at(db, "35111110999999");
+	range_at(db, "35111111000000");
+	range_at(db, "35111111999999");
+	range_at(db, "35111112000000");
+	range_at(db, "99999999999999");
+	range_at(db, "00000000000000");
+	printf("overlaps are refused, naming the range:\n");
+	RC(range(db, "35000000000050", "35000000000100", EIR_LIST_BLACK));
+	RC(range(db, "35000000000199", "35000000000250", EIR_LIST_BLACK));
+	RC(range(db, "35000000000120", "35000000000130", EIR_LIST_BLACK));
+	RC(range(db, "35000000000000", "35999999999999", EIR_LIST_BLACK));
+	RC(range(db, "35000000000300", "35000000000300", EIR_LIST_BLACK));
+	RC(range(db, "35000000000200", "35000000000100", EIR_LIST_BLACK));
+	printf("adjacent ranges are fine:\n");
+	RC(range(db, "35000000000200", "35000000000299", EIR_LIST_GREY));
+	RC(range(db, "35000000000000", "35000000000099", EIR_LIST_WHITE));
+	range_at(db, "35000000000099");
+	range_at(db, "35000000000200");
+	printf("delete by first IMEI:\n");
+	{
+		struct eir_entry e = { .imei = imei("35000000000100") };
+
+		RC(del(db, EIR_DB_LOCAL, EIR_T_RANGE, e));
+		RC(del(db, EIR_DB_LOCAL, EIR_T_RANGE, e));
+		e.imei = imei("35000000000150");
+		RC(del(db, EIR_DB_LOCAL, EIR_T_RANGE, e));
+	}
+	range_at(db, "35000000000150");
+	eir_db_close(db);
+}
+
+static void test_iter_cb_print(const struct eir_entry *e)
+{
+	char a[16];
+
+	printf("  %s %s\n", eir_imei_str(a, sizeof(a), e->imei), eir_list_name(e->list));
+}
+
+static int iter_cb(const struct eir_entry *e, void *arg)
+{
+	int *n = arg;
+
+	test_iter_cb_print(e);
+	return ++*n >= 3 ? 1 : 0;
+}
+
+static void test_iter(void)
+{
+	struct eir_db *db;
+	struct eir_db_opts o = { 0 };
+	struct eir_entry from = { .imei = imei("35000000000150") };
+	int n = 0;
+
+	printf("\n== iteration with a start key and a stop\n");
+	RC(eir_db_open(ctx, &db, dir, &o));
+	RC(eir_db_iter(db, EIR_DB_LOCAL, EIR_T_RANGE, &from, iter_cb, &n));
+	eir_db_close(db);
+}
+
+/* map full: a transaction that needs more than the map first grows it and is redone from the start; at the
+ * limit it fails with -ENOSPC and nothing of it is written */
+struct bulk {
+	uint64_t first;
+	unsigned n;
+	unsigned runs;
+};
+
+static int bulk_cb(struct eir_db_txn *txn, void *arg)
+{
+	struct bulk *b = arg;
+	unsigned i;
+	int rc;
+
+	b->runs++;
+	for (i = 0; i < b->n; i++) {
+		struct eir_entry e = { .imei = b->first + i * 7, .list = EIR_LIST_BLACK };
+
+		rc = eir_db_txn_put(txn, EIR_T_IMEI, &e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void test_map_full(void)
+{
+	struct eir_db *db;
+	struct eir_db_opts o = { .create = true, .map_size = 256 * 1024, .map_max = 1024 * 1024 };
+	struct eir_db_stats st;
+	struct bulk b = { .first = 35000000000000ULL, .n = 20000 };
+	char sub[80];
+
+	printf("\n== map full\n");
+	snprintf(sub, sizeof(sub), "%s/small", dir);
+	RC(eir_db_open(ctx, &db, sub, &o));
+	RC(eir_db_write(db, EIR_DB_LOCAL, bulk_cb, &b));
+	printf("  runs=%u (grown and redone)\n", b.runs);
+	RC(eir_db_stats(db, EIR_DB_LOCAL, &st));
+	printf("  entries=%llu map=%llu KiB\n", (unsigned long long)st.t[EIR_T_IMEI].entries,
+	       (unsigned long long)st.map_size / 1024);
+	b = (struct bulk){ .first = 36000000000000ULL, .n = 60000 };
+	RC(eir_db_write(db, EIR_DB_LOCAL, bulk_cb, &b));
+	printf("  %s\n", strstr(eir_db_errstr(db), "the store's map is full at its limit of 1 MiB") ?
+		"error says: map full at its limit of 1 MiB" : eir_db_errstr(db));
+	RC(eir_db_stats(db, EIR_DB_LOCAL, &st));
+	printf("  entries=%llu (nothing of the failed transaction)\n", (unsigned long long)st.t[EIR_T_IMEI].entries);
+	eir_db_close(db);
+}
+
+static void test_schema(void)
+{
+	struct eir_db *db;
+	struct eir_db_opts o = { 0 };
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = { .mv_size = 6, .mv_data = "schema" }, v;
+	uint8_t ver[4];
+	char path[80];
+	const char *err;
+
+	printf("\n== schema version\n");
+	RC(eir_db_open(ctx, &db, dir, &o));
+	eir_db_close(db);
+	/* forge a store written by a future osmo-eir */
+	snprintf(path, sizeof(path), "%s/national", dir);
+	OSMO_ASSERT(mdb_env_create(&env) == 0);
+	mdb_env_set_maxdbs(env, 16);
+	OSMO_ASSERT(mdb_env_open(env, path, 0, 0640) == 0);
+	OSMO_ASSERT(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+	OSMO_ASSERT(mdb_dbi_open(txn, "meta", 0, &dbi) == 0);
+	osmo_store32be(EIR_DB_SCHEMA_VERSION + 1, ver);
+	v.mv_size = 4;
+	v.mv_data = ver;
+	OSMO_ASSERT(mdb_put(txn, dbi, &k, &v, 0) == 0);
+	OSMO_ASSERT(mdb_txn_commit(txn) == 0);
+	mdb_env_close(env);
+
+	RC(eir_db_open(ctx, &db, dir, &o));
+	err = strstr(eir_db_errstr(db), "national: ");
+	printf("  %s\n", err ? err : eir_db_errstr(db));
+	eir_db_close(db);
+
+	printf("a directory with no store, without create:\n");
+	snprintf(path, sizeof(path), "%s/none", dir);
+	RC(eir_db_open(ctx, &db, path, &o));
+	printf("  %s\n", strstr(eir_db_errstr(db), "create one with") ? "says how to create one" : eir_db_errstr(db));
+	eir_db_close(db);
+	printf("read-only open refuses writes:\n");
+	snprintf(path, sizeof(path), "%s/small", dir);
+	o.read_only = true;
+	RC(eir_db_open(ctx, &db, path, &o));
+	{
+		struct bulk b = { .first = 1, .n = 1 };
+
+		RC(eir_db_write(db, EIR_DB_LOCAL, bulk_cb, &b));
+	}
+	eir_db_close(db);
+}
+
+static void test_lock(void)
+{
+	struct eir_db *a, *b;
+	struct eir_db_opts o = { 0 };
+	char path[80];
+
+	printf("\n== writer lock\n");
+	snprintf(path, sizeof(path), "%s/small", dir);
+	RC(eir_db_open(ctx, &a, path, &o));
+	RC(eir_db_open(ctx, &b, path, &o));
+	RC(eir_db_writer_lock(a, EIR_DB_LOCAL, "osmo-eir"));
+	RC(eir_db_writer_lock(b, EIR_DB_LOCAL, "osmo-eir-db"));
+	printf("  %s\n", strstr(eir_db_errstr(b), "locked by osmo-eir (pid ") ? "names the holder and its pid" :
+		eir_db_errstr(b));
+	RC(eir_db_writer_lock(b, EIR_DB_NATIONAL, "osmo-eir-sync"));
+	eir_db_writer_unlock(a, EIR_DB_LOCAL);
+	RC(eir_db_writer_lock(b, EIR_DB_LOCAL, "osmo-eir-db"));
+	eir_db_close(a);
+	eir_db_close(b);
+}
+
+int main(void)
+{
+	char cmd[128];
+
+	ctx = talloc_named_const(NULL, 0, "db_test");
+	snprintf(dir, sizeof(dir), "/tmp/eir-db-test.XXXXXX");
+	OSMO_ASSERT(mkdtemp(dir));
+
+	test_crud();
+	test_clear();
+	test_ranges();
+	test_iter();
+	test_map_full();
+	test_lock();
+	test_schema();
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	OSMO_ASSERT(system(cmd) == 0);
+	OSMO_ASSERT(talloc_total_blocks(ctx) == 1);
+	talloc_free(ctx);
+	return 0;
+}
