@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* CSV import and export of the operator's local lists, for osmo-eir-db. */
+#pragma once
+
+#include <stdio.h>
+#include <osmocom/eir/db.h>
+
+enum import_result {
+	IMPORT_ALL = 0,		/*!< every row applied */
+	IMPORT_NOTHING = 1,	/*!< nothing applied */
+	IMPORT_SKIPPED = 2,	/*!< applied, some rows skipped */
+};
+
+enum export_form {
+	EXPORT_ENTRIES,
+	EXPORT_RANGES,
+	EXPORT_PAIRS,
+};
+
+enum import_result db_import(void *ctx, struct eir_db *db, const char *path);
+int db_export(struct eir_db *db, enum export_form form, FILE *out);
+void csv_put_field(FILE *out, const char *s);

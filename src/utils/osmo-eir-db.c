@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* osmo-eir-db: the offline tool for the store: create, import, export, lookup with the reason, add/del, stats. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <talloc.h>
+#include <osmocom/core/application.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/utils.h>
+
+#include <osmocom/eir/check.h>
+#include <osmocom/eir/db.h>
+#include <osmocom/eir/imei.h>
+#include <osmocom/eir/logging.h>
+#include "db_import.h"
+
+static void *ctx;
+static const char *db_dir = "/var/lib/osmocom/osmo-eir";
+static uint64_t map_mib;
+static struct eir_policy policy = EIR_POLICY_DEFAULT;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: osmo-eir-db [-l DIR] [-m MAP_MIB] [-d VERDICT] COMMAND [ARGS]\n"
+		"  -l, --database DIR         the store (default /var/lib/osmocom/osmo-eir)\n"
+		"  -m, --map-size MIB         initial map size of each part (default 1024)\n"
+		"  -d, --default-verdict V    lookup: white, grey, black or unknown for an IMEI on no list\n"
+		"  -h, --help  -V, --version\n"
+		"Commands:\n"
+		"  create\n"
+		"  import FILE|-              CSV into the local lists, one transaction\n"
+		"  export [entries|ranges|pairs] [FILE|-]\n"
+		"  lookup IMEI [IMSI]         the verdict, then why\n"
+		"  add imei IMEI LIST [REASON...]\n"
+		"  add range FIRST LAST LIST [REASON...]\n"
+		"  add tac TAC LIST [REASON...]\n"
+		"  add pair IMEI IMSI LIST [REASON...]\n"
+		"  del imei IMEI | del range FIRST | del tac TAC | del pair IMEI IMSI\n"
+		"  stats\n"
+		"Exit: 0 done; 1 failed, nothing changed; 2 import applied with rows skipped.\n");
+}
+
+static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("osmo-eir-db: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+/* Open the store; for writing, also take the local writer lock (refused while osmo-eir runs). */
+static struct eir_db *open_db(bool write, bool create)
+{
+	struct eir_db_opts o = { .create = create, .read_only = !write, .map_size = map_mib << 20 };
+	struct eir_db *db;
+	int rc;
+
+	rc = eir_db_open(ctx, &db, db_dir, &o);
+	if (rc) {
+		die("%s", eir_db_errstr(db));
+		eir_db_close(db);
+		return NULL;
+	}
+	if (write) {
+		rc = eir_db_writer_lock(db, EIR_DB_LOCAL, "osmo-eir-db");
+		if (rc) {
+			die("%s", eir_db_errstr(db));
+			fprintf(stderr, "the local lists are being served by a running osmo-eir: make changes on its VTY "
+					"(telnet 127.0.0.1 4290) or CTRL interface instead\n");
+			eir_db_close(db);
+			return NULL;
+		}
+	}
+	return db;
+}
+
+static int parse_imei_arg(const char *s, struct eir_imei *im)
+{
+	const char *why;
+
+	if (eir_imei_parse(s, im, &why))
+		return die("invalid IMEI '%s': %s", s, why);
+	if (im->status == EIR_IMEI_LUHN_MISMATCH)
+		fprintf(stderr, "osmo-eir-db: note: check digit %c of %s is wrong, expected %c\n", im->check_digit, s,
+			im->luhn);
+	return 0;
+}
+
+static char *join(int argc, char **argv)
+{
+	char *s = talloc_strdup(ctx, "");
+	int i;
+
+	for (i = 0; i < argc; i++)
+		s = talloc_asprintf_append(s, "%s%s", i ? " " : "", argv[i]);
+	return s;
+}
+
+static int cmd_lookup(int argc, char **argv)
+{
+	struct eir_db *db;
+	struct eir_imei im;
+	struct eir_result res;
+	uint8_t imsi[8];
+	const char *why;
+	char buf[768];
+	unsigned i;
+	int rc;
+
+	if (argc < 1 || argc > 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (eir_imei_parse(argv[0], &im, &why))
+		return die("invalid IMEI '%s': %s", argv[0], why);
+	if (argc == 2 && eir_imsi_pack(argv[1], imsi, &why))
+		return die("invalid IMSI '%s': %s", argv[1], why);
+	db = open_db(false, false);
+	if (!db)
+		return 1;
+	rc = eir_check(db, &policy, im.key, im.sv, argc == 2 ? imsi : NULL, EIR_CHECK_ALL, &res);
+	if (rc) {
+		die("cannot read the store: %s", eir_db_errstr(db));
+		eir_db_close(db);
+		return 1;
+	}
+	printf("%s by %s", eir_verdict_name(res.verdict), eir_match_str(buf, sizeof(buf), db, &res.why));
+	if (im.status == EIR_IMEI_LUHN_MISMATCH)
+		printf(" (check digit %c is wrong, expected %c)", im.check_digit, im.luhn);
+	printf("\n");
+	for (i = 1; i < res.n_matches; i++)
+		printf("  also: %s\n", eir_match_str(buf, sizeof(buf), db, &res.matches[i]));
+	eir_db_close(db);
+	return 0;
+}
+
+struct edit {
+	bool del;
+	enum eir_db_table t;
+	struct eir_entry e;
+	const char *reason;
+};
+
+static int edit_cb(struct eir_db_txn *txn, void *arg)
+{
+	struct edit *ed = arg;
+	int rc;
+
+	if (ed->del)
+		return eir_db_txn_del(txn, ed->t, &ed->e);
+	rc = eir_db_txn_reason(txn, ed->reason ? ed->reason : "", &ed->e.reason_id);
+	if (rc)
+		return rc;
+	if (ed->t == EIR_T_RANGE)
+		return eir_db_txn_put_range(txn, &ed->e);
+	return eir_db_txn_put(txn, ed->t, &ed->e);
+}
+
+static int parse_list_arg(const char *s, enum eir_list *l)
+{
+	int rc = eir_list_parse(s);
+
+	if (rc < 0)
+		return die("unknown list '%s': white, grey or black", s);
+	*l = rc;
+	return 0;
+}
+
+static int cmd_edit(bool del, int argc, char **argv)
+{
+	struct edit ed = { .del = del, .e = { .listed = eir_day_today() } };
+	struct eir_imei im, last;
+	struct eir_db *db;
+	const char *what, *why;
+	char a[16], b[16];
+	uint32_t tac;
+	int n, rc;
+
+	memset(ed.e.msisdn, 0xff, sizeof(ed.e.msisdn));
+	if (argc < 1) {
+		usage(stderr);
+		return 1;
+	}
+	what = argv[0];
+	/* arguments before the list: imei 1, range 2 (del: 1), tac 1, pair 2 */
+	if (!strcmp(what, "imei")) {
+		n = 1;
+		ed.t = EIR_T_IMEI;
+	} else if (!strcmp(what, "range")) {
+		n = del ? 1 : 2;
+		ed.t = EIR_T_RANGE;
+	} else if (!strcmp(what, "tac")) {
+		n = 1;
+		ed.t = EIR_T_RANGE;
+	} else if (!strcmp(what, "pair")) {
+		n = 2;
+		ed.t = EIR_T_PAIR;
+	} else {
+		return die("%s what? imei, range, tac or pair", del ? "del" : "add");
+	}
+	if (argc < 1 + n + (del ? 0 : 1) || (del && argc != 1 + n)) {
+		usage(stderr);
+		return 1;
+	}
+	if (!strcmp(what, "tac")) {
+		if (eir_tac_parse(argv[1], &tac, &why))
+			return die("invalid TAC '%s': %s", argv[1], why);
+		ed.e.imei = (uint64_t)tac * 1000000;
+		ed.e.last = ed.e.imei + 999999;
+	} else {
+		if (parse_imei_arg(argv[1], &im))
+			return 1;
+		ed.e.imei = im.key;
+	}
+	if (!strcmp(what, "range") && !del) {
+		if (parse_imei_arg(argv[2], &last))
+			return 1;
+		ed.e.last = last.key;
+		if (ed.e.last < ed.e.imei)
+			return die("first IMEI %s is after last IMEI %s", argv[1], argv[2]);
+	}
+	if (ed.t == EIR_T_PAIR && eir_imsi_pack(argv[2], ed.e.imsi, &why))
+		return die("invalid IMSI '%s': %s", argv[2], why);
+	if (!del) {
+		if (parse_list_arg(argv[1 + n], &ed.e.list))
+			return 1;
+		ed.reason = join(argc - 2 - n, argv + 2 + n);
+	}
+
+	db = open_db(true, false);
+	if (!db)
+		return 1;
+	rc = eir_db_write(db, EIR_DB_LOCAL, edit_cb, &ed);
+	if (rc == -ENOENT) {
+		eir_db_close(db);
+		return die("%s %s: not found", what, argv[1]);
+	}
+	if (rc) {
+		die("%s", eir_db_errstr(db));
+		eir_db_close(db);
+		return 1;
+	}
+	if (ed.t == EIR_T_RANGE && !del)
+		printf("%s range %s..%s %s\n", del ? "deleted" : "added", eir_imei_str(a, sizeof(a), ed.e.imei),
+		       eir_imei_str(b, sizeof(b), ed.e.last), eir_list_name(ed.e.list));
+	else
+		printf("%s %s %s%s%s\n", del ? "deleted" : "added", what, eir_imei_str(a, sizeof(a), ed.e.imei),
+		       del ? "" : " ", del ? "" : eir_list_name(ed.e.list));
+	eir_db_close(db);
+	return 0;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	enum export_form form = EXPORT_ENTRIES;
+	const char *path = "-";
+	struct eir_db *db;
+	FILE *out = stdout;
+	int rc;
+
+	if (argc > 2) {
+		usage(stderr);
+		return 1;
+	}
+	if (argc >= 1) {
+		if (!strcmp(argv[0], "entries"))
+			form = EXPORT_ENTRIES;
+		else if (!strcmp(argv[0], "ranges"))
+			form = EXPORT_RANGES;
+		else if (!strcmp(argv[0], "pairs"))
+			form = EXPORT_PAIRS;
+		else
+			return die("export what? entries, ranges or pairs");
+	}
+	if (argc == 2)
+		path = argv[1];
+	db = open_db(false, false);
+	if (!db)
+		return 1;
+	if (strcmp(path, "-")) {
+		out = fopen(path, "w");
+		if (!out) {
+			eir_db_close(db);
+			return die("cannot write %s: %s", path, strerror(errno));
+		}
+	}
+	rc = db_export(db, form, out);
+	if (out != stdout && fclose(out))
+		rc = -EIO;
+	if (rc)
+		die("export failed: %s", rc == -EIO ? "write error" : eir_db_errstr(db));
+	eir_db_close(db);
+	return rc ? 1 : 0;
+}
+
+static void print_stats(struct eir_db *db, enum eir_db_part part)
+{
+	struct eir_db_stats st;
+	struct eir_feed_state fs;
+	unsigned t;
+
+	if (eir_db_stats(db, part, &st)) {
+		printf("%s: %s\n", get_value_string(eir_db_part_names, part), eir_db_errstr(db));
+		return;
+	}
+	printf("%s: schema %u, map %llu MiB, %llu KiB in use, file %llu KiB, %u readers\n",
+	       get_value_string(eir_db_part_names, part), st.schema, (unsigned long long)(st.map_size >> 20),
+	       (unsigned long long)(st.map_used >> 10), (unsigned long long)(st.file_size >> 10), st.readers);
+	for (t = 0; t < _EIR_T_COUNT; t++) {
+		if ((part == EIR_DB_LOCAL && (t == EIR_T_NOTIF || t == EIR_T_EXC)) ||
+		    (part == EIR_DB_NATIONAL && (t == EIR_T_PAIR || t == EIR_T_RANGE)))
+			continue;
+		printf("  %-7s %12llu entries %10llu pages", get_value_string(eir_db_table_names, t),
+		       (unsigned long long)st.t[t].entries, (unsigned long long)st.t[t].pages);
+		if (st.t[t].entries)
+			printf("  %.1f bytes/entry", (double)st.t[t].pages * st.page_size / st.t[t].entries);
+		printf("\n");
+	}
+	if (part == EIR_DB_NATIONAL) {
+		if (eir_db_feed_state_get(db, &fs) == 0)
+			printf("  feed %s: run %lld of %s\n", fs.name, (long long)fs.run_id, fs.run_date);
+		else
+			printf("  feed: never synced\n");
+	}
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	struct eir_db *db = open_db(false, false);
+
+	if (!db)
+		return 1;
+	print_stats(db, EIR_DB_LOCAL);
+	print_stats(db, EIR_DB_NATIONAL);
+	eir_db_close(db);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "database", 1, 0, 'l' },
+		{ "map-size", 1, 0, 'm' },
+		{ "default-verdict", 1, 0, 'd' },
+		{ "help", 0, 0, 'h' },
+		{ "version", 0, 0, 'V' },
+		{ 0, 0, 0, 0 }
+	};
+	const char *cmd;
+	struct eir_db *db;
+	int c, rc;
+
+	ctx = talloc_named_const(NULL, 0, "osmo-eir-db");
+	osmo_init_logging2(ctx, &eir_log_info);
+	log_set_print_category(osmo_stderr_target, 0);
+	log_set_print_filename2(osmo_stderr_target, LOG_FILENAME_NONE);
+	log_set_log_level(osmo_stderr_target, LOGL_FATAL);
+
+	while ((c = getopt_long(argc, argv, "+l:m:d:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l':
+			db_dir = optarg;
+			break;
+		case 'm':
+			map_mib = strtoull(optarg, NULL, 10);
+			if (!map_mib)
+				return die("invalid map size '%s'", optarg);
+			break;
+		case 'd':
+			rc = eir_verdict_parse(optarg);
+			if (rc < 0)
+				return die("invalid default verdict '%s': white, grey, black or unknown", optarg);
+			policy.default_verdict = rc;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("osmo-eir-db %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 1;
+	}
+	cmd = argv[optind];
+	argc -= optind + 1;
+	argv += optind + 1;
+
+	if (!strcmp(cmd, "create")) {
+		if (argc) {
+			usage(stderr);
+			return 1;
+		}
+		db = open_db(true, true);
+		if (!db)
+			return 1;
+		printf("store ready in %s\n", db_dir);
+		eir_db_close(db);
+		rc = 0;
+	} else if (!strcmp(cmd, "import")) {
+		if (argc != 1) {
+			usage(stderr);
+			return 1;
+		}
+		db = open_db(true, false);
+		if (!db)
+			return 1;
+		rc = db_import(ctx, db, argv[0]);
+		eir_db_close(db);
+	} else if (!strcmp(cmd, "export")) {
+		rc = cmd_export(argc, argv);
+	} else if (!strcmp(cmd, "lookup")) {
+		rc = cmd_lookup(argc, argv);
+	} else if (!strcmp(cmd, "add")) {
+		rc = cmd_edit(false, argc, argv);
+	} else if (!strcmp(cmd, "del")) {
+		rc = cmd_edit(true, argc, argv);
+	} else if (!strcmp(cmd, "stats")) {
+		rc = cmd_stats(argc, argv);
+	} else {
+		die("unknown command '%s'", cmd);
+		usage(stderr);
+		rc = 1;
+	}
+	log_fini();
+	talloc_free(ctx);
+	return rc;
+}
