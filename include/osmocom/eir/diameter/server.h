@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The Diameter responder: listening socket, per-peer connections with bounded buffers, the base protocol peer
+ * state (CER/CEA, DWR/DWA, DPR/DPA, watchdog) and the dispatch of S13 requests. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/select.h>
+#include <osmocom/core/timer.h>
+#include <osmocom/core/rate_ctr.h>
+#include <osmocom/core/stat_item.h>
+
+#include <osmocom/eir/check.h>
+
+struct osmo_stream_srv_link;
+
+enum diam_transport {
+	DIAM_TRANSPORT_TCP,
+	DIAM_TRANSPORT_SCTP,
+};
+
+/*! A peer allowed to connect: matched by Origin-Host, and optionally realm and source address. */
+struct diam_peer_acl {
+	struct llist_head list;
+	char *origin_host;
+	char *realm;		/*!< NULL: any */
+	char *addr;		/*!< NULL: any source address */
+};
+
+/*! What to answer when the store cannot be read. */
+enum diam_store_fail {
+	DIAM_STORE_FAIL_ERROR,	/*!< 5012 DIAMETER_UNABLE_TO_COMPLY */
+	DIAM_STORE_FAIL_VERDICT,	/*!< the configured fallback verdict */
+};
+
+struct diam_cfg {
+	char *origin_host;
+	char *origin_realm;
+	char *listen_addr;
+	uint16_t listen_port;
+	enum diam_transport transport;
+	bool accept_unknown_peers;
+	struct llist_head peers;	/*!< struct diam_peer_acl */
+	unsigned tw_sec;		/*!< watchdog interval */
+	unsigned cer_timeout_sec;	/*!< a new connection must send a CER within this */
+	unsigned dpa_timeout_sec;	/*!< after DPR/DPA, close after this at the latest */
+	uint32_t max_msg_size;		/*!< larger messages close the connection */
+	uint32_t max_queue_bytes;	/*!< answers waiting for a peer that does not read; over it: close */
+	uint32_t vendor_id;
+	enum diam_store_fail store_fail;
+	enum eir_verdict store_fail_verdict;
+	unsigned log_verdict_per_sec;	/*!< rate limit of the BLACKLISTED/GREYLISTED log lines */
+};
+
+enum diam_ctr {
+	DIAM_CTR_CONN_ACCEPTED,
+	DIAM_CTR_CONN_CLOSED,
+	DIAM_CTR_CONN_REFUSED,
+	DIAM_CTR_PROTO_ERROR_CLOSE,
+	DIAM_CTR_QUEUE_OVERFLOW,
+	DIAM_CTR_CER,
+	DIAM_CTR_CER_REJECTED,
+	DIAM_CTR_DWR_RX,
+	DIAM_CTR_DWR_TX,
+	DIAM_CTR_DPR_RX,
+	DIAM_CTR_DPR_TX,
+	DIAM_CTR_ECR,
+	DIAM_CTR_ECA_WHITE,
+	DIAM_CTR_ECA_GREY,
+	DIAM_CTR_ECA_BLACK,
+	DIAM_CTR_ECA_UNKNOWN,
+	DIAM_CTR_ECA_ERROR,
+	DIAM_CTR_ANS_3XXX,
+	DIAM_CTR_STORE_FAIL,
+	DIAM_CTR_LOG_SUPPRESSED,
+};
+
+struct diam_server {
+	void *ctx;
+	struct diam_cfg *cfg;
+	struct eir_db *db;
+	const struct eir_policy *policy;
+	struct osmo_stream_srv_link *link;
+	struct llist_head conns;	/*!< struct diam_conn */
+	uint32_t origin_state_id;
+	uint32_t next_hbh;
+	struct rate_ctr_group *ctrs;
+	struct osmo_stat_item_group *stats;
+	/* rate limit of verdict log lines */
+	time_t log_second;
+	unsigned log_count;
+	bool shutting_down;
+};
+
+struct diam_server *diam_server_alloc(void *ctx, struct diam_cfg *cfg, struct eir_db *db,
+				      const struct eir_policy *policy);
+int diam_server_start(struct diam_server *srv);
+void diam_server_shutdown(struct diam_server *srv, void (*done_cb)(void *data), void *data);
+void diam_server_free(struct diam_server *srv);
+void diam_cfg_init(void *ctx, struct diam_cfg *cfg);
+bool diam_sctp_available(void);
+unsigned diam_server_peer_count(const struct diam_server *srv);

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The osmo-eir daemon's global state, shared by main and the VTY. */
+#pragma once
+
+#include <osmocom/eir/check.h>
+#include <osmocom/eir/db.h>
+#include <osmocom/eir/diameter/server.h>
+
+#define OSMO_VTY_PORT_EIR 4290	/* not in Osmocom's assigned list (4236..4278 in libosmocore 1.7) */
+#define OSMO_CTRL_PORT_EIR 4291
+
+enum eir_vty_node {
+	EIR_NODE = _LAST_OSMOVTY_NODE + 1,
+	DIAMETER_NODE,
+};
+
+struct eir_global {
+	void *ctx;
+	char *db_dir;
+	uint64_t map_size_mib;
+	struct eir_policy policy;
+	struct eir_db *db;
+	struct diam_cfg diam;
+	struct diam_server *diam_srv;
+};
+
+extern struct eir_global *g_eir;
+
+void eir_vty_init(void);

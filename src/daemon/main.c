@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* osmo-eir: wires the store, the verdict engine, the S13 server and the VTY together and runs the select loop. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <talloc.h>
+#include <osmocom/core/application.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/msgb.h>
+#include <osmocom/core/rate_ctr.h>
+#include <osmocom/core/select.h>
+#include <osmocom/core/stats.h>
+#include <osmocom/core/timer.h>
+#include <osmocom/vty/command.h>
+#include <osmocom/vty/logging.h>
+#include <osmocom/vty/misc.h>
+#include <osmocom/vty/stats.h>
+#include <osmocom/vty/telnet_interface.h>
+#include <osmocom/vty/vty.h>
+
+#include <osmocom/eir/eir.h>
+#include <osmocom/eir/logging.h>
+
+struct eir_global *g_eir;
+
+static const char *config_file = "osmo-eir.cfg";
+static int daemonize;
+static volatile sig_atomic_t quit_signal;
+static volatile sig_atomic_t report_signal;
+
+static struct vty_app_info vty_info = {
+	.name = "OsmoEIR",
+	.version = PACKAGE_VERSION,
+	.copyright = "Copyright (C) 2026 the osmo-eir authors\r\n"
+		     "License AGPLv3+: GNU AGPL version 3 or later <http://gnu.org/licenses/agpl-3.0.html>\r\n"
+		     "This is free software: you are free to change and redistribute it.\r\n"
+		     "There is NO WARRANTY, to the extent permitted by law.\r\n",
+};
+
+static void print_help(void)
+{
+	printf("Usage: osmo-eir [-c CONFIG] [-l DBDIR] [-D] [-V]\n"
+	       "  -h --help                  this text\n"
+	       "  -c --config-file FILE      configuration file (default osmo-eir.cfg)\n"
+	       "  -l --database DIR          the store (default /var/lib/osmocom/osmo-eir)\n"
+	       "  -D --daemonize             fork into the background\n"
+	       "  -V --version               print the version\n"
+	       "     --vty-ref-xml           write the VTY reference as XML to stdout and exit\n"
+	       "     --vty-ref-mode MODE     default, expert or hidden (with --vty-ref-xml)\n");
+}
+
+static void handle_options(int argc, char **argv)
+{
+	static int long_opt;
+	enum vty_ref_gen_mode mode = VTY_REF_GEN_MODE_DEFAULT;
+	bool ref_xml = false;
+
+	while (1) {
+		int idx = 0, c;
+		static const struct option opts[] = {
+			{ "help", 0, 0, 'h' },
+			{ "config-file", 1, 0, 'c' },
+			{ "database", 1, 0, 'l' },
+			{ "daemonize", 0, 0, 'D' },
+			{ "version", 0, 0, 'V' },
+			{ "vty-ref-xml", 0, &long_opt, 1 },
+			{ "vty-ref-mode", 1, &long_opt, 2 },
+			{ 0, 0, 0, 0 }
+		};
+
+		c = getopt_long(argc, argv, "hc:l:DV", opts, &idx);
+		if (c == -1)
+			break;
+		switch (c) {
+		case 0:
+			if (long_opt == 1)
+				ref_xml = true;
+			else if (!strcmp(optarg, "expert"))
+				mode = VTY_REF_GEN_MODE_EXPERT;
+			else if (!strcmp(optarg, "hidden"))
+				mode = VTY_REF_GEN_MODE_HIDDEN;
+			break;
+		case 'h':
+			print_help();
+			exit(0);
+		case 'c':
+			config_file = optarg;
+			break;
+		case 'l':
+			g_eir->db_dir = talloc_strdup(g_eir, optarg);
+			break;
+		case 'D':
+			daemonize = 1;
+			break;
+		case 'V':
+			print_version(1);
+			exit(0);
+		default:
+			print_help();
+			exit(2);
+		}
+	}
+	if (argc > optind) {
+		fprintf(stderr, "osmo-eir: unexpected argument '%s'\n", argv[optind]);
+		exit(2);
+	}
+	if (ref_xml) {
+		vty_dump_xml_ref_mode(stdout, mode);
+		exit(0);
+	}
+}
+
+static void signal_handler(int sig)
+{
+	switch (sig) {
+	case SIGINT:
+	case SIGTERM:
+		quit_signal = sig;
+		break;
+	case SIGUSR1:
+		report_signal = 1;
+		break;
+	}
+}
+
+static struct osmo_timer_list reader_check_timer;
+static void reader_check_cb(void *data)
+{
+	eir_db_reader_check(g_eir->db);
+	osmo_timer_schedule(&reader_check_timer, 60, 0);
+}
+
+int main(int argc, char **argv)
+{
+	void *ctx = talloc_named_const(NULL, 0, "osmo-eir");
+	struct eir_db_opts dbo = { .create = true };
+	struct timespec deadline, now;
+	int rc;
+
+	msgb_talloc_ctx_init(ctx, 0);
+	g_eir = talloc_zero(ctx, struct eir_global);
+	g_eir->ctx = g_eir;
+	g_eir->db_dir = talloc_strdup(g_eir, "/var/lib/osmocom/osmo-eir");
+	g_eir->policy = (struct eir_policy)EIR_POLICY_DEFAULT;
+	diam_cfg_init(g_eir, &g_eir->diam);
+
+	osmo_init_logging2(ctx, &eir_log_info);
+	vty_info.tall_ctx = ctx;
+	vty_init(&vty_info);
+	logging_vty_add_cmds();
+	osmo_stats_vty_add_cmds();
+	osmo_talloc_vty_add_cmds();
+	eir_vty_init();
+
+	handle_options(argc, argv);
+
+	rate_ctr_init(ctx);
+	osmo_stats_init(ctx);
+
+	rc = vty_read_config_file(config_file, NULL);
+	if (rc < 0) {
+		LOGP(DMAIN, LOGL_FATAL, "cannot read the configuration file '%s'\n", config_file);
+		return 1;
+	}
+	rc = telnet_init_default(ctx, NULL, OSMO_VTY_PORT_EIR);
+	if (rc < 0) {
+		LOGP(DMAIN, LOGL_FATAL, "cannot open the VTY on %s:%d\n", vty_get_bind_addr(), OSMO_VTY_PORT_EIR);
+		return 1;
+	}
+
+	if (g_eir->map_size_mib)
+		dbo.map_size = g_eir->map_size_mib << 20;
+	rc = eir_db_open(g_eir, &g_eir->db, g_eir->db_dir, &dbo);
+	if (rc) {
+		LOGP(DMAIN, LOGL_FATAL, "cannot open the store: %s\n", eir_db_errstr(g_eir->db));
+		return 1;
+	}
+	rc = eir_db_writer_lock(g_eir->db, EIR_DB_LOCAL, "osmo-eir");
+	if (rc) {
+		LOGP(DMAIN, LOGL_FATAL, "%s: is another osmo-eir, or osmo-eir-db, running on %s?\n",
+		     eir_db_errstr(g_eir->db), g_eir->db_dir);
+		return 1;
+	}
+	osmo_timer_setup(&reader_check_timer, reader_check_cb, NULL);
+	osmo_timer_schedule(&reader_check_timer, 60, 0);
+
+	g_eir->diam_srv = diam_server_alloc(g_eir, &g_eir->diam, g_eir->db, &g_eir->policy);
+	rc = diam_server_start(g_eir->diam_srv);
+	if (rc)
+		return 1;
+
+	signal(SIGINT, signal_handler);
+	signal(SIGTERM, signal_handler);
+	signal(SIGUSR1, signal_handler);
+	signal(SIGPIPE, SIG_IGN);
+	osmo_init_ignore_signals();
+	signal(SIGPIPE, SIG_IGN);
+
+	if (daemonize) {
+		rc = osmo_daemonize();
+		if (rc < 0) {
+			perror("osmo-eir: cannot daemonize");
+			return 1;
+		}
+	}
+	LOGP(DMAIN, LOGL_NOTICE, "osmo-eir %s running, store %s\n", PACKAGE_VERSION, g_eir->db_dir);
+
+	while (!quit_signal) {
+		osmo_select_main_ctx(0);
+		if (report_signal) {
+			report_signal = 0;
+			talloc_report_full(ctx, stderr);
+		}
+	}
+
+	/* orderly shutdown: DPR to every peer, then wait for their DPA (or the timeout) */
+	LOGP(DMAIN, LOGL_NOTICE, "signal %d: shutting down\n", quit_signal);
+	diam_server_shutdown(g_eir->diam_srv, NULL, NULL);
+	osmo_clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += g_eir->diam.dpa_timeout_sec + 1;
+	while (!llist_empty(&g_eir->diam_srv->conns)) {
+		osmo_clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec >= deadline.tv_sec)
+			break;
+		osmo_select_main_ctx(0);
+	}
+	diam_server_free(g_eir->diam_srv);
+	osmo_timer_del(&reader_check_timer);
+	eir_db_close(g_eir->db);
+	log_fini();
+	talloc_free(g_eir);
+	return 0;
+}

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* One Diameter connection's I/O: an osmo_fd, a receive buffer framed into whole messages (every message in a
+ * read is handled, not one per poll event), and a bounded queue of answers flushed with sendmsg() (writev with
+ * MSG_NOSIGNAL) that survives partial writes. A peer that stops reading is closed, never allowed to grow our
+ * memory; a peer that sends garbage is closed without our reading unbounded data. */
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netdb.h>
+
+#include <talloc.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/socket.h>
+#include <osmocom/core/utils.h>
+
+#include <osmocom/eir/logging.h>
+#include "diam_internal.h"
+
+#define RX_READ 65536
+#define TX_IOV 64
+
+static void conn_free(struct diam_conn *c)
+{
+	struct diam_tx_chunk *ch, *tmp;
+
+	osmo_timer_del(&c->timer);
+	if (c->ofd.fd >= 0) {
+		osmo_fd_unregister(&c->ofd);
+		close(c->ofd.fd);
+		c->ofd.fd = -1;
+	}
+	llist_for_each_entry_safe(ch, tmp, &c->tx, list) {
+		llist_del(&ch->list);
+		talloc_free(ch);
+	}
+	llist_del(&c->list);
+	talloc_free(c);
+}
+
+/*! Close a connection now (its queued answers are dropped). Safe inside the read callback. */
+void diam_conn_close(struct diam_conn *c, const char *why)
+{
+	if (c->dead)
+		return;
+	LOGP(DDIAM, LOGL_NOTICE, "%s (%s): closing: %s\n", c->name, c->origin_host ? c->origin_host : "no CER",
+	     why);
+	diam_ctr_inc(c->srv, DIAM_CTR_CONN_CLOSED);
+	c->dead = true;
+	if (!c->in_rx)
+		conn_free(c);
+}
+
+/*! Room for an answer of at most max bytes at the end of the queue.
+ *  \returns where to write it, or NULL when the queue is over its limit (the connection is then closed). */
+uint8_t *diam_conn_tx_reserve(struct diam_conn *c, size_t max)
+{
+	struct diam_tx_chunk *ch = llist_empty(&c->tx) ? NULL : llist_last_entry(&c->tx, struct diam_tx_chunk, list);
+
+	OSMO_ASSERT(max <= DIAM_TX_CHUNK);
+	if (c->dead)
+		return NULL;
+	if (ch && DIAM_TX_CHUNK - ch->len >= max)
+		return ch->data + ch->len;
+	if ((size_t)(c->tx_chunks + 1) * DIAM_TX_CHUNK > c->srv->cfg->max_queue_bytes + DIAM_TX_CHUNK) {
+		diam_ctr_inc(c->srv, DIAM_CTR_QUEUE_OVERFLOW);
+		diam_conn_close(c, "peer does not read its answers: send queue full");
+		return NULL;
+	}
+	ch = talloc_size(c, sizeof(*ch));
+	if (!ch)
+		return NULL;
+	talloc_set_name_const(ch, "diam_tx_chunk");
+	ch->off = ch->len = 0;
+	llist_add_tail(&ch->list, &c->tx);
+	c->tx_chunks++;
+	return ch->data;
+}
+
+void diam_conn_tx_commit(struct diam_conn *c, size_t len)
+{
+	struct diam_tx_chunk *ch = llist_last_entry(&c->tx, struct diam_tx_chunk, list);
+
+	ch->len += len;
+	c->tx_bytes += len;
+}
+
+/*! Send what is queued, as far as the socket takes it. */
+void diam_conn_flush(struct diam_conn *c)
+{
+	struct iovec iov[TX_IOV];
+	struct msghdr mh = { .msg_iov = iov };
+	struct diam_tx_chunk *ch, *tmp;
+	ssize_t n;
+	int i;
+
+	while (!c->dead && c->tx_bytes) {
+		i = 0;
+		llist_for_each_entry(ch, &c->tx, list) {
+			if (i == TX_IOV)
+				break;
+			iov[i].iov_base = ch->data + ch->off;
+			iov[i].iov_len = ch->len - ch->off;
+			i++;
+		}
+		mh.msg_iovlen = i;
+		n = sendmsg(c->ofd.fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				break;
+			diam_conn_close(c, strerror(errno));
+			return;
+		}
+		c->tx_bytes -= (size_t)n;
+		llist_for_each_entry_safe(ch, tmp, &c->tx, list) {
+			size_t left = ch->len - ch->off;
+
+			if ((size_t)n < left) {
+				ch->off += (size_t)n;
+				break;
+			}
+			n -= (ssize_t)left;
+			/* keep the last chunk for reuse when it is the only one */
+			if (ch->list.next == &c->tx) {
+				ch->off = ch->len = 0;
+				break;
+			}
+			llist_del(&ch->list);
+			talloc_free(ch);
+			c->tx_chunks--;
+		}
+	}
+	if (c->dead)
+		return;
+	if (c->tx_bytes)
+		osmo_fd_write_enable(&c->ofd);
+	else
+		osmo_fd_write_disable(&c->ofd);
+	if (!c->tx_bytes && c->close_after_flush)
+		diam_conn_close(c, "closed after the last answer");
+}
+
+static int frame_and_dispatch(struct diam_conn *c)
+{
+	size_t off = 0;
+	uint32_t len;
+
+	while (!c->dead && c->rx_len - off >= 4) {
+		const uint8_t *p = c->rx + off;
+
+		len = ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+		if (p[0] != DIAM_VERSION || len < DIAM_HDR_LEN || (len & 3) || len > c->srv->cfg->max_msg_size) {
+			diam_ctr_inc(c->srv, DIAM_CTR_PROTO_ERROR_CLOSE);
+			LOGP(DDIAM, LOGL_ERROR, "%s: bad message header (version %u, length %u, limit %u): "
+			     "closing\n", c->name, p[0], len, c->srv->cfg->max_msg_size);
+			diam_conn_close(c, "bad message header");
+			return -1;
+		}
+		if (c->rx_len - off < len)
+			break;
+		c->n_rx++;
+		diam_peer_rx(c, p, len);
+		off += len;
+	}
+	if (off && !c->dead) {
+		memmove(c->rx, c->rx + off, c->rx_len - off);
+		c->rx_len -= off;
+	}
+	return 0;
+}
+
+static int conn_read(struct diam_conn *c)
+{
+	ssize_t n;
+
+	n = read(c->ofd.fd, c->rx + c->rx_len, c->rx_size - c->rx_len);
+	if (n == 0) {
+		diam_conn_close(c, "peer closed the connection");
+		return -1;
+	}
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		diam_conn_close(c, strerror(errno));
+		return -1;
+	}
+	c->rx_len += (size_t)n;
+	osmo_clock_gettime(CLOCK_MONOTONIC, &c->last_rx);
+	c->suspect = false;
+	frame_and_dispatch(c);
+	return 0;
+}
+
+static int conn_cb(struct osmo_fd *ofd, unsigned int what)
+{
+	struct diam_conn *c = ofd->data;
+
+	c->in_rx = true;
+	if (what & OSMO_FD_READ)
+		conn_read(c);
+	/* answer everything this read produced with as few system calls as possible */
+	if (!c->dead && (c->tx_bytes || (what & OSMO_FD_WRITE)))
+		diam_conn_flush(c);
+	c->in_rx = false;
+	if (c->dead)
+		conn_free(c);
+	return 0;
+}
+
+static void conn_timer_cb(void *data)
+{
+	struct diam_conn *c = data;
+
+	c->in_rx = true;
+	diam_peer_timeout(c);
+	if (!c->dead && c->tx_bytes)
+		diam_conn_flush(c);
+	c->in_rx = false;
+	if (c->dead)
+		conn_free(c);
+}
+
+void diam_conn_timer(struct diam_conn *c, unsigned sec)
+{
+	osmo_timer_schedule(&c->timer, sec, 0);
+}
+
+/*! Take over an accepted socket. \returns the connection, or NULL (the fd is closed then). */
+struct diam_conn *diam_conn_alloc(struct diam_server *srv, int fd)
+{
+	struct diam_conn *c = talloc_zero(srv->ctx, struct diam_conn);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	char port[16];
+
+	if (!c) {
+		close(fd);
+		return NULL;
+	}
+	talloc_set_name_const(c, "diam_conn");
+	c->srv = srv;
+	INIT_LLIST_HEAD(&c->tx);
+	c->rx_size = srv->cfg->max_msg_size + RX_READ;
+	c->rx = talloc_size(c, c->rx_size);
+	osmo_fd_setup(&c->ofd, fd, OSMO_FD_READ, conn_cb, c, 0);
+	osmo_timer_setup(&c->timer, conn_timer_cb, c);
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    getnameinfo((struct sockaddr *)&ss, sl, c->ip, sizeof(c->ip), port, sizeof(port),
+			NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+		snprintf(c->name, sizeof(c->name), "%s:%s", c->ip, port);
+	else
+		snprintf(c->name, sizeof(c->name), "fd %d", fd);
+	sl = sizeof(c->local);
+	getsockname(fd, (struct sockaddr *)&c->local, &sl);
+	osmo_clock_gettime(CLOCK_MONOTONIC, &c->connected);
+	c->last_rx = c->connected;
+	c->state = DIAM_PS_WAIT_CER;
+	llist_add_tail(&c->list, &srv->conns);
+	if (!c->rx || osmo_fd_register(&c->ofd)) {
+		c->ofd.fd = -1;
+		close(fd);
+		llist_del(&c->list);
+		talloc_free(c);
+		return NULL;
+	}
+	diam_conn_timer(c, srv->cfg->cer_timeout_sec);
+	diam_ctr_inc(srv, DIAM_CTR_CONN_ACCEPTED);
+	LOGP(DDIAM, LOGL_INFO, "%s: connected\n", c->name);
+	return c;
+}

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* S13 (TS 29.272 §5.2.4, §7.2.19-20): decode an ME-Identity-Check-Request, ask eir_check(), answer. */
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <osmocom/core/logging.h>
+#include <osmocom/core/utils.h>
+
+#include <osmocom/eir/imei.h>
+#include <osmocom/eir/logging.h>
+#include "diam_internal.h"
+
+#define MAX_PROXY_INFO 16
+
+struct ecr {
+	struct diam_avp session_id, origin_host, dest_host, dest_realm, ti, imei, sv, user_name, ass, origin_realm;
+	struct diam_avp proxy_info[MAX_PROXY_INFO];
+	unsigned n_proxy_info;
+	size_t proxy_bytes;
+};
+
+/* Count of BLACKLISTED/GREYLISTED log lines in the current second: police trace stolen phones with these,
+ * but a flood must not slow the answers down. */
+static bool log_allowed(struct diam_server *srv)
+{
+	time_t now = time(NULL);
+
+	if (now != srv->log_second) {
+		srv->log_second = now;
+		srv->log_count = 0;
+	}
+	if (srv->log_count++ < srv->cfg->log_verdict_per_sec)
+		return true;
+	diam_ctr_inc(srv, DIAM_CTR_LOG_SUPPRESSED);
+	return false;
+}
+
+static void fail(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h, uint32_t code, int kind,
+		 const struct diam_avp *a, int missing, int parent)
+{
+	struct diam_failed f = { .kind = kind, .missing = missing, .parent = parent };
+
+	if (a)
+		f.avp = *a;
+	diam_ctr_inc(c->srv, DIAM_CTR_ECA_ERROR);
+	diam_answer_error(c, msg, h, code, &f, NULL);
+}
+
+/* Decode the ECR's top level and Terminal-Information. \returns 0, or answers the error itself and returns -1.
+ * Only the first error found is reported (RFC 6733 §7). */
+static int ecr_decode(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h, struct ecr *r)
+{
+	struct diam_avp_iter it;
+	struct diam_avp a;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->session_id.id = r->origin_host.id = r->dest_host.id = r->dest_realm.id = r->ti.id = r->imei.id = -1;
+	r->sv.id = r->user_name.id = r->ass.id = r->origin_realm.id = -1;
+
+	diam_avp_iter_init(&it, msg + DIAM_HDR_LEN, h->len - DIAM_HDR_LEN);
+	while ((rc = diam_avp_next(&it, &a)) > 0) {
+		struct diam_avp *slot = NULL;
+
+		if (!diam_avp_len_ok(&a)) {
+			fail(c, msg, h, DIAM_INVALID_AVP_LENGTH, DIAM_FAILED_EXAMPLE, &a, 0, -1);
+			return -1;
+		}
+		switch (a.id) {
+		case DA_SESSION_ID:
+			slot = &r->session_id;
+			break;
+		case DA_ORIGIN_HOST:
+			slot = &r->origin_host;
+			break;
+		case DA_ORIGIN_REALM:
+			slot = &r->origin_realm;
+			break;
+		case DA_DESTINATION_HOST:
+			slot = &r->dest_host;
+			break;
+		case DA_DESTINATION_REALM:
+			slot = &r->dest_realm;
+			break;
+		case DA_TERMINAL_INFORMATION:
+			slot = &r->ti;
+			break;
+		case DA_USER_NAME:
+			slot = &r->user_name;
+			break;
+		case DA_AUTH_SESSION_STATE:
+			slot = &r->ass;
+			break;
+		case DA_PROXY_INFO:
+			if (r->n_proxy_info == MAX_PROXY_INFO) {
+				fail(c, msg, h, DIAM_AVP_OCCURS_TOO_MANY_TIMES, DIAM_FAILED_COPY, &a, 0, -1);
+				return -1;
+			}
+			r->proxy_info[r->n_proxy_info++] = a;
+			r->proxy_bytes += a.raw_len + 4;
+			break;
+		case -1:
+			if (a.flags & DIAM_AVP_M) {
+				fail(c, msg, h, DIAM_AVP_UNSUPPORTED, DIAM_FAILED_COPY, &a, 0, -1);
+				return -1;
+			}
+			break;
+		default:
+			/* known, not used here: VSAI, DRMP, Route-Record, Supported-Features, ... */
+			break;
+		}
+		if (slot) {
+			if (slot->id >= 0) {
+				fail(c, msg, h, DIAM_AVP_OCCURS_TOO_MANY_TIMES, DIAM_FAILED_COPY, &a, 0, -1);
+				return -1;
+			}
+			*slot = a;
+		}
+	}
+	if (rc < 0) {
+		fail(c, msg, h, DIAM_INVALID_AVP_LENGTH, DIAM_FAILED_EXAMPLE, &a, 0, -1);
+		return -1;
+	}
+
+	/* not for us: Destination-Host names another host */
+	if (r->dest_host.id >= 0 && (r->dest_host.len != strlen(c->srv->cfg->origin_host) ||
+				     strncasecmp((const char *)r->dest_host.data, c->srv->cfg->origin_host,
+						 r->dest_host.len))) {
+		diam_ctr_inc(c->srv, DIAM_CTR_ECA_ERROR);
+		diam_answer_error(c, msg, h, DIAM_UNABLE_TO_DELIVER, NULL, "Destination-Host is not this EIR");
+		return -1;
+	}
+
+	{
+		static const int required[] = { DA_SESSION_ID, DA_AUTH_SESSION_STATE, DA_ORIGIN_HOST, DA_ORIGIN_REALM,
+						DA_DESTINATION_REALM, DA_TERMINAL_INFORMATION };
+		const struct diam_avp *have[] = { &r->session_id, &r->ass, &r->origin_host, &r->origin_realm,
+						  &r->dest_realm, &r->ti };
+		unsigned i;
+
+		for (i = 0; i < ARRAY_SIZE(required); i++) {
+			if (have[i]->id < 0) {
+				fail(c, msg, h, DIAM_MISSING_AVP, DIAM_FAILED_MISSING, NULL, required[i], -1);
+				return -1;
+			}
+		}
+	}
+
+	diam_avp_iter_init(&it, r->ti.data, r->ti.len);
+	while ((rc = diam_avp_next(&it, &a)) > 0) {
+		struct diam_avp *slot = NULL;
+
+		if (!diam_avp_len_ok(&a)) {
+			fail(c, msg, h, DIAM_INVALID_AVP_LENGTH, DIAM_FAILED_EXAMPLE, &a, 0, DA_TERMINAL_INFORMATION);
+			return -1;
+		}
+		if (a.id == DA_IMEI)
+			slot = &r->imei;
+		else if (a.id == DA_SOFTWARE_VERSION)
+			slot = &r->sv;
+		else if (a.id < 0 && (a.flags & DIAM_AVP_M)) {
+			fail(c, msg, h, DIAM_AVP_UNSUPPORTED, DIAM_FAILED_COPY, &a, 0, DA_TERMINAL_INFORMATION);
+			return -1;
+		}
+		if (slot) {
+			if (slot->id >= 0) {
+				fail(c, msg, h, DIAM_AVP_OCCURS_TOO_MANY_TIMES, DIAM_FAILED_COPY, &a, 0,
+				     DA_TERMINAL_INFORMATION);
+				return -1;
+			}
+			*slot = a;
+		}
+	}
+	if (rc < 0) {
+		fail(c, msg, h, DIAM_INVALID_AVP_LENGTH, DIAM_FAILED_EXAMPLE, &a, 0, DA_TERMINAL_INFORMATION);
+		return -1;
+	}
+	if (r->imei.id < 0) {
+		fail(c, msg, h, DIAM_MISSING_AVP, DIAM_FAILED_MISSING, NULL, DA_IMEI, DA_TERMINAL_INFORMATION);
+		return -1;
+	}
+	return 0;
+}
+
+static void send_eca(struct diam_conn *c, const struct diam_hdr *h, const struct ecr *r, bool ok, uint32_t code,
+		     enum eir_verdict v)
+{
+	struct diam_enc e;
+	unsigned i;
+
+	if (!diam_answer_begin(c, &e, 320 + r->session_id.raw_len + r->proxy_bytes, h, h->flags & DIAM_CMD_P))
+		return;
+	diam_enc_raw(&e, r->session_id.raw, r->session_id.raw_len);
+	diam_enc_group_begin(&e, DA_VSAI);
+	diam_enc_u32(&e, DA_VENDOR_ID, DIAM_VENDOR_3GPP);
+	diam_enc_u32(&e, DA_AUTH_APP_ID, DIAM_APP_S13);
+	diam_enc_group_end(&e);
+	if (ok && v == EIR_UNKNOWN) {
+		diam_enc_group_begin(&e, DA_EXPERIMENTAL_RESULT);
+		diam_enc_u32(&e, DA_VENDOR_ID, DIAM_VENDOR_3GPP);
+		diam_enc_u32(&e, DA_EXPERIMENTAL_RESULT_CODE, DIAM_ERROR_EQUIPMENT_UNKNOWN);
+		diam_enc_group_end(&e);
+	} else {
+		diam_enc_u32(&e, DA_RESULT_CODE, code);
+	}
+	diam_enc_u32(&e, DA_AUTH_SESSION_STATE, 1);
+	diam_enc_cstr(&e, DA_ORIGIN_HOST, c->srv->cfg->origin_host);
+	diam_enc_cstr(&e, DA_ORIGIN_REALM, c->srv->cfg->origin_realm);
+	if (ok && v != EIR_UNKNOWN)
+		diam_enc_u32(&e, DA_EQUIPMENT_STATUS, (uint32_t)v);
+	for (i = 0; i < r->n_proxy_info; i++)
+		diam_enc_raw(&e, r->proxy_info[i].raw, r->proxy_info[i].raw_len);
+	diam_answer_send(c, &e);
+}
+
+static const unsigned verdict_ctr[] = {
+	[EIR_WHITELISTED] = DIAM_CTR_ECA_WHITE,
+	[EIR_BLACKLISTED] = DIAM_CTR_ECA_BLACK,
+	[EIR_GREYLISTED] = DIAM_CTR_ECA_GREY,
+	[EIR_UNKNOWN] = DIAM_CTR_ECA_UNKNOWN,
+};
+
+void diam_s13_rx_ecr(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h)
+{
+	struct diam_server *srv = c->srv;
+	struct ecr r;
+	struct eir_imei imei;
+	struct eir_result res;
+	uint8_t imsi[8];
+	const char *why = NULL;
+	int sv, rc;
+
+	diam_ctr_inc(srv, DIAM_CTR_ECR);
+	c->n_ecr++;
+	if (c->state != DIAM_PS_OPEN) {
+		diam_answer_error(c, msg, h, DIAM_UNABLE_TO_COMPLY, NULL, "peer is closing");
+		return;
+	}
+	if (ecr_decode(c, msg, h, &r))
+		return;
+	if (eir_imei_parse_n((const char *)r.imei.data, r.imei.len, &imei, &why)) {
+		LOGP(DDIAM, LOGL_INFO, "%s: ECR with invalid IMEI: %s\n", c->name, why);
+		fail(c, msg, h, DIAM_INVALID_AVP_VALUE, DIAM_FAILED_COPY, &r.imei, 0, DA_TERMINAL_INFORMATION);
+		return;
+	}
+	sv = imei.sv;
+	if (r.sv.id >= 0) {
+		if (r.sv.len != 2 || r.sv.data[0] < '0' || r.sv.data[0] > '9' || r.sv.data[1] < '0' ||
+		    r.sv.data[1] > '9') {
+			fail(c, msg, h, DIAM_INVALID_AVP_VALUE, DIAM_FAILED_COPY, &r.sv, 0, DA_TERMINAL_INFORMATION);
+			return;
+		}
+		sv = (r.sv.data[0] - '0') * 10 + (r.sv.data[1] - '0');
+	}
+	if (r.user_name.id >= 0 && eir_imsi_pack_n((const char *)r.user_name.data, r.user_name.len, imsi, &why)) {
+		LOGP(DDIAM, LOGL_INFO, "%s: ECR with invalid User-Name: %s\n", c->name, why);
+		fail(c, msg, h, DIAM_INVALID_AVP_VALUE, DIAM_FAILED_COPY, &r.user_name, 0, -1);
+		return;
+	}
+
+	rc = eir_check(srv->db, srv->policy, imei.key, sv, r.user_name.id >= 0 ? imsi : NULL, 0, &res);
+	if (rc) {
+		diam_ctr_inc(srv, DIAM_CTR_STORE_FAIL);
+		if (srv->cfg->store_fail == DIAM_STORE_FAIL_ERROR) {
+			diam_ctr_inc(srv, DIAM_CTR_ECA_ERROR);
+			send_eca(c, h, &r, false, DIAM_UNABLE_TO_COMPLY, EIR_UNKNOWN);
+			return;
+		}
+		res.verdict = srv->cfg->store_fail_verdict;
+	}
+	diam_ctr_inc(srv, verdict_ctr[res.verdict]);
+	send_eca(c, h, &r, true, DIAM_SUCCESS, res.verdict);
+
+	if ((res.verdict == EIR_BLACKLISTED || res.verdict == EIR_GREYLISTED) && log_allowed(srv)) {
+		char im[16];
+
+		LOGP(DDIAM, LOGL_NOTICE, "%s IMEI %s IMSI %.*s SV %d peer %s (%s) by %s\n",
+		     eir_verdict_name(res.verdict), eir_imei_str(im, sizeof(im), imei.key),
+		     r.user_name.id >= 0 ? (int)r.user_name.len : 1,
+		     r.user_name.id >= 0 ? (const char *)r.user_name.data : "-", sv, c->origin_host, c->name,
+		     get_value_string(eir_level_names, res.why.level));
+	}
+}

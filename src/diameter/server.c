@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The Diameter server: configuration defaults, the listening socket (libosmo-netif's stream server link, TCP
+ * or SCTP), counters, and an orderly shutdown that says DPR to every open peer. */
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <talloc.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/stats.h>
+#include <osmocom/core/utils.h>
+#include <osmocom/netif/stream.h>
+
+#include <osmocom/eir/logging.h>
+#include "diam_internal.h"
+
+#ifndef IPPROTO_SCTP
+#define IPPROTO_SCTP 132
+#endif
+
+static const struct rate_ctr_desc diam_ctr_desc[] = {
+	[DIAM_CTR_CONN_ACCEPTED] = { "conn:accepted", "Connections accepted" },
+	[DIAM_CTR_CONN_CLOSED] = { "conn:closed", "Connections closed" },
+	[DIAM_CTR_CONN_REFUSED] = { "conn:refused", "CER from unknown peers refused (3010)" },
+	[DIAM_CTR_PROTO_ERROR_CLOSE] = { "conn:proto_error", "Connections closed for a broken message header or "
+								"no CER" },
+	[DIAM_CTR_QUEUE_OVERFLOW] = { "conn:queue_overflow", "Connections closed: peer did not read its answers" },
+	[DIAM_CTR_CER] = { "cer:rx", "CER received" },
+	[DIAM_CTR_CER_REJECTED] = { "cer:rejected", "CER answered with an error" },
+	[DIAM_CTR_DWR_RX] = { "dwr:rx", "DWR received" },
+	[DIAM_CTR_DWR_TX] = { "dwr:tx", "DWR sent (watchdog)" },
+	[DIAM_CTR_DPR_RX] = { "dpr:rx", "DPR received" },
+	[DIAM_CTR_DPR_TX] = { "dpr:tx", "DPR sent" },
+	[DIAM_CTR_ECR] = { "ecr:rx", "ME-Identity-Check requests received" },
+	[DIAM_CTR_ECA_WHITE] = { "eca:whitelisted", "ECA WHITELISTED" },
+	[DIAM_CTR_ECA_GREY] = { "eca:greylisted", "ECA GREYLISTED" },
+	[DIAM_CTR_ECA_BLACK] = { "eca:blacklisted", "ECA BLACKLISTED" },
+	[DIAM_CTR_ECA_UNKNOWN] = { "eca:unknown", "ECA DIAMETER_ERROR_EQUIPMENT_UNKNOWN (5422)" },
+	[DIAM_CTR_ECA_ERROR] = { "eca:error", "ECR answered with an error Result-Code" },
+	[DIAM_CTR_ANS_3XXX] = { "answer:protocol_error", "Requests answered with a 3xxx protocol error" },
+	[DIAM_CTR_STORE_FAIL] = { "store:fail", "Verdicts the store could not give" },
+	[DIAM_CTR_LOG_SUPPRESSED] = { "log:suppressed", "Verdict log lines left out by the rate limit" },
+};
+
+static const struct rate_ctr_group_desc diam_ctrg_desc = {
+	.group_name_prefix = "diameter",
+	.group_description = "Diameter S13 server",
+	.class_id = OSMO_STATS_CLASS_GLOBAL,
+	.num_ctr = ARRAY_SIZE(diam_ctr_desc),
+	.ctr_desc = diam_ctr_desc,
+};
+
+void diam_cfg_init(void *ctx, struct diam_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->origin_host = talloc_strdup(ctx, "eir.localdomain");
+	cfg->origin_realm = talloc_strdup(ctx, "localdomain");
+	cfg->listen_addr = talloc_strdup(ctx, "127.0.0.1");
+	cfg->listen_port = 3868;
+	cfg->transport = DIAM_TRANSPORT_TCP;
+	INIT_LLIST_HEAD(&cfg->peers);
+	cfg->tw_sec = 30;
+	cfg->cer_timeout_sec = 10;
+	cfg->dpa_timeout_sec = 5;
+	cfg->max_msg_size = 65536;
+	cfg->max_queue_bytes = 4 * 1024 * 1024;
+	cfg->store_fail = DIAM_STORE_FAIL_ERROR;
+	cfg->store_fail_verdict = EIR_WHITELISTED;
+	cfg->log_verdict_per_sec = 100;
+}
+
+/*! Whether this kernel can make SCTP sockets at all. */
+bool diam_sctp_available(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
+}
+
+static int accept_cb(struct osmo_stream_srv_link *link, int fd)
+{
+	struct diam_server *srv = osmo_stream_srv_link_get_data(link);
+
+	if (srv->shutting_down) {
+		close(fd);
+		return 0;
+	}
+	diam_conn_alloc(srv, fd);
+	return 0;
+}
+
+struct diam_server *diam_server_alloc(void *ctx, struct diam_cfg *cfg, struct eir_db *db,
+				      const struct eir_policy *policy)
+{
+	struct diam_server *srv = talloc_zero(ctx, struct diam_server);
+
+	srv->ctx = srv;
+	srv->cfg = cfg;
+	srv->db = db;
+	srv->policy = policy;
+	INIT_LLIST_HEAD(&srv->conns);
+	srv->origin_state_id = (uint32_t)time(NULL);
+	srv->ctrs = rate_ctr_group_alloc(srv, &diam_ctrg_desc, 0);
+	return srv;
+}
+
+/*! Open the listening socket. \returns 0, or a negative errno (SCTP where the kernel has none: -EPROTONOSUPPORT) */
+int diam_server_start(struct diam_server *srv)
+{
+	struct diam_cfg *cfg = srv->cfg;
+	int rc;
+
+	if (cfg->transport == DIAM_TRANSPORT_SCTP && !diam_sctp_available()) {
+		LOGP(DDIAM, LOGL_ERROR, "SCTP configured, but this kernel has no SCTP support\n");
+		return -EPROTONOSUPPORT;
+	}
+	srv->link = osmo_stream_srv_link_create(srv);
+	osmo_stream_srv_link_set_addr(srv->link, cfg->listen_addr);
+	osmo_stream_srv_link_set_port(srv->link, cfg->listen_port);
+	osmo_stream_srv_link_set_proto(srv->link, cfg->transport == DIAM_TRANSPORT_SCTP ? IPPROTO_SCTP : IPPROTO_TCP);
+	osmo_stream_srv_link_set_nodelay(srv->link, true);
+	osmo_stream_srv_link_set_data(srv->link, srv);
+	osmo_stream_srv_link_set_accept_cb(srv->link, accept_cb);
+	rc = osmo_stream_srv_link_open(srv->link);
+	if (rc < 0) {
+		LOGP(DDIAM, LOGL_ERROR, "cannot listen on %s:%u (%s): %s\n", cfg->listen_addr, cfg->listen_port,
+		     cfg->transport == DIAM_TRANSPORT_SCTP ? "sctp" : "tcp", strerror(errno));
+		return -EADDRINUSE;
+	}
+	LOGP(DDIAM, LOGL_NOTICE, "S13 on %s:%u (%s), Origin-Host %s, Origin-Realm %s\n", cfg->listen_addr,
+	     cfg->listen_port, cfg->transport == DIAM_TRANSPORT_SCTP ? "sctp" : "tcp", cfg->origin_host,
+	     cfg->origin_realm);
+	return 0;
+}
+
+unsigned diam_server_peer_count(const struct diam_server *srv)
+{
+	const struct diam_conn *c;
+	unsigned n = 0;
+
+	llist_for_each_entry(c, &srv->conns, list)
+		if (c->state == DIAM_PS_OPEN && !c->dead)
+			n++;
+	return n;
+}
+
+/*! Stop accepting, send DPR (REBOOTING) to every open peer and close the others. Connections close when their
+ *  DPA arrives or the DPA timeout passes; poll diam_server_peer_count() / llist_empty(&srv->conns). */
+void diam_server_shutdown(struct diam_server *srv, void (*done_cb)(void *data), void *data)
+{
+	struct diam_conn *c, *tmp;
+
+	srv->shutting_down = true;
+	if (srv->link)
+		osmo_stream_srv_link_close(srv->link);
+	llist_for_each_entry_safe(c, tmp, &srv->conns, list)
+		diam_peer_send_dpr(c, 0);
+	if (done_cb)
+		done_cb(data);
+}
+
+void diam_server_free(struct diam_server *srv)
+{
+	struct diam_conn *c, *tmp;
+
+	llist_for_each_entry_safe(c, tmp, &srv->conns, list)
+		diam_conn_close(c, "server stopped");
+	if (srv->link)
+		osmo_stream_srv_link_destroy(srv->link);
+	talloc_free(srv);
+}
