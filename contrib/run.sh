@@ -31,7 +31,7 @@ for f in national/blacklist.csv local/entries.csv local/ranges.csv local/pairs.c
 done
 
 echo
-printf '%-17s %-16s %-12s %s\n' IMEI IMSI VERDICT "WHY (first words)"
+printf '%-17s %-16s %-12s %s\n' IMEI IMSI VERDICT "WHAT IT SHOWS"
 tail -n +2 "$S/showcase.csv" | while IFS=, read -r imei imsi expected comment; do
 	out=$($EIR_DB -l "$DB" lookup "$imei" $imsi 2>&1 | head -n 1)
 	verdict=${out%% *}

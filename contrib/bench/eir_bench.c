@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Store benchmark (not a test): verdicts/s of eir_check() against raw single mdb_get() lookups on the same store
+ * in the same run, bulk load rows/s, and bytes on disk per entry. It includes <lmdb.h> only for the raw
+ * reference; osmo-eir itself reaches LMDB only through src/db/. */
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <lmdb.h>
+#include <talloc.h>
+#include <osmocom/core/utils.h>
+#include <osmocom/eir/check.h>
+#include <osmocom/eir/db.h>
+
+#define FIRST 35000000000000ULL
+#define STRIDE 7
+#define RANGE_BASE 86000000000000ULL
+#define RANGE_SPACING 1000
+#define RANGE_LEN 100
+
+static unsigned long long n_entries = 1000000, n_ranges = 100000, n_queries = 2000000;
+static unsigned seed = 1;
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* xorshift64*: fast, reproducible */
+static uint64_t rng_state;
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ULL;
+}
+
+/* listed IMEI number i: sorted, unique, irregular gaps */
+static uint64_t listed(uint64_t i)
+{
+	return FIRST + i * STRIDE + (i * 2654435761ULL >> 7) % STRIDE;
+}
+
+static int load_entries(struct eir_db_txn *txn, void *arg)
+{
+	uint32_t reason;
+	uint64_t i;
+	int rc;
+
+	rc = eir_db_txn_reason(txn, "Reported stolen", &reason);
+	if (rc)
+		return rc;
+	for (i = 0; i < n_entries; i++) {
+		struct eir_entry e = { .imei = listed(i), .list = EIR_LIST_BLACK, .reason_id = reason,
+				       .listed = 20000, .block = 20001 };
+
+		rc = eir_db_txn_put(txn, EIR_T_IMEI, &e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int load_ranges(struct eir_db_txn *txn, void *arg)
+{
+	uint64_t j;
+	int rc;
+
+	for (j = 0; j < n_ranges; j++) {
+		struct eir_entry e = { .imei = RANGE_BASE + j * RANGE_SPACING,
+				       .last = RANGE_BASE + j * RANGE_SPACING + RANGE_LEN - 1,
+				       .list = (j & 1) ? EIR_LIST_GREY : EIR_LIST_WHITE };
+
+		rc = eir_db_txn_put_range(txn, &e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: eir_bench -l DIR [-n ENTRIES] [-r RANGES] [-q QUERIES] [-s SEED]\n"
+			"  creates a fresh store in DIR (national blacklist of ENTRIES, RANGES local ranges), then\n"
+			"  times QUERIES raw mdb_get() lookups and QUERIES eir_check() verdicts on the same keys\n");
+	exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	void *ctx = talloc_named_const(NULL, 0, "eir_bench");
+	struct eir_db_opts o = { .create = true, .map_size = 4ULL << 30 };
+	struct eir_policy pol = EIR_POLICY_DEFAULT;
+	const char *dir = NULL;
+	struct eir_db *db;
+	struct eir_db_stats st;
+	uint64_t *q, i, hits = 0, found = 0, verdicts[4] = { 0 };
+	double t0, t_load, t_ranges, t_raw, t_check;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	char path[512], cmd[600];
+	int c;
+
+	while ((c = getopt(argc, argv, "l:n:r:q:s:h")) != -1) {
+		switch (c) {
+		case 'l': dir = optarg; break;
+		case 'n': n_entries = strtoull(optarg, NULL, 0); break;
+		case 'r': n_ranges = strtoull(optarg, NULL, 0); break;
+		case 'q': n_queries = strtoull(optarg, NULL, 0); break;
+		case 's': seed = (unsigned)strtoul(optarg, NULL, 0); break;
+		default: usage();
+		}
+	}
+	if (!dir || !n_queries)
+		usage();
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		return 1;
+	if (eir_db_open(ctx, &db, dir, &o)) {
+		fprintf(stderr, "%s\n", eir_db_errstr(db));
+		return 1;
+	}
+
+	t0 = now();
+	if (eir_db_write(db, EIR_DB_NATIONAL, load_entries, NULL)) {
+		fprintf(stderr, "load: %s\n", eir_db_errstr(db));
+		return 1;
+	}
+	t_load = now() - t0;
+	t0 = now();
+	if (n_ranges && eir_db_write(db, EIR_DB_LOCAL, load_ranges, NULL)) {
+		fprintf(stderr, "ranges: %s\n", eir_db_errstr(db));
+		return 1;
+	}
+	t_ranges = now() - t0;
+
+	/* queries: 45% listed IMEIs, 45% random IMEIs among them (mostly misses), 10% in the ranges' area */
+	rng_state = 0x9e3779b97f4a7c15ULL ^ seed;
+	q = talloc_array(ctx, uint64_t, n_queries);
+	for (i = 0; i < n_queries; i++) {
+		unsigned r = rnd() % 100;
+
+		if (r < 45)
+			q[i] = listed(rnd() % n_entries);
+		else if (r < 90)
+			q[i] = FIRST + rnd() % (n_entries * STRIDE);
+		else
+			q[i] = RANGE_BASE + rnd() % ((n_ranges ? n_ranges : 1) * RANGE_SPACING);
+	}
+
+	/* reference: raw single gets, one read transaction, the same keys. LMDB must not have one environment open
+	 * twice in a process (closing one drops the other's reader slots), so the store is closed meanwhile. */
+	eir_db_close(db);
+	snprintf(path, sizeof(path), "%s/national", dir);
+	OSMO_ASSERT(mdb_env_create(&env) == 0);
+	mdb_env_set_maxdbs(env, 16);
+	mdb_env_set_mapsize(env, o.map_size);
+	OSMO_ASSERT(mdb_env_open(env, path, MDB_RDONLY | MDB_NOTLS | MDB_NORDAHEAD, 0640) == 0);
+	OSMO_ASSERT(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) == 0);
+	OSMO_ASSERT(mdb_dbi_open(txn, "imei", 0, &dbi) == 0);
+	t0 = now();
+	for (i = 0; i < n_queries; i++) {
+		uint8_t key[6];
+		MDB_val k = { .mv_size = 6, .mv_data = key }, v;
+		uint64_t x = q[i];
+
+		key[0] = x >> 40; key[1] = x >> 32; key[2] = x >> 24; key[3] = x >> 16; key[4] = x >> 8; key[5] = x;
+		if (mdb_get(txn, dbi, &k, &v) == 0)
+			found++;
+	}
+	t_raw = now() - t0;
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	o.create = false;
+	if (eir_db_open(ctx, &db, dir, &o)) {
+		fprintf(stderr, "%s\n", eir_db_errstr(db));
+		return 1;
+	}
+
+	t0 = now();
+	for (i = 0; i < n_queries; i++) {
+		struct eir_result res;
+
+		if (eir_check(db, &pol, q[i], -1, NULL, 0, &res))
+			return 1;
+		verdicts[res.verdict]++;
+		hits += res.verdict == EIR_BLACKLISTED;
+	}
+	t_check = now() - t0;
+
+	if (hits != found) {
+		fprintf(stderr, "mismatch: %llu blacklisted verdicts, %llu raw hits\n", (unsigned long long)hits,
+			(unsigned long long)found);
+		return 1;
+	}
+	eir_db_stats(db, EIR_DB_NATIONAL, &st);
+	printf("entries=%llu ranges=%llu queries=%llu (black %llu, white %llu, grey %llu)\n", n_entries, n_ranges,
+	       n_queries, (unsigned long long)verdicts[EIR_BLACKLISTED], (unsigned long long)verdicts[EIR_WHITELISTED],
+	       (unsigned long long)verdicts[EIR_GREYLISTED]);
+	printf("load national (API, sorted, one txn): %.2f s, %.0f rows/s\n", t_load, n_entries / t_load);
+	printf("load local ranges (one txn): %.2f s\n", t_ranges);
+	printf("raw mdb_get (one read txn): %.0f /s\n", n_queries / t_raw);
+	printf("eir_check verdicts: %.0f /s = %.2fx raw\n", n_queries / t_check, t_raw / t_check);
+	printf("bytes per entry: %.1f (%llu pages x %u B / %llu entries), data.mdb %.1f MiB\n",
+	       (double)st.t[EIR_T_IMEI].pages * st.page_size / st.t[EIR_T_IMEI].entries,
+	       (unsigned long long)st.t[EIR_T_IMEI].pages, st.page_size,
+	       (unsigned long long)st.t[EIR_T_IMEI].entries, st.file_size / 1048576.0);
+	eir_db_close(db);
+	talloc_free(ctx);
+	return 0;
+}

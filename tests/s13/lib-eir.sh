@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# For the S13 shell tests (source after tests/lib.sh): start osmo-eir on free ports with a store of sample
+# entries, and stop it again. Everything listens on 127.0.0.1 only.
+EIR="$top_builddir/src/osmo-eir"
+
+# free_port: print a TCP port nobody listens on (the kernel picks it)
+free_port() {
+	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# The test store: one entry per verdict, a pair, a range.
+#   35693803564380 black, 35000001000001 grey, 35000001000002 white,
+#   pair (35693803564380, 001010000000001) white, range 35000004000100..35000004000199 black
+eir_store() {
+	"$EIR_DB" -l "$1" create >/dev/null
+	"$EIR_DB" -l "$1" add imei 35693803564380 black Reported stolen >/dev/null
+	"$EIR_DB" -l "$1" add imei 35000001000001 grey Under investigation >/dev/null
+	"$EIR_DB" -l "$1" add imei 35000001000002 white Recovered >/dev/null
+	"$EIR_DB" -l "$1" add pair 35693803564380 001010000000001 white Owner >/dev/null
+	"$EIR_DB" -l "$1" add range 35000004000100 35000004000199 black Counterfeit >/dev/null
+}
+
+# eir_start [EXTRA_DIAMETER_CONFIG_LINES] [EXTRA_EIR_CONFIG_LINES]
+# sets EIR_PORT, EIR_VTY_PORT, EIR_PID, EIR_LOG; the store is $T/store
+eir_start() {
+	EIR_PORT=$(free_port)
+	EIR_VTY_PORT=$(free_port)
+	EIR_LOG="$T/osmo-eir.log"
+	[ -d "$T/store" ] || eir_store "$T/store"
+	cat > "$T/osmo-eir.cfg" <<CFG
+log stderr
+ logging filter all 1
+ logging color 0
+ logging print category 1
+ logging print extended-timestamp 1
+ logging level set-all notice
+ logging level ddiam info
+line vty
+ bind 127.0.0.1 $EIR_VTY_PORT
+eir
+${2:-}
+diameter
+ origin-host eir.example.org
+ origin-realm example.org
+ listen 127.0.0.1 $EIR_PORT
+${1:- unknown-peers accept}
+CFG
+	"$EIR" -c "$T/osmo-eir.cfg" -l "$T/store" > "$EIR_LOG" 2>&1 &
+	EIR_PID=$!
+	i=0
+	while ! grep -q "S13 on 127.0.0.1:$EIR_PORT" "$EIR_LOG" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 $EIR_PID 2>/dev/null; then
+			echo "# osmo-eir did not start:"
+			sed 's/^/#   /' "$EIR_LOG"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# eir_stop: SIGTERM, wait; returns osmo-eir's exit status (0 = clean shutdown, no sanitizer report)
+eir_stop() {
+	kill -TERM $EIR_PID 2>/dev/null
+	wait $EIR_PID
+	rc=$?
+	if grep -q "ERROR: \(Address\|Leak\)Sanitizer\|runtime error:" "$EIR_LOG"; then
+		echo "# sanitizer report in the osmo-eir log:"
+		sed 's/^/#   /' "$EIR_LOG" | tail -40
+		return 1
+	fi
+	return $rc
+}
