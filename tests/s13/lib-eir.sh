@@ -34,7 +34,7 @@ log stderr
  logging print category 1
  logging print extended-timestamp 1
  logging level set-all notice
- logging level ddiam info
+ logging level diam info
 line vty
  bind 127.0.0.1 $EIR_VTY_PORT
 eir

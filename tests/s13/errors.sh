@@ -1,0 +1,88 @@
+#!/bin/sh
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# S13 on the wire against a raw client (s13_errors.py): the digest's vectors byte for byte, every error path,
+# the peer ACL, a peer that stops reading, the watchdog, DPR on shutdown, the store failing, counters and the
+# verdict log.
+set -u
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/s13/lib-eir.sh"
+PY=/usr/bin/python3
+[ -x $PY ] || { echo "SKIP: no /usr/bin/python3"; exit 77; }
+C="$top_srcdir/tests/s13/s13_errors.py"
+
+# vty CMD...: run VTY commands (enable first), print their output
+vty() {
+	$PY "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" enable "$@"
+}
+
+eir_start || exit 1
+$PY "$C" open "$EIR_PORT" || not_ok "open server: see the lines above"
+out=$(vty "show rate-counters")
+for ctr in "eca:blacklisted" "eca:greylisted" "eca:whitelisted" "eca:error" "answer:protocol_error" \
+	"conn:proto_error" "cer:rejected"; do
+	n=$(printf '%s\n' "$out" | grep "$ctr" | head -n 1 | sed 's/.*: *\([0-9]*\).*/\1/')
+	check "rate counter diameter $ctr counted ($n)" [ "${n:-0}" -gt 0 ]
+done
+check "BLACKLISTED answers are logged with IMEI, IMSI and peer" \
+	grep -q "BLACKLISTED IMEI 35693803564380 IMSI 001010000000002 SV 5 peer mme.example.org" "$EIR_LOG"
+out=$(vty "show diameter peers")
+check "show diameter peers lists the header" sh -c 'echo "$1" | grep -q "origin-host"' _ "$out"
+check "clean shutdown (exit 0, no sanitizer report)" eir_stop
+
+# only configured peers; unknown equipment answered as such
+rm -rf "$T/store"
+eir_start " peer mme.example.org realm example.org" " default-verdict unknown" || exit 1
+$PY "$C" acl "$EIR_PORT" || not_ok "acl server: see the lines above"
+check "clean shutdown" eir_stop
+
+# bounded memory for a peer that does not read
+eir_start " unknown-peers accept
+ max-send-queue 65536" || exit 1
+$PY "$C" slow_reader "$EIR_PORT" || not_ok "slow reader: see the lines above"
+check "the slow reader is logged as closed for its full queue" grep -q "send queue full" "$EIR_LOG"
+check "clean shutdown" eir_stop
+
+# watchdog: DWR after Tw of silence
+eir_start " unknown-peers accept
+ watchdog-timer 6" || exit 1
+$PY "$C" watchdog "$EIR_PORT" 6 || not_ok "watchdog: see the lines above"
+check "clean shutdown" eir_stop
+
+# SIGTERM: DPR to the peers, then exit
+eir_start || exit 1
+$PY "$C" shutdown "$EIR_PORT" > "$T/shutdown.out" 2>&1 &
+cpid=$!
+i=0
+while ! grep -q ready "$T/shutdown.out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "clean shutdown after DPR/DPA" eir_stop
+wait $cpid
+check "the peer saw DPR and the close" [ $? -eq 0 ]
+grep -v '^ready' "$T/shutdown.out"
+
+# the store fails to give a verdict (a corrupt record written behind osmo-eir's back with mdb_load)
+if command -v mdb_load >/dev/null 2>&1; then
+	for mode in error greylisted; do
+		eir_start " unknown-peers accept" " store-unavailable $mode" || exit 1
+		# IMEI 35693803564381 = 0x20769c7b6d5d; a 2-byte record where 10 are expected
+		printf 'VERSION=3\nformat=bytevalue\ntype=btree\nHEADER=END\n 20769c7b6d5d\n 0300\nDATA=END\n' |
+			mdb_load -s imei -T "$T/store/local" 2>/dev/null ||
+			printf 'VERSION=3\nformat=bytevalue\ntype=btree\nHEADER=END\n 20769c7b6d5d\n 0300\nDATA=END\n' |
+			mdb_load -s imei "$T/store/local"
+		if [ $mode = error ]; then
+			$PY "$C" store_fail "$EIR_PORT" 35693803564381 || not_ok "store failure: see above"
+			check "the failure is logged" grep -q "cannot read the store" "$EIR_LOG"
+		else
+			$PY "$C" store_fallback "$EIR_PORT" 35693803564381 || not_ok "store fallback: see above"
+		fi
+		check "clean shutdown" eir_stop
+		rm -rf "$T/store"
+	done
+else
+	echo "# mdb_load missing: store failure not tested"
+fi
+
+# configuration errors are clear and fatal
+printf 'diameter\n listen 127.0.0.1 %s\n bogus-command 1\n' "$(free_port)" > "$T/bad.cfg"
+"$EIR" -c "$T/bad.cfg" -l "$T/store2" > "$T/bad.log" 2>&1
+check "unknown config command: exit non-zero" [ $? -ne 0 ]
+finish
