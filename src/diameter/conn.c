@@ -18,6 +18,7 @@
 #include <osmocom/core/socket.h>
 #include <osmocom/core/utils.h>
 
+#include <osmocom/eir/db.h>
 #include <osmocom/eir/logging.h>
 #include "diam_internal.h"
 
@@ -200,8 +201,15 @@ static int conn_cb(struct osmo_fd *ofd, unsigned int what)
 	struct diam_conn *c = ofd->data;
 
 	c->in_rx = true;
-	if (what & OSMO_FD_READ)
+	if (what & OSMO_FD_READ) {
+		/* one store snapshot for every request of this read (never kept past this callback): the verdicts
+		 * inside nest into it instead of renewing two read transactions each */
+		bool snap = eir_db_read_begin(c->srv->db) == 0;
+
 		conn_read(c);
+		if (snap)
+			eir_db_read_end(c->srv->db);
+	}
 	/* answer everything this read produced with as few system calls as possible */
 	if (!c->dead && (c->tx_bytes || (what & OSMO_FD_WRITE)))
 		diam_conn_flush(c);
