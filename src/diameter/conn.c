@@ -27,6 +27,7 @@
 
 static void conn_free(struct diam_conn *c)
 {
+	struct diam_server *srv = c->srv;
 	struct diam_tx_chunk *ch, *tmp;
 
 	osmo_timer_del(&c->timer);
@@ -41,6 +42,7 @@ static void conn_free(struct diam_conn *c)
 	}
 	llist_del(&c->list);
 	talloc_free(c);
+	diam_server_update_stats(srv);
 }
 
 /*! Close a connection now (its queued answers are dropped). Safe inside the read callback. */
@@ -277,6 +279,7 @@ struct diam_conn *diam_conn_alloc(struct diam_server *srv, int fd)
 	}
 	diam_conn_timer(c, srv->cfg->cer_timeout_sec);
 	diam_ctr_inc(srv, DIAM_CTR_CONN_ACCEPTED);
+	diam_server_update_stats(srv);
 	LOGP(DDIAM, LOGL_INFO, "%s: connected\n", c->name);
 	return c;
 }

@@ -65,6 +65,9 @@ void diam_conn_tx_commit(struct diam_conn *c, size_t len);
 void diam_conn_flush(struct diam_conn *c);
 void diam_conn_timer(struct diam_conn *c, unsigned sec);
 
+/* server.c */
+void diam_server_update_stats(struct diam_server *srv);
+
 /* peer.c: the base protocol */
 void diam_peer_rx(struct diam_conn *c, const uint8_t *msg, uint32_t len);
 void diam_peer_timeout(struct diam_conn *c);

@@ -362,6 +362,7 @@ static void rx_cer(struct diam_conn *c, const uint8_t *msg, const struct diam_hd
 	}
 	send_cea(c, h, DIAM_SUCCESS, NULL, NULL);
 	c->state = DIAM_PS_OPEN;
+	diam_server_update_stats(c->srv);
 	diam_conn_timer(c, c->srv->cfg->tw_sec);
 	LOGP(DDIAM, LOGL_NOTICE, "%s: peer %s (realm %s) is open\n", c->name, c->origin_host, c->origin_realm);
 	return;

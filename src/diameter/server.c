@@ -12,6 +12,7 @@
 #include <talloc.h>
 #include <osmocom/core/logging.h>
 #include <osmocom/core/stats.h>
+#include <osmocom/core/stat_item.h>
 #include <osmocom/core/utils.h>
 #include <osmocom/netif/stream.h>
 
@@ -53,6 +54,36 @@ static const struct rate_ctr_group_desc diam_ctrg_desc = {
 	.num_ctr = ARRAY_SIZE(diam_ctr_desc),
 	.ctr_desc = diam_ctr_desc,
 };
+
+static const struct osmo_stat_item_desc diam_stat_desc[] = {
+	[DIAM_STAT_PEERS_OPEN] = { "peers:open", "Diameter peers in state OPEN", "", 16, 0 },
+	[DIAM_STAT_CONNS] = { "connections", "Diameter connections, any state", "", 16, 0 },
+};
+
+static const struct osmo_stat_item_group_desc diam_statg_desc = {
+	.group_name_prefix = "diameter",
+	.group_description = "Diameter S13 server",
+	.class_id = OSMO_STATS_CLASS_GLOBAL,
+	.num_items = ARRAY_SIZE(diam_stat_desc),
+	.item_desc = diam_stat_desc,
+};
+
+/*! Update the stat items after a connection opened, changed state or closed. */
+void diam_server_update_stats(struct diam_server *srv)
+{
+	const struct diam_conn *c;
+	int32_t open = 0, all = 0;
+
+	llist_for_each_entry(c, &srv->conns, list) {
+		if (c->dead)
+			continue;
+		all++;
+		if (c->state == DIAM_PS_OPEN)
+			open++;
+	}
+	osmo_stat_item_set(osmo_stat_item_group_get_item(srv->stats, DIAM_STAT_PEERS_OPEN), open);
+	osmo_stat_item_set(osmo_stat_item_group_get_item(srv->stats, DIAM_STAT_CONNS), all);
+}
 
 void diam_cfg_init(void *ctx, struct diam_cfg *cfg)
 {
@@ -108,6 +139,7 @@ struct diam_server *diam_server_alloc(void *ctx, struct diam_cfg *cfg, struct ei
 	INIT_LLIST_HEAD(&srv->conns);
 	srv->origin_state_id = (uint32_t)time(NULL);
 	srv->ctrs = rate_ctr_group_alloc(srv, &diam_ctrg_desc, 0);
+	srv->stats = osmo_stat_item_group_alloc(srv, &diam_statg_desc, 0);
 	return srv;
 }
 

@@ -78,6 +78,11 @@ enum diam_ctr {
 	DIAM_CTR_LOG_SUPPRESSED,
 };
 
+enum diam_stat {
+	DIAM_STAT_PEERS_OPEN,
+	DIAM_STAT_CONNS,
+};
+
 struct diam_server {
 	void *ctx;
 	struct diam_cfg *cfg;
