@@ -224,6 +224,57 @@ static void test_no_wait(void)
 	eir_db_close(db);
 }
 
+/* --- 3. another process grows the map: readers adopt the new size (MDB_MAP_RESIZED) --- */
+
+static int grow_cb(struct eir_db_txn *txn, void *arg)
+{
+	unsigned i;
+
+	for (i = 0; i < 60000; i++) {
+		struct eir_entry e = { .imei = FIRST + 1000000 + i * 3, .list = EIR_LIST_GREY };
+		int rc = eir_db_txn_put(txn, EIR_T_IMEI, &e);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static void test_map_resized(void)
+{
+	struct eir_db_opts o = { .map_size = 256 * 1024 };
+	struct eir_db *db;
+	pid_t pid;
+	int status;
+	char sub[96];
+
+	printf("-- another process grows the map while this one has the store open\n");
+	snprintf(sub, sizeof(sub), "%s/resize", dir);
+	o.create = true;
+	OSMO_ASSERT(eir_db_open(ctx, &db, sub, &o) == 0);
+	printf("before: verdict -> %s\n", verdict_of(db, FIRST + 1000000 + 3 * 59999));
+	fflush(stdout);
+	pid = fork();
+	OSMO_ASSERT(pid >= 0);
+	if (pid == 0) {
+		struct eir_db *cdb;
+		struct eir_db_stats st;
+
+		o.create = false;
+		OSMO_ASSERT(eir_db_open(ctx, &cdb, sub, &o) == 0);
+		OSMO_ASSERT(eir_db_write(cdb, EIR_DB_LOCAL, grow_cb, NULL) == 0);
+		OSMO_ASSERT(eir_db_stats(cdb, EIR_DB_LOCAL, &st) == 0);
+		eir_db_close(cdb);
+		/* _exit: the parent's store handle was inherited by fork() and must not be closed here (closing an
+		 * LMDB environment releases the reader slots of the pid that opened it: the parent's) */
+		_exit(st.map_size > 256 * 1024 ? 0 : 2);
+	}
+	OSMO_ASSERT(waitpid(pid, &status, 0) == pid);
+	printf("writer grew the map: %s\n", WIFEXITED(status) && WEXITSTATUS(status) == 0 ? "yes" : "no");
+	printf("after: verdict -> %s\n", verdict_of(db, FIRST + 1000000 + 3 * 59999));
+	eir_db_close(db);
+}
+
 int main(void)
 {
 	struct eir_db *db;
@@ -239,6 +290,7 @@ int main(void)
 
 	test_generations();
 	test_no_wait();
+	test_map_resized();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	OSMO_ASSERT(system(cmd) == 0);
