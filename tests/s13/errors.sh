@@ -29,12 +29,19 @@ out=$(vty "show stats")
 check "stat item of open peers shown, 0 after every peer left" sh -c 'echo "$1" | grep -q "Diameter peers in state OPEN: *0"' _ "$out"
 out=$(vty "show diameter peers")
 check "show diameter peers lists the header" sh -c 'echo "$1" | grep -q "origin-host"' _ "$out"
+# the README's one-ECR command
+E="$PY $top_srcdir/contrib/s13-ecr.py --port $EIR_PORT --origin-host mme9.example.org --realm example.org --dest-realm example.org"
+check "s13-ecr.py: black entry" sh -c '[ "$($1 356938035643809)" = "BLACKLISTED (Result-Code 2001, Equipment-Status 1)" ]' _ "$E"
+check "s13-ecr.py: pair" sh -c '[ "$($1 35693803564380 001010000000001)" = "WHITELISTED (Result-Code 2001, Equipment-Status 0)" ]' _ "$E"
+check "s13-ecr.py: bad IMEI" sh -c '[ "$($1 3569380356438A)" = "ERROR (Result-Code 5004)" ]' _ "$E"
 check "clean shutdown (exit 0, no sanitizer report)" eir_stop
 
 # only configured peers; unknown equipment answered as such
 rm -rf "$T/store"
 eir_start " peer mme.example.org realm example.org" " default-verdict unknown" || exit 1
 $PY "$C" acl "$EIR_PORT" || not_ok "acl server: see the lines above"
+check "s13-ecr.py: unknown equipment" sh -c '[ "$($1 35999999000001)" = "UNKNOWN (Experimental-Result 5422)" ]' _ \
+	"$PY $top_srcdir/contrib/s13-ecr.py --port $EIR_PORT --origin-host mme.example.org --realm example.org --dest-realm example.org"
 check "clean shutdown" eir_stop
 
 # bounded memory for a peer that does not read
