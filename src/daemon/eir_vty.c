@@ -214,9 +214,16 @@ DEFUN(cfg_max_msg, cfg_max_msg_cmd, "max-message-size <1024-65536>",
 }
 
 DEFUN(cfg_max_queue, cfg_max_queue_cmd, "max-send-queue <65536-1073741824>",
-      "Close a peer whose unread answers exceed this\n" "Bytes\n")
+      "Answers waiting for a peer: above half of this its requests are not read until they drain\n" "Bytes\n")
 {
 	g_eir->diam.max_queue_bytes = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_stall, cfg_stall_cmd, "send-stall-timeout <1-3600>",
+      "Close a peer that takes none of its waiting answers for this long\n" "Seconds\n")
+{
+	g_eir->diam.stall_timeout_sec = atoi(argv[0]);
 	return CMD_SUCCESS;
 }
 
@@ -248,6 +255,8 @@ static int config_write_diameter(struct vty *vty)
 		vty_out(vty, " max-message-size %u%s", d->max_msg_size, VTY_NEWLINE);
 	if (d->max_queue_bytes != 4 * 1024 * 1024)
 		vty_out(vty, " max-send-queue %u%s", d->max_queue_bytes, VTY_NEWLINE);
+	if (d->stall_timeout_sec != 10)
+		vty_out(vty, " send-stall-timeout %u%s", d->stall_timeout_sec, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -299,6 +308,7 @@ void eir_vty_init(void)
 	install_element(DIAMETER_NODE, &cfg_cer_timeout_cmd);
 	install_element(DIAMETER_NODE, &cfg_max_msg_cmd);
 	install_element(DIAMETER_NODE, &cfg_max_queue_cmd);
+	install_element(DIAMETER_NODE, &cfg_stall_cmd);
 
 	install_element_ve(&show_diameter_peers_cmd);
 }

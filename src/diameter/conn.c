@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* One Diameter connection's I/O: an osmo_fd, a receive buffer framed into whole messages (every message in a
  * read is handled, not one per poll event), and a bounded queue of answers flushed with sendmsg() (writev with
- * MSG_NOSIGNAL) that survives partial writes. A peer that stops reading is closed, never allowed to grow our
- * memory; a peer that sends garbage is closed without our reading unbounded data. */
+ * MSG_NOSIGNAL) that survives partial writes. When a peer's answers pile up (it sends faster than it reads),
+ * its requests are not read until they drain, so TCP slows it down; a peer that takes none of its answers for
+ * the stall timeout is closed. Nothing a peer does grows our memory beyond its bounds; a peer that sends
+ * garbage is closed without our reading unbounded data. */
 
 #include <errno.h>
 #include <string.h>
@@ -31,6 +33,7 @@ static void conn_free(struct diam_conn *c)
 	struct diam_tx_chunk *ch, *tmp;
 
 	osmo_timer_del(&c->timer);
+	osmo_timer_del(&c->stall_timer);
 	if (c->ofd.fd >= 0) {
 		osmo_fd_unregister(&c->ofd);
 		close(c->ofd.fd);
@@ -119,6 +122,8 @@ void diam_conn_flush(struct diam_conn *c)
 			return;
 		}
 		c->tx_bytes -= (size_t)n;
+		if (c->read_paused && n > 0)
+			osmo_timer_schedule(&c->stall_timer, c->srv->cfg->stall_timeout_sec, 0);
 		llist_for_each_entry_safe(ch, tmp, &c->tx, list) {
 			size_t left = ch->len - ch->off;
 
@@ -143,6 +148,16 @@ void diam_conn_flush(struct diam_conn *c)
 		osmo_fd_write_enable(&c->ofd);
 	else
 		osmo_fd_write_disable(&c->ofd);
+	/* flow control: stop reading a peer whose answers pile up, read again once they drained */
+	if (!c->read_paused && c->tx_bytes >= c->srv->cfg->max_queue_bytes / 2) {
+		c->read_paused = true;
+		osmo_fd_read_disable(&c->ofd);
+		osmo_timer_schedule(&c->stall_timer, c->srv->cfg->stall_timeout_sec, 0);
+	} else if (c->read_paused && c->tx_bytes < c->srv->cfg->max_queue_bytes / 4) {
+		c->read_paused = false;
+		osmo_fd_read_enable(&c->ofd);
+		osmo_timer_del(&c->stall_timer);
+	}
 	if (!c->tx_bytes && c->close_after_flush)
 		diam_conn_close(c, "closed after the last answer");
 }
@@ -234,6 +249,14 @@ static void conn_timer_cb(void *data)
 		conn_free(c);
 }
 
+static void conn_stall_cb(void *data)
+{
+	struct diam_conn *c = data;
+
+	diam_ctr_inc(c->srv, DIAM_CTR_QUEUE_OVERFLOW);
+	diam_conn_close(c, "peer does not read its answers: send queue stalled");
+}
+
 void diam_conn_timer(struct diam_conn *c, unsigned sec)
 {
 	osmo_timer_schedule(&c->timer, sec, 0);
@@ -258,6 +281,7 @@ struct diam_conn *diam_conn_alloc(struct diam_server *srv, int fd)
 	c->rx = talloc_size(c, c->rx_size);
 	osmo_fd_setup(&c->ofd, fd, OSMO_FD_READ, conn_cb, c, 0);
 	osmo_timer_setup(&c->timer, conn_timer_cb, c);
+	osmo_timer_setup(&c->stall_timer, conn_stall_cb, c);
 	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0 &&
 	    getnameinfo((struct sockaddr *)&ss, sl, c->ip, sizeof(c->ip), port, sizeof(port),
 			NI_NUMERICHOST | NI_NUMERICSERV) == 0)

@@ -38,6 +38,8 @@ struct diam_conn {
 	struct timespec connected;
 	struct timespec last_rx;
 	struct osmo_timer_list timer;	/*!< CER wait, watchdog, closing */
+	struct osmo_timer_list stall_timer;	/*!< reading paused and the peer takes none of its answers */
+	bool read_paused;		/*!< answer queue above the high-water mark: not reading the peer */
 	bool dw_pending;
 	bool suspect;
 	bool close_after_flush;

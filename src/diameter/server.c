@@ -99,6 +99,7 @@ void diam_cfg_init(void *ctx, struct diam_cfg *cfg)
 	cfg->dpa_timeout_sec = 5;
 	cfg->max_msg_size = 65536;
 	cfg->max_queue_bytes = 4 * 1024 * 1024;
+	cfg->stall_timeout_sec = 10;
 	cfg->store_fail = DIAM_STORE_FAIL_ERROR;
 	cfg->store_fail_verdict = EIR_WHITELISTED;
 	cfg->log_verdict_per_sec = 100;

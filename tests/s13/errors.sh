@@ -44,11 +44,18 @@ check "s13-ecr.py: unknown equipment" sh -c '[ "$($1 35999999000001)" = "UNKNOWN
 	"$PY $top_srcdir/contrib/s13-ecr.py --port $EIR_PORT --origin-host mme.example.org --realm example.org --dest-realm example.org"
 check "clean shutdown" eir_stop
 
-# bounded memory for a peer that does not read
+# a peer that sends faster than it reads is slowed down (its requests wait in TCP), not dropped
 eir_start " unknown-peers accept
  max-send-queue 65536" || exit 1
+$PY "$C" fast_sender "$EIR_PORT" || not_ok "fast sender: see the lines above"
+check "clean shutdown" eir_stop
+
+# bounded memory for a peer that does not read
+eir_start " unknown-peers accept
+ max-send-queue 65536
+ send-stall-timeout 2" || exit 1
 $PY "$C" slow_reader "$EIR_PORT" || not_ok "slow reader: see the lines above"
-check "the slow reader is logged as closed for its full queue" grep -q "send queue full" "$EIR_LOG"
+check "the slow reader is logged as closed for not reading" grep -q "peer does not read its answers" "$EIR_LOG"
 check "clean shutdown" eir_stop
 
 # watchdog: DWR after Tw of silence

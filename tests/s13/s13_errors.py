@@ -442,6 +442,35 @@ def part_slow_reader(port):
     return 0
 
 
+def part_fast_sender(port):
+    """Server with max-send-queue 65536: 20000 pipelined ECRs sent at once, answers read slowly at first."""
+    import threading
+    c = open_conn(port)
+    n = 20000
+    data = b"".join(ecr(hbh=i) for i in range(n))
+    err = []
+
+    def sender():
+        try:
+            c.s.sendall(data)
+        except OSError as e:
+            err.append(e)
+    c.s.settimeout(30)
+    th = threading.Thread(target=sender)
+    th.start()
+    time.sleep(1)    # not reading for a while: the server must wait for us, not give up on us
+    got = 0
+    while got < n:
+        r = c.recv(timeout=10)
+        if r is None:
+            break
+        got += 1
+    th.join(30)
+    ok(not err and got == n, "20000 pipelined ECRs, answers read late: all %d answered, none dropped" % got)
+    c.close()
+    return 0
+
+
 def part_watchdog(port, tw):
     """Server with watchdog-timer TW: an idle peer gets a DWR after about TW seconds."""
     c = open_conn(port)

@@ -48,7 +48,8 @@ struct diam_cfg {
 	unsigned cer_timeout_sec;	/*!< a new connection must send a CER within this */
 	unsigned dpa_timeout_sec;	/*!< after DPR/DPA, close after this at the latest */
 	uint32_t max_msg_size;		/*!< larger messages close the connection */
-	uint32_t max_queue_bytes;	/*!< answers waiting for a peer that does not read; over it: close */
+	uint32_t max_queue_bytes;	/*!< answers waiting for a peer: above half of it, its requests are not read */
+	unsigned stall_timeout_sec;	/*!< a peer that takes none of its answers for this long is closed */
 	uint32_t vendor_id;
 	enum diam_store_fail store_fail;
 	enum eir_verdict store_fail_verdict;
