@@ -1,36 +1,72 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: AGPL-3.0-or-later
-# Installs every build and test dependency of osmo-eir from Debian 12's packages. Idempotent: quiet, and no
-# apt-get at all, when everything is already there. Run as root (or with sudo available).
+# Installs every build and test dependency of osmo-eir on Debian 12: Debian's packages with apt-get, then the
+# npm test peers of contrib/peers/. Idempotent: prints nothing, and runs neither apt-get nor npm, when
+# everything is already installed; otherwise one line naming what it installs. Run as root (or with sudo).
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
 
-# Build
-PKGS="build-essential autoconf automake libtool pkg-config git ca-certificates
-	libosmocore-dev libosmo-netif-dev libtalloc-dev liblmdb-dev lmdb-utils
-	libnghttp2-dev libssl-dev libzip-dev libcurl4-openssl-dev"
-# Tests: shell tools the tests use
-PKGS="$PKGS python3 util-linux procps iproute2 netcat-openbsd"
-# Tests: foreign peers that check our wire format (tshark, the npm 'diameter' MME, freeDiameter)
-PKGS="$PKGS tshark freediameterd freediameter-extensions libfreediameter-dev openssl"
-# Node.js 20 and npm come with the machine image; Debian's own only where there is none
-command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
+# ---------------------------------------------------------------------------------------------------------
+# THE Debian package list: every package the build, contrib/run.sh and the tests need, in one place.
+# A new dependency (a test peer, a tool a test calls) goes here, in the section it belongs to.
+# ---------------------------------------------------------------------------------------------------------
+PKGS=(
+	# toolchain and autotools
+	build-essential autoconf automake libtool pkg-config git ca-certificates
+	# libraries osmo-eir builds against
+	libosmocore-dev libosmo-netif-dev libtalloc-dev liblmdb-dev libnghttp2-dev libssl-dev libzip-dev
+	libcurl4-openssl-dev
+	# tools: inspecting the LMDB store, the sample list generator, the shell tests
+	lmdb-utils python3 util-linux procps iproute2 netcat-openbsd openssl
+	# test peers that check our wire format from the outside: tshark dissects S13, freeDiameter is a real
+	# Diameter peer (later: nghttp2-client, nginx, ...)
+	tshark freediameterd freediameter-extensions libfreediameter-dev
+)
+# Node.js and npm (for the npm test peers below): Debian's own only where the machine has none already.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	PKGS+=(nodejs npm)
+fi
 
-missing=""
-for p in $PKGS; do
-	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
-		missing="$missing $p"
+missing=()
+for p in "${PKGS[@]}"; do
+	if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
+		missing+=("$p")
 	fi
 done
-[ -z "$missing" ] && exit 0
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-	command -v sudo >/dev/null 2>&1 || { echo "install-deps: run as root (missing:$missing)" >&2; exit 1; }
-	SUDO=sudo
+if [ "${#missing[@]}" -gt 0 ]; then
+	SUDO=()
+	if [ "$(id -u)" -ne 0 ]; then
+		if ! command -v sudo >/dev/null 2>&1; then
+			echo "install-deps: run as root to install: ${missing[*]}" >&2
+			exit 1
+		fi
+		SUDO=(sudo)
+	fi
+	echo "install-deps: installing ${missing[*]}"
+	# tshark would ask whether non-root users may capture packets: answer no, without a prompt
+	echo "wireshark-common wireshark-common/install-setuid boolean false" | "${SUDO[@]}" debconf-set-selections
+	# apt-get's chatter goes to a log that is shown only when something fails
+	log=$(mktemp)
+	trap 'rm -f "$log"' EXIT
+	if ! "${SUDO[@]}" apt-get update -qq >"$log" 2>&1 ||
+		! "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq --no-install-recommends "${missing[@]}" >>"$log" 2>&1; then
+		cat "$log" >&2
+		echo "install-deps: apt-get failed" >&2
+		exit 1
+	fi
 fi
-echo "install-deps: installing$missing"
-export DEBIAN_FRONTEND=noninteractive
-# tshark asks whether non-root users may capture: answer no, without a prompt
-echo "wireshark-common wireshark-common/install-setuid boolean false" | $SUDO debconf-set-selections
-$SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+
+# ---------------------------------------------------------------------------------------------------------
+# The npm test peers (e.g. the 'diameter' package behind tests/s13/mme.js): listed, with exact versions, in
+# contrib/peers/package.json and package-lock.json; installed into contrib/peers/node_modules (git-ignored)
+# when that is missing or older than the lock file.
+# ---------------------------------------------------------------------------------------------------------
+peers=$here/peers
+if [ -f "$peers/package-lock.json" ] &&
+	{ [ ! -f "$peers/node_modules/.package-lock.json" ] ||
+		[ "$peers/package-lock.json" -nt "$peers/node_modules/.package-lock.json" ]; }; then
+	echo "install-deps: installing the npm test peers of contrib/peers"
+	npm ci --silent --no-audit --no-fund --prefix "$peers" >/dev/null
+fi

@@ -1,51 +1,86 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: AGPL-3.0-or-later
-# The README's run command: install dependencies, build in build/, load the bundled sample lists into a fresh
-# store in state/db, show the verdicts of the sample IMEIs, then run osmo-eir in the foreground (Ctrl-C stops it)
-# serving S13 on 127.0.0.1:3868 and its VTY on 127.0.0.1:4290.
+# The README's run command. Re-runnable, from any directory:
+#   1. installs the dependencies (contrib/install-deps.sh)
+#   2. builds out of tree in build/ (autoreconf and configure only when needed)
+#   3. loads the bundled sample lists (contrib/sample/) into a fresh store in state/db
+#   4. prints the verdict of every IMEI in contrib/sample/showcase.csv, marking (and failing on) any that
+#      differs from what the showcase expects
+#   5. runs osmo-eir in the foreground on that store (Ctrl-C stops it)
 set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+set -o pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
 
 ./contrib/install-deps.sh
+
+# --- build ------------------------------------------------------------------------------------------------
 if [ ! -x configure ] || [ configure.ac -nt configure ]; then
 	autoreconf -fi
 fi
-mkdir -p build state
+mkdir -p build
 (
 	cd build
-	[ -f config.status ] || ../configure
+	[ -f config.status ] || ../configure --quiet
 	make -j"$(nproc)" >/dev/null
 )
-EIR_DB=build/src/osmo-eir-db
-DB=state/db
+EIR_DB=$top/build/src/osmo-eir-db
 S=contrib/sample
 
+# --- a fresh store with the sample lists --------------------------------------------------------------------
+mkdir -p state
+DB=state/db
 rm -rf "$DB"
-$EIR_DB -l "$DB" create >/dev/null
-# Until osmo-eir-sync exists, the national blacklist is loaded as the operator's own black entries; the
-# notifications and exceptions of the national feed arrive with the sync agent.
+"$EIR_DB" -l "$DB" create >/dev/null
+# What osmo-eir-db can import today: the national blacklist (DIRBS form) as the operator's own black entries,
+# and the operator's entries, ranges (and whole TACs) and (IMEI, IMSI) pairs. The national notifications and
+# exceptions (national/*_operator_1.csv) are applied by the sync agent once it exists.
 for f in national/blacklist.csv local/entries.csv local/ranges.csv local/pairs.csv; do
-	printf '%-32s ' "$f"
-	$EIR_DB -l "$DB" import "$S/$f" 2>&1 | tail -n 1
+	rc=0
+	out=$("$EIR_DB" -l "$DB" import "$S/$f" 2>&1) || rc=$?
+	printf '%-24s %s\n' "$f" "$(printf '%s\n' "$out" | tail -n 1)"
+	case $rc in
+	0) ;;
+	2) printf '%s\n' "$out" | sed '$d' | sed -n '1,10s/^/    skipped: /p' ;;
+	*)
+		printf '%s\n' "$out" >&2
+		echo "run.sh: importing $S/$f failed (exit $rc)" >&2
+		exit 1
+		;;
+	esac
 done
 
+# --- the showcase -----------------------------------------------------------------------------------------
 echo
 printf '%-17s %-16s %-12s %s\n' IMEI IMSI VERDICT "WHAT IT SHOWS"
-tail -n +2 "$S/showcase.csv" | while IFS=, read -r imei imsi expected comment; do
-	out=$($EIR_DB -l "$DB" lookup "$imei" $imsi 2>&1 | head -n 1)
-	verdict=${out%% *}
-	mark=""
-	[ "$verdict" = "$expected" ] || mark="  <-- expected $expected"
-	printf '%-17s %-16s %-12s %s%s\n' "$imei" "${imsi:--}" "$verdict" "$comment" "$mark"
-	[ -z "$mark" ] || echo "$imei" >> state/showcase.bad
-done
-if [ -s state/showcase.bad ]; then
-	rm -f state/showcase.bad
-	echo "some verdicts differ from contrib/sample/showcase.csv" >&2
+bad=0
+{
+	read -r _header
+	while IFS=, read -r imei imsi expected comment; do
+		[ -n "$imei" ] || continue
+		if [ -n "$imsi" ]; then
+			out=$("$EIR_DB" -l "$DB" lookup "$imei" "$imsi" 2>&1) || true
+		else
+			out=$("$EIR_DB" -l "$DB" lookup "$imei" 2>&1) || true
+		fi
+		out=${out%%$'\n'*}
+		verdict=${out%% *}
+		mark=""
+		if [ "$verdict" != "$expected" ]; then
+			mark="   <-- expected $expected"
+			bad=$((bad + 1))
+		fi
+		printf '%-17s %-16s %-12s %s%s\n' "$imei" "${imsi:--}" "${verdict:-?}" "$comment" "$mark"
+	done
+} < "$S/showcase.csv"
+if [ "$bad" -ne 0 ]; then
+	echo "run.sh: $bad verdict(s) differ from $S/showcase.csv" >&2
 	exit 1
 fi
 
+# --- the daemon ---------------------------------------------------------------------------------------------
+# osmo-eir serves the store just loaded: S13 (Diameter) on 127.0.0.1:3868, its VTY on 127.0.0.1:4290.
+# Later services (N5g-eir over HTTP/2, CTRL, the sync agent) are started here too.
 echo
 echo "Starting osmo-eir: S13 on 127.0.0.1:3868, VTY: telnet 127.0.0.1 4290. Ctrl-C stops it."
 exec build/src/osmo-eir -c doc/examples/osmo-eir.cfg -l "$DB"

@@ -1,65 +1,102 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: AGPL-3.0-or-later
-# The README's test command, and what CI runs: install dependencies, build with ASan+UBSan and -Werror in
-# build-test/, run `make check` and `make check-slow`, and end with the line "N passed, N failed".
+# The README's test command, and all that CI runs (.ci/run). From any directory:
+#   installs the dependencies, builds out of tree in build-test/ with ASan+UBSan and -Werror, runs `make check`
+#   and `make check-slow` (the second even when the first fails), then sums up the automake .trs files:
+#   every test that did not pass is named (with the tail of its log when it failed), then a line
+#   "N skipped: NAMES", and the LAST line of output is always "N passed, N failed".
+# Exit status: 0 when nothing failed, 1 otherwise (a failed build counts as "0 passed, 1 failed").
 set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
+cd "$(dirname "$0")/.." || { echo "0 passed, 1 failed"; exit 1; }
 
-./contrib/install-deps.sh || { echo "install-deps failed"; echo "0 passed, 1 failed"; exit 1; }
+summary_build_failed() {
+	echo "test.sh: $1"
+	echo "0 passed, 1 failed"
+	exit 1
+}
 
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+./contrib/install-deps.sh || summary_build_failed "installing the dependencies failed"
+
+# LeakSanitizer on; any UBSan report is fatal and shows where it happened.
+export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 jobs=$(nproc)
+CONFIGURE_FLAGS=(--enable-sanitize --enable-werror)
 
 build() {
 	if [ ! -x configure ] || [ configure.ac -nt configure ] || [ ! -f Makefile.in ]; then
 		autoreconf -fi || return 1
 	fi
-	mkdir -p build-test
-	cd build-test || return 1
+	mkdir -p build-test && cd build-test || return 1
+	# configure again only when never done, when configure changed, or when done with other options
+	local reconf=no flag
 	if [ ! -f config.status ] || [ ../configure -nt config.status ]; then
-		../configure --enable-sanitize --enable-werror || return 1
+		reconf=yes
+	else
+		for flag in "${CONFIGURE_FLAGS[@]}"; do
+			./config.status --config | grep -Eq -- "(^| |')$flag('| |\$)" || reconf=yes
+		done
+	fi
+	if [ "$reconf" = yes ]; then
+		../configure "${CONFIGURE_FLAGS[@]}" || return 1
 	fi
 	make -j"$jobs"
 }
 
-if ! (build); then
-	echo "build failed"
-	echo "0 passed, 1 failed"
-	exit 1
-fi
+(build) || summary_build_failed "the build failed"
 
-cd build-test
-# old results must not count
+cd build-test || summary_build_failed "no build-test/"
+# results of earlier runs must not count
 find tests -name '*.trs' -delete 2>/dev/null
 make -k -j"$jobs" check
-make -k check-slow
+check_rc=$?
+make -k -j"$jobs" check-slow
+slow_rc=$?
 
 pass=0
 fail=0
 skip=0
-skipped=""
-for trs in $(find tests -name '*.trs' | sort); do
-	res=$(sed -n 's/^:test-result: //p' "$trs" | head -n 1)
-	name=${trs%.trs}
-	case "$res" in
-	PASS | XFAIL) pass=$((pass + 1)) ;;
-	SKIP)
-		skip=$((skip + 1))
-		skipped="$skipped ${name#tests/}"
-		;;
-	*)
-		fail=$((fail + 1))
-		echo "== $res: ${name#tests/}"
-		tail -n 30 "$name.log" 2>/dev/null
-		;;
-	esac
-done
+skipped=()
+echo
+echo "== results (build-test/tests)"
+while IFS= read -r trs; do
+	name=${trs#tests/}
+	name=${name%.trs}
+	while IFS= read -r res; do
+		case "$res" in
+		PASS) pass=$((pass + 1)) ;;
+		XFAIL)
+			pass=$((pass + 1))
+			echo "XFAIL: $name (expected failure)"
+			;;
+		SKIP)
+			skip=$((skip + 1))
+			skipped+=("$name")
+			echo "SKIP: $name"
+			;;
+		*) # FAIL, XPASS, ERROR, or anything unknown
+			fail=$((fail + 1))
+			echo "$res: $name; the end of ${trs%.trs}.log:"
+			tail -n 40 "${trs%.trs}.log" 2>/dev/null | sed 's/^/    /'
+			;;
+		esac
+	done < <(sed -n 's/^:test-result: *\([A-Z]*\).*/\1/p' "$trs")
+done < <(find tests -name '*.trs' | sort)
+
+# make failing with no failed test to show for it (a test program that did not build, a broken rule)
+if [ "$check_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+	echo "FAIL: make check exited with $check_rc (see its output above)"
+	fail=$((fail + 1))
+fi
+if [ "$slow_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+	echo "FAIL: make check-slow exited with $slow_rc (see its output above)"
+	fail=$((fail + 1))
+fi
 if [ $((pass + fail + skip)) -eq 0 ]; then
-	echo "no test results found"
+	echo "FAIL: no test results found under build-test/tests"
 	fail=1
 fi
-echo "$skip skipped${skipped:+:$skipped}"
+
+echo "$skip skipped${skipped[*]:+: ${skipped[*]}}"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
