@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,15 +15,17 @@
 #include <sys/stat.h>
 
 #include <talloc.h>
+#include <osmocom/core/logging.h>
 #include <osmocom/core/utils.h>
 
 #include <osmocom/eir/csv.h>
 #include <osmocom/eir/imei.h>
+#include <osmocom/eir/logging.h>
 #include <osmocom/eir/types.h>
 #include "db_import.h"
 
 #define MAX_REPORTED 100
-#define REASON_CACHE 1024
+#define REASON_CACHE 1024	/* slots of the reason text → id cache (direct mapped) */
 
 enum form {
 	F_DIRBS,	/* imei,block_date,reasons */
@@ -54,27 +57,40 @@ struct reason_slot {
 };
 
 struct import {
-	void *ctx;
-	const char *name;	/* for messages */
+	const char *name;	/* the file, for messages */
 	FILE *f;
 	enum form form;
 	unsigned n_fields;
 	eir_day_t today;
-	unsigned run;		/* 1, then 2.. when the map grew and the transaction is redone */
-	unsigned long applied, skipped, warnings, reported;
+	unsigned run;		/* 1, then 2.. when the map grew and the transaction is redone from the start */
+	/* A redone transaction sees the same rows again; each message is said once. Checking a row is the same in
+	 * every run, so its messages were said if an earlier run got to the row; what the store says about it
+	 * only if an earlier run got past the row (the map may have filled while writing it). */
+	unsigned long seen_line, done_line;	/* the furthest row any run got to, and got past */
+	unsigned long quiet_seen, quiet_done;	/* the same when this run started */
+	bool in_store;				/* the current row is being written */
+	unsigned long applied, skipped;	/* of this run */
+	unsigned long warnings;		/* over all runs, each row once */
+	unsigned long reported;		/* messages, over all runs, each once */
+	char fields[EIR_CSV_MAX_RECORD + EIR_CSV_MAX_FIELDS];	/* the row's fields, trimmed */
 	struct reason_slot cache[REASON_CACHE];
 };
 
-static char *trim(char *s)
+/* A copy of s without surrounding white space. */
+static char *trim_copy(char **dst, const char *s, size_t len)
 {
-	char *e;
+	char *out = *dst;
 
-	while (isspace((unsigned char)*s))
+	while (len && isspace((unsigned char)*s)) {
 		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
+		len--;
+	}
+	while (len && isspace((unsigned char)s[len - 1]))
+		len--;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	*dst += len + 1;
+	return out;
 }
 
 static void report(struct import *im, unsigned long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -82,8 +98,7 @@ static void report(struct import *im, unsigned long line, const char *fmt, ...)
 {
 	va_list ap;
 
-	/* a redone transaction sees the same rows again: say it once */
-	if (im->run > 1)
+	if (line <= (im->in_store ? im->quiet_done : im->quiet_seen))
 		return;
 	if (im->reported++ >= MAX_REPORTED)
 		return;
@@ -94,11 +109,13 @@ static void report(struct import *im, unsigned long line, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Reason text → id, through a small cache: most lists repeat a handful of texts over millions of rows. The ids
+ * are only valid in this transaction, so the cache is emptied whenever it starts again. */
 static int reason_id(struct import *im, struct eir_db_txn *txn, const char *text, uint32_t *id)
 {
-	uint32_t h = 2166136261u;
-	const char *p;
+	uint32_t h = 2166136261u;	/* FNV-1a */
 	struct reason_slot *slot;
+	const char *p;
 	int rc;
 
 	if (!*text) {
@@ -116,7 +133,7 @@ static int reason_id(struct import *im, struct eir_db_txn *txn, const char *text
 	if (rc)
 		return rc;
 	talloc_free(slot->text);
-	slot->text = talloc_strdup(im->ctx, text);
+	slot->text = talloc_strdup(im, text);
 	slot->id = *id;
 	return 0;
 }
@@ -141,7 +158,7 @@ static int parse_imei(struct import *im, unsigned long line, const char *field, 
 	if (imei.status == EIR_IMEI_LUHN_MISMATCH) {
 		report(im, line, "warning: %s %s: check digit %c is wrong, expected %c; imported as %.14s", field, s,
 		       imei.check_digit, imei.luhn, s);
-		if (im->run == 1)
+		if (line > im->quiet_seen)
 			im->warnings++;
 	}
 	*key = imei.key;
@@ -160,34 +177,41 @@ static int parse_list(struct import *im, unsigned long line, const char *s, enum
 	return 0;
 }
 
+static int parse_date(struct import *im, unsigned long line, const char *s, eir_day_t *d)
+{
+	if (eir_day_parse(s, d)) {
+		report(im, line, "invalid block_date '%s': YYYYMMDD", s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* One data row. \returns 0 applied, -EINVAL skipped (reported), or a store error that aborts the import. */
-static int import_row(struct import *im, struct eir_db_txn *txn, struct eir_csv_row *row)
+static int import_row(struct import *im, struct eir_db_txn *txn, const struct eir_csv_row *row)
 {
 	struct eir_entry e = { .listed = im->today };
 	enum eir_db_table t = EIR_T_IMEI;
-	char *f[EIR_CSV_MAX_FIELDS];
+	const char *f[EIR_CSV_MAX_FIELDS];
 	const char *reason = "";
-	uint32_t tac;
+	char *dst = im->fields;
 	const char *why;
+	uint32_t tac;
 	unsigned i;
 	int rc;
 
 	if (row->n != im->n_fields) {
-		report(im, row->line, "%u fields, expected %u", row->n, im->n_fields);
+		report(im, row->line, "%u field%s, expected %u", row->n, row->n == 1 ? "" : "s", im->n_fields);
 		return -EINVAL;
 	}
 	for (i = 0; i < row->n; i++)
-		f[i] = trim((char *)row->f[i]);
-	memset(e.msisdn, 0xff, sizeof(e.msisdn));
+		f[i] = trim_copy(&dst, row->f[i], row->len[i]);
+	memset(e.imsi, EIR_NO_NUMBER_BYTE, sizeof(e.imsi));
+	memset(e.msisdn, EIR_NO_NUMBER_BYTE, sizeof(e.msisdn));
 
 	switch (im->form) {
 	case F_DIRBS:
-		if (parse_imei(im, row->line, "IMEI", f[0], &e.imei))
+		if (parse_imei(im, row->line, "IMEI", f[0], &e.imei) || parse_date(im, row->line, f[1], &e.block))
 			return -EINVAL;
-		if (eir_day_parse(f[1], &e.block)) {
-			report(im, row->line, "invalid block_date '%s': YYYYMMDD", f[1]);
-			return -EINVAL;
-		}
 		e.list = EIR_LIST_BLACK;
 		reason = f[2];
 		break;
@@ -196,10 +220,8 @@ static int import_row(struct import *im, struct eir_db_txn *txn, struct eir_csv_
 			return -EINVAL;
 		if (row->n > 2)
 			reason = f[2];
-		if (row->n > 3 && eir_day_parse(f[3], &e.block)) {
-			report(im, row->line, "invalid block_date '%s': YYYYMMDD", f[3]);
+		if (row->n > 3 && parse_date(im, row->line, f[3], &e.block))
 			return -EINVAL;
-		}
 		break;
 	case F_RANGES:
 		if (parse_imei(im, row->line, "first IMEI", f[0], &e.imei) ||
@@ -240,6 +262,7 @@ static int import_row(struct import *im, struct eir_db_txn *txn, struct eir_csv_
 		t = EIR_T_PAIR;
 		break;
 	}
+	im->in_store = true;
 	rc = reason_id(im, txn, reason, &e.reason_id);
 	if (rc == -EINVAL) {
 		report(im, row->line, "%s", eir_db_errstr(eir_db_txn_db(txn)));
@@ -249,12 +272,15 @@ static int import_row(struct import *im, struct eir_db_txn *txn, struct eir_csv_
 		return rc;
 	rc = t == EIR_T_RANGE ? eir_db_txn_put_range(txn, &e) : eir_db_txn_put(txn, t, &e);
 	if (rc == -EEXIST || rc == -EINVAL) {
+		/* the store's message, e.g. the range this one overlaps */
 		report(im, row->line, "%s", eir_db_errstr(eir_db_txn_db(txn)));
 		return -EINVAL;
 	}
 	return rc;
 }
 
+/* The write transaction: every row from the top. eir_db_write() runs it again from the start after growing the
+ * map, so it rewinds the input and forgets the reason ids of the aborted transaction. */
 static int import_cb(struct eir_db_txn *txn, void *arg)
 {
 	struct import *im = arg;
@@ -263,39 +289,52 @@ static int import_cb(struct eir_db_txn *txn, void *arg)
 	int rc;
 
 	im->run++;
+	im->quiet_seen = im->seen_line;
+	im->quiet_done = im->done_line;
 	im->applied = im->skipped = 0;
-	im->reported = 0;
 	cache_clear(im);
+	if (im->run > 1)
+		LOGP(DIMPORT, LOGL_INFO, "%s: starting again from the top (run %u)\n", im->name, im->run);
 	rewind(im->f);
-	csv = eir_csv_new_file(im->ctx, im->f);
+	csv = eir_csv_new_file(im, im->f);
+	if (!csv) {
+		eir_db_txn_errf(txn, "out of memory");
+		return -ENOMEM;
+	}
 	rc = eir_csv_next(csv, &row);	/* the header, checked before */
 	while (rc >= 0 && (rc = eir_csv_next(csv, &row)) != 0) {
+		im->in_store = false;
+		if (row.line > im->seen_line)
+			im->seen_line = row.line;
 		if (rc == -EIO) {
-			fprintf(stderr, "%s: %s\n", im->name, eir_csv_error(csv));
+			eir_db_txn_errf(txn, "%s: %s", im->name, eir_csv_error(csv));
 			break;
 		}
 		if (rc == -EINVAL) {
-			report(im, row.line, "%s", strchr(eir_csv_error(csv), ':') ? strchr(eir_csv_error(csv), ':') + 2 :
-			       eir_csv_error(csv));
-			im->skipped++;
-			rc = 0;
-			continue;
+			/* "line N: why": the line is said in front already */
+			const char *why = eir_csv_error(csv), *colon = strstr(why, ": ");
+
+			report(im, row.line, "%s", colon ? colon + 2 : why);
+			rc = -EINVAL;
+		} else {
+			rc = import_row(im, txn, &row);
 		}
-		rc = import_row(im, txn, &row);
 		if (rc == -EINVAL) {
 			im->skipped++;
 			rc = 0;
-			continue;
-		}
-		if (rc)
+		} else if (rc) {
 			break;
-		im->applied++;
+		} else {
+			im->applied++;
+		}
+		if (row.line > im->done_line)
+			im->done_line = row.line;
 	}
 	eir_csv_free(csv);
 	if (rc < 0)
 		return rc;
 	if (!im->applied && im->skipped)
-		return -ENODATA;
+		return -ENODATA;	/* every row bad: commit nothing */
 	return 0;
 }
 
@@ -307,100 +346,183 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/*! Import path ("-" for stdin) into the local lists of db, in one transaction. */
-enum import_result db_import(void *ctx, struct eir_db *db, const char *path)
+/* Copy a stream that cannot be rewound (stdin, a pipe, a FIFO) to an unlinked temporary file in $TMPDIR, since
+ * the transaction may have to be redone from the start. \returns the copy, or NULL with a message printed. */
+static FILE *spool(FILE *in, const char *name)
 {
-	struct import *im = talloc_zero(ctx, struct import);
-	struct eir_csv *csv;
+	const char *dir = getenv("TMPDIR");
+	char path[4096], buf[65536];
+	FILE *out;
+	size_t n;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	snprintf(path, sizeof(path), "%s/osmo-eir-db.XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0) {
+		fprintf(stderr, "osmo-eir-db: cannot create a temporary file in %s for %s: %s\n", dir, name,
+			strerror(errno));
+		return NULL;
+	}
+	unlink(path);
+	out = fdopen(fd, "w+");
+	if (!out) {
+		close(fd);
+		fprintf(stderr, "osmo-eir-db: %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+		if (fwrite(buf, 1, n, out) != n) {
+			fprintf(stderr, "osmo-eir-db: cannot copy %s to a temporary file in %s: %s\n", name, dir,
+				strerror(errno));
+			fclose(out);
+			return NULL;
+		}
+	}
+	if (ferror(in)) {
+		fprintf(stderr, "osmo-eir-db: cannot read %s: %s\n", name, strerror(errno));
+		fclose(out);
+		return NULL;
+	}
+	if (fflush(out)) {
+		fprintf(stderr, "osmo-eir-db: cannot copy %s to a temporary file in %s: %s\n", name, dir,
+			strerror(errno));
+		fclose(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* Open the input; a stream that cannot be rewound is copied first. \returns NULL with a message printed. */
+static FILE *open_input(const char *path, const char *name)
+{
+	struct stat st;
+	FILE *f, *copy;
+
+	f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	if (!f) {
+		fprintf(stderr, "osmo-eir-db: cannot read %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fileno(f), &st)) {
+		fprintf(stderr, "osmo-eir-db: cannot read %s: %s\n", path, strerror(errno));
+		if (f != stdin)
+			fclose(f);
+		return NULL;
+	}
+	if (S_ISREG(st.st_mode))
+		return f;
+	if (S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "osmo-eir-db: cannot read %s: %s\n", path, strerror(EISDIR));
+		if (f != stdin)
+			fclose(f);
+		return NULL;
+	}
+	copy = spool(f, name);
+	if (f != stdin)
+		fclose(f);
+	return copy;
+}
+
+/* Tell the form from the header row (names case-insensitive, white space around them ignored).
+ * \returns 0, or -EINVAL with the reason and the accepted forms printed. */
+static int read_header(struct import *im)
+{
+	struct osmo_strbuf sb;
 	struct eir_csv_row row;
+	struct eir_csv *csv;
 	char header[256] = "";
-	double t0 = now(), dt;
+	char *dst = im->fields;
 	unsigned i;
 	int rc;
 
-	im->ctx = im;
-	im->today = eir_day_today();
-	im->name = strcmp(path, "-") ? path : "stdin";
-	im->f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	if (im->f) {
-		struct stat st;
-
-		/* the transaction may have to be redone from the start: keep a copy of a pipe or FIFO */
-		if (fstat(fileno(im->f), &st) == 0 && !S_ISREG(st.st_mode)) {
-			FILE *in = im->f;
-			char buf[65536];
-			size_t n;
-
-			im->f = tmpfile();
-			while (im->f && (n = fread(buf, 1, sizeof(buf), in)) > 0)
-				if (fwrite(buf, 1, n, im->f) != n)
-					break;
-			if (in != stdin)
-				fclose(in);
-		}
-	}
-	if (!im->f) {
-		fprintf(stderr, "osmo-eir-db: cannot read %s: %s\n", path, strerror(errno));
-		talloc_free(im);
-		return IMPORT_NOTHING;
-	}
 	rewind(im->f);
-
 	csv = eir_csv_new_file(im, im->f);
+	if (!csv) {
+		fprintf(stderr, "osmo-eir-db: out of memory\n");
+		return -ENOMEM;
+	}
 	rc = eir_csv_next(csv, &row);
 	if (rc == 1) {
-		struct osmo_strbuf sb = { .buf = header, .len = sizeof(header) };
-
-		for (i = 0; i < row.n; i++) {
-			char *s = trim((char *)row.f[i]);
-			char *p;
-
-			for (p = s; *p; p++)
-				*p = (char)tolower((unsigned char)*p);
-			OSMO_STRBUF_PRINTF(sb, "%s%s", i ? "," : "", s);
-		}
+		sb = (struct osmo_strbuf){ .buf = header, .len = sizeof(header) };
+		for (i = 0; i < row.n; i++)
+			OSMO_STRBUF_PRINTF(sb, "%s%s", i ? "," : "", trim_copy(&dst, row.f[i], row.len[i]));
 		im->n_fields = row.n;
+		for (i = 0; i < ARRAY_SIZE(forms); i++) {
+			if (!strcasecmp(header, forms[i].header)) {
+				im->form = forms[i].form;
+				eir_csv_free(csv);
+				return 0;
+			}
+		}
+		fprintf(stderr, "osmo-eir-db: %s: unknown header '%s'", im->name, header);
+	} else if (rc == 0) {
+		fprintf(stderr, "osmo-eir-db: %s: empty file, no header", im->name);
+	} else {
+		fprintf(stderr, "osmo-eir-db: %s: cannot read the header: %s", im->name, eir_csv_error(csv));
 	}
 	eir_csv_free(csv);
+	if (rc == -EIO) {
+		fputc('\n', stderr);
+		return -EIO;
+	}
+	fprintf(stderr, "; the first row names the columns, one of:\n");
 	for (i = 0; i < ARRAY_SIZE(forms); i++)
-		if (!strcmp(header, forms[i].header))
-			break;
-	if (rc != 1 || i == ARRAY_SIZE(forms)) {
-		fprintf(stderr, "osmo-eir-db: %s: %s header '%s'; the forms are:\n", im->name,
-			rc == 1 ? "unknown" : "no", header);
-		for (i = 0; i < ARRAY_SIZE(forms); i++)
-			fprintf(stderr, "  %s\n", forms[i].header);
-		fprintf(stderr, "nothing imported\n");
-		if (im->f != stdin)
-			fclose(im->f);
-		talloc_free(im);
+		fprintf(stderr, "  %s\n", forms[i].header);
+	return -EINVAL;
+}
+
+/*! Import path ("-" for stdin) into the local lists of db, in one transaction. The caller holds the writer lock. */
+enum import_result db_import(void *ctx, struct eir_db *db, const char *path)
+{
+	struct import *im;
+	enum import_result res;
+	double t0 = now(), dt;
+	int rc;
+
+	im = talloc_zero(ctx, struct import);
+	if (!im) {
+		fprintf(stderr, "osmo-eir-db: out of memory\n");
 		return IMPORT_NOTHING;
 	}
-	im->form = forms[i].form;
+	im->today = eir_day_today();
+	im->name = strcmp(path, "-") ? path : "stdin";
+	im->f = open_input(path, im->name);
+	if (!im->f)
+		goto nothing;
+	if (read_header(im)) {
+		fprintf(stderr, "osmo-eir-db: %s: nothing imported\n", im->name);
+		goto nothing;
+	}
 
 	rc = eir_db_write(db, EIR_DB_LOCAL, import_cb, im);
 	dt = now() - t0;
-	if (im->f != stdin)
-		fclose(im->f);
 	cache_clear(im);
 	if (im->reported > MAX_REPORTED)
 		fprintf(stderr, "%s: ... %lu more\n", im->name, im->reported - MAX_REPORTED);
 	if (rc == -ENODATA) {
 		fprintf(stderr, "osmo-eir-db: %s: no valid row (%lu skipped): nothing imported\n", im->name,
 			im->skipped);
-		talloc_free(im);
-		return IMPORT_NOTHING;
+		goto nothing;
 	}
 	if (rc) {
-		fprintf(stderr, "osmo-eir-db: %s: %s: nothing imported\n", im->name, eir_db_errstr(db));
-		talloc_free(im);
-		return IMPORT_NOTHING;
+		fprintf(stderr, "osmo-eir-db: %s\nosmo-eir-db: %s: nothing imported\n", eir_db_errstr(db), im->name);
+		goto nothing;
 	}
 	fprintf(stderr, "imported %lu rows (%lu skipped, %lu check-digit warnings) in %.2f s (%.0f rows/s)\n",
 		im->applied, im->skipped, im->warnings, dt, dt > 0 ? im->applied / dt : 0);
-	rc = im->skipped ? IMPORT_SKIPPED : IMPORT_ALL;
+	res = im->skipped ? IMPORT_SKIPPED : IMPORT_ALL;
+	if (im->f != stdin)
+		fclose(im->f);
 	talloc_free(im);
-	return rc;
+	return res;
+
+nothing:
+	if (im->f && im->f != stdin)
+		fclose(im->f);
+	talloc_free(im);
+	return IMPORT_NOTHING;
 }
 
 /* --- export --- */
@@ -432,7 +554,8 @@ struct export {
 static const char *export_reason(struct export *x, uint32_t id)
 {
 	if (id != x->last_reason_id) {
-		eir_db_reason(x->db, EIR_DB_LOCAL, id, x->reason, sizeof(x->reason));
+		if (eir_db_reason(x->db, EIR_DB_LOCAL, id, x->reason, sizeof(x->reason)))
+			x->reason[0] = '\0';
 		x->last_reason_id = id;
 	}
 	return x->reason;
@@ -446,11 +569,11 @@ static int export_cb(const struct eir_entry *e, void *arg)
 	switch (x->form) {
 	case EXPORT_ENTRIES:
 		if (e->list == EIR_LIST_NONE)
-			return 0;
+			return 0;	/* a record that only says "this IMEI has pairs" */
 		fprintf(x->out, "%s,%s,", eir_imei_str(a, sizeof(a), e->imei), eir_list_name(e->list));
 		csv_put_field(x->out, export_reason(x, e->reason_id));
 		if (e->block) {
-			eir_day_str(d, sizeof(d), e->block);
+			eir_day_str(d, sizeof(d), e->block);	/* YYYY-MM-DD → YYYYMMDD */
 			fprintf(x->out, ",%.4s%.2s%.2s\n", d, d + 5, d + 8);
 		} else {
 			fputs(",\n", x->out);
@@ -463,8 +586,8 @@ static int export_cb(const struct eir_entry *e, void *arg)
 		fputc('\n', x->out);
 		break;
 	case EXPORT_PAIRS:
-		fprintf(x->out, "%s,%s,%s,", eir_imei_str(a, sizeof(a), e->imei), eir_imsi_unpack(b, sizeof(b), e->imsi),
-			eir_list_name(e->list));
+		fprintf(x->out, "%s,%s,%s,", eir_imei_str(a, sizeof(a), e->imei),
+			eir_imsi_unpack(b, sizeof(b), e->imsi), eir_list_name(e->list));
 		csv_put_field(x->out, export_reason(x, e->reason_id));
 		fputc('\n', x->out);
 		break;
@@ -472,7 +595,8 @@ static int export_cb(const struct eir_entry *e, void *arg)
 	return ferror(x->out) ? -EIO : 0;
 }
 
-/*! Write the local lists of one form as CSV that db_import() reads back. \returns 0 or -EIO */
+/*! Write the local lists of one form as CSV that db_import() reads back.
+ *  \returns 0, -EIO (write error) or a store error (eir_db_errstr()) */
 int db_export(struct eir_db *db, enum export_form form, FILE *out)
 {
 	static const char *const headers[] = {
@@ -495,7 +619,7 @@ int db_export(struct eir_db *db, enum export_form form, FILE *out)
 	/* one snapshot for the whole export: reasons are read in it too */
 	rc = eir_db_iter(db, EIR_DB_LOCAL, tables[form], NULL, export_cb, &x);
 	eir_db_read_end(db);
-	if (fflush(out))
+	if (fflush(out) || ferror(out))
 		rc = -EIO;
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <talloc.h>
 #include <osmocom/core/application.h>
@@ -24,13 +25,16 @@ static const char *db_dir = "/var/lib/osmocom/osmo-eir";
 static uint64_t map_mib;
 static struct eir_policy policy = EIR_POLICY_DEFAULT;
 
+#define MAP_MIB_MAX (1ULL << 24)	/* 16 TiB */
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: osmo-eir-db [-l DIR] [-m MAP_MIB] [-d VERDICT] COMMAND [ARGS]\n"
 		"  -l, --database DIR         the store (default /var/lib/osmocom/osmo-eir)\n"
-		"  -m, --map-size MIB         initial map size of each part (default 1024)\n"
-		"  -d, --default-verdict V    lookup: white, grey, black or unknown for an IMEI on no list\n"
+		"  -m, --map-size MIB         initial map size of each part (default 1024; it grows when full)\n"
+		"  -d, --default-verdict V    lookup: the answer for an IMEI on no list: white (default), grey,\n"
+		"                             black or unknown\n"
 		"  -h, --help  -V, --version\n"
 		"Commands:\n"
 		"  create\n"
@@ -59,25 +63,38 @@ static int die(const char *fmt, ...)
 	return 1;
 }
 
+/* A usage error: the syntax that was expected, and where to read more. \returns 1, the exit code */
+static int bad_usage(const char *syntax)
+{
+	fprintf(stderr, "usage: osmo-eir-db [-l DIR] [-m MAP_MIB] [-d VERDICT] %s\n"
+			"(osmo-eir-db --help lists the commands)\n", syntax);
+	return 1;
+}
+
 /* Open the store; for writing, also take the local writer lock (refused while osmo-eir runs). */
 static struct eir_db *open_db(bool write, bool create)
 {
 	struct eir_db_opts o = { .create = create, .read_only = !write, .map_size = map_mib << 20 };
-	struct eir_db *db;
+	struct eir_db *db = NULL;
 	int rc;
 
 	rc = eir_db_open(ctx, &db, db_dir, &o);
 	if (rc) {
-		die("%s", eir_db_errstr(db));
-		eir_db_close(db);
+		if (db) {
+			die("%s", eir_db_errstr(db));
+			eir_db_close(db);
+		} else {
+			die("cannot open the store %s: %s", db_dir, strerror(-rc));
+		}
 		return NULL;
 	}
 	if (write) {
 		rc = eir_db_writer_lock(db, EIR_DB_LOCAL, "osmo-eir-db");
 		if (rc) {
 			die("%s", eir_db_errstr(db));
-			fprintf(stderr, "the local lists are being served by a running osmo-eir: make changes on its VTY "
-					"(telnet 127.0.0.1 4290) or CTRL interface instead\n");
+			if (rc == -EBUSY)
+				fputs("the local lists are being served by a running osmo-eir: make changes on its"
+				      " VTY or CTRL interface instead\n", stderr);
 			eir_db_close(db);
 			return NULL;
 		}
@@ -118,10 +135,8 @@ static int cmd_lookup(int argc, char **argv)
 	unsigned i;
 	int rc;
 
-	if (argc < 1 || argc > 2) {
-		usage(stderr);
-		return 1;
-	}
+	if (argc < 1 || argc > 2)
+		return bad_usage("lookup IMEI [IMSI]");
 	if (eir_imei_parse(argv[0], &im, &why))
 		return die("invalid IMEI '%s': %s", argv[0], why);
 	if (argc == 2 && eir_imsi_pack(argv[1], imsi, &why))
@@ -138,6 +153,8 @@ static int cmd_lookup(int argc, char **argv)
 	printf("%s by %s", eir_verdict_name(res.verdict), eir_match_str(buf, sizeof(buf), db, &res.why));
 	if (im.status == EIR_IMEI_LUHN_MISMATCH)
 		printf(" (check digit %c is wrong, expected %c)", im.check_digit, im.luhn);
+	else if (im.status == EIR_IMEI_SPARE_ZERO)
+		printf(" (15th digit 0 taken as the spare digit; the check digit would be %c)", im.luhn);
 	printf("\n");
 	for (i = 1; i < res.n_matches; i++)
 		printf("  also: %s\n", eir_match_str(buf, sizeof(buf), db, &res.matches[i]));
@@ -147,6 +164,7 @@ static int cmd_lookup(int argc, char **argv)
 
 struct edit {
 	bool del;
+	bool tac;		/* a whole TAC: the range TAC000000..TAC999999 */
 	enum eir_db_table t;
 	struct eir_entry e;
 	const char *reason;
@@ -157,6 +175,21 @@ static int edit_cb(struct eir_db_txn *txn, void *arg)
 	struct edit *ed = arg;
 	int rc;
 
+	if (ed->del && ed->tac) {
+		/* only the range that covers exactly this TAC, not another one that starts at the same IMEI */
+		struct eir_entry r = { .imei = ed->e.imei };
+		char a[16], b[16];
+
+		rc = eir_db_txn_get(txn, EIR_T_RANGE, &r);
+		if (rc)
+			return rc;
+		if (r.last != ed->e.last) {
+			eir_db_txn_errf(txn, "no range for the whole TAC, but range %s..%s starts there: "
+					"'del range %s' removes that one", eir_imei_str(a, sizeof(a), r.imei),
+					eir_imei_str(b, sizeof(b), r.last), a);
+			return -ESRCH;
+		}
+	}
 	if (ed->del)
 		return eir_db_txn_del(txn, ed->t, &ed->e);
 	rc = eir_db_txn_reason(txn, ed->reason ? ed->reason : "", &ed->e.reason_id);
@@ -177,6 +210,17 @@ static int parse_list_arg(const char *s, enum eir_list *l)
 	return 0;
 }
 
+static const char *edit_syntax(bool del, const char *what)
+{
+	if (!strcmp(what, "imei"))
+		return del ? "del imei IMEI" : "add imei IMEI LIST [REASON...]";
+	if (!strcmp(what, "range"))
+		return del ? "del range FIRST" : "add range FIRST LAST LIST [REASON...]";
+	if (!strcmp(what, "tac"))
+		return del ? "del tac TAC" : "add tac TAC LIST [REASON...]";
+	return del ? "del pair IMEI IMSI" : "add pair IMEI IMSI LIST [REASON...]";
+}
+
 static int cmd_edit(bool del, int argc, char **argv)
 {
 	struct edit ed = { .del = del, .e = { .listed = eir_day_today() } };
@@ -188,10 +232,8 @@ static int cmd_edit(bool del, int argc, char **argv)
 	int n, rc;
 
 	memset(ed.e.msisdn, 0xff, sizeof(ed.e.msisdn));
-	if (argc < 1) {
-		usage(stderr);
-		return 1;
-	}
+	if (argc < 1)
+		return bad_usage(del ? "del imei|range|tac|pair ..." : "add imei|range|tac|pair ...");
 	what = argv[0];
 	/* arguments before the list: imei 1, range 2 (del: 1), tac 1, pair 2 */
 	if (!strcmp(what, "imei")) {
@@ -209,15 +251,14 @@ static int cmd_edit(bool del, int argc, char **argv)
 	} else {
 		return die("%s what? imei, range, tac or pair", del ? "del" : "add");
 	}
-	if (argc < 1 + n + (del ? 0 : 1) || (del && argc != 1 + n)) {
-		usage(stderr);
-		return 1;
-	}
+	if (argc < 1 + n + (del ? 0 : 1) || (del && argc != 1 + n))
+		return bad_usage(edit_syntax(del, what));
 	if (!strcmp(what, "tac")) {
 		if (eir_tac_parse(argv[1], &tac, &why))
 			return die("invalid TAC '%s': %s", argv[1], why);
 		ed.e.imei = (uint64_t)tac * 1000000;
 		ed.e.last = ed.e.imei + 999999;
+		ed.tac = true;
 	} else {
 		if (parse_imei_arg(argv[1], &im))
 			return 1;
@@ -244,19 +285,29 @@ static int cmd_edit(bool del, int argc, char **argv)
 	rc = eir_db_write(db, EIR_DB_LOCAL, edit_cb, &ed);
 	if (rc == -ENOENT) {
 		eir_db_close(db);
-		return die("%s %s: not found", what, argv[1]);
+		return die("%s %s%s%s: not found", what, argv[1], ed.t == EIR_T_PAIR ? " " : "",
+			   ed.t == EIR_T_PAIR ? argv[2] : "");
+	}
+	if (rc == -ESRCH) {
+		die("tac %s: %s", argv[1], eir_db_errstr(db));
+		eir_db_close(db);
+		return 1;
 	}
 	if (rc) {
 		die("%s", eir_db_errstr(db));
 		eir_db_close(db);
 		return 1;
 	}
-	if (ed.t == EIR_T_RANGE && !del)
-		printf("%s range %s..%s %s\n", del ? "deleted" : "added", eir_imei_str(a, sizeof(a), ed.e.imei),
-		       eir_imei_str(b, sizeof(b), ed.e.last), eir_list_name(ed.e.list));
+	if (ed.tac)
+		printf("%s tac %08u (range %s..%s)", del ? "deleted" : "added", tac,
+		       eir_imei_str(a, sizeof(a), ed.e.imei), eir_imei_str(b, sizeof(b), ed.e.last));
+	else if (ed.t == EIR_T_RANGE && !del)
+		printf("added range %s..%s", eir_imei_str(a, sizeof(a), ed.e.imei),
+		       eir_imei_str(b, sizeof(b), ed.e.last));
 	else
-		printf("%s %s %s%s%s\n", del ? "deleted" : "added", what, eir_imei_str(a, sizeof(a), ed.e.imei),
-		       del ? "" : " ", del ? "" : eir_list_name(ed.e.list));
+		printf("%s %s %s%s%s", del ? "deleted" : "added", what, eir_imei_str(a, sizeof(a), ed.e.imei),
+		       ed.t == EIR_T_PAIR ? " " : "", ed.t == EIR_T_PAIR ? argv[2] : "");
+	printf("%s%s\n", del ? "" : " ", del ? "" : eir_list_name(ed.e.list));
 	eir_db_close(db);
 	return 0;
 }
@@ -269,10 +320,8 @@ static int cmd_export(int argc, char **argv)
 	FILE *out = stdout;
 	int rc;
 
-	if (argc > 2) {
-		usage(stderr);
-		return 1;
-	}
+	if (argc > 2)
+		return bad_usage("export [entries|ranges|pairs] [FILE|-]");
 	if (argc >= 1) {
 		if (!strcmp(argv[0], "entries"))
 			form = EXPORT_ENTRIES;
@@ -309,6 +358,7 @@ static void print_stats(struct eir_db *db, enum eir_db_part part)
 	struct eir_db_stats st;
 	struct eir_feed_state fs;
 	unsigned t;
+	int rc;
 
 	if (eir_db_stats(db, part, &st)) {
 		printf("%s: %s\n", get_value_string(eir_db_part_names, part), eir_db_errstr(db));
@@ -328,14 +378,24 @@ static void print_stats(struct eir_db *db, enum eir_db_part part)
 		printf("\n");
 	}
 	if (part == EIR_DB_NATIONAL) {
-		if (eir_db_feed_state_get(db, &fs) == 0)
-			printf("  feed %s: run %lld of %s\n", fs.name, (long long)fs.run_id, fs.run_date);
-		else
+		rc = eir_db_feed_state_get(db, &fs);
+		if (rc == 0) {
+			time_t at = (time_t)fs.applied_at;
+			char when[32] = "?";
+
+			if (at)
+				strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&at));
+			printf("  feed %s: run %lld of %s, applied %s\n", fs.name, (long long)fs.run_id, fs.run_date,
+			       when);
+		} else if (rc == -ENOENT) {
 			printf("  feed: never synced\n");
+		} else {
+			printf("  feed: %s\n", eir_db_errstr(db));
+		}
 	}
 }
 
-static int cmd_stats(int argc, char **argv)
+static int cmd_stats(void)
 {
 	struct eir_db *db = open_db(false, false);
 
@@ -345,6 +405,61 @@ static int cmd_stats(int argc, char **argv)
 	print_stats(db, EIR_DB_NATIONAL);
 	eir_db_close(db);
 	return 0;
+}
+
+/* Log lines go to stderr as "osmo-eir-db: message". The store's errors are left out: each also comes back through
+ * eir_db_errstr() and the command prints it, once. */
+static void log_output(struct log_target *target, int subsys, unsigned int level, const char *file, int line,
+		       int cont, const char *format, va_list ap)
+{
+	if ((subsys == DDB || subsys == DEIR) && level >= LOGL_ERROR)
+		return;
+	if (!cont)
+		fputs("osmo-eir-db: ", stderr);
+	vfprintf(stderr, format, ap);
+}
+
+static int run(const char *cmd, int argc, char **argv)
+{
+	struct eir_db *db;
+	int rc;
+
+	if (!strcmp(cmd, "create")) {
+		if (argc)
+			return bad_usage("create");
+		db = open_db(true, true);
+		if (!db)
+			return 1;
+		printf("store ready in %s\n", db_dir);
+		eir_db_close(db);
+		return 0;
+	}
+	if (!strcmp(cmd, "import")) {
+		if (argc != 1)
+			return bad_usage("import FILE|-");
+		/* the lock first, then the file: a FIFO is opened while we hold the lists */
+		db = open_db(true, false);
+		if (!db)
+			return 1;
+		rc = db_import(ctx, db, argv[0]);
+		eir_db_close(db);
+		return rc;
+	}
+	if (!strcmp(cmd, "export"))
+		return cmd_export(argc, argv);
+	if (!strcmp(cmd, "lookup"))
+		return cmd_lookup(argc, argv);
+	if (!strcmp(cmd, "add"))
+		return cmd_edit(false, argc, argv);
+	if (!strcmp(cmd, "del"))
+		return cmd_edit(true, argc, argv);
+	if (!strcmp(cmd, "stats")) {
+		if (argc)
+			return bad_usage("stats");
+		return cmd_stats();
+	}
+	die("unknown command '%s'", cmd);
+	return bad_usage("create|import|export|lookup|add|del|stats ...");
 }
 
 int main(int argc, char **argv)
@@ -357,86 +472,50 @@ int main(int argc, char **argv)
 		{ "version", 0, 0, 'V' },
 		{ 0, 0, 0, 0 }
 	};
-	const char *cmd;
-	struct eir_db *db;
-	int c, rc;
+	char *end;
+	int c, rc = -1;
 
 	ctx = talloc_named_const(NULL, 0, "osmo-eir-db");
 	osmo_init_logging2(ctx, &eir_log_info);
-	log_set_print_category(osmo_stderr_target, 0);
-	log_set_print_filename2(osmo_stderr_target, LOG_FILENAME_NONE);
-	log_set_log_level(osmo_stderr_target, LOGL_FATAL);
+	osmo_stderr_target->raw_output = log_output;
+	log_set_log_level(osmo_stderr_target, LOGL_NOTICE);
 
-	while ((c = getopt_long(argc, argv, "+l:m:d:hV", opts, NULL)) != -1) {
+	while (rc < 0 && (c = getopt_long(argc, argv, "+l:m:d:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'l':
 			db_dir = optarg;
 			break;
 		case 'm':
-			map_mib = strtoull(optarg, NULL, 10);
-			if (!map_mib)
-				return die("invalid map size '%s'", optarg);
+			errno = 0;
+			map_mib = strtoull(optarg, &end, 10);
+			if (errno || *end || !map_mib || map_mib > MAP_MIB_MAX || optarg[0] == '-')
+				rc = die("invalid map size '%s': MiB, 1 to %llu", optarg, MAP_MIB_MAX);
 			break;
 		case 'd':
-			rc = eir_verdict_parse(optarg);
-			if (rc < 0)
-				return die("invalid default verdict '%s': white, grey, black or unknown", optarg);
-			policy.default_verdict = rc;
+			c = eir_verdict_parse(optarg);
+			if (c < 0)
+				rc = die("invalid default verdict '%s': white, grey, black or unknown", optarg);
+			else
+				policy.default_verdict = c;
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			rc = 0;
+			break;
 		case 'V':
 			printf("osmo-eir-db %s\n", PACKAGE_VERSION);
-			return 0;
+			rc = 0;
+			break;
 		default:
-			usage(stderr);
-			return 1;
+			rc = bad_usage("COMMAND [ARGS]");
+			break;
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return 1;
-	}
-	cmd = argv[optind];
-	argc -= optind + 1;
-	argv += optind + 1;
-
-	if (!strcmp(cmd, "create")) {
-		if (argc) {
-			usage(stderr);
-			return 1;
-		}
-		db = open_db(true, true);
-		if (!db)
-			return 1;
-		printf("store ready in %s\n", db_dir);
-		eir_db_close(db);
-		rc = 0;
-	} else if (!strcmp(cmd, "import")) {
-		if (argc != 1) {
-			usage(stderr);
-			return 1;
-		}
-		db = open_db(true, false);
-		if (!db)
-			return 1;
-		rc = db_import(ctx, db, argv[0]);
-		eir_db_close(db);
-	} else if (!strcmp(cmd, "export")) {
-		rc = cmd_export(argc, argv);
-	} else if (!strcmp(cmd, "lookup")) {
-		rc = cmd_lookup(argc, argv);
-	} else if (!strcmp(cmd, "add")) {
-		rc = cmd_edit(false, argc, argv);
-	} else if (!strcmp(cmd, "del")) {
-		rc = cmd_edit(true, argc, argv);
-	} else if (!strcmp(cmd, "stats")) {
-		rc = cmd_stats(argc, argv);
-	} else {
-		die("unknown command '%s'", cmd);
-		usage(stderr);
-		rc = 1;
+	if (rc < 0) {
+		if (optind >= argc)
+			rc = bad_usage("COMMAND [ARGS]");
+		else
+			rc = run(argv[optind], argc - optind - 1, argv + optind + 1);
 	}
 	log_fini();
 	talloc_free(ctx);
