@@ -57,7 +57,8 @@ void db_errf(struct eir_db *db, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(db->err, sizeof(db->err), fmt, ap);
 	va_end(ap);
-	LOGP(DDB, LOGL_ERROR, "%s\n", db->err);
+	/* callers report the error (eir_db_errstr()) where it matters; here only for debugging */
+	LOGP(DDB, LOGL_DEBUG, "%s\n", db->err);
 }
 
 /*! Turn an LMDB error into ours, with a message naming what failed. */
