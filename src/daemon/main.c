@@ -139,7 +139,8 @@ static void reader_check_cb(void *data)
 int main(int argc, char **argv)
 {
 	void *ctx = talloc_named_const(NULL, 0, "osmo-eir");
-	struct eir_db_opts dbo = { .create = true };
+	/* never create a store: a mistyped -l would otherwise serve an empty one and whitelist every phone */
+	struct eir_db_opts dbo = { .create = false };
 	struct timespec deadline, now;
 	int rc;
 
@@ -178,7 +179,7 @@ int main(int argc, char **argv)
 		dbo.map_size = g_eir->map_size_mib << 20;
 	rc = eir_db_open(g_eir, &g_eir->db, g_eir->db_dir, &dbo);
 	if (rc) {
-		LOGP(DMAIN, LOGL_FATAL, "cannot open the store: %s\n", eir_db_errstr(g_eir->db));
+		LOGP(DMAIN, LOGL_FATAL, "cannot open the store %s: %s\n", g_eir->db_dir, eir_db_errstr(g_eir->db));
 		return 1;
 	}
 	rc = eir_db_writer_lock(g_eir->db, EIR_DB_LOCAL, "osmo-eir");

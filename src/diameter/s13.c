@@ -235,10 +235,7 @@ void diam_s13_rx_ecr(struct diam_conn *c, const uint8_t *msg, const struct diam_
 
 	diam_ctr_inc(srv, DIAM_CTR_ECR);
 	c->n_ecr++;
-	if (c->state != DIAM_PS_OPEN) {
-		diam_answer_error(c, msg, h, DIAM_UNABLE_TO_COMPLY, NULL, "peer is closing");
-		return;
-	}
+	/* requests still arriving while DPR/DPA are on their way (a graceful restart) get their verdict too */
 	if (ecr_decode(c, msg, h, &r))
 		return;
 	if (eir_imei_parse_n((const char *)r.imei.data, r.imei.len, &imei, &why)) {

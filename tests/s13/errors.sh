@@ -97,6 +97,13 @@ else
 	echo "# mdb_load missing: store failure not tested"
 fi
 
+# a store that is not there is not made up: osmo-eir refuses to start
+printf 'diameter\n listen 127.0.0.1 %s\n' "$(free_port)" > "$T/nostore.cfg"
+"$EIR" -c "$T/nostore.cfg" -l "$T/no-such-store" > "$T/nostore.log" 2>&1
+check "missing store: exit non-zero" [ $? -ne 0 ]
+check "and says how to create one" grep -q "create" "$T/nostore.log"
+check "and creates nothing" [ ! -e "$T/no-such-store" ]
+
 # configuration errors are clear and fatal
 printf 'diameter\n listen 127.0.0.1 %s\n bogus-command 1\n' "$(free_port)" > "$T/bad.cfg"
 "$EIR" -c "$T/bad.cfg" -l "$T/store2" > "$T/bad.log" 2>&1

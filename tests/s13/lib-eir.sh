@@ -12,12 +12,13 @@ free_port() {
 #   35693803564380 black, 35000001000001 grey, 35000001000002 white,
 #   pair (35693803564380, 001010000000001) white, range 35000004000100..35000004000199 black
 eir_store() {
-	"$EIR_DB" -l "$1" create >/dev/null
-	"$EIR_DB" -l "$1" add imei 35693803564380 black Reported stolen >/dev/null
-	"$EIR_DB" -l "$1" add imei 35000001000001 grey Under investigation >/dev/null
-	"$EIR_DB" -l "$1" add imei 35000001000002 white Recovered >/dev/null
-	"$EIR_DB" -l "$1" add pair 35693803564380 001010000000001 white Owner >/dev/null
-	"$EIR_DB" -l "$1" add range 35000004000100 35000004000199 black Counterfeit >/dev/null
+	"$EIR_DB" -l "$1" create >/dev/null &&
+	"$EIR_DB" -l "$1" add imei 35693803564380 black Reported stolen >/dev/null &&
+	"$EIR_DB" -l "$1" add imei 35000001000001 grey Under investigation >/dev/null &&
+	"$EIR_DB" -l "$1" add imei 35000001000002 white Recovered >/dev/null &&
+	"$EIR_DB" -l "$1" add pair 35693803564380 001010000000001 white Owner >/dev/null &&
+	"$EIR_DB" -l "$1" add range 35000004000100 35000004000199 black Counterfeit >/dev/null ||
+	{ echo "# cannot make the test store with $EIR_DB"; return 1; }
 }
 
 # eir_start [EXTRA_DIAMETER_CONFIG_LINES] [EXTRA_EIR_CONFIG_LINES]
@@ -26,7 +27,7 @@ eir_start() {
 	EIR_PORT=$(free_port)
 	EIR_VTY_PORT=$(free_port)
 	EIR_LOG="$T/osmo-eir.log"
-	[ -d "$T/store" ] || eir_store "$T/store"
+	[ -d "$T/store" ] || eir_store "$T/store" || return 1
 	cat > "$T/osmo-eir.cfg" <<CFG
 log stderr
  logging filter all 1

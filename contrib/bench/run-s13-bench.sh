@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# S13 benchmark (not a test): osmo-eir with 10M listed IMEIs, and in the same run a freeDiameter-based S13
+# responder (contrib/bench/fd-responder.sh), both loaded by the same client (osmo-eir-bench) with the same
+# load: answers/s at W = 1, 16, 256 (2 connections) and latency percentiles at a paced 50k ECR/s.
+# Run from an optimised build tree: `builddir=$PWD ../contrib/bench/run-s13-bench.sh` (or `make bench-s13`).
+# Prints figures, asserts nothing. Scratch data in BENCH_DIR (default a temp dir, removed afterwards).
+set -eu
+# freeDiameter 1.2.1 listens on every interface whatever ListenOn says: run everything in a network namespace
+# of our own. freeDiameter also insists on a non-loopback local address, so the namespace gets a veth pair with
+# a documentation address (192.0.2.1, TEST-NET-1) that leads nowhere; all traffic stays on its 127.0.0.1.
+if [ -z "${EIR_BENCH_NETNS:-}" ] && [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1; then
+	exec env EIR_BENCH_NETNS=1 unshare -n -- "$0" "$@"
+fi
+if [ -n "${EIR_BENCH_NETNS:-}" ]; then
+	ip link set lo up
+	ip link add eirb0 type veth peer name eirb1
+	ip addr add 192.0.2.1/32 dev eirb0
+	ip link set eirb0 up
+	ip link set eirb1 up
+fi
+here=$(cd "$(dirname "$0")" && pwd)
+builddir=${builddir:-$(pwd)}
+ROWS=${ROWS:-10000000}
+SECS=${SECS:-5}
+CONNS=${CONNS:-2}
+EIR="$builddir/src/osmo-eir"
+EIR_DB="$builddir/src/osmo-eir-db"
+BENCH="$builddir/src/osmo-eir-bench"
+dir=${BENCH_DIR:-$(mktemp -d /tmp/eir-s13-bench.XXXXXX)}
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	[ -n "${BENCH_DIR:-}" ] || rm -rf "$dir"
+}
+trap cleanup EXIT
+port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+	for _ in $(seq 100); do
+		/usr/bin/python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 1)" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	echo "nothing listens on $1" >&2
+	return 1
+}
+
+echo "# $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "## store: $ROWS listed IMEIs (sorted DIRBS blacklist imported with osmo-eir-db)"
+awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
+	for (i = 0; i < n; i++) printf "%.0f,20261101,Reported stolen\n", 35000000000000 + i * 7 }' > "$dir/list.csv"
+"$EIR_DB" -l "$dir/store" create >/dev/null
+"$EIR_DB" -l "$dir/store" -m 4096 import "$dir/list.csv" 2>&1 | tail -n 1
+rm -f "$dir/list.csv"
+# queries: half listed, half not (random), with their expected verdicts
+/usr/bin/python3 - "$dir/imeis.csv" "$ROWS" <<'PY'
+import random, sys
+r = random.Random(1)
+n = int(sys.argv[2])
+with open(sys.argv[1], "w") as f:
+    for i in range(200000):
+        if i % 2:
+            f.write("%d,,BLACKLISTED\n" % (35000000000000 + r.randrange(n) * 7))
+        else:
+            k = r.randrange(n * 7)
+            f.write("%d,,%s\n" % (35000000000000 + k, "BLACKLISTED" if k % 7 == 0 else "WHITELISTED"))
+PY
+# the freeDiameter responder answers WHITELISTED to everything: the same IMEIs, unchecked
+cut -d, -f1 "$dir/imeis.csv" > "$dir/imeis-nocheck.csv"
+
+eport=$(port)
+cat > "$dir/osmo-eir.cfg" <<CFG
+log stderr
+ logging level set-all error
+line vty
+ bind 127.0.0.1 $(port)
+diameter
+ origin-host eir.example.org
+ origin-realm example.org
+ listen 127.0.0.1 $eport
+ unknown-peers accept
+CFG
+"$EIR" -c "$dir/osmo-eir.cfg" -l "$dir/store" > "$dir/eir.log" 2>&1 &
+pids+=($!)
+wait_port "$eport"
+
+fport=$(port)
+"$here/fd-responder.sh" "$fport" > "$dir/fd.log" 2>&1 &
+pids+=($!)
+wait_port "$fport" || { echo "freeDiameter responder did not start:"; tail "$dir/fd.log"; }
+
+run() { # NAME PORT ARGS...
+	local name=$1 p=$2
+	shift 2
+	printf '%-12s ' "$name"
+	"$BENCH" -p "$p" "$@" 2>&1 | tail -n 1
+}
+for w in 1 16 256; do
+	echo "## W=$w, $CONNS connections, ${SECS}s"
+	run osmo-eir "$eport" -c "$CONNS" -w "$w" -d "$SECS" -i "$dir/imeis.csv"
+	run freeDiameter "$fport" -c "$CONNS" -w "$w" -d "$SECS" -i "$dir/imeis-nocheck.csv"
+done
+echo "## paced 50000 ECR/s, W=256, $CONNS connections, ${SECS}s: latency"
+run osmo-eir "$eport" -c "$CONNS" -w 256 -d "$SECS" -r 50000 -i "$dir/imeis.csv"
+run freeDiameter "$fport" -c "$CONNS" -w 256 -d "$SECS" -r 50000 -i "$dir/imeis-nocheck.csv"
