@@ -103,3 +103,8 @@ done
 echo "## paced 50000 ECR/s, W=256, $CONNS connections, ${SECS}s: latency"
 run osmo-eir "$eport" -c "$CONNS" -w 256 -d "$SECS" -r 50000 -i "$dir/imeis.csv"
 run freeDiameter "$fport" -c "$CONNS" -w 256 -d "$SECS" -r 50000 -i "$dir/imeis-nocheck.csv"
+echo "## paced 50000 ECR/s as above, sent every 100 us instead of every 1 ms (smaller bursts)"
+run osmo-eir "$eport" -c "$CONNS" -w 256 -d "$SECS" -r 50000 --tick 100 -i "$dir/imeis.csv"
+run freeDiameter "$fport" -c "$CONNS" -w 256 -d "$SECS" -r 50000 --tick 100 -i "$dir/imeis-nocheck.csv"
+echo "## idle: a single ECR at a time, 1 connection, ${SECS}s"
+run osmo-eir "$eport" -c 1 -w 1 -d "$SECS" -i "$dir/imeis.csv"
