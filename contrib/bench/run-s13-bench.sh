@@ -3,7 +3,7 @@
 # S13 benchmark (not a test): osmo-eir with 10M listed IMEIs, and in the same run a freeDiameter-based S13
 # responder (contrib/bench/fd-responder.sh), both loaded by the same client (osmo-eir-bench) with the same
 # load: answers/s at W = 1, 16, 256 (2 connections) and latency percentiles at a paced 50k ECR/s.
-# Run from an optimised build tree: `builddir=$PWD ../contrib/bench/run-s13-bench.sh` (or `make bench-s13`).
+# Run from an optimised build tree: `make bench-s13`, or `builddir=$PWD ../contrib/bench/run-s13-bench.sh`.
 # Prints figures, asserts nothing. Scratch data in BENCH_DIR (default a temp dir, removed afterwards).
 set -eu
 # freeDiameter 1.2.1 listens on every interface whatever ListenOn says: run everything in a network namespace
