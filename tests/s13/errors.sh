@@ -29,6 +29,10 @@ out=$(vty "show stats")
 check "stat item of open peers shown, 0 after every peer left" sh -c 'echo "$1" | grep -q "Diameter peers in state OPEN: *0"' _ "$out"
 out=$(vty "show diameter peers")
 check "show diameter peers lists the header" sh -c 'echo "$1" | grep -q "origin-host"' _ "$out"
+kill -USR1 $EIR_PID
+sleep 0.5
+check "SIGUSR1 writes a talloc report" grep -q "talloc report on 'osmo-eir'" "$EIR_LOG"
+
 # the README's one-ECR command
 E="$PY $top_srcdir/contrib/s13-ecr.py --port $EIR_PORT --origin-host mme9.example.org --realm example.org --dest-realm example.org"
 check "s13-ecr.py: black entry" sh -c '[ "$($1 356938035643809)" = "BLACKLISTED (Result-Code 2001, Equipment-Status 1)" ]' _ "$E"

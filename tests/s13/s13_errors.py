@@ -484,6 +484,26 @@ def part_watchdog(port, tw):
     return 0
 
 
+def part_watchdog_close(port, tw):
+    """Server with watchdog-timer TW: a peer that answers no DWR is SUSPECT after 2 Tw and closed 2 Tw later."""
+    c = open_conn(port)
+    t0 = time.time()
+    dwr = 0
+    closed = False
+    while time.time() - t0 < 6 * tw:
+        r = c.recv(timeout=6 * tw - (time.time() - t0))
+        if r is None:
+            closed = True
+            break
+        if parse(r)[0]["cmd"] == 280:
+            dwr += 1
+    dt = time.time() - t0
+    ok(closed and dwr >= 1 and 3 * tw <= dt <= 5 * tw + 2,
+       "a peer that answers no DWR (%d seen) is closed after %.1f s (Tw %d: expected about 4 Tw)" % (dwr, dt, tw))
+    c.close()
+    return 0
+
+
 def part_shutdown(port):
     """Open a peer and wait for the server's DPR (the test sends SIGTERM); answer with DPA."""
     c = open_conn(port)
@@ -524,7 +544,7 @@ if __name__ == "__main__":
     part, port = sys.argv[1], int(sys.argv[2])
     fn = globals()["part_" + part]
     try:
-        fn(port, *[int(a) if a.isdigit() and part == "watchdog" else a for a in sys.argv[3:]])
+        fn(port, *[int(a) if a.isdigit() and part.startswith("watchdog") else a for a in sys.argv[3:]])
     except Exception as e:  # a crash of the client is a failure, with its reason
         ok(False, "client error: %r" % e)
     sys.exit(1 if fails else 0)
