@@ -381,7 +381,9 @@ int eir_db_txn_del_range(struct eir_db_txn *txn, uint64_t first)
 	return rc ? rc : raw_del(txn, EIR_T_RANGE, &e);
 }
 
-static int clear_flag_cb(struct eir_db_txn *txn, uint8_t flag)
+/* Rewrite every IMEI record after a table was emptied: drop the pair flag(s) in clear_flags, and with
+ * clear_list the record's list too. A record left with no list and no flags is deleted. */
+static int strip_imei_records(struct eir_db_txn *txn, uint8_t clear_flags, bool clear_list)
 {
 	MDB_cursor *cur;
 	MDB_val k, v;
@@ -398,47 +400,17 @@ static int clear_flag_cb(struct eir_db_txn *txn, uint8_t flag)
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		if (!(e.flags & flag))
+		if (!(e.flags & clear_flags) && !(clear_list && e.list != EIR_LIST_NONE))
 			continue;
-		e.flags &= ~flag;
-		if (e.list == EIR_LIST_NONE && !e.flags) {
-			rc = mdb_cursor_del(cur, 0);
-		} else {
-			db_rec_enc(EIR_T_IMEI, &e, rec);
-			v.mv_data = rec;
-			rc = mdb_cursor_put(cur, &k, &v, MDB_CURRENT);
-		}
-		if (rc)
-			break;
-	}
-	mdb_cursor_close(cur);
-	return rc == MDB_NOTFOUND ? 0 : txn_fail(txn, rc, "clear");
-}
-
-/* Remove every list entry from the IMEI table, keeping flags-only records for IMEIs that still have pairs. */
-static int clear_imei_lists(struct eir_db_txn *txn)
-{
-	MDB_cursor *cur;
-	MDB_val k, v;
-	struct eir_entry e;
-	uint8_t rec[REC_LEN];
-	int rc;
-
-	rc = mdb_cursor_open(txn->txn, txn->p->dbi[EIR_T_IMEI], &cur);
-	if (rc)
-		return txn_fail(txn, rc, "open cursor");
-	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-		memset(&e, 0, sizeof(e));
-		if (db_rec_dec(EIR_T_IMEI, &v, &e)) {
-			rc = MDB_CORRUPTED;
-			break;
-		}
-		if (!e.flags) {
-			rc = mdb_cursor_del(cur, 0);
-		} else if (e.list != EIR_LIST_NONE) {
+		e.flags &= ~clear_flags;
+		if (clear_list) {
 			e.list = EIR_LIST_NONE;
 			e.reason_id = 0;
 			e.listed = e.block = 0;
+		}
+		if (e.list == EIR_LIST_NONE && !e.flags) {
+			rc = mdb_cursor_del(cur, 0);
+		} else {
 			db_rec_enc(EIR_T_IMEI, &e, rec);
 			v.mv_data = rec;
 			rc = mdb_cursor_put(cur, &k, &v, MDB_CURRENT);
@@ -463,12 +435,12 @@ int eir_db_txn_clear(struct eir_db_txn *txn, enum eir_db_table t)
 	}
 	txn->append[t] = 0;
 	if (t == EIR_T_IMEI)
-		return clear_imei_lists(txn);
+		return strip_imei_records(txn, 0, true);
 	rc = mdb_drop(txn->txn, txn->p->dbi[t], 0);
 	if (rc)
 		return txn_fail(txn, rc, "clear");
 	if (pair_flag(t))
-		return clear_flag_cb(txn, pair_flag(t));
+		return strip_imei_records(txn, pair_flag(t), false);
 	return 0;
 }
 
