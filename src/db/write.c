@@ -104,7 +104,7 @@ static int raw_get(struct eir_db_txn *txn, enum eir_db_table t, struct eir_entry
 
 /* Put a row; when keys arrive in ascending order (a sorted import), append them with MDB_APPEND, which fills
  * pages completely and skips the tree search. The first key out of order switches to ordinary puts. */
-static int raw_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir_entry *e, bool *appended)
+static int raw_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir_entry *e)
 {
 	uint8_t key[KEY_PAIR_LEN], rec[REC_ROW_LEN];
 	size_t klen = (size_t)db_key_len(t);
@@ -136,8 +136,6 @@ static int raw_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir
 		flags = MDB_APPEND;
 	else
 		txn->append[t] = -1;
-	if (appended)
-		*appended = flags != 0;
 
 	rc = mdb_cursor_put(txn->cur[t], &k, &v, flags);
 	if (rc)
@@ -210,7 +208,7 @@ static int imei_flag(struct eir_db_txn *txn, uint64_t imei, uint8_t flag, bool s
 		rec.flags &= ~flag;
 	if (rec.list == EIR_LIST_NONE && !rec.flags)
 		return raw_del(txn, EIR_T_IMEI, &rec);
-	return raw_put(txn, EIR_T_IMEI, &rec, NULL);
+	return raw_put(txn, EIR_T_IMEI, &rec);
 }
 
 /*! Insert or overwrite a row of EIR_T_IMEI, EIR_T_PAIR, EIR_T_NOTIF or EIR_T_EXC (ranges: eir_db_txn_put_range()).
@@ -218,8 +216,8 @@ static int imei_flag(struct eir_db_txn *txn, uint64_t imei, uint8_t flag, bool s
  *  \returns 0, -EINVAL, -ENOSPC or -EIO */
 int eir_db_txn_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir_entry *e)
 {
-	struct eir_entry rec;
-	bool appended;
+	struct eir_entry rec, old;
+	uint8_t key[KEY_IMEI_LEN];
 	int rc;
 
 	rc = check_table(txn, t);
@@ -238,27 +236,22 @@ int eir_db_txn_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir
 		}
 		rec = *e;
 		rec.flags = 0;
-		if (txn->append[t] > 0 || !txn->cur[t]) {
-			/* in a sorted run a new key cannot exist yet: skip the lookup that keeps old flags */
-			uint8_t key[KEY_IMEI_LEN];
-
-			db_key_enc(t, e, key);
-			if (txn->cur[t] && memcmp(key, txn->last_key[t], KEY_IMEI_LEN) > 0)
-				return raw_put(txn, t, &rec, NULL);
-		}
-		struct eir_entry old = { .imei = e->imei };
-
+		/* in a sorted run a key above the last one cannot exist yet: skip the lookup that keeps old flags */
+		db_key_enc(t, e, key);
+		if (txn->append[t] > 0 && memcmp(key, txn->last_key[t], KEY_IMEI_LEN) > 0)
+			return raw_put(txn, t, &rec);
+		old = (struct eir_entry){ .imei = e->imei };
 		rc = raw_get(txn, t, &old);
 		if (rc == 0)
 			rec.flags = old.flags;
 		else if (rc != -ENOENT)
 			return rc;
-		return raw_put(txn, t, &rec, NULL);
+		return raw_put(txn, t, &rec);
 	}
 
 	rec = *e;
 	rec.flags = 0;
-	rc = raw_put(txn, t, &rec, &appended);
+	rc = raw_put(txn, t, &rec);
 	if (rc)
 		return rc;
 	return imei_flag(txn, e->imei, pair_flag(t), true);
@@ -287,7 +280,7 @@ int eir_db_txn_del(struct eir_db_txn *txn, enum eir_db_table t, const struct eir
 		rec.list = EIR_LIST_NONE;
 		rec.reason_id = 0;
 		rec.listed = rec.block = 0;
-		return raw_put(txn, t, &rec, NULL);
+		return raw_put(txn, t, &rec);
 	}
 	rc = raw_del(txn, t, &rec);
 	if (rc)
@@ -369,7 +362,7 @@ int eir_db_txn_put_range(struct eir_db_txn *txn, const struct eir_entry *e)
 		return rc;
 	rec = *e;
 	rec.flags = 0;
-	return raw_put(txn, EIR_T_RANGE, &rec, NULL);
+	return raw_put(txn, EIR_T_RANGE, &rec);
 }
 
 /*! Remove the range that starts at first. \returns 0, -ENOENT, -EIO */
