@@ -85,7 +85,7 @@ static int config_write_eir(struct vty *vty)
 		vty_out(vty, " default-verdict %s%s", verdict_word(g_eir->policy.default_verdict), VTY_NEWLINE);
 	if (g_eir->diam.store_fail != DIAM_STORE_FAIL_ERROR)
 		vty_out(vty, " store-unavailable %s%s", verdict_word(g_eir->diam.store_fail_verdict), VTY_NEWLINE);
-	if (g_eir->diam.log_verdict_per_sec != 100)
+	if (g_eir->diam.log_verdict_per_sec != DIAM_DEFAULT_LOG_VERDICT_PER_SEC)
 		vty_out(vty, " log-verdicts-per-second %u%s", g_eir->diam.log_verdict_per_sec, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
@@ -247,15 +247,15 @@ static int config_write_diameter(struct vty *vty)
 			vty_out(vty, " address %s", acl->addr);
 		vty_out(vty, "%s", VTY_NEWLINE);
 	}
-	if (d->tw_sec != 30)
+	if (d->tw_sec != DIAM_DEFAULT_TW_SEC)
 		vty_out(vty, " watchdog-timer %u%s", d->tw_sec, VTY_NEWLINE);
-	if (d->cer_timeout_sec != 10)
+	if (d->cer_timeout_sec != DIAM_DEFAULT_CER_TIMEOUT_SEC)
 		vty_out(vty, " cer-timeout %u%s", d->cer_timeout_sec, VTY_NEWLINE);
-	if (d->max_msg_size != 65536)
+	if (d->max_msg_size != DIAM_DEFAULT_MAX_MSG_SIZE)
 		vty_out(vty, " max-message-size %u%s", d->max_msg_size, VTY_NEWLINE);
-	if (d->max_queue_bytes != 4 * 1024 * 1024)
+	if (d->max_queue_bytes != DIAM_DEFAULT_MAX_QUEUE_BYTES)
 		vty_out(vty, " max-send-queue %u%s", d->max_queue_bytes, VTY_NEWLINE);
-	if (d->stall_timeout_sec != 10)
+	if (d->stall_timeout_sec != DIAM_DEFAULT_STALL_TIMEOUT_SEC)
 		vty_out(vty, " send-stall-timeout %u%s", d->stall_timeout_sec, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }

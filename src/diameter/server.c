@@ -94,15 +94,15 @@ void diam_cfg_init(void *ctx, struct diam_cfg *cfg)
 	cfg->listen_port = 3868;
 	cfg->transport = DIAM_TRANSPORT_TCP;
 	INIT_LLIST_HEAD(&cfg->peers);
-	cfg->tw_sec = 30;
-	cfg->cer_timeout_sec = 10;
+	cfg->tw_sec = DIAM_DEFAULT_TW_SEC;
+	cfg->cer_timeout_sec = DIAM_DEFAULT_CER_TIMEOUT_SEC;
 	cfg->dpa_timeout_sec = 5;
-	cfg->max_msg_size = 65536;
-	cfg->max_queue_bytes = 4 * 1024 * 1024;
-	cfg->stall_timeout_sec = 10;
+	cfg->max_msg_size = DIAM_DEFAULT_MAX_MSG_SIZE;
+	cfg->max_queue_bytes = DIAM_DEFAULT_MAX_QUEUE_BYTES;
+	cfg->stall_timeout_sec = DIAM_DEFAULT_STALL_TIMEOUT_SEC;
 	cfg->store_fail = DIAM_STORE_FAIL_ERROR;
 	cfg->store_fail_verdict = EIR_WHITELISTED;
-	cfg->log_verdict_per_sec = 100;
+	cfg->log_verdict_per_sec = DIAM_DEFAULT_LOG_VERDICT_PER_SEC;
 }
 
 /*! Whether this kernel can make SCTP sockets at all. */

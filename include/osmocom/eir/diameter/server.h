@@ -36,6 +36,14 @@ enum diam_store_fail {
 	DIAM_STORE_FAIL_VERDICT,	/*!< the configured fallback verdict */
 };
 
+/* defaults, used by diam_cfg_init() and left out when the VTY writes the configuration back */
+#define DIAM_DEFAULT_TW_SEC 30
+#define DIAM_DEFAULT_CER_TIMEOUT_SEC 10
+#define DIAM_DEFAULT_MAX_MSG_SIZE 65536
+#define DIAM_DEFAULT_MAX_QUEUE_BYTES (4 * 1024 * 1024)
+#define DIAM_DEFAULT_STALL_TIMEOUT_SEC 10
+#define DIAM_DEFAULT_LOG_VERDICT_PER_SEC 100
+
 struct diam_cfg {
 	char *origin_host;
 	char *origin_realm;
