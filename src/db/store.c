@@ -17,6 +17,7 @@
 #include <osmocom/eir/logging.h>
 #include <osmocom/core/bit16gen.h>
 #include <osmocom/core/bit32gen.h>
+#include <osmocom/core/bit64gen.h>
 #include "store_internal.h"
 
 #define MIB (1024ULL * 1024ULL)
@@ -48,7 +49,11 @@ static const char *const dbi_names[_DBI_COUNT] = {
 	[EIR_T_REASON] = "reason",
 	[DBI_REASON_IDX] = "reason_idx",
 	[DBI_META] = "meta",
+	[DBI_AUDIT] = "audit",
 };
+
+/* the first sub-database each schema version added: a read-only open of an older store misses it */
+#define DBI_FIRST_OF_SCHEMA_2 DBI_AUDIT
 
 void db_errf(struct eir_db *db, const char *fmt, ...)
 {
@@ -211,11 +216,82 @@ static int meta_put_raw(MDB_txn *txn, MDB_dbi dbi, const char *key, const void *
 }
 
 /* Upgrades of the on-disk layout, one step per version: step N turns schema N into N+1 inside the write
- * transaction that also records N+1. Schema 1 is the first, so there is no step yet. */
+ * transaction that also records N+1. New sub-databases are created before the steps run (MDB_CREATE). */
 typedef int (*schema_upgrade_fn)(struct eir_db *db, struct part *p, MDB_txn *txn);
+
+static const char *const count_keys[4] = {
+	"count:imei:none", "count:imei:white", "count:imei:grey", "count:imei:black",
+};
+
+/*! The number of IMEI records per list (index enum eir_list) as the meta table holds them. */
+int db_counts_get(MDB_txn *txn, struct part *p, uint64_t count[4])
+{
+	MDB_val k, v;
+	int i, rc;
+
+	for (i = 0; i < 4; i++) {
+		k.mv_size = strlen(count_keys[i]);
+		k.mv_data = (void *)count_keys[i];
+		count[i] = 0;
+		rc = mdb_get(txn, p->dbi[DBI_META], &k, &v);
+		if (rc == MDB_NOTFOUND)
+			continue;
+		if (rc)
+			return rc;
+		if (v.mv_size != 8)
+			return MDB_CORRUPTED;
+		count[i] = osmo_load64be(v.mv_data);
+	}
+	return 0;
+}
+
+int db_counts_put(MDB_txn *txn, struct part *p, const uint64_t count[4])
+{
+	uint8_t v[8];
+	int i, rc;
+
+	for (i = 0; i < 4; i++) {
+		osmo_store64be(count[i], v);
+		rc = meta_put_raw(txn, p->dbi[DBI_META], count_keys[i], v, 8);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* 1 → 2: the audit table (created empty by part_open_dbis()) and the per-list counts of the IMEI records,
+ * counted once here and kept up to date by every write from now on */
+static int upgrade_1_to_2(struct eir_db *db, struct part *p, MDB_txn *txn)
+{
+	uint64_t count[4] = { 0 };
+	struct eir_entry e;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	rc = mdb_cursor_open(txn, p->dbi[EIR_T_IMEI], &cur);
+	if (rc)
+		return db_lmdb_err(db, rc, "open cursor");
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		memset(&e, 0, sizeof(e));
+		if (db_rec_dec(EIR_T_IMEI, &v, &e) || e.list > EIR_LIST_BLACK) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		count[e.list]++;
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		return db_lmdb_err(db, rc, "count IMEI records");
+	rc = db_counts_put(txn, p, count);
+	return rc ? db_lmdb_err(db, rc, "write counts") : 0;
+}
+
 static schema_upgrade_fn schema_upgrade_step(uint32_t from)
 {
 	switch (from) {
+	case 1:
+		return upgrade_1_to_2;
 	default:
 		return NULL;
 	}
@@ -247,6 +323,13 @@ again:
 			mdb_txn_abort(txn);
 			write = true;
 			goto again;
+		}
+		if (rc == MDB_NOTFOUND && i >= DBI_FIRST_OF_SCHEMA_2) {
+			mdb_txn_abort(txn);
+			db_errf(db, "%s: the store needs an upgrade to schema version %u: open it once read-write "
+				"(start osmo-eir on it, or any osmo-eir-db command that writes)", p->path,
+				EIR_DB_SCHEMA_VERSION);
+			return -EPROTO;
 		}
 		if (rc == MDB_NOTFOUND) {
 			mdb_txn_abort(txn);
@@ -567,6 +650,7 @@ int eir_db_stats(struct eir_db *db, enum eir_db_part part, struct eir_db_stats *
 	st->map_used = (uint64_t)(info.me_last_pgno + 1) * ms.ms_psize;
 	st->readers = info.me_numreaders;
 	meta_get_u32(txn, p->dbi[DBI_META], "schema", &st->schema);
+	db_counts_get(txn, p, st->imei_lists);
 	for (i = 0; i < _EIR_T_COUNT; i++) {
 		if (mdb_stat(txn, p->dbi[i], &ms))
 			continue;

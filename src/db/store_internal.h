@@ -12,6 +12,7 @@
 enum {
 	DBI_REASON_IDX = _EIR_T_COUNT,	/* reason text → id */
 	DBI_META,			/* schema version, part name, feed state */
+	DBI_AUDIT,			/* schema 2: sequence number → list change record (local part) */
 	_DBI_COUNT
 };
 
@@ -49,6 +50,7 @@ struct eir_db_txn {
 	uint8_t last_key[_EIR_T_COUNT][KEY_PAIR_LEN];
 	int8_t append[_EIR_T_COUNT];	/* 0: not looked yet, 1: keys in order so far (MDB_APPEND), -1: not */
 	uint32_t next_reason;		/* 0: not looked up yet */
+	int64_t dcount[4];		/* change of the IMEI records per list (enum eir_list), saved at commit */
 	bool map_full;
 	bool failed;
 };
@@ -62,4 +64,7 @@ void db_key_dec(enum eir_db_table t, const uint8_t *key, struct eir_entry *e);
 void db_rec_enc(enum eir_db_table t, const struct eir_entry *e, uint8_t *rec);
 int db_rec_dec(enum eir_db_table t, const MDB_val *v, struct eir_entry *e);
 uint64_t db_be48_get(const uint8_t *p);
+/* IMEI records per list, kept in meta "count:imei:<list>" so that summaries never scan 100M entries */
+int db_counts_get(MDB_txn *txn, struct part *p, uint64_t count[4]);
+int db_counts_put(MDB_txn *txn, struct part *p, const uint64_t count[4]);
 void db_be48_put(uint8_t *p, uint64_t v);

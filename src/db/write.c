@@ -197,6 +197,7 @@ static int imei_flag(struct eir_db_txn *txn, uint64_t imei, uint8_t flag, bool s
 		memset(&rec, 0, sizeof(rec));
 		rec.imei = imei;
 		rec.list = EIR_LIST_NONE;
+		txn->dcount[EIR_LIST_NONE]++;
 	} else if (rc) {
 		return rc;
 	}
@@ -206,8 +207,10 @@ static int imei_flag(struct eir_db_txn *txn, uint64_t imei, uint8_t flag, bool s
 		rec.flags |= flag;
 	else
 		rec.flags &= ~flag;
-	if (rec.list == EIR_LIST_NONE && !rec.flags)
+	if (rec.list == EIR_LIST_NONE && !rec.flags) {
+		txn->dcount[EIR_LIST_NONE]--;
 		return raw_del(txn, EIR_T_IMEI, &rec);
+	}
 	return raw_put(txn, EIR_T_IMEI, &rec);
 }
 
@@ -238,14 +241,19 @@ int eir_db_txn_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir
 		rec.flags = 0;
 		/* in a sorted run a key above the last one cannot exist yet: skip the lookup that keeps old flags */
 		db_key_enc(t, e, key);
-		if (txn->append[t] > 0 && memcmp(key, txn->last_key[t], KEY_IMEI_LEN) > 0)
+		if (txn->append[t] > 0 && memcmp(key, txn->last_key[t], KEY_IMEI_LEN) > 0) {
+			txn->dcount[rec.list]++;
 			return raw_put(txn, t, &rec);
+		}
 		old = (struct eir_entry){ .imei = e->imei };
 		rc = raw_get(txn, t, &old);
-		if (rc == 0)
+		if (rc == 0) {
 			rec.flags = old.flags;
-		else if (rc != -ENOENT)
+			txn->dcount[old.list]--;
+		} else if (rc != -ENOENT) {
 			return rc;
+		}
+		txn->dcount[rec.list]++;
 		return raw_put(txn, t, &rec);
 	}
 
@@ -275,8 +283,10 @@ int eir_db_txn_del(struct eir_db_txn *txn, enum eir_db_table t, const struct eir
 			return rc;
 		if (rec.list == EIR_LIST_NONE)
 			return -ENOENT;
+		txn->dcount[rec.list]--;
 		if (!rec.flags)
 			return raw_del(txn, t, &rec);
+		txn->dcount[EIR_LIST_NONE]++;
 		rec.list = EIR_LIST_NONE;
 		rec.reason_id = 0;
 		rec.listed = rec.block = 0;
@@ -395,6 +405,7 @@ static int strip_imei_records(struct eir_db_txn *txn, uint8_t clear_flags, bool 
 		}
 		if (!(e.flags & clear_flags) && !(clear_list && e.list != EIR_LIST_NONE))
 			continue;
+		txn->dcount[e.list]--;
 		e.flags &= ~clear_flags;
 		if (clear_list) {
 			e.list = EIR_LIST_NONE;
@@ -404,6 +415,7 @@ static int strip_imei_records(struct eir_db_txn *txn, uint8_t clear_flags, bool 
 		if (e.list == EIR_LIST_NONE && !e.flags) {
 			rc = mdb_cursor_del(cur, 0);
 		} else {
+			txn->dcount[e.list]++;
 			db_rec_enc(EIR_T_IMEI, &e, rec);
 			v.mv_data = rec;
 			rc = mdb_cursor_put(cur, &k, &v, MDB_CURRENT);
@@ -520,6 +532,26 @@ static void txn_close_cursors(struct eir_db_txn *txn)
 	}
 }
 
+/* add the transaction's changes to the per-list counts of IMEI records */
+static int save_counts(struct eir_db_txn *txn)
+{
+	uint64_t count[4];
+	bool changed = false;
+	int i, rc;
+
+	for (i = 0; i < 4; i++)
+		changed |= txn->dcount[i] != 0;
+	if (!changed)
+		return 0;
+	rc = db_counts_get(txn->txn, txn->p, count);
+	if (rc)
+		return txn_fail(txn, rc, "read counts");
+	for (i = 0; i < 4; i++)
+		count[i] = (int64_t)count[i] + txn->dcount[i] < 0 ? 0 : count[i] + txn->dcount[i];
+	rc = db_counts_put(txn->txn, txn->p, count);
+	return rc ? txn_fail(txn, rc, "write counts") : 0;
+}
+
 static int grow_map(struct eir_db *db, struct part *p)
 {
 	MDB_envinfo info;
@@ -572,6 +604,8 @@ int eir_db_write(struct eir_db *db, enum eir_db_part part, eir_db_write_fn fn, v
 
 		rc = fn(&txn, arg);
 		txn_close_cursors(&txn);
+		if (rc == 0 && !txn.failed)
+			rc = save_counts(&txn);
 		if (rc == 0 && !txn.failed) {
 			rc = mdb_txn_commit(txn.txn);
 			if (rc == 0)

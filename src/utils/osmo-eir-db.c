@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <talloc.h>
 #include <osmocom/core/application.h>
@@ -16,6 +17,7 @@
 
 #include <osmocom/eir/check.h>
 #include <osmocom/eir/db.h>
+#include <osmocom/eir/edit.h>
 #include <osmocom/eir/imei.h>
 #include <osmocom/eir/logging.h>
 #include "db_import.h"
@@ -47,6 +49,7 @@ static void usage(FILE *f)
 		"  add pair IMEI IMSI LIST [REASON...]\n"
 		"  del imei IMEI | del range FIRST | del tac TAC | del pair IMEI IMSI\n"
 		"  stats\n"
+		"  audit [N]                  the last N (default 20) changes of the local lists: who, what, before, after\n"
 		"Exit: 0 done; 1 failed, nothing changed; 2 import applied with rows skipped.\n");
 }
 
@@ -102,18 +105,6 @@ static struct eir_db *open_db(bool write, bool create)
 	return db;
 }
 
-static int parse_imei_arg(const char *s, struct eir_imei *im)
-{
-	const char *why;
-
-	if (eir_imei_parse(s, im, &why))
-		return die("invalid IMEI '%s': %s", s, why);
-	if (im->status == EIR_IMEI_LUHN_MISMATCH)
-		fprintf(stderr, "osmo-eir-db: note: check digit %c of %s is wrong, expected %c\n", im->check_digit, s,
-			im->luhn);
-	return 0;
-}
-
 static char *join(int argc, char **argv)
 {
 	char *s = talloc_strdup(ctx, "");
@@ -162,44 +153,6 @@ static int cmd_lookup(int argc, char **argv)
 	return 0;
 }
 
-struct edit {
-	bool del;
-	bool tac;		/* a whole TAC: the range TAC000000..TAC999999 */
-	enum eir_db_table t;
-	struct eir_entry e;
-	const char *reason;
-};
-
-static int edit_cb(struct eir_db_txn *txn, void *arg)
-{
-	struct edit *ed = arg;
-	int rc;
-
-	if (ed->del && ed->tac) {
-		/* only the range that covers exactly this TAC, not another one that starts at the same IMEI */
-		struct eir_entry r = { .imei = ed->e.imei };
-		char a[16], b[16];
-
-		rc = eir_db_txn_get(txn, EIR_T_RANGE, &r);
-		if (rc)
-			return rc;
-		if (r.last != ed->e.last) {
-			eir_db_txn_errf(txn, "no range for the whole TAC, but range %s..%s starts there: "
-					"'del range %s' removes that one", eir_imei_str(a, sizeof(a), r.imei),
-					eir_imei_str(b, sizeof(b), r.last), a);
-			return -ESRCH;
-		}
-	}
-	if (ed->del)
-		return eir_db_txn_del(txn, ed->t, &ed->e);
-	rc = eir_db_txn_reason(txn, ed->reason ? ed->reason : "", &ed->e.reason_id);
-	if (rc)
-		return rc;
-	if (ed->t == EIR_T_RANGE)
-		return eir_db_txn_put_range(txn, &ed->e);
-	return eir_db_txn_put(txn, ed->t, &ed->e);
-}
-
 static int parse_list_arg(const char *s, enum eir_list *l)
 {
 	int rc = eir_list_parse(s);
@@ -223,70 +176,51 @@ static const char *edit_syntax(bool del, const char *what)
 
 static int cmd_edit(bool del, int argc, char **argv)
 {
-	struct edit ed = { .del = del, .e = { .listed = eir_day_today() } };
-	struct eir_imei im, last;
+	struct eir_edit ed = { .del = del };
+	enum eir_edit_kind kind;
+	struct eir_audit au;
+	struct eir_imei im;
 	struct eir_db *db;
 	const char *what, *why;
-	char a[16], b[16];
-	uint32_t tac;
+	char err[256], desc[128], who[64];
 	int n, rc;
 
-	memset(ed.e.msisdn, 0xff, sizeof(ed.e.msisdn));
 	if (argc < 1)
 		return bad_usage(del ? "del imei|range|tac|pair ..." : "add imei|range|tac|pair ...");
 	what = argv[0];
-	/* arguments before the list: imei 1, range 2 (del: 1), tac 1, pair 2 */
-	if (!strcmp(what, "imei")) {
-		n = 1;
-		ed.t = EIR_T_IMEI;
-	} else if (!strcmp(what, "range")) {
-		n = del ? 1 : 2;
-		ed.t = EIR_T_RANGE;
-	} else if (!strcmp(what, "tac")) {
-		n = 1;
-		ed.t = EIR_T_RANGE;
-	} else if (!strcmp(what, "pair")) {
-		n = 2;
-		ed.t = EIR_T_PAIR;
-	} else {
+	rc = get_string_value(eir_edit_kind_names, what);
+	if (rc < 0)
 		return die("%s what? imei, range, tac or pair", del ? "del" : "add");
-	}
+	kind = rc;
+	/* arguments before the list: imei 1, range 2 (del: 1), tac 1, pair 2 */
+	n = kind == EIR_EDIT_PAIR || (kind == EIR_EDIT_RANGE && !del) ? 2 : 1;
 	if (argc < 1 + n + (del ? 0 : 1) || (del && argc != 1 + n))
 		return bad_usage(edit_syntax(del, what));
-	if (!strcmp(what, "tac")) {
-		if (eir_tac_parse(argv[1], &tac, &why))
-			return die("invalid TAC '%s': %s", argv[1], why);
-		ed.e.imei = (uint64_t)tac * 1000000;
-		ed.e.last = ed.e.imei + 999999;
-		ed.tac = true;
-	} else {
-		if (parse_imei_arg(argv[1], &im))
-			return 1;
-		ed.e.imei = im.key;
+	rc = eir_edit_key(&ed, kind, argv[1], n > 1 ? argv[2] : NULL, err, sizeof(err));
+	if (rc)
+		return die("%s", err);
+	/* a wrong check digit is taken (the key is the 14 digits), but said */
+	for (int i = 1; i <= n && kind != EIR_EDIT_TAC; i++) {
+		if (!(kind == EIR_EDIT_PAIR && i == 2) && !eir_imei_parse(argv[i], &im, &why) &&
+		    im.status == EIR_IMEI_LUHN_MISMATCH)
+			fprintf(stderr, "osmo-eir-db: note: check digit %c of %s is wrong, expected %c\n", im.check_digit,
+				argv[i], im.luhn);
 	}
-	if (!strcmp(what, "range") && !del) {
-		if (parse_imei_arg(argv[2], &last))
-			return 1;
-		ed.e.last = last.key;
-		if (ed.e.last < ed.e.imei)
-			return die("first IMEI %s is after last IMEI %s", argv[1], argv[2]);
-	}
-	if (ed.t == EIR_T_PAIR && eir_imsi_pack(argv[2], ed.e.imsi, &why))
-		return die("invalid IMSI '%s': %s", argv[2], why);
 	if (!del) {
 		if (parse_list_arg(argv[1 + n], &ed.e.list))
 			return 1;
 		ed.reason = join(argc - 2 - n, argv + 2 + n);
 	}
+	snprintf(who, sizeof(who), "osmo-eir-db uid %u", (unsigned)getuid());
+	ed.who = who;
 
 	db = open_db(true, false);
 	if (!db)
 		return 1;
-	rc = eir_db_write(db, EIR_DB_LOCAL, edit_cb, &ed);
+	rc = eir_edit_apply(db, &ed, &au);
 	if (rc == -ENOENT) {
 		eir_db_close(db);
-		return die("%s %s%s%s: not found", what, argv[1], ed.t == EIR_T_PAIR ? " " : "",
-			   ed.t == EIR_T_PAIR ? argv[2] : "");
+		return die("%s: not found", eir_edit_describe(desc, sizeof(desc), &ed));
 	}
 	if (rc == -ESRCH) {
 		die("tac %s: %s", argv[1], eir_db_errstr(db));
@@ -298,16 +232,7 @@ static int cmd_edit(bool del, int argc, char **argv)
 		eir_db_close(db);
 		return 1;
 	}
-	if (ed.tac)
-		printf("%s tac %08u (range %s..%s)", del ? "deleted" : "added", tac,
-		       eir_imei_str(a, sizeof(a), ed.e.imei), eir_imei_str(b, sizeof(b), ed.e.last));
-	else if (ed.t == EIR_T_RANGE && !del)
-		printf("added range %s..%s", eir_imei_str(a, sizeof(a), ed.e.imei),
-		       eir_imei_str(b, sizeof(b), ed.e.last));
-	else
-		printf("%s %s %s%s%s", del ? "deleted" : "added", what, eir_imei_str(a, sizeof(a), ed.e.imei),
-		       ed.t == EIR_T_PAIR ? " " : "", ed.t == EIR_T_PAIR ? argv[2] : "");
-	printf("%s%s\n", del ? "" : " ", del ? "" : eir_list_name(ed.e.list));
+	printf("%s: %s -> %s\n", au.what, au.before, au.after);
 	eir_db_close(db);
 	return 0;
 }
@@ -419,6 +344,38 @@ static void log_output(struct log_target *target, int subsys, unsigned int level
 	vfprintf(stderr, format, ap);
 }
 
+static int print_audit(const struct eir_audit *a, void *arg)
+{
+	char buf[1024];
+
+	printf("%s\n", eir_audit_str(buf, sizeof(buf), a));
+	return 0;
+}
+
+static int cmd_audit(int argc, char **argv)
+{
+	struct eir_db *db;
+	char *end;
+	unsigned long n = 20;
+	int rc;
+
+	if (argc > 1)
+		return bad_usage("audit [N]");
+	if (argc == 1) {
+		n = strtoul(argv[0], &end, 10);
+		if (*end || !n || n > 1000000)
+			return die("invalid count '%s': 1 to 1000000", argv[0]);
+	}
+	db = open_db(false, false);
+	if (!db)
+		return 1;
+	rc = eir_db_audit_last(db, (unsigned)n, print_audit, NULL);
+	if (rc)
+		die("cannot read the audit trail: %s", eir_db_errstr(db));
+	eir_db_close(db);
+	return rc ? 1 : 0;
+}
+
 static int run(const char *cmd, int argc, char **argv)
 {
 	struct eir_db *db;
@@ -458,8 +415,10 @@ static int run(const char *cmd, int argc, char **argv)
 			return bad_usage("stats");
 		return cmd_stats();
 	}
+	if (!strcmp(cmd, "audit"))
+		return cmd_audit(argc, argv);
 	die("unknown command '%s'", cmd);
-	return bad_usage("create|import|export|lookup|add|del|stats ...");
+	return bad_usage("create|import|export|lookup|add|del|stats|audit ...");
 }
 
 int main(int argc, char **argv)

@@ -82,7 +82,7 @@ lookup_is "-d unknown" UNKNOWN -d unknown 35693803564380
 lookup_is "-d black" BLACKLISTED -d black 35693803564380
 
 run "$E" -l "$D" add imei 35693803564380 black stolen, police ref 42
-t "add imei black" eval 'rc_is 0 && has "added imei 35693803564380 black"'
+t "add imei black" eval 'rc_is 0 && has "^add imei 35693803564380: none -> black \"stolen, police ref 42\" listed "'
 run "$E" -l "$D" add imei 35693803564381 grey
 t "add imei grey" rc_is 0
 run "$E" -l "$D" add imei 35693803564382 white
@@ -128,13 +128,13 @@ t "bad IMSI: exit 1" eval 'rc_is 1 && has "invalid IMSI"'
 
 # ranges and TACs, at their boundaries
 run "$E" -l "$D" add range 35000000000100 35000000000199 black batch
-t "add range" eval 'rc_is 0 && has "added range 35000000000100..35000000000199 black"'
+t "add range" eval 'rc_is 0 && has "^add range 35000000000100..35000000000199: none -> 35000000000100..35000000000199 black"'
 lookup_is "range first-1" UNKNOWN -d unknown 35000000000099
 lookup_is "range first" BLACKLISTED -d unknown 35000000000100
 lookup_is "range last" BLACKLISTED -d unknown 35000000000199
 lookup_is "range last+1" UNKNOWN -d unknown 35000000000200
 run "$E" -l "$D" add tac 35111111 grey model
-t "add tac" eval 'rc_is 0 && has "range 35111111000000..35111111999999"'
+t "add tac" eval 'rc_is 0 && has "^add tac 35111111: none -> 35111111000000..35111111999999 grey"'
 lookup_is "TAC first-1" UNKNOWN -d unknown 35111110999999
 lookup_is "TAC first" GREYLISTED -d unknown 35111111000000
 lookup_is "TAC last" GREYLISTED -d unknown 35111111999999
@@ -370,7 +370,7 @@ done
 "$E" -l "$S" add pair 35900000000001 001010000000001 white > /dev/null
 "$E" -l "$S" add pair 35900000000001 001010000000002 white > /dev/null
 run "$E" -l "$S" stats
-t "stats: exit 0, both parts" eval 'rc_is 0 && has "^local: schema 1" && has "^national: schema 1"'
+t "stats: exit 0, both parts" eval 'rc_is 0 && has "^local: schema 2" && has "^national: schema 2"'
 t "  3 IMEI entries" has "^  imei *3 entries"
 t "  2 ranges" has "^  range *2 entries"
 t "  2 pairs" has "^  pair *2 entries"
@@ -406,5 +406,24 @@ t "the first writer finishes" eval 'rc_is 0 && has "imported 1 rows"'
 lookup_is "  and its row is there" GREYLISTED 35800000000002
 run "$E" -l "$D" add imei 35800000000001 black
 t "once it is done, writes work again" rc_is 0
+
+# the audit trail: every add/del above, who made it, before and after
+run "$E" -l "$D" add imei 35800000000001 grey second thoughts
+run "$E" -l "$D" audit 2
+t "audit 2: exit 0, two records" eval 'rc_is 0 && [ "$(count " UTC #")" -eq 2 ]'
+t "  the older first: added black" has "osmo-eir-db uid $(id -u): add imei 35800000000001: none -> black listed "
+t "  then changed to grey, with before and after" \
+	has ": add imei 35800000000001: black listed [0-9-]* -> grey \"second thoughts\" listed "
+n=$(printf '%s\n' "$out" | sed -n 's/.* UTC #\([0-9]*\) .*/\1/p' | tail -n 1)
+for i in 1 2 3; do "$E" -l "$D" add imei 3580000000010$i white >/dev/null; done
+run "$E" -l "$D" audit
+t "audit: the last 20 by default" eval 'rc_is 0 && [ "$(count " UTC #")" -eq 20 ] && has " UTC #$((n + 3)) " &&
+	has " UTC #$((n - 16)) " && hasnt " UTC #$((n - 17)) "'
+t "  a reason with a line break stays on its line" eval '[ "$(count "^2[0-9-]* [0-9:.]* UTC #")" -eq 20 ] &&
+	[ "$(printf "%s\n" "$out" | wc -l)" -eq 20 ]'
+run "$E" -l "$D" audit 0
+t "audit 0: exit 1 with the valid range" eval 'rc_is 1 && has "invalid count .0.: 1 to 1000000"'
+run "$E" -l "$D" audit 1 2
+t "audit 1 2: usage, exit 1" eval 'rc_is 1 && has "usage: osmo-eir-db .*audit \[N\]"'
 
 finish

@@ -13,6 +13,7 @@
 #include <osmocom/core/bit32gen.h>
 #include <osmocom/core/utils.h>
 #include <osmocom/eir/db.h>
+#include <osmocom/eir/edit.h>
 #include <osmocom/eir/imei.h>
 
 static void *ctx;
@@ -370,6 +371,49 @@ static void test_schema(void)
 	printf("\n== schema version\n");
 	RC(eir_db_open(ctx, &db, dir, &o));
 	eir_db_close(db);
+
+	/* forge a schema 1 store (before the audit table and the per-list counts) from the 'small' one */
+	printf("a schema 1 store is upgraded by the first read-write open:\n");
+	snprintf(path, sizeof(path), "%s/small/local", dir);
+	OSMO_ASSERT(mdb_env_create(&env) == 0);
+	mdb_env_set_maxdbs(env, 16);
+	OSMO_ASSERT(mdb_env_open(env, path, 0, 0640) == 0);
+	OSMO_ASSERT(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+	OSMO_ASSERT(mdb_dbi_open(txn, "audit", 0, &dbi) == 0);
+	OSMO_ASSERT(mdb_drop(txn, dbi, 1) == 0);
+	OSMO_ASSERT(mdb_dbi_open(txn, "meta", 0, &dbi) == 0);
+	for (int i = 0; i < 4; i++) {
+		static const char *const ck[] = { "count:imei:none", "count:imei:white", "count:imei:grey",
+						  "count:imei:black" };
+		MDB_val ckey = { .mv_size = strlen(ck[i]), .mv_data = (void *)ck[i] };
+
+		mdb_del(txn, dbi, &ckey, NULL);
+	}
+	osmo_store32be(1, ver);
+	v.mv_size = 4;
+	v.mv_data = ver;
+	OSMO_ASSERT(mdb_put(txn, dbi, &k, &v, 0) == 0);
+	OSMO_ASSERT(mdb_txn_commit(txn) == 0);
+	mdb_env_close(env);
+	snprintf(path, sizeof(path), "%s/small", dir);
+	o.read_only = true;
+	RC(eir_db_open(ctx, &db, path, &o));
+	err = strstr(eir_db_errstr(db), "the store needs");
+	printf("  read-only: %s\n", err ? err : eir_db_errstr(db));
+	eir_db_close(db);
+	o.read_only = false;
+	RC(eir_db_open(ctx, &db, path, &o));
+	{
+		struct eir_db_stats st;
+
+		RC(eir_db_stats(db, EIR_DB_LOCAL, &st));
+		printf("  read-write: schema=%u imei=%llu counted white=%llu grey=%llu black=%llu flags-only=%llu "
+		       "audit=%llu\n", st.schema, (unsigned long long)st.t[EIR_T_IMEI].entries,
+		       (unsigned long long)st.imei_lists[EIR_LIST_WHITE], (unsigned long long)st.imei_lists[EIR_LIST_GREY],
+		       (unsigned long long)st.imei_lists[EIR_LIST_BLACK], (unsigned long long)st.imei_lists[EIR_LIST_NONE],
+		       (unsigned long long)eir_db_audit_count(db));
+	}
+	eir_db_close(db);
 	/* forge a store written by a future osmo-eir */
 	snprintf(path, sizeof(path), "%s/national", dir);
 	OSMO_ASSERT(mdb_env_create(&env) == 0);
@@ -403,6 +447,93 @@ static void test_schema(void)
 
 		RC(eir_db_write(db, EIR_DB_LOCAL, bulk_cb, &b));
 	}
+	eir_db_close(db);
+}
+
+static void print_counts(struct eir_db *db)
+{
+	struct eir_db_stats st;
+
+	OSMO_ASSERT(eir_db_stats(db, EIR_DB_LOCAL, &st) == 0);
+	printf("  counts: imei records %llu = white %llu + grey %llu + black %llu + flags-only %llu; pairs %llu; "
+	       "ranges %llu\n", (unsigned long long)st.t[EIR_T_IMEI].entries,
+	       (unsigned long long)st.imei_lists[EIR_LIST_WHITE], (unsigned long long)st.imei_lists[EIR_LIST_GREY],
+	       (unsigned long long)st.imei_lists[EIR_LIST_BLACK], (unsigned long long)st.imei_lists[EIR_LIST_NONE],
+	       (unsigned long long)st.t[EIR_T_PAIR].entries, (unsigned long long)st.t[EIR_T_RANGE].entries);
+}
+
+static void edit(struct eir_db *db, bool del, enum eir_edit_kind kind, const char *a, const char *b,
+		 enum eir_list l, const char *reason)
+{
+	struct eir_edit ed = { .del = del, .reason = reason, .who = "db_test" };
+	struct eir_audit au;
+	char err[128];
+	int rc;
+
+	ed.e.list = l;
+	OSMO_ASSERT(eir_day_parse("20261101", &ed.e.listed) == 0);
+	rc = eir_edit_key(&ed, kind, a, b, err, sizeof(err));
+	if (rc) {
+		printf("%s %s %s: %s\n", del ? "del" : "add", a, b ? b : "", err);
+		return;
+	}
+	rc = eir_edit_apply(db, &ed, &au);
+	printf("%s -> %s", au.what, rcname(rc));
+	if (rc == 0)
+		printf(" (audit #%llu: %s -> %s)", (unsigned long long)au.seq, au.before, au.after);
+	else if (rc != -ENOENT)
+		printf(" (%s)", eir_db_errstr(db));
+	printf("\n");
+}
+
+static int print_audit(const struct eir_audit *a, void *arg)
+{
+	printf("  #%llu %s: %s: %s -> %s\n", (unsigned long long)a->seq, a->who, a->what, a->before, a->after);
+	return 0;
+}
+
+static void test_edit_audit(void)
+{
+	struct eir_db *db;
+	struct eir_db_opts o = { .create = true };
+	char path[80];
+
+	printf("\n== edits keep the per-list counts and write the audit trail\n");
+	snprintf(path, sizeof(path), "%s/edit", dir);
+	RC(eir_db_open(ctx, &db, path, &o));
+	edit(db, false, EIR_EDIT_IMEI, "35693803564380", NULL, EIR_LIST_BLACK, "Reported stolen");
+	edit(db, false, EIR_EDIT_IMEI, "356938035643809", NULL, EIR_LIST_GREY, "Under investigation");
+	edit(db, false, EIR_EDIT_IMEI, "35000001000002", NULL, EIR_LIST_WHITE, NULL);
+	print_counts(db);
+	edit(db, false, EIR_EDIT_PAIR, "35693803564380", "001010000000001", EIR_LIST_WHITE, "Owner");
+	edit(db, false, EIR_EDIT_PAIR, "35000009000009", "001010000000002", EIR_LIST_BLACK, NULL);
+	print_counts(db);
+	edit(db, true, EIR_EDIT_IMEI, "35693803564380", NULL, 0, NULL);
+	edit(db, true, EIR_EDIT_IMEI, "35693803564380", NULL, 0, NULL);
+	print_counts(db);
+	edit(db, true, EIR_EDIT_PAIR, "35693803564380", "001010000000001", 0, NULL);
+	edit(db, true, EIR_EDIT_PAIR, "35000009000009", "001010000000002", 0, NULL);
+	print_counts(db);
+	edit(db, false, EIR_EDIT_RANGE, "35000004000100", "35000004000199", EIR_LIST_BLACK, "Counterfeit");
+	edit(db, false, EIR_EDIT_RANGE, "35000004000100", "35000004000199", EIR_LIST_GREY, "Checked");
+	edit(db, false, EIR_EDIT_RANGE, "35000004000150", "35000004000250", EIR_LIST_BLACK, NULL);
+	edit(db, false, EIR_EDIT_RANGE, "35000004000300", "35000004000200", EIR_LIST_BLACK, NULL);
+	edit(db, false, EIR_EDIT_TAC, "35000005", NULL, EIR_LIST_BLACK, "Counterfeit TAC");
+	edit(db, true, EIR_EDIT_TAC, "35000004", NULL, 0, NULL);
+	edit(db, true, EIR_EDIT_TAC, "35000005", NULL, 0, NULL);
+	edit(db, true, EIR_EDIT_RANGE, "35000004000100", NULL, 0, NULL);
+	edit(db, false, EIR_EDIT_IMEI, "3569380356438", NULL, EIR_LIST_BLACK, NULL);
+	edit(db, false, EIR_EDIT_PAIR, "35693803564380", "00101x", EIR_LIST_BLACK, NULL);
+	print_counts(db);
+	printf("the last 5 audit records, oldest first (%llu in all):\n", (unsigned long long)eir_db_audit_count(db));
+	RC(eir_db_audit_last(db, 5, print_audit, NULL));
+	printf("more asked than held:\n");
+	eir_db_close(db);
+	snprintf(path, sizeof(path), "%s/edit2", dir);
+	RC(eir_db_open(ctx, &db, path, &o));
+	RC(eir_db_audit_last(db, 5, print_audit, NULL));
+	edit(db, false, EIR_EDIT_IMEI, "35693803564380", NULL, EIR_LIST_BLACK, NULL);
+	RC(eir_db_audit_last(db, 5, print_audit, NULL));
 	eir_db_close(db);
 }
 
@@ -442,6 +573,7 @@ int main(void)
 	test_map_full();
 	test_lock();
 	test_schema();
+	test_edit_audit();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	OSMO_ASSERT(system(cmd) == 0);

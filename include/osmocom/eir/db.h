@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <osmocom/eir/types.h>
 
-#define EIR_DB_SCHEMA_VERSION 1
+#define EIR_DB_SCHEMA_VERSION 2	/* 2: audit table */
 
 struct eir_db;
 struct eir_db_txn;
@@ -113,6 +113,23 @@ struct eir_feed_state {
 int eir_db_feed_state_get(struct eir_db *db, struct eir_feed_state *st);
 int eir_db_txn_feed_state_put(struct eir_db_txn *txn, const struct eir_feed_state *st);
 
+/* The audit trail of list changes (local part): every change made from the VTY, CTRL or osmo-eir-db, recorded
+ * in the same write transaction as the change itself. The oldest records go beyond EIR_DB_AUDIT_KEEP. */
+#define EIR_DB_AUDIT_KEEP 1000000
+struct eir_audit {
+	uint64_t seq;		/*!< assigned by eir_db_txn_audit_add(), increasing */
+	int64_t when_ms;	/*!< unix time in milliseconds */
+	char who[96];		/*!< e.g. "vty 127.0.0.1:40312", "ctrl 127.0.0.1:40000", "osmo-eir-db uid 0" */
+	char what[160];		/*!< the change, e.g. "add imei 35693803564380" */
+	char before[256];	/*!< the entry before ("none" when absent) */
+	char after[256];	/*!< and after */
+};
+int eir_db_txn_audit_add(struct eir_db_txn *txn, struct eir_audit *a);
+typedef int (*eir_db_audit_cb)(const struct eir_audit *a, void *arg);
+int eir_db_audit_last(struct eir_db *db, unsigned n, eir_db_audit_cb cb, void *arg);
+uint64_t eir_db_audit_count(struct eir_db *db);
+int eir_db_txn_reason_text(struct eir_db_txn *txn, uint32_t id, char *buf, size_t len);
+
 struct eir_db_stats {
 	uint32_t schema;
 	uint32_t page_size;
@@ -120,6 +137,7 @@ struct eir_db_stats {
 	uint64_t map_used;		/*!< bytes up to the last page in use */
 	uint64_t file_size;		/*!< data.mdb on disk */
 	unsigned readers;		/*!< reader slots in use */
+	uint64_t imei_lists[4];		/*!< EIR_T_IMEI records per list (enum eir_list; none: pair flags only) */
 	struct {
 		uint64_t entries;
 		uint64_t pages;		/*!< branch + leaf + overflow pages */
