@@ -78,6 +78,14 @@ DEFUN(cfg_log_verdicts, cfg_log_verdicts_cmd, "log-verdicts-per-second <0-100000
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_ctrl_port, cfg_ctrl_port_cmd, "ctrl-port <0-65535>",
+      "TCP port of the CTRL interface (its address: 'ctrl' / 'bind', default 127.0.0.1)\n"
+      "Port (default 4291; 0: no CTRL interface)\n")
+{
+	g_eir->ctrl_port = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 static int config_write_eir(struct vty *vty)
 {
 	vty_out(vty, "eir%s", VTY_NEWLINE);
@@ -87,6 +95,8 @@ static int config_write_eir(struct vty *vty)
 		vty_out(vty, " store-unavailable %s%s", verdict_word(g_eir->diam.store_fail_verdict), VTY_NEWLINE);
 	if (g_eir->diam.log_verdict_per_sec != DIAM_DEFAULT_LOG_VERDICT_PER_SEC)
 		vty_out(vty, " log-verdicts-per-second %u%s", g_eir->diam.log_verdict_per_sec, VTY_NEWLINE);
+	if (g_eir->ctrl_port != OSMO_CTRL_PORT_EIR)
+		vty_out(vty, " ctrl-port %u%s", g_eir->ctrl_port, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -292,6 +302,7 @@ void eir_vty_init(void)
 	install_element(EIR_NODE, &cfg_default_verdict_cmd);
 	install_element(EIR_NODE, &cfg_store_unavailable_cmd);
 	install_element(EIR_NODE, &cfg_log_verdicts_cmd);
+	install_element(EIR_NODE, &cfg_ctrl_port_cmd);
 
 	install_element(CONFIG_NODE, &cfg_diameter_cmd);
 	install_node(&diameter_node, config_write_diameter);

@@ -17,6 +17,7 @@
 #include <osmocom/core/select.h>
 #include <osmocom/core/stats.h>
 #include <osmocom/core/timer.h>
+#include <osmocom/ctrl/control_vty.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/logging.h>
 #include <osmocom/vty/misc.h>
@@ -26,6 +27,7 @@
 
 #include <osmocom/eir/eir.h>
 #include <osmocom/eir/logging.h>
+#include "lists.h"
 
 struct eir_global *g_eir;
 
@@ -149,6 +151,7 @@ int main(int argc, char **argv)
 	g_eir->ctx = g_eir;
 	g_eir->db_dir = talloc_strdup(g_eir, "/var/lib/osmocom/osmo-eir");
 	g_eir->policy = (struct eir_policy)EIR_POLICY_DEFAULT;
+	g_eir->ctrl_port = OSMO_CTRL_PORT_EIR;
 	diam_cfg_init(g_eir, &g_eir->diam);
 
 	osmo_init_logging2(ctx, &eir_log_info);
@@ -157,7 +160,9 @@ int main(int argc, char **argv)
 	logging_vty_add_cmds();
 	osmo_stats_vty_add_cmds();
 	osmo_talloc_vty_add_cmds();
+	ctrl_vty_init(ctx);
 	eir_vty_init();
+	eir_equipment_vty_init();
 
 	handle_options(argc, argv);
 
@@ -188,11 +193,18 @@ int main(int argc, char **argv)
 		     eir_db_errstr(g_eir->db), g_eir->db_dir);
 		return 1;
 	}
+	if (eir_lists_init(g_eir)) {
+		LOGP(DMAIN, LOGL_FATAL, "out of memory\n");
+		return 1;
+	}
 	osmo_timer_setup(&reader_check_timer, reader_check_cb, NULL);
 	osmo_timer_schedule(&reader_check_timer, 60, 0);
 
 	g_eir->diam_srv = diam_server_alloc(g_eir, &g_eir->diam, g_eir->db, &g_eir->policy);
 	rc = diam_server_start(g_eir->diam_srv);
+	if (rc)
+		return 1;
+	rc = eir_ctrl_start(g_eir);
 	if (rc)
 		return 1;
 
@@ -233,6 +245,7 @@ int main(int argc, char **argv)
 	}
 	diam_server_free(g_eir->diam_srv);
 	osmo_timer_del(&reader_check_timer);
+	eir_lists_free();
 	eir_db_close(g_eir->db);
 	log_fini();
 	talloc_free(g_eir);

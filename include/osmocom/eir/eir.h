@@ -19,6 +19,7 @@ struct eir_global {
 	char *db_dir;
 	uint64_t map_size_mib;
 	struct eir_policy policy;
+	uint16_t ctrl_port;		/*!< 0: no CTRL interface */
 	struct eir_db *db;
 	struct diam_cfg diam;
 	struct diam_server *diam_srv;
@@ -27,3 +28,5 @@ struct eir_global {
 extern struct eir_global *g_eir;
 
 void eir_vty_init(void);
+void eir_equipment_vty_init(void);
+int eir_ctrl_start(void *ctx);

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The CTRL interface of osmo-eir, for scripts and OSS systems: a verdict with its why, the local entries
+ * (GET, SET, SET "none" removes), and the summary figures. Edits are audited like the VTY's.
+ *
+ *   GET equipment.imei.IMEI.verdict             WHITELISTED,<why>   (everything after the first comma)
+ *   GET equipment.imei.IMEI.imsi.IMSI.verdict   the same, as asked for that subscriber
+ *   GET/SET equipment.imei.IMEI.local           "black,Reason text" | "black" | "none" (SET none: remove)
+ *   GET/SET equipment.imei.IMEI.imsi.IMSI.local the (IMEI, IMSI) pair exception
+ *   GET/SET equipment.tac.TAC.local             a whole TAC
+ *   GET/SET equipment.range.FIRST.LAST.local    a range (SET none removes the range FIRST..LAST)
+ *   GET equipment.summary                       key=value,... figures of 'show equipment summary'
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <talloc.h>
+#include <osmocom/core/socket.h>
+#include <osmocom/core/utils.h>
+#include <osmocom/ctrl/control_cmd.h>
+#include <osmocom/ctrl/control_if.h>
+#include <osmocom/ctrl/control_vty.h>
+#include <osmocom/vty/command.h>
+
+#include <osmocom/eir/check.h>
+#include <osmocom/eir/edit.h>
+#include <osmocom/eir/eir.h>
+#include <osmocom/eir/imei.h>
+#include <osmocom/eir/logging.h>
+#include "lists.h"
+
+enum {
+	CTRL_NODE_EIR_IMEI = _LAST_CTRL_NODE,	/* equipment.imei.IMEI. */
+	CTRL_NODE_EIR_PAIR,			/* equipment.imei.IMEI.imsi.IMSI. */
+	CTRL_NODE_EIR_RANGE,			/* equipment.tac.TAC. and equipment.range.FIRST.LAST. */
+	_LAST_CTRL_NODE_EIR
+};
+
+/* what the lookup found in the variable name; commands are handled one at a time, so one static key serves */
+struct ctrl_key {
+	enum eir_edit_kind kind;
+	char a[24], b[24];
+};
+static struct ctrl_key g_key;
+
+static int eir_ctrl_lookup(void *data, vector vline, int *node_type, void **node_data, int *i)
+{
+	const char *tok = vector_slot(vline, *i);
+	int n = vector_active(vline);
+
+	if (*node_type == CTRL_NODE_ROOT && !strcmp(tok, "equipment") && *i + 2 < n) {
+		const char *what = vector_slot(vline, *i + 1);
+		const char *a = vector_slot(vline, *i + 2);
+
+		memset(&g_key, 0, sizeof(g_key));
+		if (!strcmp(what, "imei")) {
+			g_key.kind = EIR_EDIT_IMEI;
+			*node_type = CTRL_NODE_EIR_IMEI;
+		} else if (!strcmp(what, "tac")) {
+			g_key.kind = EIR_EDIT_TAC;
+			*node_type = CTRL_NODE_EIR_RANGE;
+		} else if (!strcmp(what, "range") && *i + 3 < n) {
+			g_key.kind = EIR_EDIT_RANGE;
+			*node_type = CTRL_NODE_EIR_RANGE;
+			osmo_strlcpy(g_key.b, vector_slot(vline, *i + 3), sizeof(g_key.b));
+			(*i)++;
+		} else {
+			return 0;
+		}
+		osmo_strlcpy(g_key.a, a, sizeof(g_key.a));
+		*node_data = &g_key;
+		*i += 2;
+		return 1;
+	}
+	if (*node_type == CTRL_NODE_EIR_IMEI && !strcmp(tok, "imsi") && *i + 1 < n) {
+		g_key.kind = EIR_EDIT_PAIR;
+		osmo_strlcpy(g_key.b, vector_slot(vline, *i + 1), sizeof(g_key.b));
+		*node_type = CTRL_NODE_EIR_PAIR;
+		*i += 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* the key of the node as an edit; on a bad key the CTRL error says why */
+static int key_edit(struct ctrl_cmd *cmd, struct eir_edit *ed)
+{
+	const struct ctrl_key *k = cmd->node;
+	char err[256];
+
+	if (eir_edit_key(ed, k->kind, k->a, k->b[0] ? k->b : NULL, err, sizeof(err))) {
+		cmd->reply = talloc_strdup(cmd, err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --- verdict --- */
+
+static int get_verdict(struct ctrl_cmd *cmd, void *data)
+{
+	const struct ctrl_key *k = cmd->node;
+	struct eir_result res;
+	struct eir_imei im;
+	uint8_t imsi[8];
+	const char *why;
+	char buf[768];
+
+	if (eir_imei_parse(k->a, &im, &why)) {
+		cmd->reply = talloc_asprintf(cmd, "invalid IMEI '%s': %s", k->a, why);
+		return CTRL_CMD_ERROR;
+	}
+	if (k->kind == EIR_EDIT_PAIR && eir_imsi_pack(k->b, imsi, &why)) {
+		cmd->reply = talloc_asprintf(cmd, "invalid IMSI '%s': %s", k->b, why);
+		return CTRL_CMD_ERROR;
+	}
+	eir_lists_ctr_inc(EIR_LISTS_CTR_QUERY);
+	if (eir_check(g_eir->db, &g_eir->policy, im.key, im.sv, k->kind == EIR_EDIT_PAIR ? imsi : NULL, 0, &res)) {
+		cmd->reply = talloc_asprintf(cmd, "cannot read the store: %s", eir_db_errstr(g_eir->db));
+		return CTRL_CMD_ERROR;
+	}
+	cmd->reply = talloc_asprintf(cmd, "%s,%s", eir_verdict_name(res.verdict),
+				     eir_match_str(buf, sizeof(buf), g_eir->db, &res.why));
+	return CTRL_CMD_REPLY;
+}
+CTRL_CMD_DEFINE_RO(verdict, "verdict");
+/* libosmoctrl keeps its parsed name in the element: one element per node it is installed in */
+static struct ctrl_cmd_element cmd_verdict_pair = {
+	.name = "verdict", .get = get_verdict, .set = set_verdict, .verify = verify_verdict,
+};
+
+/* --- local entries --- */
+
+static int get_local(struct ctrl_cmd *cmd, void *data)
+{
+	struct eir_edit ed = { 0 };
+	enum eir_db_table t;
+	struct eir_entry e;
+	char reason[512];
+	int rc;
+
+	if (key_edit(cmd, &ed))
+		return CTRL_CMD_ERROR;
+	t = ed.kind == EIR_EDIT_IMEI ? EIR_T_IMEI : ed.kind == EIR_EDIT_PAIR ? EIR_T_PAIR : EIR_T_RANGE;
+	e = ed.e;
+	rc = eir_db_read_begin(g_eir->db);
+	if (!rc) {
+		rc = eir_db_get(g_eir->db, EIR_DB_LOCAL, t, &e);
+		if (!rc)
+			rc = eir_db_reason(g_eir->db, EIR_DB_LOCAL, e.reason_id, reason, sizeof(reason));
+		eir_db_read_end(g_eir->db);
+	}
+	/* a range answers only for exactly its bounds */
+	if (rc == -ENOENT || (!rc && (e.list == EIR_LIST_NONE || (t == EIR_T_RANGE && e.last != ed.e.last)))) {
+		cmd->reply = "none";
+		return CTRL_CMD_REPLY;
+	}
+	if (rc) {
+		cmd->reply = talloc_asprintf(cmd, "cannot read the store: %s", eir_db_errstr(g_eir->db));
+		return CTRL_CMD_ERROR;
+	}
+	cmd->reply = talloc_asprintf(cmd, "%s%s%s", eir_list_name(e.list), reason[0] ? "," : "", reason);
+	return CTRL_CMD_REPLY;
+}
+
+static int verify_local(struct ctrl_cmd *cmd, const char *value, void *data)
+{
+	const char *comma = strchr(value, ',');
+	char list[16];
+	int l;
+
+	if (!strcmp(value, "none"))
+		return 0;
+	osmo_strlcpy(list, value, OSMO_MIN(sizeof(list), comma ? (size_t)(comma - value) + 1 : sizeof(list)));
+	l = eir_list_parse(list);
+	if (l <= 0) {
+		cmd->reply = talloc_asprintf(cmd, "unknown list '%s': white, grey or black, then optionally ,REASON; "
+					     "or none to remove", list);
+		return 1;
+	}
+	return 0;
+}
+
+static int set_local(struct ctrl_cmd *cmd, void *data)
+{
+	struct eir_edit ed = { 0 };
+	struct eir_audit au;
+	const char *comma = strchr(cmd->value, ',');
+	char list[16], err[512], who[96], peer[64], port[8];
+	int rc;
+
+	if (key_edit(cmd, &ed))
+		return CTRL_CMD_ERROR;
+	ed.del = !strcmp(cmd->value, "none");
+	if (!ed.del) {
+		osmo_strlcpy(list, cmd->value, OSMO_MIN(sizeof(list), comma ? (size_t)(comma - cmd->value) + 1 :
+							  sizeof(list)));
+		ed.e.list = eir_list_parse(list);
+		ed.reason = comma ? comma + 1 : NULL;
+	}
+	if (cmd->ccon && osmo_sock_get_remote_ip(cmd->ccon->write_queue.bfd.fd, peer, sizeof(peer)) == 0 &&
+	    osmo_sock_get_remote_ip_port(cmd->ccon->write_queue.bfd.fd, port, sizeof(port)) == 0)
+		snprintf(who, sizeof(who), "ctrl %s:%s", peer, port);
+	else
+		snprintf(who, sizeof(who), "ctrl");
+	ed.who = who;
+	rc = eir_lists_edit(&ed, true, &au, err, sizeof(err));
+	if (rc) {
+		cmd->reply = talloc_strdup(cmd, err);
+		return CTRL_CMD_ERROR;
+	}
+	return get_local(cmd, data);
+}
+CTRL_CMD_DEFINE(local, "local");
+static struct ctrl_cmd_element cmd_local_pair = {
+	.name = "local", .get = get_local, .set = set_local, .verify = verify_local,
+};
+static struct ctrl_cmd_element cmd_local_range = {
+	.name = "local", .get = get_local, .set = set_local, .verify = verify_local,
+};
+
+/* --- summary --- */
+
+static int get_summary(struct ctrl_cmd *cmd, void *data)
+{
+	struct eir_summary s;
+	const struct eir_db_stats *l, *n;
+
+	if (eir_lists_summary(&s)) {
+		cmd->reply = talloc_asprintf(cmd, "cannot read the store: %s", eir_db_errstr(g_eir->db));
+		return CTRL_CMD_ERROR;
+	}
+	l = &s.st[EIR_DB_LOCAL];
+	n = &s.st[EIR_DB_NATIONAL];
+	cmd->reply = talloc_asprintf(cmd,
+		"local.white=%llu,local.grey=%llu,local.black=%llu,local.ranges=%llu,local.pairs=%llu,"
+		"national.black=%llu,national.notifications=%llu,national.exceptions=%llu,"
+		"feed.name=%s,feed.run=%lld,feed.date=%s,feed.age=%lld,audit=%llu,map.local=%llu,map.national=%llu",
+		(unsigned long long)l->imei_lists[EIR_LIST_WHITE], (unsigned long long)l->imei_lists[EIR_LIST_GREY],
+		(unsigned long long)l->imei_lists[EIR_LIST_BLACK], (unsigned long long)l->t[EIR_T_RANGE].entries,
+		(unsigned long long)l->t[EIR_T_PAIR].entries, (unsigned long long)n->imei_lists[EIR_LIST_BLACK],
+		(unsigned long long)n->t[EIR_T_NOTIF].entries, (unsigned long long)n->t[EIR_T_EXC].entries,
+		s.feed_synced ? s.feed.name : "", s.feed_synced ? (long long)s.feed.run_id : -1LL,
+		s.feed_synced ? s.feed.run_date : "", (long long)s.feed_age, (unsigned long long)s.audit_records,
+		(unsigned long long)l->map_used, (unsigned long long)n->map_used);
+	return CTRL_CMD_REPLY;
+}
+CTRL_CMD_DEFINE_RO(summary, "equipment summary");
+
+/*! Open the CTRL interface on the configured address ('ctrl' / 'bind', default 127.0.0.1) and port ('eir' /
+ *  'ctrl-port'; 0 leaves it off). \returns 0 or -EIO. */
+int eir_ctrl_start(void *ctx)
+{
+	struct ctrl_handle *h;
+
+	if (!g_eir->ctrl_port)
+		return 0;
+	h = ctrl_interface_setup_dynip2(g_eir, ctrl_vty_get_bind_addr(), g_eir->ctrl_port, eir_ctrl_lookup,
+					_LAST_CTRL_NODE_EIR);
+	if (!h) {
+		LOGP(DMAIN, LOGL_FATAL, "cannot open the CTRL interface on %s:%u\n", ctrl_vty_get_bind_addr(),
+		     g_eir->ctrl_port);
+		return -EIO;
+	}
+	/* our node numbers follow libosmoctrl's own (ctrl_interface_setup_dynip2() was told how many) */
+	if (ctrl_cmd_install(CTRL_NODE_ROOT, &cmd_summary) ||
+	    ctrl_cmd_install((enum ctrl_node_type)CTRL_NODE_EIR_IMEI, &cmd_verdict) ||
+	    ctrl_cmd_install((enum ctrl_node_type)CTRL_NODE_EIR_PAIR, &cmd_verdict_pair) ||
+	    ctrl_cmd_install((enum ctrl_node_type)CTRL_NODE_EIR_IMEI, &cmd_local) ||
+	    ctrl_cmd_install((enum ctrl_node_type)CTRL_NODE_EIR_PAIR, &cmd_local_pair) ||
+	    ctrl_cmd_install((enum ctrl_node_type)CTRL_NODE_EIR_RANGE, &cmd_local_range))
+		return -EIO;
+	LOGP(DMAIN, LOGL_NOTICE, "CTRL on %s:%u\n", ctrl_vty_get_bind_addr(), g_eir->ctrl_port);
+	return 0;
+}

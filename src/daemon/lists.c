@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* osmo-eir's side of list management: edits from the VTY and CTRL go through eir_edit_apply() (one transaction
+ * with the audit record), are counted and logged here; the store summary and its stat items. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <osmocom/core/logging.h>
+#include <osmocom/core/rate_ctr.h>
+#include <osmocom/core/stat_item.h>
+#include <osmocom/core/stats.h>
+#include <osmocom/core/timer.h>
+#include <osmocom/core/utils.h>
+
+#include <osmocom/vty/command.h>
+
+#include <osmocom/eir/eir.h>
+#include <osmocom/eir/logging.h>
+#include "lists.h"
+
+static const struct rate_ctr_desc lists_ctr_desc[] = {
+	[EIR_LISTS_CTR_EDIT_VTY] = { "edit:vty", "List changes made on the VTY" },
+	[EIR_LISTS_CTR_EDIT_CTRL] = { "edit:ctrl", "List changes made over CTRL" },
+	[EIR_LISTS_CTR_EDIT_FAILED] = { "edit:failed", "List changes refused (not found, overlap, store error)" },
+	[EIR_LISTS_CTR_QUERY] = { "query:operator", "Verdicts asked by an operator (VTY show, CTRL GET)" },
+};
+
+static const struct rate_ctr_group_desc lists_ctrg_desc = {
+	.group_name_prefix = "lists",
+	.group_description = "Operator list management",
+	.class_id = OSMO_STATS_CLASS_GLOBAL,
+	.num_ctr = ARRAY_SIZE(lists_ctr_desc),
+	.ctr_desc = lists_ctr_desc,
+};
+
+static const struct osmo_stat_item_desc lists_stat_desc[] = {
+	[EIR_LISTS_STAT_LOCAL_IMEI] = { "local:imei", "IMEI entries on the operator's lists", "", 16, 0 },
+	[EIR_LISTS_STAT_NAT_BLACK] = { "national:blacklist", "IMEIs on the national blacklist", "", 16, 0 },
+	[EIR_LISTS_STAT_NAT_NOTIF] = { "national:notifications", "National notification rows", "", 16, 0 },
+	[EIR_LISTS_STAT_NAT_EXC] = { "national:exceptions", "National exception rows", "", 16, 0 },
+	[EIR_LISTS_STAT_FEED_RUN] = { "feed:run", "Run id of the national feed applied last (-1: never)", "", 16, -1 },
+	[EIR_LISTS_STAT_FEED_AGE] = { "feed:age", "Seconds since the national feed was last applied (-1: never)",
+				      "s", 16, -1 },
+	[EIR_LISTS_STAT_MAP_USE_LOCAL] = { "map:local", "Use of the local part's map", "%", 16, 0 },
+	[EIR_LISTS_STAT_MAP_USE_NAT] = { "map:national", "Use of the national part's map", "%", 16, 0 },
+};
+
+static const struct osmo_stat_item_group_desc lists_statg_desc = {
+	.group_name_prefix = "store",
+	.group_description = "The equipment store",
+	.class_id = OSMO_STATS_CLASS_GLOBAL,
+	.num_items = ARRAY_SIZE(lists_stat_desc),
+	.item_desc = lists_stat_desc,
+};
+
+static struct {
+	struct rate_ctr_group *ctrs;
+	struct osmo_stat_item_group *stats;
+	struct osmo_timer_list timer;
+} L;
+
+#define STATS_INTERVAL_SEC 10
+
+void eir_lists_ctr_inc(enum eir_lists_ctr c)
+{
+	rate_ctr_inc(rate_ctr_group_get_ctr(L.ctrs, c));
+}
+
+/*! Gather the figures of 'show equipment summary' (and CTRL's equipment.summary). \returns 0 or -EIO. */
+int eir_lists_summary(struct eir_summary *s)
+{
+	int i, rc;
+
+	memset(s, 0, sizeof(*s));
+	for (i = 0; i < _EIR_DB_PART_COUNT; i++) {
+		rc = eir_db_stats(g_eir->db, i, &s->st[i]);
+		if (rc)
+			return rc;
+	}
+	s->audit_records = eir_db_audit_count(g_eir->db);
+	s->feed_age = -1;
+	if (eir_db_feed_state_get(g_eir->db, &s->feed) == 0) {
+		s->feed_synced = true;
+		s->feed_age = (int64_t)time(NULL) - s->feed.applied_at;
+	}
+	return 0;
+}
+
+static unsigned map_pct(const struct eir_db_stats *st)
+{
+	return st->map_size ? (unsigned)(st->map_used * 100 / st->map_size) : 0;
+}
+
+static void stats_update(void *data)
+{
+	struct eir_summary s;
+
+	if (eir_lists_summary(&s) == 0) {
+		const struct eir_db_stats *l = &s.st[EIR_DB_LOCAL], *n = &s.st[EIR_DB_NATIONAL];
+
+		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_LOCAL_IMEI),
+				   (int32_t)(l->t[EIR_T_IMEI].entries - l->imei_lists[EIR_LIST_NONE]));
+		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_NAT_BLACK),
+				   (int32_t)n->imei_lists[EIR_LIST_BLACK]);
+		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_NAT_NOTIF),
+				   (int32_t)n->t[EIR_T_NOTIF].entries);
+		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_NAT_EXC),
+				   (int32_t)n->t[EIR_T_EXC].entries);
+		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_FEED_RUN),
+				   s.feed_synced ? (int32_t)s.feed.run_id : -1);
+		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_FEED_AGE),
+				   (int32_t)s.feed_age);
+		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_MAP_USE_LOCAL), map_pct(l));
+		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_MAP_USE_NAT), map_pct(n));
+	}
+	osmo_timer_schedule(&L.timer, STATS_INTERVAL_SEC, 0);
+}
+
+int eir_lists_init(void *ctx)
+{
+	L.ctrs = rate_ctr_group_alloc(ctx, &lists_ctrg_desc, 0);
+	L.stats = osmo_stat_item_group_alloc(ctx, &lists_statg_desc, 0);
+	if (!L.ctrs || !L.stats)
+		return -ENOMEM;
+	osmo_timer_setup(&L.timer, stats_update, NULL);
+	stats_update(NULL);
+	return 0;
+}
+
+void eir_lists_free(void)
+{
+	osmo_timer_del(&L.timer);
+	rate_ctr_group_free(L.ctrs);
+	osmo_stat_item_group_free(L.stats);
+	memset(&L, 0, sizeof(L));
+}
+
+/*! Apply an edit of the local lists for the VTY or CTRL: counted, logged, audited (ed->who says who).
+ *  \param[out] err a message for the operator when it fails. \returns eir_edit_apply()'s result. */
+int eir_lists_edit(struct eir_edit *ed, bool ctrl, struct eir_audit *au, char *err, size_t len)
+{
+	char desc[128];
+	int rc;
+
+	rc = eir_edit_apply(g_eir->db, ed, au);
+	if (rc) {
+		eir_lists_ctr_inc(EIR_LISTS_CTR_EDIT_FAILED);
+		if (rc == -ENOENT)
+			snprintf(err, len, "%s: not on the local lists", eir_edit_describe(desc, sizeof(desc), ed));
+		else
+			snprintf(err, len, "%s", eir_db_errstr(g_eir->db));
+		LOGP(DCTRLIF, LOGL_NOTICE, "%s: %s refused: %s\n", au->who, au->what, err);
+		return rc;
+	}
+	eir_lists_ctr_inc(ctrl ? EIR_LISTS_CTR_EDIT_CTRL : EIR_LISTS_CTR_EDIT_VTY);
+	LOGP(DCTRLIF, LOGL_NOTICE, "%s: %s: %s -> %s (audit #%llu)\n", au->who, au->what, au->before, au->after,
+	     (unsigned long long)au->seq);
+	stats_update(NULL);
+	return 0;
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* osmo-eir's side of list management: edits from the VTY and CTRL (counted, logged, audited), the store
+ * summary both show, and the store's stat items. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <osmocom/eir/db.h>
+#include <osmocom/eir/edit.h>
+
+enum eir_lists_ctr {
+	EIR_LISTS_CTR_EDIT_VTY,
+	EIR_LISTS_CTR_EDIT_CTRL,
+	EIR_LISTS_CTR_EDIT_FAILED,
+	EIR_LISTS_CTR_QUERY,
+};
+
+enum eir_lists_stat {
+	EIR_LISTS_STAT_LOCAL_IMEI,
+	EIR_LISTS_STAT_NAT_BLACK,
+	EIR_LISTS_STAT_NAT_NOTIF,
+	EIR_LISTS_STAT_NAT_EXC,
+	EIR_LISTS_STAT_FEED_RUN,
+	EIR_LISTS_STAT_FEED_AGE,
+	EIR_LISTS_STAT_MAP_USE_LOCAL,
+	EIR_LISTS_STAT_MAP_USE_NAT,
+};
+
+struct eir_summary {
+	struct eir_db_stats st[_EIR_DB_PART_COUNT];
+	uint64_t audit_records;
+	bool feed_synced;
+	struct eir_feed_state feed;
+	int64_t feed_age;		/*!< seconds since the last applied run, -1: never */
+};
+
+int eir_lists_init(void *ctx);
+void eir_lists_free(void);
+int eir_lists_edit(struct eir_edit *ed, bool ctrl, struct eir_audit *au, char *err, size_t len);
+int eir_lists_summary(struct eir_summary *s);
+void eir_lists_ctr_inc(enum eir_lists_ctr c);
