@@ -22,10 +22,11 @@ eir_store() {
 }
 
 # eir_start [EXTRA_DIAMETER_CONFIG_LINES] [EXTRA_EIR_CONFIG_LINES]
-# sets EIR_PORT, EIR_VTY_PORT, EIR_PID, EIR_LOG; the store is $T/store
+# sets EIR_PORT, EIR_VTY_PORT, EIR_CTRL_PORT, EIR_PID, EIR_LOG; the store is $T/store
 eir_start() {
 	EIR_PORT=$(free_port)
 	EIR_VTY_PORT=$(free_port)
+	EIR_CTRL_PORT=$(free_port)
 	EIR_LOG="$T/osmo-eir.log"
 	[ -d "$T/store" ] || eir_store "$T/store" || return 1
 	cat > "$T/osmo-eir.cfg" <<CFG
@@ -39,6 +40,7 @@ log stderr
 line vty
  bind 127.0.0.1 $EIR_VTY_PORT
 eir
+ ctrl-port $EIR_CTRL_PORT
 ${2:-}
 diameter
  origin-host eir.example.org

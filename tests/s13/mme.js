@@ -8,6 +8,10 @@
 //   MODE "full" (default): CER, ECRs for every list, pair and IMEI form of the test store, DWR, DPR
 //   MODE "unknown": CER, one ECR for an IMEI on no list (daemon with `default-verdict unknown`, expects
 //                   Experimental-Result {10415, 5422} and no Equipment-Status), DPR
+//   MODE "load STOPFILE MAXSEC": CER, then ECRs one after the other (black, grey, white, pair, range of the test
+//                   store, each checked) until STOPFILE exists or MAXSEC seconds passed; then checks that none
+//                   failed and none took longer than 1 s (the no-stall contract: an operator's edits or a feed
+//                   apply never hold up the MME), prints the count and the slowest answer, DPR
 //
 // Traps of the package (docs/test-peers.md): commands and applications by name only (a numeric command code
 // crashes it); it decodes one message per TCP read (so one request in flight at a time here); it answers no
@@ -17,10 +21,13 @@
 
 process.noDeprecation = true; // the package uses `new Buffer()`
 const path = require('path');
+const fs = require('fs');
 
 const PORT = parseInt(process.argv[2], 10);
 const MODE = process.argv[3] || 'full';
-const GLOBAL_TIMEOUT_MS = 20000;
+const STOPFILE = process.argv[4];
+const MAXSEC = parseInt(process.argv[5] || '0', 10);
+const GLOBAL_TIMEOUT_MS = MODE === 'load' ? (MAXSEC + 20) * 1000 : 20000;
 const REQ_TIMEOUT_MS = 3000;
 const ORIGIN_HOST = 'mme.example.org';
 const REALM = 'example.org';
@@ -28,8 +35,9 @@ const EIR_HOST = 'eir.example.org';
 const VENDOR_3GPP = 10415;
 const APP_S13 = 16777252;
 
-if (!(PORT > 0 && PORT < 65536) || (MODE !== 'full' && MODE !== 'unknown')) {
-	console.error('usage: node mme.js PORT [full|unknown]');
+if (!(PORT > 0 && PORT < 65536) || (MODE !== 'full' && MODE !== 'unknown' && MODE !== 'load') ||
+    (MODE === 'load' && (!STOPFILE || !(MAXSEC > 0 && MAXSEC <= 600)))) {
+	console.error('usage: node mme.js PORT [full|unknown|load STOPFILE MAXSEC]');
 	process.exit(2);
 }
 
@@ -243,9 +251,59 @@ async function dpr() {
 	check('connection closed (both directions) after we close it', await waitClosed(3000));
 }
 
+// ECRs back to back until told to stop; every answer is decoded and its verdict checked, quietly
+async function load() {
+	const cases = [
+		['35693803564380', undefined, 'BLACKLISTED'], ['35000001000001', undefined, 'GREYLISTED'],
+		['35000001000002', undefined, 'WHITELISTED'], ['35693803564380', '001010000000001', 'WHITELISTED'],
+		['35000004000150', undefined, 'BLACKLISTED'],
+	];
+	const t0 = Date.now();
+	let n = 0, failed = 0, late = 0, maxMs = 0, firstFail;
+
+	while (!fs.existsSync(STOPFILE) && Date.now() - t0 < MAXSEC * 1000) {
+		const c = cases[n % cases.length];
+		const req = conn.createRequest("3GPP S13/S13'", '3GPP-ME-Identity-Check', sessionBase + (++sessionSeq));
+		req.header.flags.proxiable = true;
+		req.body.push(
+			['Vendor-Specific-Application-Id', [['Vendor-Id', VENDOR_3GPP], ['Auth-Application-Id', APP_S13]]],
+			['Auth-Session-State', 'NO_STATE_MAINTAINED'], ['Origin-Host', ORIGIN_HOST], ['Origin-Realm', REALM],
+			['Destination-Realm', REALM], ['Terminal-Information', [['IMEI', c[0]]]]);
+		if (c[1] !== undefined)
+			req.body.push(['User-Name', c[1]]);
+		const t = process.hrtime.bigint();
+		let ans = null;
+		try {
+			ans = await conn.sendRequest(req, REQ_TIMEOUT_MS);
+		} catch (err) {
+			firstFail = firstFail || String(err);
+		}
+		const ms = Number(process.hrtime.bigint() - t) / 1e6;
+		n++;
+		maxMs = Math.max(maxMs, ms);
+		if (ms > 1000)
+			late++;
+		if (!ans || avp(ans.body, 'Result-Code') !== 'DIAMETER_SUCCESS' || avp(ans.body, 'Equipment-Status') !== c[2]) {
+			failed++;
+			firstFail = firstFail || (c[0] + ' ' + (c[1] || '') + ': ' + (ans ? describe(ans.body) : 'no answer'));
+		}
+	}
+	console.log('# load: ' + n + ' ECRs in ' + ((Date.now() - t0) / 1000).toFixed(1) + ' s, slowest answer ' +
+		    maxMs.toFixed(1) + ' ms');
+	check('load: ECRs were answered throughout (' + n + ')', n > 0);
+	check('load: every answer right (' + failed + ' failed)', failed === 0, firstFail);
+	check('load: no answer later than 1 s (slowest ' + maxMs.toFixed(1) + ' ms)', late === 0);
+	check('load: stopped because told to, not by the time limit', fs.existsSync(STOPFILE));
+}
+
 async function session() {
 	if (!await cer()) {
 		notOk('capabilities exchange succeeded: nothing more to test');
+		return;
+	}
+	if (MODE === 'load') {
+		await load();
+		await dpr();
 		return;
 	}
 	if (MODE === 'unknown') {

@@ -12,7 +12,12 @@ VTY="$PY $top_srcdir/tests/vty.py"
 check "--vty-ref-xml exits 0" [ $? -eq 0 ]
 check "and is well-formed XML" $PY -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$T/ref.xml"
 for c in "default-verdict" "store-unavailable" "origin-host NAME" "unknown-peers" "watchdog-timer" \
-	"show diameter peers" "max-send-queue"; do
+	"show diameter peers" "max-send-queue" "ctrl-port" "equipment add imei IMEI LIST .REASON" \
+	"equipment add range FIRST LAST LIST .REASON" "equipment add tac TAC LIST .REASON" \
+	"equipment add pair IMEI IMSI LIST .REASON" "equipment del imei IMEI" "equipment del range FIRST" \
+	"equipment del tac TAC" "equipment del pair IMEI IMSI" "show equipment imei IMEI imsi IMSI" \
+	"show equipment summary" "show equipment (local|national) (imei|range|pair|notification|exception) from DIGITS count" \
+	"show audit last"; do
 	check "reference documents '$c'" grep -q "$c" "$T/ref.xml"
 done
 
@@ -28,6 +33,7 @@ cat > "$T/expected.cfg" <<CFG
 eir
  default-verdict greylisted
  store-unavailable blacklisted
+ ctrl-port $EIR_CTRL_PORT
 diameter
  origin-host eir.example.org
  origin-realm example.org
