@@ -1,0 +1,111 @@
+#!/bin/bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# S13 with and without a concurrent stream of VTY list edits (not a test): osmo-eir with ROWS listed IMEIs is
+# loaded by osmo-eir-bench, first alone, then while an operator script makes list edits on the VTY as fast as
+# the VTY takes them, then alone again; answers/s of each, the ratio, the edits/s reached, and p99 at a paced
+# 50k ECR/s with and without edits. Run from an optimised build tree: `make bench-edits`.
+# Prints figures, asserts nothing. Every loop is bounded in count and time.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+builddir=${builddir:-$(pwd)}
+ROWS=${ROWS:-1000000}
+SECS=${SECS:-5}
+EIR="$builddir/src/osmo-eir"
+EIR_DB="$builddir/src/osmo-eir-db"
+BENCH="$builddir/src/osmo-eir-bench"
+dir=${BENCH_DIR:-$(mktemp -d /tmp/eir-edits-bench.XXXXXX)}
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	[ -n "${BENCH_DIR:-}" ] || rm -rf "$dir"
+}
+trap cleanup EXIT
+port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+echo "# $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "## store: $ROWS listed IMEIs"
+awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
+	for (i = 0; i < n; i++) printf "%.0f,20261101,Reported stolen\n", 35000000000000 + i * 7 }' > "$dir/list.csv"
+"$EIR_DB" -l "$dir/store" create >/dev/null
+"$EIR_DB" -l "$dir/store" -m 4096 import "$dir/list.csv" 2>&1 | tail -n 1
+rm -f "$dir/list.csv"
+/usr/bin/python3 - "$dir/imeis.csv" "$ROWS" <<'PY'
+import random, sys
+r = random.Random(1)
+n = int(sys.argv[2])
+with open(sys.argv[1], "w") as f:
+    for i in range(200000):
+        f.write("%d,,BLACKLISTED\n" % (35000000000000 + r.randrange(n) * 7))
+PY
+
+eport=$(port)
+vport=$(port)
+cat > "$dir/osmo-eir.cfg" <<CFG
+log stderr
+ logging level set-all error
+line vty
+ bind 127.0.0.1 $vport
+eir
+ ctrl-port 0
+diameter
+ origin-host eir.example.org
+ origin-realm example.org
+ listen 127.0.0.1 $eport
+ unknown-peers accept
+CFG
+"$EIR" -c "$dir/osmo-eir.cfg" -l "$dir/store" > "$dir/eir.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do grep -q "S13 on" "$dir/eir.log" 2>/dev/null && break; sleep 0.1; done
+
+# the operator: edits of IMEIs outside the queried ones (35100...), add / change / remove, until told to stop;
+# RATE 0: as fast as the VTY takes them, else paced to RATE edits/s
+editor() { # STOPFILE OUT RATE
+	PYTHONPATH="$top/tests" /usr/bin/python3 - "$vport" "$1" "$2" "$3" <<'PY'
+import os, sys, time
+from vty import Vty
+port, stop, out, rate = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4])
+v = Vty(port, timeout=30)
+v.cmd("enable")
+n, t0 = 0, time.time()
+while not os.path.exists(stop) and n < 1000000 and time.time() - t0 < 120:
+    if rate > 0 and n > rate * (time.time() - t0):
+        time.sleep(0.002)
+        continue
+    imei = "351%011d" % (n // 3)
+    c = ("equipment add imei %s black bench" % imei, "equipment add imei %s grey bench" % imei,
+         "equipment del imei %s" % imei)[n % 3]
+    v.cmd(c)
+    n += 1
+open(out, "w").write("%d %.3f\n" % (n, time.time() - t0))
+PY
+}
+run() { # NAME ARGS...
+	local name=$1
+	shift
+	printf '%-28s ' "$name"
+	"$BENCH" -p "$eport" "$@" 2>&1 | tail -n 1
+}
+with_edits() { # RATE NAME ARGS...
+	local rate=$1
+	shift
+	rm -f "$dir/stop" "$dir/edits"
+	editor "$dir/stop" "$dir/edits" "$rate" &
+	local ed=$!
+	sleep 0.5
+	run "$@"
+	touch "$dir/stop"
+	wait $ed
+	read -r n s < "$dir/edits"
+	printf '%-28s %d edits in %.1f s = %.0f edits/s\n' "  (VTY edits meanwhile)" "$n" "$s" "$(awk -v n="$n" -v s="$s" 'BEGIN { print n / s }')"
+}
+echo "## W=16, 2 connections, ${SECS}s: alone, with VTY edits at 100/s, with edits as fast as they go, alone again"
+run "S13 alone" -c 2 -w 16 -d "$SECS" -i "$dir/imeis.csv"
+with_edits 100 "S13 + 100 VTY edits/s" -c 2 -w 16 -d "$SECS" -i "$dir/imeis.csv"
+with_edits 0 "S13 + unpaced VTY edits" -c 2 -w 16 -d "$SECS" -i "$dir/imeis.csv"
+run "S13 alone again" -c 2 -w 16 -d "$SECS" -i "$dir/imeis.csv"
+echo "## paced 50000 ECR/s, W=256, 2 connections, ${SECS}s: latency alone and with VTY edits"
+run "S13 50k/s alone" -c 2 -w 256 -d "$SECS" -r 50000 --tick 100 -i "$dir/imeis.csv"
+with_edits 100 "S13 50k/s + 100 edits/s" -c 2 -w 256 -d "$SECS" -r 50000 --tick 100 -i "$dir/imeis.csv"
+with_edits 0 "S13 50k/s + unpaced edits" -c 2 -w 256 -d "$SECS" -r 50000 --tick 100 -i "$dir/imeis.csv"
