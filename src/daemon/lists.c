@@ -40,9 +40,11 @@ static const struct osmo_stat_item_desc lists_stat_desc[] = {
 	[EIR_LISTS_STAT_NAT_BLACK] = { "national:blacklist", "IMEIs on the national blacklist", "", 16, 0 },
 	[EIR_LISTS_STAT_NAT_NOTIF] = { "national:notifications", "National notification rows", "", 16, 0 },
 	[EIR_LISTS_STAT_NAT_EXC] = { "national:exceptions", "National exception rows", "", 16, 0 },
-	[EIR_LISTS_STAT_FEED_RUN] = { "feed:run", "Run id of the national feed applied last (-1: never)", "", 16, -1 },
-	[EIR_LISTS_STAT_FEED_AGE] = { "feed:age", "Seconds since the national feed was last applied (-1: never)",
-				      "s", 16, -1 },
+	/* statsd has no negative gauges: "never" is synced 0, not a -1 run or age */
+	[EIR_LISTS_STAT_FEED_SYNCED] = { "feed:synced", "1 once a national feed run was applied, else 0", "", 16, 0 },
+	[EIR_LISTS_STAT_FEED_RUN] = { "feed:run", "Run id of the national feed applied last (0: never)", "", 16, 0 },
+	[EIR_LISTS_STAT_FEED_AGE] = { "feed:age", "Seconds since the national feed was last applied (0: never)",
+				      "s", 16, 0 },
 	[EIR_LISTS_STAT_MAP_USE_LOCAL] = { "map:local", "Use of the local part's map", "%", 16, 0 },
 	[EIR_LISTS_STAT_MAP_USE_NAT] = { "map:national", "Use of the national part's map", "%", 16, 0 },
 };
@@ -108,10 +110,11 @@ static void stats_update(void *data)
 				   (int32_t)n->t[EIR_T_NOTIF].entries);
 		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_NAT_EXC),
 				   (int32_t)n->t[EIR_T_EXC].entries);
+		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_FEED_SYNCED), s.feed_synced);
 		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_FEED_RUN),
-				   s.feed_synced ? (int32_t)s.feed.run_id : -1);
+				   s.feed_synced ? (int32_t)s.feed.run_id : 0);
 		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_FEED_AGE),
-				   (int32_t)s.feed_age);
+				   s.feed_synced && s.feed_age > 0 ? (int32_t)s.feed_age : 0);
 		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_MAP_USE_LOCAL), map_pct(l));
 		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_MAP_USE_NAT), map_pct(n));
 	}

@@ -21,7 +21,7 @@ eir_store() {
 	{ echo "# cannot make the test store with $EIR_DB"; return 1; }
 }
 
-# eir_start [EXTRA_DIAMETER_CONFIG_LINES] [EXTRA_EIR_CONFIG_LINES]
+# eir_start [EXTRA_DIAMETER_CONFIG_LINES] [EXTRA_EIR_CONFIG_LINES]  (top-level config lines: $EIR_TOP_CFG)
 # sets EIR_PORT, EIR_VTY_PORT, EIR_CTRL_PORT, EIR_PID, EIR_LOG; the store is $T/store
 eir_start() {
 	EIR_PORT=$(free_port)
@@ -39,6 +39,7 @@ log stderr
  logging level diam info
 line vty
  bind 127.0.0.1 $EIR_VTY_PORT
+${EIR_TOP_CFG:-}
 eir
  ctrl-port $EIR_CTRL_PORT
 ${2:-}
