@@ -186,6 +186,6 @@ int eir_db_txn_reason_text(struct eir_db_txn *txn, uint32_t id, char *buf, size_
 	if (rc)
 		return db_lmdb_err(txn->db, rc, "reason lookup");
 	if (len)
-		osmo_strlcpy(buf, v.mv_data, OSMO_MIN(len, v.mv_size + 1));
+		db_val_str(buf, len, &v);
 	return 0;
 }

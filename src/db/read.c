@@ -145,7 +145,7 @@ int eir_db_reason(struct eir_db *db, enum eir_db_part part, uint32_t id, char *b
 	osmo_store32be(id, key);
 	rc = mdb_get(p->rtxn, p->dbi[EIR_T_REASON], &k, &v);
 	if (!rc && len)
-		osmo_strlcpy(buf, v.mv_data, OSMO_MIN(len, v.mv_size + 1));
+		db_val_str(buf, len, &v);
 	eir_db_read_end(db);
 	return rc ? db_lmdb_err(db, rc, "reason lookup") : 0;
 }

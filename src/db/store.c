@@ -66,6 +66,18 @@ void db_errf(struct eir_db *db, const char *fmt, ...)
 	LOGP(DDB, LOGL_DEBUG, "%s\n", db->err);
 }
 
+void db_val_str(char *buf, size_t len, const MDB_val *v)
+{
+	size_t n;
+
+	if (!len)
+		return;
+	/* never strlen() the value: it is not NUL-terminated, and in a write transaction it sits in a heap page */
+	n = OSMO_MIN(len - 1, v->mv_size);
+	memcpy(buf, v->mv_data, n);
+	buf[n] = '\0';
+}
+
 /*! Turn an LMDB error into ours, with a message naming what failed. */
 int db_lmdb_err(struct eir_db *db, int rc, const char *what)
 {

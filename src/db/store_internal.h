@@ -64,6 +64,8 @@ void db_key_dec(enum eir_db_table t, const uint8_t *key, struct eir_entry *e);
 void db_rec_enc(enum eir_db_table t, const struct eir_entry *e, uint8_t *rec);
 int db_rec_dec(enum eir_db_table t, const MDB_val *v, struct eir_entry *e);
 uint64_t db_be48_get(const uint8_t *p);
+/* copy an LMDB value that is text without a terminating NUL into buf, NUL-terminated, cut to fit */
+void db_val_str(char *buf, size_t len, const MDB_val *v);
 /* IMEI records per list, kept in meta "count:imei:<list>" so that summaries never scan 100M entries */
 int db_counts_get(MDB_txn *txn, struct part *p, uint64_t count[4]);
 int db_counts_put(MDB_txn *txn, struct part *p, const uint64_t count[4]);
