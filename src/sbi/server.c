@@ -745,6 +745,7 @@ void sbi_server_free(struct sbi_server *srv)
 {
 	struct sbi_conn *c, *tmp;
 
+	sbi_nrf_free(srv);
 	llist_for_each_entry_safe(c, tmp, &srv->conns, list)
 		conn_close(c, "server stopped");
 	if (srv->link)

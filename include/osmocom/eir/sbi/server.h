@@ -117,6 +117,7 @@ void sbi_server_free(struct sbi_server *srv);
 int sbi_nrf_start(struct sbi_server *srv);
 void sbi_nrf_deregister(struct sbi_server *srv);
 bool sbi_nrf_done(const struct sbi_server *srv);
+void sbi_nrf_free(struct sbi_server *srv);
 
 /* sbi_vty.c */
 void sbi_vty_init(void);
