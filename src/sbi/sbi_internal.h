@@ -37,6 +37,7 @@ struct sbi_stream {
 	struct sbi_conn *c;
 	int32_t id;
 	bool get;
+	bool head;			/*!< HEAD: the answer has no body */
 	bool have_method;
 	char *path;			/*!< :path, NULL when missing or too long */
 	size_t hdr_bytes;

@@ -446,6 +446,7 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8
 	} else if (namelen == 7 && !memcmp(name, ":method", 7)) {
 		st->have_method = true;
 		st->get = valuelen == 3 && !memcmp(value, "GET", 3);
+		st->head = valuelen == 4 && !memcmp(value, "HEAD", 4);
 	}
 	if (st->hdr_bytes > c->srv->cfg->max_header_size) {
 		st->err = 431;
@@ -516,7 +517,7 @@ int sbi_respond(struct sbi_stream *st, unsigned status, const char *content_type
 	if (allow)
 		nva[n++] = NV("allow", allow);
 #undef NV
-	return nghttp2_submit_response(st->c->h2, st->id, nva, n, st->body_len ? &prd : NULL);
+	return nghttp2_submit_response(st->c->h2, st->id, nva, n, st->body_len && !st->head ? &prd : NULL);
 }
 
 static nghttp2_session_callbacks *h2_callbacks(void)
