@@ -13,7 +13,7 @@ ROUNDS=${ROUNDS:-3}
 EIR="$builddir/src/osmo-eir"
 EIR_DB="$builddir/src/osmo-eir-db"
 for t in h2load nghttpd; do
-	command -v $t >/dev/null || { echo "$t missing: contrib/install-deps.sh installs nghttp2-client, nghttp2-server"; exit 1; }
+	command -v $t >/dev/null || { echo "$t missing: install-deps.sh installs nghttp2-client, -server"; exit 1; }
 done
 dir=${BENCH_DIR:-$(mktemp -d /tmp/eir-sbi-bench.XXXXXX)}
 mkdir -p "$dir"

@@ -272,7 +272,8 @@ static int validate(struct sbi_stream *st, const struct query *q)
 		if (!strncmp(q->gpsi, "extid-", 6) && (!at || at == q->gpsi + 6 || !at[1] || strchr(at + 1, '@')))
 			bad = true;
 		if (bad) {
-			ip[n++] = (struct invalid_param){ "gpsi", "not msisdn-<5 to 15 digits> or extid-<id>@<domain>" };
+			ip[n++] = (struct invalid_param){ "gpsi",
+							  "not msisdn-<5 to 15 digits> or extid-<id>@<domain>" };
 			cause = cause ? : "OPTIONAL_QUERY_PARAM_INCORRECT";
 		}
 	}

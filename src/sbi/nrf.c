@@ -364,7 +364,8 @@ static void nrf_register(struct sbi_nrf *n)
 		"\"%s\":[\"%s\"],\"allowedNfTypes\":[\"AMF\"],"
 		"\"nfServices\":[{\"serviceInstanceId\":\"n5g-eir-eic\",\"serviceName\":\"n5g-eir-eic\","
 		"\"versions\":[{\"apiVersionInUri\":\"v1\",\"apiFullVersion\":\"1.0.3\"}],\"scheme\":\"%s\","
-		"\"nfServiceStatus\":\"REGISTERED\",\"ipEndPoints\":[{\"%s\":\"%s\",\"transport\":\"TCP\",\"port\":%u}],"
+		"\"nfServiceStatus\":\"REGISTERED\","
+		"\"ipEndPoints\":[{\"%s\":\"%s\",\"transport\":\"TCP\",\"port\":%u}],"
 		"\"allowedNfTypes\":[\"AMF\"]}]}",
 		n->nf_instance_id, cfg->nrf_heartbeat_sec, v6 ? "ipv6Addresses" : "ipv4Addresses", addr,
 		cfg->tls_cert ? "https" : "http", v6 ? "ipv6Address" : "ipv4Address", addr, cfg->listen_port);

@@ -650,8 +650,8 @@ static int tls_setup(struct sbi_server *srv)
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
-		LOGP(DSBI, LOGL_ERROR, "cannot load the TLS private key %s (or it does not match the certificate): %s\n",
-		     cfg->tls_key, ERR_reason_error_string(ERR_get_error()));
+		LOGP(DSBI, LOGL_ERROR, "cannot load the TLS private key %s (or it does not match the certificate): "
+		     "%s\n", cfg->tls_key, ERR_reason_error_string(ERR_get_error()));
 		goto fail;
 	}
 	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);

@@ -71,10 +71,13 @@ q "unknown parameter" "pei=imei-356938035643809&colour=red" 400 $P \
 q "unknown parameter with a quote in its name is escaped" "pei=imei-356938035643809&a%22b=1" 400 $P \
 	"$(bad400 INVALID_QUERY_PARAM 'a\"b' 'not a parameter of this operation')"
 q "mandatory beats optional, every bad parameter listed" "pei=imei-1&supi=imsi-1" 400 $P \
-	'{"title":"Bad Request","status":400,"cause":"MANDATORY_QUERY_PARAM_INCORRECT","invalidParams":[{"param":"query pei","reason":"imei- must be followed by 15 digits"},{"param":"query supi","reason":"imsi- must be followed by 5 to 15 digits"}]}'
+	'{"title":"Bad Request","status":400,"cause":"MANDATORY_QUERY_PARAM_INCORRECT","invalidParams":'\
+'[{"param":"query pei","reason":"imei- must be followed by 15 digits"},'\
+'{"param":"query supi","reason":"imsi- must be followed by 5 to 15 digits"}]}'
 
 # --- 404, 405, 414, 431 ---
-NOTFOUND='{"title":"Not Found","status":404,"detail":"no such resource; this server has /n5g-eir-eic/v1/equipment-status","cause":"RESOURCE_URI_STRUCTURE_NOT_FOUND"}'
+NOTFOUND='{"title":"Not Found","status":404,"detail":"no such resource; this server has '\
+'/n5g-eir-eic/v1/equipment-status","cause":"RESOURCE_URI_STRUCTURE_NOT_FOUND"}'
 for path in / /n5g-eir-eic/v1 /n5g-eir-eic/v2/equipment-status /n5g-eir-eic/v1/equipment-status/x \
 	/n5g-eir-eic/v1/equipment-statusx; do
 	h2 path "http://127.0.0.1:$SBI_PORT$path?pei=imei-356938035643809"
@@ -102,10 +105,11 @@ expect "header block above max-header-size: 431" big 431 $P '{"title":"Request H
 q "the connection limits reject nothing afterwards" "pei=imei-356938035643809" 200 $J '{"status":"BLACKLISTED"}'
 
 # --- HTTP/1.x: 505, then the connection closes ---
-H1_BODY='{"title":"HTTP Version Not Supported","status":505,"detail":"HTTP/2 only: prior knowledge, or TLS with ALPN h2"}'
+H1_BODY='{"title":"HTTP Version Not Supported","status":505,'\
+'"detail":"HTTP/2 only: prior knowledge, or TLS with ALPN h2"}'
 out=$(curl -sS -i --http1.1 --max-time 10 "$SBI_URL?pei=imei-356938035643809")
 check "HTTP/1.1: curl exits 0" [ $? -eq 0 ]
-check "HTTP/1.1: status line 505" sh -c 'printf "%s\n" "$1" | head -n 1 | grep -q "^HTTP/1.1 505 HTTP Version Not Supported"' _ "$out"
+check "HTTP/1.1: status line 505" has "$(printf '%s\n' "$out" | head -n 1)" "^HTTP/1.1 505 HTTP Version Not Supported"
 check "HTTP/1.1: problem body" sh -c 'printf "%s\n" "$1" | tail -n 1 | grep -qF "$2"' _ "$out" "$H1_BODY"
 out=$(curl -sS -i --http2 --max-time 10 "$SBI_URL?pei=imei-356938035643809")
 check "HTTP/1.1 with Upgrade: h2c: 505 too" sh -c 'printf "%s\n" "$1" | head -n 1 | grep -q "^HTTP/1.1 505"' _ "$out"
@@ -123,7 +127,8 @@ while True:
 print(data.split(b"\r\n")[0].decode(), "+ EOF")
 PYEOF
 )
-check "HTTP/1.0 by hand: 505 and the server closes (no hang)" [ "$out" = "HTTP/1.1 505 HTTP Version Not Supported + EOF" ]
+check "HTTP/1.0 by hand: 505 and the server closes (no hang)" \
+	[ "$out" = "HTTP/1.1 505 HTTP Version Not Supported + EOF" ]
 q "still serving" "pei=imei-356938035643809" 200 $J '{"status":"BLACKLISTED"}'
 
 # --- counters, log, VTY ---
@@ -137,8 +142,8 @@ check "BLACKLISTED answers are logged with IMEI, IMSI and client" \
 	grep -q "BLACKLISTED IMEI 35693803564380 IMSI 001010000000002 SV -1 client 127.0.0.1:" "$EIR_LOG"
 check "GREYLISTED answers are logged with SV" grep -q "GREYLISTED IMEI 35000001000001 IMSI - SV 1 client" "$EIR_LOG"
 out=$(vty "show running-config")
-check "config write: sbi listen" sh -c 'printf "%s\n" "$1" | grep -q "^ listen 127.0.0.1 $2\$"' _ "$out" "$SBI_PORT"
-check "config write: defaults left out" sh -c '! printf "%s\n" "$1" | grep -q "max-connections\|idle-timeout\|pei-other"' _ "$out"
+check "config write: sbi listen" has "$out" "^ listen 127.0.0.1 $SBI_PORT\$"
+check "config write: defaults left out" hasnt "$out" "max-connections\|idle-timeout\|pei-other"
 check "clean shutdown (exit 0, no sanitizer report)" eir_stop
 
 # --- policies: unknown default verdict, other PEIs, limits written back ---
@@ -154,7 +159,7 @@ q "max-uri-length 100" "pei=imei-356938035643809&gpsi=msisdn-$($PY -c 'print("1"
 	'{"title":"URI Too Long","status":414,"detail":"the request URI is longer than this server accepts"}'
 out=$(vty "show running-config")
 for l in "pei-other reject" "max-connections 2" "idle-timeout 60" "max-uri-length 100"; do
-	check "config write: $l" sh -c 'printf "%s\n" "$1" | grep -q "^ $2\$"' _ "$out" "$l"
+	check "config write: $l" has "$out" "^ $l\$"
 done
 # max-connections 2: two idle connections held open, the third is closed at once, then there is room again
 $PY - "$SBI_PORT" > "$T/hold.out" 2>&1 <<'PYEOF' &
@@ -193,10 +198,11 @@ if command -v mdb_load >/dev/null 2>&1; then
 			mdb_load -s imei "$T/store/local"
 		if [ $mode = error ]; then
 			q "store unreadable: 503" "pei=imeisv-3569380356438101" 503 $P \
-				'{"title":"Service Unavailable","status":503,"detail":"the equipment store cannot be read"}'
+				'{"title":"Service Unavailable","status":503,'\
+'"detail":"the equipment store cannot be read"}'
 		else
-			q "store unreadable, store-unavailable greylisted: 200 GREYLISTED" "pei=imeisv-3569380356438101" \
-				200 $J '{"status":"GREYLISTED"}'
+			q "store unreadable, store-unavailable greylisted: 200 GREYLISTED" \
+				"pei=imeisv-3569380356438101" 200 $J '{"status":"GREYLISTED"}'
 		fi
 		q "other IMEIs still answered" "pei=imei-356938035643809" 200 $J '{"status":"BLACKLISTED"}'
 		check "clean shutdown" eir_stop

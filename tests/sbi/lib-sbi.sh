@@ -58,12 +58,22 @@ P=application/problem+json
 UNKNOWN='{"title":"Not Found","status":404,"detail":"PEI not found","cause":"ERROR_EQUIPMENT_UNKNOWN"}'
 # bad400 CAUSE PARAM REASON: the body of a 400 with one invalid parameter
 bad400() {
-	printf '{"title":"Bad Request","status":400,"cause":"%s","invalidParams":[{"param":"query %s","reason":"%s"}]}' \
-		"$1" "$2" "$3"
+	printf '{"title":"Bad Request","status":400,"cause":"%s",%s"reason":"%s"}]}' \
+		"$1" "\"invalidParams\":[{\"param\":\"query $2\"," "$3"
 }
 
 # sbi_ctr "$(vty 'show rate-counters')" NAME: the value of the sbi group's counter NAME
 sbi_ctr() {
 	printf '%s\n' "$1" | sed -n '/^N5g-eir HTTP\/2 server/,/^[^ ]/p' | grep " $2:" | head -n 1 |
 		sed 's/^ *[^ ]*: *\([0-9]*\) .*/\1/'
+}
+
+# has TEXT PATTERN: TEXT has a line matching PATTERN (grep's basic regular expression)
+has() {
+	printf '%s\n' "$1" | grep -q -- "$2"
+}
+
+# hasnt TEXT PATTERN: no line of TEXT matches PATTERN
+hasnt() {
+	! has "$1" "$2"
 }

@@ -31,7 +31,7 @@ i=0
 while [ "$(grep -c '"PATCH"' "$T/nrf.log" 2>/dev/null)" -lt 3 ] && [ $i -lt 150 ]; do sleep 0.1; i=$((i + 1)); done
 q "served while registered" "pei=imei-356938035643809" 200 $J '{"status":"BLACKLISTED"}'
 out=$(vty "show stats")
-check "stat item sbi nrf:registered is 1" sh -c 'printf "%s\n" "$1" | grep -q "Registered with the NRF (1) or not (0): *1"' _ "$out"
+check "stat item sbi nrf:registered is 1" has "$out" "Registered with the NRF (1) or not (0): *1"
 check "log: registered, heartbeat every 1 s" grep -q "registered as 5G_EIR $ID (201), heartbeat every 1 s" "$EIR_LOG"
 check "clean shutdown" eir_stop
 

@@ -42,7 +42,7 @@ struct sbi_cfg {
 	unsigned max_streams;		/*!< SETTINGS_MAX_CONCURRENT_STREAMS */
 	unsigned max_header_size;	/*!< request header block above it: 431 */
 	unsigned max_uri_len;		/*!< :path above it: 414 */
-	unsigned idle_timeout_sec;	/*!< close a connection without requests, or whose answers stay unread, after it */
+	unsigned idle_timeout_sec;	/*!< close a connection idle, or with answers unread, this long */
 	enum sbi_pei_other pei_other;
 	enum eir_verdict pei_other_verdict;
 	/* copied from the 'eir' node at start */
