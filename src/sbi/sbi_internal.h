@@ -27,6 +27,8 @@ struct sbi_conn {
 	size_t out_len, out_off, out_cap;
 	struct osmo_timer_list timer;	/*!< idle and stall */
 	struct timespec last_active;	/*!< last request, or last write progress */
+	struct timespec connected;
+	uint64_t n_req;			/*!< requests on this connection, for show sbi connections */
 	unsigned n_streams;
 	bool close_after_flush;
 	bool in_cb;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* VTY of the N5g-eir server: the 'sbi' node (listen address, TLS, limits, PEI policy, NRF registration), written
- * back with defaults left out. */
+ * back with defaults left out; 'show sbi connections'. */
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <talloc.h>
 #include <osmocom/core/utils.h>
@@ -206,6 +207,30 @@ static int config_write_sbi(struct vty *vty)
 	return CMD_SUCCESS;
 }
 
+DEFUN(show_sbi_connections, show_sbi_connections_cmd, "show sbi connections",
+      SHOW_STR "N5g-eir HTTP/2 server\n" "Client connections\n")
+{
+	struct sbi_conn *c;
+	struct timespec now;
+
+	if (!g_eir->sbi_srv) {
+		vty_out(vty, "%% N5g-eir server not running (no 'sbi' node in the configuration)%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	osmo_clock_gettime(CLOCK_MONOTONIC, &now);
+	vty_out(vty, "%-24s %-5s %8s %10s %8s %10s%s", "address", "tls", "uptime", "requests", "streams", "unsent",
+		VTY_NEWLINE);
+	llist_for_each_entry(c, &g_eir->sbi_srv->conns, list) {
+		if (c->dead)
+			continue;
+		vty_out(vty, "%-24s %-5s %7lds %10llu %8u %10zu%s", c->name, c->ssl ? "yes" : "no",
+			(long)(now.tv_sec - c->connected.tv_sec), (unsigned long long)c->n_req, c->n_streams,
+			c->out_len - c->out_off, VTY_NEWLINE);
+	}
+	vty_out(vty, "%u connection(s)%s", g_eir->sbi_srv->n_conns, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
 void sbi_vty_init(void)
 {
 	install_element(CONFIG_NODE, &cfg_sbi_cmd);
@@ -226,4 +251,6 @@ void sbi_vty_init(void)
 	install_element(SBI_NODE, &cfg_sbi_nrf_addr_cmd);
 	install_element(SBI_NODE, &cfg_sbi_nrf_hb_cmd);
 	install_element(SBI_NODE, &cfg_sbi_no_nrf_cmd);
+
+	install_element_ve(&show_sbi_connections_cmd);
 }

@@ -363,6 +363,9 @@ static int conn_cb(struct osmo_fd *ofd, unsigned int what)
 	c->in_cb = true;
 	if ((what & OSMO_FD_WRITE) && c->ssl && !SSL_is_init_finished(c->ssl))
 		what |= OSMO_FD_READ;	/* the handshake continues from the read path */
+	/* records TLS decrypted while reading was paused: no select() announces them, take them once there is room */
+	if (c->ssl && SSL_pending(c->ssl) > 0 && out_pending(c) < SBI_OUT_HIGH)
+		what |= OSMO_FD_READ;
 	if ((what & OSMO_FD_READ) && !c->close_after_flush) {
 		/* one store snapshot for every request of this read (never kept past this callback) */
 		bool snap = eir_db_read_begin(c->srv->db) == 0;
@@ -466,6 +469,7 @@ static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *u
 		return 0;
 	/* a GET has no body: answer at the end of the header block, whether or not END_STREAM came with it */
 	sbi_ctr_inc(st->c->srv, SBI_CTR_REQ);
+	st->c->n_req++;
 	sbi_n5g_eir_request(st);
 	return 0;
 }
@@ -566,6 +570,7 @@ static void conn_alloc(struct sbi_server *srv, int fd)
 	srv->n_conns++;
 	update_stats(srv);
 	touch(c);
+	c->connected = c->last_active;
 
 	if (srv->ssl_ctx) {
 		c->ssl = SSL_new(srv->ssl_ctx);

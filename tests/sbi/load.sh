@@ -46,6 +46,8 @@ check "the hog filled its connection" grep -q blocked "$T/hog.out"
 out=$(h2load -n 2000 -c 2 -m 16 -t 1 "http://127.0.0.1:$SBI_PORT$P?pei=imei-356938035643809" 2>&1)
 check "while the hog blocks: another client gets 2000 answers, all 2xx" has "$out" \
 	"status codes: 2000 2xx, 0 3xx, 0 4xx, 0 5xx"
+out=$(vty "show sbi connections")
+check "show sbi connections: the hog, its answers unsent" has "$out" "^127.0.0.1:[0-9]* *no *[0-9]*s *[0-9]* *[0-9]* *[1-9][0-9]*"
 h2 other "http://127.0.0.1:$SBI_PORT$P?pei=imeisv-3500000100000101"
 expect "while the hog blocks: curl gets its answer" other 200 application/json '{"status":"GREYLISTED"}'
 wait $hog
