@@ -75,6 +75,27 @@ while read -r verdict what; do
 done < "$T/verdicts"
 check "the stand-in's checks ran" [ "$(wc -l < "$T/verdicts")" -eq 18 ]
 
+# an NRF that lost the profile answers a heartbeat 404: osmo-eir registers again
+kill $nrf
+wait $nrf 2>/dev/null
+NRF_PORT=$(free_port)
+: > "$T/nrf2.log"
+$PY "$top_srcdir/tests/sbi/nrf_standin.py" "$NRF_PORT" "$T/nrf2.log" 1 2 > "$T/nrf2.out" 2>&1 &
+nrf=$!
+i=0
+while ! grep -q listening "$T/nrf2.out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+rm -rf "$T/store"
+sbi_start " nrf uri http://127.0.0.1:$NRF_PORT
+ nrf nf-instance-id $ID" || exit 1
+i=0
+while [ "$(grep -c '"PUT"' "$T/nrf2.log")" -lt 2 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+seq=$($PY -c 'import json, sys; print(" ".join(json.loads(l)["method"] for l in open(sys.argv[1])))' "$T/nrf2.log")
+check "heartbeat answered 404: registered again (PUT PATCH PATCH PUT ...: $seq)" \
+	sh -c 'case "$1" in "PUT PATCH PATCH PUT"*) exit 0 ;; esac; exit 1' _ "$seq"
+check "the log says so" grep -q "heartbeat answered 404: registering again" "$EIR_LOG"
+check "clean shutdown" eir_stop
+kill $nrf
+
 # an NRF that is not there: osmo-eir serves all the same and stops at once
 rm -rf "$T/store"
 sbi_start " nrf uri http://127.0.0.1:$(free_port)" || exit 1

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # A small NRF stand-in for the tests (python3-h2, cleartext HTTP/2 with prior knowledge): records every request as
 # one JSON line (time, method, path, content-type, body) in LOG and answers PUT with 201 and the profile plus
-# heartBeatTimer HB, PATCH and DELETE with 204. Usage: nrf_standin.py PORT LOG HB
+# heartBeatTimer HB, PATCH and DELETE with 204; with FORGET=N, the Nth PATCH gets 404 (the NRF lost the profile).
+# Usage: nrf_standin.py PORT LOG HB [FORGET]
 import json
 import socket
 import sys
@@ -13,6 +14,8 @@ import h2.connection
 import h2.events
 
 port, log, hb = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+forget = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+patches = [0]
 
 
 def answer(conn, sid, req, out):
@@ -32,7 +35,11 @@ def answer(conn, sid, req, out):
                                 ('location', 'http://127.0.0.1:%d%s' % (port, req[':path'])),
                                 ('content-length', str(len(data)))])
         conn.send_data(sid, data, end_stream=True)
+    elif req[':method'] == 'PATCH' and forget and patches[0] + 1 == forget:
+        patches[0] += 1
+        conn.send_headers(sid, [(':status', '404')], end_stream=True)
     elif req[':method'] in ('PATCH', 'DELETE'):
+        patches[0] += req[':method'] == 'PATCH'
         conn.send_headers(sid, [(':status', '204')], end_stream=True)
     else:
         conn.send_headers(sid, [(':status', '405')], end_stream=True)
