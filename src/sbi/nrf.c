@@ -20,6 +20,7 @@
 #include "sbi_internal.h"
 
 #define NRF_RETRY_SEC 5
+#define NRF_ANSWER_TIMEOUT_SEC 3
 #define NRF_BODY_MAX 4096
 
 enum nrf_state {
@@ -255,6 +256,7 @@ static void nrf_response(struct sbi_nrf *n)
 		break;
 	case NRF_REQ_DEREGISTER:
 		LOGP(DSBI, LOGL_NOTICE, "NRF %s: deregistered (%d)\n", n->authority, st);
+		osmo_timer_del(&n->timer);
 		n->state = NRF_S_DONE;
 		stat_registered(n, false);
 		break;
@@ -345,6 +347,8 @@ static void nrf_request(struct sbi_nrf *n, enum nrf_req req, const char *method,
 	n->rsp_len = 0;
 	n->rsp[0] = '\0';
 	n->req = req;
+	/* an NRF that never answers must not stop the heartbeats for good */
+	osmo_timer_schedule(&n->timer, NRF_ANSWER_TIMEOUT_SEC, 0);
 	n->stream_id = nghttp2_submit_request(n->h2, NULL, nva, k, ctype ? &prd : NULL, NULL);
 	if (n->stream_id < 0) {
 		nrf_disconnect(n, nghttp2_strerror(n->stream_id));
@@ -393,7 +397,14 @@ static void nrf_send_next(struct sbi_nrf *n)
 
 static void nrf_timer_cb(void *data)
 {
-	nrf_send_next(data);
+	struct sbi_nrf *n = data;
+
+	if (n->req != NRF_REQ_NONE) {
+		LOGP(DSBI, LOGL_ERROR, "NRF %s: no answer within %d s\n", n->authority, NRF_ANSWER_TIMEOUT_SEC);
+		nrf_disconnect(n, "no answer");
+		return;
+	}
+	nrf_send_next(n);
 }
 
 /* a version 4 UUID, for a configuration without 'nrf nf-instance-id' */

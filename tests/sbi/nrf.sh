@@ -105,6 +105,36 @@ out=$(vty "show rate-counters")
 n=$(sbi_ctr "$out" nrf:fail)
 check "rate counter sbi nrf:fail ($n)" [ "${n:-0}" -gt 0 ]
 check "NRF down: clean shutdown" eir_stop
+# an NRF that accepts and never answers: given up after a few seconds, the server unharmed
+SINK_PORT=$(free_port)
+$PY - "$SINK_PORT" > "$T/sink.out" 2>&1 <<'PYEOF' &
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(4)
+print("listening", flush=True)
+conns = []
+end = time.monotonic() + 15
+s.settimeout(0.5)
+while time.monotonic() < end:
+    try:
+        conns.append(s.accept()[0])
+    except socket.timeout:
+        pass
+PYEOF
+sink=$!
+i=0
+while ! grep -q listening "$T/sink.out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+rm -rf "$T/store"
+sbi_start " nrf uri http://127.0.0.1:$SINK_PORT" || exit 1
+i=0
+while ! grep -q "no answer within" "$EIR_LOG" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "a silent NRF: the request is given up" grep -q "NRF 127.0.0.1:$SINK_PORT: no answer within 3 s" "$EIR_LOG"
+q "a silent NRF: still serving" "pei=imei-356938035643809" 200 $J '{"status":"BLACKLISTED"}'
+check "a silent NRF: clean shutdown" eir_stop
+kill $sink 2>/dev/null
+wait $sink 2>/dev/null
+
 printf 'sbi\n listen 127.0.0.1 %s\n nrf uri ftp://x\n' "$(free_port)" > "$T/bad.cfg"
 "$EIR" -c "$T/bad.cfg" -l "$T/store" > "$T/bad.log" 2>&1
 check "nrf uri other than http://: refused" [ $? -ne 0 ]
