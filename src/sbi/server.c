@@ -545,6 +545,7 @@ static void conn_alloc(struct sbi_server *srv, int fd)
 	socklen_t sl = sizeof(ss);
 	char host[INET6_ADDRSTRLEN] = "?";
 	int port = 0, one = 1;
+	bool v6 = false;
 	nghttp2_settings_entry iv[] = {
 		{ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, srv->cfg->max_streams },
 		{ NGHTTP2_SETTINGS_ENABLE_PUSH, 0 },
@@ -555,12 +556,13 @@ static void conn_alloc(struct sbi_server *srv, int fd)
 		if (ss.ss_family == AF_INET6) {
 			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
 			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+			v6 = true;
 		} else {
 			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
 			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 		}
 	}
-	snprintf(c->name, sizeof(c->name), "%s:%d", host, port);
+	snprintf(c->name, sizeof(c->name), v6 ? "[%s]:%d" : "%s:%d", host, port);
 	c->srv = srv;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));

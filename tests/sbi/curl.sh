@@ -212,6 +212,24 @@ else
 	echo "# mdb_load missing: store failure not tested"
 fi
 
+# --- IPv6 ---
+if $PY -c 'import socket; socket.socket(socket.AF_INET6).bind(("::1", 0))' 2>/dev/null; then
+	P6=$(free_port)
+	eir_start "" "" "sbi
+ listen ::1 $P6" || exit 1
+	i=0
+	while ! grep -q "N5g-eir on ::1:$P6" "$EIR_LOG" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	out=$(curl -sS -g --http2-prior-knowledge --max-time 10 \
+		"http://[::1]:$P6/n5g-eir-eic/v1/equipment-status?pei=imei-356938035643809")
+	check "IPv6 (listen ::1): 200 BLACKLISTED" [ "$out" = '{"status":"BLACKLISTED"}' ]
+	check "IPv6: the client is logged as [::1]:PORT" \
+		grep -q "BLACKLISTED IMEI 35693803564380 IMSI - SV -1 client \[::1\]:" "$EIR_LOG"
+	check "clean shutdown" eir_stop
+	rm -rf "$T/store"
+else
+	echo "# no IPv6 loopback: IPv6 not tested"
+fi
+
 # --- configuration errors ---
 printf 'sbi\n listen 127.0.0.1 %s\n tls certificate /nonexistent.pem\n' "$(free_port)" > "$T/bad.cfg"
 eir_store "$T/store2" >/dev/null
