@@ -19,8 +19,9 @@ PKGS=(
 	# tools: inspecting the LMDB store, the sample list generator, the shell tests
 	lmdb-utils python3 util-linux procps iproute2 netcat-openbsd openssl
 	# test peers that check our wire format from the outside: tshark dissects S13, freeDiameter is a real
-	# Diameter peer (later: nghttp2-client, nginx, ...)
-	tshark freediameterd freediameter-extensions libfreediameter-dev
+	# Diameter peer, nghttp2-client (h2load) and nghttp2-server (nghttpd) load and serve HTTP/2, python3-h2
+	# is the NRF stand-in
+	tshark freediameterd freediameter-extensions libfreediameter-dev nghttp2-client nghttp2-server python3-h2
 )
 # Node.js and npm (for the npm test peers below): Debian's own only where the machine has none already.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

@@ -79,8 +79,9 @@ if [ "$bad" -ne 0 ]; then
 fi
 
 # --- the daemon ---------------------------------------------------------------------------------------------
-# osmo-eir serves the store just loaded: S13 (Diameter) on 127.0.0.1:3868, its VTY on 127.0.0.1:4290.
+# osmo-eir serves the store just loaded: S13 (Diameter) on 127.0.0.1:3868, N5g-eir (HTTP/2) on 127.0.0.1:7777,
+# its VTY on 127.0.0.1:4290.
 # Later services (N5g-eir over HTTP/2, CTRL, the sync agent) are started here too.
 echo
-echo "Starting osmo-eir: S13 on 127.0.0.1:3868, VTY: telnet 127.0.0.1 4290. Ctrl-C stops it."
+echo "Starting osmo-eir: S13 on 127.0.0.1:3868, N5g-eir on 127.0.0.1:7777, VTY: telnet 127.0.0.1 4290. Ctrl-C stops it."
 exec build/src/osmo-eir -c doc/examples/osmo-eir.cfg -l "$DB"

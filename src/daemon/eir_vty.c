@@ -58,7 +58,7 @@ DEFUN(cfg_default_verdict, cfg_default_verdict_cmd, "default-verdict " VERDICT_A
 DEFUN(cfg_store_unavailable, cfg_store_unavailable_cmd,
       "store-unavailable (error|whitelisted|greylisted|blacklisted)",
       "What to answer when the store cannot be read\n"
-      "An error (S13: 5012 DIAMETER_UNABLE_TO_COMPLY)\n"
+      "An error (S13: 5012 DIAMETER_UNABLE_TO_COMPLY; N5g-eir: 503)\n"
       "Answer WHITELISTED\n" "Answer GREYLISTED\n" "Answer BLACKLISTED\n")
 {
 	if (!strcmp(argv[0], "error")) {

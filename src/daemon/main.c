@@ -153,6 +153,7 @@ int main(int argc, char **argv)
 	g_eir->policy = (struct eir_policy)EIR_POLICY_DEFAULT;
 	g_eir->ctrl_port = OSMO_CTRL_PORT_EIR;
 	diam_cfg_init(g_eir, &g_eir->diam);
+	sbi_cfg_init(g_eir, &g_eir->sbi);
 
 	osmo_init_logging2(ctx, &eir_log_info);
 	vty_info.tall_ctx = ctx;
@@ -163,6 +164,7 @@ int main(int argc, char **argv)
 	ctrl_vty_init(ctx);
 	eir_vty_init();
 	eir_equipment_vty_init();
+	sbi_vty_init();
 
 	handle_options(argc, argv);
 
@@ -207,6 +209,15 @@ int main(int argc, char **argv)
 	rc = eir_ctrl_start(g_eir);
 	if (rc)
 		return 1;
+	if (g_eir->sbi.enabled) {
+		/* the 'eir' node's store-unavailable and log rate apply to N5g-eir as to S13 */
+		g_eir->sbi.store_fail_error = g_eir->diam.store_fail == DIAM_STORE_FAIL_ERROR;
+		g_eir->sbi.store_fail_verdict = g_eir->diam.store_fail_verdict;
+		g_eir->sbi.log_verdict_per_sec = g_eir->diam.log_verdict_per_sec;
+		g_eir->sbi_srv = sbi_server_alloc(g_eir, &g_eir->sbi, g_eir->db, &g_eir->policy);
+		if (sbi_server_start(g_eir->sbi_srv))
+			return 1;
+	}
 
 	signal(SIGINT, signal_handler);
 	signal(SIGTERM, signal_handler);
@@ -232,18 +243,23 @@ int main(int argc, char **argv)
 		}
 	}
 
-	/* orderly shutdown: DPR to every peer, then wait for their DPA (or the timeout) */
+	/* orderly shutdown: DPR to every peer, GOAWAY to HTTP/2 clients, NFDeregister; then wait for the DPAs and
+	 * the NRF's answer (or the timeout) */
 	LOGP(DMAIN, LOGL_NOTICE, "signal %d: shutting down\n", quit_signal);
 	diam_server_shutdown(g_eir->diam_srv, NULL, NULL);
+	if (g_eir->sbi_srv)
+		sbi_server_shutdown(g_eir->sbi_srv);
 	osmo_clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += g_eir->diam.dpa_timeout_sec + 1;
-	while (!llist_empty(&g_eir->diam_srv->conns)) {
+	while (!llist_empty(&g_eir->diam_srv->conns) || (g_eir->sbi_srv && !sbi_server_idle(g_eir->sbi_srv))) {
 		osmo_clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec >= deadline.tv_sec)
 			break;
 		osmo_select_main_ctx(0);
 	}
 	diam_server_free(g_eir->diam_srv);
+	if (g_eir->sbi_srv)
+		sbi_server_free(g_eir->sbi_srv);
 	osmo_timer_del(&reader_check_timer);
 	eir_lists_free();
 	eir_db_close(g_eir->db);

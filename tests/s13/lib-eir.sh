@@ -21,7 +21,8 @@ eir_store() {
 	{ echo "# cannot make the test store with $EIR_DB"; return 1; }
 }
 
-# eir_start [EXTRA_DIAMETER_CONFIG_LINES] [EXTRA_EIR_CONFIG_LINES]  (top-level config lines: $EIR_TOP_CFG)
+# eir_start [EXTRA_DIAMETER_CONFIG_LINES] [EXTRA_EIR_CONFIG_LINES] [MORE_CONFIG (other nodes, appended at the end)]
+# (top-level config lines before the eir node: $EIR_TOP_CFG)
 # sets EIR_PORT, EIR_VTY_PORT, EIR_CTRL_PORT, EIR_PID, EIR_LOG; the store is $T/store
 eir_start() {
 	EIR_PORT=$(free_port)
@@ -48,6 +49,7 @@ diameter
  origin-realm example.org
  listen 127.0.0.1 $EIR_PORT
 ${1:- unknown-peers accept}
+${3:-}
 CFG
 	"$EIR" -c "$T/osmo-eir.cfg" -l "$T/store" > "$EIR_LOG" 2>&1 &
 	EIR_PID=$!

@@ -5,6 +5,7 @@
 #include <osmocom/eir/check.h>
 #include <osmocom/eir/db.h>
 #include <osmocom/eir/diameter/server.h>
+#include <osmocom/eir/sbi/server.h>
 
 #define OSMO_VTY_PORT_EIR 4290	/* not in Osmocom's assigned list (4236..4278 in libosmocore 1.7) */
 #define OSMO_CTRL_PORT_EIR 4291
@@ -12,6 +13,7 @@
 enum eir_vty_node {
 	EIR_NODE = _LAST_OSMOVTY_NODE + 1,
 	DIAMETER_NODE,
+	SBI_NODE,
 };
 
 struct eir_global {
@@ -23,6 +25,8 @@ struct eir_global {
 	struct eir_db *db;
 	struct diam_cfg diam;
 	struct diam_server *diam_srv;
+	struct sbi_cfg sbi;
+	struct sbi_server *sbi_srv;
 };
 
 extern struct eir_global *g_eir;

@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# N5g-eir benchmark (not a test): osmo-eir with 10M listed IMEIs answering GET equipment-status, and in the same
+# run nghttpd (Debian nghttp2-server) serving the same JSON body as a static file, both loaded by h2load with the
+# same URI list: -c 4 -m 32, a fixed count of requests, alternating rounds.
+# Run from an optimised build tree: `make bench-sbi`, or `builddir=$PWD ../contrib/bench/run-sbi-bench.sh`.
+# Prints figures, asserts nothing. Scratch data in BENCH_DIR (default a temp dir, removed afterwards).
+set -eu
+builddir=${builddir:-$(pwd)}
+ROWS=${ROWS:-10000000}
+COUNT=${COUNT:-1000000}
+ROUNDS=${ROUNDS:-3}
+EIR="$builddir/src/osmo-eir"
+EIR_DB="$builddir/src/osmo-eir-db"
+for t in h2load nghttpd; do
+	command -v $t >/dev/null || { echo "$t missing: install-deps.sh installs nghttp2-client, -server"; exit 1; }
+done
+dir=${BENCH_DIR:-$(mktemp -d /tmp/eir-sbi-bench.XXXXXX)}
+mkdir -p "$dir"
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	[ -n "${BENCH_DIR:-}" ] || rm -rf "$dir"
+}
+trap cleanup EXIT
+port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+	for _ in $(seq 100); do
+		/usr/bin/python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 1)" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	echo "nothing listens on $1" >&2
+	return 1
+}
+
+echo "# $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ ! -d "$dir/store" ]; then
+	echo "## store: $ROWS listed IMEIs (sorted DIRBS blacklist imported with osmo-eir-db)"
+	awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
+		for (i = 0; i < n; i++) printf "%.0f,20261101,Reported stolen\n", 35000000000000 + i * 7 }' > "$dir/list.csv"
+	"$EIR_DB" -l "$dir/store" create >/dev/null
+	"$EIR_DB" -l "$dir/store" -m 4096 import "$dir/list.csv" 2>&1 | tail -n 1
+	rm -f "$dir/list.csv"
+fi
+
+eport=$(port)
+nport=$(port)
+# 10,000 URIs: half listed IMEIs, half random ones (mostly not listed); IMEISV so no check digit is involved
+/usr/bin/python3 - "$ROWS" "$eport" "$nport" "$dir" <<'PY'
+import random, sys
+n, eport, nport, d = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+r = random.Random(1)
+with open(d + "/uris-eir", "w") as e, open(d + "/uris-nghttpd", "w") as g:
+    for i in range(10000):
+        imei = 35000000000000 + (r.randrange(n) * 7 if i % 2 else r.randrange(n * 7))
+        path = "/n5g-eir-eic/v1/equipment-status?pei=imeisv-%d%02d" % (imei, r.randrange(100))
+        e.write("http://127.0.0.1:%s%s\n" % (eport, path))
+        g.write("http://127.0.0.1:%s%s\n" % (nport, path))
+PY
+
+cat > "$dir/osmo-eir.cfg" <<CFG
+log stderr
+ logging level set-all error
+line vty
+ bind 127.0.0.1 $(port)
+eir
+ log-verdicts-per-second 0
+diameter
+ listen 127.0.0.1 $(port)
+sbi
+ listen 127.0.0.1 $eport
+CFG
+"$EIR" -c "$dir/osmo-eir.cfg" -l "$dir/store" > "$dir/eir.log" 2>&1 &
+pids+=($!)
+wait_port "$eport"
+
+mkdir -p "$dir/www/n5g-eir-eic/v1"
+printf '{"status":"BLACKLISTED"}' > "$dir/www/n5g-eir-eic/v1/equipment-status"
+nghttpd --no-tls -d "$dir/www" "$nport" > "$dir/nghttpd.log" 2>&1 &
+pids+=($!)
+wait_port "$nport"
+
+echo "## h2load -n $COUNT -c 4 -m 32 -t 1 -i URIS (10,000 URIs), $ROUNDS rounds each, alternating"
+run() { # NAME URIS
+	local out
+	out=$(h2load -n "$COUNT" -c 4 -m 32 -t 1 -i "$2" 2>&1)
+	rps=$(printf '%s\n' "$out" | sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p')
+	codes=$(printf '%s\n' "$out" | sed -n 's/^status codes: //p')
+	printf '%-9s %12.0f req/s   %s\n' "$1" "$rps" "$codes"
+	echo "$rps" >> "$dir/$1.rps"
+}
+for i in $(seq "$ROUNDS"); do
+	run osmo-eir "$dir/uris-eir"
+	run nghttpd "$dir/uris-nghttpd"
+done
+/usr/bin/python3 - "$dir/osmo-eir.rps" "$dir/nghttpd.rps" <<'PY'
+import statistics, sys
+e = [float(x) for x in open(sys.argv[1])]
+n = [float(x) for x in open(sys.argv[2])]
+me, mn = statistics.median(e), statistics.median(n)
+print("## median: osmo-eir %.0f req/s, nghttpd %.0f req/s, ratio %.2fx" % (me, mn, me / mn))
+PY
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

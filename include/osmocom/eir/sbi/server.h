@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The N5g-eir server (TS 29.511): HTTP/2 over cleartext (prior knowledge) or TLS (ALPN h2) on libnghttp2, driven
+ * by the osmocom select loop, answering GET /n5g-eir-eic/v1/equipment-status; and the NRF client. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/rate_ctr.h>
+#include <osmocom/core/stat_item.h>
+#include <osmocom/core/timer.h>
+
+#include <osmocom/eir/check.h>
+
+struct osmo_stream_srv_link;
+struct sbi_nrf;
+
+/*! What to answer for a PEI that is neither imei-… nor imeisv-… (mac-…, eui-…, anything else). */
+enum sbi_pei_other {
+	SBI_PEI_OTHER_REJECT,	/*!< 400 MANDATORY_QUERY_PARAM_INCORRECT */
+	SBI_PEI_OTHER_VERDICT,	/*!< the configured verdict (unknown: 404 ERROR_EQUIPMENT_UNKNOWN) */
+};
+
+/* defaults, used by sbi_cfg_init() and left out when the VTY writes the configuration back */
+#define SBI_DEFAULT_PORT 7777
+#define SBI_DEFAULT_MAX_CONNS 256
+#define SBI_DEFAULT_MAX_STREAMS 128
+#define SBI_DEFAULT_MAX_HEADER_SIZE 8192
+#define SBI_DEFAULT_MAX_URI_LEN 2048
+#define SBI_DEFAULT_IDLE_TIMEOUT_SEC 120
+#define SBI_DEFAULT_NRF_HEARTBEAT_SEC 10
+
+struct sbi_cfg {
+	bool enabled;			/*!< the 'sbi' node is in the configuration */
+	char *listen_addr;
+	uint16_t listen_port;
+	char *tls_cert;			/*!< PEM files; both set: TLS with ALPN h2, else cleartext */
+	char *tls_key;
+	unsigned max_conns;		/*!< further connections are closed at once */
+	unsigned max_streams;		/*!< SETTINGS_MAX_CONCURRENT_STREAMS */
+	unsigned max_header_size;	/*!< request header block above it: 431 */
+	unsigned max_uri_len;		/*!< :path above it: 414 */
+	unsigned idle_timeout_sec;	/*!< close a connection idle, or with answers unread, this long */
+	enum sbi_pei_other pei_other;
+	enum eir_verdict pei_other_verdict;
+	/* copied from the 'eir' node at start */
+	bool store_fail_error;		/*!< store unreadable: 503, else store_fail_verdict */
+	enum eir_verdict store_fail_verdict;
+	unsigned log_verdict_per_sec;
+	/* NRF registration, when nrf_uri is set */
+	char *nrf_uri;			/*!< http://ADDR:PORT (cleartext HTTP/2 with prior knowledge) */
+	char *nf_instance_id;		/*!< UUID */
+	char *nrf_advertise_addr;	/*!< IPv4 address in the NFProfile; NULL: listen_addr */
+	unsigned nrf_heartbeat_sec;	/*!< asked for in the profile; the NRF's answer decides */
+};
+
+enum sbi_ctr {
+	SBI_CTR_CONN_ACCEPTED,
+	SBI_CTR_CONN_CLOSED,
+	SBI_CTR_CONN_REFUSED,
+	SBI_CTR_CONN_IDLE,
+	SBI_CTR_CONN_STALLED,
+	SBI_CTR_CONN_PROTO_ERROR,
+	SBI_CTR_TLS_FAIL,
+	SBI_CTR_HTTP1,
+	SBI_CTR_REQ,
+	SBI_CTR_RSP_WHITE,
+	SBI_CTR_RSP_GREY,
+	SBI_CTR_RSP_BLACK,
+	SBI_CTR_RSP_UNKNOWN,
+	SBI_CTR_RSP_400,
+	SBI_CTR_RSP_404_PATH,
+	SBI_CTR_RSP_405,
+	SBI_CTR_RSP_414,
+	SBI_CTR_RSP_431,
+	SBI_CTR_RSP_503,
+	SBI_CTR_STORE_FAIL,
+	SBI_CTR_LOG_SUPPRESSED,
+	SBI_CTR_NRF_REGISTER,
+	SBI_CTR_NRF_HEARTBEAT,
+	SBI_CTR_NRF_FAIL,
+};
+
+enum sbi_stat {
+	SBI_STAT_CONNS,
+	SBI_STAT_NRF_REGISTERED,
+};
+
+struct sbi_server {
+	void *ctx;
+	struct sbi_cfg *cfg;
+	struct eir_db *db;
+	const struct eir_policy *policy;
+	struct osmo_stream_srv_link *link;
+	void *ssl_ctx;			/*!< SSL_CTX *, NULL for cleartext */
+	struct llist_head conns;	/*!< struct sbi_conn */
+	unsigned n_conns;
+	struct rate_ctr_group *ctrs;
+	struct osmo_stat_item_group *stats;
+	struct sbi_nrf *nrf;
+	time_t log_second;
+	unsigned log_count;
+	bool shutting_down;
+};
+
+void sbi_cfg_init(void *ctx, struct sbi_cfg *cfg);
+struct sbi_server *sbi_server_alloc(void *ctx, struct sbi_cfg *cfg, struct eir_db *db,
+				   const struct eir_policy *policy);
+int sbi_server_start(struct sbi_server *srv);
+void sbi_server_shutdown(struct sbi_server *srv);
+bool sbi_server_idle(const struct sbi_server *srv);
+void sbi_server_free(struct sbi_server *srv);
+
+/* nrf.c */
+int sbi_nrf_start(struct sbi_server *srv);
+void sbi_nrf_deregister(struct sbi_server *srv);
+bool sbi_nrf_done(const struct sbi_server *srv);
+void sbi_nrf_free(struct sbi_server *srv);
+
+/* sbi_vty.c */
+void sbi_vty_init(void);

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* VTY of the N5g-eir server: the 'sbi' node (listen address, TLS, limits, PEI policy, NRF registration), written
+ * back with defaults left out; 'show sbi connections'. */
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <talloc.h>
+#include <osmocom/core/utils.h>
+#include <osmocom/vty/command.h>
+#include <osmocom/vty/vty.h>
+
+#include <osmocom/eir/eir.h>
+#include "sbi_internal.h"
+
+static struct cmd_node sbi_node = {
+	SBI_NODE,
+	"%s(config-sbi)# ",
+	1,
+};
+
+#define SBI_CFG (&g_eir->sbi)
+
+DEFUN(cfg_sbi, cfg_sbi_cmd, "sbi", "Configure the N5g-eir HTTP/2 server (5G service-based interface)\n")
+{
+	SBI_CFG->enabled = true;
+	vty->node = SBI_NODE;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_sbi, cfg_no_sbi_cmd, "no sbi", NO_STR "Do not run the N5g-eir HTTP/2 server\n")
+{
+	SBI_CFG->enabled = false;
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_listen, cfg_sbi_listen_cmd, "listen (A.B.C.D|X:X::X:X) <1-65535>",
+      "Where to accept HTTP/2 connections\n" "IPv4 address\n" "IPv6 address\n" "Port\n")
+{
+	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->listen_addr, argv[0]);
+	SBI_CFG->listen_port = atoi(argv[1]);
+	return CMD_SUCCESS;
+}
+
+#define TLS_STR "TLS (with ALPN h2) instead of cleartext HTTP/2; needs both a certificate and a private key\n"
+
+DEFUN(cfg_sbi_tls_cert, cfg_sbi_tls_cert_cmd, "tls certificate FILE",
+      TLS_STR "The server certificate (PEM; may be followed by its chain)\n" "File name\n")
+{
+	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->tls_cert, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_tls_key, cfg_sbi_tls_key_cmd, "tls private-key FILE", TLS_STR "The private key (PEM)\n" "File name\n")
+{
+	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->tls_key, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_no_tls, cfg_sbi_no_tls_cmd, "no tls", NO_STR "Cleartext HTTP/2 (prior knowledge)\n")
+{
+	TALLOC_FREE(SBI_CFG->tls_cert);
+	TALLOC_FREE(SBI_CFG->tls_key);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_max_conns, cfg_sbi_max_conns_cmd, "max-connections <1-65536>",
+      "Close new connections beyond this many at once\n" "Connections\n")
+{
+	SBI_CFG->max_conns = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_max_streams, cfg_sbi_max_streams_cmd, "max-concurrent-streams <1-65536>",
+      "SETTINGS_MAX_CONCURRENT_STREAMS: requests in progress per connection\n" "Streams\n")
+{
+	SBI_CFG->max_streams = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_max_header, cfg_sbi_max_header_cmd, "max-header-size <256-65536>",
+      "Answer 431 to a request whose header fields take more (RFC 9113 size: name + value + 32 each)\n"
+      "Bytes\n")
+{
+	SBI_CFG->max_header_size = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_max_uri, cfg_sbi_max_uri_cmd, "max-uri-length <64-65536>",
+      "Answer 414 to a request URI (:path) longer than this\n" "Bytes\n")
+{
+	SBI_CFG->max_uri_len = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_idle, cfg_sbi_idle_cmd, "idle-timeout <1-86400>",
+      "Close a connection that sends nothing, or takes none of its answers, for this long\n" "Seconds\n")
+{
+	SBI_CFG->idle_timeout_sec = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_pei_other, cfg_sbi_pei_other_cmd, "pei-other (reject|unknown|whitelisted|greylisted|blacklisted)",
+      "What to answer for a PEI that is not imei-… or imeisv-… (mac-…, eui-…)\n"
+      "400 MANDATORY_QUERY_PARAM_INCORRECT\n" "404 ERROR_EQUIPMENT_UNKNOWN (default)\n"
+      "200 WHITELISTED\n" "200 GREYLISTED\n" "200 BLACKLISTED\n")
+{
+	if (!strcmp(argv[0], "reject")) {
+		SBI_CFG->pei_other = SBI_PEI_OTHER_REJECT;
+	} else {
+		SBI_CFG->pei_other = SBI_PEI_OTHER_VERDICT;
+		SBI_CFG->pei_other_verdict = eir_verdict_parse(argv[0]);
+	}
+	return CMD_SUCCESS;
+}
+
+#define NRF_STR "Register with an NRF (TS 29.510 NFRegister, heartbeat, NFDeregister on shutdown)\n"
+
+DEFUN(cfg_sbi_nrf_uri, cfg_sbi_nrf_uri_cmd, "nrf uri URI",
+      NRF_STR "The NRF's apiRoot\n" "http://ADDR:PORT (cleartext HTTP/2, prior knowledge)\n")
+{
+	if (strncmp(argv[0], "http://", 7)) {
+		vty_out(vty, "%% only http://ADDR:PORT is supported%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->nrf_uri, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_nrf_id, cfg_sbi_nrf_id_cmd, "nrf nf-instance-id UUID",
+      NRF_STR "This EIR's nfInstanceId\n" "A UUID, e.g. 3f0c7b1e-0b5d-4c4e-9a53-5e1d2f6a7b80\n")
+{
+	if (strlen(argv[0]) != 36) {
+		vty_out(vty, "%% a UUID has 36 characters%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->nf_instance_id, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_nrf_addr, cfg_sbi_nrf_addr_cmd, "nrf advertise-address A.B.C.D",
+      NRF_STR "The address in the NFProfile (default: the listen address)\n" "IPv4 address\n")
+{
+	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->nrf_advertise_addr, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_nrf_hb, cfg_sbi_nrf_hb_cmd, "nrf heartbeat <1-3600>",
+      NRF_STR "The heartBeatTimer to ask for; the NRF's answer decides\n" "Seconds\n")
+{
+	SBI_CFG->nrf_heartbeat_sec = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_no_nrf, cfg_sbi_no_nrf_cmd, "no nrf", NO_STR "Do not register with an NRF\n")
+{
+	TALLOC_FREE(SBI_CFG->nrf_uri);
+	return CMD_SUCCESS;
+}
+
+static const char *verdict_word(enum eir_verdict v)
+{
+	static const char *const w[] = {
+		[EIR_WHITELISTED] = "whitelisted",
+		[EIR_BLACKLISTED] = "blacklisted",
+		[EIR_GREYLISTED] = "greylisted",
+		[EIR_UNKNOWN] = "unknown",
+	};
+	return w[v];
+}
+
+static int config_write_sbi(struct vty *vty)
+{
+	struct sbi_cfg *s = SBI_CFG;
+
+	if (!s->enabled)
+		return CMD_SUCCESS;
+	vty_out(vty, "sbi%s", VTY_NEWLINE);
+	vty_out(vty, " listen %s %u%s", s->listen_addr, s->listen_port, VTY_NEWLINE);
+	if (s->tls_cert)
+		vty_out(vty, " tls certificate %s%s", s->tls_cert, VTY_NEWLINE);
+	if (s->tls_key)
+		vty_out(vty, " tls private-key %s%s", s->tls_key, VTY_NEWLINE);
+	if (s->max_conns != SBI_DEFAULT_MAX_CONNS)
+		vty_out(vty, " max-connections %u%s", s->max_conns, VTY_NEWLINE);
+	if (s->max_streams != SBI_DEFAULT_MAX_STREAMS)
+		vty_out(vty, " max-concurrent-streams %u%s", s->max_streams, VTY_NEWLINE);
+	if (s->max_header_size != SBI_DEFAULT_MAX_HEADER_SIZE)
+		vty_out(vty, " max-header-size %u%s", s->max_header_size, VTY_NEWLINE);
+	if (s->max_uri_len != SBI_DEFAULT_MAX_URI_LEN)
+		vty_out(vty, " max-uri-length %u%s", s->max_uri_len, VTY_NEWLINE);
+	if (s->idle_timeout_sec != SBI_DEFAULT_IDLE_TIMEOUT_SEC)
+		vty_out(vty, " idle-timeout %u%s", s->idle_timeout_sec, VTY_NEWLINE);
+	if (s->pei_other == SBI_PEI_OTHER_REJECT)
+		vty_out(vty, " pei-other reject%s", VTY_NEWLINE);
+	else if (s->pei_other_verdict != EIR_UNKNOWN)
+		vty_out(vty, " pei-other %s%s", verdict_word(s->pei_other_verdict), VTY_NEWLINE);
+	if (s->nrf_uri)
+		vty_out(vty, " nrf uri %s%s", s->nrf_uri, VTY_NEWLINE);
+	if (s->nf_instance_id)
+		vty_out(vty, " nrf nf-instance-id %s%s", s->nf_instance_id, VTY_NEWLINE);
+	if (s->nrf_advertise_addr)
+		vty_out(vty, " nrf advertise-address %s%s", s->nrf_advertise_addr, VTY_NEWLINE);
+	if (s->nrf_heartbeat_sec != SBI_DEFAULT_NRF_HEARTBEAT_SEC)
+		vty_out(vty, " nrf heartbeat %u%s", s->nrf_heartbeat_sec, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+DEFUN(show_sbi_connections, show_sbi_connections_cmd, "show sbi connections",
+      SHOW_STR "N5g-eir HTTP/2 server\n" "Client connections\n")
+{
+	struct sbi_conn *c;
+	struct timespec now;
+
+	if (!g_eir->sbi_srv) {
+		vty_out(vty, "%% N5g-eir server not running (no 'sbi' node in the configuration)%s", VTY_NEWLINE);
+		return CMD_WARNING;
+	}
+	osmo_clock_gettime(CLOCK_MONOTONIC, &now);
+	vty_out(vty, "%-24s %-5s %8s %10s %8s %10s%s", "address", "tls", "uptime", "requests", "streams", "unsent",
+		VTY_NEWLINE);
+	llist_for_each_entry(c, &g_eir->sbi_srv->conns, list) {
+		if (c->dead)
+			continue;
+		vty_out(vty, "%-24s %-5s %7lds %10llu %8u %10zu%s", c->name, c->ssl ? "yes" : "no",
+			(long)(now.tv_sec - c->connected.tv_sec), (unsigned long long)c->n_req, c->n_streams,
+			c->out_len - c->out_off, VTY_NEWLINE);
+	}
+	vty_out(vty, "%u connection(s)%s", g_eir->sbi_srv->n_conns, VTY_NEWLINE);
+	return CMD_SUCCESS;
+}
+
+void sbi_vty_init(void)
+{
+	install_element(CONFIG_NODE, &cfg_sbi_cmd);
+	install_element(CONFIG_NODE, &cfg_no_sbi_cmd);
+	install_node(&sbi_node, config_write_sbi);
+	install_element(SBI_NODE, &cfg_sbi_listen_cmd);
+	install_element(SBI_NODE, &cfg_sbi_tls_cert_cmd);
+	install_element(SBI_NODE, &cfg_sbi_tls_key_cmd);
+	install_element(SBI_NODE, &cfg_sbi_no_tls_cmd);
+	install_element(SBI_NODE, &cfg_sbi_max_conns_cmd);
+	install_element(SBI_NODE, &cfg_sbi_max_streams_cmd);
+	install_element(SBI_NODE, &cfg_sbi_max_header_cmd);
+	install_element(SBI_NODE, &cfg_sbi_max_uri_cmd);
+	install_element(SBI_NODE, &cfg_sbi_idle_cmd);
+	install_element(SBI_NODE, &cfg_sbi_pei_other_cmd);
+	install_element(SBI_NODE, &cfg_sbi_nrf_uri_cmd);
+	install_element(SBI_NODE, &cfg_sbi_nrf_id_cmd);
+	install_element(SBI_NODE, &cfg_sbi_nrf_addr_cmd);
+	install_element(SBI_NODE, &cfg_sbi_nrf_hb_cmd);
+	install_element(SBI_NODE, &cfg_sbi_no_nrf_cmd);
+
+	install_element_ve(&show_sbi_connections_cmd);
+}
