@@ -21,6 +21,8 @@ PKGS=(
 	# test peers that check our wire format from the outside: tshark dissects S13, freeDiameter is a real
 	# Diameter peer (later: nghttp2-client, nginx, ...)
 	tshark freediameterd freediameter-extensions libfreediameter-dev
+	# a real HTTP(S) server that serves the national feed to osmo-eir-sync in the tests and benchmarks
+	nginx-light
 )
 # Node.js and npm (for the npm test peers below): Debian's own only where the machine has none already.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
