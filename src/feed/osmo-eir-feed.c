@@ -240,7 +240,8 @@ static int load_rows(enum feed_list l, const char *path, struct rows *rs)
 	fclose(f);
 	if (rc)
 		return 1;
-	qsort(rs->r, rs->n, sizeof(*rs->r), row_cmp);
+	if (rs->n)
+		qsort(rs->r, rs->n, sizeof(*rs->r), row_cmp);
 	for (i = o = 0; i < rs->n; i++) {
 		if (i + 1 < rs->n && !key_cmp(&rs->r[i], &rs->r[i + 1]))
 			continue;	/* a later row has the same key */
@@ -514,6 +515,9 @@ static void run_add_file(struct feed_run *r, const char *name)
 	r->files[r->n_files++] = talloc_strdup(ctx, name);
 }
 
+static char *pending[1 + 2 * MAX_OPS];	/* state files to replace once the run is published */
+static unsigned n_pending;
+
 /* The files of one list of the run: the full list and its deltas against the previous full list. */
 static int publish_list(const struct input *in, struct feed_run *r, bool deltas, char ***made, unsigned *n_made)
 {
@@ -566,7 +570,8 @@ static int publish_list(const struct input *in, struct feed_run *r, bool deltas,
 			for (i = 0; i < sets_k[1].n; i++)
 				rows_push(&sets_k[0], &sets_k[1].r[i]);
 			sets_k[1].n = 0;
-			qsort(sets_k[0].r, sets_k[0].n, sizeof(struct row), key_cmp);
+			if (sets_k[0].n)
+				qsort(sets_k[0].r, sets_k[0].n, sizeof(struct row), key_cmp);
 		}
 		rc = write_rows(in->list, in->path, sets, 2);
 		if (!rc && prev)
@@ -584,9 +589,21 @@ static int publish_list(const struct input *in, struct feed_run *r, bool deltas,
 		if (rc)
 			return rc;
 	}
-	/* the state for the next run's deltas */
-	if (copy_file(in->path, pathf("%s.tmp", state)) || rename(pathf("%s.tmp", state), state))
+	/* the state for the next run's deltas: in place once the run is published (commit_state()) */
+	if (copy_file(in->path, pathf("%s.new", state)))
 		return die("cannot keep the published list in %s", state);
+	pending[n_pending++] = state;
+	return 0;
+}
+
+static int commit_state(void)
+{
+	unsigned i;
+
+	for (i = 0; i < n_pending; i++) {
+		if (rename(pathf("%s.new", pending[i]), pending[i]))
+			return die("cannot keep the published list in %s: %s", pending[i], strerror(errno));
+	}
 	return 0;
 }
 
@@ -682,7 +699,7 @@ static int cmd_publish(struct input *in, unsigned n_in)
 		run_add_file(r, name);
 	}
 	runs.n++;
-	if (write_indexes(&runs, &sums))
+	if (write_indexes(&runs, &sums) || commit_state())
 		return 1;
 	printf("published run %" PRId64 " (%s, base %" PRId64 ") in %s: %u files\n", r->run, r->date, r->base, dir,
 	       r->n_files);

@@ -44,6 +44,7 @@ struct cfg {
 	bool once;
 	long poll;
 	uint64_t map_mib;
+	uint64_t map_max_mib;
 	struct fetch_opts fo;
 };
 
@@ -108,11 +109,14 @@ static void progress_end(void)
 static int refuse(struct attempt *a, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int refuse(struct attempt *a, int code, const char *fmt, ...)
 {
+	char buf[sizeof(a->err)];
 	va_list ap;
 
+	/* the arguments may include a->err itself */
 	va_start(ap, fmt);
-	vsnprintf(a->err, sizeof(a->err), fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	memcpy(a->err, buf, sizeof(buf));
 	return code;
 }
 
@@ -391,7 +395,7 @@ struct outcome {
 
 static int do_attempt(struct attempt *a, struct outcome *out)
 {
-	struct eir_db_opts o = { .map_size = cfg.map_mib << 20 };
+	struct eir_db_opts o = { .map_size = cfg.map_mib << 20, .map_max = cfg.map_max_mib << 20 };
 	struct fetch_cond cond, got;
 	struct eir_feed_state fs;
 	struct apply_plan plan = { .feed = cfg.feed, .held = -1 };
@@ -537,10 +541,10 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 	dt = now() - a->t0;
 	out->run_id = plan.runs[plan.n_runs - 1].run;
 	OSMO_STRLCPY_ARRAY(out->run_date, plan.runs[plan.n_runs - 1].date);
-	snprintf(out->result, sizeof(out->result), "run %" PRId64 " (%s) applied %s%s run %" PRId64 ": %lu added, "
+	snprintf(out->result, sizeof(out->result), "run %" PRId64 " (%s) applied %s run %" PRId64 ": %lu added, "
 		 "%lu removed, %lu changed, %lu skipped, %lu absent, %.2f s", out->run_id, out->run_date,
 		 plan.runs[0].full ? "from the full lists of" : "as deltas from",
-		 plan.runs[0].full ? "" : " the", plan.runs[0].full ? plan.runs[0].run : held, plan.st.added,
+		 plan.runs[0].full ? plan.runs[0].run : held, plan.st.added,
 		 plan.st.removed, plan.st.changed, plan.st.skipped, plan.st.absent, dt);
 	return SYNC_OK;
 }
@@ -612,6 +616,7 @@ static void usage(FILE *f)
 		"      --low-speed-time S     abort a transfer slower than 1 KiB/s for S seconds (default 30)\n"
 		"      --tmp-dir DIR          where downloads are kept until applied (default: the store's DIR)\n"
 		"  -m, --map-size MIB         initial map size of each part (it grows when full)\n"
+		"      --map-max MIB          the map grows up to this (default 1048576, 1 TiB)\n"
 		"      --once                 one attempt, then exit (the default)\n"
 		"  -p, --poll S               stay up and try every S seconds\n"
 		"  -v, --verbose              log each step\n"
@@ -648,7 +653,7 @@ static int parse_secs(const char *name, const char *s, long *out, long min)
 }
 
 enum {
-	O_INSECURE = 256, O_CA, O_CONNECT_TIMEOUT, O_TIMEOUT, O_LOW_SPEED, O_TMP, O_ONCE, O_TLS_NO_VERIFY,
+	O_INSECURE = 256, O_CA, O_CONNECT_TIMEOUT, O_TIMEOUT, O_LOW_SPEED, O_TMP, O_ONCE, O_TLS_NO_VERIFY, O_MAP_MAX,
 };
 
 static bool yes(const char *s)
@@ -707,6 +712,12 @@ static int set(int opt, const char *val)
 		if (errno || *end || !cfg.map_mib || val[0] == '-')
 			return die("invalid map size '%s': MiB", val);
 		return 0;
+	case O_MAP_MAX:
+		errno = 0;
+		cfg.map_max_mib = strtoull(val, &end, 10);
+		if (errno || *end || !cfg.map_max_mib || val[0] == '-')
+			return die("invalid map size limit '%s': MiB", val);
+		return 0;
 	case O_ONCE:
 		cfg.once = true;
 		cfg.poll = 0;
@@ -732,6 +743,7 @@ static const struct option opts[] = {
 	{ "low-speed-time", 1, 0, O_LOW_SPEED },
 	{ "tmp-dir", 1, 0, O_TMP },
 	{ "map-size", 1, 0, 'm' },
+	{ "map-max", 1, 0, O_MAP_MAX },
 	{ "once", 0, 0, O_ONCE },
 	{ "poll", 1, 0, 'p' },
 	{ "verbose", 0, 0, 'v' },
