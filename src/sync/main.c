@@ -415,13 +415,15 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 	if (rc)
 		return refuse(a, rc == -EBUSY ? SYNC_E_BUSY : SYNC_E_STORE, "%s", eir_db_errstr(a->db));
 	rc = eir_db_feed_state_get(a->db, &fs);
+	if (rc == 0) {
+		out->run_id = fs.run_id;
+		OSMO_STRLCPY_ARRAY(out->run_date, fs.run_date);
+	}
 	if (rc == 0 && strcmp(fs.name, cfg.feed)) {
 		LOGP(DSYNC, LOGL_NOTICE, "the store holds run %" PRId64 " of feed '%s', not '%s': starting from the "
 		     "full lists\n", fs.run_id, fs.name, cfg.feed);
 	} else if (rc == 0) {
 		held = fs.run_id;
-		out->run_id = fs.run_id;
-		OSMO_STRLCPY_ARRAY(out->run_date, fs.run_date);
 	} else if (rc != -ENOENT) {
 		return refuse(a, SYNC_E_STORE, "%s", eir_db_errstr(a->db));
 	}
