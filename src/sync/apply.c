@@ -450,7 +450,7 @@ static int read_file(struct ctx *c, const struct apply_file *af, struct keyvec *
 			rc = store_fail(c, rc);
 			break;
 		}
-		if (kv) {
+		if (kv && !held_empty) {
 			rc = keyvec_add(c, kv, &e);
 			if (rc)
 				break;

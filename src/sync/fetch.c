@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 #include <osmocom/core/logging.h>
 #include <osmocom/eir/logging.h>
 
@@ -23,6 +24,7 @@ struct sink {
 	bool too_big, write_failed;
 	int write_errno;
 	struct fetch_cond *got;
+	EVP_MD_CTX *md;		/* the SHA-256 of the body, computed as it arrives */
 };
 
 int fetch_global_init(void)
@@ -44,6 +46,8 @@ static size_t write_cb(char *p, size_t size, size_t nmemb, void *arg)
 		s->write_errno = errno;
 		return 0;
 	}
+	if (s->md)
+		EVP_DigestUpdate(s->md, p, n);
 	s->n += n;
 	fetch_bytes_total += n;
 	if (fetch_progress_cb)
@@ -77,9 +81,11 @@ static size_t header_cb(char *p, size_t size, size_t nmemb, void *arg)
  *  \param[in] cond if not NULL, ask for the body only when it changed since cond (http(s) only)
  *  \param[out] got if not NULL, the ETag and Last-Modified of the answer
  *  \param[out] not_modified set when the server said it did not change (then path is left empty)
+ *  \param[out] sha256 if not NULL, the SHA-256 of what was written to path
  *  \returns 0, or a SYNC_E_* exit code with err saying why */
 int fetch_file(const struct fetch_opts *o, const char *url, const char *path, uint64_t max_size,
-	       const struct fetch_cond *cond, struct fetch_cond *got, bool *not_modified, char *err, size_t errlen)
+	       const struct fetch_cond *cond, struct fetch_cond *got, bool *not_modified, uint8_t *sha256, char *err,
+	       size_t errlen)
 {
 	struct sink s = { .max = max_size, .got = got };
 	struct curl_slist *hdrs = NULL;
@@ -99,8 +105,18 @@ int fetch_file(const struct fetch_opts *o, const char *url, const char *path, ui
 		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
 		return errno == ENOSPC ? SYNC_E_FULL : SYNC_E_STORE;
 	}
+	if (sha256) {
+		s.md = EVP_MD_CTX_new();
+		if (!s.md || !EVP_DigestInit_ex(s.md, EVP_sha256(), NULL)) {
+			EVP_MD_CTX_free(s.md);
+			fclose(s.f);
+			snprintf(err, errlen, "SHA-256: cannot initialise");
+			return SYNC_E_STORE;
+		}
+	}
 	c = curl_easy_init();
 	if (!c) {
+		EVP_MD_CTX_free(s.md);
 		fclose(s.f);
 		snprintf(err, errlen, "libcurl: out of memory");
 		return SYNC_E_TRANSFER;
@@ -171,6 +187,15 @@ int fetch_file(const struct fetch_opts *o, const char *url, const char *path, ui
 	}
 	if (!rc && got && ftime > 0)
 		got->last_modified = ftime;
+	if (s.md) {
+		unsigned int n = 32;
+
+		if (!rc && !EVP_DigestFinal_ex(s.md, sha256, &n)) {
+			snprintf(err, errlen, "SHA-256: cannot finish");
+			rc = SYNC_E_STORE;
+		}
+		EVP_MD_CTX_free(s.md);
+	}
 	LOGP(DSYNC, LOGL_DEBUG, "%s: %s, %llu bytes\n", url, rc ? err : "done", (unsigned long long)s.n);
 	curl_slist_free_all(hdrs);
 	curl_easy_cleanup(c);

@@ -263,14 +263,10 @@ static int fetch_verified(struct attempt *a, const char *name)
 	if (stat(path, &st) == 0)
 		return 0;	/* fetched and checked already in this attempt */
 	url = url_of(name);
-	rc = fetch_file(&cfg.fo, url, path, 0, NULL, NULL, NULL, a->err, sizeof(a->err));
+	rc = fetch_file(&cfg.fo, url, path, 0, NULL, NULL, NULL, got, a->err, sizeof(a->err));
 	if (rc) {
 		unlink(path);
 		return rc;
-	}
-	if (feed_sha256_file(path, got, a->err, sizeof(a->err))) {
-		unlink(path);
-		return SYNC_E_STORE;
 	}
 	if (memcmp(got, want, 32)) {
 		unlink(path);
@@ -443,7 +439,7 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 	else
 		memset(&cond, 0, sizeof(cond));
 	rc = fetch_file(&cfg.fo, url_of("SHA256SUMS"), path_of(a, "SHA256SUMS"), INDEX_MAX, &cond, &got,
-			&not_modified, a->err, sizeof(a->err));
+			&not_modified, NULL, a->err, sizeof(a->err));
 	if (rc)
 		return rc;
 	if (not_modified) {
@@ -456,7 +452,7 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 		return refuse(a, SYNC_E_STORE, "SHA256SUMS: %s", strerror(-rc));
 	if (cfg.pubkey) {
 		rc = fetch_file(&cfg.fo, url_of("SHA256SUMS.sig"), path_of(a, "SHA256SUMS.sig"), SIG_MAX, NULL, NULL,
-				NULL, a->err, sizeof(a->err));
+				NULL, NULL, a->err, sizeof(a->err));
 		if (rc == SYNC_E_TRANSFER || rc == SYNC_E_FORMAT)
 			return refuse(a, SYNC_E_SIGNATURE, "no usable signature: %s", a->err);
 		if (rc)

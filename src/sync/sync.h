@@ -39,7 +39,8 @@ struct fetch_cond {
 
 int fetch_global_init(void);
 int fetch_file(const struct fetch_opts *o, const char *url, const char *path, uint64_t max_size,
-	       const struct fetch_cond *cond, struct fetch_cond *got, bool *not_modified, char *err, size_t errlen);
+	       const struct fetch_cond *cond, struct fetch_cond *got, bool *not_modified, uint8_t *sha256, char *err,
+	       size_t errlen);
 extern uint64_t fetch_bytes_total;	/* bytes fetched by this process, for the progress line */
 extern void (*fetch_progress_cb)(void);
 
