@@ -7,6 +7,8 @@
 #   3. a DELTA-row delta (half removals, half additions)
 #   4. time to block: osmo-eir-sync --poll 5 beside a running osmo-eir; a run that blacklists one IMEI is published;
 #      the time until osmo-eir answers BLACKLISTED to an S13 ECR (contrib/s13-ecr.py every 0.1 s), 3 times
+#   5. S13 at a paced 50k ECR/s (osmo-eir-bench, 2 connections, W=256): idle, then during a full ROWS-row apply
+#      into the empty national part of the store osmo-eir serves; lost answers and p99 against the idle p99
 # Run from an optimised build tree: `make bench-sync`, or `builddir=$PWD ../contrib/bench/run-sync-bench.sh`.
 # Prints figures, asserts nothing. Scratch data in BENCH_DIR (default a temp dir, removed afterwards).
 set -eu
@@ -152,3 +154,33 @@ for k in 1 2 3; do
 	echo "RESULT time to block #$k: $(secs "$t0" "$t1") s from publication to BLACKLISTED ($v; target <= 15 s," \
 		"poll interval 5 s)"
 done
+
+echo "## 5. S13 at a paced 50k ECR/s, 2 connections, W=256: idle, then during a full $ROWS-row apply"
+BENCH="$builddir/src/osmo-eir-bench"
+S13B_PORT=$(port)
+"$EIR_DB" -l "$dir/s13" create >/dev/null
+sed -e "s/listen 127.0.0.1 $S13_PORT/listen 127.0.0.1 $S13B_PORT/" -e "s/bind 127.0.0.1 $VTY_PORT/bind 127.0.0.1 $(port)/" \
+	-e "s/set-all notice/set-all error/" "$dir/osmo-eir.cfg" > "$dir/osmo-eir-s13.cfg"
+"$EIR" -c "$dir/osmo-eir-s13.cfg" -l "$dir/s13" > "$dir/osmo-eir-s13.log" 2>&1 &
+pids+=($!)
+sleep 1
+# IMEIs: half on the list being applied, half not; their verdict changes during the apply, so unchecked
+awk -v n="$ROWS" 'BEGIN { srand(1); for (i = 0; i < 200000; i++)
+	printf "%.0f,,\n", i % 2 ? 35000000000000 + int(rand() * n) * 7 : 35000000000000 + int(rand() * n * 7) }' \
+	> "$dir/ecr-imeis.csv"
+dur=$(awk -v s="$s1" 'BEGIN { printf "%d", s + 3 }')
+idle=$("$BENCH" -p "$S13B_PORT" -c 2 -w 256 -d "$dur" -r 50000 -i "$dir/ecr-imeis.csv" 2>&1 | tail -n 1)
+echo "idle:         $idle"
+"$BENCH" -p "$S13B_PORT" -c 2 -w 256 -d "$dur" -r 50000 -i "$dir/ecr-imeis.csv" > "$dir/during.out" 2>&1 &
+bpid=$!
+sleep 1
+t0=$(now)
+"$SYNC" -l "$dir/s13" -o op -k "$dir/feed.pub" -u "$URL" 2>&1 | tail -n 1
+t1=$(now)
+wait $bpid || true
+during=$(tail -n 1 "$dir/during.out")
+echo "during apply: $during (the apply took $(secs "$t0" "$t1") s of the ${dur} s)"
+p99() { echo "$1" | sed -n 's/.* p99=\([0-9]*\)us.*/\1/p'; }
+lost() { echo "$1" | sed -n 's/.* error=\([0-9]*\) missing=\([0-9]*\).*/\1 errors, \2 missing/p'; }
+echo "RESULT S13 at 50k/s during a full apply: $(lost "$during"); p99 $(p99 "$during") us against $(p99 "$idle") us" \
+	"idle: $(ratio "$(p99 "$during")" "$(p99 "$idle")") x (target: none lost, <= 2 x)"
