@@ -22,7 +22,7 @@ awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"; for (i = 0; i < n; i+
 	> "$T/new.csv"
 publish --blacklist "$T/old.csv" || exit 1
 "$EIR_DB" -l "$T/base" create >/dev/null
-sync "$T/base" -u "$HTTP_URL"
+feed_sync "$T/base" -u "$HTTP_URL"
 check "run 1 applied ($rc)" [ $rc -eq 0 ]
 publish --no-deltas --blacklist "$T/new.csv" || exit 1
 
@@ -35,7 +35,7 @@ check "previous state: run 1, 1000 entries ($(state "$T/base"))" [ "$(state "$T/
 
 rm -rf "$T/db" && cp -a "$T/base" "$T/db"
 start=$(date +%s%N)
-sync "$T/db" -u "$HTTP_URL"
+feed_sync "$T/db" -u "$HTTP_URL"
 dur_ms=$((($(date +%s%N) - start) / 1000000))
 check "a whole sync completes (exit $rc, $dur_ms ms)" [ $rc -eq 0 ]
 check "new state: run 2, $ROWS entries ($(state "$T/db"))" [ "$(state "$T/db")" = "2 $ROWS" ]
@@ -74,14 +74,14 @@ while [ $i -lt "$KILLS" ]; do
 	esac
 	# and the next sync completes
 	if [ $i -le 4 ]; then
-		sync "$T/db" -u "$HTTP_URL"
+		feed_sync "$T/db" -u "$HTTP_URL"
 		[ $rc -eq 0 ] && [ "$(state "$T/db")" = "2 $ROWS" ] ||
 			{ n_bad=$((n_bad + 1)); echo "# kill $i: the next sync exit $rc, state '$(state "$T/db")'"; }
 	fi
 done
 echo "# $KILLS kills: $n_old left the previous run, $n_new the new one"
 check "every kill left exactly the previous or the new run ($n_bad bad)" [ "$n_bad" -eq 0 ]
-sync "$T/db" -u "$HTTP_URL"
+feed_sync "$T/db" -u "$HTTP_URL"
 check "the sync after the last kill completes ($rc, $(state "$T/db"))" [ "$rc $(state "$T/db")" = "0 2 $ROWS" ]
 check "no working directory is left behind after it" [ -z "$(ls -d "$T"/db/sync-tmp.* 2>/dev/null)" ]
 finish

@@ -29,8 +29,8 @@ blacklist() {
 	done
 }
 
-# sync STORE [options]: osmo-eir-sync once; exit code in $rc, stdout+stderr in $T/sync.out
-sync() {
+# feed_sync STORE [options]: osmo-eir-sync once; exit code in $rc, stdout+stderr in $T/sync.out
+feed_sync() {
 	store=$1
 	shift
 	rc=0

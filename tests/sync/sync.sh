@@ -45,7 +45,7 @@ check "marked insecure: exit 0 ($rc)" [ $rc -eq 0 ]
 said "marked insecure: warns" "configured insecure: the index is NOT checked"
 
 # --- first full sync over HTTP ---
-sync "$S1" -u "$HTTP_URL"
+feed_sync "$S1" -u "$HTTP_URL"
 check "first sync: exit 0 ($rc)" [ $rc -eq 0 ]
 said "first sync: summary" "run 1 (.*) applied from the full lists of run 1: 5 added, 0 removed, 0 changed, 2 skipped"
 said "invalid IMEIs reported with their lines" "_blacklist.csv:5: invalid IMEI '12345'"
@@ -64,7 +64,7 @@ cp "$T/www/feed/SHA256SUMS" "$T/www/feed/SHA256SUMS.sig" "$T/www/feed/RUNS" "$T/
 before=$(wc -l < "$NGINX_LOG")
 mtime=$(stat -c %Y.%s "$S1/national/data.mdb")
 sleep 1
-sync "$S1" -u "$HTTP_URL"
+feed_sync "$S1" -u "$HTTP_URL"
 check "unchanged: exit 0 ($rc)" [ $rc -eq 0 ]
 said "unchanged: says so" "unchanged: the index was not modified, run 1 held"
 reqs=$(tail -n +$((before + 1)) "$NGINX_LOG")
@@ -81,7 +81,7 @@ rc=0
 "$EIR_SYNC" -l "$T/s1-run1" -o $OP -k "$T/feed.pub" -u "$HTTPS_URL" > "$T/sync.out" 2>&1 || rc=$?
 check "https without the test CA: exit 2, TLS verification is on ($rc)" [ $rc -eq 2 ]
 check "https without the test CA: the certificate is named" grep -qi "certificate" "$T/sync.out"
-sync "$S1" -u "$HTTPS_URL" --ca-file "$T/ca.pem"
+feed_sync "$S1" -u "$HTTPS_URL" --ca-file "$T/ca.pem"
 check "run 2 (zipped) over https: exit 0 ($rc)" [ $rc -eq 0 ]
 said "run 2: applied as deltas" "run 2 (.*) applied as deltas from run 1: 1 added, 1 removed, 2 changed, 2 skipped"
 check "run 2: unblocked IMEI no longer blacklisted" [ "$(verdict "$S1" $A)" = WHITELISTED ]
@@ -89,12 +89,12 @@ check "run 2: blocked IMEI blacklisted" [ "$(verdict "$S1" $D)" = BLACKLISTED ]
 check "run 2: changed reason" lookup_has "$S1" $B 'reason "Stolen, ref 1"'
 blacklist "$T/in/bl3.csv" "${C}0" $D
 publish --blacklist "$T/in/bl3.csv" --notifications "$OP=$T/in/notif1.csv" --exceptions "$OP=$T/in/exc1.csv"
-sync "$S1" -u "http://127.0.0.1:$HTTP_PORT/moved/"
+feed_sync "$S1" -u "http://127.0.0.1:$HTTP_PORT/moved/"
 check "run 3 (plain) through a redirect: exit 0 ($rc)" [ $rc -eq 0 ]
 said "run 3: deltas" "run 3 (.*) applied as deltas from run 2: 0 added, 1 removed, 2 changed"
 check "run 3: B unblocked" [ "$(verdict "$S1" $B)" = WHITELISTED ]
 cp -a "$T/s1-run1" "$T/s1-run1-again"
-sync "$T/s1-run1" -u "file://$T/www/feed/"
+feed_sync "$T/s1-run1" -u "file://$T/www/feed/"
 check "a chain of two runs over file://: exit 0 ($rc)" [ $rc -eq 0 ]
 said "a chain of two runs: one summary from run 1" "run 3 (.*) applied as deltas from run 1:"
 check "a chain of two runs: same verdicts" [ "$(verdict "$T/s1-run1" $B)$(verdict "$T/s1-run1" $D)" = WHITELISTEDBLACKLISTED ]
@@ -106,12 +106,12 @@ blacklist "$T/in/bl4.csv" "${C}0" $D $A
 publish --blacklist "$T/in/bl4.csv" --notifications "$OP=$T/in/notif1.csv" --exceptions "$OP=$T/in/exc1.csv"
 "$EIR_FEED" -d "$T/www/feed" -k "$T/feed.key" prune 1 > /dev/null
 check "pruned to run 4" [ "$(cut -d' ' -f1 "$T/www/feed/RUNS")" = 4 ]
-sync "$T/s1-run1-again" -u "$HTTP_URL"
+feed_sync "$T/s1-run1-again" -u "$HTTP_URL"
 check "gap: exit 0 ($rc)" [ $rc -eq 0 ]
 said "gap: falls back to the full lists of run 4" "run 4 (.*) applied from the full lists of run 4: 1 added, 1 removed, 2 changed"
 check "gap: A blacklisted again" [ "$(verdict "$T/s1-run1-again" $A)" = BLACKLISTED ]
 check "gap: B no longer" [ "$(verdict "$T/s1-run1-again" $B)" = WHITELISTED ]
-sync "$S1" -u "$HTTP_URL"
+feed_sync "$S1" -u "$HTTP_URL"
 check "S1 to run 4: exit 0 ($rc)" [ $rc -eq 0 ]
 
 # --- refusals: the exit code, the message, the lists answering exactly as before, the attempt recorded ---
@@ -139,19 +139,19 @@ blacklist "$T/in/bl5.csv" $B $D
 publish --blacklist "$T/in/bl5.csv" --notifications "$OP=$T/in/notif1.csv" --exceptions "$OP=$T/in/exc1.csv"
 save_feed
 head -c 64 /dev/zero > "$T/www/feed/SHA256SUMS.sig"
-sync "$S1" -u "$HTTP_URL"
+feed_sync "$S1" -u "$HTTP_URL"
 refused 4 "bad signature" "SHA256SUMS: bad signature"
 rm "$T/www/feed/SHA256SUMS.sig"
-sync "$S1" -u "$HTTP_URL"
+feed_sync "$S1" -u "$HTTP_URL"
 refused 4 "missing signature" "no usable signature: .*HTTP status 404"
 restore_feed
 other_key="$T/other.pub"
 openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout -out "$other_key" 2>/dev/null
-sync "$S1" -u "$HTTP_URL" -k "$other_key"
+feed_sync "$S1" -u "$HTTP_URL" -k "$other_key"
 refused 4 "another feed's key" "SHA256SUMS: bad signature"
 f5=$(ls "$T"/www/feed/*_blacklist_delta_4_5_*.csv | tail -1)
 head -c 20 "$f5" > "$f5.cut" && mv "$f5.cut" "$f5"
-sync "$S1" -u "$HTTP_URL"
+feed_sync "$S1" -u "$HTTP_URL"
 refused 5 "truncated list" ".*_blacklist_delta_4_5_.*.csv: SHA-256 .*, SHA256SUMS says .* (truncated or altered)"
 restore_feed
 # a garbled list whose hash and signature are right (the publisher's own mistake): the index re-signed here
@@ -159,19 +159,19 @@ printf 'imei,block_date,reasons\n%s,20261101,"never closed\n' $A > "$f5"
 name5=$(basename "$f5")
 { grep -v "  $name5\$" "$T/saved/SHA256SUMS"; (cd "$T/www/feed" && sha256sum "$name5"); } > "$T/www/feed/SHA256SUMS"
 openssl pkeyutl -sign -rawin -inkey "$T/feed.key" -in "$T/www/feed/SHA256SUMS" -out "$T/www/feed/SHA256SUMS.sig"
-sync "$S1" -u "$HTTP_URL"
+feed_sync "$S1" -u "$HTTP_URL"
 refused 6 "garbled list" "$name5"
 restore_feed
 printf '%s  RUNS\n' "$(printf 'x%.0s' $(seq 64))" > "$T/www/feed/SHA256SUMS"
 openssl pkeyutl -sign -rawin -inkey "$T/feed.key" -in "$T/www/feed/SHA256SUMS" -out "$T/www/feed/SHA256SUMS.sig"
-sync "$S1" -u "$HTTP_URL"
+feed_sync "$S1" -u "$HTTP_URL"
 refused 6 "garbled index" "SHA256SUMS: line 1"
 restore_feed
 cp "$T/in/run3/"* "$T/www/feed/"
-sync "$S1" -u "$HTTP_URL"
+feed_sync "$S1" -u "$HTTP_URL"
 refused 7 "replayed older index" "the feed's newest run 3 .* is older than run 4 held"
 restore_feed
-sync "$S1" -u "http://127.0.0.1:$HTTP_PORT/nowhere/"
+feed_sync "$S1" -u "http://127.0.0.1:$HTTP_PORT/nowhere/"
 refused 2 "HTTP error" "http://127.0.0.1:$HTTP_PORT/nowhere/SHA256SUMS: HTTP status 404"
 # a server that accepts and never answers
 SILENT_PORT=$(free_port)
@@ -196,13 +196,13 @@ mkdir -p "$T/www/big"
 awk 'BEGIN { print "imei,block_date,reasons"; for (i = 0; i < 60000; i++) printf "%.0f,20261101,Stolen\n", 36000000000000 + i * 7 }' \
 	> "$T/in/big.csv"
 "$EIR_FEED" -d "$T/www/big" -k "$T/feed.key" publish --blacklist "$T/in/big.csv" > /dev/null
-sync "$S1" -u "http://127.0.0.1:$HTTP_PORT/big/" -n big -m 1 --map-max 1
+feed_sync "$S1" -u "http://127.0.0.1:$HTTP_PORT/big/" -n big -m 1 --map-max 1
 refused 9 "map full" ".*map is full at its limit"
 
 # the disk full (a 64 KiB tmpfs for the downloads; needs the right to mount)
 mkdir -p "$T/small"
 if mount -t tmpfs -o size=64k tmpfs "$T/small" 2>/dev/null; then
-	sync "$S1" -u "http://127.0.0.1:$HTTP_PORT/big/" -n big --tmp-dir "$T/small"
+	feed_sync "$S1" -u "http://127.0.0.1:$HTTP_PORT/big/" -n big --tmp-dir "$T/small"
 	umount "$T/small"
 	refused 9 "disk full" "cannot write .*No space left on device"
 else
@@ -214,12 +214,31 @@ cp -a "$T/s1-run1" "$T/s1-gap" 2>/dev/null
 publish --no-full-lists --blacklist "$T/in/bl4.csv" --notifications "$OP=$T/in/notif1.csv" --exceptions "$OP=$T/in/exc1.csv"
 publish --no-full-lists --blacklist "$T/in/bl5.csv" --notifications "$OP=$T/in/notif1.csv" --exceptions "$OP=$T/in/exc1.csv"
 "$EIR_FEED" -d "$T/www/feed" -k "$T/feed.key" prune --no-keep-full 1 > /dev/null
-sync "$S1" -u "$HTTP_URL"
+feed_sync "$S1" -u "$HTTP_URL"
 refused 8 "chain gap with no full lists" "no delta chain from run 4 to run 7 and no full lists to fall back on"
 
 # the next sync after all this completes
 restore_feed
-sync "$S1" -u "$HTTP_URL"
+feed_sync "$S1" -u "$HTTP_URL"
 check "after the refusals, the next sync completes ($rc)" [ $rc -eq 0 ]
 said "and applies run 5" "run 5 (.*) applied as deltas from run 4"
+
+# --- poll mode: a newly published run is taken in without a restart; SIGTERM ends it cleanly ---
+"$EIR_SYNC" -l "$S1" -o $OP -k "$T/feed.pub" -u "$HTTP_URL" --poll 1 > "$T/poll.out" 2>&1 &
+poller=$!
+blacklist "$T/in/bl6.csv" $A $B $D
+publish --blacklist "$T/in/bl6.csv" --notifications "$OP=$T/in/notif1.csv" --exceptions "$OP=$T/in/exc1.csv"
+i=0
+while [ "$(verdict "$S1" $A)" != BLACKLISTED ] && [ $i -lt 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+check "poll mode: the new run is applied ($(held "$S1"))" [ "$(verdict "$S1" $A)" = BLACKLISTED ]
+sleep 1.5
+kill -TERM $poller
+rc=0
+wait $poller || rc=$?
+check "poll mode: SIGTERM ends it with exit 0 ($rc)" [ $rc -eq 0 ]
+check "poll mode: it said it polls" grep -q "polling feed 'national' at $HTTP_URL every 1 s" "$T/poll.out"
+check "poll mode: unchanged polls say so" grep -q "unchanged: the index was not modified" "$T/poll.out"
 finish
