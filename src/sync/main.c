@@ -160,10 +160,10 @@ static void cache_path(char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", cfg.db_dir, INDEX_CACHE);
 }
 
-static void cache_load(struct fetch_cond *c)
+static void cache_load(struct fetch_cond *c, int64_t held)
 {
 	char path[4096], line[512], url[4096] = "";
-	long long lm = 0;
+	long long lm = 0, run = -1;
 	FILE *f;
 
 	memset(c, 0, sizeof(*c));
@@ -179,14 +179,17 @@ static void cache_load(struct fetch_cond *c)
 			lm = atoll(line + 14);
 		else if (!strncmp(line, "url ", 4))
 			OSMO_STRLCPY_ARRAY(url, line + 4);
+		else if (!strncmp(line, "run ", 4))
+			run = atoll(line + 4);
 	}
 	fclose(f);
 	c->last_modified = lm;
-	if (strcmp(url, cfg.url))
-		memset(c, 0, sizeof(*c));	/* another feed's */
+	/* another feed's, or saved with another run held (a store restored from a backup): ask unconditionally */
+	if (strcmp(url, cfg.url) || run != held)
+		memset(c, 0, sizeof(*c));
 }
 
-static void cache_save(const struct fetch_cond *c)
+static void cache_save(const struct fetch_cond *c, int64_t held)
 {
 	char path[4096], tmp[4200];
 	FILE *f;
@@ -196,7 +199,8 @@ static void cache_save(const struct fetch_cond *c)
 	f = fopen(tmp, "w");
 	if (!f)
 		return;
-	fprintf(f, "url %s\netag %s\nlast_modified %lld\n", cfg.url, c->etag, (long long)c->last_modified);
+	fprintf(f, "url %s\nrun %lld\netag %s\nlast_modified %lld\n", cfg.url, (long long)held, c->etag,
+		(long long)c->last_modified);
 	if (fclose(f) == 0)
 		rename(tmp, path);
 }
@@ -435,7 +439,7 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 
 	/* the index: only when it changed since the run we hold */
 	if (held >= 0)
-		cache_load(&cond);
+		cache_load(&cond, held);
 	else
 		memset(&cond, 0, sizeof(cond));
 	rc = fetch_file(&cfg.fo, url_of("SHA256SUMS"), path_of(a, "SHA256SUMS"), INDEX_MAX, &cond, &got,
@@ -486,7 +490,7 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 		return refuse(a, SYNC_E_REPLAY, "the feed's newest run %" PRId64 " (%s) is older than run %" PRId64
 			      " held: a replayed old index must not unblock phones", newest->run, newest->date, held);
 	if (newest->run == held) {
-		cache_save(&got);
+		cache_save(&got, held);
 		snprintf(out->result, sizeof(out->result), "up to date: run %" PRId64 " (%s) held", held,
 			 out->run_date);
 		return SYNC_OK;
@@ -535,10 +539,10 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 	progress_end();
 	if (rc)
 		return refuse(a, rc, "%s", plan.err);
-	cache_save(&got);
 	dt = now() - a->t0;
 	out->run_id = plan.runs[plan.n_runs - 1].run;
 	OSMO_STRLCPY_ARRAY(out->run_date, plan.runs[plan.n_runs - 1].date);
+	cache_save(&got, out->run_id);
 	snprintf(out->result, sizeof(out->result), "run %" PRId64 " (%s) applied %s run %" PRId64 ": %lu added, "
 		 "%lu removed, %lu changed, %lu skipped, %lu absent, %.2f s", out->run_id, out->run_date,
 		 plan.runs[0].full ? "from the full lists of" : "as deltas from",

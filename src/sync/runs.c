@@ -105,7 +105,8 @@ static int parse_delta(const char *s, enum feed_list l, struct feed_name *out)
 	u2 = strchr(u1 + 1, '_');
 	if (!u2)
 		return -EINVAL;
-	if (parse_i64(s, (size_t)(u1 - s), &out->base) || parse_i64(u1 + 1, (size_t)(u2 - u1 - 1), &out->run))
+	if (parse_i64(s, (size_t)(u1 - s), &out->base) || parse_i64(u1 + 1, (size_t)(u2 - u1 - 1), &out->run) ||
+	    out->base < 0 || out->run <= out->base)
 		return -EINVAL;
 	ext = strrchr(u2 + 1, '.');
 	if (!ext || strcmp(ext, ".csv"))
@@ -307,8 +308,6 @@ static int sum_line(void *ctx, char *line, unsigned long no, void *arg, char *er
 	if (strlen(line) < 67 || line[64] != ' ' || line[65] != ' ')
 		goto bad;
 	name = line + 66;
-	if (*name == '*')	/* sha256sum's binary-mode marker */
-		name++;
 	if (!feed_file_name_safe(name)) {
 		snprintf(err, errlen, "line %lu: file name '%s' refused", no, name);
 		return -EINVAL;
