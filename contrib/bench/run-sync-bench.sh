@@ -68,10 +68,12 @@ URL="http://127.0.0.1:$HTTP_PORT/feed/"
 awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
 	for (i = 0; i < n; i++) printf "%.0f,20261101,Reported stolen\n", 35000000000000 + i * 7 }' > "$dir/in/bl1.csv"
 awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
-	for (i = 0; i < n; i++) printf "%.0f,%s,Reported stolen\n", 35000000000000 + i * 7, i % 1000 ? "20261101" : "20261102" }' \
+	for (i = 0; i < n; i++)
+		printf "%.0f,%s,Reported stolen\n", 35000000000000 + i * 7, i % 1000 ? "20261101" : "20261102" }' \
 	> "$dir/in/bl2.csv"
 awk -v n="$ROWS" -v d="$DELTA" 'BEGIN { print "imei,block_date,reasons"
-	for (i = d / 2; i < n; i++) printf "%.0f,%s,Reported stolen\n", 35000000000000 + i * 7, i % 1000 ? "20261101" : "20261102"
+	for (i = d / 2; i < n; i++)
+		printf "%.0f,%s,Reported stolen\n", 35000000000000 + i * 7, i % 1000 ? "20261101" : "20261102"
 	for (i = 0; i < d / 2; i++) printf "%.0f,20261103,Reported stolen\n", 36000000000000 + i * 7 }' > "$dir/in/bl3.csv"
 echo "# list file: $(du -m "$dir/in/bl1.csv" | cut -f1) MB"
 
@@ -89,7 +91,8 @@ transfer=$(secs "$t0" "$t1")
 echo "reference: curl fetching the list alone: $transfer s"
 "$EIR_DB" -l "$dir/ref" create >/dev/null
 t0=$(now)
-"$EIR_DB" -l "$dir/ref" import "$dir/in/bl1.csv" 2>&1 | tail -n 1 | sed 's/^/reference: osmo-eir-db import into the local part: /'
+"$EIR_DB" -l "$dir/ref" import "$dir/in/bl1.csv" 2>&1 | tail -n 1 |
+	sed 's/^/reference: osmo-eir-db import into the local part: /'
 t1=$(now)
 ref=$(secs "$t0" "$t1")
 rm -rf "$dir/ref"
@@ -159,7 +162,8 @@ echo "## 5. S13 at a paced 50k ECR/s, 2 connections, W=256: idle, then during a 
 BENCH="$builddir/src/osmo-eir-bench"
 S13B_PORT=$(port)
 "$EIR_DB" -l "$dir/s13" create >/dev/null
-sed -e "s/listen 127.0.0.1 $S13_PORT/listen 127.0.0.1 $S13B_PORT/" -e "s/bind 127.0.0.1 $VTY_PORT/bind 127.0.0.1 $(port)/" \
+sed -e "s/listen 127.0.0.1 $S13_PORT/listen 127.0.0.1 $S13B_PORT/" \
+	-e "s/bind 127.0.0.1 $VTY_PORT/bind 127.0.0.1 $(port)/" \
 	-e "s/set-all notice/set-all error/" "$dir/osmo-eir.cfg" > "$dir/osmo-eir-s13.cfg"
 "$EIR" -c "$dir/osmo-eir-s13.cfg" -l "$dir/s13" > "$dir/osmo-eir-s13.log" 2>&1 &
 pids+=($!)

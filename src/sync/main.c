@@ -309,7 +309,8 @@ static int check_name(struct attempt *a, const struct feed_run *r, const char *n
 	if (strcmp(fn->date, r->date))
 		return refuse(a, SYNC_E_FORMAT, "run %" PRId64 ": file '%s' is not dated %s", r->run, name, r->date);
 	if (fn->delta && (fn->run != r->run || fn->base != r->base))
-		return refuse(a, SYNC_E_FORMAT, "run %" PRId64 " (base %" PRId64 "): delta file '%s' is for another run",
+		return refuse(a, SYNC_E_FORMAT, "run %" PRId64 " (base %" PRId64 "): delta file '%s' is for another "
+			      "run",
 			      r->run, r->base, name);
 	return 0;
 }
@@ -625,7 +626,8 @@ static void usage(FILE *f)
 		"  -h, --help  -V, --version\n"
 		"Exit: 0 applied or up to date; 1 usage or configuration; 2 transfer failed; 3 timeout;\n"
 		"4 bad or missing signature; 5 hash mismatch; 6 truncated or garbled file; 7 replayed older index;\n"
-		"8 chain gap with no full lists; 9 map or disk full; 10 other store error; 11 another sync is running.\n");
+		"8 chain gap with no full lists; 9 map or disk full; 10 other store error;\n"
+		"11 another sync is running.\n");
 }
 
 static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

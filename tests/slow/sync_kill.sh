@@ -16,10 +16,10 @@ nginx_start
 case $? in 0) ;; 77) exit 77 ;; *) exit 1 ;; esac
 
 # run 1: 1000 IMEIs in one TAC; run 2: ROWS others (a full list: 1000 removed, ROWS added)
-awk 'BEGIN { print "imei,block_date,reasons"; for (i = 0; i < 1000; i++) printf "%.0f,20261101,old\n", 86000000000000 + i }' \
-	> "$T/old.csv"
-awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"; for (i = 0; i < n; i++) printf "%.0f,20261102,new %d\n", 35000000000000 + i * 3, i % 7 }' \
-	> "$T/new.csv"
+awk 'BEGIN { print "imei,block_date,reasons"
+	for (i = 0; i < 1000; i++) printf "%.0f,20261101,old\n", 86000000000000 + i }' > "$T/old.csv"
+awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
+	for (i = 0; i < n; i++) printf "%.0f,20261102,new %d\n", 35000000000000 + i * 3, i % 7 }' > "$T/new.csv"
 publish --blacklist "$T/old.csv" || exit 1
 "$EIR_DB" -l "$T/base" create >/dev/null
 feed_sync "$T/base" -u "$HTTP_URL"

@@ -14,7 +14,8 @@ ROWS=${ROWS:-300000}
 feed_key || exit 1
 nginx_start
 case $? in 0) ;; 77) exit 77 ;; *) exit 1 ;; esac
-awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"; for (i = 0; i < n; i++) printf "%.0f,20261102,Stolen\n", 35100000000000 + i * 3 }' \
+awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
+	for (i = 0; i < n; i++) printf "%.0f,20261102,Stolen\n", 35100000000000 + i * 3 }' \
 	> "$T/bl.csv"
 publish --blacklist "$T/bl.csv" || exit 1
 eir_start || exit 1

@@ -62,7 +62,8 @@ nginx_start() {
 		-keyout "$T/srv.key" -out "$T/srv.csr" 2>/dev/null &&
 	printf 'subjectAltName=IP:127.0.0.1\n' > "$T/srv.ext" &&
 	openssl x509 -req -in "$T/srv.csr" -CA "$T/ca.pem" -CAkey "$T/ca.key" -CAcreateserial -days 2 \
-		-extfile "$T/srv.ext" -out "$T/srv.pem" 2>/dev/null || { echo "# cannot make the certificates"; return 1; }
+		-extfile "$T/srv.ext" -out "$T/srv.pem" 2>/dev/null ||
+		{ echo "# cannot make the certificates"; return 1; }
 	HTTP_PORT=$(free_port)
 	HTTPS_PORT=$(free_port)
 	NGINX_LOG="$T/nginx/access.log"

@@ -97,7 +97,8 @@ cp -a "$T/s1-run1" "$T/s1-run1-again"
 feed_sync "$T/s1-run1" -u "file://$T/www/feed/"
 check "a chain of two runs over file://: exit 0 ($rc)" [ $rc -eq 0 ]
 said "a chain of two runs: one summary from run 1" "run 3 (.*) applied as deltas from run 1:"
-check "a chain of two runs: same verdicts" [ "$(verdict "$T/s1-run1" $B)$(verdict "$T/s1-run1" $D)" = WHITELISTEDBLACKLISTED ]
+check "a chain of two runs: same verdicts" \
+	[ "$(verdict "$T/s1-run1" $B)$(verdict "$T/s1-run1" $D)" = WHITELISTEDBLACKLISTED ]
 cp "$T/www/feed/SHA256SUMS" "$T/www/feed/SHA256SUMS.sig" "$T/www/feed/RUNS" "$T/in/" 2>/dev/null
 mkdir -p "$T/in/run3" && cp "$T/www/feed/SHA256SUMS" "$T/www/feed/SHA256SUMS.sig" "$T/www/feed/RUNS" "$T/in/run3/"
 
@@ -108,7 +109,8 @@ publish --blacklist "$T/in/bl4.csv" --notifications "$OP=$T/in/notif1.csv" --exc
 check "pruned to run 4" [ "$(cut -d' ' -f1 "$T/www/feed/RUNS")" = 4 ]
 feed_sync "$T/s1-run1-again" -u "$HTTP_URL"
 check "gap: exit 0 ($rc)" [ $rc -eq 0 ]
-said "gap: falls back to the full lists of run 4" "run 4 (.*) applied from the full lists of run 4: 1 added, 1 removed, 2 changed"
+said "gap: falls back to the full lists of run 4" \
+	"run 4 (.*) applied from the full lists of run 4: 1 added, 1 removed, 2 changed"
 check "gap: A blacklisted again" [ "$(verdict "$T/s1-run1-again" $A)" = BLACKLISTED ]
 check "gap: B no longer" [ "$(verdict "$T/s1-run1-again" $B)" = WHITELISTED ]
 feed_sync "$S1" -u "$HTTP_URL"
@@ -193,7 +195,8 @@ refused 3 "timeout" "http://127.0.0.1:$SILENT_PORT/feed/SHA256SUMS: timed out"
 
 # the map full at its limit: 60000 rows do not fit in 1 MiB
 mkdir -p "$T/www/big"
-awk 'BEGIN { print "imei,block_date,reasons"; for (i = 0; i < 60000; i++) printf "%.0f,20261101,Stolen\n", 36000000000000 + i * 7 }' \
+awk 'BEGIN { print "imei,block_date,reasons"
+	for (i = 0; i < 60000; i++) printf "%.0f,20261101,Stolen\n", 36000000000000 + i * 7 }' \
 	> "$T/in/big.csv"
 "$EIR_FEED" -d "$T/www/big" -k "$T/feed.key" publish --blacklist "$T/in/big.csv" > /dev/null
 feed_sync "$S1" -u "http://127.0.0.1:$HTTP_PORT/big/" -n big -m 1 --map-max 1
@@ -211,8 +214,10 @@ fi
 
 # a gap with no full lists: runs 6 and 7 as deltas only, then only run 7 kept
 cp -a "$T/s1-run1" "$T/s1-gap" 2>/dev/null
-publish --no-full-lists --blacklist "$T/in/bl4.csv" --notifications "$OP=$T/in/notif1.csv" --exceptions "$OP=$T/in/exc1.csv"
-publish --no-full-lists --blacklist "$T/in/bl5.csv" --notifications "$OP=$T/in/notif1.csv" --exceptions "$OP=$T/in/exc1.csv"
+for l in bl4 bl5; do
+	publish --no-full-lists --blacklist "$T/in/$l.csv" --notifications "$OP=$T/in/notif1.csv" \
+		--exceptions "$OP=$T/in/exc1.csv"
+done
 "$EIR_FEED" -d "$T/www/feed" -k "$T/feed.key" prune --no-keep-full 1 > /dev/null
 feed_sync "$S1" -u "$HTTP_URL"
 refused 8 "chain gap with no full lists" "no delta chain from run 4 to run 7 and no full lists to fall back on"
@@ -222,6 +227,19 @@ restore_feed
 feed_sync "$S1" -u "$HTTP_URL"
 check "after the refusals, the next sync completes ($rc)" [ $rc -eq 0 ]
 said "and applies run 5" "run 5 (.*) applied as deltas from run 4"
+
+# --- a garbled zip whose hash and signature are right ---
+"$EIR_FEED" -d "$T/www/zfeed" -k "$T/feed.key" publish --zip --blacklist "$T/in/bl5.csv" > /dev/null
+zname=$(cd "$T/www/zfeed" && ls ./*_blacklist.zip | cut -c3-)
+head -c 100 "$T/www/zfeed/$zname" > "$T/z" && cat "$T/z" "$T/z" > "$T/www/zfeed/$zname"
+{ grep -v "  $zname\$" "$T/www/zfeed/SHA256SUMS"; (cd "$T/www/zfeed" && sha256sum "$zname"); } > "$T/sums"
+mv "$T/sums" "$T/www/zfeed/SHA256SUMS"
+openssl pkeyutl -sign -rawin -inkey "$T/feed.key" -in "$T/www/zfeed/SHA256SUMS" -out "$T/www/zfeed/SHA256SUMS.sig"
+"$EIR_DB" -l "$T/zs" create >/dev/null
+feed_sync "$T/zs" -u "http://127.0.0.1:$HTTP_PORT/zfeed/"
+check "garbled zip: exit 6 ($rc)" [ $rc -eq 6 ]
+said "garbled zip: says why" "refused (exit 6): $zname: not a readable zip file"
+check "garbled zip: nothing applied" [ "$(held "$T/zs")" = "  feed: never synced" ]
 
 # --- poll mode: a newly published run is taken in without a restart; SIGTERM ends it cleanly ---
 "$EIR_SYNC" -l "$S1" -o $OP -k "$T/feed.pub" -u "$HTTP_URL" --poll 1 > "$T/poll.out" 2>&1 &
