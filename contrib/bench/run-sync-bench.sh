@@ -74,7 +74,8 @@ awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
 awk -v n="$ROWS" -v d="$DELTA" 'BEGIN { print "imei,block_date,reasons"
 	for (i = d / 2; i < n; i++)
 		printf "%.0f,%s,Reported stolen\n", 35000000000000 + i * 7, i % 1000 ? "20261101" : "20261102"
-	for (i = 0; i < d / 2; i++) printf "%.0f,20261103,Reported stolen\n", 36000000000000 + i * 7 }' > "$dir/in/bl3.csv"
+	for (i = 0; i < d / 2; i++) printf "%.0f,20261103,Reported stolen\n", 36000000000000 + i * 7 }' \
+	> "$dir/in/bl3.csv"
 echo "# list file: $(du -m "$dir/in/bl1.csv" | cut -f1) MB"
 
 t0=$(now)
