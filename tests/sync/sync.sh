@@ -228,6 +228,25 @@ feed_sync "$S1" -u "$HTTP_URL"
 check "after the refusals, the next sync completes ($rc)" [ $rc -eq 0 ]
 said "and applies run 5" "run 5 (.*) applied as deltas from run 4"
 
+# --- another writer of the national lists (the lock held here with flock(1), as osmo-eir-sync holds it) ---
+if command -v flock >/dev/null; then
+	snapshot > "$T/snap.before"
+	# the subshell takes the lock on its own descriptor and becomes the sleep: killing it releases the lock
+	(exec 9>>"$S1/national/writer.lock" && flock 9 && exec sleep 30) &
+	holder=$!
+	i=0
+	while flock -n "$S1/national/writer.lock" true && [ $i -lt 50 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	feed_sync "$S1" -u "$HTTP_URL"
+	kill $holder 2>/dev/null
+	wait $holder 2>/dev/null
+	refused 11 "another writer" "the national lists are locked by"
+else
+	echo "# another writer: not tested (no flock(1))"
+fi
+
 # --- a garbled zip whose hash and signature are right ---
 "$EIR_FEED" -d "$T/www/zfeed" -k "$T/feed.key" publish --zip --blacklist "$T/in/bl5.csv" > /dev/null
 zname=$(cd "$T/www/zfeed" && ls ./*_blacklist.zip | cut -c3-)
