@@ -260,6 +260,18 @@ check "garbled zip: exit 6 ($rc)" [ $rc -eq 6 ]
 said "garbled zip: says why" "refused (exit 6): $zname: not a readable zip file"
 check "garbled zip: nothing applied" [ "$(held "$T/zs")" = "  feed: never synced" ]
 
+# --- notifications with DIRBS's amnesty column: stored, not used in the verdict ---
+printf 'imei,imsi,msisdn,block_date,reasons,amnesty_granted\n%s,001010000000001,,20261201,Duplicate IMEI,True\n' $N \
+	> "$T/in/notif-amnesty.csv"
+"$EIR_FEED" -d "$T/www/afeed" -k "$T/feed.key" publish --blacklist "$T/in/bl5.csv" \
+	--notifications "$OP=$T/in/notif-amnesty.csv" > /dev/null
+"$EIR_DB" -l "$T/as" create >/dev/null
+feed_sync "$T/as" -u "http://127.0.0.1:$HTTP_PORT/afeed/"
+check "amnesty column: exit 0 ($rc)" [ $rc -eq 0 ]
+check "amnesty column: still GREYLISTED" [ "$(verdict "$T/as" $N)" = GREYLISTED ]
+check "amnesty column: the notification row is stored" \
+	sh -c "'$EIR_DB' -l '$T/as' stats | grep -A8 '^national:' | grep -q '^  notif  *1 entries'"
+
 # --- poll mode: a newly published run is taken in without a restart; SIGTERM ends it cleanly ---
 "$EIR_SYNC" -l "$S1" -o $OP -k "$T/feed.pub" -u "$HTTP_URL" --poll 1 > "$T/poll.out" 2>&1 &
 poller=$!
