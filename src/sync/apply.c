@@ -62,7 +62,24 @@ struct ctx {
 	zip_file_t *zf;
 	unsigned n_fields;
 	bool amnesty_col;
+	/* the last block_date parsed: a list repeats a few dates over millions of rows, and parsing one is costly */
+	char last_date[16];
+	eir_day_t last_day;
+	int last_date_rc;
 };
+
+static int day_parse(struct ctx *c, const char *s, eir_day_t *d)
+{
+	if (strlen(s) < sizeof(c->last_date) && !strcmp(s, c->last_date)) {
+		*d = c->last_day;
+		return c->last_date_rc;
+	}
+	c->last_date_rc = eir_day_parse(s, &c->last_day);
+	*d = c->last_day;
+	if (strlen(s) < sizeof(c->last_date))
+		strcpy(c->last_date, s);
+	return c->last_date_rc;
+}
 
 static void report(struct ctx *c, unsigned long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void report(struct ctx *c, unsigned long line, const char *fmt, ...)
@@ -319,7 +336,7 @@ static int parse_row(struct ctx *c, const struct eir_csv_row *row, struct eir_en
 	e->imei = imei.key;
 	if (l == FEED_BLACK) {
 		e->list = EIR_LIST_BLACK;
-		if (eir_day_parse(fld[1], &e->block)) {
+		if (day_parse(c, fld[1], &e->block)) {
 			report(c, row->line, "invalid block_date '%s'", fld[1]);
 			return -EINVAL;
 		}
@@ -336,7 +353,7 @@ static int parse_row(struct ctx *c, const struct eir_csv_row *row, struct eir_en
 		return 0;
 	}
 	e->list = EIR_LIST_GREY;
-	if (eir_day_parse(fld[3], &e->block)) {
+	if (day_parse(c, fld[3], &e->block)) {
 		report(c, row->line, "invalid block_date '%s'", fld[3]);
 		return -EINVAL;
 	}
