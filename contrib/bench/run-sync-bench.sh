@@ -8,7 +8,8 @@
 #   4. time to block: osmo-eir-sync --poll 5 beside a running osmo-eir; a run that blacklists one IMEI is published;
 #      the time until osmo-eir answers BLACKLISTED to an S13 ECR (contrib/s13-ecr.py every 0.1 s), 3 times
 #   5. S13 at a paced 50k ECR/s (osmo-eir-bench, 2 connections, W=256): idle, then during a full ROWS-row apply
-#      into the empty national part of the store osmo-eir serves; lost answers and p99 against the idle p99
+#      into the empty national part of the store osmo-eir serves (the sync at nice 19, idle I/O class, as the
+#      systemd units run it); lost answers and p99 against the idle p99
 # Run from an optimised build tree: `make bench-sync`, or `builddir=$PWD ../contrib/bench/run-sync-bench.sh`.
 # Prints figures, asserts nothing. Scratch data in BENCH_DIR (default a temp dir, removed afterwards).
 set -eu
@@ -180,7 +181,8 @@ echo "idle:         $idle"
 bpid=$!
 sleep 1
 t0=$(now)
-"$SYNC" -l "$dir/s13" -o op -k "$dir/feed.pub" -u "$URL" 2>&1 | tail -n 1
+# as the systemd units run it: Nice=19, IOSchedulingClass=idle
+nice -n 19 ionice -c 3 "$SYNC" -l "$dir/s13" -o op -k "$dir/feed.pub" -u "$URL" 2>&1 | tail -n 1
 t1=$(now)
 wait $bpid || true
 during=$(tail -n 1 "$dir/during.out")
