@@ -181,7 +181,8 @@ awk -v n="$ROWS" 'BEGIN { srand(1); for (i = 0; i < 200000; i++)
 	> "$dir/ecr-imeis.csv"
 # the first pass over the held lists warms osmo-eir's map (not reported)
 "$BENCH" -p "$S13B_PORT" -c 2 -w 256 -d 3 -r 50000 -i "$dir/ecr-imeis.csv" > /dev/null 2>&1 || true
-dur=$(awk -v s="$s1" 'BEGIN { printf "%d", s + 3 }')
+# long enough to cover the whole apply and its commit (a diff against the held lists, niced): twice step 2's
+dur=$(awk -v s="$s2" 'BEGIN { printf "%d", 2 * s + 4 }')
 idle=$("$BENCH" -p "$S13B_PORT" -c 2 -w 256 -d "$dur" -r 50000 -i "$dir/ecr-imeis.csv" 2>&1 | tail -n 1)
 echo "idle:         $idle"
 "$FEED" -d "$dir/www/feed" -k "$dir/feed.key" publish --no-deltas --blacklist "$dir/in/bl2.csv" >/dev/null
