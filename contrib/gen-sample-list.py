@@ -10,7 +10,10 @@ national/  the DIRBS list files of a national feed: blacklist.csv (imei,block_da
 local/     an operator's own lists in osmo-eir-db's import forms: entries.csv (imei,list,reason),
            ranges.csv (first,last,list,reason; some whole TACs), pairs.csv (imei,imsi,list,reason)
 showcase.csv  hand-picked IMEIs (imei,imsi,expected,comment) and the verdict osmo-eir gives them with what
-              osmo-eir-db imports today: the national blacklist as local black entries plus the local lists.
+              the store run.sh makes: the local lists, and the national lists synced from a signed feed. The
+              showcase IMEIs are chosen where the national blacklist and the local lists do not meet (the
+              blacklist's TACs are its own), so the model below (the national blacklist as black entries)
+              gives the verdict the store gives with its precedence.
               The expected verdicts are computed here from the generated data with the precedence
               (IMEI, IMSI) pair > IMEI entry > range or TAC > default WHITELISTED, and every row is checked to
               be decided at the level its comment names.
@@ -171,7 +174,7 @@ def main(out):
     rows = [csv_row(im, imsi, l, "Owner verified" if l == "white" else "Watch") for im, imsi, l in pairs]
     local["local/pairs.csv"] = ("imei,imsi,list,reason", rows)
 
-    # --- what osmo-eir-db holds after run.sh: the national blacklist as local black entries, the local lists ---
+    # --- the verdicts of the store run.sh makes, modelled with the national blacklist as black entries ---
     assert not set(black) & set(entries)
     store = Store(dict(entries, **{im: "black" for im in black}), ranges, pairs)
     for im, l in entries.items():

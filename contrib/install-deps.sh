@@ -22,6 +22,8 @@ PKGS=(
 	# Diameter peer, nghttp2-client (h2load) and nghttp2-server (nghttpd) load and serve HTTP/2, python3-h2
 	# is the NRF stand-in
 	tshark freediameterd freediameter-extensions libfreediameter-dev nghttp2-client nghttp2-server python3-h2
+	# a real HTTP(S) server that serves the national feed to osmo-eir-sync in the tests and benchmarks
+	nginx-light
 )
 # Node.js and npm (for the npm test peers below): Debian's own only where the machine has none already.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

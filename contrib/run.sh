@@ -3,7 +3,9 @@
 # The README's run command. Re-runnable, from any directory:
 #   1. installs the dependencies (contrib/install-deps.sh)
 #   2. builds out of tree in build/ (autoreconf and configure only when needed)
-#   3. loads the bundled sample lists (contrib/sample/) into a fresh store in state/db
+#   3. loads the bundled sample lists (contrib/sample/) into a fresh store in state/db: the operator's own lists
+#      with osmo-eir-db, the national lists as a signed feed (a key made in state/, published with
+#      osmo-eir-feed, synced with osmo-eir-sync over file://)
 #   4. prints the verdict of every IMEI in contrib/sample/showcase.csv, marking (and failing on) any that
 #      differs from what the showcase expects
 #   5. runs osmo-eir in the foreground on that store (Ctrl-C stops it)
@@ -32,10 +34,8 @@ mkdir -p state
 DB=state/db
 rm -rf "$DB"
 "$EIR_DB" -l "$DB" create >/dev/null
-# What osmo-eir-db can import today: the national blacklist (DIRBS form) as the operator's own black entries,
-# and the operator's entries, ranges (and whole TACs) and (IMEI, IMSI) pairs. The national notifications and
-# exceptions (national/*_operator_1.csv) are applied by the sync agent once it exists.
-for f in national/blacklist.csv local/entries.csv local/ranges.csv local/pairs.csv; do
+# The operator's own lists: entries, ranges (and whole TACs) and (IMEI, IMSI) pairs.
+for f in local/entries.csv local/ranges.csv local/pairs.csv; do
 	rc=0
 	out=$("$EIR_DB" -l "$DB" import "$S/$f" 2>&1) || rc=$?
 	printf '%-24s %s\n' "$f" "$(printf '%s\n' "$out" | tail -n 1)"
@@ -49,6 +49,20 @@ for f in national/blacklist.csv local/entries.csv local/ranges.csv local/pairs.c
 		;;
 	esac
 done
+
+# --- the national feed --------------------------------------------------------------------------------------
+# A feed key made here (state/ is never committed), the sample national lists published as a signed feed with
+# osmo-eir-feed in state/feed/, and taken in by osmo-eir-sync over file:// as the national body's feed would be
+# over https://.
+if [ ! -f state/feed.key ]; then
+	(umask 077 && openssl genpkey -algorithm ed25519 -out state/feed.key 2>/dev/null)
+fi
+openssl pkey -in state/feed.key -pubout -out state/feed.pub
+rm -rf state/feed
+build/src/osmo-eir-feed -d state/feed -k state/feed.key publish --blacklist "$S/national/blacklist.csv" \
+	--notifications "operator_1=$S/national/notifications_operator_1.csv" \
+	--exceptions "operator_1=$S/national/exceptions_operator_1.csv" | sed 's/^/national feed: /'
+build/src/osmo-eir-sync -l "$DB" -n national -u "file://$top/state/feed/" -k state/feed.pub -o operator_1 --once
 
 # --- the showcase -----------------------------------------------------------------------------------------
 echo
@@ -80,8 +94,8 @@ fi
 
 # --- the daemon ---------------------------------------------------------------------------------------------
 # osmo-eir serves the store just loaded: S13 (Diameter) on 127.0.0.1:3868, N5g-eir (HTTP/2) on 127.0.0.1:7777,
-# its VTY on 127.0.0.1:4290.
-# Later services (N5g-eir over HTTP/2, CTRL, the sync agent) are started here too.
+# its VTY on 127.0.0.1:4290, CTRL on 127.0.0.1:4291. osmo-eir-sync runs from a timer in production
+# (contrib/systemd/), or with --poll beside the daemon.
 echo
 echo "Starting osmo-eir: S13 on 127.0.0.1:3868, N5g-eir on 127.0.0.1:7777, VTY: telnet 127.0.0.1 4290. Ctrl-C stops it."
 exec build/src/osmo-eir -c doc/examples/osmo-eir.cfg -l "$DB"

@@ -236,13 +236,15 @@ static int get_summary(struct ctrl_cmd *cmd, void *data)
 	cmd->reply = talloc_asprintf(cmd,
 		"local.white=%llu,local.grey=%llu,local.black=%llu,local.ranges=%llu,local.pairs=%llu,"
 		"national.black=%llu,national.notifications=%llu,national.exceptions=%llu,"
-		"feed.name=%s,feed.run=%lld,feed.date=%s,feed.age=%lld,audit=%llu,map.local=%llu,map.national=%llu",
+		"feed.name=%s,feed.run=%lld,feed.date=%s,feed.age=%lld,sync.exit=%d,sync.at=%lld,audit=%llu,"
+		"map.local=%llu,map.national=%llu",
 		(unsigned long long)l->imei_lists[EIR_LIST_WHITE], (unsigned long long)l->imei_lists[EIR_LIST_GREY],
 		(unsigned long long)l->imei_lists[EIR_LIST_BLACK], (unsigned long long)l->t[EIR_T_RANGE].entries,
 		(unsigned long long)l->t[EIR_T_PAIR].entries, (unsigned long long)n->imei_lists[EIR_LIST_BLACK],
 		(unsigned long long)n->t[EIR_T_NOTIF].entries, (unsigned long long)n->t[EIR_T_EXC].entries,
 		s.feed_synced ? s.feed.name : "", s.feed_synced ? (long long)s.feed.run_id : -1LL,
-		s.feed_synced ? s.feed.run_date : "", (long long)s.feed_age, (unsigned long long)s.audit_records,
+		s.feed_synced ? s.feed.run_date : "", (long long)s.feed_age, s.sync_known ? s.sync.exit_code : -1,
+		s.sync_known ? (long long)s.sync.attempt_at : -1LL, (unsigned long long)s.audit_records,
 		(unsigned long long)l->map_used, (unsigned long long)n->map_used);
 	return CTRL_CMD_REPLY;
 }

@@ -248,6 +248,18 @@ DEFUN(show_equip_summary, show_equip_summary_cmd, "show equipment summary",
 	} else {
 		vty_out(vty, "  feed: never synced%s", VTY_NEWLINE);
 	}
+	if (s.sync_known) {
+		time_t t = (time_t)s.sync.attempt_at;
+		struct tm tm;
+
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		age_str(age, sizeof(age), (int64_t)time(NULL) - s.sync.attempt_at);
+		vty_out(vty, "  last sync attempt: %s (%s), feed %s, %s (exit %d): %s%s", when, age, s.sync.feed,
+			s.sync.exit_code ? "FAILED" : "ok", s.sync.exit_code, s.sync.result, VTY_NEWLINE);
+	} else {
+		vty_out(vty, "  last sync attempt: none recorded%s", VTY_NEWLINE);
+	}
 	vty_out(vty, " storage:%s", VTY_NEWLINE);
 	for (i = 0; i < _EIR_DB_PART_COUNT; i++) {
 		const struct eir_db_stats *st = &s.st[i];

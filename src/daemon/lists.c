@@ -45,6 +45,7 @@ static const struct osmo_stat_item_desc lists_stat_desc[] = {
 	[EIR_LISTS_STAT_FEED_RUN] = { "feed:run", "Run id of the national feed applied last (0: never)", "", 16, 0 },
 	[EIR_LISTS_STAT_FEED_AGE] = { "feed:age", "Seconds since the national feed was last applied (0: never)",
 				      "s", 16, 0 },
+	[EIR_LISTS_STAT_SYNC_FAILED] = { "sync:failed", "1 when osmo-eir-sync's last attempt failed, else 0", "", 16, 0 },
 	[EIR_LISTS_STAT_MAP_USE_LOCAL] = { "map:local", "Use of the local part's map", "%", 16, 0 },
 	[EIR_LISTS_STAT_MAP_USE_NAT] = { "map:national", "Use of the national part's map", "%", 16, 0 },
 };
@@ -87,6 +88,8 @@ int eir_lists_summary(struct eir_summary *s)
 		s->feed_synced = true;
 		s->feed_age = (int64_t)time(NULL) - s->feed.applied_at;
 	}
+	/* the agent's last attempt, kept apart from the lists so that a refused sync still says why */
+	s->sync_known = eir_sync_status_read(g_eir->db_dir, &s->sync) == 0;
 	return 0;
 }
 
@@ -115,6 +118,8 @@ static void stats_update(void *data)
 				   s.feed_synced ? (int32_t)s.feed.run_id : 0);
 		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_FEED_AGE),
 				   s.feed_synced && s.feed_age > 0 ? (int32_t)s.feed_age : 0);
+		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_SYNC_FAILED),
+				   s.sync_known && s.sync.exit_code != 0);
 		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_MAP_USE_LOCAL), map_pct(l));
 		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_MAP_USE_NAT), map_pct(n));
 	}

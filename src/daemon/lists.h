@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <osmocom/eir/db.h>
 #include <osmocom/eir/edit.h>
+#include <osmocom/eir/sync_status.h>
 
 enum eir_lists_ctr {
 	EIR_LISTS_CTR_EDIT_VTY,
@@ -23,6 +24,7 @@ enum eir_lists_stat {
 	EIR_LISTS_STAT_FEED_SYNCED,
 	EIR_LISTS_STAT_FEED_RUN,
 	EIR_LISTS_STAT_FEED_AGE,
+	EIR_LISTS_STAT_SYNC_FAILED,
 	EIR_LISTS_STAT_MAP_USE_LOCAL,
 	EIR_LISTS_STAT_MAP_USE_NAT,
 };
@@ -33,6 +35,8 @@ struct eir_summary {
 	bool feed_synced;
 	struct eir_feed_state feed;
 	int64_t feed_age;		/*!< seconds since the last applied run, -1: never */
+	bool sync_known;		/*!< osmo-eir-sync left a record of its last attempt */
+	struct eir_sync_status sync;	/*!< that record (DBDIR/sync-status) */
 };
 
 int eir_lists_init(void *ctx);

@@ -509,6 +509,38 @@ int eir_db_txn_reason(struct eir_db_txn *txn, const char *text, uint32_t *id)
 	return 0;
 }
 
+/*! Call cb for each row of table t in key order, inside the write transaction; see db.h.
+ *  \returns what cb returned to stop, 0 at the end, -EINVAL or -EIO */
+int eir_db_txn_iter(struct eir_db_txn *txn, enum eir_db_table t, eir_db_iter_cb cb, void *arg)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	struct eir_entry e;
+	int rc, ret = 0;
+
+	rc = check_table(txn, t);
+	if (rc)
+		return rc;
+	rc = mdb_cursor_open(txn->txn, txn->p->dbi[t], &cur);
+	if (rc)
+		return txn_fail(txn, rc, "open cursor");
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		memset(&e, 0, sizeof(e));
+		if (k.mv_size != (size_t)db_key_len(t) || db_rec_dec(t, &v, &e)) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		db_key_dec(t, k.mv_data, &e);
+		ret = cb(&e, arg);
+		if (ret)
+			break;
+	}
+	mdb_cursor_close(cur);
+	if (ret)
+		return ret;
+	return rc == MDB_NOTFOUND ? 0 : txn_fail(txn, rc, "iterate");
+}
+
 int eir_db_txn_meta_put(struct eir_db_txn *txn, const char *key, const void *val, size_t len)
 {
 	MDB_val k = { .mv_size = strlen(key), .mv_data = (void *)key };

@@ -20,6 +20,7 @@
 #include <osmocom/eir/edit.h>
 #include <osmocom/eir/imei.h>
 #include <osmocom/eir/logging.h>
+#include <osmocom/eir/sync_status.h>
 #include "db_import.h"
 
 static void *ctx;
@@ -278,6 +279,27 @@ static int cmd_export(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+/* osmo-eir-sync's last attempt, kept beside the store (DIR/sync-status) */
+static void print_sync_status(void)
+{
+	struct eir_sync_status ss;
+	char when[32] = "?";
+	time_t at;
+	int rc = eir_sync_status_read(db_dir, &ss);
+
+	if (rc == -ENOENT) {
+		printf("  last sync attempt: none\n");
+		return;
+	}
+	if (rc) {
+		printf("  last sync attempt: %s/%s unreadable\n", db_dir, EIR_SYNC_STATUS_FILE);
+		return;
+	}
+	at = (time_t)ss.attempt_at;
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", gmtime(&at));
+	printf("  last sync attempt: feed %s at %s, exit %d: %s\n", ss.feed, when, ss.exit_code, ss.result);
+}
+
 static void print_stats(struct eir_db *db, enum eir_db_part part)
 {
 	struct eir_db_stats st;
@@ -317,6 +339,7 @@ static void print_stats(struct eir_db *db, enum eir_db_part part)
 		} else {
 			printf("  feed: %s\n", eir_db_errstr(db));
 		}
+		print_sync_status();
 	}
 }
 

@@ -70,7 +70,7 @@ ctrl_is "SET none removes the range" "none" set equipment.range.35000005000000.3
 ctrl_is "SET none removes the pair" "none" set equipment.imei.35000001000001.imsi.001010000000007.local none
 
 out=$($CTRL "$EIR_CTRL_PORT" get equipment.summary)
-check "GET equipment.summary: the counts" sh -c 'echo "$1" | grep -q "^local.white=1,local.grey=1,local.black=1,local.ranges=1,local.pairs=1,national.black=0,national.notifications=0,national.exceptions=0,feed.name=,feed.run=-1,feed.date=,feed.age=-1,audit=14,"' _ "$out"
+check "GET equipment.summary: the counts" sh -c 'echo "$1" | grep -q "^local.white=1,local.grey=1,local.black=1,local.ranges=1,local.pairs=1,national.black=0,national.notifications=0,national.exceptions=0,feed.name=,feed.run=-1,feed.date=,feed.age=-1,sync.exit=-1,sync.at=-1,audit=14,"' _ "$out"
 
 # errors: an ERROR reply with a clear text, nothing changed
 ctrl_err "GET with an invalid IMEI" "invalid IMEI '123': 3 digits: an IMEI has 14, 15 (with check digit) or 16 (IMEISV)" \

@@ -99,6 +99,9 @@ int eir_db_txn_put_range(struct eir_db_txn *txn, const struct eir_entry *e);
 int eir_db_txn_del_range(struct eir_db_txn *txn, uint64_t first);
 int eir_db_txn_clear(struct eir_db_txn *txn, enum eir_db_table t);
 int eir_db_txn_reason(struct eir_db_txn *txn, const char *text, uint32_t *id);
+/* Call cb for each row of a table in key order, inside the write transaction (it sees the transaction's own
+ * changes). cb must not write; collect what to change and change it afterwards. */
+int eir_db_txn_iter(struct eir_db_txn *txn, enum eir_db_table t, eir_db_iter_cb cb, void *arg);
 int eir_db_txn_meta_put(struct eir_db_txn *txn, const char *key, const void *val, size_t len);
 void eir_db_txn_errf(struct eir_db_txn *txn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 struct eir_db *eir_db_txn_db(struct eir_db_txn *txn);

@@ -1,0 +1,886 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* osmo-eir-feed: the publisher side of the national feed (national-feed.md §6). Takes the new full lists as CSV,
+ * assigns the next run id, computes the deltas against the previous run's full lists, writes the run (plain or
+ * zipped), appends it to RUNS, rewrites and signs SHA256SUMS; prune keeps the last N runs. */
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <talloc.h>
+#include <zip.h>
+#include <osmocom/core/application.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/utils.h>
+
+#include <osmocom/eir/csv.h>
+#include <osmocom/eir/imei.h>
+#include <osmocom/eir/logging.h>
+#include "../sync/feed.h"
+
+#define STATE_DIR ".osmo-eir-feed"	/* the last published full lists, for the next run's deltas */
+#define MAX_OPS 16
+
+static void *ctx;
+static const char *dir;
+static const char *key_path;
+static bool opt_zip, opt_no_full, opt_no_deltas, opt_keep_full = true;
+
+static const char *const headers[_FEED_LIST_COUNT] = {
+	[FEED_BLACK] = "imei,block_date,reasons",
+	[FEED_NOTIF] = "imei,imsi,msisdn,block_date,reasons",
+	[FEED_EXC] = "imei,imsi,msisdn",
+};
+
+/* the change type of each kind of difference, per list */
+static const enum feed_change ch_added[_FEED_LIST_COUNT] = { FC_BLOCKED, FC_NEW, FC_ADDED };
+static const enum feed_change ch_changed[_FEED_LIST_COUNT] = { FC_CHANGED, FC_CHANGED, FC_ADDED };
+static const enum feed_change ch_removed[_FEED_LIST_COUNT] = { FC_UNBLOCKED, FC_RESOLVED, FC_REMOVED };
+
+static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("osmo-eir-feed: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
+static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *pathf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = talloc_vasprintf(ctx, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+/* --- rows, keys and hashes --- */
+
+struct row {
+	uint64_t k0, k1;	/* the entry's key: IMEI, and IMSI for the pair lists */
+	uint64_t h;		/* hash of the other fields */
+	uint32_t idx;		/* position in the file: the last of duplicate keys wins */
+};
+
+struct rows {
+	struct row *r;
+	size_t n, cap;
+};
+
+static uint64_t fnv(uint64_t h, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (uint8_t)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+static void trim(const char **s, size_t *len)
+{
+	while (*len && isspace((unsigned char)**s)) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len && isspace((unsigned char)(*s)[*len - 1]))
+		(*len)--;
+}
+
+/* The key and content hash of a row of list l (14- and 15-digit forms of one IMEI are one key). */
+static void row_key(enum feed_list l, const struct eir_csv_row *row, struct row *out)
+{
+	const char *s, *why;
+	struct eir_imei imei;
+	uint8_t imsi[8];
+	size_t len;
+	unsigned i;
+	char buf[64];
+
+	memset(out, 0, sizeof(*out));
+	s = row->f[0];
+	len = row->len[0];
+	trim(&s, &len);
+	snprintf(buf, sizeof(buf), "%.*s", (int)(len < 60 ? len : 60), s);
+	if (eir_imei_parse(buf, &imei, &why) == 0)
+		out->k0 = imei.key;
+	else
+		out->k0 = fnv(14695981039346656037ULL, s, len) | (1ULL << 63);
+	if (l != FEED_BLACK && row->n > 1) {
+		s = row->f[1];
+		len = row->len[1];
+		trim(&s, &len);
+		snprintf(buf, sizeof(buf), "%.*s", (int)(len < 60 ? len : 60), s);
+		if (eir_imsi_pack(buf, imsi, &why) == 0) {
+			for (i = 0; i < 8; i++)
+				out->k1 = out->k1 << 8 | imsi[i];
+		} else {
+			out->k1 = fnv(14695981039346656037ULL, s, len) | (1ULL << 63);
+		}
+	}
+	out->h = 14695981039346656037ULL;
+	for (i = l == FEED_BLACK ? 1 : 2; i < row->n; i++) {
+		s = row->f[i];
+		len = row->len[i];
+		trim(&s, &len);
+		out->h = fnv(out->h, s, len);
+		out->h = fnv(out->h, "\x1f", 1);
+	}
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->k0 != y->k0)
+		return x->k0 < y->k0 ? -1 : 1;
+	if (x->k1 != y->k1)
+		return x->k1 < y->k1 ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+
+	if (x->k0 != y->k0)
+		return x->k0 < y->k0 ? -1 : 1;
+	return x->k1 < y->k1 ? -1 : x->k1 > y->k1;
+}
+
+/* Open a list CSV and check its header. \returns the reader (f set), or NULL with a message printed */
+static struct eir_csv *open_list(enum feed_list l, const char *path, FILE **f, struct eir_csv_row *hdr)
+{
+	struct eir_csv *csv;
+	char h[256] = "";
+	size_t used = 0;
+	unsigned i;
+	int rc;
+
+	*f = fopen(path, "rb");
+	if (!*f) {
+		die("cannot read %s: %s", path, strerror(errno));
+		return NULL;
+	}
+	csv = eir_csv_new_file(NULL, *f);
+	rc = eir_csv_next(csv, hdr);
+	if (rc != 1) {
+		die("%s: %s", path, rc == 0 ? "empty, no header" : eir_csv_error(csv));
+		goto err;
+	}
+	for (i = 0; i < hdr->n && used < sizeof(h) - 64; i++) {
+		const char *s = hdr->f[i];
+		size_t len = hdr->len[i];
+
+		trim(&s, &len);
+		used += (size_t)snprintf(h + used, sizeof(h) - used, "%s%.*s", i ? "," : "", (int)len, s);
+	}
+	if (strcasecmp(h, headers[l]) &&
+	    !(l == FEED_NOTIF && !strcasecmp(h, "imei,imsi,msisdn,block_date,reasons,amnesty_granted"))) {
+		die("%s: header '%s', expected '%s'", path, h, headers[l]);
+		goto err;
+	}
+	return csv;
+err:
+	eir_csv_free(csv);
+	fclose(*f);
+	return NULL;
+}
+
+/* Every row's key and hash, sorted, the last of duplicate keys kept. \returns 0 or 1 (message printed) */
+static int load_rows(enum feed_list l, const char *path, struct rows *rs)
+{
+	struct eir_csv_row row;
+	struct eir_csv *csv;
+	size_t i, o;
+	FILE *f;
+	int rc;
+
+	memset(rs, 0, sizeof(*rs));
+	if (!path)
+		return 0;
+	csv = open_list(l, path, &f, &row);
+	if (!csv)
+		return 1;
+	while ((rc = eir_csv_next(csv, &row)) != 0) {
+		if (rc < 0) {
+			rc = die("%s: %s", path, eir_csv_error(csv));
+			break;
+		}
+		if (rs->n == rs->cap) {
+			rs->cap = rs->cap ? rs->cap * 2 : 65536;
+			rs->r = realloc(rs->r, rs->cap * sizeof(*rs->r));
+			if (!rs->r) {
+				rc = die("out of memory");
+				break;
+			}
+		}
+		row_key(l, &row, &rs->r[rs->n]);
+		rs->r[rs->n].idx = (uint32_t)rs->n;
+		rs->n++;
+	}
+	eir_csv_free(csv);
+	fclose(f);
+	if (rc)
+		return 1;
+	if (rs->n)
+		qsort(rs->r, rs->n, sizeof(*rs->r), row_cmp);
+	for (i = o = 0; i < rs->n; i++) {
+		if (i + 1 < rs->n && !key_cmp(&rs->r[i], &rs->r[i + 1]))
+			continue;	/* a later row has the same key */
+		rs->r[o++] = rs->r[i];
+	}
+	rs->n = o;
+	return 0;
+}
+
+static void put_field(FILE *out, const char *s, size_t len)
+{
+	size_t i;
+
+	if (!memchr(s, ',', len) && !memchr(s, '"', len) && !memchr(s, '\r', len) && !memchr(s, '\n', len)) {
+		fwrite(s, 1, len, out);
+		return;
+	}
+	fputc('"', out);
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			fputc('"', out);
+		fputc(s[i], out);
+	}
+	fputc('"', out);
+}
+
+static void put_row(FILE *out, const struct eir_csv_row *row)
+{
+	unsigned i;
+
+	for (i = 0; i < row->n; i++) {
+		if (i)
+			fputc(',', out);
+		put_field(out, row->f[i], row->len[i]);
+	}
+	fputc('\n', out);
+}
+
+/* Write the rows of path whose key is in one of the sets to that set's file. */
+struct out_set {
+	struct rows *keys;
+	const char *path;
+	FILE *f;
+	unsigned long n;
+};
+
+static int write_rows(enum feed_list l, const char *path, struct out_set *sets, unsigned n_sets)
+{
+	struct eir_csv_row row;
+	struct eir_csv *csv;
+	struct row k;
+	unsigned i;
+	FILE *f;
+	int rc = 0;
+
+	csv = open_list(l, path, &f, &row);
+	if (!csv)
+		return 1;
+	for (i = 0; i < n_sets; i++) {
+		if (!sets[i].keys->n)
+			continue;
+		sets[i].f = fopen(sets[i].path, "w");
+		if (!sets[i].f) {
+			rc = die("cannot write %s: %s", sets[i].path, strerror(errno));
+			goto out;
+		}
+		put_row(sets[i].f, &row);
+	}
+	while ((rc = eir_csv_next(csv, &row)) > 0) {
+		row_key(l, &row, &k);
+		for (i = 0; i < n_sets; i++) {
+			if (sets[i].f && bsearch(&k, sets[i].keys->r, sets[i].keys->n, sizeof(k), key_cmp)) {
+				put_row(sets[i].f, &row);
+				sets[i].n++;
+			}
+		}
+	}
+	if (rc < 0)
+		rc = die("%s: %s", path, eir_csv_error(csv));
+out:
+	for (i = 0; i < n_sets; i++) {
+		if (sets[i].f && fclose(sets[i].f) && !rc)
+			rc = die("cannot write %s: %s", sets[i].path, strerror(errno));
+		sets[i].f = NULL;
+	}
+	eir_csv_free(csv);
+	fclose(f);
+	return rc ? 1 : 0;
+}
+
+static void rows_push(struct rows *rs, const struct row *r)
+{
+	if (rs->n == rs->cap) {
+		rs->cap = rs->cap ? rs->cap * 2 : 1024;
+		rs->r = realloc(rs->r, rs->cap * sizeof(*rs->r));
+		OSMO_ASSERT(rs->r);
+	}
+	rs->r[rs->n++] = *r;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+	char buf[1 << 16];
+	FILE *in, *out;
+	size_t n;
+	int rc = 0;
+
+	in = fopen(from, "rb");
+	if (!in)
+		return die("cannot read %s: %s", from, strerror(errno));
+	out = fopen(to, "wb");
+	if (!out) {
+		fclose(in);
+		return die("cannot write %s: %s", to, strerror(errno));
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+		if (fwrite(buf, 1, n, out) != n) {
+			rc = die("cannot write %s: %s", to, strerror(errno));
+			break;
+		}
+	}
+	if (ferror(in))
+		rc = die("cannot read %s", from);
+	if (fclose(out) && !rc)
+		rc = die("cannot write %s: %s", to, strerror(errno));
+	fclose(in);
+	return rc;
+}
+
+/* --- the feed's indexes --- */
+
+static char *read_text(const char *path, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	FILE *f = fopen(path, "rb");
+
+	*len = 0;
+	if (!f)
+		return NULL;
+	fstat(fileno(f), &st);
+	buf = talloc_size(ctx, (size_t)st.st_size + 1);
+	*len = fread(buf, 1, (size_t)st.st_size, f);
+	buf[*len] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static int load_runs(struct feed_runs *runs, struct feed_sums *sums)
+{
+	char err[256];
+	size_t len;
+	char *t;
+
+	t = read_text(pathf("%s/RUNS", dir), &len);
+	memset(runs, 0, sizeof(*runs));
+	memset(sums, 0, sizeof(*sums));
+	if (t && feed_runs_parse(ctx, t, len, runs, err, sizeof(err)))
+		return die("%s/RUNS: %s", dir, err);
+	t = read_text(pathf("%s/SHA256SUMS", dir), &len);
+	if (t && feed_sums_parse(ctx, t, len, sums, err, sizeof(err)))
+		return die("%s/SHA256SUMS: %s", dir, err);
+	return 0;
+}
+
+/* Rewrite RUNS, SHA256SUMS (hashing only files it does not list yet) and its signature, each atomically. */
+static int write_indexes(const struct feed_runs *runs, const struct feed_sums *old)
+{
+	char err[512], hex[65], *runs_tmp, *sums_tmp, *sig_tmp, *sums_path, *text;
+	uint8_t sha[32], sig[64];
+	const uint8_t *known;
+	struct stat st;
+	unsigned i, j;
+	size_t len;
+	FILE *f;
+	int fd;
+
+	runs_tmp = pathf("%s/RUNS.tmp", dir);
+	f = fopen(runs_tmp, "w");
+	if (!f)
+		return die("cannot write %s: %s", runs_tmp, strerror(errno));
+	for (i = 0; i < runs->n; i++) {
+		const struct feed_run *r = &runs->r[i];
+
+		fprintf(f, "%" PRId64 " %s %" PRId64, r->run, r->date, r->base);
+		for (j = 0; j < r->n_files; j++)
+			fprintf(f, " %s", r->files[j]);
+		fputc('\n', f);
+	}
+	if (fclose(f))
+		return die("cannot write %s: %s", runs_tmp, strerror(errno));
+
+	sums_tmp = pathf("%s/SHA256SUMS.tmp", dir);
+	f = fopen(sums_tmp, "w");
+	if (!f)
+		return die("cannot write %s: %s", sums_tmp, strerror(errno));
+	if (feed_sha256_file(runs_tmp, sha, err, sizeof(err)))
+		return die("%s", err);
+	fprintf(f, "%s  RUNS\n", feed_hex(hex, sha));
+	for (i = 0; i < runs->n; i++) {
+		for (j = 0; j < runs->r[i].n_files; j++) {
+			const char *name = runs->r[i].files[j];
+
+			known = feed_sums_get(old, name);
+			if (!known) {
+				if (feed_sha256_file(pathf("%s/%s", dir, name), sha, err, sizeof(err)))
+					return die("%s", err);
+				known = sha;
+			}
+			fprintf(f, "%s  %s\n", feed_hex(hex, known), name);
+		}
+	}
+	if (fclose(f))
+		return die("cannot write %s: %s", sums_tmp, strerror(errno));
+
+	text = read_text(sums_tmp, &len);
+	if (!text || feed_sign(key_path, text, len, sig, err, sizeof(err)))
+		return die("cannot sign the index: %s", text ? err : "cannot read it back");
+	sig_tmp = pathf("%s/SHA256SUMS.sig.tmp", dir);
+	fd = open(sig_tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, sig, sizeof(sig)) != (ssize_t)sizeof(sig) || close(fd))
+		return die("cannot write %s: %s", sig_tmp, strerror(errno));
+
+	/* a changed index gets a later modification time than the one it replaces, even within one second, so that
+	 * a conditional GET (If-Modified-Since, or an ETag made of the time) never takes it for the old one */
+	sums_path = pathf("%s/SHA256SUMS", dir);
+	if (stat(sums_path, &st) == 0) {
+		struct stat nst;
+
+		if (stat(sums_tmp, &nst) == 0 && nst.st_mtim.tv_sec <= st.st_mtim.tv_sec) {
+			struct timespec ts[2] = { { .tv_nsec = UTIME_OMIT }, { .tv_sec = st.st_mtim.tv_sec + 1 } };
+
+			utimensat(AT_FDCWD, sums_tmp, ts, 0);
+		}
+	}
+	if (rename(runs_tmp, pathf("%s/RUNS", dir)) || rename(sums_tmp, sums_path) ||
+	    rename(sig_tmp, pathf("%s/SHA256SUMS.sig", dir)))
+		return die("cannot replace the indexes in %s: %s", dir, strerror(errno));
+	return 0;
+}
+
+/* --- publish --- */
+
+struct input {
+	enum feed_list list;
+	const char *op;		/* NULL for the blacklist */
+	const char *path;
+};
+
+static int utc_date(char *buf, time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	return (int)strftime(buf, FEED_DATE_LEN + 1, "%Y%m%d_%H%M%S", &tm);
+}
+
+static time_t date_time(const char *d)
+{
+	struct tm tm = { 0 };
+
+	sscanf(d, "%4d%2d%2d_%2d%2d%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec);
+	tm.tm_year -= 1900;
+	tm.tm_mon -= 1;
+	return timegm(&tm);
+}
+
+static void run_add_file(struct feed_run *r, const char *name)
+{
+	r->files = talloc_realloc(ctx, r->files, char *, r->n_files + 1);
+	r->files[r->n_files++] = talloc_strdup(ctx, name);
+}
+
+static char *pending[1 + 2 * MAX_OPS];	/* state files to replace once the run is published */
+static unsigned n_pending;
+
+/* The files of one list of the run: the full list and its deltas against the previous full list. */
+static int publish_list(const struct input *in, struct feed_run *r, bool deltas, char ***made, unsigned *n_made)
+{
+	const char *op = in->op ? in->op : "";
+	struct feed_name fn = { .list = in->list, .base = r->base, .run = r->run };
+	char name[512], *state, *prev;
+	struct rows old, new, sets_k[3] = { { 0 } };
+	struct out_set sets[3];
+	struct stat st;
+	size_t i, j;
+	int rc = 0;
+
+	memcpy(fn.date, r->date, sizeof(fn.date));
+	state = in->op ? pathf("%s/%s/%s_%s.csv", dir, STATE_DIR, feed_list_names[in->list], op)
+		       : pathf("%s/%s/%s.csv", dir, STATE_DIR, feed_list_names[in->list]);
+	prev = stat(state, &st) == 0 ? state : NULL;
+
+	if (!opt_no_full) {
+		feed_name_make(name, sizeof(name), &fn, op);
+		if (copy_file(in->path, pathf("%s/%s", dir, name)))
+			return 1;
+		(*made)[(*n_made)++] = talloc_strdup(ctx, name);
+	}
+	if (deltas) {
+		if (load_rows(in->list, prev, &old) || load_rows(in->list, in->path, &new))
+			return 1;
+		/* merge: added and changed keys from the new list, removed ones from the old */
+		for (i = j = 0; i < new.n || j < old.n;) {
+			int c = i >= new.n ? 1 : j >= old.n ? -1 : key_cmp(&new.r[i], &old.r[j]);
+
+			if (c < 0) {
+				rows_push(&sets_k[0], &new.r[i++]);
+			} else if (c > 0) {
+				rows_push(&sets_k[2], &old.r[j++]);
+			} else {
+				if (new.r[i].h != old.r[j].h)
+					rows_push(&sets_k[1], &new.r[i]);
+				i++;
+				j++;
+			}
+		}
+		fn.delta = true;
+		for (i = 0; i < 3; i++) {
+			fn.change = i == 0 ? ch_added[in->list] : i == 1 ? ch_changed[in->list] : ch_removed[in->list];
+			feed_name_make(name, sizeof(name), &fn, op);
+			sets[i] = (struct out_set){ .keys = &sets_k[i], .path = pathf("%s/%s", dir, name) };
+		}
+		/* exceptions have no "changed": a changed row is added again (insert or overwrite) */
+		if (in->list == FEED_EXC) {
+			for (i = 0; i < sets_k[1].n; i++)
+				rows_push(&sets_k[0], &sets_k[1].r[i]);
+			sets_k[1].n = 0;
+			if (sets_k[0].n)
+				qsort(sets_k[0].r, sets_k[0].n, sizeof(struct row), key_cmp);
+		}
+		rc = write_rows(in->list, in->path, sets, 2);
+		if (!rc && prev)
+			rc = write_rows(in->list, prev, &sets[2], 1);
+		for (i = 0; i < 3 && !rc; i++) {
+			if (sets_k[i].n)
+				(*made)[(*n_made)++] = talloc_strdup(ctx, strrchr(sets[i].path, '/') + 1);
+		}
+		printf("%s%s%s: %zu added, %zu changed, %zu removed\n", feed_list_names[in->list], in->op ? " " : "",
+		       op, sets_k[0].n, sets_k[1].n, sets_k[2].n);
+		free(old.r);
+		free(new.r);
+		for (i = 0; i < 3; i++)
+			free(sets_k[i].r);
+		if (rc)
+			return rc;
+	}
+	/* the state for the next run's deltas: in place once the run is published (commit_state()) */
+	if (copy_file(in->path, pathf("%s.new", state)))
+		return die("cannot keep the published list in %s", state);
+	pending[n_pending++] = state;
+	return 0;
+}
+
+static int commit_state(void)
+{
+	unsigned i;
+
+	for (i = 0; i < n_pending; i++) {
+		if (rename(pathf("%s.new", pending[i]), pending[i]))
+			return die("cannot keep the published list in %s: %s", pending[i], strerror(errno));
+	}
+	return 0;
+}
+
+static int zip_files(const char *zip_path, char **names, unsigned n)
+{
+	zip_source_t *src;
+	zip_t *za;
+	unsigned i;
+	int zerr;
+
+	unlink(zip_path);
+	za = zip_open(zip_path, ZIP_CREATE | ZIP_EXCL, &zerr);
+	if (!za)
+		return die("cannot create %s (libzip error %d)", zip_path, zerr);
+	for (i = 0; i < n; i++) {
+		src = zip_source_file(za, pathf("%s/%s", dir, names[i]), 0, -1);
+		if (!src || zip_file_add(za, names[i], src, ZIP_FL_ENC_UTF_8) < 0) {
+			zip_source_free(src);
+			die("%s: %s", zip_path, zip_strerror(za));
+			zip_discard(za);
+			return 1;
+		}
+	}
+	if (zip_close(za) < 0) {
+		die("%s: %s", zip_path, zip_strerror(za));
+		zip_discard(za);
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		unlink(pathf("%s/%s", dir, names[i]));
+	return 0;
+}
+
+static int cmd_publish(struct input *in, unsigned n_in)
+{
+	struct feed_runs runs;
+	struct feed_sums sums;
+	struct feed_run *r, *prev;
+	char **made;
+	unsigned i, j, n_made;
+	time_t t = time(NULL);
+	bool deltas;
+
+	if (!n_in || in[0].list != FEED_BLACK)
+		return die("publish needs the full blacklist: --blacklist FILE");
+	if (mkdir(dir, 0755) && errno != EEXIST)
+		return die("cannot make %s: %s", dir, strerror(errno));
+	if (mkdir(pathf("%s/%s", dir, STATE_DIR), 0755) && errno != EEXIST)
+		return die("cannot make %s/%s: %s", dir, STATE_DIR, strerror(errno));
+	if (load_runs(&runs, &sums))
+		return 1;
+	prev = runs.n ? &runs.r[runs.n - 1] : NULL;
+	deltas = prev && !opt_no_deltas;
+	if (opt_no_full && !deltas)
+		return die("--no-full-lists needs a previous run to make deltas from, and no --no-deltas");
+	runs.r = talloc_realloc(ctx, runs.r, struct feed_run, runs.n + 1);
+	prev = runs.n ? &runs.r[runs.n - 1] : NULL;
+	r = &runs.r[runs.n];
+	memset(r, 0, sizeof(*r));
+	r->run = prev ? prev->run + 1 : 1;
+	r->base = deltas ? prev->run : -1;
+	if (prev && date_time(prev->date) >= t)
+		t = date_time(prev->date) + 1;	/* one file name prefix per run, even within one second */
+	utc_date(r->date, t);
+
+	for (i = 0; i < n_in; i++) {
+		made = talloc_zero_array(ctx, char *, 4);
+		n_made = 0;
+		if (publish_list(&in[i], r, deltas, &made, &n_made))
+			return 1;
+		if (opt_zip && n_made) {
+			struct feed_name fn = { .list = in[i].list, .zip = true };
+			char name[512];
+
+			memcpy(fn.date, r->date, sizeof(fn.date));
+			feed_name_make(name, sizeof(name), &fn, in[i].op ? in[i].op : "");
+			if (zip_files(pathf("%s/%s", dir, name), made, n_made))
+				return 1;
+			run_add_file(r, name);
+		} else {
+			for (j = 0; j < n_made; j++)
+				run_add_file(r, made[j]);
+		}
+	}
+	if (!r->n_files) {
+		/* deltas only, and nothing changed: RUNS names at least one file, so an empty delta list */
+		char *name = talloc_asprintf(ctx, "%s_blacklist_delta_%" PRId64 "_%" PRId64 "_changed.csv", r->date,
+					     r->base, r->run);
+		FILE *f = fopen(pathf("%s/%s", dir, name), "w");
+
+		if (!f || fprintf(f, "%s\n", headers[FEED_BLACK]) < 0 || fclose(f))
+			return die("cannot write %s/%s", dir, name);
+		run_add_file(r, name);
+	}
+	runs.n++;
+	if (write_indexes(&runs, &sums) || commit_state())
+		return 1;
+	printf("published run %" PRId64 " (%s, base %" PRId64 ") in %s: %u files\n", r->run, r->date, r->base, dir,
+	       r->n_files);
+	return 0;
+}
+
+/* --- prune --- */
+
+static bool run_has_full(const struct feed_run *r)
+{
+	struct feed_name fn;
+	unsigned i;
+	char want[64];
+
+	snprintf(want, sizeof(want), "%s_blacklist.csv", r->date);
+	for (i = 0; i < r->n_files; i++) {
+		if (feed_name_parse(r->files[i], "", &fn) || fn.list != FEED_BLACK)
+			continue;
+		if (!fn.zip && !fn.delta)
+			return true;
+		if (fn.zip) {
+			int zerr;
+			zip_t *za = zip_open(pathf("%s/%s", dir, r->files[i]), ZIP_RDONLY, &zerr);
+			bool has = za && zip_name_locate(za, want, 0) >= 0;
+
+			if (za)
+				zip_discard(za);
+			if (has)
+				return true;
+		}
+	}
+	return false;
+}
+
+static int cmd_prune(unsigned keep)
+{
+	struct feed_runs runs;
+	struct feed_sums sums;
+	bool *kept;
+	unsigned i, j, n, newest_full = UINT32_MAX, removed = 0;
+
+	if (load_runs(&runs, &sums))
+		return 1;
+	if (!runs.n)
+		return die("%s has no runs", dir);
+	kept = talloc_zero_array(ctx, bool, runs.n);
+	for (i = runs.n; i-- > 0;) {
+		if (runs.n - i <= keep)
+			kept[i] = true;
+		if (newest_full == UINT32_MAX && run_has_full(&runs.r[i]))
+			newest_full = i;
+	}
+	if (opt_keep_full && newest_full != UINT32_MAX)
+		kept[newest_full] = true;
+	for (i = n = 0; i < runs.n; i++) {
+		if (kept[i]) {
+			runs.r[n++] = runs.r[i];
+			continue;
+		}
+		for (j = 0; j < runs.r[i].n_files; j++)
+			unlink(pathf("%s/%s", dir, runs.r[i].files[j]));
+		removed++;
+	}
+	runs.n = n;
+	if (write_indexes(&runs, &sums))
+		return 1;
+	printf("pruned %u runs from %s, %u kept\n", removed, dir, n);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: osmo-eir-feed -d DIR -k KEY COMMAND\n"
+		"  -d, --dir DIR        the feed's directory (what the web server serves)\n"
+		"  -k, --key FILE       the feed's Ed25519 private key (PEM)\n"
+		"  -h, --help  -V, --version\n"
+		"Commands:\n"
+		"  publish [--zip] [--no-full-lists] [--no-deltas] --blacklist FILE\n"
+		"          [--notifications OP=FILE]... [--exceptions OP=FILE]...\n"
+		"      the next run from these full lists: the full lists (unless --no-full-lists) and the deltas\n"
+		"      against the previous run (unless --no-deltas), each list zipped with --zip\n"
+		"  prune [--no-keep-full] N\n"
+		"      keep the last N runs, and the newest run with full lists (unless --no-keep-full)\n"
+		"Exit: 0 done, 1 failed.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", 1, 0, 'd' },
+		{ "key", 1, 0, 'k' },
+		{ "zip", 0, 0, 'z' },
+		{ "no-full-lists", 0, 0, 'F' },
+		{ "no-deltas", 0, 0, 'D' },
+		{ "no-keep-full", 0, 0, 'K' },
+		{ "blacklist", 1, 0, 'b' },
+		{ "notifications", 1, 0, 'n' },
+		{ "exceptions", 1, 0, 'e' },
+		{ "help", 0, 0, 'h' },
+		{ "version", 0, 0, 'V' },
+		{ 0, 0, 0, 0 }
+	};
+	struct input in[1 + 2 * MAX_OPS];
+	unsigned n_in = 1, keep;
+	const char *cmd;
+	char *eq, *end;
+	int c, rc;
+
+	ctx = talloc_named_const(NULL, 0, "osmo-eir-feed");
+	osmo_init_logging2(ctx, &eir_log_info);
+	log_set_log_level(osmo_stderr_target, LOGL_NOTICE);
+	memset(in, 0, sizeof(in));
+	in[0].list = _FEED_LIST_COUNT;	/* no blacklist yet */
+	while ((c = getopt_long(argc, argv, "d:k:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'k':
+			key_path = optarg;
+			break;
+		case 'z':
+			opt_zip = true;
+			break;
+		case 'F':
+			opt_no_full = true;
+			break;
+		case 'D':
+			opt_no_deltas = true;
+			break;
+		case 'K':
+			opt_keep_full = false;
+			break;
+		case 'b':
+			in[0] = (struct input){ .list = FEED_BLACK, .path = optarg };
+			break;
+		case 'n':
+		case 'e':
+			eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || !eq[1])
+				return die("--%s OP=FILE", c == 'n' ? "notifications" : "exceptions");
+			*eq = '\0';
+			if (strpbrk(optarg, "/\\ ") || strstr(optarg, ".."))
+				return die("invalid operator id '%s'", optarg);
+			if (n_in >= ARRAY_SIZE(in))
+				return die("at most %d operators", MAX_OPS);
+			in[n_in++] = (struct input){ .list = c == 'n' ? FEED_NOTIF : FEED_EXC, .op = optarg,
+						     .path = eq + 1 };
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("osmo-eir-feed %s\n", PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 1;
+		}
+	}
+	if (!dir || !key_path || optind >= argc) {
+		usage(stderr);
+		return 1;
+	}
+	cmd = argv[optind];
+	if (!strcmp(cmd, "publish")) {
+		if (optind + 1 != argc)
+			return die("publish takes options, no arguments");
+		rc = cmd_publish(in, in[0].list == FEED_BLACK ? n_in : 0);
+	} else if (!strcmp(cmd, "prune")) {
+		if (optind + 2 != argc)
+			return die("prune N");
+		keep = (unsigned)strtoul(argv[optind + 1], &end, 10);
+		if (*end || !keep)
+			return die("invalid number of runs to keep '%s'", argv[optind + 1]);
+		rc = cmd_prune(keep);
+	} else {
+		usage(stderr);
+		rc = 1;
+	}
+	talloc_free(ctx);
+	return rc;
+}

@@ -1,0 +1,650 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Applying a run chain to the national part in one write transaction: the full lists of the first run (when the
+ * chain starts from full lists) by difference against what is held, then each run's deltas; the run id and date
+ * in the same transaction. Every input is a verified local file, read again from the start when the store redoes
+ * the transaction after growing its map. */
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <talloc.h>
+#include <zip.h>
+#include <osmocom/core/logging.h>
+#include <osmocom/core/utils.h>
+
+#include <osmocom/eir/csv.h>
+#include <osmocom/eir/imei.h>
+#include <osmocom/eir/logging.h>
+#include <osmocom/eir/types.h>
+#include "sync.h"
+
+#define REASON_CACHE 1024
+#define MAX_REPORTED 20
+#define PROGRESS_ROWS 65536
+
+void (*apply_progress_cb)(const struct apply_stats *st);
+
+static const enum eir_db_table list_table[_FEED_LIST_COUNT] = {
+	[FEED_BLACK] = EIR_T_IMEI,
+	[FEED_NOTIF] = EIR_T_NOTIF,
+	[FEED_EXC] = EIR_T_EXC,
+};
+
+/* the keys of a full list, to find what the store holds that the list no longer has */
+struct keyvec {
+	uint64_t *k;		/* width words per key */
+	size_t n, cap;
+	unsigned width;
+	bool sorted;
+};
+
+struct reason_slot {
+	char *text;
+	uint32_t id;
+};
+
+struct ctx {
+	struct apply_plan *plan;
+	struct eir_db_txn *txn;
+	eir_day_t today;
+	unsigned long reported;
+	struct reason_slot cache[REASON_CACHE];
+	/* the file being read */
+	const struct apply_file *file;
+	FILE *f;
+	zip_t *za;
+	zip_file_t *zf;
+	unsigned n_fields;
+	bool amnesty_col;
+	/* the last block_date parsed: a list repeats a few dates over millions of rows, and parsing one is costly */
+	char last_date[16];
+	eir_day_t last_day;
+	int last_date_rc;
+};
+
+static int day_parse(struct ctx *c, const char *s, eir_day_t *d)
+{
+	if (strlen(s) < sizeof(c->last_date) && !strcmp(s, c->last_date)) {
+		*d = c->last_day;
+		return c->last_date_rc;
+	}
+	c->last_date_rc = eir_day_parse(s, &c->last_day);
+	*d = c->last_day;
+	if (strlen(s) < sizeof(c->last_date))
+		strcpy(c->last_date, s);
+	return c->last_date_rc;
+}
+
+static void report(struct ctx *c, unsigned long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void report(struct ctx *c, unsigned long line, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	/* said once, in the first attempt; a redone transaction meets the same rows again */
+	if (c->plan->attempt > 1 || c->reported++ >= MAX_REPORTED)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	LOGP(DSYNC, LOGL_NOTICE, "%s:%lu: %s\n", c->file->name, line, buf);
+}
+
+static int fail(struct ctx *c, int exit_code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(struct ctx *c, int exit_code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->plan->err, sizeof(c->plan->err), fmt, ap);
+	va_end(ap);
+	c->plan->exit_code = exit_code;
+	return -ECANCELED;
+}
+
+/* A store error: its class and message. */
+static int store_fail(struct ctx *c, int rc)
+{
+	if (rc == -ECANCELED)
+		return rc;
+	if (rc == -ENOSPC) {
+		/* the map filled: eir_db_write() grows it and runs us again, or gives up with its own message */
+		return rc;
+	}
+	return fail(c, SYNC_E_STORE, "%s", eir_db_errstr(eir_db_txn_db(c->txn)));
+}
+
+static int keyvec_add(struct ctx *c, struct keyvec *kv, const struct eir_entry *e)
+{
+	uint64_t k[2];
+
+	k[0] = e->imei;
+	if (kv->width == 2)
+		k[1] = ((uint64_t)e->imsi[0] << 56) | ((uint64_t)e->imsi[1] << 48) | ((uint64_t)e->imsi[2] << 40) |
+		       ((uint64_t)e->imsi[3] << 32) | ((uint64_t)e->imsi[4] << 24) | ((uint64_t)e->imsi[5] << 16) |
+		       ((uint64_t)e->imsi[6] << 8) | e->imsi[7];
+	if (kv->n == kv->cap) {
+		size_t cap = kv->cap ? kv->cap * 2 : 65536;
+		uint64_t *nk = realloc(kv->k, cap * kv->width * sizeof(uint64_t));
+
+		if (!nk)
+			return fail(c, SYNC_E_STORE, "out of memory for %zu keys", cap);
+		kv->k = nk;
+		kv->cap = cap;
+	}
+	if (kv->n && kv->sorted) {
+		const uint64_t *p = &kv->k[(kv->n - 1) * kv->width];
+
+		if (p[0] > k[0] || (kv->width == 2 && p[0] == k[0] && p[1] > k[1]))
+			kv->sorted = false;
+	}
+	memcpy(&kv->k[kv->n * kv->width], k, kv->width * sizeof(uint64_t));
+	kv->n++;
+	return 0;
+}
+
+static int cmp1(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+static int cmp2(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	if (x[0] != y[0])
+		return x[0] < y[0] ? -1 : 1;
+	return x[1] < y[1] ? -1 : x[1] > y[1];
+}
+
+static uint32_t reason_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+static int reason_id(struct ctx *c, const char *text, uint32_t *id)
+{
+	struct reason_slot *slot;
+	int rc;
+
+	if (!*text) {
+		*id = 0;
+		return 0;
+	}
+	slot = &c->cache[reason_hash(text) % REASON_CACHE];
+	if (slot->text && !strcmp(slot->text, text)) {
+		*id = slot->id;
+		return 0;
+	}
+	rc = eir_db_txn_reason(c->txn, text, id);
+	if (rc)
+		return rc;
+	talloc_free(slot->text);
+	slot->text = talloc_strdup(NULL, text);
+	slot->id = *id;
+	return 0;
+}
+
+static void cache_clear(struct ctx *c)
+{
+	unsigned i;
+
+	for (i = 0; i < REASON_CACHE; i++)
+		TALLOC_FREE(c->cache[i].text);
+}
+
+/* --- reading one list file, plain or a zip member --- */
+
+static ssize_t zip_read(void *arg, void *buf, size_t len)
+{
+	zip_int64_t n = zip_fread(arg, buf, len);
+
+	return n < 0 ? -EIO : (ssize_t)n;
+}
+
+static void file_close(struct ctx *c)
+{
+	if (c->zf)
+		zip_fclose(c->zf);
+	if (c->za)
+		zip_discard(c->za);
+	if (c->f)
+		fclose(c->f);
+	c->zf = NULL;
+	c->za = NULL;
+	c->f = NULL;
+}
+
+static struct eir_csv *file_open(struct ctx *c, const struct apply_file *af)
+{
+	int zerr;
+
+	c->file = af;
+	if (!af->member) {
+		c->f = fopen(af->path, "rb");
+		if (!c->f) {
+			fail(c, SYNC_E_STORE, "cannot read %s: %s", af->path, strerror(errno));
+			return NULL;
+		}
+		return eir_csv_new_file(NULL, c->f);
+	}
+	c->za = zip_open(af->path, ZIP_RDONLY, &zerr);
+	if (!c->za) {
+		fail(c, SYNC_E_FORMAT, "%s: not a readable zip file", af->name);
+		return NULL;
+	}
+	c->zf = zip_fopen(c->za, af->member, 0);
+	if (!c->zf) {
+		fail(c, SYNC_E_FORMAT, "%s: %s: %s", af->name, af->member, zip_strerror(c->za));
+		return NULL;
+	}
+	return eir_csv_new(NULL, zip_read, c->zf);
+}
+
+static const char *const headers[_FEED_LIST_COUNT] = {
+	[FEED_BLACK] = "imei,block_date,reasons",
+	[FEED_NOTIF] = "imei,imsi,msisdn,block_date,reasons",
+	[FEED_EXC] = "imei,imsi,msisdn",
+};
+
+static void trim(const char **s, size_t *len)
+{
+	while (*len && isspace((unsigned char)**s)) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len && isspace((unsigned char)(*s)[*len - 1]))
+		(*len)--;
+}
+
+static int check_header(struct ctx *c, const struct eir_csv_row *row)
+{
+	char h[256] = "";
+	size_t used = 0;
+	unsigned i;
+
+	for (i = 0; i < row->n && used < sizeof(h) - 64; i++) {
+		const char *s = row->f[i];
+		size_t len = row->len[i];
+
+		trim(&s, &len);
+		used += (size_t)snprintf(h + used, sizeof(h) - used, "%s%.*s", i ? "," : "", (int)len, s);
+	}
+	c->n_fields = row->n;
+	c->amnesty_col = false;
+	if (!strcasecmp(h, headers[c->file->list]))
+		return 0;
+	if (c->file->list == FEED_NOTIF && !strcasecmp(h, "imei,imsi,msisdn,block_date,reasons,amnesty_granted")) {
+		c->amnesty_col = true;
+		return 0;
+	}
+	return fail(c, SYNC_E_FORMAT, "%s: header '%s', expected '%s'", c->file->name, h, headers[c->file->list]);
+}
+
+/* A data row into an entry. \returns 0, -EINVAL (skipped, reported) or -ECANCELED (garbled: refuse the run) */
+static int parse_row(struct ctx *c, const struct eir_csv_row *row, struct eir_entry *e, char *reason,
+		     size_t reason_len)
+{
+	enum feed_list l = c->file->list;
+	char fld[EIR_CSV_MAX_FIELDS][128];
+	struct eir_imei imei;
+	const char *why;
+	unsigned i;
+
+	if (row->n != c->n_fields)
+		return fail(c, SYNC_E_FORMAT, "%s:%lu: %u fields, expected %u", c->file->name, row->line, row->n,
+			    c->n_fields);
+	for (i = 0; i < row->n; i++) {
+		const char *s = row->f[i];
+		size_t len = row->len[i];
+
+		trim(&s, &len);
+		if (i == (l == FEED_BLACK ? 2u : 4u) && l != FEED_EXC) {
+			/* reasons: kept whole */
+			snprintf(reason, reason_len, "%.*s", (int)len, s);
+			fld[i][0] = '\0';
+			continue;
+		}
+		if (len >= sizeof(fld[i])) {
+			report(c, row->line, "field %u too long", i + 1);
+			return -EINVAL;
+		}
+		memcpy(fld[i], s, len);
+		fld[i][len] = '\0';
+	}
+	memset(e, 0, sizeof(*e));
+	memset(e->imsi, EIR_NO_NUMBER_BYTE, sizeof(e->imsi));
+	memset(e->msisdn, EIR_NO_NUMBER_BYTE, sizeof(e->msisdn));
+	if (l == FEED_EXC)
+		reason[0] = '\0';
+	if (eir_imei_parse(fld[0], &imei, &why)) {
+		report(c, row->line, "invalid IMEI '%s': %s", fld[0], why);
+		return -EINVAL;
+	}
+	e->imei = imei.key;
+	if (l == FEED_BLACK) {
+		e->list = EIR_LIST_BLACK;
+		if (day_parse(c, fld[1], &e->block)) {
+			report(c, row->line, "invalid block_date '%s'", fld[1]);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (eir_imsi_pack(fld[1], e->imsi, &why)) {
+		report(c, row->line, "invalid IMSI '%s': %s", fld[1], why);
+		return -EINVAL;
+	}
+	if (fld[2][0] && eir_imsi_pack(fld[2], e->msisdn, &why))
+		memset(e->msisdn, EIR_NO_NUMBER_BYTE, sizeof(e->msisdn));	/* shown only; not worth a skip */
+	if (l == FEED_EXC) {
+		e->list = EIR_LIST_WHITE;
+		return 0;
+	}
+	e->list = EIR_LIST_GREY;
+	if (day_parse(c, fld[3], &e->block)) {
+		report(c, row->line, "invalid block_date '%s'", fld[3]);
+		return -EINVAL;
+	}
+	if (c->amnesty_col)
+		e->amnesty = !strcasecmp(fld[5], "true") || !strcasecmp(fld[5], "t") || !strcmp(fld[5], "1") ||
+			     !strcasecmp(fld[5], "yes");
+	return 0;
+}
+
+static bool same(enum eir_db_table t, const struct eir_entry *a, const struct eir_entry *b)
+{
+	return a->list == b->list && a->reason_id == b->reason_id && a->block == b->block &&
+	       (t == EIR_T_IMEI || (a->amnesty == b->amnesty && !memcmp(a->msisdn, b->msisdn, 8)));
+}
+
+/* Insert or overwrite one row, counting what it did. */
+static int upsert(struct ctx *c, enum eir_db_table t, struct eir_entry *e, bool held_empty)
+{
+	struct eir_entry old = *e;
+	int rc;
+
+	e->listed = c->today;
+	if (!held_empty) {
+		rc = eir_db_txn_get(c->txn, t, &old);
+		if (rc == 0 && old.list != EIR_LIST_NONE) {
+			e->listed = old.listed;
+			if (same(t, e, &old)) {
+				c->plan->st.unchanged++;
+				return 0;
+			}
+			c->plan->st.changed++;
+		} else if (rc == 0 || rc == -ENOENT) {
+			c->plan->st.added++;
+		} else {
+			return store_fail(c, rc);
+		}
+	} else {
+		c->plan->st.added++;
+	}
+	rc = eir_db_txn_put(c->txn, t, e);
+	return rc ? store_fail(c, rc) : 0;
+}
+
+static int remove_row(struct ctx *c, enum eir_db_table t, const struct eir_entry *e)
+{
+	int rc = eir_db_txn_del(c->txn, t, e);
+
+	if (rc == -ENOENT) {
+		c->plan->st.absent++;
+		return 0;
+	}
+	if (rc)
+		return store_fail(c, rc);
+	c->plan->st.removed++;
+	return 0;
+}
+
+static void progress(struct ctx *c)
+{
+	if (!(++c->plan->st.rows % PROGRESS_ROWS) && apply_progress_cb)
+		apply_progress_cb(&c->plan->st);
+}
+
+/* Read one file; each valid row goes to a delta operation or, for a full list, an upsert and the key vector. */
+static int read_file(struct ctx *c, const struct apply_file *af, struct keyvec *kv, bool held_empty)
+{
+	enum eir_db_table t = list_table[af->list];
+	struct eir_csv_row row;
+	struct eir_csv *csv;
+	struct eir_entry e;
+	char reason[EIR_CSV_MAX_RECORD];
+	int rc;
+
+	csv = file_open(c, af);
+	if (!csv) {
+		file_close(c);
+		return -ECANCELED;
+	}
+	rc = eir_csv_next(csv, &row);
+	if (rc == 0) {
+		rc = fail(c, SYNC_E_FORMAT, "%s: empty, no header", af->name);
+		goto out;
+	}
+	if (rc < 0) {
+		rc = fail(c, SYNC_E_FORMAT, "%s: %s", af->name, eir_csv_error(csv));
+		goto out;
+	}
+	rc = check_header(c, &row);
+	while (rc == 0 && (rc = eir_csv_next(csv, &row)) == 1) {
+		progress(c);
+		rc = parse_row(c, &row, &e, reason, sizeof(reason));
+		if (rc == -EINVAL) {
+			c->plan->st.skipped++;
+			rc = 0;
+			continue;
+		}
+		if (rc)
+			break;
+		if (af->delta && feed_change_removes(af->change)) {
+			rc = remove_row(c, t, &e);
+			continue;
+		}
+		rc = reason_id(c, reason, &e.reason_id);
+		if (rc == -EINVAL) {
+			report(c, row.line, "%s", eir_db_errstr(eir_db_txn_db(c->txn)));
+			c->plan->st.skipped++;
+			rc = 0;
+			continue;
+		}
+		if (rc) {
+			rc = store_fail(c, rc);
+			break;
+		}
+		if (kv && !held_empty) {
+			rc = keyvec_add(c, kv, &e);
+			if (rc)
+				break;
+		}
+		rc = upsert(c, t, &e, held_empty);
+	}
+	if (rc < 0 && rc != -ECANCELED && rc != -ENOSPC)
+		rc = fail(c, SYNC_E_FORMAT, "%s: %s", af->name, eir_csv_error(csv)[0] ? eir_csv_error(csv) :
+			  "unreadable (truncated or corrupt?)");
+out:
+	eir_csv_free(csv);
+	file_close(c);
+	return rc < 0 ? rc : 0;
+}
+
+struct sweep {
+	struct ctx *c;
+	struct keyvec *kv;
+	size_t i;
+	enum eir_db_table t;
+	struct keyvec del;
+};
+
+static int sweep_cb(const struct eir_entry *e, void *arg)
+{
+	struct sweep *s = arg;
+	uint64_t k[2] = { e->imei, 0 };
+	const uint64_t *p;
+	int cmp;
+
+	if (s->t == EIR_T_IMEI && e->list == EIR_LIST_NONE)
+		return 0;	/* a record that only carries the pair flags of the other lists */
+	if (s->kv->width == 2)
+		k[1] = ((uint64_t)e->imsi[0] << 56) | ((uint64_t)e->imsi[1] << 48) | ((uint64_t)e->imsi[2] << 40) |
+		       ((uint64_t)e->imsi[3] << 32) | ((uint64_t)e->imsi[4] << 24) | ((uint64_t)e->imsi[5] << 16) |
+		       ((uint64_t)e->imsi[6] << 8) | e->imsi[7];
+	for (;;) {
+		if (s->i >= s->kv->n) {
+			cmp = 1;
+			break;
+		}
+		p = &s->kv->k[s->i * s->kv->width];
+		cmp = s->kv->width == 2 ? cmp2(k, p) : cmp1(k, p);
+		if (cmp <= 0)
+			break;
+		s->i++;
+	}
+	if (cmp == 0)
+		return 0;
+	return keyvec_add(s->c, &s->del, e);
+}
+
+static int table_empty_cb(const struct eir_entry *e, void *arg)
+{
+	enum eir_db_table *t = arg;
+
+	return (*t == EIR_T_IMEI && e->list == EIR_LIST_NONE) ? 0 : 1;
+}
+
+/* A full list replaces what the store holds of that list: upsert every row, then delete what it no longer has. */
+static int apply_full(struct ctx *c, enum feed_list l, const struct apply_file *af)
+{
+	enum eir_db_table t = list_table[l];
+	struct keyvec kv = { .width = l == FEED_BLACK ? 1 : 2, .sorted = true };
+	struct sweep s = { .c = c, .kv = &kv, .t = t, .del = { .width = kv.width } };
+	struct eir_entry e;
+	bool held_empty;
+	size_t i;
+	int rc;
+
+	rc = eir_db_txn_iter(c->txn, t, table_empty_cb, &t);
+	if (rc < 0)
+		return store_fail(c, rc);
+	held_empty = rc == 0;
+	if (af) {
+		rc = read_file(c, af, &kv, held_empty);
+		if (rc)
+			goto out;
+	}
+	if (held_empty)
+		goto out;
+	if (!kv.sorted)
+		qsort(kv.k, kv.n, kv.width * sizeof(uint64_t), kv.width == 2 ? cmp2 : cmp1);
+	rc = eir_db_txn_iter(c->txn, t, sweep_cb, &s);
+	if (rc < 0) {
+		rc = store_fail(c, rc);
+		goto out;
+	}
+	for (i = 0; i < s.del.n && !rc; i++) {
+		memset(&e, 0, sizeof(e));
+		e.imei = s.del.k[i * kv.width];
+		if (kv.width == 2) {
+			uint64_t v = s.del.k[i * kv.width + 1];
+			int b;
+
+			for (b = 0; b < 8; b++)
+				e.imsi[b] = (uint8_t)(v >> (56 - 8 * b));
+		}
+		rc = remove_row(c, t, &e);
+	}
+out:
+	free(kv.k);
+	free(s.del.k);
+	return rc;
+}
+
+static int apply_cb(struct eir_db_txn *txn, void *arg)
+{
+	struct apply_plan *plan = arg;
+	struct ctx c = { .plan = plan, .txn = txn, .today = eir_day_today() };
+	struct eir_feed_state fs = { 0 };
+	const struct apply_run *last = NULL;
+	unsigned i, j, l, pass;
+	int rc = 0;
+
+	plan->attempt++;
+	memset(&plan->st, 0, sizeof(plan->st));
+	if (plan->attempt > 1)
+		LOGP(DSYNC, LOGL_INFO, "the map grew: applying again from the start (attempt %u)\n", plan->attempt);
+	for (i = 0; i < plan->n_runs && !rc; i++) {
+		const struct apply_run *r = &plan->runs[i];
+
+		if (r->full) {
+			for (l = 0; l < _FEED_LIST_COUNT && !rc; l++) {
+				const struct apply_file *full = NULL;
+
+				for (j = 0; j < r->n_files; j++) {
+					if (r->files[j].list == l && !r->files[j].delta)
+						full = &r->files[j];
+				}
+				/* a list with no full file in a run that has full lists: our operator has none */
+				rc = apply_full(&c, l, full);
+			}
+		} else {
+			/* per list, removals first, then inserts */
+			for (l = 0; l < _FEED_LIST_COUNT && !rc; l++) {
+				for (pass = 0; pass < 2 && !rc; pass++) {
+					for (j = 0; j < r->n_files && !rc; j++) {
+						const struct apply_file *af = &r->files[j];
+
+						if (af->list != l || !af->delta ||
+						    feed_change_removes(af->change) != (pass == 0))
+							continue;
+						rc = read_file(&c, af, NULL, false);
+					}
+				}
+			}
+		}
+		last = r;
+	}
+	cache_clear(&c);
+	if (rc)
+		return rc;
+	if (!last)
+		return fail(&c, SYNC_E_STORE, "nothing to apply");
+	OSMO_STRLCPY_ARRAY(fs.name, plan->feed);
+	fs.run_id = last->run;
+	OSMO_STRLCPY_ARRAY(fs.run_date, last->date);
+	fs.applied_at = time(NULL);
+	rc = eir_db_txn_feed_state_put(txn, &fs);
+	return rc ? store_fail(&c, rc) : 0;
+}
+
+/*! Apply the plan in one write transaction of the national part.
+ *  \returns SYNC_OK, or a SYNC_E_* code with plan->err saying why (the store unchanged) */
+int apply_plan(struct eir_db *db, struct apply_plan *plan)
+{
+	int rc;
+
+	plan->attempt = 0;
+	plan->exit_code = 0;
+	plan->err[0] = '\0';
+	rc = eir_db_write(db, EIR_DB_NATIONAL, apply_cb, plan);
+	if (rc == 0)
+		return SYNC_OK;
+	if (plan->exit_code)
+		return plan->exit_code;
+	snprintf(plan->err, sizeof(plan->err), "%s", eir_db_errstr(db));
+	return rc == -ENOSPC ? SYNC_E_FULL : SYNC_E_STORE;
+}

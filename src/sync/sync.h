@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* osmo-eir-sync's parts: fetching (libcurl), applying a run chain to the national part, and the exit codes. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <osmocom/eir/db.h>
+#include "feed.h"
+
+/* Exit codes: one per refusal class (doc/osmo-eir-sync.8). */
+enum sync_exit {
+	SYNC_OK = 0,		/* applied, or nothing new */
+	SYNC_E_USAGE = 1,	/* bad option or configuration (a feed with no key and not marked insecure) */
+	SYNC_E_TRANSFER = 2,	/* HTTP error, connection or TLS failure, missing file */
+	SYNC_E_TIMEOUT = 3,	/* a transfer timed out */
+	SYNC_E_SIGNATURE = 4,	/* SHA256SUMS.sig missing or not matching */
+	SYNC_E_HASH = 5,	/* a file not matching, or not listed in, SHA256SUMS */
+	SYNC_E_FORMAT = 6,	/* a truncated or garbled file: RUNS, a CSV, a zip, a file name */
+	SYNC_E_REPLAY = 7,	/* the feed's newest run is older than the run held */
+	SYNC_E_GAP = 8,		/* no delta chain from the run held and no full lists to fall back on */
+	SYNC_E_FULL = 9,	/* the store's map at its limit, or the disk full */
+	SYNC_E_STORE = 10,	/* another store error */
+	SYNC_E_BUSY = 11,	/* another osmo-eir-sync is writing the national lists */
+};
+
+/* fetch.c */
+struct fetch_opts {
+	const char *ca_file;	/* NULL: the system's CA store */
+	long connect_timeout;	/* seconds */
+	long timeout;		/* seconds, whole transfer */
+	long low_speed_time;	/* abort a transfer slower than 1 KiB/s for this long (seconds) */
+	bool tls_no_verify;	/* only for tests with a self-made certificate and no CA at hand */
+};
+
+struct fetch_cond {
+	char etag[256];
+	int64_t last_modified;	/* unix time, 0: unknown */
+};
+
+int fetch_global_init(void);
+int fetch_file(const struct fetch_opts *o, const char *url, const char *path, uint64_t max_size,
+	       const struct fetch_cond *cond, struct fetch_cond *got, bool *not_modified, uint8_t *sha256, char *err,
+	       size_t errlen);
+extern uint64_t fetch_bytes_total;	/* bytes fetched by this process, for the progress line */
+extern void (*fetch_progress_cb)(void);
+
+/* apply.c */
+struct apply_file {
+	enum feed_list list;
+	bool delta;
+	enum feed_change change;
+	char *path;		/* the local copy (the zip for a zip member) */
+	char *member;		/* zip member name, NULL for a plain file */
+	char *name;		/* for messages */
+};
+
+struct apply_run {
+	int64_t run;
+	char date[FEED_DATE_LEN + 1];
+	bool full;		/* apply the full lists of this run (the first step of a fallback) */
+	unsigned n_files;
+	struct apply_file *files;
+};
+
+struct apply_stats {
+	unsigned long added, removed, changed, unchanged, skipped, absent;
+	unsigned long rows;	/* data rows read */
+};
+
+struct apply_plan {
+	const char *feed;
+	int64_t held;		/* -1: none */
+	unsigned n_runs;
+	struct apply_run *runs;
+	struct apply_stats st;
+	char err[512];		/* why the apply failed */
+	int exit_code;		/* its class */
+	unsigned attempt;	/* 1, then 2.. after the map grew */
+};
+
+int apply_plan(struct eir_db *db, struct apply_plan *plan);
+extern void (*apply_progress_cb)(const struct apply_stats *st);

@@ -1,0 +1,94 @@
+#!/bin/sh
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# osmo-eir keeps answering ECRs while osmo-eir-sync applies a run to the national part beside it (their own
+# writer locks, LMDB readers never wait), then answers from the new run: feed → nginx → sync → S13.
+set -u
+. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/s13/lib-eir.sh"
+. "$top_srcdir/tests/sync/lib-feed.sh"
+ECR="$top_srcdir/contrib/s13-ecr.py"
+
+[ -x /usr/bin/python3 ] || { echo "# SKIP: no /usr/bin/python3"; exit 77; }
+command -v openssl >/dev/null || { echo "# SKIP: openssl not installed"; exit 77; }
+ROWS=${ROWS:-300000}
+feed_key || exit 1
+nginx_start
+case $? in 0) ;; 77) exit 77 ;; *) exit 1 ;; esac
+awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
+	for (i = 0; i < n; i++) printf "%.0f,20261102,Stolen\n", 35100000000000 + i * 3 }' \
+	> "$T/bl.csv"
+publish --blacklist "$T/bl.csv" || exit 1
+eir_start || exit 1
+
+ecr() {
+	/usr/bin/python3 "$ECR" --port "$EIR_PORT" "$@" 2>&1 | cut -d' ' -f1
+}
+check "before: the local black entry answers BLACKLISTED" [ "$(ecr 35693803564380)" = BLACKLISTED ]
+check "before: a feed IMEI answers WHITELISTED" [ "$(ecr 35100000000003)" = WHITELISTED ]
+
+"$EIR_SYNC" -l "$T/store" -o $OP -k "$T/feed.pub" -u "$HTTP_URL" > "$T/sync.out" 2>&1 &
+syncpid=$!
+during=0
+answered=0
+bad=0
+n=0
+# ECRs for as long as the sync runs (at most 600)
+while kill -0 $syncpid 2>/dev/null && [ $n -lt 600 ]; do
+	n=$((n + 1))
+	v=$(ecr 35693803564380)
+	if kill -0 $syncpid 2>/dev/null; then during=$((during + 1)); fi
+	case $v in
+	BLACKLISTED) answered=$((answered + 1)) ;;
+	*) bad=$((bad + 1)); echo "# ECR $n during the sync: '$v'" ;;
+	esac
+done
+wait $syncpid
+rc=$?
+check "the sync applies $ROWS rows beside the daemon (exit $rc)" [ $rc -eq 0 ]
+said "the sync's summary" "run 1 (.*) applied from the full lists of run 1: $ROWS added"
+echo "# $n ECRs sent, $during of them while the sync still ran"
+check "ECRs were sent while the sync ran ($during)" [ $during -gt 0 ]
+check "every ECR during the sync was answered ($answered of $n, $bad not)" [ $bad -eq 0 ]
+check "after: the feed IMEI answers BLACKLISTED" [ "$(ecr 35100000000003)" = BLACKLISTED ]
+check "after: the 15-digit form too" [ "$(ecr 351000000000039)" = BLACKLISTED ]
+check "after: the local entry still decides for its IMEI" [ "$(ecr 35693803564380)" = BLACKLISTED ]
+check "after: the local white pair still wins" [ "$(ecr 35693803564380 001010000000001)" = WHITELISTED ]
+
+# the daemon shows the feed: its run, date and age, the result of the last attempt, the national counts
+VTY="/usr/bin/python3 $top_srcdir/tests/vty.py $EIR_VTY_PORT"
+out=$($VTY "show equipment summary" | tr -d '\r')
+check "show equipment summary: the national blacklist's size" \
+	sh -c 'echo "$1" | grep -q "^  blacklist $2 IMEIs, notifications 0 rows, exceptions 0 rows"' _ "$out" "$ROWS"
+check "  the feed's run, date, when it was applied and its age" \
+	sh -c 'echo "$1" | grep -q "^  feed national: run 1 of [0-9]\{8\}_[0-9]\{6\}, applied 20[0-9-]* [0-9:]* UTC ([0-9]*s ago)$"' _ "$out"
+check "  the last sync attempt: ok" sh -c 'echo "$1" | grep -q "^  last sync attempt: .* UTC (.*), feed national, ok (exit 0): "' _ "$out"
+out=$($VTY "show equipment imei 35100000000003" | tr -d '\r')
+check "show equipment imei: decided by the national blacklist, naming the feed" \
+	sh -c 'echo "$1" | grep -q "decided by: national blacklist IMEI 35100000000003: list black, source national feed national, reason \"Stolen\""' _ "$out"
+
+# a refused sync (a new run, but checked with a key that did not sign it): the daemon says so and keeps serving
+# the run it has
+{ cat "$T/bl.csv"; echo "35999990000001,20261103,Stolen"; } > "$T/bl2.csv"
+publish --blacklist "$T/bl2.csv" || exit 1
+openssl genpkey -algorithm ed25519 -out "$T/other.key" 2>/dev/null
+openssl pkey -in "$T/other.key" -pubout -out "$T/other.pub" 2>/dev/null
+"$EIR_SYNC" -l "$T/store" -o $OP -k "$T/other.pub" -u "$HTTP_URL" > "$T/sync2.out" 2>&1
+rc=$?
+check "a sync with the wrong key is refused (exit 4)" [ $rc -eq 4 ]
+out=$($VTY "show equipment summary" | tr -d '\r')
+check "show equipment summary: the last attempt FAILED, with its exit code and why" \
+	sh -c 'echo "$1" | grep -q "^  last sync attempt: .*, feed national, FAILED (exit 4): .*signature"' _ "$out"
+check "  and the run held is still run 1" sh -c 'echo "$1" | grep -q "^  feed national: run 1 of "' _ "$out"
+check "  and the feed IMEI still answers BLACKLISTED" [ "$(ecr 35100000000003)" = BLACKLISTED ]
+check "  and the IMEI of the refused run is not blacklisted" [ "$(ecr 35999990000001)" = WHITELISTED ]
+i=0
+while [ $i -lt 30 ] && ! $VTY "show stats" | grep -q "osmo-eir-sync's last attempt failed, else 0: *1 *\r*$"; do
+	sleep 0.5
+	i=$((i + 1))
+done
+check "stat item sync:failed is 1 (updated within 10 s)" [ $i -lt 30 ]
+out=$(/usr/bin/python3 "$top_srcdir/tests/ctrl.py" "$EIR_CTRL_PORT" get equipment.summary)
+check "CTRL equipment.summary: the feed's run and the failed attempt" \
+	sh -c 'echo "$1" | grep -q "national.black=$2,.*feed.name=national,feed.run=1,.*sync.exit=4,"' _ "$out" "$ROWS"
+check "osmo-eir: clean shutdown" eir_stop
+finish
