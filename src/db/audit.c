@@ -6,7 +6,6 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include <osmocom/core/bit32gen.h>
 #include <osmocom/core/bit64gen.h>
 #include <osmocom/core/utils.h>
 
@@ -171,21 +170,9 @@ uint64_t eir_db_audit_count(struct eir_db *db)
 /*! The text of reason id as the write transaction sees it ("" for id 0). \returns 0, -ENOENT or -EIO. */
 int eir_db_txn_reason_text(struct eir_db_txn *txn, uint32_t id, char *buf, size_t len)
 {
-	uint8_t key[4];
-	MDB_val k = { .mv_size = 4, .mv_data = key }, v;
-	int rc;
+	int rc = db_reason_get(txn->txn, txn->p, id, buf, len);
 
-	if (len)
-		buf[0] = '\0';
-	if (!id)
-		return 0;
-	osmo_store32be(id, key);
-	rc = mdb_get(txn->txn, txn->p->dbi[EIR_T_REASON], &k, &v);
 	if (rc == MDB_NOTFOUND)
 		return -ENOENT;
-	if (rc)
-		return db_lmdb_err(txn->db, rc, "reason lookup");
-	if (len)
-		db_val_str(buf, len, &v);
-	return 0;
+	return rc ? db_lmdb_err(txn->db, rc, "reason lookup") : 0;
 }

@@ -131,8 +131,6 @@ int eir_db_range_find(struct eir_db *db, uint64_t imei, struct eir_entry *e)
 int eir_db_reason(struct eir_db *db, enum eir_db_part part, uint32_t id, char *buf, size_t len)
 {
 	struct part *p = &db->p[part];
-	uint8_t key[4];
-	MDB_val k = { .mv_size = 4, .mv_data = key }, v;
 	int rc;
 
 	if (len)
@@ -142,10 +140,7 @@ int eir_db_reason(struct eir_db *db, enum eir_db_part part, uint32_t id, char *b
 	rc = eir_db_read_begin(db);
 	if (rc)
 		return rc;
-	osmo_store32be(id, key);
-	rc = mdb_get(p->rtxn, p->dbi[EIR_T_REASON], &k, &v);
-	if (!rc && len)
-		db_val_str(buf, len, &v);
+	rc = db_reason_get(p->rtxn, p, id, buf, len);
 	eir_db_read_end(db);
 	return rc ? db_lmdb_err(db, rc, "reason lookup") : 0;
 }

@@ -78,6 +78,23 @@ void db_val_str(char *buf, size_t len, const MDB_val *v)
 	buf[n] = '\0';
 }
 
+int db_reason_get(MDB_txn *txn, const struct part *p, uint32_t id, char *buf, size_t len)
+{
+	uint8_t key[4];
+	MDB_val k = { .mv_size = 4, .mv_data = key }, v;
+	int rc;
+
+	if (len)
+		buf[0] = '\0';
+	if (!id)
+		return 0;
+	osmo_store32be(id, key);
+	rc = mdb_get(txn, p->dbi[EIR_T_REASON], &k, &v);
+	if (!rc)
+		db_val_str(buf, len, &v);
+	return rc;
+}
+
 /*! Turn an LMDB error into ours, with a message naming what failed. */
 int db_lmdb_err(struct eir_db *db, int rc, const char *what)
 {

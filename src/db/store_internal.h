@@ -66,6 +66,8 @@ int db_rec_dec(enum eir_db_table t, const MDB_val *v, struct eir_entry *e);
 uint64_t db_be48_get(const uint8_t *p);
 /* copy an LMDB value that is text without a terminating NUL into buf, NUL-terminated, cut to fit */
 void db_val_str(char *buf, size_t len, const MDB_val *v);
+/* the text of reason id in a transaction of part p into buf ("" for id 0): 0, MDB_NOTFOUND or an LMDB error */
+int db_reason_get(MDB_txn *txn, const struct part *p, uint32_t id, char *buf, size_t len);
 /* IMEI records per list, kept in meta "count:imei:<list>" so that summaries never scan 100M entries */
 int db_counts_get(MDB_txn *txn, struct part *p, uint64_t count[4]);
 int db_counts_put(MDB_txn *txn, struct part *p, const uint64_t count[4]);

@@ -22,17 +22,10 @@ struct ecr {
 	size_t proxy_bytes;
 };
 
-/* Count of BLACKLISTED/GREYLISTED log lines in the current second: police trace stolen phones with these,
- * but a flood must not slow the answers down. */
+/* BLACKLISTED/GREYLISTED log lines, at most log-verdicts-per-second (include/osmocom/eir/ratelimit.h) */
 static bool log_allowed(struct diam_server *srv)
 {
-	time_t now = time(NULL);
-
-	if (now != srv->log_second) {
-		srv->log_second = now;
-		srv->log_count = 0;
-	}
-	if (srv->log_count++ < srv->cfg->log_verdict_per_sec)
+	if (eir_ratelimit_allow(&srv->log_rl, srv->cfg->log_verdict_per_sec))
 		return true;
 	diam_ctr_inc(srv, DIAM_CTR_LOG_SUPPRESSED);
 	return false;

@@ -201,16 +201,10 @@ static void status_200(struct sbi_stream *st, enum eir_verdict v)
 	sbi_respond(st, 200, CT_JSON, NULL);
 }
 
-/* the same rate limit as S13's: police trace stolen phones with these lines, but a flood must not slow answers */
+/* the same rate limit as S13's (include/osmocom/eir/ratelimit.h) */
 static bool log_allowed(struct sbi_server *srv)
 {
-	time_t now = time(NULL);
-
-	if (now != srv->log_second) {
-		srv->log_second = now;
-		srv->log_count = 0;
-	}
-	if (srv->log_count++ < srv->cfg->log_verdict_per_sec)
+	if (eir_ratelimit_allow(&srv->log_rl, srv->cfg->log_verdict_per_sec))
 		return true;
 	sbi_ctr_inc(srv, SBI_CTR_LOG_SUPPRESSED);
 	return false;

@@ -11,6 +11,7 @@
 #include <osmocom/core/select.h>
 #include <osmocom/core/timer.h>
 #include <osmocom/core/rate_ctr.h>
+#include <osmocom/eir/ratelimit.h>
 #include <osmocom/core/stat_item.h>
 
 #include <osmocom/eir/check.h>
@@ -104,8 +105,7 @@ struct diam_server {
 	struct rate_ctr_group *ctrs;
 	struct osmo_stat_item_group *stats;
 	/* rate limit of verdict log lines */
-	time_t log_second;
-	unsigned log_count;
+	struct eir_ratelimit log_rl;	/* verdict log lines per second */
 	bool shutting_down;
 };
 

@@ -9,6 +9,7 @@
 
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/rate_ctr.h>
+#include <osmocom/eir/ratelimit.h>
 #include <osmocom/core/stat_item.h>
 #include <osmocom/core/timer.h>
 
@@ -100,8 +101,7 @@ struct sbi_server {
 	struct rate_ctr_group *ctrs;
 	struct osmo_stat_item_group *stats;
 	struct sbi_nrf *nrf;
-	time_t log_second;
-	unsigned log_count;
+	struct eir_ratelimit log_rl;	/* verdict log lines per second */
 	bool shutting_down;
 };
 
