@@ -116,7 +116,9 @@ static int get_verdict(struct ctrl_cmd *cmd, void *data)
 		return CTRL_CMD_ERROR;
 	}
 	eir_lists_ctr_inc(EIR_LISTS_CTR_QUERY);
-	if (eir_check(g_eir->db, &g_eir->policy, im.key, im.sv, k->kind == EIR_EDIT_PAIR ? imsi : NULL, 0, &res)) {
+	/* EIR_CHECK_ALL: the deciding entry in full (a notification's row, not just its IMEI) */
+	if (eir_check(g_eir->db, &g_eir->policy, im.key, im.sv, k->kind == EIR_EDIT_PAIR ? imsi : NULL, EIR_CHECK_ALL,
+		      &res)) {
 		cmd->reply = talloc_asprintf(cmd, "cannot read the store: %s", eir_db_errstr(g_eir->db));
 		return CTRL_CMD_ERROR;
 	}

@@ -42,6 +42,47 @@ static bool add_match(struct eir_result *res, unsigned flags, enum eir_level lvl
 	return !(flags & EIR_CHECK_ALL);
 }
 
+struct notif_find {
+	uint64_t imei;
+	struct eir_entry row;
+	bool found;
+};
+
+static int notif_first_cb(const struct eir_entry *e, void *arg)
+{
+	struct notif_find *nf = arg;
+
+	if (e->imei == nf->imei) {
+		nf->row = *e;
+		nf->found = true;
+	}
+	return 1;
+}
+
+/* For "why": the notification row itself (its IMSI, reasons, block date, amnesty), the asking subscriber's if
+ * there is one, else the IMEI's first; the IMEI record only says that rows exist. */
+static int notif_row(struct eir_db *db, uint64_t imei, const uint8_t *imsi, struct eir_entry *out)
+{
+	struct notif_find nf = { .imei = imei };
+	struct eir_entry from = { .imei = imei };
+	int rc;
+
+	if (imsi) {
+		*out = (struct eir_entry){ .imei = imei };
+		memcpy(out->imsi, imsi, sizeof(out->imsi));
+		rc = eir_db_get(db, EIR_DB_NATIONAL, EIR_T_NOTIF, out);
+		if (rc != -ENOENT)
+			return rc;
+	}
+	rc = eir_db_iter(db, EIR_DB_NATIONAL, EIR_T_NOTIF, &from, notif_first_cb, &nf);
+	if (rc < 0)
+		return rc;
+	if (!nf.found)
+		return -ENOENT;
+	*out = nf.row;
+	return 0;
+}
+
 /*! Decide what to answer for a handset.
  *  Precedence, most specific first (enum eir_level): operator (IMEI, IMSI) pair > national exception pair >
  *  operator IMEI entry > national blacklist > national notification (grey) > operator range/TAC > default.
@@ -105,9 +146,13 @@ int eir_check(struct eir_db *db, const struct eir_policy *pol, uint64_t imei, in
 	if (have_nat && nat.list == EIR_LIST_BLACK &&
 	    add_match(res, flags, EIR_LVL_NAT_BLACK, EIR_DB_NATIONAL, EIR_LIST_BLACK, &nat))
 		goto done;
-	if (have_nat && (nat.flags & EIR_F_NOTIF) &&
-	    add_match(res, flags, EIR_LVL_NAT_NOTIF, EIR_DB_NATIONAL, EIR_LIST_GREY, &nat))
-		goto done;
+	if (have_nat && (nat.flags & EIR_F_NOTIF)) {
+		e = nat;
+		if ((flags & EIR_CHECK_ALL) && notif_row(db, imei, imsi, &e) < 0)
+			e = nat;
+		if (add_match(res, flags, EIR_LVL_NAT_NOTIF, EIR_DB_NATIONAL, EIR_LIST_GREY, &e))
+			goto done;
+	}
 	if (!eir_db_read_empty(db, EIR_DB_LOCAL, EIR_T_RANGE)) {
 		rc = eir_db_range_find(db, imei, &e);
 		if (rc && rc != -ENOENT)
@@ -147,6 +192,13 @@ char *eir_match_str(char *buf, size_t len, struct eir_db *db, const struct eir_m
 	eir_imei_str(imei, sizeof(imei), e->imei);
 
 	switch (m->level) {
+	case EIR_LVL_NAT_NOTIF:
+		/* with EIR_CHECK_ALL the entry is a notification row (it has an IMSI), else the IMEI record */
+		if (!memcmp(e->imsi, "\0\0\0\0\0\0\0\0", sizeof(e->imsi))) {
+			OSMO_STRBUF_PRINTF(sb, "%s IMEI %s", get_value_string(eir_level_names, m->level), imei);
+			break;
+		}
+		/* fall through */
 	case EIR_LVL_LOCAL_PAIR:
 	case EIR_LVL_NAT_EXC:
 		OSMO_STRBUF_PRINTF(sb, "%s IMEI %s IMSI %s", get_value_string(eir_level_names, m->level), imei,

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -145,13 +146,16 @@ int fetch_file(const struct fetch_opts *o, const char *url, const char *path, ui
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 	}
+	if (got)
+		got->fetched_at = (int64_t)time(NULL);
 	if (cond && is_http) {
+		/* RFC 9110 13.1.3: with an entity tag, If-None-Match alone. A time condition besides it would make libcurl
+		 * drop a 200 whose Last-Modified is not later (CURLINFO_CONDITION_UNMET), although the ETag changed. */
 		if (cond->etag[0]) {
 			snprintf(h, sizeof(h), "If-None-Match: %s", cond->etag);
 			hdrs = curl_slist_append(hdrs, h);
 			curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-		}
-		if (cond->last_modified > 0) {
+		} else if (cond->last_modified > 0) {
 			curl_easy_setopt(c, CURLOPT_TIMECONDITION, (long)CURL_TIMECOND_IFMODSINCE);
 			curl_easy_setopt(c, CURLOPT_TIMEVALUE_LARGE, (curl_off_t)cond->last_modified);
 		}

@@ -189,11 +189,20 @@ static void cache_load(struct fetch_cond *c, int64_t held)
 		memset(c, 0, sizeof(*c));
 }
 
+static void cache_forget(void);
+
 static void cache_save(const struct fetch_cond *c, int64_t held)
 {
 	char path[4096], tmp[4200];
 	FILE *f;
 
+	/* Racy validators (like git's racily clean index entries): an index modified in the second it was fetched
+	 * can be rewritten within that second to the same size, and keep its Last-Modified and, with nginx, its
+	 * ETag (mtime and size). Remember nothing then: the next sync asks unconditionally. */
+	if (c->last_modified && c->fetched_at && c->last_modified >= c->fetched_at) {
+		cache_forget();
+		return;
+	}
 	cache_path(path, sizeof(path));
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "w");

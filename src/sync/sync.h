@@ -35,6 +35,7 @@ struct fetch_opts {
 struct fetch_cond {
 	char etag[256];
 	int64_t last_modified;	/* unix time, 0: unknown */
+	int64_t fetched_at;	/* unix time the request was made (set in got) */
 };
 
 int fetch_global_init(void);
