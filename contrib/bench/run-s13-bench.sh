@@ -74,6 +74,8 @@ log stderr
  logging level set-all error
 line vty
  bind 127.0.0.1 $(port)
+eir
+ ctrl-port 0
 diameter
  origin-host eir.example.org
  origin-realm example.org

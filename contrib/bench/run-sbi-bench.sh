@@ -67,6 +67,7 @@ line vty
  bind 127.0.0.1 $(port)
 eir
  log-verdicts-per-second 0
+ ctrl-port 0
 diameter
  listen 127.0.0.1 $(port)
 sbi

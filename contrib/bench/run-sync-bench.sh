@@ -132,6 +132,8 @@ log stderr
  logging level set-all notice
 line vty
  bind 127.0.0.1 $VTY_PORT
+eir
+ ctrl-port 0
 diameter
  origin-host eir.example.org
  origin-realm example.org
