@@ -421,6 +421,9 @@ t "audit: the last 20 by default" eval 'rc_is 0 && [ "$(count " UTC #")" -eq 20 
 	has " UTC #$((n - 16)) " && hasnt " UTC #$((n - 17)) "'
 t "  a reason with a line break stays on its line" eval '[ "$(count "^2[0-9-]* [0-9:.]* UTC #")" -eq 20 ] &&
 	[ "$(printf "%s\n" "$out" | wc -l)" -eq 20 ]'
+run "$E" -l "$D" audit 1000
+t "an import is one audit record, with its row counts" \
+	has "osmo-eir-db uid $(id -u): import .*: - -> [0-9]* rows added or changed, [0-9]* skipped$"
 run "$E" -l "$D" audit 0
 t "audit 0: exit 1 with the valid range" eval 'rc_is 1 && has "invalid count .0.: 1 to 1000000"'
 run "$E" -l "$D" audit 1 2
