@@ -98,7 +98,8 @@ with_edits() { # RATE NAME ARGS...
 	touch "$dir/stop"
 	wait $ed
 	read -r n s < "$dir/edits"
-	printf '%-28s %d edits in %.1f s = %.0f edits/s\n' "  (VTY edits meanwhile)" "$n" "$s" "$(awk -v n="$n" -v s="$s" 'BEGIN { print n / s }')"
+	printf '%-28s %d edits in %.1f s = %.0f edits/s\n' "  (VTY edits meanwhile)" "$n" "$s" \
+		"$(awk -v n="$n" -v s="$s" 'BEGIN { print n / s }')"
 }
 echo "## W=16, 2 connections, ${SECS}s: alone, with VTY edits at 100/s, with edits as fast as they go, alone again"
 run "S13 alone" -c 2 -w 16 -d "$SECS" -i "$dir/imeis.csv"

@@ -14,7 +14,8 @@ command -v node >/dev/null 2>&1 || { echo "# SKIP: node is not installed"; exit 
 	{ echo "# SKIP: the npm package diameter is not installed (contrib/install-deps.sh)"; exit 77; }
 
 eir_start || exit 1
-audit0=$($PY "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" "show equipment summary" | sed -n 's/.*audit trail: \([0-9]*\) records.*/\1/p')
+audit0=$($PY "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" "show equipment summary" |
+	sed -n 's/.*audit trail: \([0-9]*\) records.*/\1/p')
 node "$top_srcdir/tests/s13/mme.js" "$EIR_PORT" load "$T/stop" 300 > "$T/mme.out" 2>&1 &
 mme=$!
 # the MME is connected once osmo-eir has counted its first ECR

@@ -54,11 +54,14 @@ out=$($VTY "show equipment summary" | tr -d '\r')
 check "show equipment summary: the national blacklist's size" \
 	sh -c 'echo "$1" | grep -q "^  blacklist $2 IMEIs, notifications 0 rows, exceptions 0 rows"' _ "$out" "$ROWS"
 check "  the feed's run, date, when it was applied and its age" \
-	sh -c 'echo "$1" | grep -q "^  feed national: run 1 of [0-9]\{8\}_[0-9]\{6\}, applied 20[0-9-]* [0-9:]* UTC ([0-9]*s ago)$"' _ "$out"
-check "  the last sync attempt: ok" sh -c 'echo "$1" | grep -q "^  last sync attempt: .* UTC (.*), feed national, ok (exit 0): "' _ "$out"
+	sh -c 'echo "$1" | grep -q "^  feed national: run 1 of [0-9]\{8\}_[0-9]\{6\}, applied 20[0-9-]* [0-9:]* UTC ([0-9]*s ago)$"' \
+	_ "$out"
+check "  the last sync attempt: ok" \
+	sh -c 'echo "$1" | grep -q "^  last sync attempt: .* UTC (.*), feed national, ok (exit 0): "' _ "$out"
 out=$($VTY "show equipment imei 35100000000003" | tr -d '\r')
 check "show equipment imei: decided by the national blacklist, naming the feed" \
-	sh -c 'echo "$1" | grep -q "decided by: national blacklist IMEI 35100000000003: list black, source national feed national, reason \"Stolen\""' _ "$out"
+	sh -c 'echo "$1" | grep -q "decided by: national blacklist IMEI 35100000000003: list black, source national feed national, reason \"Stolen\""' \
+	_ "$out"
 
 # a refused sync (a new run, but checked with a key that did not sign it): the daemon says so and keeps serving
 # the run it has

@@ -70,7 +70,9 @@ ctrl_is "SET none removes the range" "none" set equipment.range.35000005000000.3
 ctrl_is "SET none removes the pair" "none" set equipment.imei.35000001000001.imsi.001010000000007.local none
 
 out=$($CTRL "$EIR_CTRL_PORT" get equipment.summary)
-check "GET equipment.summary: the counts" sh -c 'echo "$1" | grep -q "^local.white=1,local.grey=1,local.black=1,local.ranges=1,local.pairs=1,national.black=0,national.notifications=0,national.exceptions=0,feed.name=,feed.run=-1,feed.date=,feed.age=-1,sync.exit=-1,sync.at=-1,audit=14,"' _ "$out"
+want="local.white=1,local.grey=1,local.black=1,local.ranges=1,local.pairs=1,national.black=0,national.notifications=0,"
+want="${want}national.exceptions=0,feed.name=,feed.run=-1,feed.date=,feed.age=-1,sync.exit=-1,sync.at=-1,audit=14,"
+check "GET equipment.summary: the counts" sh -c 'case "$1" in "$2"*) true ;; *) false ;; esac' _ "$out" "$want"
 
 # errors: an ERROR reply with a clear text, nothing changed
 ctrl_err "GET with an invalid IMEI" "invalid IMEI '123': 3 digits: an IMEI has 14, 15 (with check digit) or 16 (IMEISV)" \
@@ -98,14 +100,16 @@ out=$($PY "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" "show audit last 10" | tr -
 check "the audit trail has the 9 CTRL changes, from the CTRL peer, after the test store's own" \
 	sh -c '[ "$(echo "$1" | grep -c " UTC #[0-9]* ctrl 127.0.0.1:[0-9]*: ")" -eq 9 ] &&
 		echo "$1" | head -n 1 | grep -q "osmo-eir-db uid"' _ "$out"
-check "  before and after of the SET none" sh -c 'echo "$1" | grep -q "ctrl 127.0.0.1:[0-9]*: del imei 35000002000001: grey listed $2 -> none$"' _ "$out" "$today"
+check "  before and after of the SET none" \
+	sh -c 'echo "$1" | grep -q "ctrl 127.0.0.1:[0-9]*: del imei 35000002000001: grey listed $2 -> none$"' _ "$out" "$today"
 check "  and nothing after them (the refused SETs wrote nothing)" \
 	sh -c 'echo "$1" | grep " UTC #" | tail -n 1 | grep -q "del pair 35000001000001 001010000000007"' _ "$out"
 out=$($PY "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" "show rate-counters" | tr -d '\r')
 check "rate counters: 9 CTRL edits, 2 refused by the store (not there, overlap)" \
 	sh -c 'echo "$1" | grep -q "edit:ctrl: *9 " && echo "$1" | grep -q "edit:failed: *2 "' _ "$out"
 out=$($PY "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" "show stats" | tr -d '\r')
-check "stat items: the store's figures, the feed never applied" sh -c 'echo "$1" | grep -q "IMEI entries on the operator.s lists: *3 *$" &&
+check "stat items: the store's figures, the feed never applied" \
+	sh -c 'echo "$1" | grep -q "IMEI entries on the operator.s lists: *3 *$" &&
 	echo "$1" | grep -q "1 once a national feed run was applied, else 0: *0 *$"' _ "$out"
 check "clean shutdown" eir_stop
 finish
