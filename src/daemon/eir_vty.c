@@ -61,12 +61,9 @@ DEFUN(cfg_store_unavailable, cfg_store_unavailable_cmd,
       "An error (S13: 5012 DIAMETER_UNABLE_TO_COMPLY; N5g-eir: 503)\n"
       "Answer WHITELISTED\n" "Answer GREYLISTED\n" "Answer BLACKLISTED\n")
 {
-	if (!strcmp(argv[0], "error")) {
-		g_eir->diam.store_fail = DIAM_STORE_FAIL_ERROR;
-	} else {
-		g_eir->diam.store_fail = DIAM_STORE_FAIL_VERDICT;
-		g_eir->diam.store_fail_verdict = eir_verdict_parse(argv[0]);
-	}
+	g_eir->policy.store_fail_error = !strcmp(argv[0], "error");
+	if (!g_eir->policy.store_fail_error)
+		g_eir->policy.store_fail_verdict = eir_verdict_parse(argv[0]);
 	return CMD_SUCCESS;
 }
 
@@ -74,7 +71,7 @@ DEFUN(cfg_log_verdicts, cfg_log_verdicts_cmd, "log-verdicts-per-second <0-100000
       "Rate limit of the log lines for BLACKLISTED and GREYLISTED answers (counters always count)\n"
       "Lines per second\n")
 {
-	g_eir->diam.log_verdict_per_sec = atoi(argv[0]);
+	g_eir->policy.log_verdict_per_sec = atoi(argv[0]);
 	return CMD_SUCCESS;
 }
 
@@ -91,10 +88,10 @@ static int config_write_eir(struct vty *vty)
 	vty_out(vty, "eir%s", VTY_NEWLINE);
 	if (g_eir->policy.default_verdict != EIR_WHITELISTED)
 		vty_out(vty, " default-verdict %s%s", verdict_word(g_eir->policy.default_verdict), VTY_NEWLINE);
-	if (g_eir->diam.store_fail != DIAM_STORE_FAIL_ERROR)
-		vty_out(vty, " store-unavailable %s%s", verdict_word(g_eir->diam.store_fail_verdict), VTY_NEWLINE);
-	if (g_eir->diam.log_verdict_per_sec != DIAM_DEFAULT_LOG_VERDICT_PER_SEC)
-		vty_out(vty, " log-verdicts-per-second %u%s", g_eir->diam.log_verdict_per_sec, VTY_NEWLINE);
+	if (!g_eir->policy.store_fail_error)
+		vty_out(vty, " store-unavailable %s%s", verdict_word(g_eir->policy.store_fail_verdict), VTY_NEWLINE);
+	if (g_eir->policy.log_verdict_per_sec != EIR_DEFAULT_LOG_VERDICT_PER_SEC)
+		vty_out(vty, " log-verdicts-per-second %u%s", g_eir->policy.log_verdict_per_sec, VTY_NEWLINE);
 	if (g_eir->ctrl_port != OSMO_CTRL_PORT_EIR)
 		vty_out(vty, " ctrl-port %u%s", g_eir->ctrl_port, VTY_NEWLINE);
 	return CMD_SUCCESS;

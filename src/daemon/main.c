@@ -210,10 +210,6 @@ int main(int argc, char **argv)
 	if (rc)
 		return 1;
 	if (g_eir->sbi.enabled) {
-		/* the 'eir' node's store-unavailable and log rate apply to N5g-eir as to S13 */
-		g_eir->sbi.store_fail_error = g_eir->diam.store_fail == DIAM_STORE_FAIL_ERROR;
-		g_eir->sbi.store_fail_verdict = g_eir->diam.store_fail_verdict;
-		g_eir->sbi.log_verdict_per_sec = g_eir->diam.log_verdict_per_sec;
 		g_eir->sbi_srv = sbi_server_alloc(g_eir, &g_eir->sbi, g_eir->db, &g_eir->policy);
 		if (sbi_server_start(g_eir->sbi_srv))
 			return 1;

@@ -25,7 +25,7 @@ struct ecr {
 /* BLACKLISTED/GREYLISTED log lines, at most log-verdicts-per-second (include/osmocom/eir/ratelimit.h) */
 static bool log_allowed(struct diam_server *srv)
 {
-	if (eir_ratelimit_allow(&srv->log_rl, srv->cfg->log_verdict_per_sec))
+	if (eir_ratelimit_allow(&srv->log_rl, srv->policy->log_verdict_per_sec))
 		return true;
 	diam_ctr_inc(srv, DIAM_CTR_LOG_SUPPRESSED);
 	return false;
@@ -254,12 +254,12 @@ void diam_s13_rx_ecr(struct diam_conn *c, const uint8_t *msg, const struct diam_
 	rc = eir_check(srv->db, srv->policy, imei.key, sv, r.user_name.id >= 0 ? imsi : NULL, 0, &res);
 	if (rc) {
 		diam_ctr_inc(srv, DIAM_CTR_STORE_FAIL);
-		if (srv->cfg->store_fail == DIAM_STORE_FAIL_ERROR) {
+		if (srv->policy->store_fail_error) {
 			diam_ctr_inc(srv, DIAM_CTR_ECA_ERROR);
 			send_eca(c, h, &r, false, DIAM_UNABLE_TO_COMPLY, EIR_UNKNOWN);
 			return;
 		}
-		res.verdict = srv->cfg->store_fail_verdict;
+		res.verdict = srv->policy->store_fail_verdict;
 	}
 	diam_ctr_inc(srv, verdict_ctr[res.verdict]);
 	send_eca(c, h, &r, true, DIAM_SUCCESS, res.verdict);

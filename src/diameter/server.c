@@ -100,9 +100,6 @@ void diam_cfg_init(void *ctx, struct diam_cfg *cfg)
 	cfg->max_msg_size = DIAM_DEFAULT_MAX_MSG_SIZE;
 	cfg->max_queue_bytes = DIAM_DEFAULT_MAX_QUEUE_BYTES;
 	cfg->stall_timeout_sec = DIAM_DEFAULT_STALL_TIMEOUT_SEC;
-	cfg->store_fail = DIAM_STORE_FAIL_ERROR;
-	cfg->store_fail_verdict = EIR_WHITELISTED;
-	cfg->log_verdict_per_sec = DIAM_DEFAULT_LOG_VERDICT_PER_SEC;
 }
 
 /*! Whether this kernel can make SCTP sockets at all. */

@@ -204,7 +204,7 @@ static void status_200(struct sbi_stream *st, enum eir_verdict v)
 /* the same rate limit as S13's (include/osmocom/eir/ratelimit.h) */
 static bool log_allowed(struct sbi_server *srv)
 {
-	if (eir_ratelimit_allow(&srv->log_rl, srv->cfg->log_verdict_per_sec))
+	if (eir_ratelimit_allow(&srv->log_rl, srv->policy->log_verdict_per_sec))
 		return true;
 	sbi_ctr_inc(srv, SBI_CTR_LOG_SUPPRESSED);
 	return false;
@@ -356,13 +356,13 @@ void sbi_n5g_eir_request(struct sbi_stream *st)
 	rc = eir_check(srv->db, srv->policy, imei.key, imei.sv, have_imsi ? imsi : NULL, 0, &res);
 	if (rc) {
 		sbi_ctr_inc(srv, SBI_CTR_STORE_FAIL);
-		if (cfg->store_fail_error) {
+		if (srv->policy->store_fail_error) {
 			sbi_ctr_inc(srv, SBI_CTR_RSP_503);
 			problem(st, 503, "Service Unavailable", "the equipment store cannot be read", NULL, NULL, 0,
 				NULL);
 			return;
 		}
-		res.verdict = cfg->store_fail_verdict;
+		res.verdict = srv->policy->store_fail_verdict;
 		res.why.level = EIR_LVL_DEFAULT;
 	}
 	answer_verdict(st, res.verdict);

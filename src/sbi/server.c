@@ -86,9 +86,6 @@ void sbi_cfg_init(void *ctx, struct sbi_cfg *cfg)
 	cfg->idle_timeout_sec = SBI_DEFAULT_IDLE_TIMEOUT_SEC;
 	cfg->pei_other = SBI_PEI_OTHER_VERDICT;
 	cfg->pei_other_verdict = EIR_UNKNOWN;
-	cfg->store_fail_error = true;
-	cfg->store_fail_verdict = EIR_WHITELISTED;
-	cfg->log_verdict_per_sec = 100;
 	cfg->nrf_heartbeat_sec = SBI_DEFAULT_NRF_HEARTBEAT_SEC;
 }
 

@@ -20,10 +20,16 @@ enum eir_level {
 };
 extern const struct value_string eir_level_names[];
 
+/*! The operator's policy (the 'eir' node): one for every front end, so S13 and N5g-eir never disagree. */
 struct eir_policy {
 	enum eir_verdict default_verdict;	/*!< for an IMEI on no list: EIR_WHITELISTED unless configured */
+	bool store_fail_error;			/*!< store unreadable: an error (S13 5012, N5g-eir 503) ... */
+	enum eir_verdict store_fail_verdict;	/*!< ... else this verdict */
+	unsigned log_verdict_per_sec;		/*!< BLACKLISTED/GREYLISTED log lines per second, per front end */
 };
-#define EIR_POLICY_DEFAULT { .default_verdict = EIR_WHITELISTED }
+#define EIR_DEFAULT_LOG_VERDICT_PER_SEC 100
+#define EIR_POLICY_DEFAULT { .default_verdict = EIR_WHITELISTED, .store_fail_error = true, \
+			     .store_fail_verdict = EIR_WHITELISTED, .log_verdict_per_sec = EIR_DEFAULT_LOG_VERDICT_PER_SEC }
 
 struct eir_match {
 	enum eir_level level;

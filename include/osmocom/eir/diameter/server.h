@@ -31,19 +31,12 @@ struct diam_peer_acl {
 	char *addr;		/*!< NULL: any source address */
 };
 
-/*! What to answer when the store cannot be read. */
-enum diam_store_fail {
-	DIAM_STORE_FAIL_ERROR,	/*!< 5012 DIAMETER_UNABLE_TO_COMPLY */
-	DIAM_STORE_FAIL_VERDICT,	/*!< the configured fallback verdict */
-};
-
 /* defaults, used by diam_cfg_init() and left out when the VTY writes the configuration back */
 #define DIAM_DEFAULT_TW_SEC 30
 #define DIAM_DEFAULT_CER_TIMEOUT_SEC 10
 #define DIAM_DEFAULT_MAX_MSG_SIZE 65536
 #define DIAM_DEFAULT_MAX_QUEUE_BYTES (4 * 1024 * 1024)
 #define DIAM_DEFAULT_STALL_TIMEOUT_SEC 10
-#define DIAM_DEFAULT_LOG_VERDICT_PER_SEC 100
 
 struct diam_cfg {
 	char *origin_host;
@@ -60,9 +53,6 @@ struct diam_cfg {
 	uint32_t max_queue_bytes;	/*!< answers waiting for a peer: above half of it, its requests are not read */
 	unsigned stall_timeout_sec;	/*!< a peer that takes none of its answers for this long is closed */
 	uint32_t vendor_id;
-	enum diam_store_fail store_fail;
-	enum eir_verdict store_fail_verdict;
-	unsigned log_verdict_per_sec;	/*!< rate limit of the BLACKLISTED/GREYLISTED log lines */
 };
 
 enum diam_ctr {

@@ -46,10 +46,6 @@ struct sbi_cfg {
 	unsigned idle_timeout_sec;	/*!< close a connection idle, or with answers unread, this long */
 	enum sbi_pei_other pei_other;
 	enum eir_verdict pei_other_verdict;
-	/* copied from the 'eir' node at start */
-	bool store_fail_error;		/*!< store unreadable: 503, else store_fail_verdict */
-	enum eir_verdict store_fail_verdict;
-	unsigned log_verdict_per_sec;
 	/* NRF registration, when nrf_uri is set */
 	char *nrf_uri;			/*!< http://ADDR:PORT (cleartext HTTP/2 with prior knowledge) */
 	char *nf_instance_id;		/*!< UUID */
