@@ -2,10 +2,8 @@
 /* osmo-eir-sync: fetch the signed national feed, verify it whole into local files, pick the run chain from the
  * run held (national-feed.md §5) and apply it to the national part in one transaction; once or polling. */
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -33,28 +31,9 @@
 #define INDEX_CACHE "sync-index"
 #define TMP_PREFIX "sync-tmp."
 
-struct cfg {
-	const char *db_dir;
-	const char *feed;
-	const char *url;
-	const char *pubkey;
-	const char *op;
-	const char *tmp_dir;
-	bool insecure;
-	bool once;
-	long poll;
-	uint64_t map_mib;
-	uint64_t map_max_mib;
-	struct fetch_opts fo;
-};
 
 static void *ctx;
 static void *actx;	/* one attempt's allocations */
-static struct cfg cfg = {
-	.db_dir = "/var/lib/osmocom/osmo-eir",
-	.feed = "national",
-	.fo = { .connect_timeout = 10, .timeout = 600, .low_speed_time = 30 },
-};
 static bool tty;
 static volatile sig_atomic_t stop;
 
@@ -122,9 +101,9 @@ static int refuse(struct attempt *a, int code, const char *fmt, ...)
 
 static char *url_of(const char *name)
 {
-	size_t n = strlen(cfg.url);
+	size_t n = strlen(g_sync.url);
 
-	return talloc_asprintf(actx, "%s%s%s", cfg.url, n && cfg.url[n - 1] == '/' ? "" : "/", name);
+	return talloc_asprintf(actx, "%s%s%s", g_sync.url, n && g_sync.url[n - 1] == '/' ? "" : "/", name);
 }
 
 static char *path_of(struct attempt *a, const char *name)
@@ -157,7 +136,7 @@ static int read_whole(const char *path, char **buf, size_t *len)
 
 static void cache_path(char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/%s", cfg.db_dir, INDEX_CACHE);
+	snprintf(buf, len, "%s/%s", g_sync.db_dir, INDEX_CACHE);
 }
 
 static void cache_load(struct fetch_cond *c, int64_t held)
@@ -185,7 +164,7 @@ static void cache_load(struct fetch_cond *c, int64_t held)
 	fclose(f);
 	c->last_modified = lm;
 	/* another feed's, or saved with another run held (a store restored from a backup): ask unconditionally */
-	if (strcmp(url, cfg.url) || run != held)
+	if (strcmp(url, g_sync.url) || run != held)
 		memset(c, 0, sizeof(*c));
 }
 
@@ -208,7 +187,7 @@ static void cache_save(const struct fetch_cond *c, int64_t held)
 	f = fopen(tmp, "w");
 	if (!f)
 		return;
-	fprintf(f, "url %s\nrun %lld\netag %s\nlast_modified %lld\n", cfg.url, (long long)held, c->etag,
+	fprintf(f, "url %s\nrun %lld\netag %s\nlast_modified %lld\n", g_sync.url, (long long)held, c->etag,
 		(long long)c->last_modified);
 	if (fclose(f) == 0)
 		rename(tmp, path);
@@ -276,7 +255,7 @@ static int fetch_verified(struct attempt *a, const char *name)
 	if (stat(path, &st) == 0)
 		return 0;	/* fetched and checked already in this attempt */
 	url = url_of(name);
-	rc = fetch_file(&cfg.fo, url, path, 0, NULL, NULL, NULL, got, a->err, sizeof(a->err));
+	rc = fetch_file(&g_sync.fo, url, path, 0, NULL, NULL, NULL, got, a->err, sizeof(a->err));
 	if (rc) {
 		unlink(path);
 		return rc;
@@ -309,7 +288,7 @@ static int add_file(struct attempt *a, struct apply_run *ar, const struct feed_n
 /* A list file name in run r: ours and consistent with the run, or not ours. \returns 0, 1 (not ours), or a code */
 static int check_name(struct attempt *a, const struct feed_run *r, const char *name, struct feed_name *fn)
 {
-	int rc = feed_name_parse(name, cfg.op, fn);
+	int rc = feed_name_parse(name, g_sync.op, fn);
 
 	if (rc == -ENOENT)
 		return 1;
@@ -405,10 +384,10 @@ struct outcome {
 
 static int do_attempt(struct attempt *a, struct outcome *out)
 {
-	struct eir_db_opts o = { .map_size = cfg.map_mib << 20, .map_max = cfg.map_max_mib << 20 };
+	struct eir_db_opts o = { .map_size = g_sync.map_mib << 20, .map_max = g_sync.map_max_mib << 20 };
 	struct fetch_cond cond, got;
 	struct eir_feed_state fs;
-	struct apply_plan plan = { .feed = cfg.feed, .held = -1 };
+	struct apply_plan plan = { .feed = g_sync.feed, .held = -1 };
 	struct feed_run *newest, **path = NULL;
 	char *buf, *sig;
 	size_t len, siglen;
@@ -418,7 +397,7 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 	int rc;
 	double dt;
 
-	rc = eir_db_open(actx, &a->db, cfg.db_dir, &o);
+	rc = eir_db_open(actx, &a->db, g_sync.db_dir, &o);
 	if (rc)
 		return refuse(a, SYNC_E_STORE, "%s", a->db ? eir_db_errstr(a->db) : strerror(-rc));
 	rc = eir_db_writer_lock(a->db, EIR_DB_NATIONAL, "osmo-eir-sync");
@@ -429,17 +408,17 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 		out->run_id = fs.run_id;
 		OSMO_STRLCPY_ARRAY(out->run_date, fs.run_date);
 	}
-	if (rc == 0 && strcmp(fs.name, cfg.feed)) {
+	if (rc == 0 && strcmp(fs.name, g_sync.feed)) {
 		LOGP(DSYNC, LOGL_NOTICE, "the store holds run %" PRId64 " of feed '%s', not '%s': starting from the "
-		     "full lists\n", fs.run_id, fs.name, cfg.feed);
+		     "full lists\n", fs.run_id, fs.name, g_sync.feed);
 	} else if (rc == 0) {
 		held = fs.run_id;
 	} else if (rc != -ENOENT) {
 		return refuse(a, SYNC_E_STORE, "%s", eir_db_errstr(a->db));
 	}
 
-	snprintf(a->dir, sizeof(a->dir), "%s/" TMP_PREFIX "XXXXXX", cfg.tmp_dir ? cfg.tmp_dir : cfg.db_dir);
-	clean_leftovers(cfg.tmp_dir ? cfg.tmp_dir : cfg.db_dir);
+	snprintf(a->dir, sizeof(a->dir), "%s/" TMP_PREFIX "XXXXXX", g_sync.tmp_dir ? g_sync.tmp_dir : g_sync.db_dir);
+	clean_leftovers(g_sync.tmp_dir ? g_sync.tmp_dir : g_sync.db_dir);
 	if (!mkdtemp(a->dir)) {
 		rc = errno;
 		a->dir[0] = '\0';
@@ -452,7 +431,7 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 		cache_load(&cond, held);
 	else
 		memset(&cond, 0, sizeof(cond));
-	rc = fetch_file(&cfg.fo, url_of("SHA256SUMS"), path_of(a, "SHA256SUMS"), INDEX_MAX, &cond, &got,
+	rc = fetch_file(&g_sync.fo, url_of("SHA256SUMS"), path_of(a, "SHA256SUMS"), INDEX_MAX, &cond, &got,
 			&not_modified, NULL, a->err, sizeof(a->err));
 	if (rc)
 		return rc;
@@ -464,8 +443,8 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 	rc = read_whole(path_of(a, "SHA256SUMS"), &buf, &len);
 	if (rc)
 		return refuse(a, SYNC_E_STORE, "SHA256SUMS: %s", strerror(-rc));
-	if (cfg.pubkey) {
-		rc = fetch_file(&cfg.fo, url_of("SHA256SUMS.sig"), path_of(a, "SHA256SUMS.sig"), SIG_MAX, NULL, NULL,
+	if (g_sync.pubkey) {
+		rc = fetch_file(&g_sync.fo, url_of("SHA256SUMS.sig"), path_of(a, "SHA256SUMS.sig"), SIG_MAX, NULL, NULL,
 				NULL, NULL, a->err, sizeof(a->err));
 		if (rc == SYNC_E_TRANSFER || rc == SYNC_E_FORMAT)
 			return refuse(a, SYNC_E_SIGNATURE, "no usable signature: %s", a->err);
@@ -474,14 +453,14 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 		rc = read_whole(path_of(a, "SHA256SUMS.sig"), &sig, &siglen);
 		if (rc)
 			return refuse(a, SYNC_E_STORE, "SHA256SUMS.sig: %s", strerror(-rc));
-		rc = feed_verify(cfg.pubkey, buf, len, sig, siglen, a->err, sizeof(a->err));
+		rc = feed_verify(g_sync.pubkey, buf, len, sig, siglen, a->err, sizeof(a->err));
 		if (rc == -EINVAL)
 			return SYNC_E_USAGE;
 		if (rc)
 			return refuse(a, SYNC_E_SIGNATURE, "SHA256SUMS: bad signature: %s", a->err);
 	} else {
 		LOGP(DSYNC, LOGL_NOTICE, "feed '%s' configured insecure: the index is NOT checked for a signature\n",
-		     cfg.feed);
+		     g_sync.feed);
 	}
 	if (feed_sums_parse(actx, buf, len, &a->sums, a->err, sizeof(a->err)))
 		return refuse(a, SYNC_E_FORMAT, "SHA256SUMS: %s", a->err);
@@ -577,24 +556,24 @@ static int attempt(void)
 	if (a.dir[0])
 		rm_rf(a.dir);
 	if (code == SYNC_OK) {
-		printf("osmo-eir-sync: feed %s: %s\n", cfg.feed, out.result);
+		printf("osmo-eir-sync: feed %s: %s\n", g_sync.feed, out.result);
 		fflush(stdout);
 	} else {
 		fprintf(stderr, "osmo-eir-sync: feed %s: refused (exit %d): %s; the lists stay as they were\n",
-			cfg.feed, code, a.err);
+			g_sync.feed, code, a.err);
 		snprintf(out.result, sizeof(out.result), "refused: %.240s", a.err);
 		if (code == SYNC_E_REPLAY)
 			cache_forget();
 	}
 	/* the record of this attempt, for the daemon */
 	memset(&st, 0, sizeof(st));
-	OSMO_STRLCPY_ARRAY(st.feed, cfg.feed);
+	OSMO_STRLCPY_ARRAY(st.feed, g_sync.feed);
 	st.attempt_at = time(NULL);
 	st.exit_code = code;
 	OSMO_STRLCPY_ARRAY(st.result, out.result);
 	if (code == SYNC_OK)
 		st.ok_at = st.attempt_at;
-	else if (eir_sync_status_read(cfg.db_dir, &prev) == 0 && !strcmp(prev.feed, cfg.feed))
+	else if (eir_sync_status_read(g_sync.db_dir, &prev) == 0 && !strcmp(prev.feed, g_sync.feed))
 		st.ok_at = prev.ok_at;
 	st.run_id = out.run_id;
 	OSMO_STRLCPY_ARRAY(st.run_date, out.run_date);
@@ -602,215 +581,11 @@ static int attempt(void)
 		eir_db_close(a.db);	/* the lock too */
 		a.db = NULL;
 	}
-	if (code != SYNC_E_USAGE && eir_sync_status_write(cfg.db_dir, &st))
-		LOGP(DSYNC, LOGL_ERROR, "cannot write %s/%s\n", cfg.db_dir, EIR_SYNC_STATUS_FILE);
+	if (code != SYNC_E_USAGE && eir_sync_status_write(g_sync.db_dir, &st))
+		LOGP(DSYNC, LOGL_ERROR, "cannot write %s/%s\n", g_sync.db_dir, EIR_SYNC_STATUS_FILE);
 	talloc_free(actx);
 	actx = NULL;
 	return code;
-}
-
-/* --- configuration --- */
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: osmo-eir-sync [-c FILE] [-l DIR] [OPTIONS]\n"
-		"  -c, --config FILE          read the settings below from FILE (\"name value\" lines, # comments)\n"
-		"  -l, --database DIR         the store (default /var/lib/osmocom/osmo-eir)\n"
-		"  -n, --feed NAME            the feed's name (default national)\n"
-		"  -u, --url URL              the feed's base URL: https://, http:// or file://\n"
-		"  -k, --public-key FILE      the feed's Ed25519 public key (PEM)\n"
-		"      --insecure-no-signature  accept a feed with no key (its index is not checked)\n"
-		"  -o, --operator ID          our operator id in the list file names\n"
-		"      --ca-file FILE         CA bundle for https (default: the system's)\n"
-		"      --connect-timeout S    (default 10)\n"
-		"      --timeout S            one file's whole transfer (default 600)\n"
-		"      --low-speed-time S     abort a transfer slower than 1 KiB/s for S seconds (default 30)\n"
-		"      --tmp-dir DIR          where downloads are kept until applied (default: the store's DIR)\n"
-		"  -m, --map-size MIB         initial map size of each part (it grows when full)\n"
-		"      --map-max MIB          the map grows up to this (default 1048576, 1 TiB)\n"
-		"      --once                 one attempt, then exit (the default)\n"
-		"  -p, --poll S               stay up and try every S seconds\n"
-		"  -v, --verbose              log each step\n"
-		"  -h, --help  -V, --version\n"
-		"Exit: 0 applied or up to date; 1 usage or configuration; 2 transfer failed; 3 timeout;\n"
-		"4 bad or missing signature; 5 hash mismatch; 6 truncated or garbled file; 7 replayed older index;\n"
-		"8 chain gap with no full lists; 9 map or disk full; 10 other store error;\n"
-		"11 another sync is running.\n");
-}
-
-static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("osmo-eir-sync: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return SYNC_E_USAGE;
-}
-
-static int parse_secs(const char *name, const char *s, long *out, long min)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || !*s || v < min || v > 86400 * 7)
-		return die("invalid %s '%s': seconds, %ld or more", name, s, min);
-	*out = v;
-	return 0;
-}
-
-enum {
-	O_INSECURE = 256, O_CA, O_CONNECT_TIMEOUT, O_TIMEOUT, O_LOW_SPEED, O_TMP, O_ONCE, O_TLS_NO_VERIFY, O_MAP_MAX,
-};
-
-static bool yes(const char *s)
-{
-	return !strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcmp(s, "1");
-}
-
-/* One setting, from the command line or the config file. \returns 0 or SYNC_E_USAGE */
-static int set(int opt, const char *val)
-{
-	char *end;
-
-	switch (opt) {
-	case 'l':
-		cfg.db_dir = val;
-		return 0;
-	case 'n':
-		if (!*val || strlen(val) >= 64 || strpbrk(val, " \t\n"))
-			return die("invalid feed name '%s': 1 to 63 characters, no spaces", val);
-		cfg.feed = val;
-		return 0;
-	case 'u':
-		if (strncasecmp(val, "https://", 8) && strncasecmp(val, "http://", 7) && strncasecmp(val, "file://", 7))
-			return die("invalid URL '%s': https://, http:// or file://", val);
-		cfg.url = val;
-		return 0;
-	case 'k':
-		cfg.pubkey = val;
-		return 0;
-	case 'o':
-		if (!*val || strpbrk(val, "/\\ \t") || strstr(val, ".."))
-			return die("invalid operator id '%s'", val);
-		cfg.op = val;
-		return 0;
-	case O_INSECURE:
-		cfg.insecure = !val || yes(val);
-		return 0;
-	case O_TLS_NO_VERIFY:
-		cfg.fo.tls_no_verify = !val || yes(val);
-		return 0;
-	case O_CA:
-		cfg.fo.ca_file = val;
-		return 0;
-	case O_CONNECT_TIMEOUT:
-		return parse_secs("connect timeout", val, &cfg.fo.connect_timeout, 1);
-	case O_TIMEOUT:
-		return parse_secs("timeout", val, &cfg.fo.timeout, 1);
-	case O_LOW_SPEED:
-		return parse_secs("low speed time", val, &cfg.fo.low_speed_time, 1);
-	case O_TMP:
-		cfg.tmp_dir = val;
-		return 0;
-	case 'm':
-		errno = 0;
-		cfg.map_mib = strtoull(val, &end, 10);
-		if (errno || *end || !cfg.map_mib || val[0] == '-')
-			return die("invalid map size '%s': MiB", val);
-		return 0;
-	case O_MAP_MAX:
-		errno = 0;
-		cfg.map_max_mib = strtoull(val, &end, 10);
-		if (errno || *end || !cfg.map_max_mib || val[0] == '-')
-			return die("invalid map size limit '%s': MiB", val);
-		return 0;
-	case O_ONCE:
-		cfg.once = true;
-		cfg.poll = 0;
-		return 0;
-	case 'p':
-		return parse_secs("poll interval", val, &cfg.poll, 1);
-	}
-	return die("unknown setting");
-}
-
-static const struct option opts[] = {
-	{ "config", 1, 0, 'c' },
-	{ "database", 1, 0, 'l' },
-	{ "feed", 1, 0, 'n' },
-	{ "url", 1, 0, 'u' },
-	{ "public-key", 1, 0, 'k' },
-	{ "insecure-no-signature", 0, 0, O_INSECURE },
-	{ "operator", 1, 0, 'o' },
-	{ "ca-file", 1, 0, O_CA },
-	{ "tls-no-verify", 0, 0, O_TLS_NO_VERIFY },
-	{ "connect-timeout", 1, 0, O_CONNECT_TIMEOUT },
-	{ "timeout", 1, 0, O_TIMEOUT },
-	{ "low-speed-time", 1, 0, O_LOW_SPEED },
-	{ "tmp-dir", 1, 0, O_TMP },
-	{ "map-size", 1, 0, 'm' },
-	{ "map-max", 1, 0, O_MAP_MAX },
-	{ "once", 0, 0, O_ONCE },
-	{ "poll", 1, 0, 'p' },
-	{ "verbose", 0, 0, 'v' },
-	{ "help", 0, 0, 'h' },
-	{ "version", 0, 0, 'V' },
-	{ 0, 0, 0, 0 }
-};
-
-/* The config file: "name value" per line, the names of the long options; '#' starts a comment. */
-static int read_config(const char *path)
-{
-	char line[4096], *name, *val, *e;
-	unsigned long no = 0;
-	const struct option *o;
-	FILE *f = fopen(path, "r");
-	int rc = 0;
-
-	if (!f)
-		return die("cannot read the config file %s: %s", path, strerror(errno));
-	while (!rc && fgets(line, sizeof(line), f)) {
-		no++;
-		if ((e = strchr(line, '#')))
-			*e = '\0';
-		for (name = line; isspace((unsigned char)*name); name++)
-			;
-		for (e = name + strlen(name); e > name && isspace((unsigned char)e[-1]); e--)
-			*--e = '\0';
-		if (!*name)
-			continue;
-		for (val = name; *val && !isspace((unsigned char)*val); val++)
-			;
-		if (*val) {
-			*val++ = '\0';
-			while (isspace((unsigned char)*val))
-				val++;
-		}
-		for (o = opts; o->name; o++) {
-			if (!strcmp(o->name, name))
-				break;
-		}
-		if (!o->name || o->val == 'c' || o->val == 'h' || o->val == 'V' || o->val == 'v') {
-			rc = die("%s:%lu: unknown setting '%s'", path, no, name);
-			break;
-		}
-		if (o->has_arg && !*val) {
-			rc = die("%s:%lu: '%s' needs a value", path, no, name);
-			break;
-		}
-		rc = set(o->val, *val ? talloc_strdup(NULL, val) : NULL);
-		if (rc)
-			fprintf(stderr, "osmo-eir-sync: (%s:%lu)\n", path, no);
-	}
-	fclose(f);
-	return rc;
 }
 
 static void log_output(struct log_target *target, int subsys, unsigned int level, const char *file, int line,
@@ -832,8 +607,7 @@ static void on_signal(int sig)
 
 int main(int argc, char **argv)
 {
-	const char *config = NULL;
-	int c, rc = -1, i;
+	int rc;
 	bool verbose = false;
 
 	ctx = talloc_named_const(NULL, 0, "osmo-eir-sync");
@@ -841,52 +615,9 @@ int main(int argc, char **argv)
 	osmo_stderr_target->raw_output = log_output;
 	log_set_log_level(osmo_stderr_target, LOGL_NOTICE);
 
-	/* the config file first, so that the command line overrides it */
-	for (i = 1; i < argc - 1; i++) {
-		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config"))
-			config = argv[i + 1];
-		else if (!strncmp(argv[i], "--config=", 9))
-			config = argv[i] + 9;
-	}
-	if (config && read_config(config))
-		return SYNC_E_USAGE;
-	while (rc < 0 && (c = getopt_long(argc, argv, "c:l:n:u:k:o:m:p:vhV", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			break;
-		case 'v':
-			verbose = true;
-			break;
-		case 'h':
-			usage(stdout);
-			rc = 0;
-			break;
-		case 'V':
-			printf("osmo-eir-sync %s\n", PACKAGE_VERSION);
-			rc = 0;
-			break;
-		case '?':
-			rc = die("see --help");
-			break;
-		default:
-			if (set(c, optarg))
-				rc = SYNC_E_USAGE;
-			break;
-		}
-	}
+	rc = sync_config(argc, argv, &verbose);
 	if (rc >= 0)
 		return rc;
-	if (optind < argc)
-		return die("unexpected argument '%s'", argv[optind]);
-	if (!cfg.url)
-		return die("no feed URL: --url or 'url' in the config file");
-	if (!cfg.op)
-		return die("no operator id: --operator or 'operator' in the config file");
-	if (!cfg.pubkey && !cfg.insecure)
-		return die("feed '%s' has no public key: --public-key FILE, or --insecure-no-signature to accept an "
-			   "unsigned feed", cfg.feed);
-	if (cfg.pubkey && access(cfg.pubkey, R_OK))
-		return die("cannot read the public key %s: %s", cfg.pubkey, strerror(errno));
 	if (verbose) {
 		log_set_category_filter(osmo_stderr_target, DSYNC, 1, LOGL_DEBUG);
 	}
@@ -894,19 +625,19 @@ int main(int argc, char **argv)
 	fetch_progress_cb = fetch_progress;
 	apply_progress_cb = apply_progress;
 	if (fetch_global_init())
-		return die("libcurl: cannot initialise");
+		return sync_die("libcurl: cannot initialise");
 
-	if (!cfg.poll) {
+	if (!g_sync.poll) {
 		rc = attempt();
 	} else {
 		signal(SIGTERM, on_signal);
 		signal(SIGINT, on_signal);
-		LOGP(DSYNC, LOGL_NOTICE, "polling feed '%s' at %s every %ld s\n", cfg.feed, cfg.url, cfg.poll);
+		LOGP(DSYNC, LOGL_NOTICE, "polling feed '%s' at %s every %ld s\n", g_sync.feed, g_sync.url, g_sync.poll);
 		while (!stop) {
 			long s;
 
 			attempt();
-			for (s = 0; s < cfg.poll * 10 && !stop; s++)
+			for (s = 0; s < g_sync.poll * 10 && !stop; s++)
 				usleep(100000);
 		}
 		rc = 0;

@@ -81,3 +81,22 @@ struct apply_plan {
 
 int apply_plan(struct eir_db *db, struct apply_plan *plan);
 extern void (*apply_progress_cb)(const struct apply_stats *st);
+
+/* config.c: the settings, from the config file and the command line */
+struct sync_cfg {
+	const char *db_dir;
+	const char *feed;
+	const char *url;
+	const char *pubkey;
+	const char *op;
+	const char *tmp_dir;
+	bool insecure;
+	bool once;
+	long poll;
+	uint64_t map_mib;
+	uint64_t map_max_mib;
+	struct fetch_opts fo;
+};
+extern struct sync_cfg g_sync;
+int sync_config(int argc, char **argv, bool *verbose);
+int sync_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

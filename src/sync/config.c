@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* osmo-eir-sync's settings: the command line and the config file ("name value" lines named like the long options),
+ * checked before anything is fetched. */
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <talloc.h>
+
+#include "sync.h"
+
+struct sync_cfg g_sync = {
+	.db_dir = "/var/lib/osmocom/osmo-eir",
+	.feed = "national",
+	.fo = { .connect_timeout = 10, .timeout = 600, .low_speed_time = 30 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: osmo-eir-sync [-c FILE] [-l DIR] [OPTIONS]\n"
+		"  -c, --config FILE          read the settings below from FILE (\"name value\" lines, # comments)\n"
+		"  -l, --database DIR         the store (default /var/lib/osmocom/osmo-eir)\n"
+		"  -n, --feed NAME            the feed's name (default national)\n"
+		"  -u, --url URL              the feed's base URL: https://, http:// or file://\n"
+		"  -k, --public-key FILE      the feed's Ed25519 public key (PEM)\n"
+		"      --insecure-no-signature  accept a feed with no key (its index is not checked)\n"
+		"  -o, --operator ID          our operator id in the list file names\n"
+		"      --ca-file FILE         CA bundle for https (default: the system's)\n"
+		"      --connect-timeout S    (default 10)\n"
+		"      --timeout S            one file's whole transfer (default 600)\n"
+		"      --low-speed-time S     abort a transfer slower than 1 KiB/s for S seconds (default 30)\n"
+		"      --tmp-dir DIR          where downloads are kept until applied (default: the store's DIR)\n"
+		"  -m, --map-size MIB         initial map size of each part (it grows when full)\n"
+		"      --map-max MIB          the map grows up to this (default 1048576, 1 TiB)\n"
+		"      --once                 one attempt, then exit (the default)\n"
+		"  -p, --poll S               stay up and try every S seconds\n"
+		"  -v, --verbose              log each step\n"
+		"  -h, --help  -V, --version\n"
+		"Exit: 0 applied or up to date; 1 usage or configuration; 2 transfer failed; 3 timeout;\n"
+		"4 bad or missing signature; 5 hash mismatch; 6 truncated or garbled file; 7 replayed older index;\n"
+		"8 chain gap with no full lists; 9 map or disk full; 10 other store error;\n"
+		"11 another sync is running.\n");
+}
+
+int sync_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("osmo-eir-sync: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return SYNC_E_USAGE;
+}
+
+static int parse_secs(const char *name, const char *s, long *out, long min)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || !*s || v < min || v > 86400 * 7)
+		return sync_die("invalid %s '%s': seconds, %ld or more", name, s, min);
+	*out = v;
+	return 0;
+}
+
+enum {
+	O_INSECURE = 256, O_CA, O_CONNECT_TIMEOUT, O_TIMEOUT, O_LOW_SPEED, O_TMP, O_ONCE, O_TLS_NO_VERIFY, O_MAP_MAX,
+};
+
+static bool yes(const char *s)
+{
+	return !strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcmp(s, "1");
+}
+
+/* One setting, from the command line or the config file. \returns 0 or SYNC_E_USAGE */
+static int set(int opt, const char *val)
+{
+	char *end;
+
+	switch (opt) {
+	case 'l':
+		g_sync.db_dir = val;
+		return 0;
+	case 'n':
+		if (!*val || strlen(val) >= 64 || strpbrk(val, " \t\n"))
+			return sync_die("invalid feed name '%s': 1 to 63 characters, no spaces", val);
+		g_sync.feed = val;
+		return 0;
+	case 'u':
+		if (strncasecmp(val, "https://", 8) && strncasecmp(val, "http://", 7) && strncasecmp(val, "file://", 7))
+			return sync_die("invalid URL '%s': https://, http:// or file://", val);
+		g_sync.url = val;
+		return 0;
+	case 'k':
+		g_sync.pubkey = val;
+		return 0;
+	case 'o':
+		if (!*val || strpbrk(val, "/\\ \t") || strstr(val, ".."))
+			return sync_die("invalid operator id '%s'", val);
+		g_sync.op = val;
+		return 0;
+	case O_INSECURE:
+		g_sync.insecure = !val || yes(val);
+		return 0;
+	case O_TLS_NO_VERIFY:
+		g_sync.fo.tls_no_verify = !val || yes(val);
+		return 0;
+	case O_CA:
+		g_sync.fo.ca_file = val;
+		return 0;
+	case O_CONNECT_TIMEOUT:
+		return parse_secs("connect timeout", val, &g_sync.fo.connect_timeout, 1);
+	case O_TIMEOUT:
+		return parse_secs("timeout", val, &g_sync.fo.timeout, 1);
+	case O_LOW_SPEED:
+		return parse_secs("low speed time", val, &g_sync.fo.low_speed_time, 1);
+	case O_TMP:
+		g_sync.tmp_dir = val;
+		return 0;
+	case 'm':
+		errno = 0;
+		g_sync.map_mib = strtoull(val, &end, 10);
+		if (errno || *end || !g_sync.map_mib || val[0] == '-')
+			return sync_die("invalid map size '%s': MiB", val);
+		return 0;
+	case O_MAP_MAX:
+		errno = 0;
+		g_sync.map_max_mib = strtoull(val, &end, 10);
+		if (errno || *end || !g_sync.map_max_mib || val[0] == '-')
+			return sync_die("invalid map size limit '%s': MiB", val);
+		return 0;
+	case O_ONCE:
+		g_sync.once = true;
+		g_sync.poll = 0;
+		return 0;
+	case 'p':
+		return parse_secs("poll interval", val, &g_sync.poll, 1);
+	}
+	return sync_die("unknown setting");
+}
+
+static const struct option opts[] = {
+	{ "config", 1, 0, 'c' },
+	{ "database", 1, 0, 'l' },
+	{ "feed", 1, 0, 'n' },
+	{ "url", 1, 0, 'u' },
+	{ "public-key", 1, 0, 'k' },
+	{ "insecure-no-signature", 0, 0, O_INSECURE },
+	{ "operator", 1, 0, 'o' },
+	{ "ca-file", 1, 0, O_CA },
+	{ "tls-no-verify", 0, 0, O_TLS_NO_VERIFY },
+	{ "connect-timeout", 1, 0, O_CONNECT_TIMEOUT },
+	{ "timeout", 1, 0, O_TIMEOUT },
+	{ "low-speed-time", 1, 0, O_LOW_SPEED },
+	{ "tmp-dir", 1, 0, O_TMP },
+	{ "map-size", 1, 0, 'm' },
+	{ "map-max", 1, 0, O_MAP_MAX },
+	{ "once", 0, 0, O_ONCE },
+	{ "poll", 1, 0, 'p' },
+	{ "verbose", 0, 0, 'v' },
+	{ "help", 0, 0, 'h' },
+	{ "version", 0, 0, 'V' },
+	{ 0, 0, 0, 0 }
+};
+
+/* The config file: "name value" per line, the names of the long options; '#' starts a comment. */
+static int read_config(const char *path)
+{
+	char line[4096], *name, *val, *e;
+	unsigned long no = 0;
+	const struct option *o;
+	FILE *f = fopen(path, "r");
+	int rc = 0;
+
+	if (!f)
+		return sync_die("cannot read the config file %s: %s", path, strerror(errno));
+	while (!rc && fgets(line, sizeof(line), f)) {
+		no++;
+		if ((e = strchr(line, '#')))
+			*e = '\0';
+		for (name = line; isspace((unsigned char)*name); name++)
+			;
+		for (e = name + strlen(name); e > name && isspace((unsigned char)e[-1]); e--)
+			*--e = '\0';
+		if (!*name)
+			continue;
+		for (val = name; *val && !isspace((unsigned char)*val); val++)
+			;
+		if (*val) {
+			*val++ = '\0';
+			while (isspace((unsigned char)*val))
+				val++;
+		}
+		for (o = opts; o->name; o++) {
+			if (!strcmp(o->name, name))
+				break;
+		}
+		if (!o->name || o->val == 'c' || o->val == 'h' || o->val == 'V' || o->val == 'v') {
+			rc = sync_die("%s:%lu: unknown setting '%s'", path, no, name);
+			break;
+		}
+		if (o->has_arg && !*val) {
+			rc = sync_die("%s:%lu: '%s' needs a value", path, no, name);
+			break;
+		}
+		rc = set(o->val, *val ? talloc_strdup(NULL, val) : NULL);
+		if (rc)
+			fprintf(stderr, "osmo-eir-sync: (%s:%lu)\n", path, no);
+	}
+	fclose(f);
+	return rc;
+}
+
+/*! Read the config file (-c) and then the command line over it, and check the result.
+ *  \returns -1 to go on, or the exit code (0 after --help or --version, SYNC_E_USAGE) */
+int sync_config(int argc, char **argv, bool *verbose)
+{
+	const char *config = NULL;
+	int c, rc = -1, i;
+
+	/* the config file first, so that the command line overrides it */
+	for (i = 1; i < argc - 1; i++) {
+		if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config"))
+			config = argv[i + 1];
+		else if (!strncmp(argv[i], "--config=", 9))
+			config = argv[i] + 9;
+	}
+	if (config && read_config(config))
+		return SYNC_E_USAGE;
+	while (rc < 0 && (c = getopt_long(argc, argv, "c:l:n:u:k:o:m:p:vhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			break;
+		case 'v':
+			*verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			rc = 0;
+			break;
+		case 'V':
+			printf("osmo-eir-sync %s\n", PACKAGE_VERSION);
+			rc = 0;
+			break;
+		case '?':
+			rc = sync_die("see --help");
+			break;
+		default:
+			if (set(c, optarg))
+				rc = SYNC_E_USAGE;
+			break;
+		}
+	}
+	if (rc >= 0)
+		return rc;
+	if (optind < argc)
+		return sync_die("unexpected argument '%s'", argv[optind]);
+	if (!g_sync.url)
+		return sync_die("no feed URL: --url or 'url' in the config file");
+	if (!g_sync.op)
+		return sync_die("no operator id: --operator or 'operator' in the config file");
+	if (!g_sync.pubkey && !g_sync.insecure)
+		return sync_die("feed '%s' has no public key: --public-key FILE, or --insecure-no-signature to accept an "
+			   "unsigned feed", g_sync.feed);
+	if (g_sync.pubkey && access(g_sync.pubkey, R_OK))
+		return sync_die("cannot read the public key %s: %s", g_sync.pubkey, strerror(errno));
+	return -1;
+}
