@@ -14,15 +14,8 @@ SECS=${SECS:-5}
 EIR="$builddir/src/osmo-eir"
 EIR_DB="$builddir/src/osmo-eir-db"
 BENCH="$builddir/src/osmo-eir-bench"
-dir=${BENCH_DIR:-$(mktemp -d /tmp/eir-edits-bench.XXXXXX)}
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	[ -n "${BENCH_DIR:-}" ] || rm -rf "$dir"
-}
-trap cleanup EXIT
-port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$here/lib.sh"
+bench_setup edits
 
 echo "# $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "## store: $ROWS listed IMEIs"

@@ -27,23 +27,8 @@ CONNS=${CONNS:-2}
 EIR="$builddir/src/osmo-eir"
 EIR_DB="$builddir/src/osmo-eir-db"
 BENCH="$builddir/src/osmo-eir-bench"
-dir=${BENCH_DIR:-$(mktemp -d /tmp/eir-s13-bench.XXXXXX)}
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	[ -n "${BENCH_DIR:-}" ] || rm -rf "$dir"
-}
-trap cleanup EXIT
-port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {
-	for _ in $(seq 100); do
-		/usr/bin/python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 1)" 2>/dev/null && return 0
-		sleep 0.2
-	done
-	echo "nothing listens on $1" >&2
-	return 1
-}
+. "$here/lib.sh"
+bench_setup s13
 
 echo "# $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "## store: $ROWS listed IMEIs (sorted DIRBS blacklist imported with osmo-eir-db)"

@@ -6,6 +6,7 @@
 # Run from an optimised build tree: `make bench-sbi`, or `builddir=$PWD ../contrib/bench/run-sbi-bench.sh`.
 # Prints figures, asserts nothing. Scratch data in BENCH_DIR (default a temp dir, removed afterwards).
 set -eu
+here=$(cd "$(dirname "$0")" && pwd)
 builddir=${builddir:-$(pwd)}
 ROWS=${ROWS:-10000000}
 COUNT=${COUNT:-1000000}
@@ -15,24 +16,8 @@ EIR_DB="$builddir/src/osmo-eir-db"
 for t in h2load nghttpd; do
 	command -v $t >/dev/null || { echo "$t missing: install-deps.sh installs nghttp2-client, -server"; exit 1; }
 done
-dir=${BENCH_DIR:-$(mktemp -d /tmp/eir-sbi-bench.XXXXXX)}
-mkdir -p "$dir"
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
-	[ -n "${BENCH_DIR:-}" ] || rm -rf "$dir"
-}
-trap cleanup EXIT
-port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-wait_port() {
-	for _ in $(seq 100); do
-		/usr/bin/python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 1)" 2>/dev/null && return 0
-		sleep 0.2
-	done
-	echo "nothing listens on $1" >&2
-	return 1
-}
+. "$here/lib.sh"
+bench_setup sbi
 
 echo "# $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -21,16 +21,11 @@ FEED="$builddir/src/osmo-eir-feed"
 SYNC="$builddir/src/osmo-eir-sync"
 EIR_DB="$builddir/src/osmo-eir-db"
 EIR="$builddir/src/osmo-eir"
-dir=${BENCH_DIR:-$(mktemp -d /tmp/eir-sync-bench.XXXXXX)}
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-	[ -f "$dir/nginx/nginx.pid" ] && kill -QUIT "$(cat "$dir/nginx/nginx.pid")" 2>/dev/null
-	wait 2>/dev/null || true
-	[ -n "${BENCH_DIR:-}" ] || rm -rf "$dir"
+bench_cleanup_extra() {
+	[ -f "$dir/nginx/nginx.pid" ] && kill -QUIT "$(cat "$dir/nginx/nginx.pid")" 2>/dev/null || true
 }
-trap cleanup EXIT
-port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$here/lib.sh"
+bench_setup sync
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }

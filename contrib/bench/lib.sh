@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# For the benchmark scripts (bash; source it): a scratch directory, background processes stopped at exit, free
+# ports on 127.0.0.1.
+
+# bench_setup NAME: $dir is BENCH_DIR, or a temp dir removed at exit; every pid added to pids=() is killed at
+# exit. A script may define bench_cleanup_extra (run after the kills, before the wait) for more.
+bench_setup() {
+	dir=${BENCH_DIR:-$(mktemp -d "/tmp/eir-$1-bench.XXXXXX")}
+	mkdir -p "$dir"
+	pids=()
+	trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	if declare -F bench_cleanup_extra >/dev/null; then bench_cleanup_extra; fi
+	wait 2>/dev/null || true
+	[ -n "${BENCH_DIR:-}" ] || rm -rf "$dir"
+}
+
+# port: a TCP port nobody listens on (the kernel picks it)
+port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# wait_port PORT: until something accepts on 127.0.0.1:PORT (at most 20 s)
+wait_port() {
+	for _ in $(seq 100); do
+		/usr/bin/python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $1), 1)" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	echo "nothing listens on $1" >&2
+	return 1
+}
