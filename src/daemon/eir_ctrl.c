@@ -16,7 +16,6 @@
 #include <string.h>
 
 #include <talloc.h>
-#include <osmocom/core/socket.h>
 #include <osmocom/core/utils.h>
 #include <osmocom/ctrl/control_cmd.h>
 #include <osmocom/ctrl/control_if.h>
@@ -189,7 +188,7 @@ static int set_local(struct ctrl_cmd *cmd, void *data)
 	struct eir_edit ed = { 0 };
 	struct eir_audit au;
 	const char *comma = strchr(cmd->value, ',');
-	char list[16], err[512], who[96], peer[64], port[8];
+	char list[16], err[512], who[96];
 	int rc;
 
 	if (key_edit(cmd, &ed))
@@ -201,11 +200,7 @@ static int set_local(struct ctrl_cmd *cmd, void *data)
 		ed.e.list = eir_list_parse(list);
 		ed.reason = comma ? comma + 1 : NULL;
 	}
-	if (cmd->ccon && osmo_sock_get_remote_ip(cmd->ccon->write_queue.bfd.fd, peer, sizeof(peer)) == 0 &&
-	    osmo_sock_get_remote_ip_port(cmd->ccon->write_queue.bfd.fd, port, sizeof(port)) == 0)
-		snprintf(who, sizeof(who), "ctrl %s:%s", peer, port);
-	else
-		snprintf(who, sizeof(who), "ctrl");
+	eir_lists_who(who, sizeof(who), "ctrl", cmd->ccon ? cmd->ccon->write_queue.bfd.fd : -1);
 	ed.who = who;
 	rc = eir_lists_edit(&ed, true, &au, err, sizeof(err));
 	if (rc) {

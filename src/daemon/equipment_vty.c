@@ -6,10 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <arpa/inet.h>
-#include <sys/socket.h>
 
-#include <osmocom/core/socket.h>
 #include <osmocom/core/utils.h>
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
@@ -28,21 +25,6 @@
 #define LIST_HELP "white, grey or black\n"
 #define REASON_HELP "Why (free text, stored once and shown with every verdict it decides)\n"
 #define PAGE_DEFAULT 20
-
-/* "vty 127.0.0.1:40312": who made a change, for the audit trail */
-static void vty_who(struct vty *vty, char *buf, size_t len)
-{
-	char peer[64];
-
-	if (vty->fd >= 0 && osmo_sock_get_remote_ip(vty->fd, peer, sizeof(peer)) == 0) {
-		char port[8] = "";
-
-		osmo_sock_get_remote_ip_port(vty->fd, port, sizeof(port));
-		snprintf(buf, len, "vty %s:%s", peer, port);
-	} else {
-		snprintf(buf, len, "vty");
-	}
-}
 
 /* argv: key arguments (1 or 2), then for an add the list and the reason words */
 static int do_edit(struct vty *vty, bool del, enum eir_edit_kind kind, int nkey, int argc, const char **argv)
@@ -67,7 +49,7 @@ static int do_edit(struct vty *vty, bool del, enum eir_edit_kind kind, int nkey,
 			reason = argv_concat(argv, argc, nkey + 1);
 		ed.reason = reason;
 	}
-	vty_who(vty, who, sizeof(who));
+	eir_lists_who(who, sizeof(who), "vty", vty->fd);
 	ed.who = who;
 	rc = eir_lists_edit(&ed, false, &au, err, sizeof(err));
 	talloc_free(reason);

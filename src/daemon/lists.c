@@ -9,6 +9,7 @@
 
 #include <osmocom/core/logging.h>
 #include <osmocom/core/rate_ctr.h>
+#include <osmocom/core/socket.h>
 #include <osmocom/core/stat_item.h>
 #include <osmocom/core/stats.h>
 #include <osmocom/core/timer.h>
@@ -143,6 +144,19 @@ void eir_lists_free(void)
 	rate_ctr_group_free(L.ctrs);
 	osmo_stat_item_group_free(L.stats);
 	memset(&L, 0, sizeof(L));
+}
+
+/*! Who makes a change, for the audit trail: "vty 127.0.0.1:40312", "ctrl 127.0.0.1:40000", or just the interface
+ *  when the session has no peer address (fd < 0). */
+void eir_lists_who(char *buf, size_t len, const char *iface, int fd)
+{
+	char peer[64], port[8];
+
+	if (fd >= 0 && osmo_sock_get_remote_ip(fd, peer, sizeof(peer)) == 0 &&
+	    osmo_sock_get_remote_ip_port(fd, port, sizeof(port)) == 0)
+		snprintf(buf, len, "%s %s:%s", iface, peer, port);
+	else
+		snprintf(buf, len, "%s", iface);
 }
 
 /*! Apply an edit of the local lists for the VTY or CTRL: counted, logged, audited (ed->who says who).

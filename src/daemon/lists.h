@@ -43,4 +43,5 @@ int eir_lists_init(void *ctx);
 void eir_lists_free(void);
 int eir_lists_edit(struct eir_edit *ed, bool ctrl, struct eir_audit *au, char *err, size_t len);
 int eir_lists_summary(struct eir_summary *s);
+void eir_lists_who(char *buf, size_t len, const char *iface, int fd);
 void eir_lists_ctr_inc(enum eir_lists_ctr c);
