@@ -43,7 +43,7 @@ static uint64_t digits_value(const char *s, size_t len)
 
 /*! Parse an IMEI of 14 digits (TAC+SNR), 15 (with check or spare digit) or 16 (IMEISV).
  *  A wrong check digit is reported in out->status, not rejected: MEs and feeds get it wrong, and the
- *  14 digits are the identity.
+ *  14 digits are the identity. (An operator's edit is another matter: eir_edit_key() refuses it as a typo.)
  *  \param[in] s the digits (need not be NUL-terminated)
  *  \param[in] len their count
  *  \param[out] out the parsed IMEI
