@@ -75,6 +75,34 @@ q "mandatory beats optional, every bad parameter listed" "pei=imei-1&supi=imsi-1
 '[{"param":"query pei","reason":"imei- must be followed by 15 digits"},'\
 '{"param":"query supi","reason":"imsi- must be followed by 5 to 15 digits"}]}'
 
+q "mandatory beats optional: bad pei and gpsi" "gpsi=msisdn-1&pei=imei-1" 400 $P \
+	'{"title":"Bad Request","status":400,"cause":"MANDATORY_QUERY_PARAM_INCORRECT","invalidParams":'\
+'[{"param":"query pei","reason":"imei- must be followed by 15 digits"},'\
+'{"param":"query gpsi","reason":"not msisdn-<5 to 15 digits> or extid-<id>@<domain>"}]}'
+q "mandatory beats optional: missing pei, bad supported-features" "supported-features=xyz" 400 $P \
+	'{"title":"Bad Request","status":400,"cause":"MANDATORY_QUERY_PARAM_MISSING","invalidParams":'\
+'[{"param":"query pei","reason":"missing"},{"param":"query supported-features","reason":"not hexadecimal"}]}'
+# an unknown parameter beside a bad known one (named first in the query): the known one's cause wins, both listed
+U='{"param":"query colour","reason":"not a parameter of this operation"}'
+q "unknown parameter and a missing pei: MANDATORY_QUERY_PARAM_MISSING" "colour=red" 400 $P \
+	'{"title":"Bad Request","status":400,"cause":"MANDATORY_QUERY_PARAM_MISSING","invalidParams":'\
+'[{"param":"query pei","reason":"missing"},'"$U]}"
+q "unknown parameter and a bad pei: MANDATORY_QUERY_PARAM_INCORRECT" "colour=red&pei=imei-1" 400 $P \
+	'{"title":"Bad Request","status":400,"cause":"MANDATORY_QUERY_PARAM_INCORRECT","invalidParams":'\
+'[{"param":"query pei","reason":"imei- must be followed by 15 digits"},'"$U]}"
+q "unknown parameter and a bad supi: OPTIONAL_QUERY_PARAM_INCORRECT" \
+	"colour=red&pei=imei-356938035643809&supi=imsi-1" 400 $P \
+	'{"title":"Bad Request","status":400,"cause":"OPTIONAL_QUERY_PARAM_INCORRECT","invalidParams":'\
+'[{"param":"query supi","reason":"imsi- must be followed by 5 to 15 digits"},'"$U]}"
+q "unknown parameter and a bad gpsi: OPTIONAL_QUERY_PARAM_INCORRECT" \
+	"colour=red&pei=imei-356938035643809&gpsi=msisdn-1" 400 $P \
+	'{"title":"Bad Request","status":400,"cause":"OPTIONAL_QUERY_PARAM_INCORRECT","invalidParams":'\
+'[{"param":"query gpsi","reason":"not msisdn-<5 to 15 digits> or extid-<id>@<domain>"},'"$U]}"
+q "unknown parameter and a bad supported-features: OPTIONAL_QUERY_PARAM_INCORRECT" \
+	"colour=red&pei=imei-356938035643809&supported-features=xyz" 400 $P \
+	'{"title":"Bad Request","status":400,"cause":"OPTIONAL_QUERY_PARAM_INCORRECT","invalidParams":'\
+'[{"param":"query supported-features","reason":"not hexadecimal"},'"$U]}"
+
 # --- 404, 405, 414, 431 ---
 NOTFOUND='{"title":"Not Found","status":404,"detail":"no such resource; this server has '\
 '/n5g-eir-eic/v1/equipment-status","cause":"RESOURCE_URI_STRUCTURE_NOT_FOUND"}'
