@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
 
 #include <talloc.h>
 #include <osmocom/core/utils.h>
@@ -118,10 +119,11 @@ DEFUN(cfg_sbi_pei_other, cfg_sbi_pei_other_cmd, "pei-other (reject|unknown|white
 #define NRF_STR "Register with an NRF (TS 29.510 NFRegister, heartbeat, NFDeregister on shutdown)\n"
 
 DEFUN(cfg_sbi_nrf_uri, cfg_sbi_nrf_uri_cmd, "nrf uri URI",
-      NRF_STR "The NRF's apiRoot\n" "http://ADDR:PORT (cleartext HTTP/2, prior knowledge)\n")
+      NRF_STR "The NRF's apiRoot\n"
+      "http://ADDR[:PORT] (cleartext HTTP/2, prior knowledge) or https://HOST[:PORT] (TLS, ALPN h2)\n")
 {
-	if (strncmp(argv[0], "http://", 7)) {
-		vty_out(vty, "%% only http://ADDR:PORT is supported%s", VTY_NEWLINE);
+	if (strncmp(argv[0], "http://", 7) && strncmp(argv[0], "https://", 8)) {
+		vty_out(vty, "%% only http://ADDR[:PORT] and https://HOST[:PORT] are supported%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
 	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->nrf_uri, argv[0]);
@@ -139,9 +141,32 @@ DEFUN(cfg_sbi_nrf_id, cfg_sbi_nrf_id_cmd, "nrf nf-instance-id UUID",
 	return CMD_SUCCESS;
 }
 
-DEFUN(cfg_sbi_nrf_addr, cfg_sbi_nrf_addr_cmd, "nrf advertise-address A.B.C.D",
-      NRF_STR "The address in the NFProfile (default: the listen address)\n" "IPv4 address\n")
+DEFUN(cfg_sbi_nrf_ca, cfg_sbi_nrf_ca_cmd, "nrf ca-file FILE",
+      NRF_STR "The CA certificate(s) to verify an https:// NRF with (default: the system's CAs)\n"
+      "PEM file\n")
 {
+	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->nrf_ca_file, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_no_nrf_ca, cfg_sbi_no_nrf_ca_cmd, "no nrf ca-file",
+      NO_STR NRF_STR "Verify an https:// NRF with the system's CAs\n")
+{
+	TALLOC_FREE(SBI_CFG->nrf_ca_file);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_nrf_addr, cfg_sbi_nrf_addr_cmd, "nrf advertise-address (A.B.C.D|X:X::X:X)",
+      NRF_STR "The address in the NFProfile (default: the listen address; never a wildcard)\n" "IPv4 address\n"
+      "IPv6 address\n")
+{
+	struct in6_addr a;
+
+	/* the VTY's X:X::X:X matches loosely; what goes into the NFProfile must be an address */
+	if (inet_pton(AF_INET, argv[0], &a) != 1 && inet_pton(AF_INET6, argv[0], &a) != 1) {
+		vty_out(vty, "%% not an IP address: %s%s", argv[0], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
 	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->nrf_advertise_addr, argv[0]);
 	return CMD_SUCCESS;
 }
@@ -198,6 +223,8 @@ static int config_write_sbi(struct vty *vty)
 		vty_out(vty, " pei-other %s%s", verdict_word(s->pei_other_verdict), VTY_NEWLINE);
 	if (s->nrf_uri)
 		vty_out(vty, " nrf uri %s%s", s->nrf_uri, VTY_NEWLINE);
+	if (s->nrf_ca_file)
+		vty_out(vty, " nrf ca-file %s%s", s->nrf_ca_file, VTY_NEWLINE);
 	if (s->nf_instance_id)
 		vty_out(vty, " nrf nf-instance-id %s%s", s->nf_instance_id, VTY_NEWLINE);
 	if (s->nrf_advertise_addr)
@@ -248,6 +275,8 @@ void sbi_vty_init(void)
 	install_element(SBI_NODE, &cfg_sbi_pei_other_cmd);
 	install_element(SBI_NODE, &cfg_sbi_nrf_uri_cmd);
 	install_element(SBI_NODE, &cfg_sbi_nrf_id_cmd);
+	install_element(SBI_NODE, &cfg_sbi_nrf_ca_cmd);
+	install_element(SBI_NODE, &cfg_sbi_no_nrf_ca_cmd);
 	install_element(SBI_NODE, &cfg_sbi_nrf_addr_cmd);
 	install_element(SBI_NODE, &cfg_sbi_nrf_hb_cmd);
 	install_element(SBI_NODE, &cfg_sbi_no_nrf_cmd);

@@ -51,6 +51,7 @@ static const struct rate_ctr_desc sbi_ctr_desc[] = {
 	[SBI_CTR_NRF_REGISTER] = { "nrf:register", "NFRegister answered with success" },
 	[SBI_CTR_NRF_HEARTBEAT] = { "nrf:heartbeat", "NFUpdate heartbeats answered with success" },
 	[SBI_CTR_NRF_FAIL] = { "nrf:fail", "NRF requests that failed" },
+	[SBI_CTR_NRF_TLS_FAIL] = { "nrf:tls_fail", "TLS handshakes with the NRF that failed (certificate, name, ALPN)" },
 };
 
 static const struct rate_ctr_group_desc sbi_ctrg_desc = {
@@ -684,12 +685,34 @@ struct sbi_server *sbi_server_alloc(void *ctx, struct sbi_cfg *cfg, struct eir_d
 	return srv;
 }
 
+static bool addr_is_wildcard(const char *addr)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return a4.s_addr == htonl(INADDR_ANY);
+	return inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_UNSPECIFIED(&a6);
+}
+
 /*! Load the TLS credentials (if configured), open the listening socket, start the NRF registration.
  *  \returns 0 or a negative errno */
 int sbi_server_start(struct sbi_server *srv)
 {
 	struct sbi_cfg *cfg = srv->cfg;
 	int rc;
+
+	/* an NRF hands the advertised address to AMFs: a wildcard would send them nowhere */
+	if (cfg->nrf_uri && cfg->nrf_advertise_addr && addr_is_wildcard(cfg->nrf_advertise_addr)) {
+		LOGP(DSBI, LOGL_FATAL, "sbi: 'nrf advertise-address %s' is a wildcard address, which AMFs cannot "
+		     "reach: set 'nrf advertise-address' to this EIR's own address\n", cfg->nrf_advertise_addr);
+		return -EINVAL;
+	}
+	if (cfg->nrf_uri && !cfg->nrf_advertise_addr && addr_is_wildcard(cfg->listen_addr)) {
+		LOGP(DSBI, LOGL_FATAL, "sbi: 'listen %s' is a wildcard address, which the NRF cannot hand to AMFs: "
+		     "set 'nrf advertise-address' to this EIR's own address\n", cfg->listen_addr);
+		return -EINVAL;
+	}
 
 	if (!!cfg->tls_cert != !!cfg->tls_key) {
 		LOGP(DSBI, LOGL_ERROR, "TLS needs both 'tls certificate' and 'tls private-key'\n");

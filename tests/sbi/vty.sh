@@ -13,7 +13,8 @@ VTY="$PY $top_srcdir/tests/vty.py"
 "$EIR" --vty-ref-xml > "$T/ref.xml"
 for c in "listen (A.B.C.D|X:X::X:X) &lt;1-65535&gt;" "tls certificate FILE" "tls private-key FILE" "max-connections" \
 	"max-concurrent-streams" "max-header-size" "max-uri-length" "idle-timeout" "pei-other" "nrf uri URI" \
-	"nrf nf-instance-id UUID" "nrf advertise-address" "nrf heartbeat" "show sbi connections"; do
+	"nrf ca-file FILE" "no nrf ca-file" "nrf nf-instance-id UUID" "nrf advertise-address (A.B.C.D|X:X::X:X)" \
+	"nrf heartbeat" "show sbi connections"; do
 	check "reference documents '$c'" grep -qF "$c" "$T/ref.xml"
 done
 
@@ -26,6 +27,7 @@ sbi_start " max-connections 10
  idle-timeout 30
  pei-other blacklisted
  nrf uri $NRF
+ nrf ca-file /etc/osmocom/nrf-ca.pem
  nrf nf-instance-id $ID
  nrf advertise-address 192.0.2.5
  nrf heartbeat 20" || exit 1
@@ -42,12 +44,14 @@ sbi
  idle-timeout 30
  pei-other blacklisted
  nrf uri $NRF
+ nrf ca-file /etc/osmocom/nrf-ca.pem
  nrf nf-instance-id $ID
  nrf advertise-address 192.0.2.5
  nrf heartbeat 20
 CFG
 check "write terminal gives the sbi node, what was set kept" diff -u "$T/expected.cfg" "$T/ours.cfg"
-for bad in "nrf uri https://nrf.example.org:443" "nrf nf-instance-id 1234" "max-connections 0" "max-header-size 100" \
+for bad in "nrf uri ftp://nrf.example.org" "nrf nf-instance-id 1234" "nrf advertise-address 2001:db8::zz" \
+	"max-connections 0" "max-header-size 100" \
 	"pei-other purple" "idle-timeout 0" "listen 127.0.0.1 0"; do
 	out=$($VTY "$EIR_VTY_PORT" enable "configure terminal" "sbi" "$bad")
 	check "refused: $bad" has "$out" "%"
@@ -55,6 +59,10 @@ done
 out=$($VTY "$EIR_VTY_PORT" enable "configure terminal" "sbi" "no nrf" "pei-other unknown" "max-connections 256" \
 	"end" "write terminal")
 check "no nrf: the uri is gone" hasnt "$out" "nrf uri"
+out=$($VTY "$EIR_VTY_PORT" enable "configure terminal" "sbi" "no nrf ca-file" "nrf advertise-address 2001:db8::5" \
+	"end" "write terminal")
+check "no nrf ca-file: gone" hasnt "$out" "nrf ca-file"
+check "nrf advertise-address takes IPv6" has "$out" "^ nrf advertise-address 2001:db8::5"
 check "back to the defaults: left out" hasnt "$out" "pei-other\|max-connections"
 check "clean shutdown" eir_stop
 

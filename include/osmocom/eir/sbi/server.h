@@ -47,9 +47,10 @@ struct sbi_cfg {
 	enum sbi_pei_other pei_other;
 	enum eir_verdict pei_other_verdict;
 	/* NRF registration, when nrf_uri is set */
-	char *nrf_uri;			/*!< http://ADDR:PORT (cleartext HTTP/2 with prior knowledge) */
+	char *nrf_uri;			/*!< http://ADDR[:PORT] (prior knowledge) or https://HOST[:PORT] (ALPN h2) */
+	char *nrf_ca_file;		/*!< PEM CA(s) to verify an https NRF with; NULL: the system's */
 	char *nf_instance_id;		/*!< UUID */
-	char *nrf_advertise_addr;	/*!< IPv4 address in the NFProfile; NULL: listen_addr */
+	char *nrf_advertise_addr;	/*!< IPv4 or IPv6 address in the NFProfile; NULL: listen_addr */
 	unsigned nrf_heartbeat_sec;	/*!< asked for in the profile; the NRF's answer decides */
 };
 
@@ -78,6 +79,7 @@ enum sbi_ctr {
 	SBI_CTR_NRF_REGISTER,
 	SBI_CTR_NRF_HEARTBEAT,
 	SBI_CTR_NRF_FAIL,
+	SBI_CTR_NRF_TLS_FAIL,
 };
 
 enum sbi_stat {
