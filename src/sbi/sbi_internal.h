@@ -13,7 +13,10 @@
 #include <osmocom/eir/sbi/server.h>
 
 #define SBI_OUT_HIGH 65536	/* answers not yet taken by the client: above this, stop reading it */
-#define SBI_BODY_MAX 640
+/* The longest answer is a 400 listing every parameter (pei, supi, gpsi, supported-features and one unknown one, whose
+ * name of up to 64 bytes comes back escaped, up to 6 bytes each): about 870 bytes. n5g_eir.c's problem() still
+ * sends valid JSON should a body not fit. */
+#define SBI_BODY_MAX 1024
 
 struct sbi_conn {
 	struct llist_head list;

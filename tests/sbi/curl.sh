@@ -103,6 +103,34 @@ q "unknown parameter and a bad supported-features: OPTIONAL_QUERY_PARAM_INCORREC
 	'{"title":"Bad Request","status":400,"cause":"OPTIONAL_QUERY_PARAM_INCORRECT","invalidParams":'\
 '[{"param":"query supported-features","reason":"not hexadecimal"},'"$U]}"
 
+# a name that comes back escaped to six bytes a byte (64 x %01: 384 bytes of \u0001) stays whole, valid JSON
+n01=$(printf '%%01%.0s' $(seq 64))
+u01=$(printf '\\u0001%.0s' $(seq 64))
+q "64 x %01 as a parameter name, no pei: the whole name escaped, valid JSON" "$n01=1" 400 $P \
+	'{"title":"Bad Request","status":400,"cause":"MANDATORY_QUERY_PARAM_MISSING","invalidParams":'\
+'[{"param":"query pei","reason":"missing"},{"param":"query '"$u01"'","reason":"not a parameter of this operation"}]}'
+# the longest 400 there is: every parameter bad, and that name; JSON decoded and compared (python's json)
+h2 longest "$SBI_URL?pei=imeisv-1&supi=imsi-1&gpsi=msisdn-x&supported-features=z&$n01=1"
+got=$(/usr/bin/python3 -c 'import json, sys
+b = json.load(open(sys.argv[1]))
+r = ["param", "reason"]
+want = {"title": "Bad Request", "status": 400, "cause": "MANDATORY_QUERY_PARAM_INCORRECT", "invalidParams": [
+    dict(zip(r, ["query pei", "imeisv- must be followed by 16 digits"])),
+    dict(zip(r, ["query supi", "imsi- must be followed by 5 to 15 digits"])),
+    dict(zip(r, ["query gpsi", "not msisdn-<5 to 15 digits> or extid-<id>@<domain>"])),
+    dict(zip(r, ["query supported-features", "not hexadecimal"])),
+    dict(zip(r, ["query " + "\x01" * 64, "not a parameter of this operation"]))]}
+print("same" if b == want else "differs: %r" % b)' "$T/longest.body" 2>&1)
+check "every parameter bad and 64 x %01: valid JSON, all of it ($(wc -c < "$T/longest.body") bytes: $got)" \
+	[ "$got" = same ]
+for ch in 22 5C FF 7F 0A; do
+	h2 esc "$SBI_URL?pei=imei-1&supi=imsi-1&gpsi=msisdn-x&supported-features=z&$(printf "%%$ch%.0s" $(seq 64))=1"
+	got=$(/usr/bin/python3 -c 'import json, sys
+p = json.load(open(sys.argv[1]))["invalidParams"][-1]["param"]
+print("same" if p == "query " + chr(int(sys.argv[2], 16)) * 64 else "differs: %r" % p)' "$T/esc.body" "$ch" 2>&1)
+	check "every parameter bad and 64 x %$ch: valid JSON, the name whole ($got)" [ "$got" = same ]
+done
+
 # --- 404, 405, 414, 431 ---
 NOTFOUND='{"title":"Not Found","status":404,"detail":"no such resource; this server has '\
 '/n5g-eir-eic/v1/equipment-status","cause":"RESOURCE_URI_STRUCTURE_NOT_FOUND"}'
