@@ -67,7 +67,8 @@ DEFUN(cfg_sbi_no_tls, cfg_sbi_no_tls_cmd, "no tls", NO_STR "Cleartext HTTP/2 (pr
 }
 
 DEFUN(cfg_sbi_max_conns, cfg_sbi_max_conns_cmd, "max-connections <1-65536>",
-      "Close new connections beyond this many at once\n" "Connections\n")
+      "Connections at once; beyond, the oldest that has sent no request is closed, else the new one\n"
+      "Connections\n")
 {
 	SBI_CFG->max_conns = atoi(argv[0]);
 	return CMD_SUCCESS;
@@ -99,6 +100,14 @@ DEFUN(cfg_sbi_idle, cfg_sbi_idle_cmd, "idle-timeout <1-86400>",
       "Close a connection that sends nothing, or takes none of its answers, for this long\n" "Seconds\n")
 {
 	SBI_CFG->idle_timeout_sec = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_preface, cfg_sbi_preface_cmd, "preface-timeout <1-300>",
+      "Close a connection that has not completed its TLS handshake and HTTP/2 preface this long after it came\n"
+      "Seconds\n")
+{
+	SBI_CFG->preface_timeout_sec = atoi(argv[0]);
 	return CMD_SUCCESS;
 }
 
@@ -217,6 +226,8 @@ static int config_write_sbi(struct vty *vty)
 		vty_out(vty, " max-uri-length %u%s", s->max_uri_len, VTY_NEWLINE);
 	if (s->idle_timeout_sec != SBI_DEFAULT_IDLE_TIMEOUT_SEC)
 		vty_out(vty, " idle-timeout %u%s", s->idle_timeout_sec, VTY_NEWLINE);
+	if (s->preface_timeout_sec != SBI_DEFAULT_PREFACE_TIMEOUT_SEC)
+		vty_out(vty, " preface-timeout %u%s", s->preface_timeout_sec, VTY_NEWLINE);
 	if (s->pei_other == SBI_PEI_OTHER_REJECT)
 		vty_out(vty, " pei-other reject%s", VTY_NEWLINE);
 	else if (s->pei_other_verdict != EIR_UNKNOWN)
@@ -272,6 +283,7 @@ void sbi_vty_init(void)
 	install_element(SBI_NODE, &cfg_sbi_max_header_cmd);
 	install_element(SBI_NODE, &cfg_sbi_max_uri_cmd);
 	install_element(SBI_NODE, &cfg_sbi_idle_cmd);
+	install_element(SBI_NODE, &cfg_sbi_preface_cmd);
 	install_element(SBI_NODE, &cfg_sbi_pei_other_cmd);
 	install_element(SBI_NODE, &cfg_sbi_nrf_uri_cmd);
 	install_element(SBI_NODE, &cfg_sbi_nrf_id_cmd);

@@ -29,7 +29,12 @@
 static const struct rate_ctr_desc sbi_ctr_desc[] = {
 	[SBI_CTR_CONN_ACCEPTED] = { "conn:accepted", "HTTP/2 connections accepted" },
 	[SBI_CTR_CONN_CLOSED] = { "conn:closed", "HTTP/2 connections closed" },
-	[SBI_CTR_CONN_REFUSED] = { "conn:refused", "Connections closed at once: max-connections reached" },
+	[SBI_CTR_CONN_REFUSED] = { "conn:refused", "Connections closed at once: max-connections reached, each with a "
+				   "request" },
+	[SBI_CTR_CONN_EVICTED] = { "conn:evicted", "Connections without a request closed for a new one at "
+				   "max-connections" },
+	[SBI_CTR_CONN_PREFACE_TIMEOUT] = { "conn:preface_timeout", "Connections closed: no HTTP/2 preface (or TLS "
+					   "handshake) within preface-timeout" },
 	[SBI_CTR_CONN_IDLE] = { "conn:idle", "Connections closed for inactivity" },
 	[SBI_CTR_CONN_STALLED] = { "conn:stalled", "Connections closed: the client did not read its answers" },
 	[SBI_CTR_CONN_PROTO_ERROR] = { "conn:proto_error", "Connections closed for an HTTP/2 protocol error" },
@@ -85,6 +90,7 @@ void sbi_cfg_init(void *ctx, struct sbi_cfg *cfg)
 	cfg->max_header_size = SBI_DEFAULT_MAX_HEADER_SIZE;
 	cfg->max_uri_len = SBI_DEFAULT_MAX_URI_LEN;
 	cfg->idle_timeout_sec = SBI_DEFAULT_IDLE_TIMEOUT_SEC;
+	cfg->preface_timeout_sec = SBI_DEFAULT_PREFACE_TIMEOUT_SEC;
 	cfg->pei_other = SBI_PEI_OTHER_VERDICT;
 	cfg->pei_other_verdict = EIR_UNKNOWN;
 	cfg->nrf_heartbeat_sec = SBI_DEFAULT_NRF_HEARTBEAT_SEC;
@@ -379,16 +385,52 @@ static int conn_cb(struct osmo_fd *ofd, unsigned int what)
 	return 0;
 }
 
+static bool prefaced(const struct sbi_conn *c)
+{
+	return c->preface_seen >= NGHTTP2_CLIENT_MAGIC_LEN;
+}
+
+/* Say GOAWAY (when the session is up), write what can be written, and close. */
+static void conn_goaway_close(struct sbi_conn *c, const char *why)
+{
+	bool in_cb = c->in_cb;
+
+	if (prefaced(c) && !c->close_after_flush) {
+		nghttp2_session_terminate_session(c->h2, NGHTTP2_NO_ERROR);
+		c->in_cb = true;
+		conn_io(c);
+		c->in_cb = in_cb;
+	}
+	if (!c->dead)
+		conn_close(c, why);
+	else if (!in_cb)
+		conn_free(c);
+}
+
 static void conn_timer_cb(void *data)
 {
 	struct sbi_conn *c = data;
+	struct sbi_cfg *cfg = c->srv->cfg;
 	struct timespec now;
-	long idle;
+	long idle, age;
 
 	osmo_clock_gettime(CLOCK_MONOTONIC, &now);
+	/* a socket that never says HTTP/2 holds a max-connections place for nothing: a short deadline */
+	if (!prefaced(c) && !c->close_after_flush) {
+		age = now.tv_sec - c->connected.tv_sec;
+		if (age < (long)cfg->preface_timeout_sec) {
+			osmo_timer_schedule(&c->timer, cfg->preface_timeout_sec - age, 0);
+			return;
+		}
+		sbi_ctr_inc(c->srv, SBI_CTR_CONN_PREFACE_TIMEOUT);
+		LOGP(DSBI, LOGL_INFO, "%s: no HTTP/2 preface within %u s\n", c->name, cfg->preface_timeout_sec);
+		conn_close(c, c->ssl && !SSL_is_init_finished(c->ssl) ? "no TLS handshake in time" :
+			   "no HTTP/2 preface in time");
+		return;
+	}
 	idle = now.tv_sec - c->last_active.tv_sec;
-	if (idle < (long)c->srv->cfg->idle_timeout_sec) {
-		osmo_timer_schedule(&c->timer, c->srv->cfg->idle_timeout_sec - idle, 0);
+	if (idle < (long)cfg->idle_timeout_sec) {
+		osmo_timer_schedule(&c->timer, cfg->idle_timeout_sec - idle, 0);
 		return;
 	}
 	if (out_pending(c)) {
@@ -397,14 +439,7 @@ static void conn_timer_cb(void *data)
 		return;
 	}
 	sbi_ctr_inc(c->srv, SBI_CTR_CONN_IDLE);
-	nghttp2_session_terminate_session(c->h2, NGHTTP2_NO_ERROR);
-	c->in_cb = true;
-	conn_io(c);
-	c->in_cb = false;
-	if (!c->dead)
-		conn_close(c, "idle");
-	else
-		conn_free(c);
+	conn_goaway_close(c, "idle");
 }
 
 /* --- nghttp2 callbacks --- */
@@ -597,7 +632,7 @@ static void conn_alloc(struct sbi_server *srv, int fd)
 	}
 	sbi_ctr_inc(srv, SBI_CTR_CONN_ACCEPTED);
 	LOGP(DSBI, LOGL_INFO, "%s: connected%s\n", c->name, c->ssl ? " (TLS)" : "");
-	osmo_timer_schedule(&c->timer, srv->cfg->idle_timeout_sec, 0);
+	osmo_timer_schedule(&c->timer, OSMO_MIN(srv->cfg->preface_timeout_sec, srv->cfg->idle_timeout_sec), 0);
 	c->in_cb = true;
 	conn_io(c);
 	c->in_cb = false;
@@ -614,11 +649,27 @@ static int accept_cb(struct osmo_stream_srv_link *link, int fd)
 		return 0;
 	}
 	if (srv->n_conns >= srv->cfg->max_conns) {
-		sbi_ctr_inc(srv, SBI_CTR_CONN_REFUSED);
-		LOGP(DSBI, LOGL_NOTICE, "max-connections (%u) reached: closing a new connection\n",
-		     srv->cfg->max_conns);
-		close(fd);
-		return 0;
+		struct sbi_conn *c, *victim = NULL;
+
+		/* Connections that never sent a request (silent sockets, a flood of them) must not lock every AMF
+		 * out: the oldest of them makes room. Only when every one has sent a request is the new one refused. */
+		llist_for_each_entry(c, &srv->conns, list) {
+			if (!c->dead && !c->n_req) {
+				victim = c;
+				break;
+			}
+		}
+		if (!victim) {
+			sbi_ctr_inc(srv, SBI_CTR_CONN_REFUSED);
+			LOGP(DSBI, LOGL_NOTICE, "max-connections (%u) reached, each with a request: closing a new "
+			     "connection\n", srv->cfg->max_conns);
+			close(fd);
+			return 0;
+		}
+		sbi_ctr_inc(srv, SBI_CTR_CONN_EVICTED);
+		LOGP(DSBI, LOGL_NOTICE, "max-connections (%u) reached: evicting %s, which has sent no request\n",
+		     srv->cfg->max_conns, victim->name);
+		conn_goaway_close(victim, "evicted for a new connection (no request yet)");
 	}
 	conn_alloc(srv, fd);
 	return 0;
@@ -734,6 +785,11 @@ int sbi_server_start(struct sbi_server *srv)
 		     strerror(errno));
 		return -EADDRINUSE;
 	}
+	/* libosmo-netif listens with a backlog of 10: a burst of AMFs reconnecting after a restart would have SYNs
+	 * dropped and wait 1 s, 3 s, ... A second listen() only raises the backlog (the kernel caps it at
+	 * net.core.somaxconn). */
+	if (listen(osmo_stream_srv_link_get_ofd(srv->link)->fd, SOMAXCONN))
+		LOGP(DSBI, LOGL_ERROR, "cannot raise the listen backlog to %d: %s\n", SOMAXCONN, strerror(errno));
 	LOGP(DSBI, LOGL_NOTICE, "N5g-eir on %s:%u (%s)\n", cfg->listen_addr, cfg->listen_port,
 	     srv->ssl_ctx ? "TLS, ALPN h2" : "cleartext HTTP/2, prior knowledge");
 	if (cfg->nrf_uri)

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # N5g-eir over TLS: a CA and a server certificate made here with openssl; curl --http2 --cacert gets HTTP/2 through
 # ALPN h2; HTTP/1.1 over TLS gets 505; a client that does not trust the CA fails; cleartext on the TLS port fails
-# the handshake without harming anyone else; h2load over TLS.
+# the handshake without harming anyone else; no handshake within preface-timeout closes; h2load over TLS.
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/s13/lib-eir.sh"
@@ -29,7 +29,8 @@ printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > san.ext
 } > openssl.log 2>&1 || { cat openssl.log; echo "# cannot make the test certificates"; exit 1; }
 
 sbi_start " tls certificate $T/srv.pem
- tls private-key $T/srv.key" || exit 1
+ tls private-key $T/srv.key
+ preface-timeout 2" || exit 1
 check "the log says TLS" grep -q "N5g-eir on 127.0.0.1:$SBI_PORT (TLS, ALPN h2)" "$EIR_LOG"
 URL="https://127.0.0.1:$SBI_PORT/n5g-eir-eic/v1/equipment-status"
 
@@ -62,7 +63,12 @@ if command -v h2load >/dev/null; then
 else
 	echo "# h2load missing: no load over TLS"
 fi
+# TCP connections that never start their TLS handshake: closed after preface-timeout, which covers the handshake
+$PY "$top_srcdir/tests/sbi/silent.py" "$SBI_PORT" 2 20 > silent.out 2>&1
+check "no TLS handshake within preface-timeout: closed" [ "$(grep -c '^closed' silent.out)" = 2 ]
 out=$(vty "show rate-counters")
+n=$(sbi_ctr "$out" conn:preface_timeout)
+check "rate counter sbi conn:preface_timeout ($n)" [ "${n:-0}" -eq 2 ]
 n=$(sbi_ctr "$out" conn:tls_fail)
 check "rate counter sbi conn:tls_fail ($n)" [ "${n:-0}" -gt 0 ]
 out=$(vty "show running-config")

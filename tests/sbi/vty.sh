@@ -12,7 +12,8 @@ VTY="$PY $top_srcdir/tests/vty.py"
 
 "$EIR" --vty-ref-xml > "$T/ref.xml"
 for c in "listen (A.B.C.D|X:X::X:X) &lt;1-65535&gt;" "tls certificate FILE" "tls private-key FILE" "max-connections" \
-	"max-concurrent-streams" "max-header-size" "max-uri-length" "idle-timeout" "pei-other" "nrf uri URI" \
+	"max-concurrent-streams" "max-header-size" "max-uri-length" "idle-timeout" "preface-timeout" \
+	"pei-other" "nrf uri URI" \
 	"nrf ca-file FILE" "no nrf ca-file" "nrf nf-instance-id UUID" "nrf advertise-address (A.B.C.D|X:X::X:X)" \
 	"nrf heartbeat" "show sbi connections"; do
 	check "reference documents '$c'" grep -qF "$c" "$T/ref.xml"
@@ -25,6 +26,7 @@ sbi_start " max-connections 10
  max-header-size 4096
  max-uri-length 512
  idle-timeout 30
+ preface-timeout 3
  pei-other blacklisted
  nrf uri $NRF
  nrf ca-file /etc/osmocom/nrf-ca.pem
@@ -42,6 +44,7 @@ sbi
  max-header-size 4096
  max-uri-length 512
  idle-timeout 30
+ preface-timeout 3
  pei-other blacklisted
  nrf uri $NRF
  nrf ca-file /etc/osmocom/nrf-ca.pem
@@ -51,7 +54,7 @@ sbi
 CFG
 check "write terminal gives the sbi node, what was set kept" diff -u "$T/expected.cfg" "$T/ours.cfg"
 for bad in "nrf uri ftp://nrf.example.org" "nrf nf-instance-id 1234" "nrf advertise-address 2001:db8::zz" \
-	"max-connections 0" "max-header-size 100" \
+	"max-connections 0" "max-header-size 100" "preface-timeout 0" "preface-timeout 301" \
 	"pei-other purple" "idle-timeout 0" "listen 127.0.0.1 0"; do
 	out=$($VTY "$EIR_VTY_PORT" enable "configure terminal" "sbi" "$bad")
 	check "refused: $bad" has "$out" "%"

@@ -31,6 +31,7 @@ enum sbi_pei_other {
 #define SBI_DEFAULT_MAX_HEADER_SIZE 8192
 #define SBI_DEFAULT_MAX_URI_LEN 2048
 #define SBI_DEFAULT_IDLE_TIMEOUT_SEC 120
+#define SBI_DEFAULT_PREFACE_TIMEOUT_SEC 5
 #define SBI_DEFAULT_NRF_HEARTBEAT_SEC 10
 
 struct sbi_cfg {
@@ -39,11 +40,12 @@ struct sbi_cfg {
 	uint16_t listen_port;
 	char *tls_cert;			/*!< PEM files; both set: TLS with ALPN h2, else cleartext */
 	char *tls_key;
-	unsigned max_conns;		/*!< further connections are closed at once */
+	unsigned max_conns;		/*!< beyond: the oldest without a request is evicted, else the new one closed */
 	unsigned max_streams;		/*!< SETTINGS_MAX_CONCURRENT_STREAMS */
 	unsigned max_header_size;	/*!< request header block above it: 431 */
 	unsigned max_uri_len;		/*!< :path above it: 414 */
 	unsigned idle_timeout_sec;	/*!< close a connection idle, or with answers unread, this long */
+	unsigned preface_timeout_sec;	/*!< close a connection without its HTTP/2 preface (and TLS handshake) by then */
 	enum sbi_pei_other pei_other;
 	enum eir_verdict pei_other_verdict;
 	/* NRF registration, when nrf_uri is set */
@@ -58,6 +60,8 @@ enum sbi_ctr {
 	SBI_CTR_CONN_ACCEPTED,
 	SBI_CTR_CONN_CLOSED,
 	SBI_CTR_CONN_REFUSED,
+	SBI_CTR_CONN_EVICTED,
+	SBI_CTR_CONN_PREFACE_TIMEOUT,
 	SBI_CTR_CONN_IDLE,
 	SBI_CTR_CONN_STALLED,
 	SBI_CTR_CONN_PROTO_ERROR,
