@@ -14,9 +14,6 @@ PY=/usr/bin/python3
 command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
 curl -V | grep -q HTTP2 || { echo "SKIP: curl without HTTP/2"; exit 77; }
 
-vty() {
-	$PY "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" enable "$@"
-}
 pids=
 trap 'for p in $pids; do kill $p 2>/dev/null; done; rm -rf "$T"' EXIT
 
@@ -94,10 +91,8 @@ check "  (connection 0)" grep -q "^closed 0$" "$T/silent.out"
 check "the log says so" grep -q "max-connections (256) reached: evicting 127.0.0.1:[0-9]*, which has sent no request" \
 	"$EIR_LOG"
 out=$(vty "show rate-counters")
-n=$(sbi_ctr "$out" conn:evicted)
-check "rate counter sbi conn:evicted ($n)" [ "${n:-0}" -eq 1 ]
-n=$(sbi_ctr "$out" conn:refused)
-check "rate counter sbi conn:refused ($n)" [ "${n:-0}" -eq 0 ]
+check_ctr "$out" conn:evicted -eq 1
+check_ctr "$out" conn:refused -eq 0
 check "clean shutdown" eir_stop
 
 # --- every connection has sent a request: the new one is refused, none evicted ---
@@ -111,10 +106,8 @@ touch "$T/amf2.go"
 wait_for "$T/amf2.out" "^second"
 check "the first client still served" grep -q "^second 200" "$T/amf2.out"
 out=$(vty "show rate-counters")
-n=$(sbi_ctr "$out" conn:refused)
-check "rate counter sbi conn:refused ($n)" [ "${n:-0}" -eq 1 ]
-n=$(sbi_ctr "$out" conn:evicted)
-check "rate counter sbi conn:evicted ($n)" [ "${n:-0}" -eq 0 ]
+check_ctr "$out" conn:refused -eq 1
+check_ctr "$out" conn:evicted -eq 0
 check "clean shutdown" eir_stop
 
 # --- no preface within preface-timeout: closed (nothing sent, or half a preface) ---
@@ -126,8 +119,7 @@ check "4 connections without a (whole) preface: all closed by the server" \
 check "  none held" sh -c '! grep -q "^held" "$1"' _ "$T/slow.out"
 q "still serving" "pei=imei-356938035643809" 200 $J '{"status":"BLACKLISTED"}'
 out=$(vty "show rate-counters")
-n=$(sbi_ctr "$out" conn:preface_timeout)
-check "rate counter sbi conn:preface_timeout ($n)" [ "${n:-0}" -eq 4 ]
+check_ctr "$out" conn:preface_timeout -eq 4
 out=$(vty "show running-config")
 check "config write: preface-timeout 1" has "$out" "^ preface-timeout 1\$"
 check "clean shutdown" eir_stop

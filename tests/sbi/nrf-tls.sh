@@ -12,10 +12,6 @@ PY=/usr/bin/python3
 [ -x $PY ] && $PY -c 'import h2, ssl' 2>/dev/null || { echo "SKIP: no python3-h2"; exit 77; }
 command -v openssl >/dev/null || { echo "SKIP: no openssl"; exit 77; }
 
-vty() {
-	$PY "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" enable "$@"
-}
-
 cd "$T" || exit 1
 # mkcert NAME CA SAN: a P-256 key NAME.key and NAME.pem signed by CA (CA.pem, CA.key) for subjectAltName SAN
 mkcert() {

@@ -14,10 +14,6 @@ done
 curl -V | grep -q HTTP2 || { echo "SKIP: curl without HTTP/2"; exit 77; }
 [ -x $PY ] || { echo "SKIP: no /usr/bin/python3"; exit 77; }
 
-vty() {
-	$PY "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" enable "$@"
-}
-
 cd "$T" || exit 1
 printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > san.ext
 {
@@ -67,10 +63,8 @@ fi
 $PY "$top_srcdir/tests/sbi/silent.py" "$SBI_PORT" 2 20 > silent.out 2>&1
 check "no TLS handshake within preface-timeout: closed" [ "$(grep -c '^closed' silent.out)" = 2 ]
 out=$(vty "show rate-counters")
-n=$(sbi_ctr "$out" conn:preface_timeout)
-check "rate counter sbi conn:preface_timeout ($n)" [ "${n:-0}" -eq 2 ]
-n=$(sbi_ctr "$out" conn:tls_fail)
-check "rate counter sbi conn:tls_fail ($n)" [ "${n:-0}" -gt 0 ]
+check_ctr "$out" conn:preface_timeout -eq 2
+check_ctr "$out" conn:tls_fail -gt 0
 out=$(vty "show running-config")
 check "config write: tls lines" sh -c 'printf "%s\n" "$1" | grep -q "^ tls certificate $2/srv.pem" &&
 	printf "%s\n" "$1" | grep -q "^ tls private-key $2/srv.key"' _ "$out" "$T"
