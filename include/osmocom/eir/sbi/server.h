@@ -104,6 +104,7 @@ struct sbi_server {
 	struct osmo_stat_item_group *stats;
 	struct sbi_nrf *nrf;
 	struct eir_ratelimit log_rl;	/* verdict log lines per second */
+	struct eir_ratelimit conn_log_rl;	/* evicted/refused log lines per second: a flood must not flood the log */
 	bool shutting_down;
 };
 
