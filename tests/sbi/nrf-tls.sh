@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # An https:// NRF: the stand-in (nrf_standin.py --tls) with a certificate from a CA made here with openssl.
-# osmo-eir registers over TLS with ALPN h2 when 'nrf ca-file' names that CA, and refuses an NRF whose certificate
-# another CA signed, that names another address, or that does not choose ALPN h2 (nothing sent, counted, logged
-# with the reason); a CA file that cannot be read stops the start with exit 1; 'nrf ca-file' is written back.
+# osmo-eir registers over TLS with ALPN h2 when 'nrf ca-file' names that CA (by IP address and by host name), and
+# refuses an NRF whose certificate another CA signed, that names another address or host name, or that does not
+# choose ALPN h2 (nothing sent, counted, logged with the reason); a CA file that cannot be read stops the start
+# with exit 1; 'nrf ca-file' is written back.
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/s13/lib-eir.sh"
@@ -28,7 +29,8 @@ mkcert() {
 		-out other-ca.pem -days 2 -subj /CN=another-ca &&
 	mkcert nrf ca "IP:127.0.0.1,DNS:nrf.example.org" &&
 	mkcert stranger other-ca "IP:127.0.0.1" &&
-	mkcert elsewhere ca "IP:127.0.0.2,DNS:nrf.example.org"
+	mkcert elsewhere ca "IP:127.0.0.2,DNS:nrf.example.org" &&
+	mkcert localhost ca "DNS:localhost"
 } > openssl.log 2>&1 || { cat openssl.log; echo "# cannot make the test certificates"; exit 1; }
 
 # standin NAME CERT [--no-alpn]: an https NRF stand-in on a free port (NRF_PORT), its requests in NAME.log
@@ -39,7 +41,7 @@ standin() {
 		> "$1.out" 2>&1 &
 	nrf=$!
 	i=0
-	while ! grep -q listening "$1.out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	while ! grep -q listening "$1.out" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 }
 trap 'kill $nrf 2>/dev/null; rm -rf "$T"' EXIT
 
@@ -69,11 +71,12 @@ check "https NRF: PUT PATCH PATCH ... DELETE, each over TLS with ALPN h2, :schem
 verified_refused() {
 	standin "$1" "$2"
 	rm -rf "$T/store"
-	sbi_start " nrf uri $(echo "$3" | sed "s/PORT/$NRF_PORT/")
+	uri=$(echo "$3" | sed "s/PORT/$NRF_PORT/")
+	sbi_start " nrf uri $uri
  nrf ca-file $T/ca.pem" || exit 1
 	i=0
 	while ! grep -q "TLS handshake failed" "$EIR_LOG" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-	check "$1: refused: $4" grep -q "NRF 127.0.0.1:$NRF_PORT: TLS handshake failed: certificate verify failed: $4" \
+	check "$1: refused: $4" grep -q "NRF ${uri#https://}: TLS handshake failed: certificate verify failed: $4" \
 		"$EIR_LOG"
 	out=$(vty "show rate-counters")
 	n=$(sbi_ctr "$out" nrf:tls_fail)
@@ -87,6 +90,23 @@ verified_refused() {
 }
 verified_refused stranger stranger "https://127.0.0.1:PORT" "unable to get local issuer certificate"
 verified_refused elsewhere elsewhere "https://127.0.0.1:PORT" "IP address mismatch"
+# a host name is checked against the certificate's DNS names (nrf.pem has nrf.example.org and 127.0.0.1)
+verified_refused wrongname nrf "https://localhost:PORT" "hostname mismatch"
+
+# and a certificate for that host name passes (localhost: the stand-in listens on 127.0.0.1 and ::1)
+standin byname localhost
+rm -rf "$T/store"
+sbi_start " nrf uri https://localhost:$NRF_PORT
+ nrf ca-file $T/ca.pem" || exit 1
+i=0
+while ! grep -q '"PATCH"' byname.log && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "https://localhost: its DNS name verified, registered" grep -q "NRF localhost:$NRF_PORT: registered as 5G_EIR" \
+	"$EIR_LOG"
+check "https://localhost: clean shutdown" eir_stop
+kill $nrf
+got=$($PY -c 'import json, sys; r = json.loads(open(sys.argv[1]).readline()); print(r["authority"], r["alpn"])' \
+	byname.log)
+check "https://localhost: :authority localhost:PORT, ALPN h2 ($got)" [ "$got" = "localhost:$NRF_PORT h2" ]
 
 # a TLS NRF that does not choose h2 in ALPN: refused, nothing sent
 standin noalpn nrf --no-alpn

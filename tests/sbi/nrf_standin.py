@@ -7,6 +7,7 @@
 # with --no-alpn, no ALPN at all).
 # Usage: nrf_standin.py PORT LOG HB [FORGET] [--tls CERT KEY [--no-alpn]]
 import json
+import select
 import socket
 import ssl
 import sys
@@ -87,6 +88,16 @@ def main():
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind(('127.0.0.1', port))
     srv.listen(4)
+    listeners = [srv]
+    # also on ::1 when it can, for a host name (localhost) that resolves to either
+    try:
+        srv6 = socket.socket(socket.AF_INET6)
+        srv6.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv6.bind(('::1', port))
+        srv6.listen(4)
+        listeners.append(srv6)
+    except OSError:
+        pass
     ctx = None
     if tls:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -97,7 +108,8 @@ def main():
     print('listening', flush=True)
     with open(log, 'a') as out:
         while True:
-            s, _ = srv.accept()
+            r, _, _ = select.select(listeners, [], [])
+            s, _ = r[0].accept()
             try:
                 if ctx:
                     s = ctx.wrap_socket(s, server_side=True)
