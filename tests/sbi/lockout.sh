@@ -1,10 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # Silent sockets cannot lock AMFs out. With max-connections filled by TCP connections that never send the HTTP/2
-# preface, a new client is still answered: the oldest connection without a request is evicted, never one that has
-# sent a request (its connection keeps serving); only when every connection has a request is the new one refused.
-# A connection without its preface (none at all, or half of it) is closed after preface-timeout. The listen
-# backlog is SOMAXCONN.
+# preface, a new client is still answered: the oldest connection without a request is evicted (with a GOAWAY when
+# its preface was complete), never one that has sent a request (its connection keeps serving); only when every
+# connection has a request is the new one refused. A connection without its preface (none at all, or half of it)
+# is closed after preface-timeout. The listen backlog is SOMAXCONN.
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/s13/lib-eir.sh"
@@ -73,7 +73,8 @@ else
 fi
 keeper amf1
 check "a client with a request: answered" grep -q "^first 200" "$T/amf1.out"
-$PY "$top_srcdir/tests/sbi/silent.py" "$SBI_PORT" 255 40 --stop "$T/stop" > "$T/silent.out" 2>&1 &
+# the oldest of them has sent its preface (and no request): it is the one to go, with a GOAWAY
+$PY "$top_srcdir/tests/sbi/silent.py" "$SBI_PORT" 255 40 --preface 1 --stop "$T/stop" > "$T/silent.out" 2>&1 &
 silent=$!
 pids="$pids $silent"
 wait_for "$T/silent.out" "^open 255"
@@ -87,7 +88,7 @@ check "the client that had sent a request kept its connection" grep -q "^second 
 touch "$T/stop"
 wait $silent
 check "the oldest silent connection was evicted, and only it" [ "$(grep -c '^closed' "$T/silent.out")" = 1 ]
-check "  (connection 0)" grep -q "^closed 0$" "$T/silent.out"
+check "  (connection 0, the oldest, after a GOAWAY)" grep -q "^closed 0 goaway$" "$T/silent.out"
 check "the log says so" grep -q "max-connections (256) reached: evicting 127.0.0.1:[0-9]*, which has sent no request" \
 	"$EIR_LOG"
 out=$(vty "show rate-counters")
