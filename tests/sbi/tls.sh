@@ -26,7 +26,7 @@ printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > san.ext
 
 sbi_start " tls certificate $T/srv.pem
  tls private-key $T/srv.key
- preface-timeout 2" || exit 1
+ preface-timeout 3" || exit 1
 check "the log says TLS" grep -q "N5g-eir on 127.0.0.1:$SBI_PORT (TLS, ALPN h2)" "$EIR_LOG"
 URL="https://127.0.0.1:$SBI_PORT/n5g-eir-eic/v1/equipment-status"
 
