@@ -23,6 +23,14 @@ static struct cmd_node sbi_node = {
 
 #define SBI_CFG (&g_eir->sbi)
 
+/* the VTY's X:X::X:X matches loosely (2001:db8::zz passes): check that it is an address */
+static bool is_ip_addr(const char *s)
+{
+	struct in6_addr a;
+
+	return inet_pton(AF_INET, s, &a) == 1 || inet_pton(AF_INET6, s, &a) == 1;
+}
+
 DEFUN(cfg_sbi, cfg_sbi_cmd, "sbi", "Configure the N5g-eir HTTP/2 server (5G service-based interface)\n")
 {
 	SBI_CFG->enabled = true;
@@ -39,6 +47,10 @@ DEFUN(cfg_no_sbi, cfg_no_sbi_cmd, "no sbi", NO_STR "Do not run the N5g-eir HTTP/
 DEFUN(cfg_sbi_listen, cfg_sbi_listen_cmd, "listen (A.B.C.D|X:X::X:X) <1-65535>",
       "Where to accept HTTP/2 connections\n" "IPv4 address\n" "IPv6 address\n" "Port\n")
 {
+	if (!is_ip_addr(argv[0])) {
+		vty_out(vty, "%% not an IP address: %s%s", argv[0], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
 	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->listen_addr, argv[0]);
 	SBI_CFG->listen_port = atoi(argv[1]);
 	return CMD_SUCCESS;
@@ -169,10 +181,7 @@ DEFUN(cfg_sbi_nrf_addr, cfg_sbi_nrf_addr_cmd, "nrf advertise-address (A.B.C.D|X:
       NRF_STR "The address in the NFProfile (default: the listen address; never a wildcard)\n" "IPv4 address\n"
       "IPv6 address\n")
 {
-	struct in6_addr a;
-
-	/* the VTY's X:X::X:X matches loosely; what goes into the NFProfile must be an address */
-	if (inet_pton(AF_INET, argv[0], &a) != 1 && inet_pton(AF_INET6, argv[0], &a) != 1) {
+	if (!is_ip_addr(argv[0])) {
 		vty_out(vty, "%% not an IP address: %s%s", argv[0], VTY_NEWLINE);
 		return CMD_WARNING;
 	}

@@ -55,10 +55,17 @@ CFG
 check "write terminal gives the sbi node, what was set kept" diff -u "$T/expected.cfg" "$T/ours.cfg"
 for bad in "nrf uri ftp://nrf.example.org" "nrf nf-instance-id 1234" "nrf advertise-address 2001:db8::zz" \
 	"max-connections 0" "max-header-size 100" "preface-timeout 0" "preface-timeout 301" \
-	"pei-other purple" "idle-timeout 0" "listen 127.0.0.1 0"; do
+	"pei-other purple" "idle-timeout 0" "listen 127.0.0.1 0" \
+	"listen 2001:db8::zz 7777"; do
 	out=$($VTY "$EIR_VTY_PORT" enable "configure terminal" "sbi" "$bad")
 	check "refused: $bad" has "$out" "%"
 done
+for bad in "nrf advertise-address 2001:db8::zz" "listen 2001:db8::zz 7777"; do
+	out=$($VTY "$EIR_VTY_PORT" enable "configure terminal" "sbi" "$bad")
+	check "refused with its reason: $bad" has "$out" "^% not an IP address: 2001:db8::zz"
+done
+$VTY "$EIR_VTY_PORT" enable "write terminal" | tr -d '\r' | nodes > "$T/after-bad.cfg"
+check "the refused values changed nothing" diff -u "$T/expected.cfg" "$T/after-bad.cfg"
 out=$($VTY "$EIR_VTY_PORT" enable "configure terminal" "sbi" "no nrf" "pei-other unknown" "max-connections 256" \
 	"end" "write terminal")
 check "no nrf: the uri is gone" hasnt "$out" "nrf uri"
