@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include <arpa/inet.h>
 
 #include <nghttp2/nghttp2.h>
 #include <osmocom/core/select.h>
@@ -23,6 +24,7 @@ struct sbi_conn {
 	struct sbi_server *srv;
 	struct osmo_fd ofd;
 	char name[64];			/*!< "ADDR:PORT" of the client */
+	char src[INET6_ADDRSTRLEN];	/*!< "ADDR" of the client, for max-connections-per-source */
 	nghttp2_session *h2;
 	void *ssl;			/*!< SSL *, or NULL */
 	unsigned preface_seen;		/*!< bytes of the HTTP/2 client preface checked so far */

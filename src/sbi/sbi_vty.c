@@ -86,6 +86,21 @@ DEFUN(cfg_sbi_max_conns, cfg_sbi_max_conns_cmd, "max-connections <1-65536>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_sbi_max_conns_src, cfg_sbi_max_conns_src_cmd, "max-connections-per-source <1-65536>",
+      "Close a new connection from a client address that already has this many (AMFs behind one NAT address "
+      "share it)\n" "Connections\n")
+{
+	SBI_CFG->max_conns_per_source = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_no_max_conns_src, cfg_sbi_no_max_conns_src_cmd, "no max-connections-per-source",
+      NO_STR "No cap per client address (the default)\n")
+{
+	SBI_CFG->max_conns_per_source = 0;
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_sbi_max_streams, cfg_sbi_max_streams_cmd, "max-concurrent-streams <1-65536>",
       "SETTINGS_MAX_CONCURRENT_STREAMS: requests in progress per connection\n" "Streams\n")
 {
@@ -227,6 +242,8 @@ static int config_write_sbi(struct vty *vty)
 		vty_out(vty, " tls private-key %s%s", s->tls_key, VTY_NEWLINE);
 	if (s->max_conns != SBI_DEFAULT_MAX_CONNS)
 		vty_out(vty, " max-connections %u%s", s->max_conns, VTY_NEWLINE);
+	if (s->max_conns_per_source)
+		vty_out(vty, " max-connections-per-source %u%s", s->max_conns_per_source, VTY_NEWLINE);
 	if (s->max_streams != SBI_DEFAULT_MAX_STREAMS)
 		vty_out(vty, " max-concurrent-streams %u%s", s->max_streams, VTY_NEWLINE);
 	if (s->max_header_size != SBI_DEFAULT_MAX_HEADER_SIZE)
@@ -288,6 +305,8 @@ void sbi_vty_init(void)
 	install_element(SBI_NODE, &cfg_sbi_tls_key_cmd);
 	install_element(SBI_NODE, &cfg_sbi_no_tls_cmd);
 	install_element(SBI_NODE, &cfg_sbi_max_conns_cmd);
+	install_element(SBI_NODE, &cfg_sbi_max_conns_src_cmd);
+	install_element(SBI_NODE, &cfg_sbi_no_max_conns_src_cmd);
 	install_element(SBI_NODE, &cfg_sbi_max_streams_cmd);
 	install_element(SBI_NODE, &cfg_sbi_max_header_cmd);
 	install_element(SBI_NODE, &cfg_sbi_max_uri_cmd);

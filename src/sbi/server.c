@@ -31,6 +31,8 @@ static const struct rate_ctr_desc sbi_ctr_desc[] = {
 	[SBI_CTR_CONN_CLOSED] = { "conn:closed", "HTTP/2 connections closed" },
 	[SBI_CTR_CONN_REFUSED] = { "conn:refused", "Connections closed at once: max-connections reached, each with a "
 				   "request" },
+	[SBI_CTR_CONN_REFUSED_SOURCE] = { "conn:refused_source", "Connections closed at once: "
+					  "max-connections-per-source reached" },
 	[SBI_CTR_CONN_EVICTED] = { "conn:evicted", "Connections without a request closed for a new one at "
 				   "max-connections" },
 	[SBI_CTR_CONN_PREFACE_TIMEOUT] = { "conn:preface_timeout", "Connections closed: no HTTP/2 preface (or TLS "
@@ -571,31 +573,40 @@ static nghttp2_session_callbacks *h2_callbacks(void)
 	return cbs;
 }
 
+/* the client's address as text (src), its port, whether it is IPv6 */
+static void peer_addr(int fd, char src[INET6_ADDRSTRLEN], int *port, bool *v6)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	strcpy(src, "?");
+	*port = 0;
+	*v6 = false;
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl))
+		return;
+	if (ss.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, src, INET6_ADDRSTRLEN);
+		*port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		*v6 = true;
+	} else {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, src, INET6_ADDRSTRLEN);
+		*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	}
+}
+
 static void conn_alloc(struct sbi_server *srv, int fd)
 {
 	struct sbi_conn *c = talloc_zero(srv, struct sbi_conn);
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char host[INET6_ADDRSTRLEN] = "?";
-	int port = 0, one = 1;
-	bool v6 = false;
+	int port, one = 1;
+	bool v6;
 	nghttp2_settings_entry iv[] = {
 		{ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, srv->cfg->max_streams },
 		{ NGHTTP2_SETTINGS_ENABLE_PUSH, 0 },
 	};
 
 	talloc_set_name_const(c, "sbi_conn");
-	if (!getpeername(fd, (struct sockaddr *)&ss, &sl)) {
-		if (ss.ss_family == AF_INET6) {
-			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
-			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-			v6 = true;
-		} else {
-			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
-			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		}
-	}
-	snprintf(c->name, sizeof(c->name), v6 ? "[%s]:%d" : "%s:%d", host, port);
+	peer_addr(fd, c->src, &port, &v6);
+	snprintf(c->name, sizeof(c->name), v6 ? "[%s]:%d" : "%s:%d", c->src, port);
 	c->srv = srv;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -646,13 +657,32 @@ static void conn_alloc(struct sbi_server *srv, int fd)
 static int accept_cb(struct osmo_stream_srv_link *link, int fd)
 {
 	struct sbi_server *srv = osmo_stream_srv_link_get_data(link);
+	struct sbi_conn *c;
 
 	if (srv->shutting_down) {
 		close(fd);
 		return 0;
 	}
+	if (srv->cfg->max_conns_per_source) {
+		char src[INET6_ADDRSTRLEN];
+		unsigned n = 0;
+		int port;
+		bool v6;
+
+		peer_addr(fd, src, &port, &v6);
+		llist_for_each_entry(c, &srv->conns, list)
+			n += !c->dead && !strcmp(c->src, src);
+		if (n >= srv->cfg->max_conns_per_source) {
+			sbi_ctr_inc(srv, SBI_CTR_CONN_REFUSED_SOURCE);
+			if (eir_ratelimit_allow(&srv->conn_log_rl, SBI_CONN_LOG_PER_SEC))
+				LOGP(DSBI, LOGL_NOTICE, "max-connections-per-source (%u) reached by %s: closing a new "
+				     "connection\n", srv->cfg->max_conns_per_source, src);
+			close(fd);
+			return 0;
+		}
+	}
 	if (srv->n_conns >= srv->cfg->max_conns) {
-		struct sbi_conn *c, *victim = NULL;
+		struct sbi_conn *victim = NULL;
 
 		/* Connections that never sent a request (silent sockets, a flood of them) must not lock every AMF
 		 * out: the oldest of them makes room. Only when every one has sent a request is the new one refused. */

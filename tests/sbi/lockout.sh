@@ -4,7 +4,7 @@
 # preface, a new client is still answered: the oldest connection without a request is evicted (with a GOAWAY when
 # its preface was complete), never one that has sent a request (its connection keeps serving); only when every
 # connection has a request is the new one refused. A connection without its preface (none at all, or half of it)
-# is closed after preface-timeout. The listen backlog is SOMAXCONN.
+# is closed after preface-timeout. max-connections-per-source caps one address. The listen backlog is SOMAXCONN.
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/s13/lib-eir.sh"
@@ -50,7 +50,7 @@ except OSError as e:
 PYEOF
 	pids="$pids $!"
 	i=0
-	while ! grep -q "^first" "$T/$1.out" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	while ! grep -q "^first" "$T/$1.out" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 }
 
 # wait_for FILE PATTERN: until a line of FILE matches (at most 30 s)
@@ -123,5 +123,30 @@ out=$(vty "show rate-counters")
 check_ctr "$out" conn:preface_timeout -eq 4
 out=$(vty "show running-config")
 check "config write: preface-timeout 1" has "$out" "^ preface-timeout 1\$"
+check "clean shutdown" eir_stop
+
+# --- max-connections-per-source: one address holds at most that many; a new one is closed at once ---
+rm -rf "$T/store"
+sbi_start " max-connections-per-source 3" || exit 1
+rm -f "$T/stop"
+$PY "$top_srcdir/tests/sbi/silent.py" "$SBI_PORT" 3 30 --stop "$T/stop" > "$T/src.out" 2>&1 &
+silent=$!
+pids="$pids $silent"
+wait_for "$T/src.out" "^open 3"
+h2 fourth "$SBI_URL?pei=imei-356938035643809"
+check "a fourth connection from 127.0.0.1 is closed at once (curl fails)" [ "$(cut -d' ' -f1 "$T/fourth.meta")" = 000 ]
+check "the log says so" grep -q "max-connections-per-source (3) reached by 127.0.0.1: closing a new connection" \
+	"$EIR_LOG"
+touch "$T/stop"
+wait $silent
+check "  none of the three was closed for it" [ "$(grep -c '^held' "$T/src.out")" = 3 ]
+i=0
+while ! has "$(vty 'show sbi connections')" "^0 connection(s)" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+q "once they are gone, there is room again" "pei=imei-356938035643809" 200 $J '{"status":"BLACKLISTED"}'
+out=$(vty "show rate-counters")
+check_ctr "$out" conn:refused_source -eq 1
+check_ctr "$out" conn:evicted -eq 0
+out=$(vty "show running-config")
+check "config write: max-connections-per-source 3" has "$out" "^ max-connections-per-source 3\$"
 check "clean shutdown" eir_stop
 finish

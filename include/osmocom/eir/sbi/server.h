@@ -41,6 +41,7 @@ struct sbi_cfg {
 	char *tls_cert;			/*!< PEM files; both set: TLS with ALPN h2, else cleartext */
 	char *tls_key;
 	unsigned max_conns;		/*!< beyond: the oldest without a request is evicted, else the new one closed */
+	unsigned max_conns_per_source;	/*!< from one client address, beyond: the new one closed; 0: no cap */
 	unsigned max_streams;		/*!< SETTINGS_MAX_CONCURRENT_STREAMS */
 	unsigned max_header_size;	/*!< request header block above it: 431 */
 	unsigned max_uri_len;		/*!< :path above it: 414 */
@@ -60,6 +61,7 @@ enum sbi_ctr {
 	SBI_CTR_CONN_ACCEPTED,
 	SBI_CTR_CONN_CLOSED,
 	SBI_CTR_CONN_REFUSED,
+	SBI_CTR_CONN_REFUSED_SOURCE,
 	SBI_CTR_CONN_EVICTED,
 	SBI_CTR_CONN_PREFACE_TIMEOUT,
 	SBI_CTR_CONN_IDLE,
