@@ -55,6 +55,7 @@ struct ctx {
 	eir_day_t today;
 	unsigned long reported;
 	struct reason_slot cache[REASON_CACHE];
+	struct keyvec moved;	/* IMEIs of notification rows removed as blacklisted: routine if on the new blacklist */
 	/* the file being read */
 	const struct apply_file *file;
 	FILE *f;
@@ -397,9 +398,13 @@ static int upsert(struct ctx *c, enum eir_db_table t, struct eir_entry *e, bool 
 	return rc ? store_fail(c, rc) : 0;
 }
 
-static int remove_row(struct ctx *c, enum eir_db_table t, const struct eir_entry *e)
+static int keyvec_add(struct ctx *c, struct keyvec *kv, const struct eir_entry *e);
+
+/* Delete one row, counting it against the safety limit of its list; a notification row that may have moved to the
+ * blacklist (moved: a `blacklisted` delta, or gone from a full list) is counted at the end unless it did. */
+static int remove_row(struct ctx *c, enum feed_list l, const struct eir_entry *e, bool moved)
 {
-	int rc = eir_db_txn_del(c->txn, t, e);
+	int rc = eir_db_txn_del(c->txn, list_table[l], e);
 
 	if (rc == -ENOENT) {
 		c->plan->st.absent++;
@@ -408,6 +413,9 @@ static int remove_row(struct ctx *c, enum eir_db_table t, const struct eir_entry
 	if (rc)
 		return store_fail(c, rc);
 	c->plan->st.removed++;
+	if (l == FEED_NOTIF && moved)
+		return keyvec_add(c, &c->moved, e);
+	c->plan->st.gone[l]++;
 	return 0;
 }
 
@@ -452,8 +460,8 @@ static int read_file(struct ctx *c, const struct apply_file *af, struct keyvec *
 		}
 		if (rc)
 			break;
-		if (af->delta && feed_change_removes(af->change)) {
-			rc = remove_row(c, t, &e);
+		if (!af->full_src && feed_change_removes(af->change)) {
+			rc = remove_row(c, af->list, &e, af->change == FC_BLACKLISTED);
 			continue;
 		}
 		rc = reason_id(c, reason, &e.reason_id);
@@ -527,8 +535,9 @@ static int table_empty_cb(const struct eir_entry *e, void *arg)
 	return (*t == EIR_T_IMEI && e->list == EIR_LIST_NONE) ? 0 : 1;
 }
 
-/* A full list replaces what the store holds of that list: upsert every row, then delete what it no longer has. */
-static int apply_full(struct ctx *c, enum feed_list l, const struct apply_file *af)
+/* A full list replaces what the store holds of that list: upsert every row, then delete what it no longer has. The
+ * list is one file, or the adding deltas of a run from nothing (base -1), or none (an empty list). */
+static int apply_full(struct ctx *c, enum feed_list l, const struct apply_file **af, unsigned n_af)
 {
 	enum eir_db_table t = list_table[l];
 	struct keyvec kv = { .width = l == FEED_BLACK ? 1 : 2, .sorted = true };
@@ -542,8 +551,9 @@ static int apply_full(struct ctx *c, enum feed_list l, const struct apply_file *
 	if (rc < 0)
 		return store_fail(c, rc);
 	held_empty = rc == 0;
-	if (af) {
-		rc = read_file(c, af, &kv, held_empty);
+	for (i = 0; i < n_af; i++) {
+		/* a second file of the list is read against what the first put in: its rows may be there already */
+		rc = read_file(c, af[i], &kv, held_empty && i == 0);
 		if (rc)
 			goto out;
 	}
@@ -566,7 +576,7 @@ static int apply_full(struct ctx *c, enum feed_list l, const struct apply_file *
 			for (b = 0; b < 8; b++)
 				e.imsi[b] = (uint8_t)(v >> (56 - 8 * b));
 		}
-		rc = remove_row(c, t, &e);
+		rc = remove_row(c, l, &e, true);
 	}
 out:
 	free(kv.k);
@@ -574,16 +584,66 @@ out:
 	return rc;
 }
 
+/* The safety limit (national-feed.md §4), once every run is applied, in the transaction still open: removals above
+ * it abort the transaction, unless the operator accepted this run's. */
+static int check_limit(struct ctx *c, int64_t run)
+{
+	struct apply_plan *p = c->plan;
+	const struct apply_limit *lim = &p->limit;
+	char over[400] = "";
+	size_t used = 0, i;
+	int l, rc;
+
+	/* a notification row whose IMEI is on the new blacklist moved there (DIRBS's cohort on its block date) */
+	for (i = 0; i < c->moved.n; i++) {
+		struct eir_entry e = { .imei = c->moved.k[i] };
+
+		rc = eir_db_txn_get(c->txn, EIR_T_IMEI, &e);
+		if (rc && rc != -ENOENT)
+			return store_fail(c, rc);
+		if (rc == 0 && e.list == EIR_LIST_BLACK)
+			p->st.routine++;
+		else
+			p->st.gone[FEED_NOTIF]++;
+	}
+	for (l = 0; l < _FEED_LIST_COUNT; l++) {
+		double pct = l == FEED_NOTIF ? lim->notif_pct : lim->pct;
+		uint64_t held = p->held_rows[l];
+
+		if (held < lim->min || p->st.gone[l] * 100.0 <= pct * (double)held)
+			continue;
+		used += (size_t)snprintf(over + used, sizeof(over) - used, "%s%lu of %" PRIu64 " %s %s (%.1f %%)",
+					 used ? ", " : "", p->st.gone[l], held, feed_list_names[l],
+					 l == FEED_BLACK ? "entries" : "rows", p->st.gone[l] * 100.0 / (double)held);
+		if (used >= sizeof(over))
+			break;
+	}
+	if (!used)
+		return 0;
+	if (run == lim->accept[0] || run == lim->accept[1]) {
+		p->over_accepted = true;
+		if (p->attempt == 1)
+			LOGP(DSYNC, LOGL_NOTICE, "the sync to run %" PRId64 " removes %s: above the safety limit, accepted by "
+			     "the operator\n", run, over);
+		return 0;
+	}
+	return fail(c, SYNC_E_LIMIT, "the sync to run %" PRId64 " would remove %s, above the safety limit (%g %% of "
+		    "the blacklist or exceptions, %g %% of the notifications, of a list of %" PRIu64 " or more): accept "
+		    "this run with --accept-removals %" PRId64 " or 'accept-removals %" PRId64 "' in the config file",
+		    run, over, lim->pct, lim->notif_pct, lim->min, run, run);
+}
+
 static int apply_cb(struct eir_db_txn *txn, void *arg)
 {
 	struct apply_plan *plan = arg;
-	struct ctx c = { .plan = plan, .txn = txn, .today = eir_day_today() };
+	struct ctx c = { .plan = plan, .txn = txn, .today = eir_day_today(), .moved = { .width = 1 } };
 	struct eir_feed_state fs = { 0 };
 	const struct apply_run *last = NULL;
 	unsigned i, j, l, pass;
 	int rc = 0;
 
 	plan->attempt++;
+	plan->over_accepted = false;
 	memset(&plan->st, 0, sizeof(plan->st));
 	if (plan->attempt > 1)
 		LOGP(DSYNC, LOGL_INFO, "the map grew: applying again from the start (attempt %u)\n", plan->attempt);
@@ -591,16 +651,17 @@ static int apply_cb(struct eir_db_txn *txn, void *arg)
 		const struct apply_run *r = &plan->runs[i];
 
 		if (r->full) {
-			for (l = 0; l < _FEED_LIST_COUNT && !rc; l++) {
-				const struct apply_file *full = NULL;
+			const struct apply_file **full = talloc_array(NULL, const struct apply_file *, r->n_files + 1);
+			unsigned n_full;
 
-				for (j = 0; j < r->n_files; j++) {
-					if (r->files[j].list == l && !r->files[j].delta)
-						full = &r->files[j];
+			for (l = 0; l < _FEED_LIST_COUNT && !rc; l++) {
+				for (j = n_full = 0; j < r->n_files; j++) {
+					if (r->files[j].list == l && r->files[j].full_src)
+						full[n_full++] = &r->files[j];
 				}
-				/* a list with no full file in a run that has full lists: our operator has none */
-				rc = apply_full(&c, l, full);
+				rc = apply_full(&c, l, full, n_full);
 			}
+			talloc_free(full);
 		} else {
 			/* per list, removals first, then inserts */
 			for (l = 0; l < _FEED_LIST_COUNT && !rc; l++) {
@@ -608,7 +669,7 @@ static int apply_cb(struct eir_db_txn *txn, void *arg)
 					for (j = 0; j < r->n_files && !rc; j++) {
 						const struct apply_file *af = &r->files[j];
 
-						if (af->list != l || !af->delta ||
+						if (af->list != l || af->full_src ||
 						    feed_change_removes(af->change) != (pass == 0))
 							continue;
 						rc = read_file(&c, af, NULL, false);
@@ -619,6 +680,9 @@ static int apply_cb(struct eir_db_txn *txn, void *arg)
 		last = r;
 	}
 	cache_clear(&c);
+	if (!rc && last)
+		rc = check_limit(&c, last->run);
+	free(c.moved.k);
 	if (rc)
 		return rc;
 	if (!last)
@@ -635,11 +699,22 @@ static int apply_cb(struct eir_db_txn *txn, void *arg)
  *  \returns SYNC_OK, or a SYNC_E_* code with plan->err saying why (the store unchanged) */
 int apply_plan(struct eir_db *db, struct apply_plan *plan)
 {
+	struct eir_db_stats ds;
 	int rc;
 
 	plan->attempt = 0;
 	plan->exit_code = 0;
 	plan->err[0] = '\0';
+	/* what the lists hold at the start, for the safety limit: this process holds the national writer lock, so
+	 * it is also what the write transaction starts from */
+	rc = eir_db_stats(db, EIR_DB_NATIONAL, &ds);
+	if (rc) {
+		snprintf(plan->err, sizeof(plan->err), "%s", eir_db_errstr(db));
+		return SYNC_E_STORE;
+	}
+	plan->held_rows[FEED_BLACK] = ds.imei_lists[EIR_LIST_BLACK];
+	plan->held_rows[FEED_NOTIF] = ds.t[EIR_T_NOTIF].entries;
+	plan->held_rows[FEED_EXC] = ds.t[EIR_T_EXC].entries;
 	rc = eir_db_write(db, EIR_DB_NATIONAL, apply_cb, plan);
 	if (rc == 0)
 		return SYNC_OK;
