@@ -55,7 +55,7 @@ struct ctx {
 	eir_day_t today;
 	unsigned long reported;
 	struct reason_slot cache[REASON_CACHE];
-	struct keyvec moved;	/* IMEIs of notification rows removed as blacklisted: routine if on the new blacklist */
+	struct keyvec moved;	/* IMEIs of notification rows removed as blacklisted: routine if now blacklisted */
 	/* the file being read */
 	const struct apply_file *file;
 	FILE *f;
@@ -623,14 +623,14 @@ static int check_limit(struct ctx *c, int64_t run)
 	if (run == lim->accept[0] || run == lim->accept[1]) {
 		p->over_accepted = true;
 		if (p->attempt == 1)
-			LOGP(DSYNC, LOGL_NOTICE, "the sync to run %" PRId64 " removes %s: above the safety limit, accepted by "
-			     "the operator\n", run, over);
+			LOGP(DSYNC, LOGL_NOTICE, "the sync to run %" PRId64 " removes %s: above the safety limit, "
+			     "accepted by the operator\n", run, over);
 		return 0;
 	}
-	return fail(c, SYNC_E_LIMIT, "the sync to run %" PRId64 " would remove %s, above the safety limit (%g %% of "
-		    "the blacklist or exceptions, %g %% of the notifications, of a list of %" PRIu64 " or more): accept "
-		    "this run with --accept-removals %" PRId64 " or 'accept-removals %" PRId64 "' in the config file",
-		    run, over, lim->pct, lim->notif_pct, lim->min, run, run);
+	return fail(c, SYNC_E_LIMIT, "the sync to run %" PRId64 " would remove %s, above the safety limit (%g %% "
+		    "of the blacklist or exceptions, %g %% of the notifications, of a list of %" PRIu64 " or more): "
+		    "accept this run with --accept-removals %" PRId64 " or 'accept-removals %" PRId64 "' in the config "
+		    "file", run, over, lim->pct, lim->notif_pct, lim->min, run, run);
 }
 
 static int apply_cb(struct eir_db_txn *txn, void *arg)

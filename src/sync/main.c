@@ -559,12 +559,12 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 				      held >= 0 ? talloc_asprintf(actx, "run %" PRId64, held) : "an empty store",
 				      a->runs.r[a->runs.n - 1].run, path[n_path - 1]->run, path[n_path - 1]->base);
 		/* DIRBS always writes every operator's lists in a run with full lists, header-only when empty: none for
-		 * us is a wrong operator id or a broken publisher, never "no rows" (that would delete every one held) */
+		 * us is a wrong operator id or a broken publisher, never "no rows" (that would delete all we hold) */
 		for (l = FEED_NOTIF; l <= FEED_EXC; l++) {
 			if (!has_full_list(&plan.runs[0], l))
 				return refuse(a, SYNC_E_OPERATOR, "run %" PRId64 " has full lists but no %s file for "
-					      "operator '%s' (a wrong operator id, or a broken publisher?)", path[k]->run,
-					      feed_list_names[l], g_sync.op);
+					      "operator '%s' (a wrong operator id, or a broken publisher?)",
+					      path[k]->run, feed_list_names[l], g_sync.op);
 		}
 		plan.n_runs = 1;
 		for (i = k; i-- > 0;) {

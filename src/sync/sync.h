@@ -21,7 +21,7 @@ enum sync_exit {
 	SYNC_E_FULL = 9,	/* the store's map at its limit, or the disk full */
 	SYNC_E_STORE = 10,	/* another store error */
 	SYNC_E_BUSY = 11,	/* another osmo-eir-sync is writing the national lists */
-	SYNC_E_OPERATOR = 12,	/* a run with full lists but no notifications or exceptions file for our operator */
+	SYNC_E_OPERATOR = 12,	/* a run with full lists, but no notifications or exceptions of ours */
 	SYNC_E_LIMIT = 13,	/* more removals than the safety limit allows, and the run not accepted */
 };
 
@@ -51,7 +51,7 @@ extern void (*fetch_progress_cb)(void);
 struct apply_file {
 	enum feed_list list;
 	bool delta;
-	bool full_src;		/* (part of) the run's full list of its list: a full list, or an adding delta from -1 */
+	bool full_src;		/* (part of) its list's full list: the full list, or an adding delta from -1 */
 	enum feed_change change;
 	char *path;		/* the local copy (the zip for a zip member) */
 	char *member;		/* zip member name, NULL for a plain file */
