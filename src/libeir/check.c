@@ -68,9 +68,7 @@ static int notif_row(struct eir_db *db, uint64_t imei, const uint8_t *imsi, stru
 	int rc;
 
 	if (imsi) {
-		*out = (struct eir_entry){ .imei = imei };
-		memcpy(out->imsi, imsi, sizeof(out->imsi));
-		rc = eir_db_get(db, EIR_DB_NATIONAL, EIR_T_NOTIF, out);
+		rc = eir_db_row_find(db, EIR_T_NOTIF, imei, imsi, out);
 		if (rc != -ENOENT)
 			return rc;
 	}
@@ -87,7 +85,8 @@ static int notif_row(struct eir_db *db, uint64_t imei, const uint8_t *imsi, stru
  *  Precedence, most specific first (enum eir_level): operator (IMEI, IMSI) pair > national exception pair >
  *  operator IMEI entry > national blacklist > national notification (grey) > operator range/TAC > default.
  *  A miss on every list costs one lookup per part plus one range search, not one per level: an IMEI's record
- *  carries flags saying whether it has pair rows at all, and empty tables are skipped without a lookup.
+ *  carries flags saying whether it has pair rows at all, and empty tables are skipped without a lookup. The
+ *  national exception, keyed by (IMEI, IMSI, MSISDN), is one cursor search on its (IMEI, IMSI) prefix.
  *  \param[in] db the store
  *  \param[in] pol the policy (default verdict for an IMEI on no list)
  *  \param[in] imei the 14-digit key (struct eir_imei.key)
@@ -132,9 +131,8 @@ int eir_check(struct eir_db *db, const struct eir_policy *pol, uint64_t imei, in
 			goto done;
 	}
 	if (imsi && have_nat && (nat.flags & EIR_F_EXC)) {
-		e = (struct eir_entry){ .imei = imei };
-		memcpy(e.imsi, imsi, sizeof(e.imsi));
-		rc = eir_db_get(db, EIR_DB_NATIONAL, EIR_T_EXC, &e);
+		/* rows are keyed by (IMEI, IMSI, MSISDN): the pair is excepted while any of its rows remains */
+		rc = eir_db_row_find(db, EIR_T_EXC, imei, imsi, &e);
 		if (rc && rc != -ENOENT)
 			goto err;
 		if (rc == 0 && add_match(res, flags, EIR_LVL_NAT_EXC, EIR_DB_NATIONAL, EIR_LIST_WHITE, &e))
