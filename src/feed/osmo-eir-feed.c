@@ -27,13 +27,14 @@
 #include <osmocom/eir/imei.h>
 #include <osmocom/eir/logging.h>
 #include "../sync/feed.h"
+#include "feed_pub.h"
 
 #define STATE_DIR ".osmo-eir-feed"	/* the last published full lists, for the next run's deltas */
 #define MAX_OPS 16
 
-static void *ctx;
-static const char *dir;
-static const char *key_path;
+void *ctx;
+const char *dir;
+const char *key_path;
 static bool opt_zip, opt_no_full, opt_no_deltas, opt_keep_full = true;
 
 static const char *const headers[_FEED_LIST_COUNT] = {
@@ -47,8 +48,7 @@ static const enum feed_change ch_added[_FEED_LIST_COUNT] = { FC_BLOCKED, FC_NEW,
 static const enum feed_change ch_changed[_FEED_LIST_COUNT] = { FC_CHANGED, FC_CHANGED, FC_ADDED };
 static const enum feed_change ch_removed[_FEED_LIST_COUNT] = { FC_UNBLOCKED, FC_RESOLVED, FC_REMOVED };
 
-static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int die(const char *fmt, ...)
+int die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -60,8 +60,7 @@ static int die(const char *fmt, ...)
 	return 1;
 }
 
-static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *pathf(const char *fmt, ...)
+char *pathf(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
@@ -342,7 +341,7 @@ static void rows_push(struct rows *rs, const struct row *r)
 	rs->r[rs->n++] = *r;
 }
 
-static int copy_file(const char *from, const char *to)
+int copy_file(const char *from, const char *to)
 {
 	char buf[1 << 16];
 	FILE *in, *out;
@@ -390,7 +389,7 @@ static char *read_text(const char *path, size_t *len)
 	return buf;
 }
 
-static int load_runs(struct feed_runs *runs, struct feed_sums *sums)
+int load_runs(struct feed_runs *runs, struct feed_sums *sums)
 {
 	char err[256];
 	size_t len;
@@ -408,7 +407,7 @@ static int load_runs(struct feed_runs *runs, struct feed_sums *sums)
 }
 
 /* Rewrite RUNS, SHA256SUMS (hashing only files it does not list yet) and its signature, each atomically. */
-static int write_indexes(const struct feed_runs *runs, const struct feed_sums *old)
+int write_indexes(const struct feed_runs *runs, const struct feed_sums *old)
 {
 	char err[512], hex[65], *runs_tmp, *sums_tmp, *sig_tmp, *sums_path, *text;
 	uint8_t sha[32], sig[64];
@@ -509,7 +508,7 @@ static time_t date_time(const char *d)
 	return timegm(&tm);
 }
 
-static void run_add_file(struct feed_run *r, const char *name)
+void run_add_file(struct feed_run *r, const char *name)
 {
 	r->files = talloc_realloc(ctx, r->files, char *, r->n_files + 1);
 	r->files[r->n_files++] = talloc_strdup(ctx, name);
@@ -714,6 +713,9 @@ static bool run_has_full(const struct feed_run *r)
 	unsigned i;
 	char want[64];
 
+	/* a run from nothing (base -1) holds its entire lists: full lists, or deltas from -1 (dirbs-listgen) */
+	if (r->base == -1)
+		return true;
 	snprintf(want, sizeof(want), "%s_blacklist.csv", r->date);
 	for (i = 0; i < r->n_files; i++) {
 		if (feed_name_parse(r->files[i], "", &fn) || fn.list != FEED_BLACK)
@@ -782,6 +784,9 @@ static void usage(FILE *f)
 		"          [--notifications OP=FILE]... [--exceptions OP=FILE]...\n"
 		"      the next run from these full lists: the full lists (unless --no-full-lists) and the deltas\n"
 		"      against the previous run (unless --no-deltas), each list zipped with --zip\n"
+		"  publish-dirbs LISTGEN_DIR\n"
+		"      the next run: a dirbs-listgen output directory as it is (its run and base read from its delta\n"
+		"      names), appended to RUNS, hashed and signed\n"
 		"  prune [--no-keep-full] N\n"
 		"      keep the last N runs, and the newest run with full lists (unless --no-keep-full)\n"
 		"Exit: 0 done, 1 failed.\n");
@@ -870,6 +875,10 @@ int main(int argc, char **argv)
 		if (optind + 1 != argc)
 			return die("publish takes options, no arguments");
 		rc = cmd_publish(in, in[0].list == FEED_BLACK ? n_in : 0);
+	} else if (!strcmp(cmd, "publish-dirbs")) {
+		if (optind + 2 != argc)
+			return die("publish-dirbs LISTGEN_DIR");
+		rc = cmd_publish_dirbs(argv[optind + 1]);
 	} else if (!strcmp(cmd, "prune")) {
 		if (optind + 2 != argc)
 			return die("prune N");
