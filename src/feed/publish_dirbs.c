@@ -135,8 +135,8 @@ int cmd_publish_dirbs(const char *src)
 				   runs.r[i].run, lr.date);
 	}
 	if (lr.base >= 0 && !feed_runs_find(&runs, lr.base))
-		printf("note: base run %" PRId64 " is not in the feed: a consumer falls back to the newest full lists\n",
-		       lr.base);
+		printf("note: base run %" PRId64 " is not in the feed: a consumer falls back to the newest full "
+		       "lists\n", lr.base);
 
 	runs.r = talloc_realloc(ctx, runs.r, struct feed_run, runs.n + 1);
 	r = &runs.r[runs.n];

@@ -242,7 +242,8 @@ static int read_config(const char *path, bool accept_only)
 			*e = '\0';
 		for (name = line; isspace((unsigned char)*name); name++)
 			;
-		for (e = name + strlen(name); e > name && isspace((unsigned char)e[-1]); e--)
+		/* trailing blanks, before a comment too ("poll 60 # a minute"): one at a time */
+		for (e = name + strlen(name); e > name && isspace((unsigned char)e[-1]);)
 			*--e = '\0';
 		if (!*name)
 			continue;
