@@ -73,6 +73,14 @@ check "run 1: the notification's why names both rows" \
 	why_has "$SD" "IMSI $X MSISDN $M3, also IMSI $X MSISDN $M4" $N $X
 check "run 1: the store holds both exception rows" \
 	sh -c "'$EIR_DB' -l '$SD' stats | grep -A8 '^national:' | grep -q '^  exc  *2 entries'"
+printf 'imei,imsi,msisdn\n%s,%s,%s\n%s,%s,%s\n' $A $X $M1 $A $X $M2 > "$T/exc.want"
+"$EIR_DB" -l "$SF" export exceptions > "$T/exc.got" 2>&1
+check "run 1: osmo-eir-db export exceptions: a line per row, with its MSISDN" cmp -s "$T/exc.want" "$T/exc.got"
+printf 'imei,imsi,msisdn,block_date,reasons,amnesty_granted\n%s,%s,%s,20261201,Duplicate IMEI,False\n' \
+	$N $X $M3 > "$T/notif.want"
+printf '%s,%s,%s,20261201,Duplicate IMEI,False\n' $N $X $M4 >> "$T/notif.want"
+"$EIR_DB" -l "$SD" export notifications > "$T/notif.got" 2>&1
+check "run 1: osmo-eir-db export notifications: as DIRBS writes them" cmp -s "$T/notif.want" "$T/notif.got"
 
 # --- DIRBS's own deltas (a run made here by hand on run 1): removing one MSISDN's row keeps the pair ---
 cp -a "$DFEED" "$T/www/h"
