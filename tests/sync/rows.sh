@@ -81,6 +81,21 @@ printf 'imei,imsi,msisdn,block_date,reasons,amnesty_granted\n%s,%s,%s,20261201,D
 printf '%s,%s,%s,20261201,Duplicate IMEI,False\n' $N $X $M4 >> "$T/notif.want"
 "$EIR_DB" -l "$SD" export notifications > "$T/notif.got" 2>&1
 check "run 1: osmo-eir-db export notifications: as DIRBS writes them" cmp -s "$T/notif.want" "$T/notif.got"
+# the VTY: the why and the paging name each row's MSISDN
+cp -a "$SD" "$T/store"
+if eir_start; then
+	python3 "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" enable "show equipment imei $A imsi $X" \
+		"show equipment national exception" "show equipment national notification" > "$T/vty.out" 2>&1
+	eir_stop
+	vty_has() { grep -q -- "$2" "$T/vty.out" && ok "$1" || { not_ok "$1"; sed 's/^/#   /' "$T/vty.out"; }; }
+	vty_has "VTY why: the MSISDN and the pair's other one" \
+		"decided by: national exception IMEI $A IMSI $X MSISDN $M1, also under MSISDN $M2: list white"
+	vty_has "VTY paging: the first exception row with its MSISDN" "^ $A $X msisdn $M1 "
+	vty_has "VTY paging: the second" "^ $A $X msisdn $M2 "
+	vty_has "VTY paging: both notification rows" "^ $N $X msisdn $M4 "
+else
+	not_ok "osmo-eir on the synced store"
+fi
 
 # --- DIRBS's own deltas (a run made here by hand on run 1): removing one MSISDN's row keeps the pair ---
 cp -a "$DFEED" "$T/www/h"
