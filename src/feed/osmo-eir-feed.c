@@ -74,7 +74,7 @@ char *pathf(const char *fmt, ...)
 /* --- rows, keys and hashes --- */
 
 struct row {
-	uint64_t k0, k1;	/* the entry's key: IMEI, and IMSI for the pair lists */
+	uint64_t k0, k1, k2;	/* the entry's key: IMEI, and IMSI and MSISDN for notifications and exceptions */
 	uint64_t h;		/* hash of the other fields */
 	uint32_t idx;		/* position in the file: the last of duplicate keys wins */
 };
@@ -103,12 +103,33 @@ static void trim(const char **s, size_t *len)
 		(*len)--;
 }
 
-/* The key and content hash of a row of list l (14- and 15-digit forms of one IMEI are one key). */
+/* One key field as a word: its packed digits when it is valid, else a hash of its text (marked by the top bit). */
+static uint64_t field_word(const struct eir_csv_row *row, unsigned i,
+			   int (*pack)(const char *s, uint8_t out[8], const char **why))
+{
+	const char *s = row->f[i], *why;
+	size_t len = row->len[i];
+	uint8_t b[8];
+	char buf[64];
+	uint64_t w = 0;
+	unsigned j;
+
+	trim(&s, &len);
+	snprintf(buf, sizeof(buf), "%.*s", (int)(len < 60 ? len : 60), s);
+	if (pack(buf, b, &why))
+		return fnv(14695981039346656037ULL, s, len) | (1ULL << 63);
+	for (j = 0; j < 8; j++)
+		w = w << 8 | b[j];
+	return w;
+}
+
+/* The key and content hash of a row of list l: the IMEI (14- and 15-digit forms of one IMEI are one key), and for
+ * notifications and exceptions the IMSI and the MSISDN, as DIRBS keys them: a row whose MSISDN changes is another
+ * row, published as the old one removed and the new one added. */
 static void row_key(enum feed_list l, const struct eir_csv_row *row, struct row *out)
 {
 	const char *s, *why;
 	struct eir_imei imei;
-	uint8_t imsi[8];
 	size_t len;
 	unsigned i;
 	char buf[64];
@@ -122,20 +143,12 @@ static void row_key(enum feed_list l, const struct eir_csv_row *row, struct row 
 		out->k0 = imei.key;
 	else
 		out->k0 = fnv(14695981039346656037ULL, s, len) | (1ULL << 63);
-	if (l != FEED_BLACK && row->n > 1) {
-		s = row->f[1];
-		len = row->len[1];
-		trim(&s, &len);
-		snprintf(buf, sizeof(buf), "%.*s", (int)(len < 60 ? len : 60), s);
-		if (eir_imsi_pack(buf, imsi, &why) == 0) {
-			for (i = 0; i < 8; i++)
-				out->k1 = out->k1 << 8 | imsi[i];
-		} else {
-			out->k1 = fnv(14695981039346656037ULL, s, len) | (1ULL << 63);
-		}
-	}
+	if (l != FEED_BLACK && row->n > 1)
+		out->k1 = field_word(row, 1, eir_imsi_pack);
+	if (l != FEED_BLACK && row->n > 2)
+		out->k2 = field_word(row, 2, eir_msisdn_pack);
 	out->h = 14695981039346656037ULL;
-	for (i = l == FEED_BLACK ? 1 : 2; i < row->n; i++) {
+	for (i = l == FEED_BLACK ? 1 : 3; i < row->n; i++) {
 		s = row->f[i];
 		len = row->len[i];
 		trim(&s, &len);
@@ -152,6 +165,8 @@ static int row_cmp(const void *a, const void *b)
 		return x->k0 < y->k0 ? -1 : 1;
 	if (x->k1 != y->k1)
 		return x->k1 < y->k1 ? -1 : 1;
+	if (x->k2 != y->k2)
+		return x->k2 < y->k2 ? -1 : 1;
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
@@ -161,7 +176,9 @@ static int key_cmp(const void *a, const void *b)
 
 	if (x->k0 != y->k0)
 		return x->k0 < y->k0 ? -1 : 1;
-	return x->k1 < y->k1 ? -1 : x->k1 > y->k1;
+	if (x->k1 != y->k1)
+		return x->k1 < y->k1 ? -1 : 1;
+	return x->k2 < y->k2 ? -1 : x->k2 > y->k2;
 }
 
 /* Open a list CSV and check its header. \returns the reader (f set), or NULL with a message printed */

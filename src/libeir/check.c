@@ -169,11 +169,55 @@ err:
 	return -EIO;
 }
 
-/*! Describe a match for people: which entry, which list, which source, the reason and dates. */
+#define OTHER_ROWS_SHOWN 4
+
+/* the other rows beside a national row that decided: of its pair for an exception (any of them excepts it), of its
+ * IMEI for a notification (any of them greylists it) */
+struct other_rows {
+	const struct eir_entry *row;
+	bool same_imsi;
+	unsigned n;
+	struct osmo_strbuf *sb;
+};
+
+static int other_rows_cb(const struct eir_entry *e, void *arg)
+{
+	struct other_rows *o = arg;
+	char imsi[20], msisdn[20];
+
+	if (e->imei != o->row->imei || (o->same_imsi && memcmp(e->imsi, o->row->imsi, sizeof(e->imsi))))
+		return 1;
+	if (!memcmp(e->imsi, o->row->imsi, sizeof(e->imsi)) && !memcmp(e->msisdn, o->row->msisdn, sizeof(e->msisdn)))
+		return 0;
+	if (o->n++ < OTHER_ROWS_SHOWN) {
+		eir_imsi_unpack(msisdn, sizeof(msisdn), e->msisdn);
+		if (o->same_imsi)
+			OSMO_STRBUF_PRINTF(*o->sb, "%s MSISDN %s", o->n > 1 ? "," : ", also under", msisdn[0] ? msisdn : "none");
+		else
+			OSMO_STRBUF_PRINTF(*o->sb, "%s IMSI %s MSISDN %s", o->n > 1 ? "," : ", also", eir_imsi_unpack(imsi,
+					   sizeof(imsi), e->imsi), msisdn[0] ? msisdn : "none");
+	}
+	return 0;
+}
+
+static void other_rows_str(struct osmo_strbuf *sb, struct eir_db *db, enum eir_db_table t, const struct eir_entry *row)
+{
+	struct other_rows o = { .row = row, .same_imsi = t == EIR_T_EXC, .sb = sb };
+	struct eir_entry from = { .imei = row->imei };
+
+	if (o.same_imsi)
+		memcpy(from.imsi, row->imsi, sizeof(from.imsi));
+	eir_db_iter(db, EIR_DB_NATIONAL, t, &from, other_rows_cb, &o);
+	if (o.n > OTHER_ROWS_SHOWN)
+		OSMO_STRBUF_PRINTF(*sb, " and %u more", o.n - OTHER_ROWS_SHOWN);
+}
+
+/*! Describe a match for people: which entry, which list, which source, the reason and dates; for a national
+ *  notification or exception row its MSISDN, and the other rows that give the same verdict. */
 char *eir_match_str(char *buf, size_t len, struct eir_db *db, const struct eir_match *m)
 {
 	const struct eir_entry *e = &m->entry;
-	char imei[16], last[16], imsi[20], reason[512] = "", listed[16], block[16], src[96];
+	char imei[16], last[16], imsi[20], msisdn[20], reason[512] = "", listed[16], block[16], src[96];
 	struct eir_feed_state fs;
 	struct osmo_strbuf sb = { .buf = buf, .len = len };
 
@@ -197,8 +241,13 @@ char *eir_match_str(char *buf, size_t len, struct eir_db *db, const struct eir_m
 			break;
 		}
 		/* fall through */
-	case EIR_LVL_LOCAL_PAIR:
 	case EIR_LVL_NAT_EXC:
+		eir_imsi_unpack(msisdn, sizeof(msisdn), e->msisdn);
+		OSMO_STRBUF_PRINTF(sb, "%s IMEI %s IMSI %s MSISDN %s", get_value_string(eir_level_names, m->level), imei,
+				   eir_imsi_unpack(imsi, sizeof(imsi), e->imsi), msisdn[0] ? msisdn : "none");
+		other_rows_str(&sb, db, m->level == EIR_LVL_NAT_EXC ? EIR_T_EXC : EIR_T_NOTIF, e);
+		break;
+	case EIR_LVL_LOCAL_PAIR:
 		OSMO_STRBUF_PRINTF(sb, "%s IMEI %s IMSI %s", get_value_string(eir_level_names, m->level), imei,
 				   eir_imsi_unpack(imsi, sizeof(imsi), e->imsi));
 		break;
