@@ -146,6 +146,36 @@ fresh "$T/s5"
 dsync "$T/s5" d -o op1
 check "  op1, whose files it has, takes it ($rc)" [ $rc -eq 0 ]
 
+# --- a pair under two MSISDNs (DIRBS keys rows by IMEI, IMSI and MSISDN) through DIRBS's deltas: losing one row
+# keeps the pair excepted and the IMEI greylisted, losing the other ends them ---
+M1=447700900011 M2=447700900012
+printf 'imei,imsi,msisdn\n%s,%s,%s\n%s,%s,%s\n' $A $X $M1 $A $X $M2 > "$T/in/em1.csv"
+printf 'imei,imsi,msisdn\n%s,%s,%s\n' $A $X $M2 > "$T/in/em2.csv"
+echo "imei,imsi,msisdn" > "$T/in/em3.csv"
+printf 'imei,imsi,msisdn,block_date,reasons\n%s,%s,%s,20261201,Duplicate IMEI\n%s,%s,%s,20261201,Duplicate IMEI\n' \
+	$N $Y $M1 $N $Y $M2 > "$T/in/nm1.csv"
+printf 'imei,imsi,msisdn,block_date,reasons\n%s,%s,%s,20261201,Duplicate IMEI\n' $N $Y $M2 > "$T/in/nm2.csv"
+echo "imei,imsi,msisdn,block_date,reasons" > "$T/in/nm3.csv"
+# mrun R: run R of feed m with those lists, synced into $T/m
+mrun() {
+	listgen m $1 --blacklist "$T/in/bl1.csv" --notifications "op10=$T/in/nm$1.csv" \
+		--exceptions "op10=$T/in/em$1.csv" || exit 1
+	dsync "$T/m" m
+}
+pair() {
+	echo "$(verdict "$T/m" $A $X)/$(verdict "$T/m" $N)"
+}
+fresh "$T/m"
+mrun 1
+check "two MSISDNs of a pair: run 1 applied ($rc)" [ $rc -eq 0 ]
+check "  both rows: the pair excepted, the IMEI greylisted ($(pair))" [ "$(pair)" = WHITELISTED/GREYLISTED ]
+mrun 2
+said "  run 2 removes one MSISDN's rows" "run 2 (.*) applied as deltas from run 1: 0 added, 2 removed, 0 changed"
+check "  the pair still excepted, the IMEI still greylisted ($(pair))" [ "$(pair)" = WHITELISTED/GREYLISTED ]
+mrun 3
+said "  run 3 removes the other's" "run 3 (.*) applied as deltas from run 2: 0 added, 2 removed, 0 changed"
+check "  the pair no longer excepted, the IMEI no longer greylisted ($(pair))" [ "$(pair)" = BLACKLISTED/WHITELISTED ]
+
 # --- the safety limit: a feed of 2000 blacklist entries, 2500 notification rows, 1000 exception rows ---
 gen() {
 	awk -v from="$1" -v to="$2" -v base="$3" -v kind="$4" 'BEGIN {

@@ -166,8 +166,9 @@ check "run 5: its why names the new MSISDN only" why_has "$SD" "IMSI $Z MSISDN $
 printf 'imei,block_date,reasons\n%s,20261101,Stolen\n%s,20261101,Stolen\n%s,20261101,Stolen\n' \
 	35000000000011 350000000000110 35000000000022 > "$T/in/dup.csv"
 printf 'imei,imsi,msisdn\n%s,%s,%s\n%s,%s,%s\n' $A $X $M1 "${A}0" $X $M1 > "$T/in/dupx.csv"
+echo "imei,imsi,msisdn,block_date,reasons" > "$T/in/dupn.csv"
 "$EIR_FEED" -d "$T/www/dup" -k "$T/feed.key" publish --blacklist "$T/in/dup.csv" \
-	--exceptions "$OP=$T/in/dupx.csv" > /dev/null
+	--notifications "$OP=$T/in/dupn.csv" --exceptions "$OP=$T/in/dupx.csv" > /dev/null
 "$EIR_DB" -l "$T/sdup" create >/dev/null
 feed_sync "$T/sdup" -u "file://$T/www/dup/"
 check "14- and 15-digit forms: exit 0 ($rc)" [ $rc -eq 0 ]
