@@ -323,16 +323,17 @@ static bool wanted(const struct feed_run *r, const struct feed_name *fn, bool fu
 	return !fn->delta || (r->base == -1 && !feed_change_removes(fn->change));
 }
 
-/* In a run applied from its full lists: its full list files when it has any, else its deltas from nothing. */
+/* In a run applied from its full lists, per list: its full list file when it has one, else its deltas from nothing
+ * (the same rows: DIRBS writes both unless told --no-full-lists). */
 static void keep_full_sources(struct apply_run *ar)
 {
-	bool has_full = false;
+	bool has_full[_FEED_LIST_COUNT] = { false };
 	unsigned i, n;
 
 	for (i = 0; i < ar->n_files; i++)
-		has_full |= !ar->files[i].delta;
+		has_full[ar->files[i].list] |= !ar->files[i].delta;
 	for (i = n = 0; i < ar->n_files; i++) {
-		if (has_full && ar->files[i].delta)
+		if (has_full[ar->files[i].list] && ar->files[i].delta)
 			continue;
 		ar->files[n] = ar->files[i];
 		ar->files[n++].full_src = true;

@@ -132,6 +132,13 @@ said "  from its entire lists" "run 4 (20261104_020000) applied from the full li
 check "  the same verdicts" [ "$(verdict "$T/s4" $G)/$(verdict "$T/s4" $E)/$(verdict "$T/s4" $A $X)" = \
 	BLACKLISTED/WHITELISTED/WHITELISTED ]
 
+# a run from base -1 with full lists but our notifications only as deltas from -1: those are its full list
+listgen p 1 --blacklist "$T/in/bl1.csv" $OPS1 --omit "*_notifications_op10.csv" || exit 1
+fresh "$T/p"
+dsync "$T/p" p
+check "base -1, our full notifications missing but their deltas from -1 there: exit 0 ($rc)" [ $rc -eq 0 ]
+check "  the notification greylists" [ "$(verdict "$T/p" $N)" = GREYLISTED ]
+
 # --- run 5: full lists but no exceptions file of ours (a broken publisher): refused, never read as "none" ---
 listgen d 5 --blacklist "$T/in/bl4.csv" $OPS1 --omit "*_exceptions_op10*" || exit 1
 dsync "$T/s-run2" d
