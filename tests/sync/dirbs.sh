@@ -231,6 +231,13 @@ if eir_start; then
 		_ "$out"
 	check "  and how many syncs the limit refused" sh -c 'echo "$1" | grep -q \
 		"^  syncs refused by the safety limit (too many removals): 2$"' _ "$out"
+	i=0
+	while [ $i -lt 30 ] && ! /usr/bin/python3 "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" "show stats" |
+		grep -q "Syncs refused for removals above the safety limit: *2 *\r*$"; do
+		sleep 0.5
+		i=$((i + 1))
+	done
+	check "  stat item sync:limit_refused is 2" [ $i -lt 30 ]
 	check "osmo-eir: clean shutdown" eir_stop
 else
 	not_ok "osmo-eir starts"
