@@ -181,10 +181,12 @@ int main(void)
 	strcpy(st.result, "refused: x.csv: SHA-256 ..., a line\nwith a break");
 	st.run_id = 42;
 	strcpy(st.run_date, "20261121_020000");
+	st.limit_refused = 3;
 	printf("write: %d\n", eir_sync_status_write(dir, &st));
 	printf("read: %d\n", eir_sync_status_read(dir, &back));
 	printf("  feed %s attempt_at %" PRId64 " ok_at %" PRId64 " exit %d run %" PRId64 " %s\n  result '%s'\n",
 	       back.feed, back.attempt_at, back.ok_at, back.exit_code, back.run_id, back.run_date, back.result);
+	printf("  refused by the safety limit %" PRIu64 " times\n", back.limit_refused);
 	snprintf(path, sizeof(path), "%s/%s", dir, EIR_SYNC_STATUS_FILE);
 	f = fopen(path, "w");
 	fputs("garbage\n", f);
