@@ -695,6 +695,8 @@ static int apply_cb(struct eir_db_txn *txn, void *arg)
 			const struct apply_file **full = talloc_array(NULL, const struct apply_file *, r->n_files + 1);
 			unsigned n_full;
 
+			if (!full)
+				rc = fail(&c, SYNC_E_STORE, "out of memory");
 			for (l = 0; l < _FEED_LIST_COUNT && !rc; l++) {
 				for (j = n_full = 0; j < r->n_files; j++) {
 					if (r->files[j].list == l && r->files[j].full_src)

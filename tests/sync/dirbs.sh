@@ -153,6 +153,40 @@ fresh "$T/s5"
 dsync "$T/s5" d -o op1
 check "  op1, whose files it has, takes it ($rc)" [ $rc -eq 0 ]
 
+# --- publish-dirbs refuses what is not one dirbs-listgen run, the feed left as it was ---
+# pubfail DESCRIPTION DIR MESSAGE: publish-dirbs DIR into feed d fails with MESSAGE, RUNS unchanged
+pubfail() {
+	cp "$T/www/d/RUNS" "$T/runs.before"
+	rc=0
+	"$EIR_FEED" -d "$T/www/d" -k "$T/feed.key" publish-dirbs "$2" > "$T/pub.out" 2>&1 || rc=$?
+	check "publish-dirbs $1: exit 1 ($rc)" [ $rc -eq 1 ]
+	check "  says why" grep -qF "osmo-eir-feed: $3" "$T/pub.out"
+	check "  RUNS unchanged" cmp -s "$T/www/d/RUNS" "$T/runs.before"
+}
+L5="$T/lg-d/listgen__20261105_020000"
+pubfail "of a run published already" "$L5" "run 5 of $L5 is not after the feed's newest run 5"
+mkdir "$T/bad" && cp "$L5"/* "$T/bad/" && echo hi > "$T/bad/README"
+pubfail "of a directory with another file" "$T/bad" "README: not a dirbs-listgen list file name"
+rm "$T/bad/README" "$T/bad/20261105_020000_blacklist.zip"
+pubfail "of a directory without a blacklist" "$T/bad" "$T/bad has no blacklist (dirbs-listgen always writes it)"
+rm -r "$T/bad" && mkdir "$T/bad" && printf 'imei,block_date,reasons\r\n' > "$T/bad/20261109_020000_blacklist.csv"
+pubfail "of a directory without deltas" "$T/bad" \
+	"$T/bad has no delta lists: the run id is only in their names (dirbs-listgen always writes them)"
+cp "$T/bad/20261109_020000_blacklist.csv" "$T/bad/20261109_020000_blacklist_delta_5_9_blocked.csv"
+cp "$T/bad/20261109_020000_blacklist.csv" "$T/bad/20261109_020000_blacklist_delta_6_9_unblocked.csv"
+pubfail "of deltas of two runs" "$T/bad" "20261109_020000_blacklist_delta_6_9_unblocked.csv: a delta from run 6 to 9, \
+but 20261109_020000_blacklist_delta_5_9_blocked.csv is from 5 to 9"
+
+# --- one of our files both plain and in a zip: refused, never applied twice ---
+mkdir "$T/twice" && cp "$L5"/* "$T/twice/" &&
+	(cd "$T/twice" && unzip -q 20261105_020000_notifications_op1.zip 20261105_020000_notifications_op10.csv)
+mkdir -p "$T/www/twice" && "$EIR_FEED" -d "$T/www/twice" -k "$T/feed.key" publish-dirbs "$T/twice" > /dev/null
+fresh "$T/tw"
+dsync "$T/tw" twice
+check "a list file both plain and in a zip: exit 6 ($rc)" [ $rc -eq 6 ]
+said "  says which" "refused (exit 6): run 5: 20261105_020000_notifications_op1.zip:20261105_020000_notifications_op10.csv \
+and 20261105_020000_notifications_op10.csv are the same list file"
+
 # --- a pair under two MSISDNs (DIRBS keys rows by IMEI, IMSI and MSISDN) through DIRBS's deltas: losing one row
 # keeps the pair excepted and the IMEI greylisted, losing the other ends them ---
 M1=447700900011 M2=447700900012
