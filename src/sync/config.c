@@ -224,6 +224,13 @@ static const struct option opts[] = {
 	{ 0, 0, 0, 0 }
 };
 
+/* Settings whose value set() keeps (the others are parsed at once): only theirs are copied from the config file's
+ * line buffer, so that nothing is left unreachable (a leak to the sanitizers, which changes the exit code). */
+static bool keeps_value(int opt)
+{
+	return opt == 'l' || opt == 'n' || opt == 'u' || opt == 'k' || opt == 'o' || opt == O_CA || opt == O_TMP;
+}
+
 /* The config file: "name value" per line, the names of the long options; '#' starts a comment. accept_only: only
  * accept-removals, read again before each attempt (the operator's answer to a refusal, without a restart). */
 static int read_config(const char *path, bool accept_only)
@@ -269,8 +276,7 @@ static int read_config(const char *path, bool accept_only)
 			break;
 		}
 		from_file = true;
-		/* accept-removals is parsed at once and read again each attempt: no copy to keep */
-		rc = set(o->val, o->val == O_ACCEPT ? val : *val ? talloc_strdup(NULL, val) : NULL);
+		rc = set(o->val, !*val ? NULL : keeps_value(o->val) ? talloc_strdup(NULL, val) : val);
 		from_file = false;
 		if (rc)
 			fprintf(stderr, "osmo-eir-sync: (%s:%lu)\n", path, no);

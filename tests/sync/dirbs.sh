@@ -293,6 +293,9 @@ database $L
 url file://$T/www/lim/
 public-key $T/feed.pub
 operator $OP
+removal-limit 10	# the defaults, spelt out
+removal-limit-notifications 50
+removal-limit-min 1000
 CFG
 "$EIR_SYNC" -c "$T/sync.cfg" --poll 1 > "$T/poll.out" 2>&1 &
 poller=$!
@@ -309,10 +312,21 @@ while [ $i -lt 100 ] && ! grep -q "run 3 .* applied" "$T/poll.out"; do
 	i=$((i + 1))
 done
 kill $poller
-wait $poller
+prc=0
+wait $poller || prc=$?
+check "  the poller ends with exit 0 on SIGTERM ($prc)" [ $prc -eq 0 ]
 check "  accepted in its config file: applied without a restart" grep -q "run 3 .* applied as deltas from run 2" \
 	"$T/poll.out"
 check "  run 3 held" sh -c "'$EIR_DB' -l '$L' stats | grep -q '^  feed national: run 3 of'"
+printf 'removal-limit 101\n' > "$T/bad.cfg"
+rc=0
+"$EIR_SYNC" -c "$T/bad.cfg" > "$T/sync.out" 2>&1 || rc=$?
+check "a removal limit of 101 %: exit 1 ($rc)" [ $rc -eq 1 ]
+said "  says why" "invalid removal limit '101': a percentage, 0 to 100"
+rc=0
+"$EIR_SYNC" -l "$L" -u "file://$T/www/lim/" -o $OP -k "$T/feed.pub" --accept-removals x > "$T/sync.out" 2>&1 || rc=$?
+check "--accept-removals x: exit 1 ($rc)" [ $rc -eq 1 ]
+said "  says why" "invalid run to accept removals of 'x': a run id"
 # run 4: 1500 of the 2500 notification rows (60 %) move to the blacklist (their block date came): routine
 gen 1500 2000 $BL0 bl > "$T/in/L4.csv"
 gen 0 1500 $NB bl | tail -n +2 >> "$T/in/L4.csv"
