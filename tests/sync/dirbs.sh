@@ -361,4 +361,27 @@ check "20 % of the exceptions removed: exit 13 ($rc)" [ $rc -eq 13 ]
 said "  says so" "the sync to run 6 would remove 200 of 1000 exceptions rows (20.0 %)"
 dsync "$L" lim --removal-limit-min 1001
 check "  a list under the minimum size is not limited: exit 0 ($rc)" [ $rc -eq 0 ]
+# the same through a full list: a store holding 2000 notification rows takes a run from base -1 (no chain: its
+# lists replace what is held); 1500 of the rows gone, their IMEIs now blacklisted, is routine; gone elsewhere, not
+QB=35400000000000
+gen 0 100 $BL0 bl > "$T/in/Q1.csv"
+gen 0 2000 $QB n > "$T/in/QN1.csv"
+listgen q 1 --blacklist "$T/in/Q1.csv" --notifications "op10=$T/in/QN1.csv" --exceptions "op10=$T/in/E1.csv" || exit 1
+fresh "$T/q"
+dsync "$T/q" q
+check "full-list cohort feed, run 1: exit 0 ($rc)" [ $rc -eq 0 ]
+cp -a "$T/q" "$T/q-run1"
+{ cat "$T/in/Q1.csv"; gen 0 1500 $QB bl | tail -n +2; } > "$T/in/Q2.csv"
+gen 1500 2000 $QB n > "$T/in/QN2.csv"
+listgen q 2 --base -1 --no-full-lists --blacklist "$T/in/Q2.csv" --notifications "op10=$T/in/QN2.csv" \
+	--exceptions "op10=$T/in/E1.csv" || exit 1
+dsync "$T/q" q
+check "a run from base -1 moving 75 % of the notifications to the blacklist: accepted ($rc)" [ $rc -eq 0 ]
+said "  from its entire lists" "run 2 (20261102_020000) applied from the full lists of run 2: 1500 added, 1500 removed"
+check "  a moved IMEI is blacklisted" [ "$(verdict "$T/q" 35400000000009)" = BLACKLISTED ]
+listgen q 3 --base -1 --no-full-lists --blacklist "$T/in/Q1.csv" --notifications "op10=$T/in/QN2.csv" \
+	--exceptions "op10=$T/in/E1.csv" || exit 1
+dsync "$T/q-run1" q
+check "  the same rows gone, not blacklisted: exit 13 ($rc)" [ $rc -eq 13 ]
+said "  says so" "the sync to run 3 would remove 1500 of 2000 notifications rows (75.0 %)"
 finish
