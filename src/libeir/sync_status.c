@@ -82,8 +82,8 @@ int eir_sync_status_write(const char *dbdir, const struct eir_sync_status *st)
 	if (!f)
 		return -errno;
 	fprintf(f, "feed %s\nattempt_at %" PRId64 "\nok_at %" PRId64 "\nexit_code %d\nresult %s\nrun_id %" PRId64
-		"\nrun_date %s\nlimit_refused %" PRIu64 "\n", st->feed, st->attempt_at, st->ok_at, st->exit_code, result,
-		st->run_id, st->run_date, st->limit_refused);
+		"\nrun_date %s\nlimit_refused %" PRIu64 "\n", st->feed, st->attempt_at, st->ok_at, st->exit_code,
+		result, st->run_id, st->run_date, st->limit_refused);
 	if (fflush(f) || fsync(fileno(f)))
 		rc = -errno;
 	if (fclose(f) && !rc)

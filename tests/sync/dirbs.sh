@@ -184,8 +184,21 @@ mkdir -p "$T/www/twice" && "$EIR_FEED" -d "$T/www/twice" -k "$T/feed.key" publis
 fresh "$T/tw"
 dsync "$T/tw" twice
 check "a list file both plain and in a zip: exit 6 ($rc)" [ $rc -eq 6 ]
-said "  says which" "refused (exit 6): run 5: 20261105_020000_notifications_op1.zip:20261105_020000_notifications_op10.csv \
-and 20261105_020000_notifications_op10.csv are the same list file"
+said "  says which" "refused (exit 6): run 5: 20261105_020000_notifications_op1.zip:\
+20261105_020000_notifications_op10.csv and 20261105_020000_notifications_op10.csv are the same list file"
+
+# --- prune keeps a run from base -1 as the newest one with full lists: its deltas are its entire lists ---
+listgen pr 1 --no-full-lists --blacklist "$T/in/bl1.csv" $OPS1 || exit 1
+listgen pr 2 --no-full-lists --blacklist "$T/in/bl2.csv" $OPS1 || exit 1
+listgen pr 3 --no-full-lists --blacklist "$T/in/bl3.csv" $OPS1 || exit 1
+listgen pr 4 --no-full-lists --blacklist "$T/in/bl4.csv" $OPS1 || exit 1
+"$EIR_FEED" -d "$T/www/pr" -k "$T/feed.key" prune 3 > "$T/prune.out" 2>&1
+check "prune 3: the last 3 runs, and run 1 (base -1, deltas only) as the newest with full lists" \
+	[ "$(cut -d' ' -f1,3 "$T/www/pr/RUNS" | tr '\n' ,)" = "1 -1,2 1,3 2,4 3," ]
+fresh "$T/pr"
+dsync "$T/pr" pr
+check "  a new store still syncs: exit 0 ($rc)" [ $rc -eq 0 ]
+said "  from run 1's entire lists, then the deltas" "run 4 (20261104_020000) applied from the full lists of run 1"
 
 # --- a pair under two MSISDNs (DIRBS keys rows by IMEI, IMSI and MSISDN) through DIRBS's deltas: losing one row
 # keeps the pair excepted and the IMEI greylisted, losing the other ends them ---
