@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include <osmocom/core/logging.h>
 #include <osmocom/core/utils.h>
@@ -608,6 +609,15 @@ static int grow_map(struct eir_db *db, struct part *p)
 	return 0;
 }
 
+/* LMDB reports a write cut short by a full disk as EIO (0.9: a short pwrite is not an errno); the part's file
+ * system with less than 1 MiB left after it says which it was, so that the caller can tell the operator. */
+static bool disk_full(const char *path)
+{
+	struct statvfs st;
+
+	return statvfs(path, &st) == 0 && (unsigned long long)st.f_bavail * st.f_frsize < 1024 * 1024;
+}
+
 /*! Run fn in one write transaction of a part and commit it; see db.h.
  *  \returns 0 when committed; fn's negative return (aborted); -ENOSPC (map full at its limit, or disk full);
  *  -EIO. Nothing is written unless 0 is returned. */
@@ -645,6 +655,8 @@ int eir_db_write(struct eir_db *db, enum eir_db_part part, eir_db_write_fn fn, v
 			if (rc == MDB_MAP_FULL) {
 				txn.map_full = true;
 			} else {
+				if (rc == EIO && disk_full(p->path))
+					rc = ENOSPC;
 				return db_lmdb_err(db, rc, "commit");
 			}
 		} else {
