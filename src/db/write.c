@@ -88,7 +88,7 @@ static int check_table(struct eir_db_txn *txn, enum eir_db_table t)
 
 static int raw_get(struct eir_db_txn *txn, enum eir_db_table t, struct eir_entry *e)
 {
-	uint8_t key[KEY_PAIR_LEN];
+	uint8_t key[KEY_MAX_LEN];
 	MDB_val k = { .mv_size = (size_t)db_key_len(t), .mv_data = key }, v;
 	int rc;
 
@@ -107,7 +107,7 @@ static int raw_get(struct eir_db_txn *txn, enum eir_db_table t, struct eir_entry
  * pages completely and skips the tree search. The first key out of order switches to ordinary puts. */
 static int raw_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir_entry *e)
 {
-	uint8_t key[KEY_PAIR_LEN], rec[REC_ROW_LEN];
+	uint8_t key[KEY_MAX_LEN], rec[REC_RANGE_LEN];
 	size_t klen = (size_t)db_key_len(t);
 	MDB_val k = { .mv_size = klen, .mv_data = key };
 	MDB_val v = { .mv_size = (size_t)db_rec_len(t), .mv_data = rec };
@@ -150,7 +150,7 @@ static int raw_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir
 
 static int raw_del(struct eir_db_txn *txn, enum eir_db_table t, const struct eir_entry *e)
 {
-	uint8_t key[KEY_PAIR_LEN];
+	uint8_t key[KEY_MAX_LEN];
 	MDB_val k = { .mv_size = (size_t)db_key_len(t), .mv_data = key };
 	int rc;
 
@@ -167,8 +167,8 @@ static int raw_del(struct eir_db_txn *txn, enum eir_db_table t, const struct eir
 /* Whether any row of pair table t remains for imei. */
 static int pair_rows_left(struct eir_db_txn *txn, enum eir_db_table t, uint64_t imei)
 {
-	uint8_t key[KEY_PAIR_LEN] = { 0 };
-	MDB_val k = { .mv_size = KEY_PAIR_LEN, .mv_data = key }, v;
+	uint8_t key[KEY_IMEI_LEN];
+	MDB_val k = { .mv_size = KEY_IMEI_LEN, .mv_data = key }, v;
 	MDB_cursor *cur;
 	int rc;
 

@@ -42,7 +42,7 @@ static void usage(FILE *f)
 		"Commands:\n"
 		"  create\n"
 		"  import FILE|-              CSV into the local lists, one transaction\n"
-		"  export [entries|ranges|pairs] [FILE|-]\n"
+		"  export [entries|ranges|pairs|notifications|exceptions] [FILE|-]\n"
 		"  lookup IMEI [IMSI]         the verdict, then why\n"
 		"  add imei IMEI LIST [REASON...]\n"
 		"  add range FIRST LAST LIST [REASON...]\n"
@@ -239,7 +239,7 @@ static int cmd_export(int argc, char **argv)
 	int rc;
 
 	if (argc > 2)
-		return bad_usage("export [entries|ranges|pairs] [FILE|-]");
+		return bad_usage("export [entries|ranges|pairs|notifications|exceptions] [FILE|-]");
 	if (argc >= 1) {
 		if (!strcmp(argv[0], "entries"))
 			form = EXPORT_ENTRIES;
@@ -247,8 +247,12 @@ static int cmd_export(int argc, char **argv)
 			form = EXPORT_RANGES;
 		else if (!strcmp(argv[0], "pairs"))
 			form = EXPORT_PAIRS;
+		else if (!strcmp(argv[0], "notifications"))
+			form = EXPORT_NOTIFICATIONS;
+		else if (!strcmp(argv[0], "exceptions"))
+			form = EXPORT_EXCEPTIONS;
 		else
-			return die("export what? entries, ranges or pairs");
+			return die("export what? entries, ranges, pairs, notifications or exceptions");
 	}
 	if (argc == 2)
 		path = argv[1];

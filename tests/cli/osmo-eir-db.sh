@@ -404,7 +404,7 @@ done
 "$E" -l "$S" add pair 35900000000001 001010000000001 white > /dev/null
 "$E" -l "$S" add pair 35900000000001 001010000000002 white > /dev/null
 run "$E" -l "$S" stats
-t "stats: exit 0, both parts" eval 'rc_is 0 && has "^local: schema 2" && has "^national: schema 2"'
+t "stats: exit 0, both parts" eval 'rc_is 0 && has "^local: schema 3" && has "^national: schema 3"'
 t "  3 IMEI entries" has "^  imei *3 entries"
 t "  2 ranges" has "^  range *2 entries"
 t "  2 pairs" has "^  pair *2 entries"

@@ -31,12 +31,12 @@ counts() {
 eir_store "$S" || exit 1
 feed_key || exit 1
 blacklist "$T/bl1.csv" 35100000000001 35100000000002 35100000000003
-publish --blacklist "$T/bl1.csv" || exit 1
+publish --blacklist "$T/bl1.csv" $(op_lists) || exit 1
 feed_sync "$S" -u "file://$T/www/feed/" --tmp-dir "$T/dl"
 check "run 1 applied (exit $rc)" [ $rc -eq 0 ]
 awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
 	for (i = 0; i < n; i++) printf "%.0f,20261102,Stolen %d\n", 35200000000000 + i * 3, i }' > "$T/bl2.csv"
-publish --blacklist "$T/bl2.csv" || exit 1
+publish --blacklist "$T/bl2.csv" $(op_lists) || exit 1
 c0=$(counts "$S")
 feed_sync "$S" -u "file://$T/www/feed/" --tmp-dir "$T/dl"
 check "a run that does not fit on the disk: exit 9 (SYNC_E_FULL), got $rc" [ $rc -eq 9 ]

@@ -29,7 +29,7 @@ awk -v n="$ROWS" 'BEGIN { print "imei,list,reason"
 mkdir -p "$T/www" && feed_key || exit 1
 awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
 	for (i = 0; i < n; i++) printf "%.0f,20261102,Stolen\n", 35300000000000 + i * 7 }' > "$T/bl.csv"
-publish --blacklist "$T/bl.csv" || exit 1
+publish --blacklist "$T/bl.csv" $(op_lists) || exit 1
 feed_sync "$T/store" -u "file://$T/www/feed/"
 check "the national blacklist synced (exit $rc)" [ $rc -eq 0 ]
 

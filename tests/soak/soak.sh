@@ -35,7 +35,7 @@ mkdir -p "$T/www" && feed_key || exit 1
 awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"; for (i = 0; i < n; i++) printf "%.0f,20261101,Stolen\n",
 	35100000000000 + i * 3; for (i = 0; i < 5000; i++) printf "%.0f,20261120,Moving 0\n", 35110000000000 + i }' \
 	> "$T/bl.csv"
-publish --blacklist "$T/bl.csv" || exit 1
+publish --blacklist "$T/bl.csv" $(op_lists) || exit 1
 feed_sync "$T/store" -u "file://$T/www/feed/"
 [ $rc -eq 0 ] || { echo "# the first sync failed:"; sed 's/^/#   /' "$T/sync.out"; exit 1; }
 
@@ -70,7 +70,7 @@ s13=$!
 timeout $((SECS + 60)) h2load -c 2 -m 4 -t 1 --rps "$sbi_rps" -D "$SECS" -i "$T/uris.txt" > "$T/sbi.out" 2>&1 &
 sbi=$!
 SECS=$SECS EIR_PORT=$EIR_PORT VTY_PORT=$EIR_VTY_PORT SBI_PORT=$SBI_PORT EIR_PID=$EIR_PID T=$T BASE_ROWS=$ROWS \
-	FIXED="$FIXED" FEED_CMD="$EIR_FEED -d $T/www/feed -k $T/feed.key publish" \
+	FIXED="$FIXED" FEED_CMD="$EIR_FEED -d $T/www/feed -k $T/feed.key publish $(op_lists)" \
 	SYNC_CMD="$EIR_SYNC -l $T/store -o $OP -k $T/feed.pub -u file://$T/www/feed/" \
 	timeout $((SECS + 120)) $PY "$top_srcdir/tests/soak/soak.py" > "$T/soak.out" 2>&1
 soak_rc=$?

@@ -43,5 +43,7 @@ const char *eir_imei_status_name(enum eir_imei_status st);
 int eir_imsi_pack(const char *imsi, uint8_t out[8], const char **why);
 int eir_imsi_pack_n(const char *imsi, size_t len, uint8_t out[8], const char **why);
 char *eir_imsi_unpack(char *buf, size_t len, const uint8_t in[8]);
+/* An MSISDN as DIRBS has it (1 to 15 digits), packed like an IMSI (eir_imsi_unpack() reads it back). */
+int eir_msisdn_pack(const char *msisdn, uint8_t out[8], const char **why);
 
 int eir_tac_parse(const char *s, uint32_t *tac, const char **why);
