@@ -155,7 +155,8 @@ void diam_conn_flush(struct diam_conn *c)
 		osmo_timer_schedule(&c->stall_timer, c->srv->cfg->stall_timeout_sec, 0);
 	} else if (c->read_paused && c->tx_bytes < c->srv->cfg->max_queue_bytes / 4) {
 		c->read_paused = false;
-		osmo_fd_read_enable(&c->ofd);
+		if (!c->rx_done)
+			osmo_fd_read_enable(&c->ofd);
 		osmo_timer_del(&c->stall_timer);
 	}
 	if (!c->tx_bytes && c->close_after_flush)
@@ -172,10 +173,29 @@ static int frame_and_dispatch(struct diam_conn *c)
 
 		len = ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 		if (p[0] != DIAM_VERSION || len < DIAM_HDR_LEN || (len & 3) || len > c->srv->cfg->max_msg_size) {
+			bool answer = len >= DIAM_HDR_LEN && len <= c->srv->cfg->max_msg_size;
+
+			/* a request whose header is whole gets its 5011 / 5015 (RFC 6733 §7.1.5) */
+			if (answer && c->rx_len - off < DIAM_HDR_LEN)
+				break;
+			answer = answer && (p[4] & DIAM_CMD_R) && c->state != DIAM_PS_REFUSED;
 			diam_ctr_inc(c->srv, DIAM_CTR_PROTO_ERROR_CLOSE);
-			LOGP(DDIAM, LOGL_ERROR, "%s: bad message header (version %u, length %u, limit %u): "
-			     "closing\n", c->name, p[0], len, c->srv->cfg->max_msg_size);
-			diam_conn_close(c, "bad message header");
+			LOGP(DDIAM, LOGL_ERROR, "%s: bad message header (version %u, length %u, limit %u): %s\n",
+			     c->name, p[0], len, c->srv->cfg->max_msg_size, answer ? "answering, then closing" : "closing");
+			if (!answer) {
+				diam_conn_close(c, "bad message header");
+				return -1;
+			}
+			/* the framing is lost: read nothing more, close once the answer is out */
+			diam_peer_rx_bad_header(c, p, p[0] != DIAM_VERSION ? DIAM_UNSUPPORTED_VERSION :
+						DIAM_INVALID_MESSAGE_LENGTH);
+			c->rx_done = true;
+			c->rx_len = 0;
+			osmo_fd_read_disable(&c->ofd);
+			c->close_after_flush = true;
+			c->state = DIAM_PS_CLOSING;
+			diam_conn_timer(c, c->srv->cfg->dpa_timeout_sec);
+			diam_server_update_stats(c->srv);
 			return -1;
 		}
 		if (c->rx_len - off < len)

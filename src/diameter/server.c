@@ -45,6 +45,10 @@ static const struct rate_ctr_desc diam_ctr_desc[] = {
 	[DIAM_CTR_ANS_3XXX] = { "answer:protocol_error", "Requests answered with a 3xxx protocol error" },
 	[DIAM_CTR_STORE_FAIL] = { "store:fail", "Verdicts the store could not give" },
 	[DIAM_CTR_LOG_SUPPRESSED] = { "log:suppressed", "Verdict log lines left out by the rate limit" },
+	[DIAM_CTR_RX_REFUSED] = { "conn:refused_rx", "Messages dropped unanswered (their peer's CER was refused)" },
+	[DIAM_CTR_ECR_BAD_SV] = { "ecr:bad_sv", "ECR Software-Version not 2 digits (ignored, verdict given)" },
+	[DIAM_CTR_ECR_BAD_USER_NAME] = { "ecr:bad_user_name", "ECR User-Name not an IMSI (ignored, no pair "
+									"exception, verdict given)" },
 };
 
 static const struct rate_ctr_group_desc diam_ctrg_desc = {
@@ -94,6 +98,7 @@ void diam_cfg_init(void *ctx, struct diam_cfg *cfg)
 	cfg->listen_port = 3868;
 	cfg->transport = DIAM_TRANSPORT_TCP;
 	INIT_LLIST_HEAD(&cfg->peers);
+	INIT_LLIST_HEAD(&cfg->realms);
 	cfg->tw_sec = DIAM_DEFAULT_TW_SEC;
 	cfg->cer_timeout_sec = DIAM_DEFAULT_CER_TIMEOUT_SEC;
 	cfg->dpa_timeout_sec = 5;

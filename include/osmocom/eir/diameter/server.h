@@ -31,6 +31,12 @@ struct diam_peer_acl {
 	char *addr;		/*!< NULL: any source address */
 };
 
+/*! A realm served besides origin-realm: requests without Destination-Host must name one of them (else 3003). */
+struct diam_realm {
+	struct llist_head list;
+	char *name;
+};
+
 /* defaults, used by diam_cfg_init() and left out when the VTY writes the configuration back */
 #define DIAM_DEFAULT_TW_SEC 30
 #define DIAM_DEFAULT_CER_TIMEOUT_SEC 10
@@ -46,6 +52,7 @@ struct diam_cfg {
 	enum diam_transport transport;
 	bool accept_unknown_peers;
 	struct llist_head peers;	/*!< struct diam_peer_acl */
+	struct llist_head realms;	/*!< struct diam_realm: served besides origin_realm */
 	unsigned tw_sec;		/*!< watchdog interval */
 	unsigned cer_timeout_sec;	/*!< a new connection must send a CER within this */
 	unsigned dpa_timeout_sec;	/*!< after DPR/DPA, close after this at the latest */
@@ -76,6 +83,9 @@ enum diam_ctr {
 	DIAM_CTR_ANS_3XXX,
 	DIAM_CTR_STORE_FAIL,
 	DIAM_CTR_LOG_SUPPRESSED,
+	DIAM_CTR_RX_REFUSED,
+	DIAM_CTR_ECR_BAD_SV,
+	DIAM_CTR_ECR_BAD_USER_NAME,
 };
 
 enum diam_stat {
