@@ -77,3 +77,52 @@ eir_stop() {
 	fi
 	return $rc
 }
+
+# tshark_usable: 0 when tshark is there and may capture on lo; else prints why (SKIP) and returns 77
+tshark_usable() {
+	command -v tshark >/dev/null 2>&1 || { echo "SKIP: no tshark"; return 77; }
+	if ! tshark -D 2>"$T/D.err" | grep -q '^[0-9]*\. lo\b'; then
+		echo "SKIP: tshark cannot capture on lo (not permitted?):"
+		sed 's/^/#   /' "$T/D.err"
+		return 77
+	fi
+}
+
+# cap_start PCAP BPF: capture on lo into PCAP until cap_stop (sets TS_PID); ready once tshark has written the file
+# header (dumpcap does it when the capture is open). Returns 0; 77 when capturing is not permitted (SKIP, reason
+# printed); 1 when tshark did not start within 10 s
+cap_start() {
+	tshark -i lo -f "$2" -F pcap -w "$1" > "$T/tshark.out" 2> "$T/tshark.err" &
+	TS_PID=$!
+	i=0
+	while [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -eq 0 ]; do
+		i=$((i + 1))
+		if ! kill -0 $TS_PID 2>/dev/null || [ $i -gt 100 ]; then
+			kill -INT $TS_PID 2>/dev/null
+			wait $TS_PID 2>/dev/null
+			if grep -qi "permission\|not permitted" "$T/tshark.err"; then
+				echo "SKIP: capture on lo not permitted:"
+				grep -i "permission\|not permitted" "$T/tshark.err" | head -n 2 | sed 's/^/#   /'
+				return 77
+			fi
+			echo "# tshark did not start capturing within 10 s:"
+			sed 's/^/#   /' "$T/tshark.err"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# cap_stop: stop the capture with SIGINT, wait at most 10 s; returns 0 when tshark ended cleanly
+cap_stop() {
+	kill -INT $TS_PID
+	i=0
+	while kill -0 $TS_PID 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	if kill -0 $TS_PID 2>/dev/null; then
+		kill -KILL $TS_PID
+		wait $TS_PID
+		echo "# tshark did not stop on SIGINT within 10 s"
+		return 1
+	fi
+	wait $TS_PID
+}

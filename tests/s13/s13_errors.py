@@ -538,6 +538,33 @@ def part_refused(port):
     return 0
 
 
+def part_wire_errors(port):
+    """For tests/s13/tshark-errors.sh (server with 'peer mme.example.org'): one of each new error answer, for
+    the dissector to judge."""
+    c = open_conn(port)
+    h, avps = ask(c, ecr(avps=[SID, VSAI, ASS, OH, OR, avp(283, b"other.example.net"), ti()]))
+    ok(result_code(avps) == 3003, "foreign Destination-Realm: 3003")
+    h, avps = ask(c, cer())
+    ok(result_code(avps) == 5012, "CER on an open connection: CEA 5012")
+    h, avps = ask(c, ecr(avps=[SID, ASS, OH, OR, DR, ti(b"35693803564380", sv=b"5")]))
+    ok(result_code(avps) == 2001, "Software-Version \"5\": 2001")
+    h, avps = ask(c, msg(R, 282, 0, [OH, OR, u32(273, 0)], hbh=79))
+    ok(result_code(avps) == 2001, "DPR: DPA")
+    c.close()
+    c = Conn(port)
+    h, avps = ask(c, cer("intruder.example.org"))
+    ok(result_code(avps) == 3010 and c.closed(), "unknown peer: CEA 3010, closed")
+    c.close()
+    for code, data in [(5011, msg(R | P, 324, S13, [SID, OH], version=2)),
+                       (5015, bytes([1]) + (37).to_bytes(3, "big") + bytes([R]) + (280).to_bytes(3, "big") +
+                        struct.pack(">III", 0, 0x1234, 0x5678) + b"\0" * 17)]:
+        c = open_conn(port)
+        h, avps = ask(c, data)
+        ok(result_code(avps) == code and c.closed(), "bad header: %d, closed" % code)
+        c.close()
+    return 0
+
+
 def part_slow_reader(port):
     """Server with max-send-queue 65536: a peer that never reads is closed; others are served."""
     c = open_conn(port)
@@ -618,7 +645,7 @@ def part_watchdog(port, tw):
 def part_watchdog_alive(port, tw):
     """Server with watchdog-timer TW: a peer that answers every DWR stays open for 5 Tw and more (a DWA that is
     ignored would make it SUSPECT and close it after about 4 Tw)."""
-    c = open_conn(port)
+    c = open_conn(port, "mme-alive.example.org")
     t0 = time.time()
     dwr = 0
     while time.time() - t0 < 5 * tw + 2 and not c.eof:
