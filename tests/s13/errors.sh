@@ -18,6 +18,18 @@ vty() {
 eir_start " unknown-peers accept
  served-realm served.example.com" || exit 1
 $PY "$C" open "$EIR_PORT" || not_ok "open server: see the lines above"
+# listen backlogs: SOMAXCONN (4096; the kernel caps it at net.core.somaxconn), not the libraries' 10
+if command -v ss >/dev/null 2>&1; then
+	want=$(cat /proc/sys/net/core/somaxconn)
+	[ "$want" -gt 4096 ] && want=4096
+	for p in "S13 $EIR_PORT" "CTRL $EIR_CTRL_PORT"; do
+		set -- $p
+		got=$(ss -Hltn "sport = :$2" | awk '{ print $3 }')
+		check "$1 listens with a backlog of $want (got $got)" [ "$got" = "$want" ]
+	done
+else
+	echo "# no ss: listen backlogs not checked"
+fi
 out=$(vty "show rate-counters")
 for ctr in "eca:blacklisted" "eca:greylisted" "eca:whitelisted" "eca:error" "answer:protocol_error" \
 	"conn:proto_error" "cer:rejected" "ecr:bad_sv" "ecr:bad_user_name"; do
@@ -84,6 +96,7 @@ check "clean shutdown" eir_stop
 
 # SIGTERM: DPR to the peers, then exit
 eir_start || exit 1
+: > "$T/shutdown.out"
 $PY "$C" shutdown "$EIR_PORT" > "$T/shutdown.out" 2>&1 &
 cpid=$!
 i=0
