@@ -72,7 +72,8 @@ uint8_t *diam_conn_tx_reserve(struct diam_conn *c, size_t max)
 		return NULL;
 	if (ch && DIAM_TX_CHUNK - ch->len >= max)
 		return ch->data + ch->len;
-	if ((size_t)(c->tx_chunks + 1) * DIAM_TX_CHUNK > c->srv->cfg->max_queue_bytes + DIAM_TX_CHUNK) {
+	/* counted in 64 KiB units as before chunks got room for the largest answer: max-send-queue keeps its meaning */
+	if ((size_t)c->tx_chunks * DIAM_MAX_MSG_SIZE_LIMIT > c->srv->cfg->max_queue_bytes) {
 		diam_ctr_inc(c->srv, DIAM_CTR_QUEUE_OVERFLOW);
 		diam_conn_close(c, "peer does not read its answers: send queue full");
 		return NULL;

@@ -16,7 +16,12 @@ enum diam_peer_state {
 };
 extern const struct value_string diam_peer_state_names[];
 
-#define DIAM_TX_CHUNK 65536
+/* one answer fits in one chunk: the largest request's Session-Id and Proxy-Infos echoed (at most
+ * DIAM_MAX_MSG_SIZE_LIMIT bytes in all) plus our own AVPs */
+#define DIAM_MAX_MSG_SIZE_LIMIT 65536
+#define DIAM_TX_CHUNK (DIAM_MAX_MSG_SIZE_LIMIT + 4096)
+/* Proxy-Info echoed in an answer at most; a request with more is answered 5009 naming the first one over */
+#define DIAM_MAX_PROXY_INFO 16
 
 struct diam_tx_chunk {
 	struct llist_head list;

@@ -114,23 +114,40 @@ void diam_enc_failed(struct diam_enc *e, const struct diam_failed *f)
 
 /*! Answer a request with an error. 3xxx: the answer-message grammar with the E bit (RFC 6733 §7.2); others: the
  *  command's answer grammar, E clear, plus Auth-Session-State for S13. Session-Id and every Proxy-Info of the
- *  request are copied, in order. */
+ *  request are copied, in order; a request with more than DIAM_MAX_PROXY_INFO of them is answered 5009 instead,
+ *  naming the first one over, as an ECR is (so that every answer fits its chunk and none is dropped). */
 void diam_answer_error(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h, uint32_t code,
 		       const struct diam_failed *failed, const char *errmsg)
 {
 	struct diam_avp_iter it;
 	struct diam_avp a, sid = { .id = -1 };
+	struct diam_failed excess = { .kind = DIAM_FAILED_COPY, .parent = -1 };
 	struct diam_enc e;
-	size_t need = ANSWER_BASE + (errmsg ? strlen(errmsg) : 0) + (failed ? diam_failed_size(failed) : 0);
-	bool proto = code >= 3000 && code < 4000;
+	size_t need = ANSWER_BASE;
+	unsigned n_pi = 0, i;
+	bool proto;
 
 	diam_avp_iter_init(&it, msg + DIAM_HDR_LEN, h->len - DIAM_HDR_LEN);
 	while (diam_avp_next(&it, &a) > 0) {
-		if (a.id == DA_SESSION_ID && sid.id < 0)
+		if (a.id == DA_SESSION_ID && sid.id < 0) {
 			sid = a;
-		if (a.id == DA_PROXY_INFO || a.id == DA_SESSION_ID)
 			need += a.raw_len + 4;
+		}
+		if (a.id != DA_PROXY_INFO)
+			continue;
+		if (n_pi++ == DIAM_MAX_PROXY_INFO) {
+			excess.avp = a;
+			break;
+		}
+		need += a.raw_len + 4;
 	}
+	if (n_pi > DIAM_MAX_PROXY_INFO) {
+		code = DIAM_AVP_OCCURS_TOO_MANY_TIMES;
+		failed = &excess;
+		errmsg = "too many Proxy-Info";
+	}
+	proto = code >= 3000 && code < 4000;
+	need += (errmsg ? strlen(errmsg) : 0) + (failed ? diam_failed_size(failed) : 0);
 	if (!diam_answer_begin(c, &e, need, h, (h->flags & DIAM_CMD_P) | (proto ? DIAM_CMD_E : 0)))
 		return;
 	if (sid.id >= 0)
@@ -145,9 +162,13 @@ void diam_answer_error(struct diam_conn *c, const uint8_t *msg, const struct dia
 	if (failed)
 		diam_enc_failed(&e, failed);
 	diam_avp_iter_init(&it, msg + DIAM_HDR_LEN, h->len - DIAM_HDR_LEN);
-	while (diam_avp_next(&it, &a) > 0)
-		if (a.id == DA_PROXY_INFO)
-			diam_enc_raw(&e, a.raw, a.raw_len);
+	i = 0;
+	while (i < DIAM_MAX_PROXY_INFO && diam_avp_next(&it, &a) > 0) {
+		if (a.id != DA_PROXY_INFO)
+			continue;
+		diam_enc_raw(&e, a.raw, a.raw_len);
+		i++;
+	}
 	diam_answer_send(c, &e);
 	c->n_err++;
 	if (proto)

@@ -13,11 +13,9 @@
 #include <osmocom/eir/logging.h>
 #include "diam_internal.h"
 
-#define MAX_PROXY_INFO 16
-
 struct ecr {
 	struct diam_avp session_id, origin_host, dest_host, dest_realm, ti, imei, sv, user_name, ass, origin_realm;
-	struct diam_avp proxy_info[MAX_PROXY_INFO];
+	struct diam_avp proxy_info[DIAM_MAX_PROXY_INFO];
 	unsigned n_proxy_info;
 	size_t proxy_bytes;
 };
@@ -88,7 +86,7 @@ static int ecr_decode(struct diam_conn *c, const uint8_t *msg, const struct diam
 			slot = &r->ass;
 			break;
 		case DA_PROXY_INFO:
-			if (r->n_proxy_info == MAX_PROXY_INFO) {
+			if (r->n_proxy_info == DIAM_MAX_PROXY_INFO) {
 				fail(c, msg, h, DIAM_AVP_OCCURS_TOO_MANY_TIMES, DIAM_FAILED_COPY, &a, 0, -1);
 				return -1;
 			}

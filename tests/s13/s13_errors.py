@@ -261,6 +261,35 @@ def part_open(port):
     h, avps = ask(c, ecr(extra=[pi1, rr, pi2]))
     ok([a["raw"] for a in find(avps, 284)] == [pi1, pi2], "both Proxy-Info echoed, in order")
     ok(not find(avps, 282), "no Route-Record in the answer")
+    # at most 16 Proxy-Info are echoed; more: 5009 naming the 17th (the ECR path and every error answer alike),
+    # and the largest request's Proxy-Infos always fit the answer (none dropped for its size)
+    pis = [avp(284, avp(280, b"proxy%d.example.org" % i) + avp(33, b"s%d" % i)) for i in range(20)]
+    for what, m in [("ECR", ecr(extra=pis)), ("unknown command (3001)", msg(R | P, 999, S13, [SID, OH, OR, DR] + pis))]:
+        h, avps = ask(c, m)
+        fi = failed_inner(avps)
+        ok(h is not None and result_code(avps) == 5009 and h["flags"] == P and fi and fi[0]["raw"] == pis[16] and
+           [a["raw"] for a in find(avps, 284)] == pis[:16],
+           "%s with 20 Proxy-Info: 5009, E clear, Failed-AVP the 17th, the first 16 echoed in order" % what)
+    big = [avp(284, avp(280, b"proxy%d.example.org" % i) + avp(33, bytes([65 + i]) * 3900)) for i in range(16)]
+    for what, m, code in [("ECR", ecr(extra=big), 2001),
+                          ("unknown command", msg(R | P, 999, S13, [SID, OH, OR, DR] + big), 3001),
+                          ("unknown M AVP", ecr(extra=big + [avp(99999, b"surprise", M)]), 5001)]:
+        h, avps = ask(c, m)
+        ok(h is not None and len(m) > 63000 and result_code(avps) == code and
+           [a["raw"] for a in find(avps, 284)] == big,
+           "%s of %d bytes with 16 Proxy-Info of 3.9 kB: answered %d with all 16 echoed" % (what, len(m), code))
+    # a request of the largest size (65536) whose answer is larger than it: our Origin-Host, VSAI and
+    # Equipment-Status take more room than the request's short Origin-Host and Origin-Realm
+    small = [SID, ASS, avp(264, b"m"), avp(296, b"o"), DR, ti(sv=None)]
+    fill = 65536 - len(msg(R | P, 324, S13, small)) - 15 * 4000
+    # Proxy-Info of 4000 bytes: its header 8, Proxy-Host "p" 12, Proxy-State header 8
+    big = [avp(284, avp(280, b"p") + avp(33, b"x" * (4000 - 28))) for i in range(15)] + \
+        [avp(284, avp(280, b"p") + avp(33, b"y" * (fill - 28)))]
+    m = msg(R | P, 324, S13, small + big)
+    h, avps = ask(c, m)
+    ok(len(m) == 65536 and h is not None and result_code(avps) == 2001 and h["len"] > 65536 and
+       [a["raw"] for a in find(avps, 284)] == big,
+       "ECR of 65536 bytes: its ECA of %s bytes is sent, all 16 Proxy-Info echoed" % (h["len"] if h else "no"))
     ok(avps[0]["code"] == 263 and avps[0]["data"] == b"mme.example.org;1;1", "Session-Id first and echoed")
     ok(not find(avps, 293) and not find(avps, 283), "no Destination-Host/Realm in the answer")
     h, avps = ask(c, ecr(flags=R))
