@@ -265,6 +265,14 @@ DEFUN(cfg_stall, cfg_stall_cmd, "send-stall-timeout <1-3600>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_max_conns, cfg_max_conns_cmd, "max-connections <1-65535>",
+      "Connections at most (any state); at the limit the oldest one without CER makes room, else the new one is "
+      "closed\n" "Connections (default 256)\n")
+{
+	g_eir->diam.max_conns = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 static int config_write_diameter(struct vty *vty)
 {
 	struct diam_cfg *d = &g_eir->diam;
@@ -298,6 +306,8 @@ static int config_write_diameter(struct vty *vty)
 		vty_out(vty, " max-send-queue %u%s", d->max_queue_bytes, VTY_NEWLINE);
 	if (d->stall_timeout_sec != DIAM_DEFAULT_STALL_TIMEOUT_SEC)
 		vty_out(vty, " send-stall-timeout %u%s", d->stall_timeout_sec, VTY_NEWLINE);
+	if (d->max_conns != DIAM_DEFAULT_MAX_CONNS)
+		vty_out(vty, " max-connections %u%s", d->max_conns, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -353,6 +363,7 @@ void eir_vty_init(void)
 	install_element(DIAMETER_NODE, &cfg_max_msg_cmd);
 	install_element(DIAMETER_NODE, &cfg_max_queue_cmd);
 	install_element(DIAMETER_NODE, &cfg_stall_cmd);
+	install_element(DIAMETER_NODE, &cfg_max_conns_cmd);
 
 	install_element_ve(&show_diameter_peers_cmd);
 }

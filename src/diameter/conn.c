@@ -25,6 +25,9 @@
 #include "diam_internal.h"
 
 #define RX_READ 65536
+/* a new connection's receive buffer: room for a CER; it grows as the peer sends more (up to one max-size message
+ * plus RX_READ), so idle or unauthenticated sockets cost little */
+#define RX_INITIAL 4096
 #define TX_IOV 64
 
 static void conn_free(struct diam_conn *c)
@@ -212,9 +215,36 @@ static int frame_and_dispatch(struct diam_conn *c)
 	return 0;
 }
 
+/* the buffer is full: double it, up to one max-size message plus a read */
+static int rx_grow(struct diam_conn *c)
+{
+	size_t max = c->srv->cfg->max_msg_size + RX_READ;
+	size_t size = OSMO_MIN(c->rx_size * 2, OSMO_MAX(max, c->rx_size));
+	uint8_t *rx;
+
+	if (size <= c->rx_size)
+		return 0;
+	rx = talloc_realloc_size(c, c->rx, size);
+	if (!rx) {
+		diam_conn_close(c, "out of memory for the receive buffer");
+		return -1;
+	}
+	c->rx = rx;
+	c->rx_size = size;
+	return 0;
+}
+
 static int conn_read(struct diam_conn *c)
 {
 	ssize_t n;
+
+	if (c->rx_len == c->rx_size && rx_grow(c))
+		return -1;
+	if (c->rx_len == c->rx_size) {
+		/* cannot happen: a partial message is shorter than max-message-size, RX_READ less than the buffer */
+		diam_conn_close(c, "receive buffer full");
+		return -1;
+	}
 
 	n = read(c->ofd.fd, c->rx + c->rx_len, c->rx_size - c->rx_len);
 	if (n == 0) {
@@ -298,7 +328,7 @@ struct diam_conn *diam_conn_alloc(struct diam_server *srv, int fd)
 	talloc_set_name_const(c, "diam_conn");
 	c->srv = srv;
 	INIT_LLIST_HEAD(&c->tx);
-	c->rx_size = srv->cfg->max_msg_size + RX_READ;
+	c->rx_size = RX_INITIAL;
 	c->rx = talloc_size(c, c->rx_size);
 	osmo_fd_setup(&c->ofd, fd, OSMO_FD_READ, conn_cb, c, 0);
 	osmo_timer_setup(&c->timer, conn_timer_cb, c);

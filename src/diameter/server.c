@@ -47,6 +47,8 @@ static const struct rate_ctr_desc diam_ctr_desc[] = {
 	[DIAM_CTR_LOG_SUPPRESSED] = { "log:suppressed", "Verdict log lines left out by the rate limit" },
 	[DIAM_CTR_RX_REFUSED] = { "conn:refused_rx", "Messages dropped unanswered (their peer's CER was refused)" },
 	[DIAM_CTR_ECR_BAD_SV] = { "ecr:bad_sv", "ECR Software-Version not 2 digits (ignored, verdict given)" },
+	[DIAM_CTR_CONN_LIMIT] = { "conn:limit", "Connections closed at max-connections (the oldest without CER, or "
+							"the new one)" },
 	[DIAM_CTR_ECR_BAD_USER_NAME] = { "ecr:bad_user_name", "ECR User-Name not an IMSI (ignored, no pair "
 									"exception, verdict given)" },
 };
@@ -105,6 +107,7 @@ void diam_cfg_init(void *ctx, struct diam_cfg *cfg)
 	cfg->max_msg_size = DIAM_DEFAULT_MAX_MSG_SIZE;
 	cfg->max_queue_bytes = DIAM_DEFAULT_MAX_QUEUE_BYTES;
 	cfg->stall_timeout_sec = DIAM_DEFAULT_STALL_TIMEOUT_SEC;
+	cfg->max_conns = DIAM_DEFAULT_MAX_CONNS;
 }
 
 /*! Whether this kernel can make SCTP sockets at all. */
@@ -122,9 +125,31 @@ static int accept_cb(struct osmo_stream_srv_link *link, int fd)
 {
 	struct diam_server *srv = osmo_stream_srv_link_get_data(link);
 
+	struct diam_conn *c, *oldest = NULL;
+	unsigned n = 0;
+
 	if (srv->shutting_down) {
 		close(fd);
 		return 0;
+	}
+	/* at the cap, sockets that never sent a CER (or were refused) must not lock the MMEs out: the oldest of them
+	 * makes room; when every connection is a peer's, the new one is turned away */
+	llist_for_each_entry(c, &srv->conns, list) {
+		if (c->dead)
+			continue;
+		n++;
+		if (!oldest && (c->state == DIAM_PS_WAIT_CER || c->state == DIAM_PS_REFUSED))
+			oldest = c;
+	}
+	if (n >= srv->cfg->max_conns) {
+		diam_ctr_inc(srv, DIAM_CTR_CONN_LIMIT);
+		if (!oldest) {
+			LOGP(DDIAM, LOGL_NOTICE, "max-connections %u reached, all of them peers: new connection refused\n",
+			     srv->cfg->max_conns);
+			close(fd);
+			return 0;
+		}
+		diam_conn_close(oldest, "max-connections reached: the oldest connection without CER makes room");
 	}
 	diam_conn_alloc(srv, fd);
 	return 0;

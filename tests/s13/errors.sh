@@ -30,6 +30,7 @@ if command -v ss >/dev/null 2>&1; then
 else
 	echo "# no ss: listen backlogs not checked"
 fi
+$PY "$C" rx_buffer "$EIR_PORT" "$EIR_PID" "$EIR_LOG" || not_ok "receive buffers: see the lines above"
 out=$(vty "show rate-counters")
 for ctr in "eca:blacklisted" "eca:greylisted" "eca:whitelisted" "eca:error" "answer:protocol_error" \
 	"conn:proto_error" "cer:rejected" "ecr:bad_sv" "ecr:bad_user_name"; do
@@ -78,6 +79,16 @@ check "clean shutdown" eir_stop
 eir_start " unknown-peers accept
  max-send-queue 65536" || exit 1
 $PY "$C" fast_sender "$EIR_PORT" || not_ok "fast sender: see the lines above"
+check "clean shutdown" eir_stop
+
+# a cap on connections that sockets without CER cannot use to lock the MMEs out
+eir_start " unknown-peers accept
+ max-connections 4" || exit 1
+$PY "$C" conn_limit "$EIR_PORT" "$EIR_VTY_PORT" || not_ok "connection cap: see the lines above"
+n=$(vty "show rate-counters" | grep "conn:limit" | head -n 1 | sed 's/.*: *\([0-9]*\).*/\1/')
+check "connections closed at the cap counted in diameter conn:limit ($n)" [ "${n:-0}" -eq 2 ]
+check "the refused one is logged" grep -q "max-connections 4 reached, all of them peers: new connection refused" \
+	"$EIR_LOG"
 check "clean shutdown" eir_stop
 
 # bounded memory for a peer that does not read

@@ -3,6 +3,9 @@
 # S13 and the Diameter base protocol on the wire, with a raw client written from RFC 6733 and TS 29.272: the
 # answers to the digest's test vectors byte for byte, and every error path with its exact Result-Code, header
 # flags and Failed-AVP. Usage: s13_errors.py PART PORT [ARGS]; prints ok / not ok lines, exits 1 on a failure.
+import os
+import re
+import signal
 import socket
 import struct
 import sys
@@ -591,6 +594,76 @@ def part_wire_errors(port):
         h, avps = ask(c, data)
         ok(result_code(avps) == code and c.closed(), "bad header: %d, closed" % code)
         c.close()
+    return 0
+
+
+def part_rx_buffer(port, pid, log):
+    """20 connections that sent part of a CER hold a small receive buffer each (talloc report on SIGUSR1), not
+    one for the largest message; it grows when a peer sends more: a 65536-byte ECR is still answered."""
+    conns = [Conn(port) for i in range(20)]
+    cers = [cer("mme-rx%02d.example.org" % i) for i in range(20)]
+    for c, m in zip(conns, cers):
+        c.send(m[:10])
+    sync = open_conn(port, "mme-sync.example.org")    # answered after every partial CER was read
+    sync.close()
+    before = open(log, errors="replace").read().count("talloc report on 'osmo-eir'")
+    os.kill(int(pid), signal.SIGUSR1)
+    deadline = time.time() + 5
+    while time.time() < deadline and open(log, errors="replace").read().count("talloc report on 'osmo-eir'") == before:
+        time.sleep(0.1)
+    time.sleep(0.3)     # the rest of the report
+    report = open(log, errors="replace").read().split("talloc report on 'osmo-eir'")[-1]
+    sizes = [int(m) for m in re.findall(r"diam_conn\s+contains\s+(\d+) bytes", report)]
+    ok(len(sizes) >= 20 and max(sizes) < 16384,
+       "20 connections before their CER: %d in the talloc report, the largest %s bytes (< 16 KiB)" %
+       (len(sizes), max(sizes) if sizes else "-"))
+    for c, m in zip(conns, cers):
+        c.send(m[10:])
+    res = [parse(c.recv()) for c in conns]
+    ok(all(result_code(a) == 2001 for h, a in res), "the rest of the 20 CERs: all 2001")
+    m = ecr(extra=[avp(99998, b"z" * (65536 - len(ecr()) - 8), 0)])
+    conns[0].send(m[:30000])
+    ok(conns[0].recv(timeout=0.5) is None, "  first half of a 65536-byte ECR: no answer yet")
+    conns[0].send(m[30000:])
+    h, avps = parse(conns[0].recv())
+    ok(len(m) == 65536 and result_code(avps) == 2001, "  the rest: answered 2001 (the buffer grew)")
+    for c in conns:
+        c.close()
+    return 0
+
+
+def part_conn_limit(port, vty_port):
+    """Server with max-connections 4: connections without CER make room for new ones, the oldest first; when all
+    4 are open peers, a new connection is closed at once and the peers keep being served."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    import vty
+    v = vty.Vty(int(vty_port))
+
+    def wait_conns(n):
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            m = re.search(r"Diameter connections, any state: *(\d+)", v.cmd("show stats"))
+            if m and int(m.group(1)) == n:
+                return True
+            time.sleep(0.1)
+        return False
+    idle = [Conn(port) for i in range(4)]
+    ok(wait_conns(4), "4 connections without CER")
+    c5 = open_conn(port, "mme5.example.org")
+    ok(idle[0].closed(), "a 5th connection: the oldest without CER is closed to make room")
+    ok(not idle[1].closed(timeout=0.3), "  the next oldest is kept")
+    h, avps = ask(c5, ecr())
+    ok(result_code(avps) == 2001, "  the 5th peer is served")
+    for c in idle + [c5]:
+        c.close()
+    ok(wait_conns(0), "all closed")
+    peers = [open_conn(port, "mme-p%d.example.org" % i) for i in range(4)]
+    extra = Conn(port)
+    ok(extra.closed(), "4 open peers: a 5th connection is closed at once, with nothing sent")
+    extra.close()
+    ok(all(result_code(ask(p, ecr())[1]) == 2001 for p in peers), "  the 4 peers are still served")
+    for p in peers:
+        p.close()
     return 0
 
 

@@ -12,7 +12,7 @@ VTY="$PY $top_srcdir/tests/vty.py"
 check "--vty-ref-xml exits 0" [ $? -eq 0 ]
 check "and is well-formed XML" $PY -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$T/ref.xml"
 for c in "default-verdict" "store-unavailable" "origin-host NAME" "served-realm NAME" "unknown-peers" "watchdog-timer" \
-	"show diameter peers" "max-send-queue" "ctrl-port" "equipment add imei IMEI LIST .REASON" \
+	"show diameter peers" "max-send-queue" "max-connections" "ctrl-port" "equipment add imei IMEI LIST .REASON" \
 	"equipment add range FIRST LAST LIST .REASON" "equipment add tac TAC LIST .REASON" \
 	"equipment add pair IMEI IMSI LIST .REASON" "equipment del imei IMEI" "equipment del range FIRST" \
 	"equipment del tac TAC" "equipment del pair IMEI IMSI" "show equipment imei IMEI imsi IMSI" \
@@ -26,7 +26,8 @@ eir_start " served-realm visited.example.net
  served-realm OTHER.example.com
  peer mme1.example.org realm example.org
  peer mme2.example.org address 127.0.0.1
- watchdog-timer 12" " default-verdict greylisted
+ watchdog-timer 12
+ max-connections 32" " default-verdict greylisted
  store-unavailable blacklisted" || exit 1
 $VTY "$EIR_VTY_PORT" enable "write terminal" > "$T/written.cfg"
 # our nodes: their top line and the indented lines under it
@@ -46,6 +47,7 @@ diameter
  peer mme1.example.org realm example.org
  peer mme2.example.org address 127.0.0.1
  watchdog-timer 12
+ max-connections 32
 CFG
 check "write terminal gives our configuration, defaults left out" diff -u "$T/expected.cfg" "$T/ours.cfg"
 out=$($VTY "$EIR_VTY_PORT" enable "configure terminal" "diameter" "watchdog-timer 5")

@@ -43,6 +43,7 @@ struct diam_realm {
 #define DIAM_DEFAULT_MAX_MSG_SIZE 65536
 #define DIAM_DEFAULT_MAX_QUEUE_BYTES (4 * 1024 * 1024)
 #define DIAM_DEFAULT_STALL_TIMEOUT_SEC 10
+#define DIAM_DEFAULT_MAX_CONNS 256
 
 struct diam_cfg {
 	char *origin_host;
@@ -59,6 +60,7 @@ struct diam_cfg {
 	uint32_t max_msg_size;		/*!< larger messages close the connection */
 	uint32_t max_queue_bytes;	/*!< answers waiting for a peer: above half of it, its requests are not read */
 	unsigned stall_timeout_sec;	/*!< a peer that takes none of its answers for this long is closed */
+	unsigned max_conns;		/*!< connections at most, any state */
 	uint32_t vendor_id;
 };
 
@@ -86,6 +88,7 @@ enum diam_ctr {
 	DIAM_CTR_RX_REFUSED,
 	DIAM_CTR_ECR_BAD_SV,
 	DIAM_CTR_ECR_BAD_USER_NAME,
+	DIAM_CTR_CONN_LIMIT,
 };
 
 enum diam_stat {
