@@ -88,10 +88,20 @@ tshark_usable() {
 	fi
 }
 
-# cap_start PCAP BPF: capture on lo into PCAP until cap_stop (sets TS_PID); ready once tshark has written the file
-# header (dumpcap does it when the capture is open). Returns 0; 77 when capturing is not permitted (SKIP, reason
-# printed); 1 when tshark did not start within 10 s
+# cap_start PCAP BPF STOP: capture on lo into PCAP until cap_stop (sets TS_PID); ready once tshark has written the
+# file header (dumpcap does it when the capture is open). When tshark cannot capture, runs STOP (the caller's
+# cleanup) and exits: 77 (SKIP) when capturing is not permitted, else the test fails.
 cap_start() {
+	cap_open "$1" "$2"
+	rc=$?
+	[ $rc -eq 0 ] && return 0
+	$3
+	[ $rc -eq 77 ] && exit 77
+	not_ok "tshark started capturing within 10 s"
+	finish
+}
+
+cap_open() {
 	tshark -i lo -f "$2" -F pcap -w "$1" > "$T/tshark.out" 2> "$T/tshark.err" &
 	TS_PID=$!
 	i=0

@@ -91,6 +91,13 @@ class Conn:
         except OSError:
             pass
 
+    def send_parts(self, parts):
+        """Each part in its own write, 0.2 s apart (the server reads them separately)."""
+        for i, part in enumerate(parts):
+            if i:
+                time.sleep(0.2)
+            self.try_send(part)
+
     def drain(self, timeout=5):
         """Every message until the server closes (eof set) or nothing comes for timeout seconds."""
         out = []
@@ -430,10 +437,7 @@ def part_open(port):
             ("version 0 DWR", [b"\0" + odd[1:4] + odd[4:20]], 5011, 0, 280, 0, 0x1234),
             ("length 37 (not a multiple of 4)", [odd], 5015, 0, 280, 0, 0x1234)]:
         c = open_conn(port)
-        for i, part in enumerate(parts):
-            if i:
-                time.sleep(0.2)
-            c.send(part)
+        c.send_parts(parts)
         r = c.recv()
         h, avps = parse(r) if r else (None, [])
         ok(h is not None and h["version"] == 1 and h["flags"] == flags and h["cmd"] == cmd and h["app"] == app and
@@ -542,10 +546,7 @@ def part_refused(port):
                             ("CER + a good CER + ECR in one write", [bad + good + BLACK_ECR]),
                             ("ECR in a later write, CEA not read", [bad, BLACK_ECR])]:
             c = Conn(port)
-            for i, w in enumerate(writes):
-                if i:
-                    time.sleep(0.2)
-                c.try_send(w)
+            c.send_parts(writes)
             got = c.drain()
             h, avps = got[0] if got else ({}, [])
             ok(len(got) == 1 and h["cmd"] == 257 and not h["flags"] & R and result_code(avps) == code and
