@@ -387,7 +387,8 @@ def part_open(port):
     other = avp(283, b"other.example.net")
     h, avps = ask(c, ecr(avps=[SID, VSAI, ASS, OH, OR, other, ti()]))
     ok(h["cmd"] == 324 and h["flags"] == P | E and result_code(avps) == 3003 and h["hbh"] == 0x11223344 and
-       find(avps, 263) and find(avps, 263)[0]["data"] == b"mme.example.org;1;1" and not find(avps, 277) and not find(avps, 1445, VENDOR)
+       find(avps, 263) and find(avps, 263)[0]["data"] == b"mme.example.org;1;1" and not find(avps, 277) and
+       not find(avps, 1445, VENDOR)
        and find(avps, 264) and find(avps, 296), "foreign Destination-Realm: 3003 with E, answer-message grammar")
     h, avps = ask(c, ecr(avps=[SID, VSAI, ASS, OH, OR, avp(283, b"EXAMPLE.org"), ti()]))
     ok(result_code(avps) == 2001, "Destination-Realm ours in another case: answered")

@@ -53,8 +53,8 @@ check "write terminal gives our configuration, defaults left out" diff -u "$T/ex
 out=$($VTY "$EIR_VTY_PORT" enable "configure terminal" "diameter" "watchdog-timer 5")
 check "watchdog-timer below 6 s refused" sh -c 'echo "$1" | grep -q "%"' _ "$out"
 out=$($VTY "$EIR_VTY_PORT" enable "configure terminal" "diameter" "no served-realm nowhere.example.org")
-check "no served-realm of a realm not served: refused" sh -c 'echo "$1" | grep -q "% no served-realm nowhere.example.org"' \
-	_ "$out"
+check "no served-realm of a realm not served: refused" \
+	sh -c 'echo "$1" | grep -q "% no served-realm nowhere.example.org"' _ "$out"
 $VTY "$EIR_VTY_PORT" enable "configure terminal" "diameter" "no served-realm Visited.example.net" >/dev/null
 out=$($VTY "$EIR_VTY_PORT" enable "write terminal" | tr -d '\r')
 check "no served-realm removes it (any case), the other stays" sh -c \
