@@ -215,7 +215,7 @@ static int frame_and_dispatch(struct diam_conn *c)
 	return 0;
 }
 
-/* the buffer is full: double it, up to one max-size message plus a read */
+/* a read filled the buffer: double it, up to one max-size message plus a read */
 static int rx_grow(struct diam_conn *c)
 {
 	size_t max = c->srv->cfg->max_msg_size + RX_READ;
@@ -236,17 +236,15 @@ static int rx_grow(struct diam_conn *c)
 
 static int conn_read(struct diam_conn *c)
 {
+	size_t room = c->rx_size - c->rx_len;
 	ssize_t n;
 
-	if (c->rx_len == c->rx_size && rx_grow(c))
-		return -1;
-	if (c->rx_len == c->rx_size) {
-		/* cannot happen: a partial message is shorter than max-message-size, RX_READ less than the buffer */
+	if (!room) {
+		/* cannot happen: the buffer grew after the read that filled it */
 		diam_conn_close(c, "receive buffer full");
 		return -1;
 	}
-
-	n = read(c->ofd.fd, c->rx + c->rx_len, c->rx_size - c->rx_len);
+	n = read(c->ofd.fd, c->rx + c->rx_len, room);
 	if (n == 0) {
 		diam_conn_close(c, "peer closed the connection");
 		return -1;
@@ -261,6 +259,9 @@ static int conn_read(struct diam_conn *c)
 	osmo_clock_gettime(CLOCK_MONOTONIC, &c->last_rx);
 	c->suspect = false;
 	frame_and_dispatch(c);
+	/* the read took all the room there was: more may be waiting (a pipelining peer, a long message) */
+	if (!c->dead && (size_t)n == room && rx_grow(c))
+		return -1;
 	return 0;
 }
 

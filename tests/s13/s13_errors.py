@@ -599,6 +599,20 @@ def part_wire_errors(port):
     return 0
 
 
+def conn_sizes(pid, log):
+    """The bytes each Diameter connection holds, from the talloc report osmo-eir writes to its log on SIGUSR1."""
+    def reports():
+        return open(log, errors="replace").read().count("talloc report on 'osmo-eir'")
+    before = reports()
+    os.kill(int(pid), signal.SIGUSR1)
+    deadline = time.time() + 5
+    while time.time() < deadline and reports() == before:
+        time.sleep(0.1)
+    time.sleep(0.3)     # the rest of the report
+    report = open(log, errors="replace").read().split("talloc report on 'osmo-eir'")[-1]
+    return [int(m) for m in re.findall(r"diam_conn\s+contains\s+(\d+) bytes", report)]
+
+
 def part_rx_buffer(port, pid, log):
     """20 connections that sent part of a CER hold a small receive buffer each (talloc report on SIGUSR1), not
     one for the largest message; it grows when a peer sends more: a 65536-byte ECR is still answered."""
@@ -608,14 +622,7 @@ def part_rx_buffer(port, pid, log):
         c.send(m[:10])
     sync = open_conn(port, "mme-sync.example.org")    # answered after every partial CER was read
     sync.close()
-    before = open(log, errors="replace").read().count("talloc report on 'osmo-eir'")
-    os.kill(int(pid), signal.SIGUSR1)
-    deadline = time.time() + 5
-    while time.time() < deadline and open(log, errors="replace").read().count("talloc report on 'osmo-eir'") == before:
-        time.sleep(0.1)
-    time.sleep(0.3)     # the rest of the report
-    report = open(log, errors="replace").read().split("talloc report on 'osmo-eir'")[-1]
-    sizes = [int(m) for m in re.findall(r"diam_conn\s+contains\s+(\d+) bytes", report)]
+    sizes = conn_sizes(pid, log)
     ok(len(sizes) >= 20 and max(sizes) < 16384,
        "20 connections before their CER: %d in the talloc report, the largest %s bytes (< 16 KiB)" %
        (len(sizes), max(sizes) if sizes else "-"))
@@ -629,6 +636,14 @@ def part_rx_buffer(port, pid, log):
     conns[0].send(m[30000:])
     h, avps = parse(conns[0].recv())
     ok(len(m) == 65536 and result_code(avps) == 2001, "  the rest: answered 2001 (the buffer grew)")
+    # a peer that pipelines small requests: its buffer grows too (else every read is 4 KiB)
+    conns[1].send(b"".join(ecr(hbh=i) for i in range(2000)))
+    got = [conns[1].recv() for i in range(2000)]
+    ok(all(got), "2000 pipelined ECRs in one write: all answered")
+    sizes = sorted(conn_sizes(pid, log))
+    # each holds a send chunk of 69632 bytes; a receive buffer still of 4 KiB would leave it under 69632 + 32768
+    ok(len(sizes) >= 2 and sizes[-2] > 69632 + 32768,
+       "  its receive buffer grew as well: the two largest connections hold %s bytes" % sizes[-2:])
     for c in conns:
         c.close()
     return 0
