@@ -25,8 +25,8 @@
 #include "diam_internal.h"
 
 #define RX_READ 65536
-/* a new connection's receive buffer: room for a CER; it grows as the peer sends more (up to one max-size message
- * plus RX_READ), so idle or unauthenticated sockets cost little */
+/* the receive buffer, made when the peer first sends: room for a CER; it grows as the peer sends more (up to one
+ * max-size message plus RX_READ), so idle or unauthenticated sockets cost little */
 #define RX_INITIAL 4096
 #define TX_IOV 64
 
@@ -215,11 +215,12 @@ static int frame_and_dispatch(struct diam_conn *c)
 	return 0;
 }
 
-/* a read filled the buffer: double it, up to one max-size message plus a read */
+/* the peer's first bytes are there, or a read filled the buffer: make it, or double it up to one max-size message
+ * plus a read */
 static int rx_grow(struct diam_conn *c)
 {
 	size_t max = c->srv->cfg->max_msg_size + RX_READ;
-	size_t size = OSMO_MIN(c->rx_size * 2, OSMO_MAX(max, c->rx_size));
+	size_t size = c->rx_size ? OSMO_MIN(c->rx_size * 2, OSMO_MAX(max, c->rx_size)) : RX_INITIAL;
 	uint8_t *rx;
 
 	if (size <= c->rx_size)
@@ -236,9 +237,12 @@ static int rx_grow(struct diam_conn *c)
 
 static int conn_read(struct diam_conn *c)
 {
-	size_t room = c->rx_size - c->rx_len;
+	size_t room;
 	ssize_t n;
 
+	if (!c->rx && rx_grow(c))
+		return -1;
+	room = c->rx_size - c->rx_len;
 	if (!room) {
 		/* cannot happen: the buffer grew after the read that filled it */
 		diam_conn_close(c, "receive buffer full");
@@ -329,8 +333,6 @@ struct diam_conn *diam_conn_alloc(struct diam_server *srv, int fd)
 	talloc_set_name_const(c, "diam_conn");
 	c->srv = srv;
 	INIT_LLIST_HEAD(&c->tx);
-	c->rx_size = RX_INITIAL;
-	c->rx = talloc_size(c, c->rx_size);
 	osmo_fd_setup(&c->ofd, fd, OSMO_FD_READ, conn_cb, c, 0);
 	osmo_timer_setup(&c->timer, conn_timer_cb, c);
 	osmo_timer_setup(&c->stall_timer, conn_stall_cb, c);
@@ -346,7 +348,7 @@ struct diam_conn *diam_conn_alloc(struct diam_server *srv, int fd)
 	c->last_rx = c->connected;
 	c->state = DIAM_PS_WAIT_CER;
 	llist_add_tail(&c->list, &srv->conns);
-	if (!c->rx || osmo_fd_register(&c->ofd)) {
+	if (osmo_fd_register(&c->ofd)) {
 		c->ofd.fd = -1;
 		close(fd);
 		llist_del(&c->list);

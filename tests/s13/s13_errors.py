@@ -616,16 +616,22 @@ def conn_sizes(pid, log):
 def part_rx_buffer(port, pid, log):
     """20 connections that sent part of a CER hold a small receive buffer each (talloc report on SIGUSR1), not
     one for the largest message; it grows when a peer sends more: a 65536-byte ECR is still answered."""
+    silent = [Conn(port) for i in range(20)]
     conns = [Conn(port) for i in range(20)]
     cers = [cer("mme-rx%02d.example.org" % i) for i in range(20)]
     for c, m in zip(conns, cers):
         c.send(m[:10])
     sync = open_conn(port, "mme-sync.example.org")    # answered after every partial CER was read
     sync.close()
-    sizes = conn_sizes(pid, log)
-    ok(len(sizes) >= 20 and max(sizes) < 16384,
-       "20 connections before their CER: %d in the talloc report, the largest %s bytes (< 16 KiB)" %
+    sizes = sorted(conn_sizes(pid, log))
+    ok(len(sizes) >= 40 and max(sizes) < 16384,
+       "20 connections with part of a CER, 20 silent: %d in the talloc report, the largest %s bytes (< 16 KiB)" %
        (len(sizes), max(sizes) if sizes else "-"))
+    ok(len(sizes) >= 40 and sizes[19] < 2048,
+       "  the 20 silent ones have no receive buffer: the largest of them %s bytes (< 2 KiB)" %
+       (sizes[19] if len(sizes) >= 20 else "-"))
+    for c in silent:
+        c.close()
     for c, m in zip(conns, cers):
         c.send(m[10:])
     res = [parse(c.recv()) for c in conns]
