@@ -3,9 +3,14 @@
 # entries, and stop it again. Everything listens on 127.0.0.1 only.
 EIR="$top_builddir/src/osmo-eir"
 
-# free_port: print a TCP port nobody listens on (the kernel picks it)
+# free_port [N]: print N (default 1) distinct TCP ports nobody listens on (the kernel picks them, all bound at once
+# so that no two are the same)
 free_port() {
-	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	/usr/bin/python3 -c 'import socket, sys
+s = [socket.socket() for i in range(int(sys.argv[1]))]
+for x in s:
+    x.bind(("127.0.0.1", 0))
+print(" ".join(str(x.getsockname()[1]) for x in s))' "${1:-1}"
 }
 
 # The test store: one entry per verdict, a pair, a range.
@@ -25,9 +30,9 @@ eir_store() {
 # (top-level config lines before the eir node: $EIR_TOP_CFG)
 # sets EIR_PORT, EIR_VTY_PORT, EIR_CTRL_PORT, EIR_PID, EIR_LOG; the store is $T/store
 eir_start() {
-	EIR_PORT=$(free_port)
-	EIR_VTY_PORT=$(free_port)
-	EIR_CTRL_PORT=$(free_port)
+	read -r EIR_PORT EIR_VTY_PORT EIR_CTRL_PORT <<PORTS
+$(free_port 3)
+PORTS
 	EIR_LOG="$T/osmo-eir.log"
 	[ -d "$T/store" ] || eir_store "$T/store" || return 1
 	cat > "$T/osmo-eir.cfg" <<CFG
