@@ -128,6 +128,37 @@ DEFUN(cfg_listen, cfg_listen_cmd, "listen (A.B.C.D|X:X::X:X) <1-65535> [(tcp|sct
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_served_realm, cfg_served_realm_cmd, "served-realm NAME",
+      "Another realm this EIR serves: an ECR without Destination-Host must name origin-realm or one of these "
+      "(else 3003)\n" "Realm\n")
+{
+	struct diam_realm *r;
+
+	llist_for_each_entry(r, &g_eir->diam.realms, list)
+		if (!strcasecmp(r->name, argv[0]))
+			return CMD_SUCCESS;
+	r = talloc_zero(g_eir->ctx, struct diam_realm);
+	r->name = talloc_strdup(r, argv[0]);
+	llist_add_tail(&r->list, &g_eir->diam.realms);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_served_realm, cfg_no_served_realm_cmd, "no served-realm NAME",
+      NO_STR "Stop serving a realm added with served-realm\n" "Realm\n")
+{
+	struct diam_realm *r;
+
+	llist_for_each_entry(r, &g_eir->diam.realms, list) {
+		if (!strcasecmp(r->name, argv[0])) {
+			llist_del(&r->list);
+			talloc_free(r);
+			return CMD_SUCCESS;
+		}
+	}
+	vty_out(vty, "%% no served-realm %s%s", argv[0], VTY_NEWLINE);
+	return CMD_WARNING;
+}
+
 static void set_peer(const char *host, const char *realm, const char *addr)
 {
 	struct diam_peer_acl *acl;
@@ -234,14 +265,25 @@ DEFUN(cfg_stall, cfg_stall_cmd, "send-stall-timeout <1-3600>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_max_conns, cfg_max_conns_cmd, "max-connections <1-65535>",
+      "Connections at most (any state); at the limit the oldest one without CER makes room, else the new one is "
+      "closed\n" "Connections (default 256)\n")
+{
+	g_eir->diam.max_conns = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 static int config_write_diameter(struct vty *vty)
 {
 	struct diam_cfg *d = &g_eir->diam;
 	struct diam_peer_acl *acl;
+	struct diam_realm *r;
 
 	vty_out(vty, "diameter%s", VTY_NEWLINE);
 	vty_out(vty, " origin-host %s%s", d->origin_host, VTY_NEWLINE);
 	vty_out(vty, " origin-realm %s%s", d->origin_realm, VTY_NEWLINE);
+	llist_for_each_entry(r, &d->realms, list)
+		vty_out(vty, " served-realm %s%s", r->name, VTY_NEWLINE);
 	vty_out(vty, " listen %s %u%s%s", d->listen_addr, d->listen_port,
 		d->transport == DIAM_TRANSPORT_SCTP ? " sctp" : "", VTY_NEWLINE);
 	if (d->accept_unknown_peers)
@@ -264,6 +306,8 @@ static int config_write_diameter(struct vty *vty)
 		vty_out(vty, " max-send-queue %u%s", d->max_queue_bytes, VTY_NEWLINE);
 	if (d->stall_timeout_sec != DIAM_DEFAULT_STALL_TIMEOUT_SEC)
 		vty_out(vty, " send-stall-timeout %u%s", d->stall_timeout_sec, VTY_NEWLINE);
+	if (d->max_conns != DIAM_DEFAULT_MAX_CONNS)
+		vty_out(vty, " max-connections %u%s", d->max_conns, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -305,6 +349,8 @@ void eir_vty_init(void)
 	install_node(&diameter_node, config_write_diameter);
 	install_element(DIAMETER_NODE, &cfg_origin_host_cmd);
 	install_element(DIAMETER_NODE, &cfg_origin_realm_cmd);
+	install_element(DIAMETER_NODE, &cfg_served_realm_cmd);
+	install_element(DIAMETER_NODE, &cfg_no_served_realm_cmd);
 	install_element(DIAMETER_NODE, &cfg_listen_cmd);
 	install_element(DIAMETER_NODE, &cfg_peer_cmd);
 	install_element(DIAMETER_NODE, &cfg_peer_realm_cmd);
@@ -317,6 +363,7 @@ void eir_vty_init(void)
 	install_element(DIAMETER_NODE, &cfg_max_msg_cmd);
 	install_element(DIAMETER_NODE, &cfg_max_queue_cmd);
 	install_element(DIAMETER_NODE, &cfg_stall_cmd);
+	install_element(DIAMETER_NODE, &cfg_max_conns_cmd);
 
 	install_element_ve(&show_diameter_peers_cmd);
 }

@@ -25,6 +25,9 @@
 #include "diam_internal.h"
 
 #define RX_READ 65536
+/* the receive buffer, made when the peer first sends: room for a CER; it grows as the peer sends more (up to one
+ * max-size message plus RX_READ), so idle or unauthenticated sockets cost little */
+#define RX_INITIAL 4096
 #define TX_IOV 64
 
 static void conn_free(struct diam_conn *c)
@@ -72,7 +75,8 @@ uint8_t *diam_conn_tx_reserve(struct diam_conn *c, size_t max)
 		return NULL;
 	if (ch && DIAM_TX_CHUNK - ch->len >= max)
 		return ch->data + ch->len;
-	if ((size_t)(c->tx_chunks + 1) * DIAM_TX_CHUNK > c->srv->cfg->max_queue_bytes + DIAM_TX_CHUNK) {
+	/* counted in 64 KiB units as before chunks got room for the largest answer: max-send-queue keeps its meaning */
+	if ((size_t)c->tx_chunks * DIAM_MAX_MSG_SIZE_LIMIT > c->srv->cfg->max_queue_bytes) {
 		diam_ctr_inc(c->srv, DIAM_CTR_QUEUE_OVERFLOW);
 		diam_conn_close(c, "peer does not read its answers: send queue full");
 		return NULL;
@@ -155,7 +159,8 @@ void diam_conn_flush(struct diam_conn *c)
 		osmo_timer_schedule(&c->stall_timer, c->srv->cfg->stall_timeout_sec, 0);
 	} else if (c->read_paused && c->tx_bytes < c->srv->cfg->max_queue_bytes / 4) {
 		c->read_paused = false;
-		osmo_fd_read_enable(&c->ofd);
+		if (!c->rx_done)
+			osmo_fd_read_enable(&c->ofd);
 		osmo_timer_del(&c->stall_timer);
 	}
 	if (!c->tx_bytes && c->close_after_flush)
@@ -172,10 +177,29 @@ static int frame_and_dispatch(struct diam_conn *c)
 
 		len = ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 		if (p[0] != DIAM_VERSION || len < DIAM_HDR_LEN || (len & 3) || len > c->srv->cfg->max_msg_size) {
+			bool answer = len >= DIAM_HDR_LEN && len <= c->srv->cfg->max_msg_size;
+
+			/* a request whose header is whole gets its 5011 / 5015 (RFC 6733 §7.1.5) */
+			if (answer && c->rx_len - off < DIAM_HDR_LEN)
+				break;
+			answer = answer && (p[4] & DIAM_CMD_R) && c->state != DIAM_PS_REFUSED;
 			diam_ctr_inc(c->srv, DIAM_CTR_PROTO_ERROR_CLOSE);
-			LOGP(DDIAM, LOGL_ERROR, "%s: bad message header (version %u, length %u, limit %u): "
-			     "closing\n", c->name, p[0], len, c->srv->cfg->max_msg_size);
-			diam_conn_close(c, "bad message header");
+			LOGP(DDIAM, LOGL_ERROR, "%s: bad message header (version %u, length %u, limit %u): %s\n",
+			     c->name, p[0], len, c->srv->cfg->max_msg_size, answer ? "answering, then closing" : "closing");
+			if (!answer) {
+				diam_conn_close(c, "bad message header");
+				return -1;
+			}
+			/* the framing is lost: read nothing more, close once the answer is out */
+			diam_peer_rx_bad_header(c, p, p[0] != DIAM_VERSION ? DIAM_UNSUPPORTED_VERSION :
+						DIAM_INVALID_MESSAGE_LENGTH);
+			c->rx_done = true;
+			c->rx_len = 0;
+			osmo_fd_read_disable(&c->ofd);
+			c->close_after_flush = true;
+			c->state = DIAM_PS_CLOSING;
+			diam_conn_timer(c, c->srv->cfg->dpa_timeout_sec);
+			diam_server_update_stats(c->srv);
 			return -1;
 		}
 		if (c->rx_len - off < len)
@@ -191,11 +215,40 @@ static int frame_and_dispatch(struct diam_conn *c)
 	return 0;
 }
 
+/* the peer's first bytes are there, or a read filled the buffer: make it, or double it up to one max-size message
+ * plus a read */
+static int rx_grow(struct diam_conn *c)
+{
+	size_t max = c->srv->cfg->max_msg_size + RX_READ;
+	size_t size = c->rx_size ? OSMO_MIN(c->rx_size * 2, OSMO_MAX(max, c->rx_size)) : RX_INITIAL;
+	uint8_t *rx;
+
+	if (size <= c->rx_size)
+		return 0;
+	rx = talloc_realloc_size(c, c->rx, size);
+	if (!rx) {
+		diam_conn_close(c, "out of memory for the receive buffer");
+		return -1;
+	}
+	c->rx = rx;
+	c->rx_size = size;
+	return 0;
+}
+
 static int conn_read(struct diam_conn *c)
 {
+	size_t room;
 	ssize_t n;
 
-	n = read(c->ofd.fd, c->rx + c->rx_len, c->rx_size - c->rx_len);
+	if (!c->rx && rx_grow(c))
+		return -1;
+	room = c->rx_size - c->rx_len;
+	if (!room) {
+		/* cannot happen: the buffer grew after the read that filled it */
+		diam_conn_close(c, "receive buffer full");
+		return -1;
+	}
+	n = read(c->ofd.fd, c->rx + c->rx_len, room);
 	if (n == 0) {
 		diam_conn_close(c, "peer closed the connection");
 		return -1;
@@ -210,6 +263,9 @@ static int conn_read(struct diam_conn *c)
 	osmo_clock_gettime(CLOCK_MONOTONIC, &c->last_rx);
 	c->suspect = false;
 	frame_and_dispatch(c);
+	/* the read took all the room there was: more may be waiting (a pipelining peer, a long message) */
+	if (!c->dead && (size_t)n == room && rx_grow(c))
+		return -1;
 	return 0;
 }
 
@@ -277,8 +333,6 @@ struct diam_conn *diam_conn_alloc(struct diam_server *srv, int fd)
 	talloc_set_name_const(c, "diam_conn");
 	c->srv = srv;
 	INIT_LLIST_HEAD(&c->tx);
-	c->rx_size = srv->cfg->max_msg_size + RX_READ;
-	c->rx = talloc_size(c, c->rx_size);
 	osmo_fd_setup(&c->ofd, fd, OSMO_FD_READ, conn_cb, c, 0);
 	osmo_timer_setup(&c->timer, conn_timer_cb, c);
 	osmo_timer_setup(&c->stall_timer, conn_stall_cb, c);
@@ -294,7 +348,7 @@ struct diam_conn *diam_conn_alloc(struct diam_server *srv, int fd)
 	c->last_rx = c->connected;
 	c->state = DIAM_PS_WAIT_CER;
 	llist_add_tail(&c->list, &srv->conns);
-	if (!c->rx || osmo_fd_register(&c->ofd)) {
+	if (osmo_fd_register(&c->ofd)) {
 		c->ofd.fd = -1;
 		close(fd);
 		llist_del(&c->list);

@@ -12,10 +12,16 @@ enum diam_peer_state {
 	DIAM_PS_WAIT_CER,	/*!< connected, no CER yet */
 	DIAM_PS_OPEN,		/*!< capabilities exchanged */
 	DIAM_PS_CLOSING,	/*!< DPR sent or answered: waiting for DPA / the peer to close */
+	DIAM_PS_REFUSED,	/*!< its CER was refused: nothing it sends is processed, closed once the CEA is out */
 };
 extern const struct value_string diam_peer_state_names[];
 
-#define DIAM_TX_CHUNK 65536
+/* one answer fits in one chunk: the largest request's Session-Id and Proxy-Infos echoed (at most
+ * DIAM_MAX_MSG_SIZE_LIMIT bytes in all) plus our own AVPs */
+#define DIAM_MAX_MSG_SIZE_LIMIT 65536
+#define DIAM_TX_CHUNK (DIAM_MAX_MSG_SIZE_LIMIT + 4096)
+/* Proxy-Info echoed in an answer at most; a request with more is answered 5009 naming the first one over */
+#define DIAM_MAX_PROXY_INFO 16
 
 struct diam_tx_chunk {
 	struct llist_head list;
@@ -43,6 +49,7 @@ struct diam_conn {
 	bool dw_pending;
 	bool suspect;
 	bool close_after_flush;
+	bool rx_done;			/*!< framing lost: nothing more is read from this peer */
 	/* receive buffer: at most one max-size message plus what one read brings */
 	uint8_t *rx;
 	size_t rx_len;
@@ -55,6 +62,7 @@ struct diam_conn {
 	uint64_t n_rx;
 	uint64_t n_ecr;
 	uint64_t n_err;
+	uint64_t n_dropped;		/*!< messages dropped after its CER was refused */
 	bool in_rx;			/*!< inside the read callback: free later */
 	bool dead;
 };
@@ -74,6 +82,8 @@ void diam_server_update_stats(struct diam_server *srv);
 void diam_peer_rx(struct diam_conn *c, const uint8_t *msg, uint32_t len);
 void diam_peer_timeout(struct diam_conn *c);
 void diam_peer_send_dpr(struct diam_conn *c, uint32_t cause);
+void diam_peer_rx_bad_header(struct diam_conn *c, const uint8_t *hdr, uint32_t code);
+bool diam_realm_served(const struct diam_cfg *cfg, const uint8_t *realm, size_t len);
 
 /*! What goes into a Failed-AVP (RFC 6733 §7.5). */
 struct diam_failed {

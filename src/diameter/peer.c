@@ -22,6 +22,7 @@ const struct value_string diam_peer_state_names[] = {
 	{ DIAM_PS_WAIT_CER, "WAIT_CER" },
 	{ DIAM_PS_OPEN, "OPEN" },
 	{ DIAM_PS_CLOSING, "CLOSING" },
+	{ DIAM_PS_REFUSED, "REFUSED" },
 	{ 0, NULL }
 };
 
@@ -113,23 +114,40 @@ void diam_enc_failed(struct diam_enc *e, const struct diam_failed *f)
 
 /*! Answer a request with an error. 3xxx: the answer-message grammar with the E bit (RFC 6733 §7.2); others: the
  *  command's answer grammar, E clear, plus Auth-Session-State for S13. Session-Id and every Proxy-Info of the
- *  request are copied, in order. */
+ *  request are copied, in order; a request with more than DIAM_MAX_PROXY_INFO of them is answered 5009 instead,
+ *  naming the first one over, as an ECR is (so that every answer fits its chunk and none is dropped). */
 void diam_answer_error(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h, uint32_t code,
 		       const struct diam_failed *failed, const char *errmsg)
 {
 	struct diam_avp_iter it;
 	struct diam_avp a, sid = { .id = -1 };
+	struct diam_failed excess = { .kind = DIAM_FAILED_COPY, .parent = -1 };
 	struct diam_enc e;
-	size_t need = ANSWER_BASE + (errmsg ? strlen(errmsg) : 0) + (failed ? diam_failed_size(failed) : 0);
-	bool proto = code >= 3000 && code < 4000;
+	size_t need = ANSWER_BASE;
+	unsigned n_pi = 0, i;
+	bool proto;
 
 	diam_avp_iter_init(&it, msg + DIAM_HDR_LEN, h->len - DIAM_HDR_LEN);
 	while (diam_avp_next(&it, &a) > 0) {
-		if (a.id == DA_SESSION_ID && sid.id < 0)
+		if (a.id == DA_SESSION_ID && sid.id < 0) {
 			sid = a;
-		if (a.id == DA_PROXY_INFO || a.id == DA_SESSION_ID)
 			need += a.raw_len + 4;
+		}
+		if (a.id != DA_PROXY_INFO)
+			continue;
+		if (n_pi++ == DIAM_MAX_PROXY_INFO) {
+			excess.avp = a;
+			break;
+		}
+		need += a.raw_len + 4;
 	}
+	if (n_pi > DIAM_MAX_PROXY_INFO) {
+		code = DIAM_AVP_OCCURS_TOO_MANY_TIMES;
+		failed = &excess;
+		errmsg = "too many Proxy-Info";
+	}
+	proto = code >= 3000 && code < 4000;
+	need += (errmsg ? strlen(errmsg) : 0) + (failed ? diam_failed_size(failed) : 0);
 	if (!diam_answer_begin(c, &e, need, h, (h->flags & DIAM_CMD_P) | (proto ? DIAM_CMD_E : 0)))
 		return;
 	if (sid.id >= 0)
@@ -144,15 +162,44 @@ void diam_answer_error(struct diam_conn *c, const uint8_t *msg, const struct dia
 	if (failed)
 		diam_enc_failed(&e, failed);
 	diam_avp_iter_init(&it, msg + DIAM_HDR_LEN, h->len - DIAM_HDR_LEN);
-	while (diam_avp_next(&it, &a) > 0)
-		if (a.id == DA_PROXY_INFO)
-			diam_enc_raw(&e, a.raw, a.raw_len);
+	i = 0;
+	while (i < DIAM_MAX_PROXY_INFO && diam_avp_next(&it, &a) > 0) {
+		if (a.id != DA_PROXY_INFO)
+			continue;
+		diam_enc_raw(&e, a.raw, a.raw_len);
+		i++;
+	}
 	diam_answer_send(c, &e);
 	c->n_err++;
 	if (proto)
 		diam_ctr_inc(c->srv, DIAM_CTR_ANS_3XXX);
 	LOGP(DDIAM, LOGL_INFO, "%s: cmd %u app %u answered %u%s%s\n", c->name, h->cmd, h->app, code,
 	     errmsg ? ": " : "", errmsg ? errmsg : "");
+}
+
+/*! Answer a request whose header cannot be framed (5011 version, 5015 length: RFC 6733 §7.1.5) from its 20 header
+ *  bytes alone; none of its AVPs is read. The caller closes the connection after the answer. */
+void diam_peer_rx_bad_header(struct diam_conn *c, const uint8_t *hdr, uint32_t code)
+{
+	struct diam_hdr h;
+
+	diam_hdr_parse(hdr, &h);
+	h.len = DIAM_HDR_LEN;
+	diam_answer_error(c, hdr, &h, code, NULL,
+			  code == DIAM_UNSUPPORTED_VERSION ? "Diameter version 1 only" : "message length not a multiple of 4");
+}
+
+/*! Whether a Destination-Realm is ours: origin-realm or one of the served-realm lines (case-insensitive). */
+bool diam_realm_served(const struct diam_cfg *cfg, const uint8_t *realm, size_t len)
+{
+	const struct diam_realm *r;
+
+	if (len == strlen(cfg->origin_realm) && !strncasecmp((const char *)realm, cfg->origin_realm, len))
+		return true;
+	llist_for_each_entry(r, &cfg->realms, list)
+		if (len == strlen(r->name) && !strncasecmp((const char *)realm, r->name, len))
+			return true;
+	return false;
 }
 
 /* --- base protocol messages we send --- */
@@ -278,6 +325,18 @@ static bool peer_allowed(struct diam_conn *c, const char *host, const char *real
 	return c->srv->cfg->accept_unknown_peers;
 }
 
+/*! The CER was answered with an error: from now on nothing the peer sends is processed (an allow-list that let
+ *  requests through after its 3010 would be no allow-list); the connection closes once the CEA is out, or after
+ *  the DPA timeout when the peer does not take it. */
+static void refuse(struct diam_conn *c)
+{
+	diam_ctr_inc(c->srv, DIAM_CTR_CER_REJECTED);
+	c->close_after_flush = true;
+	c->state = DIAM_PS_REFUSED;
+	diam_conn_timer(c, c->srv->cfg->dpa_timeout_sec);
+	diam_server_update_stats(c->srv);
+}
+
 static void rx_cer(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h)
 {
 	struct diam_avp_iter it, git;
@@ -350,8 +409,8 @@ static void rx_cer(struct diam_conn *c, const uint8_t *msg, const struct diam_hd
 	/* one connection per peer identity: a new one replaces an old one only when the peer restarted (its
 	 * Origin-State-Id changed or is not sent) or the old one stopped answering */
 	llist_for_each_entry_safe(other, tmp, &c->srv->conns, list) {
-		if (other == c || other->dead || other->state == DIAM_PS_WAIT_CER || !other->origin_host ||
-		    strcasecmp(other->origin_host, c->origin_host))
+		if (other == c || other->dead || other->state == DIAM_PS_WAIT_CER || other->state == DIAM_PS_REFUSED ||
+		    !other->origin_host || strcasecmp(other->origin_host, c->origin_host))
 			continue;
 		if (other->suspect || !osi || osi != other->peer_osi) {
 			diam_conn_close(other, "replaced by a new connection of the same peer");
@@ -367,10 +426,7 @@ static void rx_cer(struct diam_conn *c, const uint8_t *msg, const struct diam_hd
 	LOGP(DDIAM, LOGL_NOTICE, "%s: peer %s (realm %s) is open\n", c->name, c->origin_host, c->origin_realm);
 	return;
 reject:
-	diam_ctr_inc(c->srv, DIAM_CTR_CER_REJECTED);
-	c->close_after_flush = true;
-	c->state = DIAM_PS_CLOSING;
-	diam_conn_timer(c, c->srv->cfg->dpa_timeout_sec);
+	refuse(c);
 }
 
 /* --- dispatch --- */
@@ -395,6 +451,14 @@ void diam_peer_rx(struct diam_conn *c, const uint8_t *msg, uint32_t len)
 	struct diam_hdr h;
 
 	diam_hdr_parse(msg, &h);
+	if (c->state == DIAM_PS_REFUSED) {
+		/* counted, never answered: the CEA that refused it is the last thing this peer gets */
+		diam_ctr_inc(c->srv, DIAM_CTR_RX_REFUSED);
+		if (!c->n_dropped++)
+			LOGP(DDIAM, LOGL_NOTICE, "%s (%s): its CER was refused: dropping what it sends (cmd %u)\n",
+			     c->name, c->origin_host ? c->origin_host : "-", h.cmd);
+		return;
+	}
 	if (c->state == DIAM_PS_WAIT_CER) {
 		if (h.cmd != DIAM_CMD_CE || !(h.flags & DIAM_CMD_R) || h.app != DIAM_APP_COMMON) {
 			diam_ctr_inc(c->srv, DIAM_CTR_PROTO_ERROR_CLOSE);
@@ -402,8 +466,9 @@ void diam_peer_rx(struct diam_conn *c, const uint8_t *msg, uint32_t len)
 			return;
 		}
 		if (h.flags & DIAM_CMD_E) {
+			diam_ctr_inc(c->srv, DIAM_CTR_CER);
 			diam_answer_error(c, msg, &h, DIAM_INVALID_HDR_BITS, NULL, "E bit set in a request");
-			c->close_after_flush = true;
+			refuse(c);
 			return;
 		}
 		rx_cer(c, msg, &h);
@@ -441,7 +506,11 @@ void diam_peer_rx(struct diam_conn *c, const uint8_t *msg, uint32_t len)
 		diam_conn_timer(c, c->srv->cfg->dpa_timeout_sec);
 		break;
 	case DIAM_CMD_CE:
-		diam_answer_error(c, msg, &h, DIAM_UNABLE_TO_COMPLY, NULL, "capabilities already exchanged");
+		/* a CEA like any other, refusing; the connection stays as it was */
+		diam_ctr_inc(c->srv, DIAM_CTR_CER);
+		diam_ctr_inc(c->srv, DIAM_CTR_CER_REJECTED);
+		send_cea(c, &h, DIAM_UNABLE_TO_COMPLY, "capabilities already exchanged", NULL);
+		c->n_err++;
 		break;
 	default:
 		diam_answer_error(c, msg, &h, DIAM_COMMAND_UNSUPPORTED, NULL, NULL);
@@ -463,6 +532,7 @@ void diam_peer_timeout(struct diam_conn *c)
 		diam_conn_close(c, "no CER in time");
 		return;
 	case DIAM_PS_CLOSING:
+	case DIAM_PS_REFUSED:
 		diam_conn_close(c, "closing timeout");
 		return;
 	case DIAM_PS_OPEN:

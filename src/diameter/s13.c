@@ -13,11 +13,9 @@
 #include <osmocom/eir/logging.h>
 #include "diam_internal.h"
 
-#define MAX_PROXY_INFO 16
-
 struct ecr {
 	struct diam_avp session_id, origin_host, dest_host, dest_realm, ti, imei, sv, user_name, ass, origin_realm;
-	struct diam_avp proxy_info[MAX_PROXY_INFO];
+	struct diam_avp proxy_info[DIAM_MAX_PROXY_INFO];
 	unsigned n_proxy_info;
 	size_t proxy_bytes;
 };
@@ -88,7 +86,7 @@ static int ecr_decode(struct diam_conn *c, const uint8_t *msg, const struct diam
 			slot = &r->ass;
 			break;
 		case DA_PROXY_INFO:
-			if (r->n_proxy_info == MAX_PROXY_INFO) {
+			if (r->n_proxy_info == DIAM_MAX_PROXY_INFO) {
 				fail(c, msg, h, DIAM_AVP_OCCURS_TOO_MANY_TIMES, DIAM_FAILED_COPY, &a, 0, -1);
 				return -1;
 			}
@@ -124,6 +122,15 @@ static int ecr_decode(struct diam_conn *c, const uint8_t *msg, const struct diam
 						 r->dest_host.len))) {
 		diam_ctr_inc(c->srv, DIAM_CTR_ECA_ERROR);
 		diam_answer_error(c, msg, h, DIAM_UNABLE_TO_DELIVER, NULL, "Destination-Host is not this EIR");
+		return -1;
+	}
+	/* no Destination-Host: for us only when Destination-Realm is a realm we serve (RFC 6733 §6.1.4) */
+	if (r->dest_host.id < 0 && r->dest_realm.id >= 0 &&
+	    !diam_realm_served(c->srv->cfg, r->dest_realm.data, r->dest_realm.len)) {
+		LOGP(DDIAM, LOGL_INFO, "%s: ECR for realm '%s', which is not served here\n", c->name,
+		     osmo_escape_str((const char *)r->dest_realm.data, OSMO_MIN(r->dest_realm.len, 255u)));
+		diam_ctr_inc(c->srv, DIAM_CTR_ECA_ERROR);
+		diam_answer_error(c, msg, h, DIAM_REALM_NOT_SERVED, NULL, "Destination-Realm is not served here");
 		return -1;
 	}
 
@@ -224,6 +231,7 @@ void diam_s13_rx_ecr(struct diam_conn *c, const uint8_t *msg, const struct diam_
 	struct eir_result res;
 	uint8_t imsi[8];
 	const char *why = NULL;
+	bool have_imsi = false;
 	int sv, rc;
 
 	diam_ctr_inc(srv, DIAM_CTR_ECR);
@@ -236,22 +244,31 @@ void diam_s13_rx_ecr(struct diam_conn *c, const uint8_t *msg, const struct diam_
 		fail(c, msg, h, DIAM_INVALID_AVP_VALUE, DIAM_FAILED_COPY, &r.imei, 0, DA_TERMINAL_INFORMATION);
 		return;
 	}
+	/* a bad Software-Version or User-Name must not let the handset escape its check: both are left out and the
+	 * IMEI still gets its verdict; without the IMSI no pair exception applies (the safe side) */
 	sv = imei.sv;
 	if (r.sv.id >= 0) {
 		if (r.sv.len != 2 || r.sv.data[0] < '0' || r.sv.data[0] > '9' || r.sv.data[1] < '0' ||
 		    r.sv.data[1] > '9') {
-			fail(c, msg, h, DIAM_INVALID_AVP_VALUE, DIAM_FAILED_COPY, &r.sv, 0, DA_TERMINAL_INFORMATION);
-			return;
+			LOGP(DDIAM, LOGL_INFO, "%s: ECR with invalid Software-Version (%u bytes): ignored\n", c->name,
+			     r.sv.len);
+			diam_ctr_inc(srv, DIAM_CTR_ECR_BAD_SV);
+		} else {
+			sv = (r.sv.data[0] - '0') * 10 + (r.sv.data[1] - '0');
 		}
-		sv = (r.sv.data[0] - '0') * 10 + (r.sv.data[1] - '0');
 	}
-	if (r.user_name.id >= 0 && eir_imsi_pack_n((const char *)r.user_name.data, r.user_name.len, imsi, &why)) {
-		LOGP(DDIAM, LOGL_INFO, "%s: ECR with invalid User-Name: %s\n", c->name, why);
-		fail(c, msg, h, DIAM_INVALID_AVP_VALUE, DIAM_FAILED_COPY, &r.user_name, 0, -1);
-		return;
+	if (r.user_name.id >= 0) {
+		if (eir_imsi_pack_n((const char *)r.user_name.data, r.user_name.len, imsi, &why)) {
+			LOGP(DDIAM, LOGL_INFO, "%s: ECR with invalid User-Name: %s: ignored, no pair exception\n",
+			     c->name, why);
+			diam_ctr_inc(srv, DIAM_CTR_ECR_BAD_USER_NAME);
+		} else {
+			have_imsi = true;
+		}
 	}
 
-	rc = eir_check(srv->db, srv->policy, imei.key, sv, r.user_name.id >= 0 ? imsi : NULL, 0, &res);
+	/* eir_check() sets no res.why when it fails: the log line says store-unavailable instead of reading it */
+	rc = eir_check(srv->db, srv->policy, imei.key, sv, have_imsi ? imsi : NULL, 0, &res);
 	if (rc) {
 		diam_ctr_inc(srv, DIAM_CTR_STORE_FAIL);
 		if (srv->policy->store_fail_error) {
@@ -269,8 +286,7 @@ void diam_s13_rx_ecr(struct diam_conn *c, const uint8_t *msg, const struct diam_
 
 		LOGP(DDIAM, LOGL_NOTICE, "%s IMEI %s IMSI %.*s SV %d peer %s (%s) by %s\n",
 		     eir_verdict_name(res.verdict), eir_imei_str(im, sizeof(im), imei.key),
-		     r.user_name.id >= 0 ? (int)r.user_name.len : 1,
-		     r.user_name.id >= 0 ? (const char *)r.user_name.data : "-", sv, c->origin_host, c->name,
-		     get_value_string(eir_level_names, res.why.level));
+		     have_imsi ? (int)r.user_name.len : 1, have_imsi ? (const char *)r.user_name.data : "-", sv,
+		     c->origin_host, c->name, rc ? "store-unavailable" : get_value_string(eir_level_names, res.why.level));
 	}
 }

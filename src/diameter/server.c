@@ -45,6 +45,12 @@ static const struct rate_ctr_desc diam_ctr_desc[] = {
 	[DIAM_CTR_ANS_3XXX] = { "answer:protocol_error", "Requests answered with a 3xxx protocol error" },
 	[DIAM_CTR_STORE_FAIL] = { "store:fail", "Verdicts the store could not give" },
 	[DIAM_CTR_LOG_SUPPRESSED] = { "log:suppressed", "Verdict log lines left out by the rate limit" },
+	[DIAM_CTR_RX_REFUSED] = { "conn:refused_rx", "Messages dropped unanswered (their peer's CER was refused)" },
+	[DIAM_CTR_ECR_BAD_SV] = { "ecr:bad_sv", "ECR Software-Version not 2 digits (ignored, verdict given)" },
+	[DIAM_CTR_CONN_LIMIT] = { "conn:limit", "Connections closed at max-connections (the oldest without CER, or "
+							"the new one)" },
+	[DIAM_CTR_ECR_BAD_USER_NAME] = { "ecr:bad_user_name", "ECR User-Name not an IMSI (ignored, no pair "
+									"exception, verdict given)" },
 };
 
 static const struct rate_ctr_group_desc diam_ctrg_desc = {
@@ -94,12 +100,14 @@ void diam_cfg_init(void *ctx, struct diam_cfg *cfg)
 	cfg->listen_port = 3868;
 	cfg->transport = DIAM_TRANSPORT_TCP;
 	INIT_LLIST_HEAD(&cfg->peers);
+	INIT_LLIST_HEAD(&cfg->realms);
 	cfg->tw_sec = DIAM_DEFAULT_TW_SEC;
 	cfg->cer_timeout_sec = DIAM_DEFAULT_CER_TIMEOUT_SEC;
 	cfg->dpa_timeout_sec = 5;
 	cfg->max_msg_size = DIAM_DEFAULT_MAX_MSG_SIZE;
 	cfg->max_queue_bytes = DIAM_DEFAULT_MAX_QUEUE_BYTES;
 	cfg->stall_timeout_sec = DIAM_DEFAULT_STALL_TIMEOUT_SEC;
+	cfg->max_conns = DIAM_DEFAULT_MAX_CONNS;
 }
 
 /*! Whether this kernel can make SCTP sockets at all. */
@@ -117,9 +125,31 @@ static int accept_cb(struct osmo_stream_srv_link *link, int fd)
 {
 	struct diam_server *srv = osmo_stream_srv_link_get_data(link);
 
+	struct diam_conn *c, *oldest = NULL;
+	unsigned n = 0;
+
 	if (srv->shutting_down) {
 		close(fd);
 		return 0;
+	}
+	/* at the cap, sockets that never sent a CER (or were refused) must not lock the MMEs out: the oldest of them
+	 * makes room; when every connection is a peer's, the new one is turned away */
+	llist_for_each_entry(c, &srv->conns, list) {
+		if (c->dead)
+			continue;
+		n++;
+		if (!oldest && (c->state == DIAM_PS_WAIT_CER || c->state == DIAM_PS_REFUSED))
+			oldest = c;
+	}
+	if (n >= srv->cfg->max_conns) {
+		diam_ctr_inc(srv, DIAM_CTR_CONN_LIMIT);
+		if (!oldest) {
+			LOGP(DDIAM, LOGL_NOTICE, "max-connections %u reached, all of them peers: new connection refused\n",
+			     srv->cfg->max_conns);
+			close(fd);
+			return 0;
+		}
+		diam_conn_close(oldest, "max-connections reached: the oldest connection without CER makes room");
 	}
 	diam_conn_alloc(srv, fd);
 	return 0;
@@ -164,6 +194,10 @@ int diam_server_start(struct diam_server *srv)
 		     cfg->transport == DIAM_TRANSPORT_SCTP ? "sctp" : "tcp", strerror(errno));
 		return -EADDRINUSE;
 	}
+	/* libosmo-netif listens with a backlog of 10: the SYNs of a burst of MMEs reconnecting after a restart would be
+	 * dropped and retried 1 s, 3 s, ... later. listen() again only changes the backlog. */
+	if (listen(osmo_stream_srv_link_get_ofd(srv->link)->fd, SOMAXCONN) < 0)
+		LOGP(DDIAM, LOGL_NOTICE, "cannot raise the listen backlog to %d: %s\n", SOMAXCONN, strerror(errno));
 	LOGP(DDIAM, LOGL_NOTICE, "S13 on %s:%u (%s), Origin-Host %s, Origin-Realm %s\n", cfg->listen_addr,
 	     cfg->listen_port, cfg->transport == DIAM_TRANSPORT_SCTP ? "sctp" : "tcp", cfg->origin_host,
 	     cfg->origin_realm);

@@ -3,9 +3,14 @@
 # entries, and stop it again. Everything listens on 127.0.0.1 only.
 EIR="$top_builddir/src/osmo-eir"
 
-# free_port: print a TCP port nobody listens on (the kernel picks it)
+# free_port [N]: print N (default 1) distinct TCP ports nobody listens on (the kernel picks them, all bound at once
+# so that no two are the same)
 free_port() {
-	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+	/usr/bin/python3 -c 'import socket, sys
+s = [socket.socket() for i in range(int(sys.argv[1]))]
+for x in s:
+    x.bind(("127.0.0.1", 0))
+print(" ".join(str(x.getsockname()[1]) for x in s))' "${1:-1}"
 }
 
 # The test store: one entry per verdict, a pair, a range.
@@ -25,9 +30,9 @@ eir_store() {
 # (top-level config lines before the eir node: $EIR_TOP_CFG)
 # sets EIR_PORT, EIR_VTY_PORT, EIR_CTRL_PORT, EIR_PID, EIR_LOG; the store is $T/store
 eir_start() {
-	EIR_PORT=$(free_port)
-	EIR_VTY_PORT=$(free_port)
-	EIR_CTRL_PORT=$(free_port)
+	read -r EIR_PORT EIR_VTY_PORT EIR_CTRL_PORT <<PORTS
+$(free_port 3)
+PORTS
 	EIR_LOG="$T/osmo-eir.log"
 	[ -d "$T/store" ] || eir_store "$T/store" || return 1
 	cat > "$T/osmo-eir.cfg" <<CFG
@@ -76,4 +81,63 @@ eir_stop() {
 		return 1
 	fi
 	return $rc
+}
+
+# tshark_usable: 0 when tshark is there and may capture on lo; else prints why (SKIP) and returns 77
+tshark_usable() {
+	command -v tshark >/dev/null 2>&1 || { echo "SKIP: no tshark"; return 77; }
+	if ! tshark -D 2>"$T/D.err" | grep -q '^[0-9]*\. lo\b'; then
+		echo "SKIP: tshark cannot capture on lo (not permitted?):"
+		sed 's/^/#   /' "$T/D.err"
+		return 77
+	fi
+}
+
+# cap_start PCAP BPF STOP: capture on lo into PCAP until cap_stop (sets TS_PID); ready once tshark has written the
+# file header (dumpcap does it when the capture is open). When tshark cannot capture, runs STOP (the caller's
+# cleanup) and exits: 77 (SKIP) when capturing is not permitted, else the test fails.
+cap_start() {
+	cap_open "$1" "$2"
+	rc=$?
+	[ $rc -eq 0 ] && return 0
+	$3
+	[ $rc -eq 77 ] && exit 77
+	not_ok "tshark started capturing within 10 s"
+	finish
+}
+
+cap_open() {
+	tshark -i lo -f "$2" -F pcap -w "$1" > "$T/tshark.out" 2> "$T/tshark.err" &
+	TS_PID=$!
+	i=0
+	while [ "$(stat -c %s "$1" 2>/dev/null || echo 0)" -eq 0 ]; do
+		i=$((i + 1))
+		if ! kill -0 $TS_PID 2>/dev/null || [ $i -gt 100 ]; then
+			kill -INT $TS_PID 2>/dev/null
+			wait $TS_PID 2>/dev/null
+			if grep -qi "permission\|not permitted" "$T/tshark.err"; then
+				echo "SKIP: capture on lo not permitted:"
+				grep -i "permission\|not permitted" "$T/tshark.err" | head -n 2 | sed 's/^/#   /'
+				return 77
+			fi
+			echo "# tshark did not start capturing within 10 s:"
+			sed 's/^/#   /' "$T/tshark.err"
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# cap_stop: stop the capture with SIGINT, wait at most 10 s; returns 0 when tshark ended cleanly
+cap_stop() {
+	kill -INT $TS_PID
+	i=0
+	while kill -0 $TS_PID 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	if kill -0 $TS_PID 2>/dev/null; then
+		kill -KILL $TS_PID
+		wait $TS_PID
+		echo "# tshark did not stop on SIGINT within 10 s"
+		return 1
+	fi
+	wait $TS_PID
 }

@@ -3,6 +3,9 @@
 # S13 and the Diameter base protocol on the wire, with a raw client written from RFC 6733 and TS 29.272: the
 # answers to the digest's test vectors byte for byte, and every error path with its exact Result-Code, header
 # flags and Failed-AVP. Usage: s13_errors.py PART PORT [ARGS]; prints ok / not ok lines, exits 1 on a failure.
+import os
+import re
+import signal
 import socket
 import struct
 import sys
@@ -76,9 +79,33 @@ class Conn:
     def __init__(self, port):
         self.s = socket.create_connection(("127.0.0.1", port), timeout=5)
         self.buf = b""
+        self.eof = False
 
     def send(self, b):
         self.s.sendall(b)
+
+    def try_send(self, b):
+        """Send, where the server may have closed already (then nothing happens)."""
+        try:
+            self.s.sendall(b)
+        except OSError:
+            pass
+
+    def send_parts(self, parts):
+        """Each part in its own write, 0.2 s apart (the server reads them separately)."""
+        for i, part in enumerate(parts):
+            if i:
+                time.sleep(0.2)
+            self.try_send(part)
+
+    def drain(self, timeout=5):
+        """Every message until the server closes (eof set) or nothing comes for timeout seconds."""
+        out = []
+        while True:
+            r = self.recv(timeout)
+            if r is None:
+                return out
+            out.append(parse(r))
 
     def recv(self, timeout=5):
         self.s.settimeout(timeout)
@@ -92,7 +119,10 @@ class Conn:
                 d = self.s.recv(65536)
             except socket.timeout:
                 return None
+            except ConnectionResetError:
+                d = b""
             if not d:
+                self.eof = True
                 return None
             self.buf += d
 
@@ -241,6 +271,35 @@ def part_open(port):
     h, avps = ask(c, ecr(extra=[pi1, rr, pi2]))
     ok([a["raw"] for a in find(avps, 284)] == [pi1, pi2], "both Proxy-Info echoed, in order")
     ok(not find(avps, 282), "no Route-Record in the answer")
+    # at most 16 Proxy-Info are echoed; more: 5009 naming the 17th (the ECR path and every error answer alike),
+    # and the largest request's Proxy-Infos always fit the answer (none dropped for its size)
+    pis = [avp(284, avp(280, b"proxy%d.example.org" % i) + avp(33, b"s%d" % i)) for i in range(20)]
+    for what, m in [("ECR", ecr(extra=pis)), ("unknown command (3001)", msg(R | P, 999, S13, [SID, OH, OR, DR] + pis))]:
+        h, avps = ask(c, m)
+        fi = failed_inner(avps)
+        ok(h is not None and result_code(avps) == 5009 and h["flags"] == P and fi and fi[0]["raw"] == pis[16] and
+           [a["raw"] for a in find(avps, 284)] == pis[:16],
+           "%s with 20 Proxy-Info: 5009, E clear, Failed-AVP the 17th, the first 16 echoed in order" % what)
+    big = [avp(284, avp(280, b"proxy%d.example.org" % i) + avp(33, bytes([65 + i]) * 3900)) for i in range(16)]
+    for what, m, code in [("ECR", ecr(extra=big), 2001),
+                          ("unknown command", msg(R | P, 999, S13, [SID, OH, OR, DR] + big), 3001),
+                          ("unknown M AVP", ecr(extra=big + [avp(99999, b"surprise", M)]), 5001)]:
+        h, avps = ask(c, m)
+        ok(h is not None and len(m) > 63000 and result_code(avps) == code and
+           [a["raw"] for a in find(avps, 284)] == big,
+           "%s of %d bytes with 16 Proxy-Info of 3.9 kB: answered %d with all 16 echoed" % (what, len(m), code))
+    # a request of the largest size (65536) whose answer is larger than it: our Origin-Host, VSAI and
+    # Equipment-Status take more room than the request's short Origin-Host and Origin-Realm
+    small = [SID, ASS, avp(264, b"m"), avp(296, b"o"), DR, ti(sv=None)]
+    fill = 65536 - len(msg(R | P, 324, S13, small)) - 15 * 4000
+    # Proxy-Info of 4000 bytes: its header 8, Proxy-Host "p" 12, Proxy-State header 8
+    big = [avp(284, avp(280, b"p") + avp(33, b"x" * (4000 - 28))) for i in range(15)] + \
+        [avp(284, avp(280, b"p") + avp(33, b"y" * (fill - 28)))]
+    m = msg(R | P, 324, S13, small + big)
+    h, avps = ask(c, m)
+    ok(len(m) == 65536 and h is not None and result_code(avps) == 2001 and h["len"] > 65536 and
+       [a["raw"] for a in find(avps, 284)] == big,
+       "ECR of 65536 bytes: its ECA of %s bytes is sent, all 16 Proxy-Info echoed" % (h["len"] if h else "no"))
     ok(avps[0]["code"] == 263 and avps[0]["data"] == b"mme.example.org;1;1", "Session-Id first and echoed")
     ok(not find(avps, 293) and not find(avps, 283), "no Destination-Host/Realm in the answer")
     h, avps = ask(c, ecr(flags=R))
@@ -265,7 +324,8 @@ def part_open(port):
     fi = failed_inner(avps)
     ok(result_code(avps) == 5005 and fi and fi[0]["code"] == 1401 and parse_avps(fi[0]["data"])[0]["code"] == 1402,
        "Terminal-Information without IMEI: 5005, Failed-AVP {Terminal-Information {IMEI}}")
-    for name, av in [("Session-Id", SID), ("Origin-Host", OH), ("Destination-Realm", DR), ("Auth-Session-State", ASS)]:
+    for name, av in [("Session-Id", SID), ("Origin-Host", OH), ("Origin-Realm", OR), ("Destination-Realm", DR),
+                     ("Auth-Session-State", ASS)]:
         h, avps = ask(c, ecr(avps=[a for a in [SID, VSAI, ASS, OH, OR, DR, ti()] if a != av]))
         fi = failed_inner(avps)
         ok(result_code(avps) == 5005 and fi and fi[0]["raw"][:4] == av[:4], "missing %s: 5005 naming it" % name)
@@ -283,11 +343,21 @@ def part_open(port):
         inner = parse_avps(fi[0]["data"]) if fi and fi[0]["code"] == 1401 else []
         ok(result_code(avps) == 5004 and inner and inner[0]["data"] == imei,
            "IMEI %s (%s): 5004, Failed-AVP {Terminal-Information {IMEI}} with the value" % (imei.decode() or '""', why))
-    h, avps = ask(c, ecr(avps=[SID, ASS, OH, OR, DR, ti(sv=b"5")]))
-    ok(result_code(avps) == 5004, "Software-Version of 1 digit: 5004")
-    h, avps = ask(c, ecr(imsi=b"00101x"))
-    ok(result_code(avps) == 5004 and failed_inner(avps) and failed_inner(avps)[0]["code"] == 1,
-       "User-Name not an IMSI: 5004 naming User-Name")
+    # a Software-Version or User-Name that is not valid is ignored: the IMEI still gets its verdict (a
+    # blacklisted handset must not escape because its MME sends "5"), and a bad IMSI gets no pair exception
+    for sv in [b"5", b"005", b"5a", b""]:
+        h, avps = ask(c, ecr(avps=[SID, ASS, OH, OR, DR, avp(1401, avp(1402, b"35693803564380", M, VENDOR) +
+                                                             avp(1403, sv, M, VENDOR), M, VENDOR)]))
+        es = find(avps, 1445, VENDOR)
+        ok(result_code(avps) == 2001 and es and struct.unpack(">I", es[0]["data"])[0] == 1 and
+           not find(avps, 279), "Software-Version %r (not 2 digits): ignored, 2001 BLACKLISTED" % sv.decode())
+    for imsi in [b"00101x", b"0010", b"0010100000000011", b"001010000000001\n"]:
+        h, avps = ask(c, ecr(imei=b"35693803564380", imsi=imsi))
+        es = find(avps, 1445, VENDOR)
+        ok(result_code(avps) == 2001 and es and struct.unpack(">I", es[0]["data"])[0] == 1 and
+           not find(avps, 279), "User-Name %r (not 5-15 digits): ignored, no pair exception: 2001 BLACKLISTED" % imsi)
+    h, avps = ask(c, ecr(imei=b"35693803564380", imsi=b"00101"))
+    ok(result_code(avps) == 2001, "User-Name of 5 digits is an IMSI: 2001")
     h, avps = ask(c, ecr(avps=[SID, ASS, OH, OR, DR, ti(), ti(b"35000001000001")]))
     ok(result_code(avps) == 5009 and failed_inner(avps)[0]["code"] == 1401, "two Terminal-Information: 5009")
     h, avps = ask(c, ecr(avps=[SID, avp(277, b"\0\0\0\1\0", M), OH, OR, DR, ti()]))
@@ -313,6 +383,31 @@ def part_open(port):
     ok(result_code(avps) == 2001, "Destination-Host us (any case): answered")
     ok(find(avps, 264)[0]["data"] == b"eir.example.org", "Origin-Host of the answers is ours")
 
+    # Destination-Realm (RFC 6733 6.1.4): without Destination-Host it must be a realm we serve
+    other = avp(283, b"other.example.net")
+    h, avps = ask(c, ecr(avps=[SID, VSAI, ASS, OH, OR, other, ti()]))
+    ok(h["cmd"] == 324 and h["flags"] == P | E and result_code(avps) == 3003 and h["hbh"] == 0x11223344 and
+       find(avps, 263) and find(avps, 263)[0]["data"] == b"mme.example.org;1;1" and not find(avps, 277) and
+       not find(avps, 1445, VENDOR)
+       and find(avps, 264) and find(avps, 296), "foreign Destination-Realm: 3003 with E, answer-message grammar")
+    h, avps = ask(c, ecr(avps=[SID, VSAI, ASS, OH, OR, avp(283, b"EXAMPLE.org"), ti()]))
+    ok(result_code(avps) == 2001, "Destination-Realm ours in another case: answered")
+    h, avps = ask(c, ecr(avps=[SID, VSAI, ASS, OH, OR, avp(283, b"example.org.evil"), ti()]))
+    ok(result_code(avps) == 3003, "Destination-Realm with our realm as a prefix: 3003")
+    h, avps = ask(c, ecr(avps=[SID, VSAI, ASS, OH, OR, avp(283, b"served.example.com"), ti()]))
+    ok(result_code(avps) == 2001, "Destination-Realm a served-realm: answered")
+    h, avps = ask(c, ecr(avps=[SID, VSAI, ASS, OH, OR, avp(293, b"eir.example.org"), other, ti()]))
+    ok(result_code(avps) == 2001, "Destination-Host us with a foreign Destination-Realm: answered (the host decides)")
+
+    # a CER on an open connection: a CEA 5012 with the CEA's AVPs, and the connection stays
+    h, avps = ask(c, cer())
+    ok(h["cmd"] == 257 and h["flags"] == 0 and result_code(avps) == 5012 and
+       all(find(avps, code) for code in (264, 296, 257, 266, 269, 278, 260)),
+       "CER on an open connection: CEA 5012 with Origin-Host/Realm, Host-IP-Address, Vendor-Id, Product-Name, "
+       "Origin-State-Id, VSAI")
+    h, avps = ask(c, ecr())
+    ok(result_code(avps) == 2001, "  and the connection still answers")
+
     # many requests in one write: every one answered, in order
     c.send(b"".join(ecr(hbh=1000 + i) for i in range(200)))
     hbhs = []
@@ -331,12 +426,31 @@ def part_open(port):
     ok(h["cmd"] == 282 and result_code(avps) == 2001, "DPR: DPA 2001")
     c.close()
 
-    # broken framing closes that connection only
+    # broken framing closes that connection only; a request with a whole header is answered first (RFC 6733
+    # 7.1.5): 5011 for a version other than 1, 5015 for a length not a multiple of 4
     other = open_conn(port, "mme2.example.org")
-    for name, data in [("version 2", msg(R | P, 324, S13, [SID], version=2)),
-                       ("length not a multiple of 4", b"\1\0\0\x15" + b"\0" * 17),
-                       ("length beyond the limit", b"\1\xff\xff\xfc" + b"\0" * 16),
-                       ("length shorter than a header", b"\1\0\0\x08" + b"\0" * 4)]:
+    v2 = msg(R | P, 324, S13, [SID, OH], version=2, hbh=0xabcd, e2e=0xef01)
+    odd = bytes([1]) + (37).to_bytes(3, "big") + bytes([R]) + (280).to_bytes(3, "big") + \
+        struct.pack(">III", 0, 0x1234, 0x5678) + b"\0" * 17
+    for name, parts, code, flags, cmd, app, hbh in [
+            ("version 2", [v2], 5011, P, 324, S13, 0xabcd),
+            ("version 2, header in two writes", [v2[:7], v2[7:]], 5011, P, 324, S13, 0xabcd),
+            ("version 0 DWR", [b"\0" + odd[1:4] + odd[4:20]], 5011, 0, 280, 0, 0x1234),
+            ("length 37 (not a multiple of 4)", [odd], 5015, 0, 280, 0, 0x1234)]:
+        c = open_conn(port)
+        c.send_parts(parts)
+        r = c.recv()
+        h, avps = parse(r) if r else (None, [])
+        ok(h is not None and h["version"] == 1 and h["flags"] == flags and h["cmd"] == cmd and h["app"] == app and
+           h["hbh"] == hbh and result_code(avps) == code and find(avps, 264) and find(avps, 296),
+           "%s: answered %d (E clear, P copied, cmd/app/hbh copied, Origin-Host/Realm)" % (name, code))
+        ok(c.closed(), "  then closed")
+        c.close()
+    for name, data in [("an answer (R clear) with version 2", msg(P, 324, S13, [SID], version=2)),
+                       ("an answer (R clear) of length 21", b"\1\0\0\x15" + b"\0" * 17),
+                       ("length beyond the limit", b"\1\xff\xff\xfc" + bytes([R]) + b"\0" * 15),
+                       ("version 2, length beyond the limit", b"\2\xff\xff\xfc" + bytes([R]) + b"\0" * 15),
+                       ("length shorter than a header", b"\1\0\0\x08" + bytes([R]) + b"\0" * 3)]:
         c = open_conn(port)
         c.send(data)
         ok(c.closed(), "%s: connection closed without an answer" % name)
@@ -404,6 +518,175 @@ def part_acl(port):
     h, avps = ask(c, ecr(imei=b"35693803564380"))
     ok(result_code(avps) == 2001, "a listed IMEI still gets its status")
     c.close()
+    return 0
+
+
+BLACK_ECR = ecr(imei=b"35693803564380", hbh=0x5151)
+
+
+def part_refused(port):
+    """Server with the ACL of part_acl: a connection whose CER was refused gets its CEA and nothing else, whatever
+    follows the CER (RFC 6733 5.3: the peer is not open); the refused requests are dropped unanswered."""
+    e_bit = bytearray(cer("mme.example.org"))
+    e_bit[4] |= E
+    holder = open_conn(port, "mme.example.org", osi=7)
+    refusals = [
+        ("unknown peer", 3010, cer("intruder.example.org")),
+        ("allowed host from another realm", 3010, cer("mme.example.org", realm="other.example.net")),
+        ("allowed host from another address", 3010, cer("mme3.example.org")),
+        ("no common application", 5010, cer("mme.example.org", apps=(16777251,))),
+        ("a second connection of an open peer", 5012, cer("mme.example.org", osi=7)),
+        ("no Origin-Host", 5005, msg(R, 257, 0, [OR, avp(257, b"\0\1\x7f\0\0\1"), u32(258, S13)], hbh=1, e2e=1)),
+        ("Origin-State-Id of 5 bytes", 5014, msg(R, 257, 0, [avp(264, b"mme.example.org"), OR, avp(278, b"\0\0\0\1\0"),
+                                                            u32(258, S13)], hbh=1, e2e=1)),
+        ("E bit in the CER", 3008, bytes(e_bit)),
+    ]
+    good = cer("mme4.example.org")
+    for name, code, bad in refusals:
+        for how, writes in [("CER + ECR in one write", [bad + BLACK_ECR]),
+                            ("CER + a good CER + ECR in one write", [bad + good + BLACK_ECR]),
+                            ("ECR in a later write, CEA not read", [bad, BLACK_ECR])]:
+            c = Conn(port)
+            c.send_parts(writes)
+            got = c.drain()
+            h, avps = got[0] if got else ({}, [])
+            ok(len(got) == 1 and h["cmd"] == 257 and not h["flags"] & R and result_code(avps) == code and
+               bool(h["flags"] & E) == (code < 4000) and c.eof,
+               "%s (%s): only the CEA %d, then closed (got %s)" %
+               (name, how, code, [(x[0]["cmd"], result_code(x[1])) for x in got]))
+            c.close()
+    h, avps = ask(holder, BLACK_ECR)
+    ok(result_code(avps) == 2001, "the open peer is still served")
+    holder.close()
+
+    # a connection that was open keeps answering while it closes: DPR and an ECR in one write
+    c = open_conn(port, "mme4.example.org")
+    c.send(msg(R, 282, 0, [OH, OR, u32(273, 0)], hbh=0x90) + BLACK_ECR)
+    got = [c.recv(), c.recv()]
+    got = [parse(r) for r in got if r]
+    es = find(got[1][1], 1445, VENDOR) if len(got) == 2 else []
+    ok(len(got) == 2 and got[0][0]["cmd"] == 282 and result_code(got[0][1]) == 2001 and got[1][0]["cmd"] == 324 and
+       result_code(got[1][1]) == 2001 and es and struct.unpack(">I", es[0]["data"])[0] == 1,
+       "DPR + ECR in one write on an open connection: DPA 2001, then the ECA with Equipment-Status 1")
+    c.close()
+    return 0
+
+
+def part_wire_errors(port):
+    """For tests/s13/tshark-errors.sh (server with 'peer mme.example.org'): one of each new error answer, for
+    the dissector to judge."""
+    c = open_conn(port)
+    h, avps = ask(c, ecr(avps=[SID, VSAI, ASS, OH, OR, avp(283, b"other.example.net"), ti()]))
+    ok(result_code(avps) == 3003, "foreign Destination-Realm: 3003")
+    h, avps = ask(c, cer())
+    ok(result_code(avps) == 5012, "CER on an open connection: CEA 5012")
+    h, avps = ask(c, ecr(avps=[SID, ASS, OH, OR, DR, ti(b"35693803564380", sv=b"5")]))
+    ok(result_code(avps) == 2001, "Software-Version \"5\": 2001")
+    h, avps = ask(c, msg(R, 282, 0, [OH, OR, u32(273, 0)], hbh=79))
+    ok(result_code(avps) == 2001, "DPR: DPA")
+    c.close()
+    c = Conn(port)
+    h, avps = ask(c, cer("intruder.example.org"))
+    ok(result_code(avps) == 3010 and c.closed(), "unknown peer: CEA 3010, closed")
+    c.close()
+    for code, data in [(5011, msg(R | P, 324, S13, [SID, OH], version=2)),
+                       (5015, bytes([1]) + (37).to_bytes(3, "big") + bytes([R]) + (280).to_bytes(3, "big") +
+                        struct.pack(">III", 0, 0x1234, 0x5678) + b"\0" * 17)]:
+        c = open_conn(port)
+        h, avps = ask(c, data)
+        ok(result_code(avps) == code and c.closed(), "bad header: %d, closed" % code)
+        c.close()
+    return 0
+
+
+def conn_sizes(pid, log):
+    """The bytes each Diameter connection holds, from the talloc report osmo-eir writes to its log on SIGUSR1."""
+    def reports():
+        return open(log, errors="replace").read().count("talloc report on 'osmo-eir'")
+    before = reports()
+    os.kill(int(pid), signal.SIGUSR1)
+    deadline = time.time() + 5
+    while time.time() < deadline and reports() == before:
+        time.sleep(0.1)
+    time.sleep(0.3)     # the rest of the report
+    report = open(log, errors="replace").read().split("talloc report on 'osmo-eir'")[-1]
+    return [int(m) for m in re.findall(r"diam_conn\s+contains\s+(\d+) bytes", report)]
+
+
+def part_rx_buffer(port, pid, log):
+    """20 connections that sent part of a CER hold a small receive buffer each (talloc report on SIGUSR1), not
+    one for the largest message; it grows when a peer sends more: a 65536-byte ECR is still answered."""
+    silent = [Conn(port) for i in range(20)]
+    conns = [Conn(port) for i in range(20)]
+    cers = [cer("mme-rx%02d.example.org" % i) for i in range(20)]
+    for c, m in zip(conns, cers):
+        c.send(m[:10])
+    sync = open_conn(port, "mme-sync.example.org")    # answered after every partial CER was read
+    sync.close()
+    sizes = sorted(conn_sizes(pid, log))
+    ok(len(sizes) >= 40 and max(sizes) < 16384,
+       "20 connections with part of a CER, 20 silent: %d in the talloc report, the largest %s bytes (< 16 KiB)" %
+       (len(sizes), max(sizes) if sizes else "-"))
+    ok(len(sizes) >= 40 and sizes[19] < 2048,
+       "  the 20 silent ones have no receive buffer: the largest of them %s bytes (< 2 KiB)" %
+       (sizes[19] if len(sizes) >= 20 else "-"))
+    for c in silent:
+        c.close()
+    for c, m in zip(conns, cers):
+        c.send(m[10:])
+    res = [parse(c.recv()) for c in conns]
+    ok(all(result_code(a) == 2001 for h, a in res), "the rest of the 20 CERs: all 2001")
+    m = ecr(extra=[avp(99998, b"z" * (65536 - len(ecr()) - 8), 0)])
+    conns[0].send(m[:30000])
+    ok(conns[0].recv(timeout=0.5) is None, "  first half of a 65536-byte ECR: no answer yet")
+    conns[0].send(m[30000:])
+    h, avps = parse(conns[0].recv())
+    ok(len(m) == 65536 and result_code(avps) == 2001, "  the rest: answered 2001 (the buffer grew)")
+    # a peer that pipelines small requests: its buffer grows too (else every read is 4 KiB)
+    conns[1].send(b"".join(ecr(hbh=i) for i in range(2000)))
+    got = [conns[1].recv() for i in range(2000)]
+    ok(all(got), "2000 pipelined ECRs in one write: all answered")
+    sizes = sorted(conn_sizes(pid, log))
+    # each holds a send chunk of 69632 bytes; a receive buffer still of 4 KiB would leave it under 69632 + 32768
+    ok(len(sizes) >= 2 and sizes[-2] > 69632 + 32768,
+       "  its receive buffer grew as well: the two largest connections hold %s bytes" % sizes[-2:])
+    for c in conns:
+        c.close()
+    return 0
+
+
+def part_conn_limit(port, vty_port):
+    """Server with max-connections 4: connections without CER make room for new ones, the oldest first; when all
+    4 are open peers, a new connection is closed at once and the peers keep being served."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    import vty
+    v = vty.Vty(int(vty_port))
+
+    def wait_conns(n):
+        deadline = time.time() + 5
+        while time.time() < deadline:
+            m = re.search(r"Diameter connections, any state: *(\d+)", v.cmd("show stats"))
+            if m and int(m.group(1)) == n:
+                return True
+            time.sleep(0.1)
+        return False
+    idle = [Conn(port) for i in range(4)]
+    ok(wait_conns(4), "4 connections without CER")
+    c5 = open_conn(port, "mme5.example.org")
+    ok(idle[0].closed(), "a 5th connection: the oldest without CER is closed to make room")
+    ok(not idle[1].closed(timeout=0.3), "  the next oldest is kept")
+    h, avps = ask(c5, ecr())
+    ok(result_code(avps) == 2001, "  the 5th peer is served")
+    for c in idle + [c5]:
+        c.close()
+    ok(wait_conns(0), "all closed")
+    peers = [open_conn(port, "mme-p%d.example.org" % i) for i in range(4)]
+    extra = Conn(port)
+    ok(extra.closed(), "4 open peers: a 5th connection is closed at once, with nothing sent")
+    extra.close()
+    ok(all(result_code(ask(p, ecr())[1]) == 2001 for p in peers), "  the 4 peers are still served")
+    for p in peers:
+        p.close()
     return 0
 
 
@@ -484,6 +767,28 @@ def part_watchdog(port, tw):
     return 0
 
 
+def part_watchdog_alive(port, tw):
+    """Server with watchdog-timer TW: a peer that answers every DWR stays open for 5 Tw and more (a DWA that is
+    ignored would make it SUSPECT and close it after about 4 Tw)."""
+    c = open_conn(port, "mme-alive.example.org")
+    t0 = time.time()
+    dwr = 0
+    while time.time() - t0 < 5 * tw + 2 and not c.eof:
+        r = c.recv(timeout=max(0.1, 5 * tw + 2 - (time.time() - t0)))
+        if r is None:
+            continue
+        h, avps = parse(r)
+        if h["cmd"] == 280 and h["flags"] & R:
+            dwr += 1
+            c.send(msg(0, 280, 0, [u32(268, 2001), OH, OR], hbh=h["hbh"], e2e=h["e2e"]))
+    h, avps = (None, None) if c.eof else ask(c, BLACK_ECR)
+    ok(not c.eof and dwr >= 4 and h is not None and result_code(avps) == 2001,
+       "a peer that answers every DWR (%d answered) is open after %.0f s (5 Tw + 2) and answered" %
+       (dwr, time.time() - t0))
+    c.close()
+    return 0
+
+
 def part_watchdog_close(port, tw):
     """Server with watchdog-timer TW: a peer that answers no DWR is SUSPECT after 2 Tw and closed 2 Tw later."""
     c = open_conn(port)
@@ -513,6 +818,10 @@ def part_shutdown(port):
     ok(h is not None and h["cmd"] == 282 and h["flags"] & R and find(avps, 273),
        "on SIGTERM the server sends DPR with Disconnect-Cause")
     if h:
+        h2, avps = ask(c, BLACK_ECR)
+        es = find(avps, 1445, VENDOR) if avps else []
+        ok(h2 is not None and result_code(avps) == 2001 and es and struct.unpack(">I", es[0]["data"])[0] == 1,
+           "an ECR sent after the DPR, before our DPA: still answered with its verdict")
         c.send(msg(0, 282, 0, [u32(268, 2001), OH, OR], hbh=h["hbh"], e2e=h["e2e"]))
         ok(c.closed(), "and closes after our DPA")
     c.close()

@@ -12,12 +12,7 @@ set -u
 . "$top_srcdir/tests/s13/lib-eir.sh"
 PY=/usr/bin/python3
 [ -x $PY ] || { echo "SKIP: no /usr/bin/python3"; exit 77; }
-command -v tshark >/dev/null 2>&1 || { echo "SKIP: no tshark"; exit 77; }
-if ! tshark -D 2>"$T/D.err" | grep -q '^[0-9]*\. lo\b'; then
-	echo "SKIP: tshark cannot capture on lo (not permitted?):"
-	sed 's/^/#   /' "$T/D.err"
-	exit 77
-fi
+tshark_usable || exit 77
 TIMEOUT=""
 command -v timeout >/dev/null 2>&1 && TIMEOUT="timeout -k 5 40"
 
@@ -145,42 +140,13 @@ stop_daemons() {
 	rc_b=$?
 }
 
-# capture; ready when tshark has written the file header (dumpcap does it once the capture is open)
 CAP="$T/cap.pcap"
-tshark -i lo -f "tcp port $A_PORT or tcp port $B_PORT" -F pcap -w "$CAP" > "$T/tshark.out" 2> "$T/tshark.err" &
-TS_PID=$!
-i=0
-while [ "$(stat -c %s "$CAP" 2>/dev/null || echo 0)" -eq 0 ]; do
-	i=$((i + 1))
-	if ! kill -0 $TS_PID 2>/dev/null || [ $i -gt 100 ]; then
-		kill -INT $TS_PID 2>/dev/null
-		wait $TS_PID 2>/dev/null
-		stop_daemons
-		if grep -qi "permission\|not permitted" "$T/tshark.err"; then
-			echo "SKIP: capture on lo not permitted:"
-			grep -i "permission\|not permitted" "$T/tshark.err" | head -n 2 | sed 's/^/#   /'
-			exit 77
-		fi
-		not_ok "tshark started capturing within 10 s"
-		sed 's/^/#   /' "$T/tshark.err"
-		finish
-	fi
-	sleep 0.1
-done
+cap_start "$CAP" "tcp port $A_PORT or tcp port $B_PORT" stop_daemons
 
 check "session against daemon A: CER, 10 ECRs, DWR, DPR answered" peer $A_PORT full
 check "session against daemon B (default-verdict unknown): CER, 1 ECR, DPR answered" peer $B_PORT unknown
 
-# stop the capture: SIGINT, bounded wait
-kill -INT $TS_PID
-i=0
-while kill -0 $TS_PID 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-if kill -0 $TS_PID 2>/dev/null; then
-	kill -KILL $TS_PID
-	not_ok "tshark stopped on SIGINT within 10 s"
-fi
-wait $TS_PID
-check "tshark capture ended cleanly" [ $? -eq 0 ]
+check "tshark capture ended cleanly" cap_stop
 
 stop_daemons
 check "clean shutdown of daemon A (exit 0, no sanitizer report)" [ $rc_a -eq 0 ]

@@ -11,8 +11,8 @@ VTY="$PY $top_srcdir/tests/vty.py"
 "$EIR" --vty-ref-xml > "$T/ref.xml"
 check "--vty-ref-xml exits 0" [ $? -eq 0 ]
 check "and is well-formed XML" $PY -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$T/ref.xml"
-for c in "default-verdict" "store-unavailable" "origin-host NAME" "unknown-peers" "watchdog-timer" \
-	"show diameter peers" "max-send-queue" "ctrl-port" "equipment add imei IMEI LIST .REASON" \
+for c in "default-verdict" "store-unavailable" "origin-host NAME" "served-realm NAME" "unknown-peers" "watchdog-timer" \
+	"show diameter peers" "max-send-queue" "max-connections" "ctrl-port" "equipment add imei IMEI LIST .REASON" \
 	"equipment add range FIRST LAST LIST .REASON" "equipment add tac TAC LIST .REASON" \
 	"equipment add pair IMEI IMSI LIST .REASON" "equipment del imei IMEI" "equipment del range FIRST" \
 	"equipment del tac TAC" "equipment del pair IMEI IMSI" "show equipment imei IMEI imsi IMSI" \
@@ -21,9 +21,13 @@ for c in "default-verdict" "store-unavailable" "origin-host NAME" "unknown-peers
 	check "reference documents '$c'" grep -q "$c" "$T/ref.xml"
 done
 
-eir_start " peer mme1.example.org realm example.org
+eir_start " served-realm visited.example.net
+ served-realm other.example.com
+ served-realm OTHER.example.com
+ peer mme1.example.org realm example.org
  peer mme2.example.org address 127.0.0.1
- watchdog-timer 12" " default-verdict greylisted
+ watchdog-timer 12
+ max-connections 32" " default-verdict greylisted
  store-unavailable blacklisted" || exit 1
 $VTY "$EIR_VTY_PORT" enable "write terminal" > "$T/written.cfg"
 # our nodes: their top line and the indented lines under it
@@ -37,14 +41,25 @@ eir
 diameter
  origin-host eir.example.org
  origin-realm example.org
+ served-realm visited.example.net
+ served-realm other.example.com
  listen 127.0.0.1 $EIR_PORT
  peer mme1.example.org realm example.org
  peer mme2.example.org address 127.0.0.1
  watchdog-timer 12
+ max-connections 32
 CFG
 check "write terminal gives our configuration, defaults left out" diff -u "$T/expected.cfg" "$T/ours.cfg"
 out=$($VTY "$EIR_VTY_PORT" enable "configure terminal" "diameter" "watchdog-timer 5")
 check "watchdog-timer below 6 s refused" sh -c 'echo "$1" | grep -q "%"' _ "$out"
+out=$($VTY "$EIR_VTY_PORT" enable "configure terminal" "diameter" "no served-realm nowhere.example.org")
+check "no served-realm of a realm not served: refused" \
+	sh -c 'echo "$1" | grep -q "% no served-realm nowhere.example.org"' _ "$out"
+$VTY "$EIR_VTY_PORT" enable "configure terminal" "diameter" "no served-realm Visited.example.net" >/dev/null
+out=$($VTY "$EIR_VTY_PORT" enable "write terminal" | tr -d '\r')
+check "no served-realm removes it (any case), the other stays" sh -c \
+	'! echo "$1" | grep -q "served-realm visited" && echo "$1" | grep -q "^ served-realm other.example.com$"' _ "$out"
+$VTY "$EIR_VTY_PORT" enable "configure terminal" "diameter" "served-realm visited.example.net" >/dev/null
 out=$($VTY "$EIR_VTY_PORT" enable "configure terminal" "eir" "default-verdict purple")
 check "unknown verdict refused" sh -c 'echo "$1" | grep -q "%"' _ "$out"
 check "clean shutdown" eir_stop

@@ -98,7 +98,7 @@ check "a CTRL SET on a full disk gets an ERROR reply (exit $rc)" [ $rc -ne 0 ]
 check "  saying why ($out)" [ "$out" = "commit: no space left on the disk" ]
 check "  and changes nothing" [ "$(verdict "$S" 35600000000001)" = WHITELISTED ]
 check "osmo-eir still answers S13 from the lists" \
-	[ "$($PY "$ECR" --port "$EIR_PORT" 35693803564380 | cut -d' ' -f1)" = BLACKLISTED ]
+	[ "$($PY "$ECR" --port "$EIR_PORT" --dest-realm example.org 35693803564380 | cut -d' ' -f1)" = BLACKLISTED ]
 # room again: the operator grows the file system (the failed import's pages fill it, not only the filler)
 rm -f "$SMALL/filler"
 mount -o remount,size=400m "$SMALL"

@@ -24,7 +24,7 @@ publish --blacklist "$T/bl.csv" $(op_lists) || exit 1
 eir_start || exit 1
 
 ecr() {
-	/usr/bin/python3 "$ECR" --port "$EIR_PORT" "$@" 2>&1 | cut -d' ' -f1
+	/usr/bin/python3 "$ECR" --port "$EIR_PORT" --dest-realm example.org "$@" 2>&1 | cut -d' ' -f1
 }
 check "before: the local black entry answers BLACKLISTED" [ "$(ecr 35693803564380)" = BLACKLISTED ]
 check "before: a feed IMEI answers WHITELISTED" [ "$(ecr 35100000000003)" = WHITELISTED ]

@@ -31,12 +31,19 @@ struct diam_peer_acl {
 	char *addr;		/*!< NULL: any source address */
 };
 
+/*! A realm served besides origin-realm: requests without Destination-Host must name one of them (else 3003). */
+struct diam_realm {
+	struct llist_head list;
+	char *name;
+};
+
 /* defaults, used by diam_cfg_init() and left out when the VTY writes the configuration back */
 #define DIAM_DEFAULT_TW_SEC 30
 #define DIAM_DEFAULT_CER_TIMEOUT_SEC 10
 #define DIAM_DEFAULT_MAX_MSG_SIZE 65536
 #define DIAM_DEFAULT_MAX_QUEUE_BYTES (4 * 1024 * 1024)
 #define DIAM_DEFAULT_STALL_TIMEOUT_SEC 10
+#define DIAM_DEFAULT_MAX_CONNS 256
 
 struct diam_cfg {
 	char *origin_host;
@@ -46,12 +53,14 @@ struct diam_cfg {
 	enum diam_transport transport;
 	bool accept_unknown_peers;
 	struct llist_head peers;	/*!< struct diam_peer_acl */
+	struct llist_head realms;	/*!< struct diam_realm: served besides origin_realm */
 	unsigned tw_sec;		/*!< watchdog interval */
 	unsigned cer_timeout_sec;	/*!< a new connection must send a CER within this */
 	unsigned dpa_timeout_sec;	/*!< after DPR/DPA, close after this at the latest */
 	uint32_t max_msg_size;		/*!< larger messages close the connection */
 	uint32_t max_queue_bytes;	/*!< answers waiting for a peer: above half of it, its requests are not read */
 	unsigned stall_timeout_sec;	/*!< a peer that takes none of its answers for this long is closed */
+	unsigned max_conns;		/*!< connections at most, any state */
 	uint32_t vendor_id;
 };
 
@@ -76,6 +85,10 @@ enum diam_ctr {
 	DIAM_CTR_ANS_3XXX,
 	DIAM_CTR_STORE_FAIL,
 	DIAM_CTR_LOG_SUPPRESSED,
+	DIAM_CTR_RX_REFUSED,
+	DIAM_CTR_ECR_BAD_SV,
+	DIAM_CTR_ECR_BAD_USER_NAME,
+	DIAM_CTR_CONN_LIMIT,
 };
 
 enum diam_stat {
