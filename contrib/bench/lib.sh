@@ -30,3 +30,20 @@ wait_port() {
 	echo "nothing listens on $1" >&2
 	return 1
 }
+
+# eir_config FILE S13_PORT VTY_PORT: the benchmarks' osmo-eir config (errors only in the log, no CTRL, any MME)
+eir_config() {
+	cat > "$1" <<CFG
+log stderr
+ logging level set-all error
+line vty
+ bind 127.0.0.1 $3
+eir
+ ctrl-port 0
+diameter
+ origin-host eir.example.org
+ origin-realm example.org
+ listen 127.0.0.1 $2
+ unknown-peers accept
+CFG
+}

@@ -35,19 +35,7 @@ PY
 
 eport=$(port)
 vport=$(port)
-cat > "$dir/osmo-eir.cfg" <<CFG
-log stderr
- logging level set-all error
-line vty
- bind 127.0.0.1 $vport
-eir
- ctrl-port 0
-diameter
- origin-host eir.example.org
- origin-realm example.org
- listen 127.0.0.1 $eport
- unknown-peers accept
-CFG
+eir_config "$dir/osmo-eir.cfg" "$eport" "$vport"
 "$EIR" -c "$dir/osmo-eir.cfg" -l "$dir/store" > "$dir/eir.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do grep -q "S13 on" "$dir/eir.log" 2>/dev/null && break; sleep 0.1; done

@@ -27,19 +27,7 @@ echo "## store: $ROWS local IMEIs, $(du -sh "$dir/store" | cut -f1)"
 
 eport=$(port)
 vport=$(port)
-cat > "$dir/osmo-eir.cfg" <<CFG
-log stderr
- logging level set-all error
-line vty
- bind 127.0.0.1 $vport
-eir
- ctrl-port 0
-diameter
- origin-host eir.example.org
- origin-realm example.org
- listen 127.0.0.1 $eport
- unknown-peers accept
-CFG
+eir_config "$dir/osmo-eir.cfg" "$eport" "$vport"
 awk -v n="$ROWS" 'BEGIN { srand(1); for (i = 0; i < 100000; i++) printf "%.0f,,BLACKLISTED\n", 35000000000000 + int(rand() * n) * 7 }' \
 	> "$dir/imeis.csv"
 

@@ -54,19 +54,7 @@ PY
 cut -d, -f1 "$dir/imeis.csv" > "$dir/imeis-nocheck.csv"
 
 eport=$(port)
-cat > "$dir/osmo-eir.cfg" <<CFG
-log stderr
- logging level set-all error
-line vty
- bind 127.0.0.1 $(port)
-eir
- ctrl-port 0
-diameter
- origin-host eir.example.org
- origin-realm example.org
- listen 127.0.0.1 $eport
- unknown-peers accept
-CFG
+eir_config "$dir/osmo-eir.cfg" "$eport" "$(port)"
 "$EIR" -c "$dir/osmo-eir.cfg" -l "$dir/store" > "$dir/eir.log" 2>&1 &
 pids+=($!)
 wait_port "$eport"
