@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # The README's test command, and all that CI runs (.ci/run). From any directory:
-#   installs the dependencies, builds out of tree in build-test/ with ASan+UBSan and -Werror, runs `make check`
-#   and `make check-slow` (the second even when the first fails), then sums up the automake .trs files:
+#   installs the dependencies, builds out of tree in build-test/ with ASan+UBSan and -Werror, runs `make check`,
+#   `make check-slow` and last `make check-install` (the Debian packages from the dist tarball, installed, run
+#   and purged; each even when the one before failed), then sums up the automake .trs files:
 #   every test that did not pass is named (with the tail of its log when it failed), then a line
 #   "N skipped: NAMES", and the LAST line of output is always "N passed, N failed".
 # Exit status: 0 when nothing failed, 1 otherwise (a failed build counts as "0 passed, 1 failed").
@@ -52,6 +53,9 @@ make -k -j"$jobs" check
 check_rc=$?
 make -k -j"$jobs" check-slow
 slow_rc=$?
+# the package build skips its own run of the suite (DEB_BUILD_OPTIONS=nocheck): make check has just run it
+EIR_PKG_NOCHECK=1 make -k check-install
+install_rc=$?
 
 pass=0
 fail=0
@@ -90,6 +94,10 @@ if [ "$check_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
 fi
 if [ "$slow_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
 	echo "FAIL: make check-slow exited with $slow_rc (see its output above)"
+	fail=$((fail + 1))
+fi
+if [ "$install_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+	echo "FAIL: make check-install exited with $install_rc (see its output above)"
 	fail=$((fail + 1))
 fi
 if [ $((pass + fail + skip)) -eq 0 ]; then
