@@ -24,9 +24,9 @@ PKGS=(
 	tshark freediameterd freediameter-extensions libfreediameter-dev nghttp2-client nghttp2-server python3-h2
 	# a real HTTP(S) server that serves the national feed to osmo-eir-sync in the tests and benchmarks
 	nginx-light
-	# the Debian packages (dpkg-buildpackage -us -uc -b) and the install test (make check-install): curl asks
-	# the installed osmo-eir over N5g-eir
-	debhelper dpkg-dev fakeroot lintian curl
+	# the Debian packages (dpkg-buildpackage -us -uc -b) and the install tests (make check-install): curl asks
+	# the installed osmo-eir over N5g-eir; debootstrap and systemd-nspawn boot a Debian 12 tree with them
+	debhelper dpkg-dev fakeroot lintian curl debootstrap systemd-container
 )
 # Node.js and npm (for the npm test peers below): Debian's own only where the machine has none already.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

@@ -9,13 +9,14 @@
 # osmo-eir already installed on this machine is never touched (SKIP). Cleans up after itself, failed or not.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/s13/lib-eir.sh"
+. "$top_srcdir/tests/pkg/lib-pkg.sh"
 
 skip() {
 	echo "SKIP: $*"
 	exit 77
 }
 [ "$(id -u)" -eq 0 ] || skip "needs root (dpkg -i)"
-for t in dpkg-buildpackage dh lintian fakeroot systemd-analyze curl openssl runuser setpriv; do
+for t in dpkg-buildpackage dh lintian fakeroot systemd-analyze curl openssl runuser setpriv mdb_copy; do
 	command -v "$t" >/dev/null || skip "no $t (contrib/install-deps.sh installs it)"
 done
 PKGS="osmo-eir osmo-eir-sync osmo-eir-utils"
@@ -63,23 +64,12 @@ trap cleanup EXIT
 # ---- build: the dist tarball, dpkg-buildpackage in a scratch directory, lintian ----
 # EIR_PKG_NOCHECK=1 (contrib/test.sh, which has just run the same `make check`) builds with DEB_BUILD_OPTIONS=nocheck;
 # otherwise the package build runs the fast suite itself.
-make -s -C "$top_builddir" dist >"$T/dist.log" 2>&1 || { cat "$T/dist.log"; not_ok "make dist"; finish; }
-tarball=$(ls -t "$top_builddir"/osmo-eir-*.tar.bz2 | head -n 1)
-ok "make dist: ${tarball##*/}"
-mkdir "$T/build"
-tar -xjf "$tarball" -C "$T/build"
-src=$(echo "$T"/build/osmo-eir-*/)
 build_opts=
 [ "${EIR_PKG_NOCHECK:-0}" = 1 ] && build_opts=nocheck
-echo "# dpkg-buildpackage -us -uc -b (DEB_BUILD_OPTIONS=${build_opts:-<none>: runs make check})"
-if ! (cd "$src" && DEB_BUILD_OPTIONS="$build_opts" dpkg-buildpackage -us -uc -b) >"$T/build.log" 2>&1; then
-	tail -n 60 "$T/build.log" | sed 's/^/#   /'
-	not_ok "dpkg-buildpackage from the dist tarball"
-	finish
-fi
+pkg_build "$build_opts" || { not_ok "dpkg-buildpackage from the dist tarball"; finish; }
 ok "dpkg-buildpackage from the dist tarball"
 for p in $PKGS osmo-eir-dbgsym osmo-eir-sync-dbgsym osmo-eir-utils-dbgsym; do
-	check "package $p built" test -f "$(echo "$T"/build/${p}_*.deb)"
+	check "package $p built" test -f "$(pkg_deb $p)"
 done
 changes=$(echo "$T"/build/osmo-eir_*.changes)
 lintian --pedantic --display-info "$changes" >"$T/lintian.log" 2>&1
@@ -94,7 +84,7 @@ check "lintian: no errors" test "$(grep -c '^E: ' "$T/lintian.log")" -eq 0
 printf '#!/bin/sh\n# osmo-eir install test: start no service\nexit 101\n' >"$policy"
 chmod 755 "$policy"
 debs=()
-for p in $PKGS; do debs+=("$(echo "$T"/build/${p}_*.deb)"); done
+for p in $PKGS; do debs+=("$(pkg_deb $p)"); done
 if ! dpkg -i "${debs[@]}" >"$T/install.log" 2>&1; then
 	sed 's/^/#   /' "$T/install.log"
 	not_ok "dpkg -i $PKGS"
@@ -216,6 +206,16 @@ sed 's/^/#   /' "$T/vty-summary.txt"
 check "VTY: the summary shows the synced run" grep -q 'feed national: run 1' "$T/vty-summary.txt"
 out=$($ECR 35000002000001 2>&1)
 check "S13: the IMEI added on the VTY is BLACKLISTED ($out)" grep -q '^BLACKLISTED' <<<"$out"
+
+# ---- backup of the running store (manual section 11): mdb_copy of each part, as osmocom ----
+install -d -o osmocom -g osmocom "$T/backup"
+runuser -u osmocom -- mkdir "$T/backup/local" "$T/backup/national"
+check "mdb_copy -c of the local part while osmo-eir runs" runuser -u osmocom -- mdb_copy -c $store/local "$T/backup/local"
+check "mdb_copy -c of the national part" runuser -u osmocom -- mdb_copy -c $store/national "$T/backup/national"
+out=$(runuser -u osmocom -- osmo-eir-db -l "$T/backup" lookup 35000002000001 2>&1 | head -n 1)
+check "the backup holds the VTY's entry ($out)" grep -q '^BLACKLISTED' <<<"$out"
+out=$(runuser -u osmocom -- osmo-eir-db -l "$T/backup" lookup 35693803564380 2>&1 | head -n 1)
+check "the backup holds the synced blacklist ($out)" grep -q '^BLACKLISTED' <<<"$out"
 
 kill -TERM $EIR_PID
 wait $EIR_PID
