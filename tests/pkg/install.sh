@@ -105,7 +105,8 @@ done
 conffiles=$(dpkg-query -W -f='${Conffiles}\n' osmo-eir osmo-eir-sync)
 check "conffiles: /etc/osmocom/osmo-eir.cfg" grep -q '/etc/osmocom/osmo-eir.cfg ' <<<"$conffiles"
 check "conffiles: /etc/osmocom/osmo-eir-sync.cfg" grep -q '/etc/osmocom/osmo-eir-sync.cfg ' <<<"$conffiles"
-check "production config: no 'unknown-peers accept'" bash -c '! grep -q "^ *unknown-peers accept" /etc/osmocom/osmo-eir.cfg'
+check "production config: no 'unknown-peers accept'" \
+	bash -c '! grep -q "^ *unknown-peers accept" /etc/osmocom/osmo-eir.cfg'
 check "production config: VTY and CTRL on the loopback" bash -c \
 	'[ "$(grep -c "^ bind 127.0.0.1$" /etc/osmocom/osmo-eir.cfg)" = 2 ]'
 store=/var/lib/osmocom/osmo-eir
@@ -113,7 +114,8 @@ check "the store exists, empty, osmocom's ($(perm $store))" test "$(perm $store)
 check "every file of the store is osmocom's" test -z "$(find $store ! -user osmocom)"
 runuser -u osmocom -- osmo-eir-db -l $store stats >"$T/stats.txt" 2>&1
 check "the store is empty and ready: osmo-eir-db stats as osmocom" \
-	test "$(grep -c '^  imei  *0 entries' "$T/stats.txt")" -eq 2 -a "$(grep -c 'feed: never synced' "$T/stats.txt")" -eq 1
+	test "$(grep -c '^  imei  *0 entries' "$T/stats.txt")" -eq 2 -a \
+	"$(grep -c 'feed: never synced' "$T/stats.txt")" -eq 1
 for b in $(dpkg -L $PKGS | grep '^/usr/bin/'); do
 	n=${b##*/}
 	check "man page of $n" bash -c "ls /usr/share/man/man[18]/$n.[18].gz >/dev/null 2>&1"
@@ -138,7 +140,8 @@ P_SBI=$(free_port)
 P_VTY=$(free_port)
 P_CTRL=$(free_port)
 cfg=/etc/osmocom/osmo-eir.cfg
-sed -i -e "s/^ listen 127.0.0.1 3868$/ listen 127.0.0.1 $P_S13/" -e "s/^ listen 127.0.0.1 7777$/ listen 127.0.0.1 $P_SBI/" \
+sed -i -e "s/^ listen 127.0.0.1 3868$/ listen 127.0.0.1 $P_S13/" \
+	-e "s/^ listen 127.0.0.1 7777$/ listen 127.0.0.1 $P_SBI/" \
 	-e "s/^ ctrl-port 4291$/ ctrl-port $P_CTRL/" -e "0,/^ bind 127.0.0.1$/s// bind 127.0.0.1 $P_VTY/" $cfg
 check "the config edited in place keeps osmocom:osmocom 660" test "$(perm $cfg)" = "osmocom:osmocom 660"
 
@@ -193,10 +196,12 @@ check "every file of the store is still osmocom's" test -z "$(find $store ! -use
 
 # ---- first ECR and N5g-eir query: the synced national blacklist ----
 out=$($ECR 35693803564380 2>&1)
-check "S13: the synced IMEI is BLACKLISTED ($out)" grep -q '^BLACKLISTED (Result-Code 2001, Equipment-Status 1)' <<<"$out"
-out=$(curl -sS --http2-prior-knowledge "http://127.0.0.1:$P_SBI/n5g-eir-eic/v1/equipment-status?pei=imei-356938035643809")
+check "S13: the synced IMEI is BLACKLISTED ($out)" \
+	grep -q '^BLACKLISTED (Result-Code 2001, Equipment-Status 1)' <<<"$out"
+N5G="http://127.0.0.1:$P_SBI/n5g-eir-eic/v1/equipment-status"
+out=$(curl -sS --http2-prior-knowledge "$N5G?pei=imei-356938035643809")
 check "N5g-eir: the synced IMEI is BLACKLISTED ($out)" test "$out" = '{"status":"BLACKLISTED"}'
-out=$(curl -sS --http2-prior-knowledge "http://127.0.0.1:$P_SBI/n5g-eir-eic/v1/equipment-status?pei=imei-350000030000018")
+out=$(curl -sS --http2-prior-knowledge "$N5G?pei=imei-350000030000018")
 check "N5g-eir: an IMEI on no list is WHITELISTED ($out)" test "$out" = '{"status":"WHITELISTED"}'
 
 # ---- a list edit on the VTY, and the summary with the feed's run ----
@@ -210,7 +215,8 @@ check "S13: the IMEI added on the VTY is BLACKLISTED ($out)" grep -q '^BLACKLIST
 # ---- backup of the running store (manual section 11): mdb_copy of each part, as osmocom ----
 install -d -o osmocom -g osmocom "$T/backup"
 runuser -u osmocom -- mkdir "$T/backup/local" "$T/backup/national"
-check "mdb_copy -c of the local part while osmo-eir runs" runuser -u osmocom -- mdb_copy -c $store/local "$T/backup/local"
+check "mdb_copy -c of the local part while osmo-eir runs" \
+	runuser -u osmocom -- mdb_copy -c $store/local "$T/backup/local"
 check "mdb_copy -c of the national part" runuser -u osmocom -- mdb_copy -c $store/national "$T/backup/national"
 out=$(runuser -u osmocom -- osmo-eir-db -l "$T/backup" lookup 35000002000001 2>&1 | head -n 1)
 check "the backup holds the VTY's entry ($out)" grep -q '^BLACKLISTED' <<<"$out"

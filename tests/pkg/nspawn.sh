@@ -4,9 +4,9 @@
 # the dist tarball installed into it with apt, booted with systemd-nspawn -b (its own network namespace: only
 # its loopback). Inside, a probe unit checks what only systemd can show: osmo-eir.service up on the first boot
 # as osmocom in its sandbox, the timer active, the VTY's `write` allowed by ReadWritePaths=/etc/osmocom, a
-# sync by osmo-eir-sync.service, S13 and N5g-eir answers from the synced lists, the config written back read
-# again on a restart, the poll service replacing the timer. SKIP (77) without root, systemd-nspawn or
-# debootstrap, or when the tree cannot be made (no mirror) or does not boot here.
+# sync by osmo-eir-sync.service, S13 and N5g-eir answers from the synced lists, the manual's backup and restore
+# (and the written config read again on the restart), the poll service replacing the timer. SKIP (77) without
+# root, systemd-nspawn or debootstrap, or when the tree cannot be made (no mirror) or does not boot here.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/pkg/lib-pkg.sh"
 
@@ -29,7 +29,7 @@ ok "dpkg-buildpackage from the dist tarball"
 R=$T/root
 mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n 1)
 echo "# debootstrap bookworm from ${mirror:=http://deb.debian.org/debian}"
-if ! timeout 300 debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,openssl,curl,python3 \
+if ! timeout 300 debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus,openssl,curl,python3,lmdb-utils \
 	bookworm "$R" "$mirror" >"$T/debootstrap.log" 2>&1; then
 	tail -n 5 "$T/debootstrap.log" | sed 's/^/#   /'
 	skip "debootstrap of a Debian 12 tree failed (no mirror reachable?)"
@@ -81,8 +81,10 @@ chk "osmo-eir.service active on the first boot" systemctl is-active osmo-eir.ser
 pid=$(systemctl show -p MainPID --value osmo-eir.service)
 chk "osmo-eir runs as osmocom" test "$(stat -c %U /proc/$pid)" = osmocom
 chk "osmo-eir-sync.timer active (enabled by the package)" systemctl is-active osmo-eir-sync.timer
-chk "osmo-eir-sync-poll.service not running (the alternative)" test "$(systemctl is-active osmo-eir-sync-poll.service)" != active
-chk "S13: an MME not configured is refused (3010)" sh -c '/usr/share/osmo-eir/s13-ecr.py 35693803564380 2>&1 | grep -q 3010'
+chk "osmo-eir-sync-poll.service not running (the alternative)" \
+	test "$(systemctl is-active osmo-eir-sync-poll.service)" != active
+out=$(ecr 35693803564380)
+chk "S13: an MME not configured is refused ($out)" sh -c "echo '$out' | grep -q 'Result-Code 3010'"
 
 vty enable "configure terminal" diameter "peer mme.localdomain realm localdomain address 127.0.0.1" end write >/dev/null
 chk "VTY write in the sandbox (ReadWritePaths=/etc/osmocom)" grep -q '^ peer mme.localdomain' /etc/osmocom/osmo-eir.cfg
@@ -100,10 +102,30 @@ chk "S13: the synced IMEI is BLACKLISTED ($out)" sh -c "echo '$out' | grep -q '^
 out=$(n5g 356938035643809)
 chk "N5g-eir: the synced IMEI is BLACKLISTED ($out)" test "$out" = '{"status":"BLACKLISTED"}'
 
-systemctl restart osmo-eir.service
+# the manual's backup (section 11) while everything runs, an edit after it, the manual's restore
+b=/var/backups/osmo-eir/test
+install -d -o osmocom -g osmocom -m 0750 "$b"
+runuser -u osmocom -- mkdir "$b/local" "$b/national"
+chk "backup: mdb_copy -c of the local part while osmo-eir runs" \
+	runuser -u osmocom -- mdb_copy -c /var/lib/osmocom/osmo-eir/local "$b/local"
+chk "backup: mdb_copy -c of the national part" \
+	runuser -u osmocom -- mdb_copy -c /var/lib/osmocom/osmo-eir/national "$b/national"
+vty enable "equipment add imei 35000002000001 black Reported stolen" >/dev/null
+out=$(ecr 35000002000001)
+chk "an entry added after the backup: BLACKLISTED ($out)" sh -c "echo '$out' | grep -q '^BLACKLISTED'"
+systemctl stop osmo-eir-sync.timer osmo-eir-sync-poll.service osmo-eir-sync.service osmo-eir.service
+cd /var/lib/osmocom/osmo-eir
+for p in local national; do rm -f $p/data.mdb $p/lock.mdb; cp "$b/$p/data.mdb" $p/; done
+chown -R osmocom:osmocom /var/lib/osmocom/osmo-eir
+cd /
+systemctl start osmo-eir.service osmo-eir-sync.timer
 wait_for 100 vty "show version"
+out=$(ecr 35000002000001)
+chk "restored and restarted: the entry added after the backup is gone ($out)" \
+	sh -c "echo '$out' | grep -q '^WHITELISTED'"
 out=$(ecr 35693803564380)
-chk "after a restart the written config holds the peer: BLACKLISTED ($out)" sh -c "echo '$out' | grep -q '^BLACKLISTED'"
+chk "restored: the synced blacklist, and the written config's peer, hold ($out)" \
+	sh -c "echo '$out' | grep -q '^BLACKLISTED'"
 
 systemctl start osmo-eir-sync-poll.service
 wait_for 30 systemctl is-active osmo-eir-sync-poll.service
