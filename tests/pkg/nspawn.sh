@@ -5,7 +5,8 @@
 # its loopback). Inside, a probe unit checks what only systemd can show: osmo-eir.service up on the first boot
 # as osmocom in its sandbox, the timer active, the VTY's `write` allowed by ReadWritePaths=/etc/osmocom, a
 # sync by osmo-eir-sync.service, S13 and N5g-eir answers from the synced lists, the manual's backup and restore
-# (and the written config read again on the restart), the poll service replacing the timer. SKIP (77) without
+# (and the written config read again on the restart), an upgrade to a next version (the sync units stopped
+# before it, osmo-eir restarted, then they start again), the poll service replacing the timer. SKIP (77) without
 # root, systemd-nspawn or debootstrap, or when the tree cannot be made (no mirror) or does not boot here.
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/pkg/lib-pkg.sh"
@@ -50,6 +51,25 @@ if ! chroot "$R" apt-get update -q >"$T/apt.log" 2>&1 ||
 fi
 ok "apt-get install of the three .debs in the tree (dependencies from the mirror)"
 rm -f "$R/usr/sbin/policy-rc.d"
+
+# the next version, for an upgrade inside the booted tree: the same build packaged again with a later
+# changelog entry (-nc: nothing rebuilt)
+src=$(echo "$T"/build/osmo-eir-*/)
+v=$(cd "$src" && dpkg-parsechangelog -S Version)
+mkdir "$T/v1" && mv "$T"/build/*.deb "$T/v1/"
+{
+	printf 'osmo-eir (%s+upgrade1) unstable; urgency=medium\n\n  * The install test'"'"'s upgrade.\n\n' "$v"
+	printf ' -- Osmocom team <openbsc@lists.osmocom.org>  %s\n\n' "$(date -R)"
+	cat "$src/debian/changelog"
+} >"$T/changelog" && mv "$T/changelog" "$src/debian/changelog"
+if ! (cd "$src" && own_make DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b -nc) >"$T/build2.log" 2>&1; then
+	tail -n 30 "$T/build2.log" | sed 's/^/#   /'
+	not_ok "dpkg-buildpackage of version $v+upgrade1"
+	finish
+fi
+mkdir -p "$R/root/debs2"
+cp "$(pkg_deb osmo-eir)" "$(pkg_deb osmo-eir-sync)" "$(pkg_deb osmo-eir-utils)" "$R/root/debs2/"
+ok "version $v+upgrade1 packaged for the upgrade"
 
 cp "$top_srcdir/tests/vty.py" "$R/root/vty.py"
 cat >"$R/root/probe.sh" <<'PROBE'
@@ -126,6 +146,26 @@ chk "restored and restarted: the entry added after the backup is gone ($out)" \
 out=$(ecr 35693803564380)
 chk "restored: the synced blacklist, and the written config's peer, hold ($out)" \
 	sh -c "echo '$out' | grep -q '^BLACKLISTED'"
+
+# an upgrade (dpkg -i of the next version, as apt would): the sync units stopped before it unpacks, osmo-eir
+# restarted on the new binary, only then the sync units started again
+since=$(date '+%Y-%m-%d %H:%M:%S')
+sleep 1
+chk "dpkg -i of the next version" dpkg -i /root/debs2/osmo-eir_*.deb /root/debs2/osmo-eir-sync_*.deb \
+	/root/debs2/osmo-eir-utils_*.deb
+ver=$(dpkg-query -W -f='${Version}' osmo-eir)
+chk "upgraded: osmo-eir $ver" sh -c "echo '$ver' | grep -q 'upgrade1$'"
+journalctl --since "$since" --no-pager -o cat _PID=1 >/root/upgrade.txt
+grep -n 'osmo-eir' /root/upgrade.txt | sed 's/^/#   /' >>$r
+l_stop=$(grep -n '^Stopped osmo-eir-sync.timer' /root/upgrade.txt | head -n 1 | cut -d: -f1)
+l_eir=$(grep -n '^Started osmo-eir.service' /root/upgrade.txt | tail -n 1 | cut -d: -f1)
+l_start=$(grep -n '^Started osmo-eir-sync.timer' /root/upgrade.txt | tail -n 1 | cut -d: -f1)
+chk "upgrade order: timer stopped, osmo-eir restarted, timer started (${l_stop:-?} < ${l_eir:-?} < ${l_start:-?})" \
+	test "${l_stop:-0}" -gt 0 -a "${l_stop:-0}" -lt "${l_eir:-0}" -a "${l_eir:-0}" -lt "${l_start:-0}"
+wait_for 100 vty "show version"
+chk "osmo-eir.service active after the upgrade" systemctl is-active osmo-eir.service
+out=$(ecr 35693803564380)
+chk "after the upgrade: BLACKLISTED ($out)" sh -c "echo '$out' | grep -q '^BLACKLISTED'"
 
 systemctl start osmo-eir-sync-poll.service
 wait_for 30 systemctl is-active osmo-eir-sync-poll.service
