@@ -122,6 +122,13 @@ chk "S13: the synced IMEI is BLACKLISTED ($out)" sh -c "echo '$out' | grep -q '^
 out=$(n5g 356938035643809)
 chk "N5g-eir: the synced IMEI is BLACKLISTED ($out)" test "$out" = '{"status":"BLACKLISTED"}'
 
+# a host name resolved (glibc sorts the addresses of "localhost" with a netlink query) under the sync units'
+# RestrictAddressFamilies= without AF_NETLINK, by libcurl as osmo-eir-sync's fetch does
+out=$(systemd-run --quiet --wait --pipe -p User=osmocom -p "RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX" \
+	-p SystemCallFilter=@system-service curl -sS --http2-prior-knowledge \
+	"http://localhost:7777/n5g-eir-eic/v1/equipment-status?pei=imei-356938035643809" 2>&1)
+chk "libcurl resolves a host name without AF_NETLINK ($out)" test "$out" = '{"status":"BLACKLISTED"}'
+
 # the manual's backup (section 11) while everything runs, an edit after it, the manual's restore
 b=/var/backups/osmo-eir/test
 install -d -o osmocom -g osmocom -m 0750 "$b"
