@@ -24,6 +24,9 @@ PKGS=(
 	tshark freediameterd freediameter-extensions libfreediameter-dev nghttp2-client nghttp2-server python3-h2
 	# a real HTTP(S) server that serves the national feed to osmo-eir-sync in the tests and benchmarks
 	nginx-light
+	# the fuzz targets (make fuzz, make check-slow; doc/fuzzing.md): clang, and libFuzzer with its sanitizer
+	# runtimes, which --no-install-recommends would leave out
+	clang libclang-rt-14-dev
 	# the Debian packages (dpkg-buildpackage -us -uc -b) and the install tests (make check-install): curl asks
 	# the installed osmo-eir over N5g-eir; debootstrap and systemd-nspawn boot a Debian 12 tree with them
 	debhelper dpkg-dev fakeroot lintian curl debootstrap systemd-container

@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # The README's test command, and all that CI runs (.ci/run). From any directory:
-#   installs the dependencies, builds out of tree in build-test/ with ASan+UBSan and -Werror, runs `make check`,
-#   `make check-slow` and last `make check-install` (the Debian packages from the dist tarball, installed, run
-#   and purged; each even when the one before failed), then sums up the automake .trs files:
+#   installs the dependencies, builds out of tree in build-test/ with ASan+UBSan and -Werror, runs `make check`
+#   and `make check-slow` (the second even when the first fails), then `make soak` (10 minutes of load, feed
+#   deltas and edits; SOAK_SECS=N to change) from an optimised build in build-soak/, and last `make check-install`
+#   in build-test/ (the Debian packages from the dist tarball, installed, run and purged; each step even when
+#   the one before failed), then sums up the automake .trs files of both:
 #   every test that did not pass is named (with the tail of its log when it failed), then a line
 #   "N skipped: NAMES", and the LAST line of output is always "N passed, N failed".
 # Exit status: 0 when nothing failed, 1 otherwise (a failed build counts as "0 passed, 1 failed").
@@ -24,27 +26,30 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 jobs=$(nproc)
 CONFIGURE_FLAGS=(--enable-sanitize --enable-werror)
 
+# build DIR CONFIGURE_FLAGS...: configure (again when needed) and make in DIR
 build() {
+	local dir=$1
+	shift
 	if [ ! -x configure ] || [ configure.ac -nt configure ] || [ ! -f Makefile.in ]; then
 		autoreconf -fi || return 1
 	fi
-	mkdir -p build-test && cd build-test || return 1
+	mkdir -p "$dir" && cd "$dir" || return 1
 	# configure again only when never done, when configure changed, or when done with other options
 	local reconf=no flag
 	if [ ! -f config.status ] || [ ../configure -nt config.status ]; then
 		reconf=yes
 	else
-		for flag in "${CONFIGURE_FLAGS[@]}"; do
+		for flag in "$@"; do
 			./config.status --config | grep -Eq -- "(^| |')$flag('| |\$)" || reconf=yes
 		done
 	fi
 	if [ "$reconf" = yes ]; then
-		../configure "${CONFIGURE_FLAGS[@]}" || return 1
+		../configure "$@" || return 1
 	fi
 	make -j"$jobs"
 }
 
-(build) || summary_build_failed "the build failed"
+(build build-test "${CONFIGURE_FLAGS[@]}") || summary_build_failed "the build failed"
 
 cd build-test || summary_build_failed "no build-test/"
 # results of earlier runs must not count
@@ -53,8 +58,21 @@ make -k -j"$jobs" check
 check_rc=$?
 make -k -j"$jobs" check-slow
 slow_rc=$?
-# the package build skips its own run of the suite (DEB_BUILD_OPTIONS=nocheck): make check has just run it
-EIR_PKG_NOCHECK=1 make -k check-install
+cd .. || exit 1
+
+# the soak measures RSS: from a build without sanitizers (ASan's quarantine holds freed memory)
+find build-soak/tests -name '*.trs' -delete 2>/dev/null
+soak_rc=0
+if (build build-soak --enable-werror); then
+	make -C build-soak soak
+	soak_rc=$?
+else
+	echo "test.sh: the optimised build for the soak failed"
+	soak_rc=1
+fi
+
+# last: the package build skips its own run of the suite (DEB_BUILD_OPTIONS=nocheck), make check has run it
+EIR_PKG_NOCHECK=1 make -C build-test -k check-install
 install_rc=$?
 
 pass=0
@@ -62,9 +80,9 @@ fail=0
 skip=0
 skipped=()
 echo
-echo "== results (build-test/tests)"
+echo "== results (build-test/tests, build-soak/tests)"
 while IFS= read -r trs; do
-	name=${trs#tests/}
+	name=${trs#build-*/tests/}
 	name=${name%.trs}
 	while IFS= read -r res; do
 		case "$res" in
@@ -85,7 +103,7 @@ while IFS= read -r trs; do
 			;;
 		esac
 	done < <(sed -n 's/^:test-result: *\([A-Z]*\).*/\1/p' "$trs")
-done < <(find tests -name '*.trs' | sort)
+done < <(find build-test/tests build-soak/tests -name '*.trs' 2>/dev/null | sort)
 
 # make failing with no failed test to show for it (a test program that did not build, a broken rule)
 if [ "$check_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
@@ -94,6 +112,10 @@ if [ "$check_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
 fi
 if [ "$slow_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
 	echo "FAIL: make check-slow exited with $slow_rc (see its output above)"
+	fail=$((fail + 1))
+fi
+if [ "$soak_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+	echo "FAIL: make soak exited with $soak_rc (see its output above)"
 	fail=$((fail + 1))
 fi
 if [ "$install_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then

@@ -15,6 +15,7 @@
 #include <osmocom/core/utils.h>
 #include <osmocom/eir/check.h>
 #include <osmocom/eir/db.h>
+#include <osmocom/eir/imei.h>
 
 #define FIRST 35000000000000ULL
 #define STRIDE 7
@@ -22,7 +23,7 @@
 #define RANGE_SPACING 1000
 #define RANGE_LEN 100
 
-static unsigned long long n_entries = 1000000, n_ranges = 100000, n_queries = 2000000;
+static unsigned long long n_entries = 1000000, n_ranges = 100000, n_queries = 2000000, n_exc = 0;
 static unsigned seed = 1;
 
 static double now(void)
@@ -69,6 +70,33 @@ static int load_entries(struct eir_db_txn *txn, void *arg)
 	return 0;
 }
 
+/* the subscriber of listed IMEI i's exception row */
+static void exc_imsi(uint64_t i, uint8_t imsi[8])
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "00101%010llu", (unsigned long long)(i % 10000000000ULL));
+	OSMO_ASSERT(eir_imsi_pack(s, imsi, NULL) == 0);
+}
+
+/* national exception rows (IMEI, IMSI, no MSISDN) for the first n_exc listed IMEIs */
+static int load_exceptions(struct eir_db_txn *txn, void *arg)
+{
+	uint64_t i;
+	int rc;
+
+	for (i = 0; i < n_exc; i++) {
+		struct eir_entry e = { .imei = listed(i), .list = EIR_LIST_WHITE };
+
+		exc_imsi(i, e.imsi);
+		memset(e.msisdn, 0xff, sizeof(e.msisdn));
+		rc = eir_db_txn_put(txn, EIR_T_EXC, &e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 static int load_ranges(struct eir_db_txn *txn, void *arg)
 {
 	uint64_t j;
@@ -88,9 +116,11 @@ static int load_ranges(struct eir_db_txn *txn, void *arg)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: eir_bench -l DIR [-n ENTRIES] [-r RANGES] [-q QUERIES] [-s SEED]\n"
+	fprintf(stderr, "usage: eir_bench -l DIR [-n ENTRIES] [-r RANGES] [-x EXCEPTIONS] [-q QUERIES] [-s SEED]\n"
 			"  creates a fresh store in DIR (national blacklist of ENTRIES, RANGES local ranges), then\n"
-			"  times QUERIES raw mdb_get() lookups and QUERIES eir_check() verdicts on the same keys\n");
+			"  times QUERIES raw mdb_get() lookups and QUERIES eir_check() verdicts on the same keys;\n"
+			"  with -x, EXCEPTIONS national exception rows on listed IMEIs, and QUERIES verdicts for those\n"
+			"  IMEIs with an IMSI (half the row's: WHITELISTED, half another: BLACKLISTED)\n");
 	exit(1);
 }
 
@@ -110,17 +140,18 @@ int main(int argc, char **argv)
 	char path[512], cmd[600];
 	int c;
 
-	while ((c = getopt(argc, argv, "l:n:r:q:s:h")) != -1) {
+	while ((c = getopt(argc, argv, "l:n:r:x:q:s:h")) != -1) {
 		switch (c) {
 		case 'l': dir = optarg; break;
 		case 'n': n_entries = strtoull(optarg, NULL, 0); break;
 		case 'r': n_ranges = strtoull(optarg, NULL, 0); break;
 		case 'q': n_queries = strtoull(optarg, NULL, 0); break;
+		case 'x': n_exc = strtoull(optarg, NULL, 0); break;
 		case 's': seed = (unsigned)strtoul(optarg, NULL, 0); break;
 		default: usage();
 		}
 	}
-	if (!dir || !n_queries)
+	if (!dir || !n_queries || n_exc > n_entries)
 		usage();
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd))
@@ -136,6 +167,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	t_load = now() - t0;
+	if (n_exc && eir_db_write(db, EIR_DB_NATIONAL, load_exceptions, NULL)) {
+		fprintf(stderr, "exceptions: %s\n", eir_db_errstr(db));
+		return 1;
+	}
 	t0 = now();
 	if (n_ranges && eir_db_write(db, EIR_DB_LOCAL, load_ranges, NULL)) {
 		fprintf(stderr, "ranges: %s\n", eir_db_errstr(db));
@@ -197,6 +232,36 @@ int main(int argc, char **argv)
 	}
 	t_check = now() - t0;
 
+	if (n_exc) {
+		uint64_t wrong = 0, pv[4] = { 0 }, *pk = talloc_array(ctx, uint64_t, n_queries);
+		uint8_t (*pi)[8] = talloc_size(ctx, n_queries * 8);
+		double t_pair;
+
+		/* odd queries ask with another subscriber's IMSI (one no row has) */
+		for (i = 0; i < n_queries; i++) {
+			uint64_t k = q[i] % n_exc;
+
+			pk[i] = listed(k);
+			exc_imsi(i & 1 ? (k + 1) % n_exc + n_exc : k, pi[i]);
+		}
+		t0 = now();
+		for (i = 0; i < n_queries; i++) {
+			struct eir_result res;
+
+			if (eir_check(db, &pol, pk[i], -1, pi[i], 0, &res))
+				return 1;
+			pv[res.verdict]++;
+			wrong += res.verdict != (i & 1 ? EIR_BLACKLISTED : EIR_WHITELISTED);
+		}
+		t_pair = now() - t0;
+		if (wrong) {
+			fprintf(stderr, "pair verdicts: %llu wrong\n", (unsigned long long)wrong);
+			return 1;
+		}
+		printf("eir_check with IMSI on IMEIs with exception rows (%llu rows; white %llu, black %llu): %.0f /s = "
+		       "%.2fx the verdicts above\n", n_exc, (unsigned long long)pv[EIR_WHITELISTED],
+		       (unsigned long long)pv[EIR_BLACKLISTED], n_queries / t_pair, t_check / t_pair);
+	}
 	if (hits != found) {
 		fprintf(stderr, "mismatch: %llu blacklisted verdicts, %llu raw hits\n", (unsigned long long)hits,
 			(unsigned long long)found);

@@ -33,6 +33,10 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'
 echo "# $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "# ROWS=$ROWS DELTA=$DELTA, scratch in $dir"
 mkdir -p "$dir/in" "$dir/www" "$dir/nginx/tmp"
+# our operator's lists, empty: a run with full lists always has them (osmo-eir-sync refuses one without)
+echo "imei,imsi,msisdn,block_date,reasons" > "$dir/in/notif0.csv"
+echo "imei,imsi,msisdn" > "$dir/in/exc0.csv"
+OPL="--notifications op=$dir/in/notif0.csv --exceptions op=$dir/in/exc0.csv"
 openssl genpkey -algorithm ed25519 -out "$dir/feed.key" 2>/dev/null
 openssl pkey -in "$dir/feed.key" -pubout -out "$dir/feed.pub"
 
@@ -75,7 +79,7 @@ awk -v n="$ROWS" -v d="$DELTA" 'BEGIN { print "imei,block_date,reasons"
 echo "# list file: $(du -m "$dir/in/bl1.csv" | cut -f1) MB"
 
 t0=$(now)
-"$FEED" -d "$dir/www/feed" -k "$dir/feed.key" publish --no-deltas --blacklist "$dir/in/bl1.csv" >/dev/null
+"$FEED" -d "$dir/www/feed" -k "$dir/feed.key" publish --no-deltas --blacklist "$dir/in/bl1.csv" $OPL >/dev/null
 t1=$(now)
 echo "publish run 1 (full, hashed, signed): $(secs "$t0" "$t1") s"
 full=$(ls "$dir"/www/feed/*_blacklist.csv)
@@ -101,7 +105,7 @@ s1=$(secs "$t0" "$t1")
 echo "RESULT full sync $ROWS rows: $s1 s (target <= 15 s); $(ratio "$s1" "$ref") x the osmo-eir-db import ($ref s)"
 
 echo "## 2. the full list again, 0.1 % changed, against the $ROWS held (no deltas published)"
-"$FEED" -d "$dir/www/feed" -k "$dir/feed.key" publish --no-deltas --blacklist "$dir/in/bl2.csv" >/dev/null
+"$FEED" -d "$dir/www/feed" -k "$dir/feed.key" publish --no-deltas --blacklist "$dir/in/bl2.csv" $OPL >/dev/null
 t0=$(now)
 "$SYNC" -l "$dir/store" -o op -k "$dir/feed.pub" -u "$URL" 2>&1 | tail -n 1
 t1=$(now)
@@ -110,7 +114,7 @@ echo "RESULT full re-sync (diff) $ROWS rows: $s2 s; $(ratio "$s2" "$s1") x the f
 
 echo "## 3. a delta of $DELTA rows"
 t0=$(now)
-"$FEED" -d "$dir/www/feed" -k "$dir/feed.key" publish --blacklist "$dir/in/bl3.csv" | sed 's/^/publish: /'
+"$FEED" -d "$dir/www/feed" -k "$dir/feed.key" publish --blacklist "$dir/in/bl3.csv" $OPL | sed 's/^/publish: /'
 t1=$(now)
 echo "publish run 3 (full + deltas computed): $(secs "$t0" "$t1") s"
 t0=$(now)
@@ -144,7 +148,7 @@ cp "$dir/in/bl3.csv" "$dir/in/bl4.csv"
 for k in 1 2 3; do
 	imei=$((37000000000000 + k))
 	echo "$imei,20261104,Reported stolen $k" >> "$dir/in/bl4.csv"
-	"$FEED" -d "$dir/www/feed" -k "$dir/feed.key" publish --blacklist "$dir/in/bl4.csv" >/dev/null
+	"$FEED" -d "$dir/www/feed" -k "$dir/feed.key" publish --blacklist "$dir/in/bl4.csv" $OPL >/dev/null
 	t0=$(now)
 	v=""
 	for _ in $(seq 600); do
@@ -182,7 +186,7 @@ awk -v n="$ROWS" 'BEGIN { srand(1); for (i = 0; i < 200000; i++)
 dur=$(awk -v s="$s2" 'BEGIN { printf "%d", 2 * s + 4 }')
 idle=$("$BENCH" -p "$S13B_PORT" -c 2 -w 256 -d "$dur" -r 50000 -i "$dir/ecr-imeis.csv" 2>&1 | tail -n 1)
 echo "idle:         $idle"
-"$FEED" -d "$dir/www/feed" -k "$dir/feed.key" publish --no-deltas --blacklist "$dir/in/bl2.csv" >/dev/null
+"$FEED" -d "$dir/www/feed" -k "$dir/feed.key" publish --no-deltas --blacklist "$dir/in/bl2.csv" $OPL >/dev/null
 "$BENCH" -p "$S13B_PORT" -c 2 -w 256 -d "$dur" -r 50000 -i "$dir/ecr-imeis.csv" > "$dir/during.out" 2>&1 &
 bpid=$!
 sleep 1

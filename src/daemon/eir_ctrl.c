@@ -135,7 +135,7 @@ static struct ctrl_cmd_element cmd_verdict_pair = {
 
 static int get_local(struct ctrl_cmd *cmd, void *data)
 {
-	struct eir_edit ed = { 0 };
+	struct eir_edit ed = { .lookup = true };	/* a GET takes any form of the IMEI */
 	enum eir_db_table t;
 	struct eir_entry e;
 	char reason[512];

@@ -239,6 +239,9 @@ DEFUN(show_equip_summary, show_equip_summary_cmd, "show equipment summary",
 		age_str(age, sizeof(age), (int64_t)time(NULL) - s.sync.attempt_at);
 		vty_out(vty, "  last sync attempt: %s (%s), feed %s, %s (exit %d): %s%s", when, age, s.sync.feed,
 			s.sync.exit_code ? "FAILED" : "ok", s.sync.exit_code, s.sync.result, VTY_NEWLINE);
+		if (s.sync.limit_refused)
+			vty_out(vty, "  syncs refused by the safety limit (too many removals): %llu%s",
+				(unsigned long long)s.sync.limit_refused, VTY_NEWLINE);
 	} else {
 		vty_out(vty, "  last sync attempt: none recorded%s", VTY_NEWLINE);
 	}

@@ -26,6 +26,7 @@ static const struct rate_ctr_desc lists_ctr_desc[] = {
 	[EIR_LISTS_CTR_EDIT_CTRL] = { "edit:ctrl", "List changes made over CTRL" },
 	[EIR_LISTS_CTR_EDIT_FAILED] = { "edit:failed", "List changes refused (not found, overlap, store error)" },
 	[EIR_LISTS_CTR_QUERY] = { "query:operator", "Verdicts asked by an operator (VTY show, CTRL GET)" },
+	[EIR_LISTS_CTR_VTY_LINE_DROPPED] = { "vty:line_too_long", "VTY connections closed for a line over 4096 characters" },
 };
 
 static const struct rate_ctr_group_desc lists_ctrg_desc = {
@@ -47,6 +48,8 @@ static const struct osmo_stat_item_desc lists_stat_desc[] = {
 	[EIR_LISTS_STAT_FEED_AGE] = { "feed:age", "Seconds since the national feed was last applied (0: never)",
 				      "s", 16, 0 },
 	[EIR_LISTS_STAT_SYNC_FAILED] = { "sync:failed", "1 when osmo-eir-sync's last attempt failed, else 0", "", 16, 0 },
+	[EIR_LISTS_STAT_SYNC_LIMIT] = { "sync:limit_refused", "Syncs refused for removals above the safety limit",
+					"", 16, 0 },
 	[EIR_LISTS_STAT_MAP_USE_LOCAL] = { "map:local", "Use of the local part's map", "%", 16, 0 },
 	[EIR_LISTS_STAT_MAP_USE_NAT] = { "map:national", "Use of the national part's map", "%", 16, 0 },
 };
@@ -121,6 +124,8 @@ static void stats_update(void *data)
 				   s.feed_synced && s.feed_age > 0 ? (int32_t)s.feed_age : 0);
 		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_SYNC_FAILED),
 				   s.sync_known && s.sync.exit_code != 0);
+		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_SYNC_LIMIT),
+				   s.sync_known ? (int32_t)s.sync.limit_refused : 0);
 		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_MAP_USE_LOCAL), map_pct(l));
 		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_MAP_USE_NAT), map_pct(n));
 	}

@@ -14,6 +14,7 @@ enum eir_lists_ctr {
 	EIR_LISTS_CTR_EDIT_CTRL,
 	EIR_LISTS_CTR_EDIT_FAILED,
 	EIR_LISTS_CTR_QUERY,
+	EIR_LISTS_CTR_VTY_LINE_DROPPED,
 };
 
 enum eir_lists_stat {
@@ -25,6 +26,7 @@ enum eir_lists_stat {
 	EIR_LISTS_STAT_FEED_RUN,
 	EIR_LISTS_STAT_FEED_AGE,
 	EIR_LISTS_STAT_SYNC_FAILED,
+	EIR_LISTS_STAT_SYNC_LIMIT,
 	EIR_LISTS_STAT_MAP_USE_LOCAL,
 	EIR_LISTS_STAT_MAP_USE_NAT,
 };
@@ -45,3 +47,6 @@ int eir_lists_edit(struct eir_edit *ed, bool ctrl, struct eir_audit *au, char *e
 int eir_lists_summary(struct eir_summary *s);
 void eir_lists_who(char *buf, size_t len, const char *iface, int fd);
 void eir_lists_ctr_inc(enum eir_lists_ctr c);
+
+/* vty_guard.c */
+void eir_vty_guard_init(void);

@@ -176,6 +176,7 @@ int main(int argc, char **argv)
 		LOGP(DMAIN, LOGL_FATAL, "cannot read the configuration file '%s'\n", config_file);
 		return 1;
 	}
+	eir_vty_guard_init();
 	rc = telnet_init_default(ctx, NULL, OSMO_VTY_PORT_EIR);
 	if (rc < 0) {
 		LOGP(DMAIN, LOGL_FATAL, "cannot open the VTY on %s:%d\n", vty_get_bind_addr(), OSMO_VTY_PORT_EIR);

@@ -27,6 +27,7 @@ static int part_renew(struct eir_db *db, struct part *p)
 		mdb_txn_reset(p->rtxn);
 		return db_lmdb_err(db, rc, "renew cursor");
 	}
+	p->rcur_row_fresh[0] = p->rcur_row_fresh[1] = false;
 	p->rtxn_active = true;
 	return 0;
 }
@@ -84,7 +85,7 @@ bool eir_db_read_empty(struct eir_db *db, enum eir_db_part part, enum eir_db_tab
 int eir_db_get(struct eir_db *db, enum eir_db_part part, enum eir_db_table t, struct eir_entry *e)
 {
 	struct part *p = &db->p[part];
-	uint8_t key[KEY_PAIR_LEN];
+	uint8_t key[KEY_MAX_LEN];
 	MDB_val k = { .mv_size = (size_t)db_key_len(t), .mv_data = key }, v;
 	int rc;
 
@@ -125,6 +126,45 @@ int eir_db_range_find(struct eir_db *db, uint64_t imei, struct eir_entry *e)
 		return -EIO;
 	}
 	return imei <= e->last ? 0 : -ENOENT;
+}
+
+/*! The first row of EIR_T_NOTIF or EIR_T_EXC (national part) whose key starts with (imei, imsi), whatever its
+ *  MSISDN: one cursor search (MDB_SET_RANGE, O(log n), as an exact lookup) and a compare of the prefix. The
+ *  cursor is renewed on its first use in a snapshot, so that a check that needs no row search pays nothing.
+ *  \returns 0 with *e filled (key fields too), -ENOENT or -EIO. */
+int eir_db_row_find(struct eir_db *db, enum eir_db_table t, uint64_t imei, const uint8_t *imsi, struct eir_entry *e)
+{
+	struct part *p = &db->p[EIR_DB_NATIONAL];
+	uint8_t key[KEY_PAIR_LEN];
+	MDB_val k = { .mv_size = sizeof(key), .mv_data = key }, v;
+	MDB_cursor *cur;
+	int i, rc;
+
+	OSMO_ASSERT(p->rtxn_active);
+	if (t != EIR_T_NOTIF && t != EIR_T_EXC)
+		return -EINVAL;
+	i = t == EIR_T_EXC;
+	cur = p->rcur_row[i];
+	if (!p->rcur_row_fresh[i]) {
+		rc = mdb_cursor_renew(p->rtxn, cur);
+		if (rc)
+			return db_lmdb_err(db, rc, "renew cursor");
+		p->rcur_row_fresh[i] = true;
+	}
+	db_be48_put(key, imei);
+	memcpy(key + KEY_IMEI_LEN, imsi, 8);
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	if (rc)
+		return db_lmdb_err(db, rc, "row lookup");
+	if (k.mv_size != KEY_ROW_LEN || memcmp(k.mv_data, key, KEY_PAIR_LEN))
+		return -ENOENT;
+	memset(e, 0, sizeof(*e));
+	db_key_dec(t, k.mv_data, e);
+	if (db_rec_dec(t, &v, e)) {
+		db_errf(db, "%s: corrupt %s record", p->path, get_value_string(eir_db_table_names, t));
+		return -EIO;
+	}
+	return 0;
 }
 
 /*! Copy the text of reason id into buf ("" for id 0). \returns 0, -ENOENT or -EIO. */
@@ -177,7 +217,7 @@ int eir_db_iter(struct eir_db *db, enum eir_db_part part, enum eir_db_table t, c
 		eir_db_iter_cb cb, void *arg)
 {
 	struct part *p = &db->p[part];
-	uint8_t key[KEY_PAIR_LEN];
+	uint8_t key[KEY_MAX_LEN];
 	MDB_val k, v;
 	MDB_cursor *cur;
 	struct eir_entry e;

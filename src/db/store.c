@@ -145,9 +145,10 @@ int db_key_len(enum eir_db_table t)
 {
 	switch (t) {
 	case EIR_T_PAIR:
+		return KEY_PAIR_LEN;
 	case EIR_T_NOTIF:
 	case EIR_T_EXC:
-		return KEY_PAIR_LEN;
+		return KEY_ROW_LEN;
 	default:
 		return KEY_IMEI_LEN;
 	}
@@ -155,29 +156,30 @@ int db_key_len(enum eir_db_table t)
 
 int db_rec_len(enum eir_db_table t)
 {
-	switch (t) {
-	case EIR_T_RANGE:
-		return REC_RANGE_LEN;
-	case EIR_T_NOTIF:
-	case EIR_T_EXC:
-		return REC_ROW_LEN;
-	default:
-		return REC_LEN;
-	}
+	return t == EIR_T_RANGE ? REC_RANGE_LEN : REC_LEN;
+}
+
+static bool is_row_table(enum eir_db_table t)
+{
+	return t == EIR_T_NOTIF || t == EIR_T_EXC;
 }
 
 void db_key_enc(enum eir_db_table t, const struct eir_entry *e, uint8_t *key)
 {
 	db_be48_put(key, e->imei);
-	if (db_key_len(t) == KEY_PAIR_LEN)
+	if (db_key_len(t) >= KEY_PAIR_LEN)
 		memcpy(key + KEY_IMEI_LEN, e->imsi, 8);
+	if (is_row_table(t))
+		memcpy(key + KEY_PAIR_LEN, e->msisdn, 8);
 }
 
 void db_key_dec(enum eir_db_table t, const uint8_t *key, struct eir_entry *e)
 {
 	e->imei = db_be48_get(key);
-	if (db_key_len(t) == KEY_PAIR_LEN)
+	if (db_key_len(t) >= KEY_PAIR_LEN)
 		memcpy(e->imsi, key + KEY_IMEI_LEN, 8);
+	if (is_row_table(t))
+		memcpy(e->msisdn, key + KEY_PAIR_LEN, 8);
 }
 
 void db_rec_enc(enum eir_db_table t, const struct eir_entry *e, uint8_t *rec)
@@ -193,11 +195,10 @@ void db_rec_enc(enum eir_db_table t, const struct eir_entry *e, uint8_t *rec)
 	osmo_store32be(e->reason_id, r + 2);
 	osmo_store16be(e->listed, r + 6);
 	osmo_store16be(e->block, r + 8);
-	if (t == EIR_T_NOTIF || t == EIR_T_EXC)
-		memcpy(r + REC_LEN, e->msisdn, 8);
 }
 
-/*! Decode a record into e (key fields are left as they are). \returns 0 or -EIO for a record of the wrong size. */
+/*! Decode a record into e (key fields are left as they are; the MSISDN of a table without one is set to none).
+ *  \returns 0 or -EIO for a record of the wrong size. */
 int db_rec_dec(enum eir_db_table t, const MDB_val *v, struct eir_entry *e)
 {
 	const uint8_t *r = v->mv_data;
@@ -214,9 +215,7 @@ int db_rec_dec(enum eir_db_table t, const MDB_val *v, struct eir_entry *e)
 	e->reason_id = osmo_load32be(r + 2);
 	e->listed = osmo_load16be(r + 6);
 	e->block = osmo_load16be(r + 8);
-	if (t == EIR_T_NOTIF || t == EIR_T_EXC)
-		memcpy(e->msisdn, r + REC_LEN, 8);
-	else
+	if (!is_row_table(t))
 		memset(e->msisdn, EIR_NO_NUMBER_BYTE, 8);
 	return 0;
 }
@@ -316,14 +315,78 @@ static int upgrade_1_to_2(struct eir_db *db, struct part *p, MDB_txn *txn)
 	return rc ? db_lmdb_err(db, rc, "write counts") : 0;
 }
 
+/* 2 → 3 for one table: a row (IMEI, IMSI) → record + MSISDN becomes (IMEI, IMSI, MSISDN) → record, so that one
+ * pair may hold a row per MSISDN as DIRBS keys them. The new key sorts right after the old one (which is its
+ * prefix), so the cursor, left on the new key by the put, goes on with the next old row. */
+static int upgrade_rows_2_to_3(struct eir_db *db, struct part *p, MDB_txn *txn, enum eir_db_table t)
+{
+	uint8_t key[KEY_ROW_LEN], rec[REC_LEN];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	rc = mdb_cursor_open(txn, p->dbi[t], &cur);
+	if (rc)
+		return db_lmdb_err(db, rc, "open cursor");
+	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		if (k.mv_size != KEY_ROW_LEN) {
+			if (k.mv_size != KEY_PAIR_LEN || v.mv_size != REC_ROW_LEN_V2) {
+				rc = MDB_CORRUPTED;
+				break;
+			}
+			memcpy(key, k.mv_data, KEY_PAIR_LEN);
+			memcpy(key + KEY_PAIR_LEN, (const uint8_t *)v.mv_data + REC_LEN, 8);
+			memcpy(rec, v.mv_data, REC_LEN);
+			rc = mdb_cursor_del(cur, 0);
+			if (rc)
+				break;
+			k = (MDB_val){ .mv_size = KEY_ROW_LEN, .mv_data = key };
+			v = (MDB_val){ .mv_size = REC_LEN, .mv_data = rec };
+			rc = mdb_cursor_put(cur, &k, &v, 0);
+			if (rc)
+				break;
+		}
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+	if (rc != MDB_NOTFOUND)
+		return db_lmdb_err(db, rc, "upgrade the rows");
+	return 0;
+}
+
+static int upgrade_2_to_3(struct eir_db *db, struct part *p, MDB_txn *txn)
+{
+	int rc = upgrade_rows_2_to_3(db, p, txn, EIR_T_NOTIF);
+
+	return rc ? rc : upgrade_rows_2_to_3(db, p, txn, EIR_T_EXC);
+}
+
 static schema_upgrade_fn schema_upgrade_step(uint32_t from)
 {
 	switch (from) {
 	case 1:
 		return upgrade_1_to_2;
+	case 2:
+		return upgrade_2_to_3;
 	default:
 		return NULL;
 	}
+}
+
+/* Double the map for an upgrade that filled it, up to opts.map_max. \returns 0 or -ENOSPC (at the limit). */
+static int grow_for_upgrade(struct eir_db *db, struct part *p)
+{
+	MDB_envinfo info;
+	uint64_t size;
+
+	mdb_env_info(p->env, &info);
+	if (info.me_mapsize >= db->opts.map_max)
+		return -ENOSPC;
+	size = OSMO_MIN((uint64_t)info.me_mapsize * 2, db->opts.map_max);
+	LOGP(DDB, LOGL_NOTICE, "%s: the upgrade needs more map: %llu KiB\n", p->path, (unsigned long long)(size / 1024));
+	/* called with no transaction of ours active, as mdb_env_set_mapsize() wants */
+	return mdb_env_set_mapsize(p->env, size) ? -ENOSPC : 0;
 }
 
 /* Open the sub-databases in a read transaction; create them (and the schema record) in a write transaction
@@ -436,6 +499,9 @@ again:
 			rc = fn(db, p, txn);
 			if (rc) {
 				mdb_txn_abort(txn);
+				/* an upgrade rewrites whole tables in one transaction: a big store may need more map */
+				if (rc == -ENOSPC && grow_for_upgrade(db, p) == 0)
+					goto again;
 				return rc;
 			}
 			schema++;
@@ -513,6 +579,10 @@ static int part_open(struct eir_db *db, enum eir_db_part part)
 	if (rc)
 		return db_lmdb_err(db, rc, "begin read transaction");
 	rc = mdb_cursor_open(p->rtxn, p->dbi[EIR_T_RANGE], &p->rcur_range);
+	if (!rc)
+		rc = mdb_cursor_open(p->rtxn, p->dbi[EIR_T_NOTIF], &p->rcur_row[0]);
+	if (!rc)
+		rc = mdb_cursor_open(p->rtxn, p->dbi[EIR_T_EXC], &p->rcur_row[1]);
 	if (rc)
 		return db_lmdb_err(db, rc, "open cursor");
 	mdb_txn_reset(p->rtxn);
@@ -528,6 +598,10 @@ static int eir_db_destructor(struct eir_db *db)
 
 		if (p->rcur_range)
 			mdb_cursor_close(p->rcur_range);
+		for (int j = 0; j < 2; j++) {
+			if (p->rcur_row[j])
+				mdb_cursor_close(p->rcur_row[j]);
+		}
 		if (p->rtxn)
 			mdb_txn_abort(p->rtxn);
 		if (p->env)

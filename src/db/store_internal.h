@@ -17,10 +17,12 @@ enum {
 };
 
 #define KEY_IMEI_LEN 6
-#define KEY_PAIR_LEN 14
+#define KEY_PAIR_LEN 14		/* IMEI, IMSI: local pairs (and national rows up to schema 2) */
+#define KEY_ROW_LEN 22		/* IMEI, IMSI, MSISDN: national notification and exception rows (schema 3) */
+#define KEY_MAX_LEN KEY_ROW_LEN
 #define REC_LEN 10		/* list, flags, reason, listed, block */
 #define REC_RANGE_LEN (6 + REC_LEN)
-#define REC_ROW_LEN (REC_LEN + 8)	/* + msisdn: notification and exception rows */
+#define REC_ROW_LEN_V2 (REC_LEN + 8)	/* schema 2 rows: the MSISDN after the record, not in the key */
 #define REASON_MAX 500
 
 struct part {
@@ -28,6 +30,8 @@ struct part {
 	MDB_dbi dbi[_DBI_COUNT];
 	MDB_txn *rtxn;			/* read transaction, reset between snapshots */
 	MDB_cursor *rcur_range;		/* floor search cursor, renewed with rtxn */
+	MDB_cursor *rcur_row[2];	/* prefix search cursors on notif and exc, renewed on first use */
+	bool rcur_row_fresh[2];		/* renewed in the current snapshot */
 	bool rtxn_active;
 	int lock_fd;			/* writer lock, -1 when not held */
 	char *path;
@@ -47,7 +51,7 @@ struct eir_db_txn {
 	struct part *p;
 	MDB_txn *txn;
 	MDB_cursor *cur[_EIR_T_COUNT];	/* append cursors, opened on first use */
-	uint8_t last_key[_EIR_T_COUNT][KEY_PAIR_LEN];
+	uint8_t last_key[_EIR_T_COUNT][KEY_MAX_LEN];
 	int8_t append[_EIR_T_COUNT];	/* 0: not looked yet, 1: keys in order so far (MDB_APPEND), -1: not */
 	uint32_t next_reason;		/* 0: not looked up yet */
 	int64_t dcount[4];		/* change of the IMEI records per list (enum eir_list), saved at commit */

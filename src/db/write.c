@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include <osmocom/core/logging.h>
 #include <osmocom/core/utils.h>
@@ -87,7 +88,7 @@ static int check_table(struct eir_db_txn *txn, enum eir_db_table t)
 
 static int raw_get(struct eir_db_txn *txn, enum eir_db_table t, struct eir_entry *e)
 {
-	uint8_t key[KEY_PAIR_LEN];
+	uint8_t key[KEY_MAX_LEN];
 	MDB_val k = { .mv_size = (size_t)db_key_len(t), .mv_data = key }, v;
 	int rc;
 
@@ -106,7 +107,7 @@ static int raw_get(struct eir_db_txn *txn, enum eir_db_table t, struct eir_entry
  * pages completely and skips the tree search. The first key out of order switches to ordinary puts. */
 static int raw_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir_entry *e)
 {
-	uint8_t key[KEY_PAIR_LEN], rec[REC_ROW_LEN];
+	uint8_t key[KEY_MAX_LEN], rec[REC_RANGE_LEN];
 	size_t klen = (size_t)db_key_len(t);
 	MDB_val k = { .mv_size = klen, .mv_data = key };
 	MDB_val v = { .mv_size = (size_t)db_rec_len(t), .mv_data = rec };
@@ -149,7 +150,7 @@ static int raw_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir
 
 static int raw_del(struct eir_db_txn *txn, enum eir_db_table t, const struct eir_entry *e)
 {
-	uint8_t key[KEY_PAIR_LEN];
+	uint8_t key[KEY_MAX_LEN];
 	MDB_val k = { .mv_size = (size_t)db_key_len(t), .mv_data = key };
 	int rc;
 
@@ -166,8 +167,8 @@ static int raw_del(struct eir_db_txn *txn, enum eir_db_table t, const struct eir
 /* Whether any row of pair table t remains for imei. */
 static int pair_rows_left(struct eir_db_txn *txn, enum eir_db_table t, uint64_t imei)
 {
-	uint8_t key[KEY_PAIR_LEN] = { 0 };
-	MDB_val k = { .mv_size = KEY_PAIR_LEN, .mv_data = key }, v;
+	uint8_t key[KEY_IMEI_LEN];
+	MDB_val k = { .mv_size = KEY_IMEI_LEN, .mv_data = key }, v;
 	MDB_cursor *cur;
 	int rc;
 
@@ -608,6 +609,15 @@ static int grow_map(struct eir_db *db, struct part *p)
 	return 0;
 }
 
+/* LMDB reports a write cut short by a full disk as EIO (0.9: a short pwrite is not an errno); the part's file
+ * system with less than 1 MiB left after it says which it was, so that the caller can tell the operator. */
+static bool disk_full(const char *path)
+{
+	struct statvfs st;
+
+	return statvfs(path, &st) == 0 && (unsigned long long)st.f_bavail * st.f_frsize < 1024 * 1024;
+}
+
 /*! Run fn in one write transaction of a part and commit it; see db.h.
  *  \returns 0 when committed; fn's negative return (aborted); -ENOSPC (map full at its limit, or disk full);
  *  -EIO. Nothing is written unless 0 is returned. */
@@ -645,6 +655,8 @@ int eir_db_write(struct eir_db *db, enum eir_db_part part, eir_db_write_fn fn, v
 			if (rc == MDB_MAP_FULL) {
 				txn.map_full = true;
 			} else {
+				if (rc == EIO && disk_full(p->path))
+					rc = ENOSPC;
 				return db_lmdb_err(db, rc, "commit");
 			}
 		} else {

@@ -27,13 +27,14 @@
 #include <osmocom/eir/imei.h>
 #include <osmocom/eir/logging.h>
 #include "../sync/feed.h"
+#include "feed_pub.h"
 
 #define STATE_DIR ".osmo-eir-feed"	/* the last published full lists, for the next run's deltas */
 #define MAX_OPS 16
 
-static void *ctx;
-static const char *dir;
-static const char *key_path;
+void *ctx;
+const char *dir;
+const char *key_path;
 static bool opt_zip, opt_no_full, opt_no_deltas, opt_keep_full = true;
 
 static const char *const headers[_FEED_LIST_COUNT] = {
@@ -47,8 +48,7 @@ static const enum feed_change ch_added[_FEED_LIST_COUNT] = { FC_BLOCKED, FC_NEW,
 static const enum feed_change ch_changed[_FEED_LIST_COUNT] = { FC_CHANGED, FC_CHANGED, FC_ADDED };
 static const enum feed_change ch_removed[_FEED_LIST_COUNT] = { FC_UNBLOCKED, FC_RESOLVED, FC_REMOVED };
 
-static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int die(const char *fmt, ...)
+int die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -60,8 +60,7 @@ static int die(const char *fmt, ...)
 	return 1;
 }
 
-static char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *pathf(const char *fmt, ...)
+char *pathf(const char *fmt, ...)
 {
 	va_list ap;
 	char *s;
@@ -75,7 +74,7 @@ static char *pathf(const char *fmt, ...)
 /* --- rows, keys and hashes --- */
 
 struct row {
-	uint64_t k0, k1;	/* the entry's key: IMEI, and IMSI for the pair lists */
+	uint64_t k0, k1, k2;	/* the entry's key: IMEI, and IMSI and MSISDN for notifications and exceptions */
 	uint64_t h;		/* hash of the other fields */
 	uint32_t idx;		/* position in the file: the last of duplicate keys wins */
 };
@@ -104,12 +103,33 @@ static void trim(const char **s, size_t *len)
 		(*len)--;
 }
 
-/* The key and content hash of a row of list l (14- and 15-digit forms of one IMEI are one key). */
+/* One key field as a word: its packed digits when it is valid, else a hash of its text (marked by the top bit). */
+static uint64_t field_word(const struct eir_csv_row *row, unsigned i,
+			   int (*pack)(const char *s, uint8_t out[8], const char **why))
+{
+	const char *s = row->f[i], *why;
+	size_t len = row->len[i];
+	uint8_t b[8];
+	char buf[64];
+	uint64_t w = 0;
+	unsigned j;
+
+	trim(&s, &len);
+	snprintf(buf, sizeof(buf), "%.*s", (int)(len < 60 ? len : 60), s);
+	if (pack(buf, b, &why))
+		return fnv(14695981039346656037ULL, s, len) | (1ULL << 63);
+	for (j = 0; j < 8; j++)
+		w = w << 8 | b[j];
+	return w;
+}
+
+/* The key and content hash of a row of list l: the IMEI (14- and 15-digit forms of one IMEI are one key), and for
+ * notifications and exceptions the IMSI and the MSISDN, as DIRBS keys them: a row whose MSISDN changes is another
+ * row, published as the old one removed and the new one added. */
 static void row_key(enum feed_list l, const struct eir_csv_row *row, struct row *out)
 {
 	const char *s, *why;
 	struct eir_imei imei;
-	uint8_t imsi[8];
 	size_t len;
 	unsigned i;
 	char buf[64];
@@ -123,20 +143,12 @@ static void row_key(enum feed_list l, const struct eir_csv_row *row, struct row 
 		out->k0 = imei.key;
 	else
 		out->k0 = fnv(14695981039346656037ULL, s, len) | (1ULL << 63);
-	if (l != FEED_BLACK && row->n > 1) {
-		s = row->f[1];
-		len = row->len[1];
-		trim(&s, &len);
-		snprintf(buf, sizeof(buf), "%.*s", (int)(len < 60 ? len : 60), s);
-		if (eir_imsi_pack(buf, imsi, &why) == 0) {
-			for (i = 0; i < 8; i++)
-				out->k1 = out->k1 << 8 | imsi[i];
-		} else {
-			out->k1 = fnv(14695981039346656037ULL, s, len) | (1ULL << 63);
-		}
-	}
+	if (l != FEED_BLACK && row->n > 1)
+		out->k1 = field_word(row, 1, eir_imsi_pack);
+	if (l != FEED_BLACK && row->n > 2)
+		out->k2 = field_word(row, 2, eir_msisdn_pack);
 	out->h = 14695981039346656037ULL;
-	for (i = l == FEED_BLACK ? 1 : 2; i < row->n; i++) {
+	for (i = l == FEED_BLACK ? 1 : 3; i < row->n; i++) {
 		s = row->f[i];
 		len = row->len[i];
 		trim(&s, &len);
@@ -153,6 +165,8 @@ static int row_cmp(const void *a, const void *b)
 		return x->k0 < y->k0 ? -1 : 1;
 	if (x->k1 != y->k1)
 		return x->k1 < y->k1 ? -1 : 1;
+	if (x->k2 != y->k2)
+		return x->k2 < y->k2 ? -1 : 1;
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
@@ -162,7 +176,9 @@ static int key_cmp(const void *a, const void *b)
 
 	if (x->k0 != y->k0)
 		return x->k0 < y->k0 ? -1 : 1;
-	return x->k1 < y->k1 ? -1 : x->k1 > y->k1;
+	if (x->k1 != y->k1)
+		return x->k1 < y->k1 ? -1 : 1;
+	return x->k2 < y->k2 ? -1 : x->k2 > y->k2;
 }
 
 /* Open a list CSV and check its header. \returns the reader (f set), or NULL with a message printed */
@@ -342,7 +358,7 @@ static void rows_push(struct rows *rs, const struct row *r)
 	rs->r[rs->n++] = *r;
 }
 
-static int copy_file(const char *from, const char *to)
+int copy_file(const char *from, const char *to)
 {
 	char buf[1 << 16];
 	FILE *in, *out;
@@ -390,7 +406,7 @@ static char *read_text(const char *path, size_t *len)
 	return buf;
 }
 
-static int load_runs(struct feed_runs *runs, struct feed_sums *sums)
+int load_runs(struct feed_runs *runs, struct feed_sums *sums)
 {
 	char err[256];
 	size_t len;
@@ -408,7 +424,7 @@ static int load_runs(struct feed_runs *runs, struct feed_sums *sums)
 }
 
 /* Rewrite RUNS, SHA256SUMS (hashing only files it does not list yet) and its signature, each atomically. */
-static int write_indexes(const struct feed_runs *runs, const struct feed_sums *old)
+int write_indexes(const struct feed_runs *runs, const struct feed_sums *old)
 {
 	char err[512], hex[65], *runs_tmp, *sums_tmp, *sig_tmp, *sums_path, *text;
 	uint8_t sha[32], sig[64];
@@ -509,7 +525,7 @@ static time_t date_time(const char *d)
 	return timegm(&tm);
 }
 
-static void run_add_file(struct feed_run *r, const char *name)
+void run_add_file(struct feed_run *r, const char *name)
 {
 	r->files = talloc_realloc(ctx, r->files, char *, r->n_files + 1);
 	r->files[r->n_files++] = talloc_strdup(ctx, name);
@@ -714,6 +730,9 @@ static bool run_has_full(const struct feed_run *r)
 	unsigned i;
 	char want[64];
 
+	/* a run from nothing (base -1) holds its entire lists: full lists, or deltas from -1 (dirbs-listgen) */
+	if (r->base == -1)
+		return true;
 	snprintf(want, sizeof(want), "%s_blacklist.csv", r->date);
 	for (i = 0; i < r->n_files; i++) {
 		if (feed_name_parse(r->files[i], "", &fn) || fn.list != FEED_BLACK)
@@ -782,6 +801,9 @@ static void usage(FILE *f)
 		"          [--notifications OP=FILE]... [--exceptions OP=FILE]...\n"
 		"      the next run from these full lists: the full lists (unless --no-full-lists) and the deltas\n"
 		"      against the previous run (unless --no-deltas), each list zipped with --zip\n"
+		"  publish-dirbs LISTGEN_DIR\n"
+		"      the next run: a dirbs-listgen output directory as it is (its run and base read from its delta\n"
+		"      names), appended to RUNS, hashed and signed\n"
 		"  prune [--no-keep-full] N\n"
 		"      keep the last N runs, and the newest run with full lists (unless --no-keep-full)\n"
 		"Exit: 0 done, 1 failed.\n");
@@ -870,6 +892,10 @@ int main(int argc, char **argv)
 		if (optind + 1 != argc)
 			return die("publish takes options, no arguments");
 		rc = cmd_publish(in, in[0].list == FEED_BLACK ? n_in : 0);
+	} else if (!strcmp(cmd, "publish-dirbs")) {
+		if (optind + 2 != argc)
+			return die("publish-dirbs LISTGEN_DIR");
+		rc = cmd_publish_dirbs(argv[optind + 1]);
 	} else if (!strcmp(cmd, "prune")) {
 		if (optind + 2 != argc)
 			return die("prune N");

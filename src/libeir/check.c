@@ -68,9 +68,7 @@ static int notif_row(struct eir_db *db, uint64_t imei, const uint8_t *imsi, stru
 	int rc;
 
 	if (imsi) {
-		*out = (struct eir_entry){ .imei = imei };
-		memcpy(out->imsi, imsi, sizeof(out->imsi));
-		rc = eir_db_get(db, EIR_DB_NATIONAL, EIR_T_NOTIF, out);
+		rc = eir_db_row_find(db, EIR_T_NOTIF, imei, imsi, out);
 		if (rc != -ENOENT)
 			return rc;
 	}
@@ -87,7 +85,8 @@ static int notif_row(struct eir_db *db, uint64_t imei, const uint8_t *imsi, stru
  *  Precedence, most specific first (enum eir_level): operator (IMEI, IMSI) pair > national exception pair >
  *  operator IMEI entry > national blacklist > national notification (grey) > operator range/TAC > default.
  *  A miss on every list costs one lookup per part plus one range search, not one per level: an IMEI's record
- *  carries flags saying whether it has pair rows at all, and empty tables are skipped without a lookup.
+ *  carries flags saying whether it has pair rows at all, and empty tables are skipped without a lookup. The
+ *  national exception, keyed by (IMEI, IMSI, MSISDN), is one cursor search on its (IMEI, IMSI) prefix.
  *  \param[in] db the store
  *  \param[in] pol the policy (default verdict for an IMEI on no list)
  *  \param[in] imei the 14-digit key (struct eir_imei.key)
@@ -132,9 +131,8 @@ int eir_check(struct eir_db *db, const struct eir_policy *pol, uint64_t imei, in
 			goto done;
 	}
 	if (imsi && have_nat && (nat.flags & EIR_F_EXC)) {
-		e = (struct eir_entry){ .imei = imei };
-		memcpy(e.imsi, imsi, sizeof(e.imsi));
-		rc = eir_db_get(db, EIR_DB_NATIONAL, EIR_T_EXC, &e);
+		/* rows are keyed by (IMEI, IMSI, MSISDN): the pair is excepted while any of its rows remains */
+		rc = eir_db_row_find(db, EIR_T_EXC, imei, imsi, &e);
 		if (rc && rc != -ENOENT)
 			goto err;
 		if (rc == 0 && add_match(res, flags, EIR_LVL_NAT_EXC, EIR_DB_NATIONAL, EIR_LIST_WHITE, &e))
@@ -171,11 +169,55 @@ err:
 	return -EIO;
 }
 
-/*! Describe a match for people: which entry, which list, which source, the reason and dates. */
+#define OTHER_ROWS_SHOWN 4
+
+/* the other rows beside a national row that decided: of its pair for an exception (any of them excepts it), of its
+ * IMEI for a notification (any of them greylists it) */
+struct other_rows {
+	const struct eir_entry *row;
+	bool same_imsi;
+	unsigned n;
+	struct osmo_strbuf *sb;
+};
+
+static int other_rows_cb(const struct eir_entry *e, void *arg)
+{
+	struct other_rows *o = arg;
+	char imsi[20], msisdn[20];
+
+	if (e->imei != o->row->imei || (o->same_imsi && memcmp(e->imsi, o->row->imsi, sizeof(e->imsi))))
+		return 1;
+	if (!memcmp(e->imsi, o->row->imsi, sizeof(e->imsi)) && !memcmp(e->msisdn, o->row->msisdn, sizeof(e->msisdn)))
+		return 0;
+	if (o->n++ < OTHER_ROWS_SHOWN) {
+		eir_imsi_unpack(msisdn, sizeof(msisdn), e->msisdn);
+		if (o->same_imsi)
+			OSMO_STRBUF_PRINTF(*o->sb, "%s MSISDN %s", o->n > 1 ? "," : ", also under", msisdn[0] ? msisdn : "none");
+		else
+			OSMO_STRBUF_PRINTF(*o->sb, "%s IMSI %s MSISDN %s", o->n > 1 ? "," : ", also", eir_imsi_unpack(imsi,
+					   sizeof(imsi), e->imsi), msisdn[0] ? msisdn : "none");
+	}
+	return 0;
+}
+
+static void other_rows_str(struct osmo_strbuf *sb, struct eir_db *db, enum eir_db_table t, const struct eir_entry *row)
+{
+	struct other_rows o = { .row = row, .same_imsi = t == EIR_T_EXC, .sb = sb };
+	struct eir_entry from = { .imei = row->imei };
+
+	if (o.same_imsi)
+		memcpy(from.imsi, row->imsi, sizeof(from.imsi));
+	eir_db_iter(db, EIR_DB_NATIONAL, t, &from, other_rows_cb, &o);
+	if (o.n > OTHER_ROWS_SHOWN)
+		OSMO_STRBUF_PRINTF(*sb, " and %u more", o.n - OTHER_ROWS_SHOWN);
+}
+
+/*! Describe a match for people: which entry, which list, which source, the reason and dates; for a national
+ *  notification or exception row its MSISDN, and the other rows that give the same verdict. */
 char *eir_match_str(char *buf, size_t len, struct eir_db *db, const struct eir_match *m)
 {
 	const struct eir_entry *e = &m->entry;
-	char imei[16], last[16], imsi[20], reason[512] = "", listed[16], block[16], src[96];
+	char imei[16], last[16], imsi[20], msisdn[20], reason[512] = "", listed[16], block[16], src[96];
 	struct eir_feed_state fs;
 	struct osmo_strbuf sb = { .buf = buf, .len = len };
 
@@ -199,8 +241,13 @@ char *eir_match_str(char *buf, size_t len, struct eir_db *db, const struct eir_m
 			break;
 		}
 		/* fall through */
-	case EIR_LVL_LOCAL_PAIR:
 	case EIR_LVL_NAT_EXC:
+		eir_imsi_unpack(msisdn, sizeof(msisdn), e->msisdn);
+		OSMO_STRBUF_PRINTF(sb, "%s IMEI %s IMSI %s MSISDN %s", get_value_string(eir_level_names, m->level), imei,
+				   eir_imsi_unpack(imsi, sizeof(imsi), e->imsi), msisdn[0] ? msisdn : "none");
+		other_rows_str(&sb, db, m->level == EIR_LVL_NAT_EXC ? EIR_T_EXC : EIR_T_NOTIF, e);
+		break;
+	case EIR_LVL_LOCAL_PAIR:
 		OSMO_STRBUF_PRINTF(sb, "%s IMEI %s IMSI %s", get_value_string(eir_level_names, m->level), imei,
 				   eir_imsi_unpack(imsi, sizeof(imsi), e->imsi));
 		break;

@@ -26,12 +26,31 @@ static int key_err(char *err, size_t len, const char *what, const char *s, const
 	return -EINVAL;
 }
 
+/* An IMEI named by an edit: a 15th digit that is neither the check digit nor the spare 0 is a typo, which would
+ * block or unblock another handset, so it is refused here, once for every front end. Imports, the feed and
+ * the wire take it (they count it); lookups too: they change nothing. */
+static int key_imei(const char *s, bool lookup, uint64_t *key, char *err, size_t len)
+{
+	struct eir_imei im;
+	const char *why;
+
+	if (eir_imei_parse(s, &im, &why))
+		return key_err(err, len, "IMEI", s, why);
+	if (im.status == EIR_IMEI_LUHN_MISMATCH && !lookup) {
+		snprintf(err, len, "check digit %c of %s is wrong (expected %c); give the 14 digits to store it anyway",
+			 im.check_digit, s, im.luhn);
+		return -EINVAL;
+	}
+	*key = im.key;
+	return 0;
+}
+
 /*! Fill the key fields of ed from text: imei IMEI; range FIRST LAST (del: FIRST, b NULL); tac TAC;
- *  pair IMEI IMSI. \returns 0 or -EINVAL with a message in err. */
+ *  pair IMEI IMSI. A 15-digit IMEI must carry its check digit or the spare 0, unless ed->lookup was set.
+ *  \returns 0 or -EINVAL with a message in err. */
 int eir_edit_key(struct eir_edit *ed, enum eir_edit_kind kind, const char *a, const char *b, char *err,
 		 size_t len)
 {
-	struct eir_imei im;
 	const char *why;
 	uint32_t tac;
 
@@ -44,14 +63,12 @@ int eir_edit_key(struct eir_edit *ed, enum eir_edit_kind kind, const char *a, co
 		ed->e.last = ed->e.imei + 999999;
 		return 0;
 	}
-	if (eir_imei_parse(a, &im, &why))
-		return key_err(err, len, "IMEI", a, why);
-	ed->e.imei = im.key;
-	ed->e.last = im.key;
+	if (key_imei(a, ed->lookup, &ed->e.imei, err, len))
+		return -EINVAL;
+	ed->e.last = ed->e.imei;
 	if (kind == EIR_EDIT_RANGE && b) {
-		if (eir_imei_parse(b, &im, &why))
-			return key_err(err, len, "IMEI", b, why);
-		ed->e.last = im.key;
+		if (key_imei(b, ed->lookup, &ed->e.last, err, len))
+			return -EINVAL;
 		if (ed->e.last < ed->e.imei) {
 			snprintf(err, len, "first IMEI %s is after last IMEI %s", a, b);
 			return -EINVAL;

@@ -43,7 +43,7 @@ static uint64_t digits_value(const char *s, size_t len)
 
 /*! Parse an IMEI of 14 digits (TAC+SNR), 15 (with check or spare digit) or 16 (IMEISV).
  *  A wrong check digit is reported in out->status, not rejected: MEs and feeds get it wrong, and the
- *  14 digits are the identity.
+ *  14 digits are the identity. (An operator's edit is another matter: eir_edit_key() refuses it as a typo.)
  *  \param[in] s the digits (need not be NUL-terminated)
  *  \param[in] len their count
  *  \param[out] out the parsed IMEI
@@ -146,12 +146,26 @@ int eir_tac_parse(const char *s, uint32_t *tac, const char **why)
 	return 0;
 }
 
+/* up to 15 digits into 8 bytes, two per byte, first digit in the high nibble, the unused nibbles 0xf */
+static void pack_digits(const char *s, size_t len, uint8_t out[8])
+{
+	size_t i;
+
+	memset(out, 0xff, 8);
+	for (i = 0; i < len; i++) {
+		uint8_t d = (uint8_t)(s[i] - '0');
+
+		if (i & 1)
+			out[i / 2] = (out[i / 2] & 0xf0) | d;
+		else
+			out[i / 2] = (uint8_t)((d << 4) | 0x0f);
+	}
+}
+
 /*! Pack an IMSI of 5..15 digits into 8 BCD bytes, first digit in the high nibble, 0xF filler.
  *  \returns 0 or -EINVAL with *why set. */
 int eir_imsi_pack_n(const char *imsi, size_t len, uint8_t out[8], const char **why)
 {
-	size_t i;
-
 	if (!imsi || !len) {
 		if (why)
 			*why = "empty IMSI";
@@ -166,21 +180,37 @@ int eir_imsi_pack_n(const char *imsi, size_t len, uint8_t out[8], const char **w
 		}
 		return -EINVAL;
 	}
-	memset(out, 0xff, 8);
-	for (i = 0; i < len; i++) {
-		uint8_t d = (uint8_t)(imsi[i] - '0');
-
-		if (i & 1)
-			out[i / 2] = (out[i / 2] & 0xf0) | d;
-		else
-			out[i / 2] = (uint8_t)((d << 4) | 0x0f);
-	}
+	pack_digits(imsi, len, out);
 	return 0;
 }
 
 int eir_imsi_pack(const char *imsi, uint8_t out[8], const char **why)
 {
 	return eir_imsi_pack_n(imsi, imsi ? strlen(imsi) : 0, out, why);
+}
+
+/*! Pack an MSISDN of 1 to 15 digits (DIRBS's own pattern, ^[0-9]{1,15}$): part of the key of a national row.
+ *  \returns 0 or -EINVAL with *why set */
+int eir_msisdn_pack(const char *msisdn, uint8_t out[8], const char **why)
+{
+	size_t len = msisdn ? strlen(msisdn) : 0;
+
+	if (!len) {
+		if (why)
+			*why = "empty MSISDN";
+		return -EINVAL;
+	}
+	if (digits_only(msisdn, len, why))
+		return -EINVAL;
+	if (len > 15) {
+		if (why) {
+			snprintf(why_buf, sizeof(why_buf), "%zu digits: an MSISDN has 1 to 15", len);
+			*why = why_buf;
+		}
+		return -EINVAL;
+	}
+	pack_digits(msisdn, len, out);
+	return 0;
 }
 
 /*! Unpack what eir_imsi_pack() packed; an all-0xff field gives "". */

@@ -57,6 +57,8 @@ int eir_sync_status_read(const char *dbdir, struct eir_sync_status *st)
 			sscanf(val, "%" SCNd64, &st->run_id);
 		else if (!strcmp(line, "run_date"))
 			copy_line(st->run_date, sizeof(st->run_date), val);
+		else if (!strcmp(line, "limit_refused"))
+			sscanf(val, "%" SCNu64, &st->limit_refused);
 	}
 	if (ferror(f) || !have_attempt) {
 		fclose(f);
@@ -80,8 +82,8 @@ int eir_sync_status_write(const char *dbdir, const struct eir_sync_status *st)
 	if (!f)
 		return -errno;
 	fprintf(f, "feed %s\nattempt_at %" PRId64 "\nok_at %" PRId64 "\nexit_code %d\nresult %s\nrun_id %" PRId64
-		"\nrun_date %s\n", st->feed, st->attempt_at, st->ok_at, st->exit_code, result, st->run_id,
-		st->run_date);
+		"\nrun_date %s\nlimit_refused %" PRIu64 "\n", st->feed, st->attempt_at, st->ok_at, st->exit_code,
+		result, st->run_id, st->run_date, st->limit_refused);
 	if (fflush(f) || fsync(fileno(f)))
 		rc = -errno;
 	if (fclose(f) && !rc)

@@ -20,10 +20,12 @@
 #define PARAM_MAX 256		/* a decoded query value longer than this is malformed anyway */
 #define MAX_INVALID 6
 
-/* A JSON body built in the stream's buffer; too long never happens for the fixed texts, and is cut safely. */
+/* A JSON body built in the stream's buffer. Each piece goes in whole or not at all (one escape is one piece), and a
+ * body that did not fit is replaced by a short one (problem()): whatever the client sent, the body is valid JSON. */
 struct jbuf {
 	char *p;
 	size_t len, cap;
+	bool overflow;
 };
 
 static void jb_printf(struct jbuf *b, const char *fmt, ...)
@@ -31,11 +33,17 @@ static void jb_printf(struct jbuf *b, const char *fmt, ...)
 	va_list ap;
 	int n;
 
+	if (b->overflow)
+		return;
 	va_start(ap, fmt);
 	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		b->len = OSMO_MIN(b->len + (size_t)n, b->cap - 1);
+	if (n < 0 || (size_t)n >= b->cap - b->len) {
+		b->overflow = true;
+		b->p[b->len] = '\0';
+		return;
+	}
+	b->len += (size_t)n;
 }
 
 /* a JSON string of text that came from the client (a query parameter's name) */
@@ -191,6 +199,17 @@ static void problem(struct sbi_stream *st, unsigned status, const char *title, c
 		jb_printf(&b, "]");
 	}
 	jb_printf(&b, "}");
+	if (b.overflow) {
+		/* SBI_BODY_MAX is sized for the longest body; should that ever be wrong, still valid JSON */
+		LOGP(DSBI, LOGL_ERROR, "%s: a %u ProblemDetails did not fit in %zu bytes: sent without detail\n",
+		     st->c->name, status, sizeof(st->body));
+		b = (struct jbuf){ .p = st->body, .cap = sizeof(st->body) };
+		jb_printf(&b, "{\"title\":\"%s\",\"status\":%u", title, status);
+		if (cause)
+			jb_printf(&b, ",\"cause\":\"%s\"", cause);
+		jb_printf(&b, "}");
+		OSMO_ASSERT(!b.overflow);
+	}
 	st->body_len = b.len;
 	sbi_respond(st, status, CT_PROBLEM, allow);
 }

@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The NRF client (TS 29.510 Nnrf_NFManagement): NFRegister (PUT of our NFProfile as 5G_EIR with the n5g-eir-eic
  * service), a heartbeat (PATCH nfStatus) at the interval the NRF answers, NFDeregister (DELETE) on shutdown. One
- * cleartext HTTP/2 connection (prior knowledge) from the select loop, reconnected when it breaks. */
+ * HTTP/2 connection from the select loop, cleartext (prior knowledge) or TLS (ALPN h2, the NRF's certificate and
+ * name verified), reconnected when it breaks. */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include <talloc.h>
 #include <osmocom/core/logging.h>
@@ -22,6 +30,11 @@
 #define NRF_RETRY_SEC 5
 #define NRF_ANSWER_TIMEOUT_SEC 3
 #define NRF_BODY_MAX 4096
+/* TS 29.500 §5.2.2.2: the User-Agent of every SBI request starts with the NF type */
+#define NRF_USER_AGENT "5G_EIR-osmo-eir"
+/* the TS 29.511 API version the server implements: Rel-16 (V16.5.0, OpenAPI 1.1.2), which added
+ * supported-features */
+#define N5G_EIR_API_FULL_VERSION "1.1.2"
 
 enum nrf_state {
 	NRF_S_UNREGISTERED,	/*!< next: NFRegister */
@@ -42,11 +55,15 @@ struct sbi_nrf {
 	char host[256];
 	char authority[280];
 	char port[8];
-	char path[128];			/*!< /nnrf-nfm/v1/nf-instances/{id} */
+	char path[320];			/*!< [apiPrefix]/nnrf-nfm/v1/nf-instances/{id} */
 	char *nf_instance_id;
+	bool tls;			/*!< https:// */
+	SSL_CTX *ssl_ctx;		/*!< with tls: the CA to verify the NRF with, ALPN h2 */
+	SSL *ssl;			/*!< with tls, once TCP is connected */
 	struct osmo_fd ofd;
 	nghttp2_session *h2;
-	bool connected;
+	bool connected;			/*!< TCP connected */
+	bool ready;			/*!< connected, and with tls the handshake done: HTTP/2 bytes may flow */
 	uint8_t *out;
 	size_t out_len, out_off;
 	struct osmo_timer_list timer;
@@ -77,11 +94,16 @@ static void nrf_disconnect(struct sbi_nrf *n, const char *why)
 		close(n->ofd.fd);
 		n->ofd.fd = -1;
 	}
+	if (n->ssl) {
+		SSL_free(n->ssl);
+		n->ssl = NULL;
+	}
+	ERR_clear_error();
 	if (n->h2) {
 		nghttp2_session_del(n->h2);
 		n->h2 = NULL;
 	}
-	n->connected = false;
+	n->connected = n->ready = false;
 	n->out_len = n->out_off = 0;
 	if (n->req != NRF_REQ_NONE) {
 		sbi_ctr_inc(n->srv, SBI_CTR_NRF_FAIL);
@@ -91,6 +113,46 @@ static void nrf_disconnect(struct sbi_nrf *n, const char *why)
 		else if (!osmo_timer_pending(&n->timer))
 			osmo_timer_schedule(&n->timer, NRF_RETRY_SEC, 0);
 	}
+}
+
+/* Write to the NRF, through TLS or not. \returns bytes written, 0 when it would block, -1 on error */
+static ssize_t nrf_write(struct sbi_nrf *n, const uint8_t *d, size_t len)
+{
+	ssize_t w;
+
+	if (n->ssl) {
+		int rc = SSL_write(n->ssl, d, (int)OSMO_MIN(len, (size_t)INT_MAX));
+
+		if (rc > 0)
+			return rc;
+		rc = SSL_get_error(n->ssl, rc);
+		return rc == SSL_ERROR_WANT_WRITE || rc == SSL_ERROR_WANT_READ ? 0 : -1;
+	}
+	w = write(n->ofd.fd, d, len);
+	if (w < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	return w;
+}
+
+/* Read from the NRF. \returns bytes read, 0 when nothing is there, -1 when the connection is gone */
+static ssize_t nrf_read(struct sbi_nrf *n, uint8_t *buf, size_t len)
+{
+	ssize_t r;
+
+	if (n->ssl) {
+		int rc = SSL_read(n->ssl, buf, (int)OSMO_MIN(len, (size_t)INT_MAX));
+
+		if (rc > 0)
+			return rc;
+		rc = SSL_get_error(n->ssl, rc);
+		return rc == SSL_ERROR_WANT_READ || rc == SSL_ERROR_WANT_WRITE ? 0 : -1;
+	}
+	r = read(n->ofd.fd, buf, len);
+	if (r == 0)
+		return -1;
+	if (r < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	return r;
 }
 
 static void nrf_io(struct sbi_nrf *n)
@@ -113,24 +175,82 @@ static void nrf_io(struct sbi_nrf *n)
 		memcpy(n->out + n->out_len, d, (size_t)k);
 		n->out_len += (size_t)k;
 	}
-	if (n->connected) {
+	if (n->ready) {
 		while (n->out_off < n->out_len) {
-			ssize_t w = write(n->ofd.fd, n->out + n->out_off, n->out_len - n->out_off);
+			ssize_t w = nrf_write(n, n->out + n->out_off, n->out_len - n->out_off);
 
 			if (w < 0) {
-				if (errno == EAGAIN || errno == EINTR)
-					break;
-				nrf_disconnect(n, strerror(errno));
+				nrf_disconnect(n, n->ssl ? "TLS write failed" : strerror(errno));
 				return;
 			}
+			if (w == 0)
+				break;
 			n->out_off += (size_t)w;
 		}
 		if (n->out_off == n->out_len)
 			n->out_off = n->out_len = 0;
 	}
-	if (!n->connected || n->out_len)
+	if (!n->connected || (n->ready && n->out_len) || (n->ssl && SSL_want_write(n->ssl)))
 		what |= OSMO_FD_WRITE;
 	osmo_fd_update_when(&n->ofd, ~(OSMO_FD_READ | OSMO_FD_WRITE), what);
+}
+
+/* Once TCP is up: the TLS client side, verifying the NRF's certificate chain against the CA and its name (an IP
+ * address in the URI against the certificate's IP SANs, a host name against its DNS names, also sent as SNI). */
+static int nrf_tls_start(struct sbi_nrf *n)
+{
+	struct in6_addr a6;
+	bool ip = inet_pton(AF_INET, n->host, &a6) == 1 || inet_pton(AF_INET6, n->host, &a6) == 1;
+
+	n->ssl = SSL_new(n->ssl_ctx);
+	if (!n->ssl || !SSL_set_fd(n->ssl, n->ofd.fd))
+		return -ENOMEM;
+	SSL_set_connect_state(n->ssl);
+	SSL_set_verify(n->ssl, SSL_VERIFY_PEER, NULL);
+	if (ip) {
+		if (X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(n->ssl), n->host) != 1)
+			return -EINVAL;
+	} else {
+		SSL_set_hostflags(n->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		if (SSL_set1_host(n->ssl, n->host) != 1 || SSL_set_tlsext_host_name(n->ssl, n->host) != 1)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Drive the TLS handshake. \returns 1 when done, 0 to wait for the socket, -1 when it failed (disconnected) */
+static int nrf_tls_handshake(struct sbi_nrf *n)
+{
+	const unsigned char *alpn = NULL;
+	unsigned alpn_len = 0;
+	int rc = SSL_do_handshake(n->ssl);
+
+	if (rc != 1) {
+		int err = SSL_get_error(n->ssl, rc);
+		long vr = SSL_get_verify_result(n->ssl);
+
+		if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
+			return 0;
+		sbi_ctr_inc(n->srv, SBI_CTR_NRF_TLS_FAIL);
+		if (vr != X509_V_OK)
+			LOGP(DSBI, LOGL_ERROR, "NRF %s: TLS handshake failed: certificate verify failed: %s\n",
+			     n->authority, X509_verify_cert_error_string(vr));
+		else
+			LOGP(DSBI, LOGL_ERROR, "NRF %s: TLS handshake failed: %s\n", n->authority,
+			     ERR_reason_error_string(ERR_peek_last_error()) ? : "connection closed");
+		nrf_disconnect(n, "TLS handshake failed");
+		return -1;
+	}
+	SSL_get0_alpn_selected(n->ssl, &alpn, &alpn_len);
+	if (alpn_len != 2 || memcmp(alpn, "h2", 2)) {
+		sbi_ctr_inc(n->srv, SBI_CTR_NRF_TLS_FAIL);
+		LOGP(DSBI, LOGL_ERROR, "NRF %s: TLS without ALPN h2 (HTTP/2 is required)\n", n->authority);
+		nrf_disconnect(n, "no ALPN h2");
+		return -1;
+	}
+	LOGP(DSBI, LOGL_INFO, "NRF %s: TLS %s, ALPN h2, certificate verified\n", n->authority,
+	     SSL_get_version(n->ssl));
+	return 1;
 }
 
 static int nrf_fd_cb(struct osmo_fd *ofd, unsigned int what)
@@ -148,24 +268,43 @@ static int nrf_fd_cb(struct osmo_fd *ofd, unsigned int what)
 			return 0;
 		}
 		n->connected = true;
+		if (n->tls && nrf_tls_start(n)) {
+			LOGP(DSBI, LOGL_ERROR, "NRF %s: cannot set up TLS\n", n->authority);
+			nrf_disconnect(n, "TLS set-up failed");
+			return 0;
+		}
+		n->ready = !n->tls;
 	}
-	if (what & OSMO_FD_READ) {
-		uint8_t buf[8192];
-		ssize_t r = read(ofd->fd, buf, sizeof(buf));
+	if (n->connected && !n->ready) {
+		int rc = nrf_tls_handshake(n);
 
-		if (r == 0) {
-			nrf_disconnect(n, "NRF closed the connection");
+		if (rc < 0)
+			return 0;
+		if (rc == 0) {
+			nrf_io(n);
 			return 0;
 		}
+		n->ready = true;
+	}
+	/* TLS may hold decrypted records no select() announces (also right after the handshake): always try */
+	if (n->ssl)
+		what |= OSMO_FD_READ;
+	while (what & OSMO_FD_READ) {
+		uint8_t buf[8192];
+		ssize_t r = nrf_read(n, buf, sizeof(buf));
+
 		if (r < 0) {
-			if (errno != EAGAIN && errno != EINTR)
-				nrf_disconnect(n, strerror(errno));
+			nrf_disconnect(n, n->ssl ? "TLS connection closed" : "NRF closed the connection");
 			return 0;
 		}
+		if (r == 0)
+			break;
 		if (nghttp2_session_mem_recv(n->h2, buf, (size_t)r) < 0) {
 			nrf_disconnect(n, "HTTP/2 error");
 			return 0;
 		}
+		if (!n->ssl || SSL_pending(n->ssl) <= 0)
+			break;
 	}
 	nrf_io(n);
 	return 0;
@@ -310,7 +449,7 @@ static int nrf_connect(struct sbi_nrf *n)
 	}
 	osmo_fd_setup(&n->ofd, fd, OSMO_FD_READ | OSMO_FD_WRITE, nrf_fd_cb, n, 0);
 	osmo_fd_register(&n->ofd);
-	n->connected = false;
+	n->connected = n->ready = false;
 	nghttp2_session_client_new(&n->h2, cbs, n);
 	nghttp2_submit_settings(n->h2, NGHTTP2_FLAG_NONE, NULL, 0);
 	return 0;
@@ -319,7 +458,7 @@ static int nrf_connect(struct sbi_nrf *n)
 static void nrf_request(struct sbi_nrf *n, enum nrf_req req, const char *method, const char *ctype)
 {
 	char len_str[12];
-	nghttp2_nv nva[6];
+	nghttp2_nv nva[7];
 	nghttp2_data_provider prd = { .read_callback = body_read };
 	size_t k = 0;
 
@@ -333,9 +472,10 @@ static void nrf_request(struct sbi_nrf *n, enum nrf_req req, const char *method,
 	}
 #define NV(N, V) (nghttp2_nv){ (uint8_t *)(N), (uint8_t *)(V), strlen(N), strlen(V), NGHTTP2_NV_FLAG_NONE }
 	nva[k++] = NV(":method", method);
-	nva[k++] = NV(":scheme", "http");
+	nva[k++] = NV(":scheme", n->tls ? "https" : "http");
 	nva[k++] = NV(":authority", n->authority);
 	nva[k++] = NV(":path", n->path);
+	nva[k++] = NV("user-agent", NRF_USER_AGENT);
 	if (ctype) {
 		snprintf(len_str, sizeof(len_str), "%zu", n->body_len);
 		nva[k++] = NV("content-type", ctype);
@@ -357,22 +497,28 @@ static void nrf_request(struct sbi_nrf *n, enum nrf_req req, const char *method,
 	nrf_io(n);
 }
 
+/* The NFProfile: the one NFService both in nfServiceList (a map keyed by serviceInstanceId, TS 29.510 Rel-16 on)
+ * and in nfServices (the Rel-15 array, deprecated since Rel-16, still all that older NRFs read). */
 static void nrf_register(struct sbi_nrf *n)
 {
 	struct sbi_cfg *cfg = n->srv->cfg;
 	const char *addr = cfg->nrf_advertise_addr ? : cfg->listen_addr;
 	bool v6 = strchr(addr, ':') != NULL;
+	char svc[1024];
 
+	snprintf(svc, sizeof(svc),
+		 "{\"serviceInstanceId\":\"n5g-eir-eic\",\"serviceName\":\"n5g-eir-eic\","
+		 "\"versions\":[{\"apiVersionInUri\":\"v1\",\"apiFullVersion\":\"" N5G_EIR_API_FULL_VERSION "\"}],"
+		 "\"scheme\":\"%s\",\"nfServiceStatus\":\"REGISTERED\","
+		 "\"ipEndPoints\":[{\"%s\":\"%s\",\"transport\":\"TCP\",\"port\":%u}],"
+		 "\"allowedNfTypes\":[\"AMF\"]}",
+		 cfg->tls_cert ? "https" : "http", v6 ? "ipv6Address" : "ipv4Address", addr, cfg->listen_port);
 	n->body_len = (size_t)snprintf(n->body, sizeof(n->body),
 		"{\"nfInstanceId\":\"%s\",\"nfType\":\"5G_EIR\",\"nfStatus\":\"REGISTERED\",\"heartBeatTimer\":%u,"
 		"\"%s\":[\"%s\"],\"allowedNfTypes\":[\"AMF\"],"
-		"\"nfServices\":[{\"serviceInstanceId\":\"n5g-eir-eic\",\"serviceName\":\"n5g-eir-eic\","
-		"\"versions\":[{\"apiVersionInUri\":\"v1\",\"apiFullVersion\":\"1.0.3\"}],\"scheme\":\"%s\","
-		"\"nfServiceStatus\":\"REGISTERED\","
-		"\"ipEndPoints\":[{\"%s\":\"%s\",\"transport\":\"TCP\",\"port\":%u}],"
-		"\"allowedNfTypes\":[\"AMF\"]}]}",
-		n->nf_instance_id, cfg->nrf_heartbeat_sec, v6 ? "ipv6Addresses" : "ipv4Addresses", addr,
-		cfg->tls_cert ? "https" : "http", v6 ? "ipv6Address" : "ipv4Address", addr, cfg->listen_port);
+		"\"nfServices\":[%s],\"nfServiceList\":{\"n5g-eir-eic\":%s}}",
+		n->nf_instance_id, cfg->nrf_heartbeat_sec, v6 ? "ipv6Addresses" : "ipv4Addresses", addr, svc, svc);
+	OSMO_ASSERT(n->body_len < sizeof(n->body));
 	nrf_request(n, NRF_REQ_REGISTER, "PUT", "application/json");
 }
 
@@ -421,45 +567,93 @@ static char *make_uuid(void *ctx)
 			       osmo_hexdump_nospc(r + 10, 6));
 }
 
-/*! Parse 'nrf uri', start NFRegister. \returns 0 or -EINVAL */
+/* The TLS client context for an https:// NRF: TLS 1.2 or later, ALPN h2, the CA file (or the system's CAs).
+ * \returns 0 or -EINVAL (logged) */
+static int nrf_tls_setup(struct sbi_nrf *n)
+{
+	const char *ca = n->srv->cfg->nrf_ca_file;
+
+	n->ssl_ctx = SSL_CTX_new(TLS_client_method());
+	if (!n->ssl_ctx)
+		return -EINVAL;
+	SSL_CTX_set_min_proto_version(n->ssl_ctx, TLS1_2_VERSION);
+	SSL_CTX_set_mode(n->ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* SSL_CTX_set_alpn_protos returns 0 on success */
+	if (SSL_CTX_set_alpn_protos(n->ssl_ctx, (const unsigned char *)"\x02h2", 3))
+		goto fail;
+	if (ca ? SSL_CTX_load_verify_locations(n->ssl_ctx, ca, NULL) != 1 :
+		 SSL_CTX_set_default_verify_paths(n->ssl_ctx) != 1) {
+		LOGP(DSBI, LOGL_ERROR, "nrf ca-file %s: cannot load it: %s\n", ca ? : "(system default)",
+		     ERR_reason_error_string(ERR_peek_last_error()) ? : "?");
+		goto fail;
+	}
+	ERR_clear_error();
+	return 0;
+fail:
+	ERR_clear_error();
+	SSL_CTX_free(n->ssl_ctx);
+	n->ssl_ctx = NULL;
+	return -EINVAL;
+}
+
+/*! Parse 'nrf uri' (http:// or https://, host or [IPv6], port 80 or 443 when left out), set up TLS for https,
+ *  start NFRegister. \returns 0 or -EINVAL (logged) */
 int sbi_nrf_start(struct sbi_server *srv)
 {
 	struct sbi_cfg *cfg = srv->cfg;
 	struct sbi_nrf *n = talloc_zero(srv, struct sbi_nrf);
-	const char *hp = cfg->nrf_uri + strlen("http://"), *colon, *end;
+	const char *hp, *colon, *end;
 
 	n->srv = srv;
 	n->ofd.fd = -1;
 	n->stream_id = -1;
 	srv->nrf = n;
 	osmo_timer_setup(&n->timer, nrf_timer_cb, n);
+	if (!strncmp(cfg->nrf_uri, "https://", 8)) {
+		n->tls = true;
+		hp = cfg->nrf_uri + 8;
+	} else if (!strncmp(cfg->nrf_uri, "http://", 7)) {
+		hp = cfg->nrf_uri + 7;
+	} else {
+		goto bad;
+	}
 	end = hp + strcspn(hp, "/");
 	if (*hp == '[') {
 		const char *rb = memchr(hp, ']', end - hp);
 
-		if (!rb || rb[1] != ':')
+		if (!rb || (rb + 1 != end && rb[1] != ':'))
 			goto bad;
 		snprintf(n->host, sizeof(n->host), "%.*s", (int)(rb - hp - 1), hp + 1);
-		colon = rb + 1;
+		colon = rb + 1 == end ? NULL : rb + 1;
 	} else {
 		colon = memchr(hp, ':', end - hp);
-		if (!colon)
-			goto bad;
-		snprintf(n->host, sizeof(n->host), "%.*s", (int)(colon - hp), hp);
+		snprintf(n->host, sizeof(n->host), "%.*s", (int)((colon ? colon : end) - hp), hp);
 	}
-	snprintf(n->port, sizeof(n->port), "%.*s", (int)(end - colon - 1), colon + 1);
-	if (!atoi(n->port) || !n->host[0])
+	if (colon)
+		snprintf(n->port, sizeof(n->port), "%.*s", (int)(end - colon - 1), colon + 1);
+	else
+		OSMO_STRLCPY_ARRAY(n->port, n->tls ? "443" : "80");
+	if (atoi(n->port) <= 0 || atoi(n->port) > 65535 || !n->host[0])
 		goto bad;
 	snprintf(n->authority, sizeof(n->authority), "%.*s", (int)(end - hp), hp);
+	if (n->tls && nrf_tls_setup(n))
+		return -EINVAL;
+	if (!n->tls && cfg->nrf_ca_file)
+		LOGP(DSBI, LOGL_NOTICE, "nrf ca-file %s: not used for an http:// NRF\n", cfg->nrf_ca_file);
 	n->nf_instance_id = cfg->nf_instance_id ? talloc_strdup(n, cfg->nf_instance_id) : make_uuid(n);
 	if (!n->nf_instance_id)
 		goto bad;
-	snprintf(n->path, sizeof(n->path), "/nnrf-nfm/v1/nf-instances/%s", n->nf_instance_id);
-	LOGP(DSBI, LOGL_NOTICE, "NRF %s: registering nfInstanceId %s\n", n->authority, n->nf_instance_id);
+	/* an apiRoot may end in an apiPrefix (TS 29.501 §4.4.1) */
+	if (snprintf(n->path, sizeof(n->path), "%.*s/nnrf-nfm/v1/nf-instances/%s",
+		     (int)(strlen(end) - (strlen(end) && end[strlen(end) - 1] == '/')), end, n->nf_instance_id) >=
+	    (int)sizeof(n->path))
+		goto bad;
+	LOGP(DSBI, LOGL_NOTICE, "NRF %s: registering nfInstanceId %s%s\n", n->authority, n->nf_instance_id,
+	     n->tls ? " (TLS)" : "");
 	nrf_send_next(n);
 	return 0;
 bad:
-	LOGP(DSBI, LOGL_ERROR, "nrf uri %s: expected http://ADDR:PORT\n", cfg->nrf_uri);
+	LOGP(DSBI, LOGL_ERROR, "nrf uri %s: expected http://ADDR[:PORT] or https://HOST[:PORT]\n", cfg->nrf_uri);
 	return -EINVAL;
 }
 
@@ -499,5 +693,6 @@ void sbi_nrf_free(struct sbi_server *srv)
 	osmo_timer_del(&srv->nrf->timer);
 	srv->nrf->req = NRF_REQ_NONE;
 	nrf_disconnect(srv->nrf, "stopped");
+	SSL_CTX_free(srv->nrf->ssl_ctx);
 	TALLOC_FREE(srv->nrf);
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include <arpa/inet.h>
 
 #include <nghttp2/nghttp2.h>
 #include <osmocom/core/select.h>
@@ -13,13 +14,17 @@
 #include <osmocom/eir/sbi/server.h>
 
 #define SBI_OUT_HIGH 65536	/* answers not yet taken by the client: above this, stop reading it */
-#define SBI_BODY_MAX 640
+/* The longest answer is a 400 listing every parameter (pei, supi, gpsi, supported-features and one unknown one, whose
+ * name of up to 64 bytes comes back escaped, up to 6 bytes each): about 870 bytes. n5g_eir.c's problem() still
+ * sends valid JSON should a body not fit. */
+#define SBI_BODY_MAX 1024
 
 struct sbi_conn {
 	struct llist_head list;
 	struct sbi_server *srv;
 	struct osmo_fd ofd;
 	char name[64];			/*!< "ADDR:PORT" of the client */
+	char src[INET6_ADDRSTRLEN];	/*!< "ADDR" of the client, for max-connections-per-source */
 	nghttp2_session *h2;
 	void *ssl;			/*!< SSL *, or NULL */
 	unsigned preface_seen;		/*!< bytes of the HTTP/2 client preface checked so far */

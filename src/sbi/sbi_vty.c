@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
 
 #include <talloc.h>
 #include <osmocom/core/utils.h>
@@ -22,6 +23,14 @@ static struct cmd_node sbi_node = {
 
 #define SBI_CFG (&g_eir->sbi)
 
+/* the VTY's X:X::X:X matches loosely (2001:db8::zz passes): check that it is an address */
+static bool is_ip_addr(const char *s)
+{
+	struct in6_addr a;
+
+	return inet_pton(AF_INET, s, &a) == 1 || inet_pton(AF_INET6, s, &a) == 1;
+}
+
 DEFUN(cfg_sbi, cfg_sbi_cmd, "sbi", "Configure the N5g-eir HTTP/2 server (5G service-based interface)\n")
 {
 	SBI_CFG->enabled = true;
@@ -38,6 +47,10 @@ DEFUN(cfg_no_sbi, cfg_no_sbi_cmd, "no sbi", NO_STR "Do not run the N5g-eir HTTP/
 DEFUN(cfg_sbi_listen, cfg_sbi_listen_cmd, "listen (A.B.C.D|X:X::X:X) <1-65535>",
       "Where to accept HTTP/2 connections\n" "IPv4 address\n" "IPv6 address\n" "Port\n")
 {
+	if (!is_ip_addr(argv[0])) {
+		vty_out(vty, "%% not an IP address: %s%s", argv[0], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
 	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->listen_addr, argv[0]);
 	SBI_CFG->listen_port = atoi(argv[1]);
 	return CMD_SUCCESS;
@@ -66,9 +79,25 @@ DEFUN(cfg_sbi_no_tls, cfg_sbi_no_tls_cmd, "no tls", NO_STR "Cleartext HTTP/2 (pr
 }
 
 DEFUN(cfg_sbi_max_conns, cfg_sbi_max_conns_cmd, "max-connections <1-65536>",
-      "Close new connections beyond this many at once\n" "Connections\n")
+      "Connections at once; beyond, the oldest that has sent no request is closed, else the new one\n"
+      "Connections\n")
 {
 	SBI_CFG->max_conns = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_max_conns_src, cfg_sbi_max_conns_src_cmd, "max-connections-per-source <1-65536>",
+      "Close a new connection from a client address that already has this many (AMFs behind one NAT address "
+      "share it)\n" "Connections\n")
+{
+	SBI_CFG->max_conns_per_source = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_no_max_conns_src, cfg_sbi_no_max_conns_src_cmd, "no max-connections-per-source",
+      NO_STR "No cap per client address (the default)\n")
+{
+	SBI_CFG->max_conns_per_source = 0;
 	return CMD_SUCCESS;
 }
 
@@ -101,6 +130,14 @@ DEFUN(cfg_sbi_idle, cfg_sbi_idle_cmd, "idle-timeout <1-86400>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_sbi_preface, cfg_sbi_preface_cmd, "preface-timeout <1-300>",
+      "Close a connection that has not completed its TLS handshake and HTTP/2 preface this long after it came\n"
+      "Seconds\n")
+{
+	SBI_CFG->preface_timeout_sec = atoi(argv[0]);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_sbi_pei_other, cfg_sbi_pei_other_cmd, "pei-other (reject|unknown|whitelisted|greylisted|blacklisted)",
       "What to answer for a PEI that is not imei-… or imeisv-… (mac-…, eui-…)\n"
       "400 MANDATORY_QUERY_PARAM_INCORRECT\n" "404 ERROR_EQUIPMENT_UNKNOWN (default)\n"
@@ -118,10 +155,11 @@ DEFUN(cfg_sbi_pei_other, cfg_sbi_pei_other_cmd, "pei-other (reject|unknown|white
 #define NRF_STR "Register with an NRF (TS 29.510 NFRegister, heartbeat, NFDeregister on shutdown)\n"
 
 DEFUN(cfg_sbi_nrf_uri, cfg_sbi_nrf_uri_cmd, "nrf uri URI",
-      NRF_STR "The NRF's apiRoot\n" "http://ADDR:PORT (cleartext HTTP/2, prior knowledge)\n")
+      NRF_STR "The NRF's apiRoot\n"
+      "http://ADDR[:PORT] (cleartext HTTP/2, prior knowledge) or https://HOST[:PORT] (TLS, ALPN h2)\n")
 {
-	if (strncmp(argv[0], "http://", 7)) {
-		vty_out(vty, "%% only http://ADDR:PORT is supported%s", VTY_NEWLINE);
+	if (strncmp(argv[0], "http://", 7) && strncmp(argv[0], "https://", 8)) {
+		vty_out(vty, "%% only http://ADDR[:PORT] and https://HOST[:PORT] are supported%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
 	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->nrf_uri, argv[0]);
@@ -139,9 +177,29 @@ DEFUN(cfg_sbi_nrf_id, cfg_sbi_nrf_id_cmd, "nrf nf-instance-id UUID",
 	return CMD_SUCCESS;
 }
 
-DEFUN(cfg_sbi_nrf_addr, cfg_sbi_nrf_addr_cmd, "nrf advertise-address A.B.C.D",
-      NRF_STR "The address in the NFProfile (default: the listen address)\n" "IPv4 address\n")
+DEFUN(cfg_sbi_nrf_ca, cfg_sbi_nrf_ca_cmd, "nrf ca-file FILE",
+      NRF_STR "The CA certificate(s) to verify an https:// NRF with (default: the system's CAs)\n"
+      "PEM file\n")
 {
+	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->nrf_ca_file, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_no_nrf_ca, cfg_sbi_no_nrf_ca_cmd, "no nrf ca-file",
+      NO_STR NRF_STR "Verify an https:// NRF with the system's CAs\n")
+{
+	TALLOC_FREE(SBI_CFG->nrf_ca_file);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_nrf_addr, cfg_sbi_nrf_addr_cmd, "nrf advertise-address (A.B.C.D|X:X::X:X)",
+      NRF_STR "The address in the NFProfile (default: the listen address; never a wildcard)\n" "IPv4 address\n"
+      "IPv6 address\n")
+{
+	if (!is_ip_addr(argv[0])) {
+		vty_out(vty, "%% not an IP address: %s%s", argv[0], VTY_NEWLINE);
+		return CMD_WARNING;
+	}
 	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->nrf_advertise_addr, argv[0]);
 	return CMD_SUCCESS;
 }
@@ -184,6 +242,8 @@ static int config_write_sbi(struct vty *vty)
 		vty_out(vty, " tls private-key %s%s", s->tls_key, VTY_NEWLINE);
 	if (s->max_conns != SBI_DEFAULT_MAX_CONNS)
 		vty_out(vty, " max-connections %u%s", s->max_conns, VTY_NEWLINE);
+	if (s->max_conns_per_source)
+		vty_out(vty, " max-connections-per-source %u%s", s->max_conns_per_source, VTY_NEWLINE);
 	if (s->max_streams != SBI_DEFAULT_MAX_STREAMS)
 		vty_out(vty, " max-concurrent-streams %u%s", s->max_streams, VTY_NEWLINE);
 	if (s->max_header_size != SBI_DEFAULT_MAX_HEADER_SIZE)
@@ -192,12 +252,16 @@ static int config_write_sbi(struct vty *vty)
 		vty_out(vty, " max-uri-length %u%s", s->max_uri_len, VTY_NEWLINE);
 	if (s->idle_timeout_sec != SBI_DEFAULT_IDLE_TIMEOUT_SEC)
 		vty_out(vty, " idle-timeout %u%s", s->idle_timeout_sec, VTY_NEWLINE);
+	if (s->preface_timeout_sec != SBI_DEFAULT_PREFACE_TIMEOUT_SEC)
+		vty_out(vty, " preface-timeout %u%s", s->preface_timeout_sec, VTY_NEWLINE);
 	if (s->pei_other == SBI_PEI_OTHER_REJECT)
 		vty_out(vty, " pei-other reject%s", VTY_NEWLINE);
 	else if (s->pei_other_verdict != EIR_UNKNOWN)
 		vty_out(vty, " pei-other %s%s", verdict_word(s->pei_other_verdict), VTY_NEWLINE);
 	if (s->nrf_uri)
 		vty_out(vty, " nrf uri %s%s", s->nrf_uri, VTY_NEWLINE);
+	if (s->nrf_ca_file)
+		vty_out(vty, " nrf ca-file %s%s", s->nrf_ca_file, VTY_NEWLINE);
 	if (s->nf_instance_id)
 		vty_out(vty, " nrf nf-instance-id %s%s", s->nf_instance_id, VTY_NEWLINE);
 	if (s->nrf_advertise_addr)
@@ -241,13 +305,18 @@ void sbi_vty_init(void)
 	install_element(SBI_NODE, &cfg_sbi_tls_key_cmd);
 	install_element(SBI_NODE, &cfg_sbi_no_tls_cmd);
 	install_element(SBI_NODE, &cfg_sbi_max_conns_cmd);
+	install_element(SBI_NODE, &cfg_sbi_max_conns_src_cmd);
+	install_element(SBI_NODE, &cfg_sbi_no_max_conns_src_cmd);
 	install_element(SBI_NODE, &cfg_sbi_max_streams_cmd);
 	install_element(SBI_NODE, &cfg_sbi_max_header_cmd);
 	install_element(SBI_NODE, &cfg_sbi_max_uri_cmd);
 	install_element(SBI_NODE, &cfg_sbi_idle_cmd);
+	install_element(SBI_NODE, &cfg_sbi_preface_cmd);
 	install_element(SBI_NODE, &cfg_sbi_pei_other_cmd);
 	install_element(SBI_NODE, &cfg_sbi_nrf_uri_cmd);
 	install_element(SBI_NODE, &cfg_sbi_nrf_id_cmd);
+	install_element(SBI_NODE, &cfg_sbi_nrf_ca_cmd);
+	install_element(SBI_NODE, &cfg_sbi_no_nrf_ca_cmd);
 	install_element(SBI_NODE, &cfg_sbi_nrf_addr_cmd);
 	install_element(SBI_NODE, &cfg_sbi_nrf_hb_cmd);
 	install_element(SBI_NODE, &cfg_sbi_no_nrf_cmd);

@@ -29,7 +29,14 @@
 static const struct rate_ctr_desc sbi_ctr_desc[] = {
 	[SBI_CTR_CONN_ACCEPTED] = { "conn:accepted", "HTTP/2 connections accepted" },
 	[SBI_CTR_CONN_CLOSED] = { "conn:closed", "HTTP/2 connections closed" },
-	[SBI_CTR_CONN_REFUSED] = { "conn:refused", "Connections closed at once: max-connections reached" },
+	[SBI_CTR_CONN_REFUSED] = { "conn:refused", "Connections closed at once: max-connections reached, each with a "
+				   "request" },
+	[SBI_CTR_CONN_REFUSED_SOURCE] = { "conn:refused_source", "Connections closed at once: "
+					  "max-connections-per-source reached" },
+	[SBI_CTR_CONN_EVICTED] = { "conn:evicted", "Connections without a request closed for a new one at "
+				   "max-connections" },
+	[SBI_CTR_CONN_PREFACE_TIMEOUT] = { "conn:preface_timeout", "Connections closed: no HTTP/2 preface (or TLS "
+					   "handshake) within preface-timeout" },
 	[SBI_CTR_CONN_IDLE] = { "conn:idle", "Connections closed for inactivity" },
 	[SBI_CTR_CONN_STALLED] = { "conn:stalled", "Connections closed: the client did not read its answers" },
 	[SBI_CTR_CONN_PROTO_ERROR] = { "conn:proto_error", "Connections closed for an HTTP/2 protocol error" },
@@ -51,6 +58,7 @@ static const struct rate_ctr_desc sbi_ctr_desc[] = {
 	[SBI_CTR_NRF_REGISTER] = { "nrf:register", "NFRegister answered with success" },
 	[SBI_CTR_NRF_HEARTBEAT] = { "nrf:heartbeat", "NFUpdate heartbeats answered with success" },
 	[SBI_CTR_NRF_FAIL] = { "nrf:fail", "NRF requests that failed" },
+	[SBI_CTR_NRF_TLS_FAIL] = { "nrf:tls_fail", "TLS handshakes with the NRF that failed (certificate, name, ALPN)" },
 };
 
 static const struct rate_ctr_group_desc sbi_ctrg_desc = {
@@ -84,6 +92,7 @@ void sbi_cfg_init(void *ctx, struct sbi_cfg *cfg)
 	cfg->max_header_size = SBI_DEFAULT_MAX_HEADER_SIZE;
 	cfg->max_uri_len = SBI_DEFAULT_MAX_URI_LEN;
 	cfg->idle_timeout_sec = SBI_DEFAULT_IDLE_TIMEOUT_SEC;
+	cfg->preface_timeout_sec = SBI_DEFAULT_PREFACE_TIMEOUT_SEC;
 	cfg->pei_other = SBI_PEI_OTHER_VERDICT;
 	cfg->pei_other_verdict = EIR_UNKNOWN;
 	cfg->nrf_heartbeat_sec = SBI_DEFAULT_NRF_HEARTBEAT_SEC;
@@ -378,16 +387,52 @@ static int conn_cb(struct osmo_fd *ofd, unsigned int what)
 	return 0;
 }
 
+static bool prefaced(const struct sbi_conn *c)
+{
+	return c->preface_seen >= NGHTTP2_CLIENT_MAGIC_LEN;
+}
+
+/* Say GOAWAY (when the session is up), write what can be written, and close. */
+static void conn_goaway_close(struct sbi_conn *c, const char *why)
+{
+	bool in_cb = c->in_cb;
+
+	if (prefaced(c) && !c->close_after_flush) {
+		nghttp2_session_terminate_session(c->h2, NGHTTP2_NO_ERROR);
+		c->in_cb = true;
+		conn_io(c);
+		c->in_cb = in_cb;
+	}
+	if (!c->dead)
+		conn_close(c, why);
+	else if (!in_cb)
+		conn_free(c);
+}
+
 static void conn_timer_cb(void *data)
 {
 	struct sbi_conn *c = data;
+	struct sbi_cfg *cfg = c->srv->cfg;
 	struct timespec now;
-	long idle;
+	long idle, age;
 
 	osmo_clock_gettime(CLOCK_MONOTONIC, &now);
+	/* a socket that never says HTTP/2 holds a max-connections place for nothing: a short deadline */
+	if (!prefaced(c) && !c->close_after_flush) {
+		age = now.tv_sec - c->connected.tv_sec;
+		if (age < (long)cfg->preface_timeout_sec) {
+			osmo_timer_schedule(&c->timer, cfg->preface_timeout_sec - age, 0);
+			return;
+		}
+		sbi_ctr_inc(c->srv, SBI_CTR_CONN_PREFACE_TIMEOUT);
+		LOGP(DSBI, LOGL_INFO, "%s: no HTTP/2 preface within %u s\n", c->name, cfg->preface_timeout_sec);
+		conn_close(c, c->ssl && !SSL_is_init_finished(c->ssl) ? "no TLS handshake in time" :
+			   "no HTTP/2 preface in time");
+		return;
+	}
 	idle = now.tv_sec - c->last_active.tv_sec;
-	if (idle < (long)c->srv->cfg->idle_timeout_sec) {
-		osmo_timer_schedule(&c->timer, c->srv->cfg->idle_timeout_sec - idle, 0);
+	if (idle < (long)cfg->idle_timeout_sec) {
+		osmo_timer_schedule(&c->timer, cfg->idle_timeout_sec - idle, 0);
 		return;
 	}
 	if (out_pending(c)) {
@@ -396,14 +441,7 @@ static void conn_timer_cb(void *data)
 		return;
 	}
 	sbi_ctr_inc(c->srv, SBI_CTR_CONN_IDLE);
-	nghttp2_session_terminate_session(c->h2, NGHTTP2_NO_ERROR);
-	c->in_cb = true;
-	conn_io(c);
-	c->in_cb = false;
-	if (!c->dead)
-		conn_close(c, "idle");
-	else
-		conn_free(c);
+	conn_goaway_close(c, "idle");
 }
 
 /* --- nghttp2 callbacks --- */
@@ -535,31 +573,40 @@ static nghttp2_session_callbacks *h2_callbacks(void)
 	return cbs;
 }
 
+/* the client's address as text (src), its port, whether it is IPv6 */
+static void peer_addr(int fd, char src[INET6_ADDRSTRLEN], int *port, bool *v6)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	strcpy(src, "?");
+	*port = 0;
+	*v6 = false;
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl))
+		return;
+	if (ss.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, src, INET6_ADDRSTRLEN);
+		*port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+		*v6 = true;
+	} else {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, src, INET6_ADDRSTRLEN);
+		*port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	}
+}
+
 static void conn_alloc(struct sbi_server *srv, int fd)
 {
 	struct sbi_conn *c = talloc_zero(srv, struct sbi_conn);
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	char host[INET6_ADDRSTRLEN] = "?";
-	int port = 0, one = 1;
-	bool v6 = false;
+	int port, one = 1;
+	bool v6;
 	nghttp2_settings_entry iv[] = {
 		{ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, srv->cfg->max_streams },
 		{ NGHTTP2_SETTINGS_ENABLE_PUSH, 0 },
 	};
 
 	talloc_set_name_const(c, "sbi_conn");
-	if (!getpeername(fd, (struct sockaddr *)&ss, &sl)) {
-		if (ss.ss_family == AF_INET6) {
-			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, host, sizeof(host));
-			port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-			v6 = true;
-		} else {
-			inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host, sizeof(host));
-			port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-		}
-	}
-	snprintf(c->name, sizeof(c->name), v6 ? "[%s]:%d" : "%s:%d", host, port);
+	peer_addr(fd, c->src, &port, &v6);
+	snprintf(c->name, sizeof(c->name), v6 ? "[%s]:%d" : "%s:%d", c->src, port);
 	c->srv = srv;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -596,7 +643,7 @@ static void conn_alloc(struct sbi_server *srv, int fd)
 	}
 	sbi_ctr_inc(srv, SBI_CTR_CONN_ACCEPTED);
 	LOGP(DSBI, LOGL_INFO, "%s: connected%s\n", c->name, c->ssl ? " (TLS)" : "");
-	osmo_timer_schedule(&c->timer, srv->cfg->idle_timeout_sec, 0);
+	osmo_timer_schedule(&c->timer, OSMO_MIN(srv->cfg->preface_timeout_sec, srv->cfg->idle_timeout_sec), 0);
 	c->in_cb = true;
 	conn_io(c);
 	c->in_cb = false;
@@ -604,20 +651,60 @@ static void conn_alloc(struct sbi_server *srv, int fd)
 		conn_free(c);
 }
 
+/* log lines of evictions and refusals per second; the counters count them all */
+#define SBI_CONN_LOG_PER_SEC 10
+
 static int accept_cb(struct osmo_stream_srv_link *link, int fd)
 {
 	struct sbi_server *srv = osmo_stream_srv_link_get_data(link);
+	struct sbi_conn *c;
 
 	if (srv->shutting_down) {
 		close(fd);
 		return 0;
 	}
+	if (srv->cfg->max_conns_per_source) {
+		char src[INET6_ADDRSTRLEN];
+		unsigned n = 0;
+		int port;
+		bool v6;
+
+		peer_addr(fd, src, &port, &v6);
+		llist_for_each_entry(c, &srv->conns, list)
+			n += !c->dead && !strcmp(c->src, src);
+		if (n >= srv->cfg->max_conns_per_source) {
+			sbi_ctr_inc(srv, SBI_CTR_CONN_REFUSED_SOURCE);
+			if (eir_ratelimit_allow(&srv->conn_log_rl, SBI_CONN_LOG_PER_SEC))
+				LOGP(DSBI, LOGL_NOTICE, "max-connections-per-source (%u) reached by %s: closing a new "
+				     "connection\n", srv->cfg->max_conns_per_source, src);
+			close(fd);
+			return 0;
+		}
+	}
 	if (srv->n_conns >= srv->cfg->max_conns) {
-		sbi_ctr_inc(srv, SBI_CTR_CONN_REFUSED);
-		LOGP(DSBI, LOGL_NOTICE, "max-connections (%u) reached: closing a new connection\n",
-		     srv->cfg->max_conns);
-		close(fd);
-		return 0;
+		struct sbi_conn *victim = NULL;
+
+		/* Connections that never sent a request (silent sockets, a flood of them) must not lock every AMF
+		 * out: the oldest of them makes room. Only when every one has sent a request is the new one refused. */
+		llist_for_each_entry(c, &srv->conns, list) {
+			if (!c->dead && !c->n_req) {
+				victim = c;
+				break;
+			}
+		}
+		if (!victim) {
+			sbi_ctr_inc(srv, SBI_CTR_CONN_REFUSED);
+			if (eir_ratelimit_allow(&srv->conn_log_rl, SBI_CONN_LOG_PER_SEC))
+				LOGP(DSBI, LOGL_NOTICE, "max-connections (%u) reached, each with a request: closing a "
+				     "new connection\n", srv->cfg->max_conns);
+			close(fd);
+			return 0;
+		}
+		sbi_ctr_inc(srv, SBI_CTR_CONN_EVICTED);
+		if (eir_ratelimit_allow(&srv->conn_log_rl, SBI_CONN_LOG_PER_SEC))
+			LOGP(DSBI, LOGL_NOTICE, "max-connections (%u) reached: evicting %s, which has sent no "
+			     "request\n", srv->cfg->max_conns, victim->name);
+		conn_goaway_close(victim, "evicted for a new connection (no request yet)");
 	}
 	conn_alloc(srv, fd);
 	return 0;
@@ -684,12 +771,34 @@ struct sbi_server *sbi_server_alloc(void *ctx, struct sbi_cfg *cfg, struct eir_d
 	return srv;
 }
 
+static bool addr_is_wildcard(const char *addr)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return a4.s_addr == htonl(INADDR_ANY);
+	return inet_pton(AF_INET6, addr, &a6) == 1 && IN6_IS_ADDR_UNSPECIFIED(&a6);
+}
+
 /*! Load the TLS credentials (if configured), open the listening socket, start the NRF registration.
  *  \returns 0 or a negative errno */
 int sbi_server_start(struct sbi_server *srv)
 {
 	struct sbi_cfg *cfg = srv->cfg;
 	int rc;
+
+	/* an NRF hands the advertised address to AMFs: a wildcard would send them nowhere */
+	if (cfg->nrf_uri && cfg->nrf_advertise_addr && addr_is_wildcard(cfg->nrf_advertise_addr)) {
+		LOGP(DSBI, LOGL_FATAL, "sbi: 'nrf advertise-address %s' is a wildcard address, which AMFs cannot "
+		     "reach: set 'nrf advertise-address' to this EIR's own address\n", cfg->nrf_advertise_addr);
+		return -EINVAL;
+	}
+	if (cfg->nrf_uri && !cfg->nrf_advertise_addr && addr_is_wildcard(cfg->listen_addr)) {
+		LOGP(DSBI, LOGL_FATAL, "sbi: 'listen %s' is a wildcard address, which the NRF cannot hand to AMFs: "
+		     "set 'nrf advertise-address' to this EIR's own address\n", cfg->listen_addr);
+		return -EINVAL;
+	}
 
 	if (!!cfg->tls_cert != !!cfg->tls_key) {
 		LOGP(DSBI, LOGL_ERROR, "TLS needs both 'tls certificate' and 'tls private-key'\n");
@@ -711,6 +820,11 @@ int sbi_server_start(struct sbi_server *srv)
 		     strerror(errno));
 		return -EADDRINUSE;
 	}
+	/* libosmo-netif listens with a backlog of 10: a burst of AMFs reconnecting after a restart would have SYNs
+	 * dropped and wait 1 s, 3 s, ... A second listen() only raises the backlog (the kernel caps it at
+	 * net.core.somaxconn). */
+	if (listen(osmo_stream_srv_link_get_ofd(srv->link)->fd, SOMAXCONN))
+		LOGP(DSBI, LOGL_ERROR, "cannot raise the listen backlog to %d: %s\n", SOMAXCONN, strerror(errno));
 	LOGP(DSBI, LOGL_NOTICE, "N5g-eir on %s:%u (%s)\n", cfg->listen_addr, cfg->listen_port,
 	     srv->ssl_ctx ? "TLS, ALPN h2" : "cleartext HTTP/2, prior knowledge");
 	if (cfg->nrf_uri)

@@ -55,6 +55,7 @@ struct ctx {
 	eir_day_t today;
 	unsigned long reported;
 	struct reason_slot cache[REASON_CACHE];
+	struct keyvec moved;	/* IMEIs of notification rows removed as blacklisted: routine if now blacklisted */
 	/* the file being read */
 	const struct apply_file *file;
 	FILE *f;
@@ -62,6 +63,9 @@ struct ctx {
 	zip_file_t *zf;
 	unsigned n_fields;
 	bool amnesty_col;
+	/* the highest key put so far from a full list onto an empty table (see upsert()) */
+	uint64_t top_key[3];
+	bool have_top;
 	/* the last block_date parsed: a list repeats a few dates over millions of rows, and parsing one is costly */
 	char last_date[16];
 	eir_day_t last_day;
@@ -120,15 +124,67 @@ static int store_fail(struct ctx *c, int rc)
 	return fail(c, SYNC_E_STORE, "%s", eir_db_errstr(eir_db_txn_db(c->txn)));
 }
 
+static uint64_t be64(const uint8_t *b)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+/* A row's key as words: the IMEI, and for notifications and exceptions the IMSI and the MSISDN (DIRBS keys those
+ * rows by the triplet: one pair may have a row per MSISDN, and each comes and goes on its own). */
+static void key_words(const struct eir_entry *e, unsigned width, uint64_t *k)
+{
+	k[0] = e->imei;
+	if (width == 3) {
+		k[1] = be64(e->imsi);
+		k[2] = be64(e->msisdn);
+	}
+}
+
+static void words_key(const uint64_t *k, unsigned width, struct eir_entry *e)
+{
+	int b;
+
+	memset(e, 0, sizeof(*e));
+	e->imei = k[0];
+	if (width != 3)
+		return;
+	for (b = 0; b < 8; b++) {
+		e->imsi[b] = (uint8_t)(k[1] >> (56 - 8 * b));
+		e->msisdn[b] = (uint8_t)(k[2] >> (56 - 8 * b));
+	}
+}
+
+static int cmp_words(const uint64_t *x, const uint64_t *y, unsigned width)
+{
+	unsigned i;
+
+	for (i = 0; i < width; i++) {
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	}
+	return 0;
+}
+
+static int cmp1(const void *a, const void *b)
+{
+	return cmp_words(a, b, 1);
+}
+
+static int cmp3(const void *a, const void *b)
+{
+	return cmp_words(a, b, 3);
+}
+
 static int keyvec_add(struct ctx *c, struct keyvec *kv, const struct eir_entry *e)
 {
-	uint64_t k[2];
+	uint64_t k[3];
 
-	k[0] = e->imei;
-	if (kv->width == 2)
-		k[1] = ((uint64_t)e->imsi[0] << 56) | ((uint64_t)e->imsi[1] << 48) | ((uint64_t)e->imsi[2] << 40) |
-		       ((uint64_t)e->imsi[3] << 32) | ((uint64_t)e->imsi[4] << 24) | ((uint64_t)e->imsi[5] << 16) |
-		       ((uint64_t)e->imsi[6] << 8) | e->imsi[7];
+	key_words(e, kv->width, k);
 	if (kv->n == kv->cap) {
 		size_t cap = kv->cap ? kv->cap * 2 : 65536;
 		uint64_t *nk = realloc(kv->k, cap * kv->width * sizeof(uint64_t));
@@ -138,31 +194,11 @@ static int keyvec_add(struct ctx *c, struct keyvec *kv, const struct eir_entry *
 		kv->k = nk;
 		kv->cap = cap;
 	}
-	if (kv->n && kv->sorted) {
-		const uint64_t *p = &kv->k[(kv->n - 1) * kv->width];
-
-		if (p[0] > k[0] || (kv->width == 2 && p[0] == k[0] && p[1] > k[1]))
-			kv->sorted = false;
-	}
+	if (kv->n && kv->sorted && cmp_words(&kv->k[(kv->n - 1) * kv->width], k, kv->width) > 0)
+		kv->sorted = false;
 	memcpy(&kv->k[kv->n * kv->width], k, kv->width * sizeof(uint64_t));
 	kv->n++;
 	return 0;
-}
-
-static int cmp1(const void *a, const void *b)
-{
-	const uint64_t *x = a, *y = b;
-
-	return *x < *y ? -1 : *x > *y;
-}
-
-static int cmp2(const void *a, const void *b)
-{
-	const uint64_t *x = a, *y = b;
-
-	if (x[0] != y[0])
-		return x[0] < y[0] ? -1 : 1;
-	return x[1] < y[1] ? -1 : x[1] > y[1];
 }
 
 static uint32_t reason_hash(const char *s)
@@ -346,8 +382,12 @@ static int parse_row(struct ctx *c, const struct eir_csv_row *row, struct eir_en
 		report(c, row->line, "invalid IMSI '%s': %s", fld[1], why);
 		return -EINVAL;
 	}
-	if (fld[2][0] && eir_imsi_pack(fld[2], e->msisdn, &why))
-		memset(e->msisdn, EIR_NO_NUMBER_BYTE, sizeof(e->msisdn));	/* shown only; not worth a skip */
+	/* part of the row's key (DIRBS keys rows by IMEI, IMSI and MSISDN); one it would never write (its pattern
+	 * is 1 to 15 digits) is kept as "no MSISDN", said, and the row applied: a skip could block an owner */
+	if (fld[2][0] && eir_msisdn_pack(fld[2], e->msisdn, &why)) {
+		report(c, row->line, "invalid MSISDN '%s' (%s): taken as none", fld[2], why);
+		memset(e->msisdn, EIR_NO_NUMBER_BYTE, sizeof(e->msisdn));
+	}
 	if (l == FEED_EXC) {
 		e->list = EIR_LIST_WHITE;
 		return 0;
@@ -366,17 +406,33 @@ static int parse_row(struct ctx *c, const struct eir_csv_row *row, struct eir_en
 static bool same(enum eir_db_table t, const struct eir_entry *a, const struct eir_entry *b)
 {
 	return a->list == b->list && a->reason_id == b->reason_id && a->block == b->block &&
-	       (t == EIR_T_IMEI || (a->amnesty == b->amnesty && !memcmp(a->msisdn, b->msisdn, 8)));
+	       (t == EIR_T_IMEI || a->amnesty == b->amnesty);
 }
 
-/* Insert or overwrite one row, counting what it did. */
+/* Onto an empty table, a key above every key put so far from this file is new without a lookup (a sorted list
+ * costs no lookups); any other key may have been put by this file already: the 14- and 15-digit forms of one IMEI,
+ * or a repeated row. */
+static bool key_is_new(struct ctx *c, enum eir_db_table t, const struct eir_entry *e)
+{
+	unsigned w = t == EIR_T_IMEI ? 1 : 3;
+	uint64_t k[3];
+
+	key_words(e, w, k);
+	if (c->have_top && cmp_words(k, c->top_key, w) <= 0)
+		return false;
+	memcpy(c->top_key, k, w * sizeof(k[0]));
+	c->have_top = true;
+	return true;
+}
+
+/* Insert or overwrite one row, counting what it did (each key once). */
 static int upsert(struct ctx *c, enum eir_db_table t, struct eir_entry *e, bool held_empty)
 {
 	struct eir_entry old = *e;
 	int rc;
 
 	e->listed = c->today;
-	if (!held_empty) {
+	if (!held_empty || !key_is_new(c, t, e)) {
 		rc = eir_db_txn_get(c->txn, t, &old);
 		if (rc == 0 && old.list != EIR_LIST_NONE) {
 			e->listed = old.listed;
@@ -397,9 +453,11 @@ static int upsert(struct ctx *c, enum eir_db_table t, struct eir_entry *e, bool 
 	return rc ? store_fail(c, rc) : 0;
 }
 
-static int remove_row(struct ctx *c, enum eir_db_table t, const struct eir_entry *e)
+/* Delete one row, counting it against the safety limit of its list; a notification row that may have moved to the
+ * blacklist (moved: a `blacklisted` delta, or gone from a full list) is counted at the end unless it did. */
+static int remove_row(struct ctx *c, enum feed_list l, const struct eir_entry *e, bool moved)
 {
-	int rc = eir_db_txn_del(c->txn, t, e);
+	int rc = eir_db_txn_del(c->txn, list_table[l], e);
 
 	if (rc == -ENOENT) {
 		c->plan->st.absent++;
@@ -408,6 +466,9 @@ static int remove_row(struct ctx *c, enum eir_db_table t, const struct eir_entry
 	if (rc)
 		return store_fail(c, rc);
 	c->plan->st.removed++;
+	if (l == FEED_NOTIF && moved)
+		return keyvec_add(c, &c->moved, e);
+	c->plan->st.gone[l]++;
 	return 0;
 }
 
@@ -427,6 +488,7 @@ static int read_file(struct ctx *c, const struct apply_file *af, struct keyvec *
 	char reason[EIR_CSV_MAX_RECORD];
 	int rc;
 
+	c->have_top = false;
 	csv = file_open(c, af);
 	if (!csv) {
 		file_close(c);
@@ -452,8 +514,8 @@ static int read_file(struct ctx *c, const struct apply_file *af, struct keyvec *
 		}
 		if (rc)
 			break;
-		if (af->delta && feed_change_removes(af->change)) {
-			rc = remove_row(c, t, &e);
+		if (!af->full_src && feed_change_removes(af->change)) {
+			rc = remove_row(c, af->list, &e, af->change == FC_BLACKLISTED);
 			continue;
 		}
 		rc = reason_id(c, reason, &e.reason_id);
@@ -494,23 +556,18 @@ struct sweep {
 static int sweep_cb(const struct eir_entry *e, void *arg)
 {
 	struct sweep *s = arg;
-	uint64_t k[2] = { e->imei, 0 };
-	const uint64_t *p;
+	uint64_t k[3];
 	int cmp;
 
 	if (s->t == EIR_T_IMEI && e->list == EIR_LIST_NONE)
 		return 0;	/* a record that only carries the pair flags of the other lists */
-	if (s->kv->width == 2)
-		k[1] = ((uint64_t)e->imsi[0] << 56) | ((uint64_t)e->imsi[1] << 48) | ((uint64_t)e->imsi[2] << 40) |
-		       ((uint64_t)e->imsi[3] << 32) | ((uint64_t)e->imsi[4] << 24) | ((uint64_t)e->imsi[5] << 16) |
-		       ((uint64_t)e->imsi[6] << 8) | e->imsi[7];
+	key_words(e, s->kv->width, k);
 	for (;;) {
 		if (s->i >= s->kv->n) {
 			cmp = 1;
 			break;
 		}
-		p = &s->kv->k[s->i * s->kv->width];
-		cmp = s->kv->width == 2 ? cmp2(k, p) : cmp1(k, p);
+		cmp = cmp_words(k, &s->kv->k[s->i * s->kv->width], s->kv->width);
 		if (cmp <= 0)
 			break;
 		s->i++;
@@ -527,11 +584,12 @@ static int table_empty_cb(const struct eir_entry *e, void *arg)
 	return (*t == EIR_T_IMEI && e->list == EIR_LIST_NONE) ? 0 : 1;
 }
 
-/* A full list replaces what the store holds of that list: upsert every row, then delete what it no longer has. */
-static int apply_full(struct ctx *c, enum feed_list l, const struct apply_file *af)
+/* A full list replaces what the store holds of that list: upsert every row, then delete what it no longer has. The
+ * list is one file, or the adding deltas of a run from nothing (base -1), or none (an empty list). */
+static int apply_full(struct ctx *c, enum feed_list l, const struct apply_file **af, unsigned n_af)
 {
 	enum eir_db_table t = list_table[l];
-	struct keyvec kv = { .width = l == FEED_BLACK ? 1 : 2, .sorted = true };
+	struct keyvec kv = { .width = l == FEED_BLACK ? 1 : 3, .sorted = true };
 	struct sweep s = { .c = c, .kv = &kv, .t = t, .del = { .width = kv.width } };
 	struct eir_entry e;
 	bool held_empty;
@@ -542,31 +600,24 @@ static int apply_full(struct ctx *c, enum feed_list l, const struct apply_file *
 	if (rc < 0)
 		return store_fail(c, rc);
 	held_empty = rc == 0;
-	if (af) {
-		rc = read_file(c, af, &kv, held_empty);
+	for (i = 0; i < n_af; i++) {
+		/* a second file of the list is read against what the first put in: its rows may be there already */
+		rc = read_file(c, af[i], &kv, held_empty && i == 0);
 		if (rc)
 			goto out;
 	}
 	if (held_empty)
 		goto out;
 	if (!kv.sorted)
-		qsort(kv.k, kv.n, kv.width * sizeof(uint64_t), kv.width == 2 ? cmp2 : cmp1);
+		qsort(kv.k, kv.n, kv.width * sizeof(uint64_t), kv.width == 3 ? cmp3 : cmp1);
 	rc = eir_db_txn_iter(c->txn, t, sweep_cb, &s);
 	if (rc < 0) {
 		rc = store_fail(c, rc);
 		goto out;
 	}
 	for (i = 0; i < s.del.n && !rc; i++) {
-		memset(&e, 0, sizeof(e));
-		e.imei = s.del.k[i * kv.width];
-		if (kv.width == 2) {
-			uint64_t v = s.del.k[i * kv.width + 1];
-			int b;
-
-			for (b = 0; b < 8; b++)
-				e.imsi[b] = (uint8_t)(v >> (56 - 8 * b));
-		}
-		rc = remove_row(c, t, &e);
+		words_key(&s.del.k[i * kv.width], kv.width, &e);
+		rc = remove_row(c, l, &e, true);
 	}
 out:
 	free(kv.k);
@@ -574,16 +625,66 @@ out:
 	return rc;
 }
 
+/* The safety limit (national-feed.md §4), once every run is applied, in the transaction still open: removals above
+ * it abort the transaction, unless the operator accepted this run's. */
+static int check_limit(struct ctx *c, int64_t run)
+{
+	struct apply_plan *p = c->plan;
+	const struct apply_limit *lim = &p->limit;
+	char over[400] = "";
+	size_t used = 0, i;
+	int l, rc;
+
+	/* a notification row whose IMEI is on the new blacklist moved there (DIRBS's cohort on its block date) */
+	for (i = 0; i < c->moved.n; i++) {
+		struct eir_entry e = { .imei = c->moved.k[i] };
+
+		rc = eir_db_txn_get(c->txn, EIR_T_IMEI, &e);
+		if (rc && rc != -ENOENT)
+			return store_fail(c, rc);
+		if (rc == 0 && e.list == EIR_LIST_BLACK)
+			p->st.routine++;
+		else
+			p->st.gone[FEED_NOTIF]++;
+	}
+	for (l = 0; l < _FEED_LIST_COUNT; l++) {
+		double pct = l == FEED_NOTIF ? lim->notif_pct : lim->pct;
+		uint64_t held = p->held_rows[l];
+
+		if (held < lim->min || p->st.gone[l] * 100.0 <= pct * (double)held)
+			continue;
+		used += (size_t)snprintf(over + used, sizeof(over) - used, "%s%lu of %" PRIu64 " %s %s (%.1f %%)",
+					 used ? ", " : "", p->st.gone[l], held, feed_list_names[l],
+					 l == FEED_BLACK ? "entries" : "rows", p->st.gone[l] * 100.0 / (double)held);
+		if (used >= sizeof(over))
+			break;
+	}
+	if (!used)
+		return 0;
+	if (run == lim->accept[0] || run == lim->accept[1]) {
+		p->over_accepted = true;
+		if (p->attempt == 1)
+			LOGP(DSYNC, LOGL_NOTICE, "the sync to run %" PRId64 " removes %s: above the safety limit, "
+			     "accepted by the operator\n", run, over);
+		return 0;
+	}
+	return fail(c, SYNC_E_LIMIT, "the sync to run %" PRId64 " would remove %s, above the safety limit (%g %% "
+		    "of the blacklist or exceptions, %g %% of the notifications, of a list of %" PRIu64 " or more): "
+		    "accept this run with --accept-removals %" PRId64 " or 'accept-removals %" PRId64 "' in the config "
+		    "file", run, over, lim->pct, lim->notif_pct, lim->min, run, run);
+}
+
 static int apply_cb(struct eir_db_txn *txn, void *arg)
 {
 	struct apply_plan *plan = arg;
-	struct ctx c = { .plan = plan, .txn = txn, .today = eir_day_today() };
+	struct ctx c = { .plan = plan, .txn = txn, .today = eir_day_today(), .moved = { .width = 1 } };
 	struct eir_feed_state fs = { 0 };
 	const struct apply_run *last = NULL;
 	unsigned i, j, l, pass;
 	int rc = 0;
 
 	plan->attempt++;
+	plan->over_accepted = false;
 	memset(&plan->st, 0, sizeof(plan->st));
 	if (plan->attempt > 1)
 		LOGP(DSYNC, LOGL_INFO, "the map grew: applying again from the start (attempt %u)\n", plan->attempt);
@@ -591,16 +692,19 @@ static int apply_cb(struct eir_db_txn *txn, void *arg)
 		const struct apply_run *r = &plan->runs[i];
 
 		if (r->full) {
-			for (l = 0; l < _FEED_LIST_COUNT && !rc; l++) {
-				const struct apply_file *full = NULL;
+			const struct apply_file **full = talloc_array(NULL, const struct apply_file *, r->n_files + 1);
+			unsigned n_full;
 
-				for (j = 0; j < r->n_files; j++) {
-					if (r->files[j].list == l && !r->files[j].delta)
-						full = &r->files[j];
+			if (!full)
+				rc = fail(&c, SYNC_E_STORE, "out of memory");
+			for (l = 0; l < _FEED_LIST_COUNT && !rc; l++) {
+				for (j = n_full = 0; j < r->n_files; j++) {
+					if (r->files[j].list == l && r->files[j].full_src)
+						full[n_full++] = &r->files[j];
 				}
-				/* a list with no full file in a run that has full lists: our operator has none */
-				rc = apply_full(&c, l, full);
+				rc = apply_full(&c, l, full, n_full);
 			}
+			talloc_free(full);
 		} else {
 			/* per list, removals first, then inserts */
 			for (l = 0; l < _FEED_LIST_COUNT && !rc; l++) {
@@ -608,7 +712,7 @@ static int apply_cb(struct eir_db_txn *txn, void *arg)
 					for (j = 0; j < r->n_files && !rc; j++) {
 						const struct apply_file *af = &r->files[j];
 
-						if (af->list != l || !af->delta ||
+						if (af->list != l || af->full_src ||
 						    feed_change_removes(af->change) != (pass == 0))
 							continue;
 						rc = read_file(&c, af, NULL, false);
@@ -619,6 +723,9 @@ static int apply_cb(struct eir_db_txn *txn, void *arg)
 		last = r;
 	}
 	cache_clear(&c);
+	if (!rc && last)
+		rc = check_limit(&c, last->run);
+	free(c.moved.k);
 	if (rc)
 		return rc;
 	if (!last)
@@ -635,11 +742,22 @@ static int apply_cb(struct eir_db_txn *txn, void *arg)
  *  \returns SYNC_OK, or a SYNC_E_* code with plan->err saying why (the store unchanged) */
 int apply_plan(struct eir_db *db, struct apply_plan *plan)
 {
+	struct eir_db_stats ds;
 	int rc;
 
 	plan->attempt = 0;
 	plan->exit_code = 0;
 	plan->err[0] = '\0';
+	/* what the lists hold at the start, for the safety limit: this process holds the national writer lock, so
+	 * it is also what the write transaction starts from */
+	rc = eir_db_stats(db, EIR_DB_NATIONAL, &ds);
+	if (rc) {
+		snprintf(plan->err, sizeof(plan->err), "%s", eir_db_errstr(db));
+		return SYNC_E_STORE;
+	}
+	plan->held_rows[FEED_BLACK] = ds.imei_lists[EIR_LIST_BLACK];
+	plan->held_rows[FEED_NOTIF] = ds.t[EIR_T_NOTIF].entries;
+	plan->held_rows[FEED_EXC] = ds.t[EIR_T_EXC].entries;
 	rc = eir_db_write(db, EIR_DB_NATIONAL, apply_cb, plan);
 	if (rc == 0)
 		return SYNC_OK;

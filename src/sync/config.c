@@ -20,7 +20,10 @@ struct sync_cfg g_sync = {
 	.db_dir = "/var/lib/osmocom/osmo-eir",
 	.feed = "national",
 	.fo = { .connect_timeout = 10, .timeout = 600, .low_speed_time = 30 },
+	.limit = { .pct = 10, .notif_pct = 50, .min = 1000, .accept = { -1, -1 } },
 };
+
+static bool from_file;	/* the setting being set comes from the config file (else the command line) */
 
 static void usage(FILE *f)
 {
@@ -42,12 +45,20 @@ static void usage(FILE *f)
 		"      --map-max MIB          the map grows up to this (default 1048576, 1 TiB)\n"
 		"      --once                 one attempt, then exit (the default)\n"
 		"  -p, --poll S               stay up and try every S seconds\n"
+		"      --removal-limit PCT    refuse a sync removing more than PCT %% of the blacklist or of the\n"
+		"                             exceptions held (default 10)\n"
+		"      --removal-limit-notifications PCT  the same for notification rows (default 50), not counting\n"
+		"                             rows whose IMEI moved to the blacklist\n"
+		"      --removal-limit-min N  lists holding fewer than N rows are not limited (default 1000)\n"
+		"      --accept-removals RUN  accept the removals of the sync to run RUN above the limits (also in\n"
+		"                             the config file, read again before each attempt)\n"
 		"  -v, --verbose              log each step\n"
 		"  -h, --help  -V, --version\n"
 		"Exit: 0 applied or up to date; 1 usage or configuration; 2 transfer failed; 3 timeout;\n"
 		"4 bad or missing signature; 5 hash mismatch; 6 truncated or garbled file; 7 replayed older index;\n"
 		"8 chain gap with no full lists; 9 map or disk full; 10 other store error;\n"
-		"11 another sync is running.\n");
+		"11 another sync is running; 12 a run with full lists but none for our operator;\n"
+		"13 removals above the safety limit.\n");
 }
 
 int sync_die(const char *fmt, ...)
@@ -75,8 +86,22 @@ static int parse_secs(const char *name, const char *s, long *out, long min)
 	return 0;
 }
 
+static int parse_pct(const char *name, const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || !*s || !(v >= 0 && v <= 100))
+		return sync_die("invalid %s '%s': a percentage, 0 to 100", name, s);
+	*out = v;
+	return 0;
+}
+
 enum {
 	O_INSECURE = 256, O_CA, O_CONNECT_TIMEOUT, O_TIMEOUT, O_LOW_SPEED, O_TMP, O_ONCE, O_TLS_NO_VERIFY, O_MAP_MAX,
+	O_LIMIT, O_LIMIT_NOTIF, O_LIMIT_MIN, O_ACCEPT,
 };
 
 static bool yes(const char *s)
@@ -147,6 +172,26 @@ static int set(int opt, const char *val)
 		return 0;
 	case 'p':
 		return parse_secs("poll interval", val, &g_sync.poll, 1);
+	case O_LIMIT:
+		return parse_pct("removal limit", val, &g_sync.limit.pct);
+	case O_LIMIT_NOTIF:
+		return parse_pct("notification removal limit", val, &g_sync.limit.notif_pct);
+	case O_LIMIT_MIN:
+		errno = 0;
+		g_sync.limit.min = strtoull(val, &end, 10);
+		if (errno || *end || !*val || val[0] == '-')
+			return sync_die("invalid removal limit minimum '%s': a number of rows", val);
+		return 0;
+	case O_ACCEPT: {
+		long long run;
+
+		errno = 0;
+		run = strtoll(val, &end, 10);
+		if (errno || *end || !*val || run < 0)
+			return sync_die("invalid run to accept removals of '%s': a run id", val);
+		g_sync.limit.accept[from_file] = run;
+		return 0;
+	}
 	}
 	return sync_die("unknown setting");
 }
@@ -169,14 +214,26 @@ static const struct option opts[] = {
 	{ "map-max", 1, 0, O_MAP_MAX },
 	{ "once", 0, 0, O_ONCE },
 	{ "poll", 1, 0, 'p' },
+	{ "removal-limit", 1, 0, O_LIMIT },
+	{ "removal-limit-notifications", 1, 0, O_LIMIT_NOTIF },
+	{ "removal-limit-min", 1, 0, O_LIMIT_MIN },
+	{ "accept-removals", 1, 0, O_ACCEPT },
 	{ "verbose", 0, 0, 'v' },
 	{ "help", 0, 0, 'h' },
 	{ "version", 0, 0, 'V' },
 	{ 0, 0, 0, 0 }
 };
 
-/* The config file: "name value" per line, the names of the long options; '#' starts a comment. */
-static int read_config(const char *path)
+/* Settings whose value set() keeps (the others are parsed at once): only theirs are copied from the config file's
+ * line buffer, so that nothing is left unreachable (a leak to the sanitizers, which changes the exit code). */
+static bool keeps_value(int opt)
+{
+	return opt == 'l' || opt == 'n' || opt == 'u' || opt == 'k' || opt == 'o' || opt == O_CA || opt == O_TMP;
+}
+
+/* The config file: "name value" per line, the names of the long options; '#' starts a comment. accept_only: only
+ * accept-removals, read again before each attempt (the operator's answer to a refusal, without a restart). */
+static int read_config(const char *path, bool accept_only)
 {
 	char line[4096], *name, *val, *e;
 	unsigned long no = 0;
@@ -192,7 +249,8 @@ static int read_config(const char *path)
 			*e = '\0';
 		for (name = line; isspace((unsigned char)*name); name++)
 			;
-		for (e = name + strlen(name); e > name && isspace((unsigned char)e[-1]); e--)
+		/* trailing blanks, before a comment too ("poll 60 # a minute"): one at a time */
+		for (e = name + strlen(name); e > name && isspace((unsigned char)e[-1]);)
 			*--e = '\0';
 		if (!*name)
 			continue;
@@ -207,6 +265,8 @@ static int read_config(const char *path)
 			if (!strcmp(o->name, name))
 				break;
 		}
+		if (accept_only && (!o->name || o->val != O_ACCEPT))
+			continue;
 		if (!o->name || o->val == 'c' || o->val == 'h' || o->val == 'V' || o->val == 'v') {
 			rc = sync_die("%s:%lu: unknown setting '%s'", path, no, name);
 			break;
@@ -215,7 +275,9 @@ static int read_config(const char *path)
 			rc = sync_die("%s:%lu: '%s' needs a value", path, no, name);
 			break;
 		}
-		rc = set(o->val, *val ? talloc_strdup(NULL, val) : NULL);
+		from_file = true;
+		rc = set(o->val, !*val ? NULL : keeps_value(o->val) ? talloc_strdup(NULL, val) : val);
+		from_file = false;
 		if (rc)
 			fprintf(stderr, "osmo-eir-sync: (%s:%lu)\n", path, no);
 	}
@@ -237,7 +299,8 @@ int sync_config(int argc, char **argv, bool *verbose)
 		else if (!strncmp(argv[i], "--config=", 9))
 			config = argv[i] + 9;
 	}
-	if (config && read_config(config))
+	g_sync.config = config;
+	if (config && read_config(config, false))
 		return SYNC_E_USAGE;
 	while (rc < 0 && (c = getopt_long(argc, argv, "c:l:n:u:k:o:m:p:vhV", opts, NULL)) != -1) {
 		switch (c) {
@@ -277,4 +340,18 @@ int sync_config(int argc, char **argv, bool *verbose)
 	if (g_sync.pubkey && access(g_sync.pubkey, R_OK))
 		return sync_die("cannot read the public key %s: %s", g_sync.pubkey, strerror(errno));
 	return -1;
+}
+
+/*! Read accept-removals from the config file again (before each attempt of the poller).
+ *  \returns 0, or SYNC_E_USAGE (said why; the setting from the file is then none) */
+int sync_config_accept(void)
+{
+	g_sync.limit.accept[1] = -1;
+	if (!g_sync.config)
+		return 0;
+	if (read_config(g_sync.config, true)) {
+		g_sync.limit.accept[1] = -1;
+		return SYNC_E_USAGE;
+	}
+	return 0;
 }

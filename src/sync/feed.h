@@ -41,13 +41,14 @@ struct feed_name {
 bool feed_date_valid(const char *s);
 bool feed_file_name_safe(const char *name);
 int feed_name_parse(const char *name, const char *op, struct feed_name *out);
+int feed_name_parse_any(const char *name, struct feed_name *out, char *op, size_t oplen);
 int feed_name_make(char *buf, size_t len, const struct feed_name *n, const char *op);
 
 /*! One run of the manifest. */
 struct feed_run {
 	int64_t run;
 	char date[FEED_DATE_LEN + 1];
-	int64_t base;		/*!< -1: no deltas */
+	int64_t base;		/*!< -1: its deltas, if any, are from nothing (its entire lists) */
 	unsigned n_files;
 	char **files;
 };

@@ -271,13 +271,24 @@ static int fetch_verified(struct attempt *a, const char *name)
 static int add_file(struct attempt *a, struct apply_run *ar, const struct feed_name *fn, const char *name,
 		    const char *path, const char *member)
 {
+	const char *fname = member ? member : name;
 	struct apply_file *af;
+	unsigned i;
 
+	/* one list file in two places (two zips, or a zip and a plain file) would be applied twice */
+	for (i = 0; i < ar->n_files; i++) {
+		const struct apply_file *o = &ar->files[i];
+
+		if (!strcmp(o->member ? o->member : o->name, fname))
+			return refuse(a, SYNC_E_FORMAT, "run %" PRId64 ": %s and %s are the same list file", ar->run,
+				      o->name, member ? talloc_asprintf(actx, "%s:%s", name, member) : name);
+	}
 	ar->files = talloc_realloc(actx, ar->files, struct apply_file, ar->n_files + 1);
 	af = &ar->files[ar->n_files++];
 	memset(af, 0, sizeof(*af));
 	af->list = fn->list;
 	af->delta = fn->delta;
+	af->full_src = !fn->delta;
 	af->change = fn->change;
 	af->path = talloc_strdup(actx, path);
 	af->member = member ? talloc_strdup(actx, member) : NULL;
@@ -303,7 +314,35 @@ static int check_name(struct attempt *a, const struct feed_run *r, const char *n
 	return 0;
 }
 
-/* Download what a run contributes: its full lists (full) or its deltas, plain or inside its zips. */
+/* Does a file of run r belong in this step: its full lists (full), or its deltas? A run from nothing (base -1)
+ * offers its adding deltas as full lists too: DIRBS's first run, or any run with --no-full-lists, has no other. */
+static bool wanted(const struct feed_run *r, const struct feed_name *fn, bool full)
+{
+	if (!full)
+		return fn->delta;
+	return !fn->delta || (r->base == -1 && !feed_change_removes(fn->change));
+}
+
+/* In a run applied from its full lists, per list: its full list file when it has one, else its deltas from nothing
+ * (the same rows: DIRBS writes both unless told --no-full-lists). */
+static void keep_full_sources(struct apply_run *ar)
+{
+	bool has_full[_FEED_LIST_COUNT] = { false };
+	unsigned i, n;
+
+	for (i = 0; i < ar->n_files; i++)
+		has_full[ar->files[i].list] |= !ar->files[i].delta;
+	for (i = n = 0; i < ar->n_files; i++) {
+		if (has_full[ar->files[i].list] && ar->files[i].delta)
+			continue;
+		ar->files[n] = ar->files[i];
+		ar->files[n++].full_src = true;
+	}
+	ar->n_files = n;
+}
+
+/* Download what a run contributes: its full lists (full) or its deltas, plain or inside its zips. Our files are
+ * found by their member names in every zip of their list that may hold them (feed_name_parse()). */
 static int prepare_run(struct attempt *a, const struct feed_run *r, bool full, struct apply_run *ar)
 {
 	struct feed_name fn, mn;
@@ -322,13 +361,15 @@ static int prepare_run(struct attempt *a, const struct feed_run *r, bool full, s
 			continue;
 		if (rc)
 			return rc;
-		if (!fn.zip && fn.delta == full)
+		if (!fn.zip && !wanted(r, &fn, full))
 			continue;
 		rc = fetch_verified(a, name);
 		if (rc)
 			return rc;
 		if (!fn.zip) {
-			add_file(a, ar, &fn, name, path_of(a, name), NULL);
+			rc = add_file(a, ar, &fn, name, path_of(a, name), NULL);
+			if (rc)
+				return rc;
 		} else {
 			char *path = path_of(a, name);
 			zip_int64_t n, j;
@@ -348,26 +389,27 @@ static int prepare_run(struct attempt *a, const struct feed_run *r, bool full, s
 				rc = check_name(a, r, m, &mn);
 				if (rc == 0 && (mn.zip || mn.list != fn.list))
 					rc = refuse(a, SYNC_E_FORMAT, "%s: member '%s' does not belong in it", name, m);
+				if (rc == 0 && wanted(r, &mn, full))
+					rc = add_file(a, ar, &mn, name, path, m);
 				if (rc > 1) {
 					zip_discard(za);
 					return rc;
 				}
-				if (rc == 1 || mn.delta == full)
-					continue;
-				add_file(a, ar, &mn, name, path, m);
 			}
 			zip_discard(za);
 		}
 	}
+	if (full)
+		keep_full_sources(ar);
 	return 0;
 }
 
-static bool has_full_blacklist(const struct apply_run *ar)
+static bool has_full_list(const struct apply_run *ar, enum feed_list l)
 {
 	unsigned i;
 
 	for (i = 0; i < ar->n_files; i++) {
-		if (ar->files[i].list == FEED_BLACK && !ar->files[i].delta)
+		if (ar->files[i].list == l && ar->files[i].full_src)
 			return true;
 	}
 	return false;
@@ -394,6 +436,7 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 	bool not_modified;
 	unsigned n_path = 0, k, i;
 	int64_t held = -1;
+	enum feed_list l;
 	int rc;
 	double dt;
 
@@ -508,7 +551,7 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 			rc = prepare_run(a, path[k], true, &plan.runs[0]);
 			if (rc)
 				return rc;
-			if (has_full_blacklist(&plan.runs[0]))
+			if (has_full_list(&plan.runs[0], FEED_BLACK))
 				break;
 		}
 		if (k == n_path)
@@ -516,6 +559,14 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 				      "fall back on (oldest run on the way: %" PRId64 ", base %" PRId64 ")",
 				      held >= 0 ? talloc_asprintf(actx, "run %" PRId64, held) : "an empty store",
 				      a->runs.r[a->runs.n - 1].run, path[n_path - 1]->run, path[n_path - 1]->base);
+		/* DIRBS always writes every operator's lists in a run with full lists, header-only when empty: none for
+		 * us is a wrong operator id or a broken publisher, never "no rows" (that would delete all we hold) */
+		for (l = FEED_NOTIF; l <= FEED_EXC; l++) {
+			if (!has_full_list(&plan.runs[0], l))
+				return refuse(a, SYNC_E_OPERATOR, "run %" PRId64 " has full lists but no %s file for "
+					      "operator '%s' (a wrong operator id, or a broken publisher?)",
+					      path[k]->run, feed_list_names[l], g_sync.op);
+		}
 		plan.n_runs = 1;
 		for (i = k; i-- > 0;) {
 			rc = prepare_run(a, path[i], false, &plan.runs[plan.n_runs++]);
@@ -524,6 +575,7 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 		}
 	}
 
+	plan.limit = g_sync.limit;
 	rc = apply_plan(a->db, &plan);
 	progress_end();
 	if (rc)
@@ -533,10 +585,11 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 	OSMO_STRLCPY_ARRAY(out->run_date, plan.runs[plan.n_runs - 1].date);
 	cache_save(&got, out->run_id);
 	snprintf(out->result, sizeof(out->result), "run %" PRId64 " (%s) applied %s run %" PRId64 ": %lu added, "
-		 "%lu removed, %lu changed, %lu skipped, %lu absent, %.2f s", out->run_id, out->run_date,
+		 "%lu removed, %lu changed, %lu skipped, %lu absent, %.2f s%s", out->run_id, out->run_date,
 		 plan.runs[0].full ? "from the full lists of" : "as deltas from",
 		 plan.runs[0].full ? plan.runs[0].run : held, plan.st.added,
-		 plan.st.removed, plan.st.changed, plan.st.skipped, plan.st.absent, dt);
+		 plan.st.removed, plan.st.changed, plan.st.skipped, plan.st.absent, dt,
+		 plan.over_accepted ? "; removals above the safety limit accepted" : "");
 	return SYNC_OK;
 }
 
@@ -550,7 +603,12 @@ static int attempt(void)
 	actx = talloc_named_const(ctx, 0, "attempt");
 	cur = &a;
 	fetch_bytes_total = 0;
-	code = do_attempt(&a, &out);
+	/* the operator may have accepted a refused run in the config file since the last attempt */
+	code = sync_config_accept();
+	if (code == SYNC_OK)
+		code = do_attempt(&a, &out);
+	else
+		snprintf(a.err, sizeof(a.err), "the config file %s is unreadable or wrong", g_sync.config);
 	progress_end();
 	cur = NULL;
 	if (a.dir[0])
@@ -571,10 +629,14 @@ static int attempt(void)
 	st.attempt_at = time(NULL);
 	st.exit_code = code;
 	OSMO_STRLCPY_ARRAY(st.result, out.result);
+	if (eir_sync_status_read(g_sync.db_dir, &prev) == 0 && !strcmp(prev.feed, g_sync.feed)) {
+		st.ok_at = prev.ok_at;
+		st.limit_refused = prev.limit_refused;
+	}
 	if (code == SYNC_OK)
 		st.ok_at = st.attempt_at;
-	else if (eir_sync_status_read(g_sync.db_dir, &prev) == 0 && !strcmp(prev.feed, g_sync.feed))
-		st.ok_at = prev.ok_at;
+	if (code == SYNC_E_LIMIT)
+		st.limit_refused++;
 	st.run_id = out.run_id;
 	OSMO_STRLCPY_ARRAY(st.run_date, out.run_date);
 	if (a.db) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <talloc.h>
 #include "feed.h"
@@ -105,8 +106,9 @@ static int parse_delta(const char *s, enum feed_list l, struct feed_name *out)
 	u2 = strchr(u1 + 1, '_');
 	if (!u2)
 		return -EINVAL;
+	/* base -1: DIRBS's first run (no earlier successful run), whose deltas are from nothing */
 	if (parse_i64(s, (size_t)(u1 - s), &out->base) || parse_i64(u1 + 1, (size_t)(u2 - u1 - 1), &out->run) ||
-	    out->base < 0 || out->run <= out->base)
+	    out->base < -1 || out->run <= out->base)
 		return -EINVAL;
 	ext = strrchr(u2 + 1, '.');
 	if (!ext || strcmp(ext, ".csv"))
@@ -123,7 +125,25 @@ static int parse_delta(const char *s, enum feed_list l, struct feed_name *out)
 	return -EINVAL;
 }
 
-/*! Classify a list file name for operator op.
+/* "{list}_{x}.zip" with x a case-insensitive prefix of op (not empty): DIRBS zips "{date}_{list}_{x}*.csv", so the
+ * zip named after operator x also holds the files of every operator whose id starts with x */
+static bool zip_may_hold(const char *rest, enum feed_list l, const char *op)
+{
+	size_t llen = strlen(feed_list_names[l]), xlen;
+
+	if (l == FEED_BLACK || strncmp(rest, feed_list_names[l], llen) || rest[llen] != '_')
+		return false;
+	rest += llen + 1;
+	xlen = strlen(rest);
+	if (xlen <= 4 || strcmp(rest + xlen - 4, ".zip"))
+		return false;
+	xlen -= 4;
+	return xlen <= strlen(op) && !strncasecmp(rest, op, xlen);
+}
+
+/*! Classify a list file name for operator op (matched case-insensitively: DIRBS lowercases operator ids).
+ *  A zip of the notifications or exceptions named after an operator whose id is a prefix of ours is ours too: it
+ *  may hold our files (look at its members).
  *  \returns 0 when it is one of our lists (out filled), -ENOENT when it is another operator's list or no list at
  *  all, -EINVAL when it starts like one of ours but is malformed. */
 int feed_name_parse(const char *name, const char *op, struct feed_name *out)
@@ -146,9 +166,14 @@ int feed_name_parse(const char *name, const char *op, struct feed_name *out)
 		else
 			snprintf(prefix, sizeof(prefix), "%s_%s", feed_list_names[l], op);
 		plen = strlen(prefix);
-		if (strncmp(rest, prefix, plen))
-			continue;
 		out->list = l;
+		if (strncasecmp(rest, prefix, plen)) {
+			if (zip_may_hold(rest, l, op)) {
+				out->zip = true;
+				return 0;
+			}
+			continue;
+		}
 		if (!strcmp(rest + plen, ".csv"))
 			return 0;
 		if (!strcmp(rest + plen, ".zip")) {
@@ -161,6 +186,64 @@ int feed_name_parse(const char *name, const char *op, struct feed_name *out)
 		return l == FEED_BLACK ? -EINVAL : -ENOENT;
 	}
 	return -ENOENT;
+}
+
+/*! Classify a list file name of any operator (the publisher's view of a dirbs-listgen output directory): like
+ *  feed_name_parse(), the operator id (which may contain underscores) found between the list name and the fixed
+ *  suffixes, copied to op. \returns 0, or -EINVAL when it is no list file name */
+int feed_name_parse_any(const char *name, struct feed_name *out, char *op, size_t oplen)
+{
+	const char *rest, *p, *d;
+	size_t llen;
+	int l;
+
+	memset(out, 0, sizeof(*out));
+	out->base = out->run = -1;
+	op[0] = '\0';
+	if (strlen(name) < FEED_DATE_LEN + 2 || !feed_date_valid(name) || name[FEED_DATE_LEN] != '_')
+		return -EINVAL;
+	memcpy(out->date, name, FEED_DATE_LEN);
+	rest = name + FEED_DATE_LEN + 1;
+	for (l = 0; l < _FEED_LIST_COUNT; l++) {
+		llen = strlen(feed_list_names[l]);
+		if (!strncmp(rest, feed_list_names[l], llen) && (rest[llen] == '_' || rest[llen] == '.'))
+			break;
+	}
+	if (l == _FEED_LIST_COUNT)
+		return -EINVAL;
+	out->list = l;
+	p = rest + llen;
+	if (l != FEED_BLACK) {
+		if (*p++ != '_')
+			return -EINVAL;
+		/* the last "_delta_" that a valid delta suffix follows ends the operator id */
+		for (d = p + strlen(p); d > p; d--) {
+			struct feed_name tmp = *out;
+
+			if (!strncmp(d, "_delta_", 7) && !parse_delta(d + 7, l, &tmp)) {
+				*out = tmp;
+				break;
+			}
+		}
+		if (d == p)
+			d = p + strlen(p) - (strlen(p) >= 4 ? 4 : strlen(p));
+		if (d == p || (size_t)(d - p) >= oplen)
+			return -EINVAL;
+		memcpy(op, p, (size_t)(d - p));
+		op[d - p] = '\0';
+		if (out->delta)
+			return 0;
+		p = d;
+	} else if (!strncmp(p, "_delta_", 7)) {
+		return parse_delta(p + 7, l, out) ? -EINVAL : 0;
+	}
+	if (!strcmp(p, ".csv"))
+		return 0;
+	if (!strcmp(p, ".zip")) {
+		out->zip = true;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 /*! The file name for n (op: operator id for the notifications and exceptions). \returns snprintf's result */

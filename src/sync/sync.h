@@ -21,6 +21,8 @@ enum sync_exit {
 	SYNC_E_FULL = 9,	/* the store's map at its limit, or the disk full */
 	SYNC_E_STORE = 10,	/* another store error */
 	SYNC_E_BUSY = 11,	/* another osmo-eir-sync is writing the national lists */
+	SYNC_E_OPERATOR = 12,	/* a run with full lists, but no notifications or exceptions of ours */
+	SYNC_E_LIMIT = 13,	/* more removals than the safety limit allows, and the run not accepted */
 };
 
 /* fetch.c */
@@ -49,6 +51,7 @@ extern void (*fetch_progress_cb)(void);
 struct apply_file {
 	enum feed_list list;
 	bool delta;
+	bool full_src;		/* (part of) its list's full list: the full list, or an adding delta from -1 */
 	enum feed_change change;
 	char *path;		/* the local copy (the zip for a zip member) */
 	char *member;		/* zip member name, NULL for a plain file */
@@ -66,6 +69,16 @@ struct apply_run {
 struct apply_stats {
 	unsigned long added, removed, changed, unchanged, skipped, absent;
 	unsigned long rows;	/* data rows read */
+	unsigned long gone[_FEED_LIST_COUNT];	/* removals counted against the safety limit, per list */
+	unsigned long routine;	/* notification rows removed as their IMEI went onto the blacklist: not counted */
+};
+
+/* the safety limit (national-feed.md §4): a sync may remove at most pct % of what a list held at its start */
+struct apply_limit {
+	double pct;		/* blacklist entries and exception rows (default 10) */
+	double notif_pct;	/* notification rows, other than those moved to the blacklist (default 50) */
+	uint64_t min;		/* lists smaller than this are not limited (default 1000) */
+	int64_t accept[2];	/* runs whose removals the operator accepted (command line, config file), -1: none */
 };
 
 struct apply_plan {
@@ -74,6 +87,9 @@ struct apply_plan {
 	unsigned n_runs;
 	struct apply_run *runs;
 	struct apply_stats st;
+	struct apply_limit limit;
+	uint64_t held_rows[_FEED_LIST_COUNT];	/* what each list held at the start */
+	bool over_accepted;	/* removals above the limit, accepted for this run */
 	char err[512];		/* why the apply failed */
 	int exit_code;		/* its class */
 	unsigned attempt;	/* 1, then 2.. after the map grew */
@@ -96,7 +112,10 @@ struct sync_cfg {
 	uint64_t map_mib;
 	uint64_t map_max_mib;
 	struct fetch_opts fo;
+	struct apply_limit limit;	/* accept[0] from the command line, accept[1] from the config file */
+	const char *config;		/* the config file, read again before each attempt for accept-removals */
 };
 extern struct sync_cfg g_sync;
 int sync_config(int argc, char **argv, bool *verbose);
+int sync_config_accept(void);
 int sync_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

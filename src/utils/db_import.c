@@ -560,6 +560,7 @@ void csv_put_field(FILE *out, const char *s)
 
 struct export {
 	struct eir_db *db;
+	enum eir_db_part part;
 	enum export_form form;
 	FILE *out;
 	uint32_t last_reason_id;
@@ -569,7 +570,7 @@ struct export {
 static const char *export_reason(struct export *x, uint32_t id)
 {
 	if (id != x->last_reason_id) {
-		if (eir_db_reason(x->db, EIR_DB_LOCAL, id, x->reason, sizeof(x->reason)))
+		if (eir_db_reason(x->db, x->part, id, x->reason, sizeof(x->reason)))
 			x->reason[0] = '\0';
 		x->last_reason_id = id;
 	}
@@ -579,7 +580,7 @@ static const char *export_reason(struct export *x, uint32_t id)
 static int export_cb(const struct eir_entry *e, void *arg)
 {
 	struct export *x = arg;
-	char a[16], b[20], d[16];
+	char a[16], b[20], d[16], m[20];
 
 	switch (x->form) {
 	case EXPORT_ENTRIES:
@@ -606,11 +607,30 @@ static int export_cb(const struct eir_entry *e, void *arg)
 		csv_put_field(x->out, export_reason(x, e->reason_id));
 		fputc('\n', x->out);
 		break;
+	case EXPORT_NOTIFICATIONS:
+	case EXPORT_EXCEPTIONS:
+		/* one line per row: the MSISDN is part of its key, as DIRBS keys the rows */
+		fprintf(x->out, "%s,%s,%s", eir_imei_str(a, sizeof(a), e->imei), eir_imsi_unpack(b, sizeof(b), e->imsi),
+			eir_imsi_unpack(m, sizeof(m), e->msisdn));
+		if (x->form == EXPORT_EXCEPTIONS) {
+			fputc('\n', x->out);
+			break;
+		}
+		if (e->block) {
+			eir_day_str(d, sizeof(d), e->block);
+			fprintf(x->out, ",%.4s%.2s%.2s,", d, d + 5, d + 8);
+		} else {
+			fputs(",,", x->out);
+		}
+		csv_put_field(x->out, export_reason(x, e->reason_id));
+		fprintf(x->out, ",%s\n", e->amnesty ? "True" : "False");
+		break;
 	}
 	return ferror(x->out) ? -EIO : 0;
 }
 
-/*! Write the local lists of one form as CSV that db_import() reads back.
+/*! Write the local lists of one form as CSV that db_import() reads back, or the national notification or exception
+ *  rows as DIRBS writes them (osmo-eir-feed publishes them back).
  *  \returns 0, -EIO (write error) or a store error (eir_db_errstr()) */
 int db_export(struct eir_db *db, enum export_form form, FILE *out)
 {
@@ -618,11 +638,15 @@ int db_export(struct eir_db *db, enum export_form form, FILE *out)
 		[EXPORT_ENTRIES] = "imei,list,reason,block_date",
 		[EXPORT_RANGES] = "first,last,list,reason",
 		[EXPORT_PAIRS] = "imei,imsi,list,reason",
+		[EXPORT_NOTIFICATIONS] = "imei,imsi,msisdn,block_date,reasons,amnesty_granted",
+		[EXPORT_EXCEPTIONS] = "imei,imsi,msisdn",
 	};
 	static const enum eir_db_table tables[] = {
 		[EXPORT_ENTRIES] = EIR_T_IMEI,
 		[EXPORT_RANGES] = EIR_T_RANGE,
 		[EXPORT_PAIRS] = EIR_T_PAIR,
+		[EXPORT_NOTIFICATIONS] = EIR_T_NOTIF,
+		[EXPORT_EXCEPTIONS] = EIR_T_EXC,
 	};
 	struct export x = { .db = db, .form = form, .out = out };
 	int rc;
@@ -632,7 +656,8 @@ int db_export(struct eir_db *db, enum export_form form, FILE *out)
 	if (rc)
 		return rc;
 	/* one snapshot for the whole export: reasons are read in it too */
-	rc = eir_db_iter(db, EIR_DB_LOCAL, tables[form], NULL, export_cb, &x);
+	x.part = form >= EXPORT_NOTIFICATIONS ? EIR_DB_NATIONAL : EIR_DB_LOCAL;
+	rc = eir_db_iter(db, x.part, tables[form], NULL, export_cb, &x);
 	eir_db_read_end(db);
 	if (fflush(out) || ferror(out))
 		rc = -EIO;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* CSV import and export of the operator's local lists, for osmo-eir-db. */
+/* CSV import and export of the operator's local lists, and export of the national rows, for osmo-eir-db. */
 #pragma once
 
 #include <stdio.h>
@@ -15,6 +15,8 @@ enum export_form {
 	EXPORT_ENTRIES,
 	EXPORT_RANGES,
 	EXPORT_PAIRS,
+	EXPORT_NOTIFICATIONS,	/*!< national, as DIRBS writes them: imei,imsi,msisdn,block_date,reasons,amnesty_granted */
+	EXPORT_EXCEPTIONS,	/*!< national: imei,imsi,msisdn */
 };
 
 enum import_result db_import(void *ctx, struct eir_db *db, const char *path);

@@ -42,7 +42,7 @@ static void usage(FILE *f)
 		"Commands:\n"
 		"  create\n"
 		"  import FILE|-              CSV into the local lists, one transaction\n"
-		"  export [entries|ranges|pairs] [FILE|-]\n"
+		"  export [entries|ranges|pairs|notifications|exceptions] [FILE|-]\n"
 		"  lookup IMEI [IMSI]         the verdict, then why\n"
 		"  add imei IMEI LIST [REASON...]\n"
 		"  add range FIRST LAST LIST [REASON...]\n"
@@ -180,9 +180,8 @@ static int cmd_edit(bool del, int argc, char **argv)
 	struct eir_edit ed = { .del = del };
 	enum eir_edit_kind kind;
 	struct eir_audit au;
-	struct eir_imei im;
 	struct eir_db *db;
-	const char *what, *why;
+	const char *what;
 	char err[256], desc[128], who[64];
 	int n, rc;
 
@@ -200,13 +199,6 @@ static int cmd_edit(bool del, int argc, char **argv)
 	rc = eir_edit_key(&ed, kind, argv[1], n > 1 ? argv[2] : NULL, err, sizeof(err));
 	if (rc)
 		return die("%s", err);
-	/* a wrong check digit is taken (the key is the 14 digits), but said */
-	for (int i = 1; i <= n && kind != EIR_EDIT_TAC; i++) {
-		if (!(kind == EIR_EDIT_PAIR && i == 2) && !eir_imei_parse(argv[i], &im, &why) &&
-		    im.status == EIR_IMEI_LUHN_MISMATCH)
-			fprintf(stderr, "osmo-eir-db: note: check digit %c of %s is wrong, expected %c\n", im.check_digit,
-				argv[i], im.luhn);
-	}
 	if (!del) {
 		if (parse_list_arg(argv[1 + n], &ed.e.list))
 			return 1;
@@ -247,7 +239,7 @@ static int cmd_export(int argc, char **argv)
 	int rc;
 
 	if (argc > 2)
-		return bad_usage("export [entries|ranges|pairs] [FILE|-]");
+		return bad_usage("export [entries|ranges|pairs|notifications|exceptions] [FILE|-]");
 	if (argc >= 1) {
 		if (!strcmp(argv[0], "entries"))
 			form = EXPORT_ENTRIES;
@@ -255,8 +247,12 @@ static int cmd_export(int argc, char **argv)
 			form = EXPORT_RANGES;
 		else if (!strcmp(argv[0], "pairs"))
 			form = EXPORT_PAIRS;
+		else if (!strcmp(argv[0], "notifications"))
+			form = EXPORT_NOTIFICATIONS;
+		else if (!strcmp(argv[0], "exceptions"))
+			form = EXPORT_EXCEPTIONS;
 		else
-			return die("export what? entries, ranges or pairs");
+			return die("export what? entries, ranges, pairs, notifications or exceptions");
 	}
 	if (argc == 2)
 		path = argv[1];

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The verdict engine's precedence table: each level against the next, and the "why" it gives. */
+/* The verdict engine's precedence table: each level against the next, and the "why" it gives; national rows
+ * keyed by (IMEI, IMSI, MSISDN), each MSISDN's row leaving on its own. */
 
 #include <errno.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@ struct row {
 	const char *last_or_imsi;
 	enum eir_list list;
 	const char *reason;
+	const char *msisdn;
 };
 
 /* the data: national rows as a feed would write them, local rows as an operator would */
@@ -56,7 +58,33 @@ static const struct row rows[] = {
 	{ EIR_DB_LOCAL, EIR_T_PAIR, "35000005000001", "001010000000002", EIR_LIST_GREY, NULL },
 	/* J: a local grey entry inside a black range: the exact entry wins */
 	{ EIR_DB_LOCAL, EIR_T_IMEI, "35000004000150", NULL, EIR_LIST_GREY, "Under investigation" },
+	/* K: national blacklist; one pair excepted under two MSISDNs, another IMSI under one */
+	{ EIR_DB_NATIONAL, EIR_T_IMEI, "35000006000001", NULL, EIR_LIST_BLACK, "Reported stolen" },
+	{ EIR_DB_NATIONAL, EIR_T_EXC, "35000006000001", "001010000000001", EIR_LIST_WHITE, NULL, "447700900001" },
+	{ EIR_DB_NATIONAL, EIR_T_EXC, "35000006000001", "001010000000001", EIR_LIST_WHITE, NULL, "447700900002" },
+	{ EIR_DB_NATIONAL, EIR_T_EXC, "35000006000001", "001010000000002", EIR_LIST_WHITE, NULL, "447700900003" },
+	/* L: notifications under two IMSIs, one of them under two MSISDNs */
+	{ EIR_DB_NATIONAL, EIR_T_NOTIF, "35000006000002", "001010000000001", EIR_LIST_GREY, "Duplicate", "447700900001" },
+	{ EIR_DB_NATIONAL, EIR_T_NOTIF, "35000006000002", "001010000000001", EIR_LIST_GREY, "Duplicate", "447700900004" },
+	{ EIR_DB_NATIONAL, EIR_T_NOTIF, "35000006000002", "001010000000002", EIR_LIST_GREY, "Duplicate", "447700900005" },
 };
+
+static int del_cb(struct eir_db_txn *txn, void *arg)
+{
+	const struct row *r = arg;
+	struct eir_entry e = { .imei = imei(r->imei) };
+
+	OSMO_ASSERT(eir_imsi_pack(r->last_or_imsi, e.imsi, NULL) == 0);
+	OSMO_ASSERT(eir_msisdn_pack(r->msisdn, e.msisdn, NULL) == 0);
+	return eir_db_txn_del(txn, r->t, &e);
+}
+
+/* remove the row rows[i] */
+static void del_row(struct eir_db *db, unsigned i)
+{
+	printf("  (row %s %s MSISDN %s removed)\n", rows[i].imei, rows[i].last_or_imsi, rows[i].msisdn);
+	OSMO_ASSERT(eir_db_write(db, rows[i].part, del_cb, (void *)&rows[i]) == 0);
+}
 
 static int load_cb(struct eir_db_txn *txn, void *arg)
 {
@@ -76,6 +104,8 @@ static int load_cb(struct eir_db_txn *txn, void *arg)
 	}
 	if (r->last_or_imsi)
 		OSMO_ASSERT(eir_imsi_pack(r->last_or_imsi, e.imsi, NULL) == 0);
+	if (r->msisdn)
+		OSMO_ASSERT(eir_msisdn_pack(r->msisdn, e.msisdn, NULL) == 0);
 	return eir_db_txn_put(txn, r->t, &e);
 }
 
@@ -84,7 +114,7 @@ static void check(struct eir_db *db, const struct eir_policy *pol, const char *i
 	struct eir_result res;
 	struct eir_imei p;
 	uint8_t ib[8];
-	char buf[512];
+	char buf[768];
 	unsigned i;
 
 	OSMO_ASSERT(eir_imei_parse(im, &p, NULL) == 0);
@@ -156,6 +186,27 @@ int main(void)
 	check(db, &pol, "35000001000001", "001010000000002", EIR_CHECK_ALL);
 	check(db, &pol, "35000002000005", NULL, EIR_CHECK_ALL);
 	check(db, &pol, "35000009999999", NULL, EIR_CHECK_ALL);
+
+	printf("-- national rows keyed by (IMEI, IMSI, MSISDN)\n");
+	printf("an exception under two MSISDNs excepts its pair while either row remains:\n");
+	check(db, &pol, "35000006000001", "001010000000001", EIR_CHECK_ALL);
+	check(db, &pol, "35000006000001", "001010000000002", 0);
+	check(db, &pol, "35000006000001", "001010000000003", 0);
+	del_row(db, ARRAY_SIZE(rows) - 6);
+	check(db, &pol, "35000006000001", "001010000000001", 0);
+	del_row(db, ARRAY_SIZE(rows) - 5);
+	check(db, &pol, "35000006000001", "001010000000001", 0);
+	check(db, &pol, "35000006000001", "001010000000002", 0);
+	printf("notifications greylist the IMEI, whatever IMSI asks, while any row remains:\n");
+	check(db, &pol, "35000006000002", "001010000000001", EIR_CHECK_ALL);
+	check(db, &pol, "35000006000002", "001010000000009", EIR_CHECK_ALL);
+	check(db, &pol, "35000006000002", NULL, 0);
+	del_row(db, ARRAY_SIZE(rows) - 3);
+	check(db, &pol, "35000006000002", "001010000000001", EIR_CHECK_ALL);
+	del_row(db, ARRAY_SIZE(rows) - 2);
+	check(db, &pol, "35000006000002", "001010000000001", EIR_CHECK_ALL);
+	del_row(db, ARRAY_SIZE(rows) - 1);
+	check(db, &pol, "35000006000002", "001010000000002", EIR_CHECK_ALL);
 
 	printf("-- default policy for an IMEI on no list\n");
 	for (i = EIR_WHITELISTED; i <= EIR_UNKNOWN; i++) {

@@ -112,9 +112,43 @@ run "$E" -l "$D" add imei 35693803564389
 t "add without a list: usage, exit 1" eval 'rc_is 1 && has "usage: .*add imei IMEI LIST"'
 run "$E" -l "$D" add 356938035643823 black
 t "add what?: exit 1" rc_is 1
+
+# a 15th digit that is neither the check digit nor the spare 0 is a typo that would hit another handset: every
+# edit naming such an IMEI is refused, exit 1 with this exact message, and changes nothing
+cd_is() {
+	t "$1: exit 1, the exact message" eval "rc_is 1 && [ \"\$out\" = \"osmo-eir-db: check digit $2 of $3 is wrong \
+(expected $4); give the 14 digits to store it anyway\" ]"
+}
+"$E" -l "$D" add range 35000000000100 35000000000199 black > /dev/null
+"$E" -l "$D" add pair 35693803564380 001010000000001 white > /dev/null
+export_all "$D" "$T/cd.before"
+"$E" -l "$D" audit 1 > "$T/cd.audit.before"
 run "$E" -l "$D" add imei 356938035643893 black
-t "add with a wrong check digit: accepted with a note" eval 'rc_is 0 && has "check digit 3 .* is wrong, expected 0"'
-lookup_is "  stored under the 14-digit key" BLACKLISTED 35693803564389
+cd_is "add imei, wrong check digit" 3 356938035643893 0
+run "$E" -l "$D" del imei 356938035643801
+cd_is "del imei, wrong check digit" 1 356938035643801 9
+run "$E" -l "$D" add range 350000000001005 35000000000199 grey
+cd_is "add range, wrong check digit in the first IMEI" 5 350000000001005 4
+run "$E" -l "$D" add range 35000000000100 350000000001995 grey
+cd_is "add range, wrong check digit in the last IMEI" 5 350000000001995 6
+run "$E" -l "$D" del range 350000000001005
+cd_is "del range, wrong check digit" 5 350000000001005 4
+run "$E" -l "$D" add pair 356938035643801 001010000000001 black
+cd_is "add pair, wrong check digit" 1 356938035643801 9
+run "$E" -l "$D" del pair 356938035643801 001010000000001
+cd_is "del pair, wrong check digit" 1 356938035643801 9
+export_all "$D" "$T/cd.after"
+"$E" -l "$D" audit 1 > "$T/cd.audit.after"
+t "  nothing changed: the lists and the audit trail" eval 'cmp -s "$T/cd.before" "$T/cd.after" &&
+	cmp -s "$T/cd.audit.before" "$T/cd.audit.after"'
+lookup_is "  a lookup takes the wrong form" BLACKLISTED 356938035643801
+lookup_is "  the typo stored nothing" UNKNOWN -d unknown 35693803564389
+run "$E" -l "$D" add imei 35693803564389 black
+t "the same with the 14 digits: stored" rc_is 0
+run "$E" -l "$D" del range 350000000001004
+t "del range with its check digit" rc_is 0
+run "$E" -l "$D" del pair 356938035643800 001010000000001
+t "del pair with the spare 0" rc_is 0
 
 # pairs
 run "$E" -l "$D" add pair 35693803564380 001010000000001 white owner verified
@@ -370,7 +404,7 @@ done
 "$E" -l "$S" add pair 35900000000001 001010000000001 white > /dev/null
 "$E" -l "$S" add pair 35900000000001 001010000000002 white > /dev/null
 run "$E" -l "$S" stats
-t "stats: exit 0, both parts" eval 'rc_is 0 && has "^local: schema 2" && has "^national: schema 2"'
+t "stats: exit 0, both parts" eval 'rc_is 0 && has "^local: schema 3" && has "^national: schema 3"'
 t "  3 IMEI entries" has "^  imei *3 entries"
 t "  2 ranges" has "^  range *2 entries"
 t "  2 pairs" has "^  pair *2 entries"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The store: CRUD of every table, pair flags, ranges at their boundaries and overlapping, schema mismatch,
- * a full map (grow and redo; a clear error at the limit, nothing half written). */
+/* The store: CRUD of every table, pair flags, national rows keyed by (IMEI, IMSI, MSISDN), ranges at their
+ * boundaries and overlapping, schema mismatch and upgrades (1 and 2 forged), a full map (grow and redo; a clear
+ * error at the limit, nothing half written). */
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <lmdb.h>	/* only to forge a newer schema version below; the store's callers never need it */
+#include <lmdb.h>	/* only to forge older and newer stores below; the store's callers never need it */
 #include <talloc.h>
 #include <osmocom/core/bit32gen.h>
 #include <osmocom/core/utils.h>
@@ -201,6 +202,118 @@ static void test_crud(void)
 	eir_db_close(db);
 }
 
+static struct eir_entry row(const char *i, const char *imsi, const char *msisdn, enum eir_list l)
+{
+	struct eir_entry e = pair(i, imsi, l);
+
+	if (msisdn)
+		OSMO_ASSERT(eir_msisdn_pack(msisdn, e.msisdn, NULL) == 0);
+	return e;
+}
+
+/* what eir_db_row_find() finds for (imei, imsi), as the verdict engine asks it */
+static void find(struct eir_db *db, enum eir_db_table t, const char *i, const char *imsi)
+{
+	struct eir_entry e, k = pair(i, imsi, 0);
+	char a[16], b[20], m[20];
+	int rc;
+
+	eir_db_read_begin(db);
+	rc = eir_db_row_find(db, t, k.imei, k.imsi, &e);
+	eir_db_read_end(db);
+	printf("  find %s %s/%s: ", get_value_string(eir_db_table_names, t), i, imsi);
+	if (rc) {
+		printf("%s\n", rcname(rc));
+		return;
+	}
+	printf("%s/%s msisdn %s list=%s block=%u amnesty=%d\n", eir_imei_str(a, sizeof(a), e.imei),
+	       eir_imsi_unpack(b, sizeof(b), e.imsi), e.msisdn[0] == 0xff ? "none" : eir_imsi_unpack(m, sizeof(m), e.msisdn),
+	       eir_list_name(e.list), e.block, e.amnesty);
+}
+
+static int rows_cb(const struct eir_entry *e, void *arg)
+{
+	char a[16], b[20], m[20];
+
+	printf("    %s %s %s\n", eir_imei_str(a, sizeof(a), e->imei), eir_imsi_unpack(b, sizeof(b), e->imsi),
+	       e->msisdn[0] == 0xff ? "none" : eir_imsi_unpack(m, sizeof(m), e->msisdn));
+	return 0;
+}
+
+static void flags_of(struct eir_db *db, const char *i)
+{
+	struct eir_entry e = { .imei = imei(i) };
+	int rc;
+
+	eir_db_read_begin(db);
+	rc = eir_db_get(db, EIR_DB_NATIONAL, EIR_T_IMEI, &e);
+	eir_db_read_end(db);
+	if (rc)
+		printf("  IMEI record %s: %s\n", i, rcname(rc));
+	else
+		printf("  IMEI record %s: list=%s flags=0x%02x\n", i, eir_list_name(e.list), e.flags);
+}
+
+/* DIRBS keys notifications and exceptions by (IMEI, IMSI, MSISDN): one pair may have a row per MSISDN, each
+ * removed on its own; the pair stays excepted while any of its rows remains */
+static void test_rows(void)
+{
+	static const char *I = "35693803564381";
+	struct eir_db *db;
+	struct eir_db_opts o = { .create = true };
+	struct eir_entry n = row(I, "001010000000005", "447700900005", EIR_LIST_GREY);
+	char path[80];
+	int it;
+
+	printf("\n== national rows keyed by (IMEI, IMSI, MSISDN)\n");
+	snprintf(path, sizeof(path), "%s/rows", dir);
+	RC(eir_db_open(ctx, &db, path, &o));
+	printf("one pair under two MSISDNs, and another IMSI of the IMEI:\n");
+	RC(put(db, EIR_DB_NATIONAL, EIR_T_EXC, row(I, "001010000000001", "447700900001", EIR_LIST_WHITE), NULL));
+	RC(put(db, EIR_DB_NATIONAL, EIR_T_EXC, row(I, "001010000000001", "447700900002", EIR_LIST_WHITE), NULL));
+	RC(put(db, EIR_DB_NATIONAL, EIR_T_EXC, row(I, "001010000000002", "4477", EIR_LIST_WHITE), NULL));
+	printf("  rows:\n");
+	RC(eir_db_iter(db, EIR_DB_NATIONAL, EIR_T_EXC, NULL, rows_cb, NULL));
+	find(db, EIR_T_EXC, I, "001010000000001");
+	find(db, EIR_T_EXC, I, "001010000000002");
+	printf("an IMSI between two held ones, and one after them, find nothing (the prefix is compared):\n");
+	find(db, EIR_T_EXC, I, "00101000000000");
+	find(db, EIR_T_EXC, I, "001010000000003");
+	find(db, EIR_T_EXC, "35693803564382", "001010000000001");
+	printf("the first MSISDN's row goes: the pair is still excepted, by the other row:\n");
+	RC(del(db, EIR_DB_NATIONAL, EIR_T_EXC, row(I, "001010000000001", "447700900001", 0)));
+	RC(del(db, EIR_DB_NATIONAL, EIR_T_EXC, row(I, "001010000000001", "447700900001", 0)));
+	find(db, EIR_T_EXC, I, "001010000000001");
+	flags_of(db, I);
+	printf("a row without an MSISDN is a row of its own:\n");
+	RC(del(db, EIR_DB_NATIONAL, EIR_T_EXC, row(I, "001010000000001", NULL, 0)));
+	printf("the second goes: the pair is no longer excepted; the other IMSI still is:\n");
+	RC(del(db, EIR_DB_NATIONAL, EIR_T_EXC, row(I, "001010000000001", "447700900002", 0)));
+	find(db, EIR_T_EXC, I, "001010000000001");
+	find(db, EIR_T_EXC, I, "001010000000002");
+	flags_of(db, I);
+	RC(del(db, EIR_DB_NATIONAL, EIR_T_EXC, row(I, "001010000000002", "4477", 0)));
+	flags_of(db, I);
+
+	printf("notifications: the IMEI's flag stays while any row remains:\n");
+	n.block = 20100;
+	n.amnesty = true;
+	RC(put(db, EIR_DB_NATIONAL, EIR_T_NOTIF, n, NULL));
+	RC(put(db, EIR_DB_NATIONAL, EIR_T_NOTIF, row(I, "001010000000005", "447700900006", EIR_LIST_GREY), NULL));
+	find(db, EIR_T_NOTIF, I, "001010000000005");
+	RC(del(db, EIR_DB_NATIONAL, EIR_T_NOTIF, n));
+	flags_of(db, I);
+	find(db, EIR_T_NOTIF, I, "001010000000005");
+	RC(del(db, EIR_DB_NATIONAL, EIR_T_NOTIF, row(I, "001010000000005", "447700900006", 0)));
+	flags_of(db, I);
+	printf("only notifications and exceptions have rows to find:\n");
+	eir_db_read_begin(db);
+	it = eir_db_row_find(db, EIR_T_PAIR, n.imei, n.imsi, &n);
+	eir_db_read_end(db);
+	printf("  eir_db_row_find(pair) -> %s\n", rcname(it));
+	eir_db_close(db);
+}
+
 static int clear_cb(struct eir_db_txn *txn, void *arg)
 {
 	return eir_db_txn_clear(txn, *(enum eir_db_table *)arg);
@@ -356,6 +469,111 @@ static void test_map_full(void)
 	eir_db_close(db);
 }
 
+/* Turn the national rows of the store in path back into the schema 2 layout: (IMEI, IMSI) → record + MSISDN. */
+static void forge_schema_2(const char *path)
+{
+	static const char *const tables[] = { "notif", "exc" };
+	uint8_t keys[8][22], recs[8][18], ver[4];
+	MDB_val k, v, sk = { .mv_size = 6, .mv_data = "schema" };
+	MDB_cursor *cur;
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	unsigned t, i, n;
+
+	OSMO_ASSERT(mdb_env_create(&env) == 0);
+	mdb_env_set_maxdbs(env, 16);
+	OSMO_ASSERT(mdb_env_open(env, path, 0, 0640) == 0);
+	OSMO_ASSERT(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+	for (t = 0; t < 2; t++) {
+		OSMO_ASSERT(mdb_dbi_open(txn, tables[t], 0, &dbi) == 0);
+		OSMO_ASSERT(mdb_cursor_open(txn, dbi, &cur) == 0);
+		for (n = 0; mdb_cursor_get(cur, &k, &v, n ? MDB_NEXT : MDB_FIRST) == 0; n++) {
+			OSMO_ASSERT(n < 8 && k.mv_size == 22 && v.mv_size == 10);
+			memcpy(keys[n], k.mv_data, 22);
+			memcpy(recs[n], v.mv_data, 10);
+			memcpy(recs[n] + 10, keys[n] + 14, 8);
+		}
+		mdb_cursor_close(cur);
+		OSMO_ASSERT(mdb_drop(txn, dbi, 0) == 0);
+		for (i = 0; i < n; i++) {
+			k = (MDB_val){ .mv_size = 14, .mv_data = keys[i] };
+			v = (MDB_val){ .mv_size = 18, .mv_data = recs[i] };
+			OSMO_ASSERT(mdb_put(txn, dbi, &k, &v, 0) == 0);
+		}
+	}
+	OSMO_ASSERT(mdb_dbi_open(txn, "meta", 0, &dbi) == 0);
+	osmo_store32be(2, ver);
+	v = (MDB_val){ .mv_size = 4, .mv_data = ver };
+	OSMO_ASSERT(mdb_put(txn, dbi, &sk, &v, 0) == 0);
+	OSMO_ASSERT(mdb_txn_commit(txn) == 0);
+	mdb_env_close(env);
+}
+
+/* a store of schema 2 (one row per (IMEI, IMSI), its MSISDN in the record) keeps its rows, now keyed by the
+ * triplet, and their pair flags; it answers as before */
+static void test_schema_2(void)
+{
+	static const char *I = "35693803564383", *J = "35693803564384";
+	struct eir_db_opts o = { .create = true };
+	struct eir_entry e, n = row(J, "001010000000003", "447700900003", EIR_LIST_GREY);
+	struct eir_db_stats st;
+	struct eir_db *db;
+	char path[80], reason[64];
+	const char *err;
+
+	printf("a schema 2 store is upgraded by the first read-write open, its national rows kept:\n");
+	snprintf(path, sizeof(path), "%s/v2", dir);
+	OSMO_ASSERT(eir_db_open(ctx, &db, path, &o) == 0);
+	e = (struct eir_entry){ .imei = imei(I), .list = EIR_LIST_BLACK };
+	OSMO_ASSERT(put(db, EIR_DB_NATIONAL, EIR_T_IMEI, e, "Stolen") == 0);
+	OSMO_ASSERT(put(db, EIR_DB_NATIONAL, EIR_T_EXC, row(I, "001010000000001", "447700900001", EIR_LIST_WHITE),
+			NULL) == 0);
+	OSMO_ASSERT(put(db, EIR_DB_NATIONAL, EIR_T_EXC, row(I, "001010000000002", NULL, EIR_LIST_WHITE), NULL) == 0);
+	n.block = 20100;
+	n.amnesty = true;
+	OSMO_ASSERT(put(db, EIR_DB_NATIONAL, EIR_T_NOTIF, n, "Duplicate IMEI") == 0);
+	eir_db_close(db);
+	snprintf(path, sizeof(path), "%s/v2/national", dir);
+	forge_schema_2(path);
+
+	snprintf(path, sizeof(path), "%s/v2", dir);
+	o = (struct eir_db_opts){ .read_only = true };
+	RC(eir_db_open(ctx, &db, path, &o));
+	err = strstr(eir_db_errstr(db), "store schema");
+	printf("  read-only: %s\n", err ? err : eir_db_errstr(db));
+	eir_db_close(db);
+	o.read_only = false;
+	RC(eir_db_open(ctx, &db, path, &o));
+	RC(eir_db_stats(db, EIR_DB_NATIONAL, &st));
+	printf("  read-write: schema=%u notif=%llu exc=%llu\n", st.schema, (unsigned long long)st.t[EIR_T_NOTIF].entries,
+	       (unsigned long long)st.t[EIR_T_EXC].entries);
+	printf("  exception rows:\n");
+	RC(eir_db_iter(db, EIR_DB_NATIONAL, EIR_T_EXC, NULL, rows_cb, NULL));
+	printf("  notification rows:\n");
+	RC(eir_db_iter(db, EIR_DB_NATIONAL, EIR_T_NOTIF, NULL, rows_cb, NULL));
+	find(db, EIR_T_EXC, I, "001010000000001");
+	find(db, EIR_T_EXC, I, "001010000000002");
+	find(db, EIR_T_NOTIF, J, "001010000000003");
+	e = row(J, "001010000000003", "447700900003", 0);
+	eir_db_read_begin(db);
+	RC(eir_db_get(db, EIR_DB_NATIONAL, EIR_T_NOTIF, &e));
+	eir_db_read_end(db);
+	eir_db_reason(db, EIR_DB_NATIONAL, e.reason_id, reason, sizeof(reason));
+	printf("  the notification keeps its reason \"%s\"\n", reason);
+	flags_of(db, I);
+	flags_of(db, J);
+	printf("  a row of the upgraded store goes by its triplet:\n");
+	RC(del(db, EIR_DB_NATIONAL, EIR_T_EXC, row(I, "001010000000001", "447700900001", 0)));
+	find(db, EIR_T_EXC, I, "001010000000001");
+	eir_db_close(db);
+	printf("  opened again: no second upgrade\n");
+	RC(eir_db_open(ctx, &db, path, &o));
+	RC(eir_db_stats(db, EIR_DB_NATIONAL, &st));
+	printf("  schema=%u exc=%llu\n", st.schema, (unsigned long long)st.t[EIR_T_EXC].entries);
+	eir_db_close(db);
+}
+
 static void test_schema(void)
 {
 	struct eir_db *db;
@@ -414,6 +632,7 @@ static void test_schema(void)
 		       (unsigned long long)eir_db_audit_count(db));
 	}
 	eir_db_close(db);
+	test_schema_2();
 	/* forge a store written by a future osmo-eir */
 	snprintf(path, sizeof(path), "%s/national", dir);
 	OSMO_ASSERT(mdb_env_create(&env) == 0);
@@ -567,6 +786,7 @@ int main(void)
 	OSMO_ASSERT(mkdtemp(dir));
 
 	test_crud();
+	test_rows();
 	test_clear();
 	test_ranges();
 	test_iter();

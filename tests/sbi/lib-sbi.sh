@@ -68,6 +68,17 @@ sbi_ctr() {
 		sed 's/^ *[^ ]*: *\([0-9]*\) .*/\1/'
 }
 
+# vty COMMAND...: run commands on osmo-eir's VTY (ENABLE node), print the answers
+vty() {
+	/usr/bin/python3 "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" enable "$@"
+}
+
+# check_ctr "$(vty 'show rate-counters')" NAME OP VALUE: check the sbi group's counter NAME, e.g. -eq 1 or -gt 0
+check_ctr() {
+	n=$(sbi_ctr "$1" "$2")
+	check "rate counter sbi $2 ($n)" [ "${n:-0}" "$3" "$4" ]
+}
+
 # has TEXT PATTERN: TEXT has a line matching PATTERN (grep's basic regular expression)
 has() {
 	printf '%s\n' "$1" | grep -q -- "$2"

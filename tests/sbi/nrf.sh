@@ -1,8 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # NRF registration against an HTTP/2 NRF stand-in (nrf_standin.py, python3-h2) that records each request:
-# the NFProfile of the PUT, the heartbeat PATCHes (body, and their pace following the NRF's heartBeatTimer rather
-# than the one asked for), the DELETE on SIGTERM; an NRF that is down stops nothing.
+# the NFProfile of the PUT (nfServiceList beside nfServices, apiFullVersion), the User-Agent of every request, the
+# heartbeat PATCHes (body, and their pace following the NRF's heartBeatTimer rather than the one asked for), the
+# DELETE on SIGTERM; an IPv6 advertise-address; a wildcard address to advertise refused at start; an NRF that is
+# down stops nothing. (An https:// NRF: nrf-tls.sh.)
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/s13/lib-eir.sh"
@@ -10,10 +12,6 @@ set -u
 PY=/usr/bin/python3
 [ -x $PY ] && $PY -c 'import h2' 2>/dev/null || { echo "SKIP: no python3-h2"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
-
-vty() {
-	$PY "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" enable "$@"
-}
 
 ID=3f0c7b1e-0b5d-4c4e-9a53-5e1d2f6a7b80
 NRF_PORT=$(free_port)
@@ -33,9 +31,11 @@ q "served while registered" "pei=imei-356938035643809" 200 $J '{"status":"BLACKL
 out=$(vty "show stats")
 check "stat item sbi nrf:registered is 1" has "$out" "Registered with the NRF (1) or not (0): *1"
 check "log: registered, heartbeat every 1 s" grep -q "registered as 5G_EIR $ID (201), heartbeat every 1 s" "$EIR_LOG"
+out=$(vty "show running-config")
+check "config write: nrf uri" has "$out" "^ nrf uri http://127.0.0.1:$NRF_PORT\$"
 check "clean shutdown" eir_stop
 
-$PY - "$T/nrf.log" "$ID" "$SBI_PORT" <<'PYEOF' > "$T/verdicts"
+$PY - "$T/nrf.log" "$ID" "$SBI_PORT" "$NRF_PORT" <<'PYEOF' > "$T/verdicts"
 import json, sys
 log, nf_id, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
 recs = [json.loads(l) for l in open(log)]
@@ -57,6 +57,17 @@ say(s.get("serviceName") == "n5g-eir-eic" and s.get("serviceInstanceId"), "NFSer
 say(s.get("versions", [{}])[0].get("apiVersionInUri") == "v1", "NFService version v1")
 say(s.get("scheme") == "http" and s.get("nfServiceStatus") == "REGISTERED", "NFService scheme http, REGISTERED")
 say(s.get("ipEndPoints") == [{"ipv4Address": "127.0.0.1", "transport": "TCP", "port": port}], "NFService ipEndPoints")
+# TS 29.511 Rel-16 (OpenAPI 1.1.2) is what the server implements: it takes supported-features
+say(s.get("versions") == [{"apiVersionInUri": "v1", "apiFullVersion": "1.1.2"}], "NFService apiFullVersion 1.1.2")
+# TS 29.510 Rel-16 on: nfServiceList, a map keyed by serviceInstanceId (nfServices is deprecated)
+sl = p.get("nfServiceList")
+say(isinstance(sl, dict) and list(sl) == [s.get("serviceInstanceId")] and sl[s["serviceInstanceId"]] == s,
+    "NFProfile nfServiceList: {serviceInstanceId: the NFService of nfServices}")
+# TS 29.500 §5.2.2.2
+say(all(r["user-agent"] == "5G_EIR-osmo-eir" for r in recs), "every request has User-Agent 5G_EIR-osmo-eir (%s)" %
+    ", ".join(sorted(set(str(r["user-agent"]) for r in recs))))
+say(all(r["scheme"] == "http" and r["authority"] == "127.0.0.1:%s" % sys.argv[4] for r in recs),
+    "every request: :scheme http, :authority 127.0.0.1:PORT")
 patches = [r for r in recs if r["method"] == "PATCH"]
 say(len(patches) >= 3, "at least 3 heartbeats (%d)" % len(patches))
 say(all(r["path"] == path and r["content-type"] == "application/json-patch+json" for r in patches),
@@ -73,7 +84,7 @@ PYEOF
 while read -r verdict what; do
 	if [ "$verdict" = ok ]; then ok "$what"; else not_ok "${what#ok }"; fi
 done < "$T/verdicts"
-check "the stand-in's checks ran" [ "$(wc -l < "$T/verdicts")" -eq 18 ]
+check "the stand-in's checks ran" [ "$(wc -l < "$T/verdicts")" -eq 22 ]
 
 # an NRF that lost the profile answers a heartbeat 404: osmo-eir registers again
 kill $nrf
@@ -102,8 +113,7 @@ sbi_start " nrf uri http://127.0.0.1:$(free_port)" || exit 1
 q "NRF down: still serving" "pei=imei-356938035643809" 200 $J '{"status":"BLACKLISTED"}'
 sleep 0.3
 out=$(vty "show rate-counters")
-n=$(sbi_ctr "$out" nrf:fail)
-check "rate counter sbi nrf:fail ($n)" [ "${n:-0}" -gt 0 ]
+check_ctr "$out" nrf:fail -gt 0
 check "NRF down: clean shutdown" eir_stop
 # an NRF that accepts and never answers: given up after a few seconds, the server unharmed
 SINK_PORT=$(free_port)
@@ -137,5 +147,46 @@ wait $sink 2>/dev/null
 
 printf 'sbi\n listen 127.0.0.1 %s\n nrf uri ftp://x\n' "$(free_port)" > "$T/bad.cfg"
 "$EIR" -c "$T/bad.cfg" -l "$T/store" > "$T/bad.log" 2>&1
-check "nrf uri other than http://: refused" [ $? -ne 0 ]
+check "nrf uri other than http:// or https://: refused" [ $? -ne 0 ]
+
+# an IPv6 address to advertise: ipv6Addresses and an ipv6Address end point
+NRF_PORT=$(free_port)
+: > "$T/nrf3.log"
+$PY "$top_srcdir/tests/sbi/nrf_standin.py" "$NRF_PORT" "$T/nrf3.log" 1 > "$T/nrf3.out" 2>&1 &
+nrf=$!
+i=0
+while ! grep -q listening "$T/nrf3.out" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+rm -rf "$T/store"
+sbi_start " nrf uri http://127.0.0.1:$NRF_PORT
+ nrf advertise-address ::1" || exit 1
+i=0
+while ! grep -q '"PATCH"' "$T/nrf3.log" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+out=$(vty "show running-config")
+check "config write: nrf advertise-address ::1" has "$out" "^ nrf advertise-address ::1\$"
+check "IPv6 advertise-address: clean shutdown" eir_stop
+kill $nrf
+prof=$($PY -c 'import json, sys
+p = json.loads(json.loads(open(sys.argv[1]).readline())["body"])
+print(p.get("ipv4Addresses"), p.get("ipv6Addresses"), p["nfServiceList"]["n5g-eir-eic"]["ipEndPoints"])' "$T/nrf3.log")
+check "IPv6 advertise-address: in the NFProfile ($prof)" [ "$prof" = \
+	"None ['::1'] [{'ipv6Address': '::1', 'transport': 'TCP', 'port': $SBI_PORT}]" ]
+
+# an NRF and a wildcard address to advertise: exit 1 at start, naming the setting; nothing listens
+for cfg in "listen 0.0.0.0 PORT" "listen :: PORT" "listen 127.0.0.1 PORT
+ nrf advertise-address 0.0.0.0" "listen 127.0.0.1 PORT
+ nrf advertise-address ::"; do
+	p=$(free_port)
+	printf 'line vty\n bind 127.0.0.1 %s\neir\n ctrl-port %s\ndiameter\n listen 127.0.0.1 %s\n' \
+		"$(free_port)" "$(free_port)" "$(free_port)" > "$T/wild.cfg"
+	printf 'sbi\n %s\n nrf uri http://127.0.0.1:%s\n' "$(echo "$cfg" | sed "s/PORT/$p/")" "$(free_port)" \
+		>> "$T/wild.cfg"
+	what=$(echo "$cfg" | tail -n 1 | sed 's/^ *//; s/ PORT$//')
+	# (timeout: an osmo-eir that accepted the wildcard would run on)
+	timeout 20 "$EIR" -c "$T/wild.cfg" -l "$T/store" > "$T/wild.log" 2>&1
+	check "$what with an NRF: exit 1" [ $? -eq 1 ]
+	check "$what with an NRF: says which setting to fix" grep -q \
+		"sbi: '$what' is a wildcard address, .*: set 'nrf advertise-address' to this EIR's own address" \
+		"$T/wild.log"
+	check "$what with an NRF: the N5g-eir server never listened" sh -c '! grep -q "N5g-eir on" "$1"' _ "$T/wild.log"
+done
 finish

@@ -11,7 +11,7 @@ command -v node >/dev/null || { echo "SKIP: no node"; exit 77; }
 [ -d "$PEERS/ajv" ] || { echo "SKIP: ajv not installed (contrib/install-deps.sh)"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
 
-sbi_start " max-uri-length 200" " default-verdict unknown" || exit 1
+sbi_start " max-uri-length 600" " default-verdict unknown" || exit 1
 mkdir -p "$T/bodies"
 i=0
 # get KIND URL [CURL_ARGS]: fetch, keep the body as bodies/N.KIND.json; the content type must match the kind
@@ -36,9 +36,17 @@ get ProblemDetails "$SBI_URL?pei=imeisv-3599999900000101"
 get ProblemDetails "$SBI_URL"
 get ProblemDetails "$SBI_URL?pei=imei-1"
 get ProblemDetails "$SBI_URL?pei=imei-356938035643809&supi=imsi-1&gpsi=msisdn-x&supported-features=z&a%22%01b=1"
+# names that come back escaped: 64 bytes of %01 (six bytes each), alone and with every parameter bad
+n01=$(printf '%%01%.0s' $(seq 64))
+nff=$(printf '%%FF%.0s' $(seq 64))
+for qs in "$n01=1" "pei=imeisv-1&supi=imsi-1&gpsi=msisdn-x&supported-features=z&$n01=1" \
+	"pei=imei-1&supi=imsi-1&gpsi=extid-x&supported-features=z&$nff=1"; do
+	get ProblemDetails "$SBI_URL?$qs"
+	check "  (a 400)" [ "$(cut -d' ' -f1 "$T/a$i.meta")" = 400 ]
+done
 get ProblemDetails "http://127.0.0.1:$SBI_PORT/nope"
 get ProblemDetails "$SBI_URL?pei=imei-356938035643809" -X POST
-get ProblemDetails "$SBI_URL?pei=$(printf '%0300d' 0)"
+get ProblemDetails "$SBI_URL?pei=$(printf '%0700d' 0)"
 get ProblemDetails "$SBI_URL?pei=imei-356938035643809" -H "x-big: $(printf '%09000d' 0)"
 check "clean shutdown" eir_stop
 

@@ -15,16 +15,17 @@ feed_key || exit 1
 nginx_start
 case $? in 0) ;; 77) exit 77 ;; *) exit 1 ;; esac
 
-# run 1: 1000 IMEIs in one TAC; run 2: ROWS others (a full list: 1000 removed, ROWS added)
+# run 1: 1000 IMEIs in one TAC; run 2: ROWS others (a full list: 1000 removed, ROWS added; all of run 1 removed,
+# so the safety limit is lifted)
 awk 'BEGIN { print "imei,block_date,reasons"
 	for (i = 0; i < 1000; i++) printf "%.0f,20261101,old\n", 86000000000000 + i }' > "$T/old.csv"
 awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
 	for (i = 0; i < n; i++) printf "%.0f,20261102,new %d\n", 35000000000000 + i * 3, i % 7 }' > "$T/new.csv"
-publish --blacklist "$T/old.csv" || exit 1
+publish --blacklist "$T/old.csv" $(op_lists) || exit 1
 "$EIR_DB" -l "$T/base" create >/dev/null
 feed_sync "$T/base" -u "$HTTP_URL"
 check "run 1 applied ($rc)" [ $rc -eq 0 ]
-publish --no-deltas --blacklist "$T/new.csv" || exit 1
+publish --no-deltas --blacklist "$T/new.csv" $(op_lists) || exit 1
 
 # state STORE: "<run> <national IMEI entries>"
 state() {
@@ -35,7 +36,7 @@ check "previous state: run 1, 1000 entries ($(state "$T/base"))" [ "$(state "$T/
 
 rm -rf "$T/db" && cp -a "$T/base" "$T/db"
 start=$(date +%s%N)
-feed_sync "$T/db" -u "$HTTP_URL"
+feed_sync "$T/db" -u "$HTTP_URL" --removal-limit 100
 dur_ms=$((($(date +%s%N) - start) / 1000000))
 check "a whole sync completes (exit $rc, $dur_ms ms)" [ $rc -eq 0 ]
 check "new state: run 2, $ROWS entries ($(state "$T/db"))" [ "$(state "$T/db")" = "2 $ROWS" ]
@@ -49,7 +50,7 @@ while [ $i -lt "$KILLS" ]; do
 	rm -rf "$T/db" && cp -a "$T/base" "$T/db"
 	# kill points spread from 0 to 120 % of the measured duration
 	at=$(awk -v s="$i" -v d="$dur_ms" 'BEGIN { srand(s * 7919); printf "%d", rand() * d * 1.2 }')
-	"$EIR_SYNC" -l "$T/db" -o $OP -k "$T/feed.pub" -u "$HTTP_URL" >/dev/null 2>&1 &
+	"$EIR_SYNC" -l "$T/db" -o $OP -k "$T/feed.pub" -u "$HTTP_URL" --removal-limit 100 >/dev/null 2>&1 &
 	pid=$!
 	sleep "$(awk -v ms="$at" 'BEGIN { printf "%.3f", ms / 1000 }')"
 	kill -9 $pid 2>/dev/null
@@ -74,14 +75,14 @@ while [ $i -lt "$KILLS" ]; do
 	esac
 	# and the next sync completes
 	if [ $i -le 4 ]; then
-		feed_sync "$T/db" -u "$HTTP_URL"
+		feed_sync "$T/db" -u "$HTTP_URL" --removal-limit 100
 		[ $rc -eq 0 ] && [ "$(state "$T/db")" = "2 $ROWS" ] ||
 			{ n_bad=$((n_bad + 1)); echo "# kill $i: the next sync exit $rc, state '$(state "$T/db")'"; }
 	fi
 done
 echo "# $KILLS kills: $n_old left the previous run, $n_new the new one"
 check "every kill left exactly the previous or the new run ($n_bad bad)" [ "$n_bad" -eq 0 ]
-feed_sync "$T/db" -u "$HTTP_URL"
+feed_sync "$T/db" -u "$HTTP_URL" --removal-limit 100
 check "the sync after the last kill completes ($rc, $(state "$T/db"))" [ "$rc $(state "$T/db")" = "0 2 $ROWS" ]
 check "no working directory is left behind after it" [ -z "$(ls -d "$T"/db/sync-tmp.* 2>/dev/null)" ]
 finish

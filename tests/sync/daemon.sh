@@ -20,7 +20,7 @@ case $? in 0) ;; 77) exit 77 ;; *) exit 1 ;; esac
 awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
 	for (i = 0; i < n; i++) printf "%.0f,20261102,Stolen\n", 35100000000000 + i * 3 }' \
 	> "$T/bl.csv"
-publish --blacklist "$T/bl.csv" || exit 1
+publish --blacklist "$T/bl.csv" $(op_lists) || exit 1
 eir_start || exit 1
 
 ecr() {
@@ -66,7 +66,7 @@ check "show equipment imei: decided by the national blacklist, naming the feed" 
 # a refused sync (a new run, but checked with a key that did not sign it): the daemon says so and keeps serving
 # the run it has
 { cat "$T/bl.csv"; echo "35999990000001,20261103,Stolen"; } > "$T/bl2.csv"
-publish --blacklist "$T/bl2.csv" || exit 1
+publish --blacklist "$T/bl2.csv" $(op_lists) || exit 1
 openssl genpkey -algorithm ed25519 -out "$T/other.key" 2>/dev/null
 openssl pkey -in "$T/other.key" -pubout -out "$T/other.pub" 2>/dev/null
 "$EIR_SYNC" -l "$T/store" -o $OP -k "$T/other.pub" -u "$HTTP_URL" > "$T/sync2.out" 2>&1

@@ -33,6 +33,24 @@ static void name(const char *n, const char *op)
 	printf("\n");
 }
 
+static void name_any(const char *n)
+{
+	struct feed_name fn;
+	char op[64];
+	int rc = feed_name_parse_any(n, &fn, op, sizeof(op));
+
+	printf("any operator: %-70s ", n);
+	if (rc) {
+		printf("no list file\n");
+		return;
+	}
+	printf("%s%s%s %s", feed_list_names[fn.list], op[0] ? " of " : "", op,
+	       fn.zip ? "zip" : fn.delta ? "delta" : "full");
+	if (fn.delta)
+		printf(" %" PRId64 "->%" PRId64 " %s", fn.base, fn.run, feed_change_names[fn.change]);
+	printf("\n");
+}
+
 static void runs(const char *text)
 {
 	void *ctx = talloc_new(NULL);
@@ -94,6 +112,33 @@ int main(void)
 	name("20261120_020000_exceptions_operator_2.csv", "operator_1");
 	name("2026112_020000_blacklist.csv", "operator_1");
 	name("RUNS", "operator_1");
+	/* DIRBS's first run: base -1 */
+	name("20261121_020000_blacklist_delta_-2_42_changed.csv", "operator_1");
+	name("20261121_020000_exceptions_op1_delta_-1_1_added.csv", "op1");
+	/* operator ids case-insensitively (DIRBS lowercases them) */
+	name("20261120_020000_notifications_operator_1.csv", "OPERATOR_1");
+	name("20261120_020000_NOTIFICATIONS_Operator_1_delta_41_42_new.csv", "operator_1");
+	/* DIRBS zips {date}_notifications_{op}*.csv: op1's zip holds op10's files, op10's zip none */
+	name("20261120_020000_notifications_op1.zip", "op10");
+	name("20261120_020000_notifications_OP1.zip", "op10");
+	name("20261120_020000_notifications_op10.zip", "op1");
+	name("20261120_020000_notifications_op10_delta_-1_5_new.csv", "op1");
+	name("20261120_020000_notifications_op10_delta_-1_5_new.csv", "OP10");
+	name("20261120_020000_exceptions_op2.zip", "op10");
+	name("20261120_020000_exceptions_.zip", "op10");
+	name("20261120_020000_notifications_operator.zip", "operator_1");
+
+	printf("== list file names of any operator (publishing a dirbs-listgen directory)\n");
+	name_any("20261120_020000_blacklist.zip");
+	name_any("20261120_020000_blacklist_delta_-1_1_blocked.csv");
+	name_any("20261120_020000_notifications_operator_1.zip");
+	name_any("20261120_020000_notifications_operator_1_delta_-1_1_no_longer_seen.csv");
+	name_any("20261120_020000_exceptions_op_delta_x_delta_3_4_removed.csv");
+	name_any("20261120_020000_exceptions_op10.csv");
+	name_any("20261120_020000_exceptions_.csv");
+	name_any("20261120_020000_exceptions_op10.txt");
+	name_any("20261120_020000_pairing_list.csv");
+	name_any("README");
 
 	printf("== file names a feed may use\n");
 	printf("'a.csv' %d, '../x' %d, 'a/b' %d, 'a\\\\b' %d, '' %d, 'a b' %d\n", feed_file_name_safe("a.csv"),
@@ -136,10 +181,12 @@ int main(void)
 	strcpy(st.result, "refused: x.csv: SHA-256 ..., a line\nwith a break");
 	st.run_id = 42;
 	strcpy(st.run_date, "20261121_020000");
+	st.limit_refused = 3;
 	printf("write: %d\n", eir_sync_status_write(dir, &st));
 	printf("read: %d\n", eir_sync_status_read(dir, &back));
 	printf("  feed %s attempt_at %" PRId64 " ok_at %" PRId64 " exit %d run %" PRId64 " %s\n  result '%s'\n",
 	       back.feed, back.attempt_at, back.ok_at, back.exit_code, back.run_id, back.run_date, back.result);
+	printf("  refused by the safety limit %" PRIu64 " times\n", back.limit_refused);
 	snprintf(path, sizeof(path), "%s/%s", dir, EIR_SYNC_STATUS_FILE);
 	f = fopen(path, "w");
 	fputs("garbage\n", f);

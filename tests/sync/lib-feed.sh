@@ -29,6 +29,14 @@ blacklist() {
 	done
 }
 
+# op_lists: header-only notifications and exceptions of $OP, as publish options (a run with full lists always has
+# our operator's lists, empty or not: DIRBS writes them, and osmo-eir-sync refuses a run without them)
+op_lists() {
+	echo "imei,imsi,msisdn,block_date,reasons" > "$T/notif-none.csv"
+	echo "imei,imsi,msisdn" > "$T/exc-none.csv"
+	echo "--notifications $OP=$T/notif-none.csv --exceptions $OP=$T/exc-none.csv"
+}
+
 # feed_sync STORE [options]: osmo-eir-sync once; exit code in $rc, stdout+stderr in $T/sync.out
 feed_sync() {
 	store=$1

@@ -209,7 +209,7 @@ mkdir -p "$T/www/big"
 awk 'BEGIN { print "imei,block_date,reasons"
 	for (i = 0; i < 60000; i++) printf "%.0f,20261101,Stolen\n", 36000000000000 + i * 7 }' \
 	> "$T/in/big.csv"
-"$EIR_FEED" -d "$T/www/big" -k "$T/feed.key" publish --blacklist "$T/in/big.csv" > /dev/null
+"$EIR_FEED" -d "$T/www/big" -k "$T/feed.key" publish --blacklist "$T/in/big.csv" $(op_lists) > /dev/null
 feed_sync "$S1" -u "http://127.0.0.1:$HTTP_PORT/big/" -n big -m 1 --map-max 1
 refused 9 "map full" ".*map is full at its limit"
 
@@ -275,7 +275,7 @@ check "garbled zip: nothing applied" [ "$(held "$T/zs")" = "  feed: never synced
 printf 'imei,imsi,msisdn,block_date,reasons,amnesty_granted\n%s,001010000000001,,20261201,Duplicate IMEI,True\n' $N \
 	> "$T/in/notif-amnesty.csv"
 "$EIR_FEED" -d "$T/www/afeed" -k "$T/feed.key" publish --blacklist "$T/in/bl5.csv" \
-	--notifications "$OP=$T/in/notif-amnesty.csv" > /dev/null
+	--notifications "$OP=$T/in/notif-amnesty.csv" --exceptions "$OP=$T/in/exc1.csv" > /dev/null
 "$EIR_DB" -l "$T/as" create >/dev/null
 feed_sync "$T/as" -u "http://127.0.0.1:$HTTP_PORT/afeed/"
 check "amnesty column: exit 0 ($rc)" [ $rc -eq 0 ]

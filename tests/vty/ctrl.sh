@@ -60,6 +60,8 @@ ctrl_is "SET a pair exception" "white,Owner verified" \
 ctrl_is "  which decides for that subscriber" \
 	"WHITELISTED,local pair IMEI 35000001000001 IMSI 001010000000007: list white, source local, reason \"Owner verified\", listed $today" \
 	get equipment.imei.35000001000001.imsi.001010000000007.verdict
+ctrl_is "SET a 15-digit IMEI with its check digit" "white" set equipment.imei.490154203237518.local white
+ctrl_is "SET none with the spare 0 removes it" "none" set equipment.imei.490154203237510.local none
 ctrl_is "SET a whole TAC" "black,Counterfeit model" set equipment.tac.35000006.local "black,Counterfeit model"
 ctrl_is "  GET it" "black,Counterfeit model" get equipment.tac.35000006.local
 ctrl_is "SET a range" "grey" set equipment.range.35000005000000.35000005000999.local grey
@@ -71,7 +73,7 @@ ctrl_is "SET none removes the pair" "none" set equipment.imei.35000001000001.ims
 
 out=$($CTRL "$EIR_CTRL_PORT" get equipment.summary)
 want="local.white=1,local.grey=1,local.black=1,local.ranges=1,local.pairs=1,national.black=0,national.notifications=0,"
-want="${want}national.exceptions=0,feed.name=,feed.run=-1,feed.date=,feed.age=-1,sync.exit=-1,sync.at=-1,audit=14,"
+want="${want}national.exceptions=0,feed.name=,feed.run=-1,feed.date=,feed.age=-1,sync.exit=-1,sync.at=-1,audit=16,"
 check "GET equipment.summary: the counts" sh -c 'case "$1" in "$2"*) true ;; *) false ;; esac' _ "$out" "$want"
 
 # errors: an ERROR reply with a clear text, nothing changed
@@ -90,23 +92,43 @@ ctrl_err "SET an overlapping range" \
 ctrl_err "SET a range with first > last" "first IMEI 35000007000100 is after last IMEI 35000007000050" \
 	set equipment.range.35000007000100.35000007000050.local black
 ctrl_err "SET a TAC of 7 digits" "invalid TAC '3500000': 7 digits: a TAC has 8" set equipment.tac.3500000.local black
+# a 15th digit that is neither the check digit nor the spare 0 is a typo: refused, for SET none
+# too; the GETs take any form (lookups change nothing); the entries are checked unchanged below
+cd_err() { echo "check digit $1 of $2 is wrong (expected $3); give the 14 digits to store it anyway"; }
+ctrl_err "SET an IMEI with a wrong check digit" "$(cd_err 7 490154203237517 8)" \
+	set equipment.imei.490154203237517.local black
+ctrl_is "  nothing stored" "none" get equipment.imei.49015420323751.local
+ctrl_err "SET none of an IMEI with a wrong check digit" "$(cd_err 1 356938035643801 9)" \
+	set equipment.imei.356938035643801.local none
+ctrl_is "  the entry is still there (GET by the same wrong form)" "black,Reported stolen" \
+	get equipment.imei.356938035643801.local
+ctrl_is "  the verdict by the wrong form too" \
+	"BLACKLISTED,local entry IMEI 35693803564380: list black, source local, reason \"Reported stolen\", listed $today" \
+	get equipment.imei.356938035643801.verdict
+ctrl_err "SET a pair whose IMEI has a wrong check digit" "$(cd_err 1 356938035643801 9)" \
+	set equipment.imei.356938035643801.imsi.001010000000001.local none
+ctrl_err "SET a range whose first IMEI has a wrong check digit" "$(cd_err 7 350000040001007 6)" \
+	set equipment.range.350000040001007.350000040001998.local none
+ctrl_err "SET a range whose last IMEI has a wrong check digit" "$(cd_err 7 350000070009997 4)" \
+	set equipment.range.35000007000000.350000070009997.local black
+ctrl_is "  the range is still there" "black,Counterfeit" get equipment.range.35000004000100.35000004000199.local
 ctrl_err "SET a verdict: read only" "Read Only attribute" set equipment.imei.35693803564380.verdict x
 ctrl_err "SET the summary: read only" "Read Only attribute" set equipment.summary x
 ctrl_err "an unknown variable" "Command not found" get equipment.imei.35693803564380.colour
 ctrl_err "an unknown object" "Command not found" get equipment.phone.1.local
 
 # every CTRL change is in the audit trail, with the CTRL peer; the refused ones are not
-out=$($PY "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" "show audit last 10" | tr -d '\r')
-check "the audit trail has the 9 CTRL changes, from the CTRL peer, after the test store's own" \
-	sh -c '[ "$(echo "$1" | grep -c " UTC #[0-9]* ctrl 127.0.0.1:[0-9]*: ")" -eq 9 ] &&
+out=$($PY "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" "show audit last 12" | tr -d '\r')
+check "the audit trail has the 11 CTRL changes, from the CTRL peer, after the test store's own" \
+	sh -c '[ "$(echo "$1" | grep -c " UTC #[0-9]* ctrl 127.0.0.1:[0-9]*: ")" -eq 11 ] &&
 		echo "$1" | head -n 1 | grep -q "osmo-eir-db uid"' _ "$out"
 check "  before and after of the SET none" \
 	sh -c 'echo "$1" | grep -q "ctrl 127.0.0.1:[0-9]*: del imei 35000002000001: grey listed $2 -> none$"' _ "$out" "$today"
 check "  and nothing after them (the refused SETs wrote nothing)" \
 	sh -c 'echo "$1" | grep " UTC #" | tail -n 1 | grep -q "del pair 35000001000001 001010000000007"' _ "$out"
 out=$($PY "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" "show rate-counters" | tr -d '\r')
-check "rate counters: 9 CTRL edits, 2 refused by the store (not there, overlap)" \
-	sh -c 'echo "$1" | grep -q "edit:ctrl: *9 " && echo "$1" | grep -q "edit:failed: *2 "' _ "$out"
+check "rate counters: 11 CTRL edits, 2 refused by the store (not there, overlap)" \
+	sh -c 'echo "$1" | grep -q "edit:ctrl: *11 " && echo "$1" | grep -q "edit:failed: *2 "' _ "$out"
 out=$($PY "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" "show stats" | tr -d '\r')
 check "stat items: the store's figures, the feed never applied" \
 	sh -c 'echo "$1" | grep -q "IMEI entries on the operator.s lists: *3 *$" &&

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <osmocom/eir/types.h>
 
-#define EIR_DB_SCHEMA_VERSION 2	/* 2: audit table */
+#define EIR_DB_SCHEMA_VERSION 3	/* 2: audit table; 3: national rows keyed by (IMEI, IMSI, MSISDN) */
 
 struct eir_db;
 struct eir_db_txn;
@@ -28,8 +28,8 @@ enum eir_db_table {
 	EIR_T_IMEI = 0,	/*!< both parts: IMEI → list + pair flags */
 	EIR_T_PAIR,	/*!< local: (IMEI, IMSI) → list, overrides the IMEI's list for that IMSI */
 	EIR_T_RANGE,	/*!< local: first IMEI → last IMEI + list; never overlapping */
-	EIR_T_NOTIF,	/*!< national: (IMEI, IMSI) notification rows; any row greylists the IMEI */
-	EIR_T_EXC,	/*!< national: (IMEI, IMSI) exception rows; whitelist that pair */
+	EIR_T_NOTIF,	/*!< national: (IMEI, IMSI, MSISDN) notification rows; any row greylists the IMEI */
+	EIR_T_EXC,	/*!< national: (IMEI, IMSI, MSISDN) exception rows; any row of a pair whitelists it */
 	EIR_T_REASON,	/*!< both: reason id → text (each text stored once) */
 	_EIR_T_COUNT
 };
@@ -47,7 +47,7 @@ struct eir_entry {
 	uint64_t imei;		/*!< 14-digit key; first IMEI of a range */
 	uint64_t last;		/*!< EIR_T_RANGE: last IMEI, inclusive */
 	uint8_t imsi[8];	/*!< EIR_T_PAIR/NOTIF/EXC: packed IMSI (eir_imsi_pack()) */
-	uint8_t msisdn[8];	/*!< EIR_T_NOTIF/EXC: packed MSISDN, all 0xff for none */
+	uint8_t msisdn[8];	/*!< EIR_T_NOTIF/EXC: packed MSISDN (part of the key, as DIRBS keys rows), 0xff: none */
 	enum eir_list list;	/*!< EIR_LIST_NONE on an IMEI record that only carries flags */
 	uint8_t flags;		/*!< EIR_F_* (EIR_T_IMEI only; maintained by the store) */
 	bool amnesty;		/*!< EIR_T_NOTIF: amnesty_granted (shown, never used in a verdict) */
@@ -80,6 +80,8 @@ void eir_db_read_end(struct eir_db *db);
 bool eir_db_read_empty(struct eir_db *db, enum eir_db_part part, enum eir_db_table t);
 int eir_db_get(struct eir_db *db, enum eir_db_part part, enum eir_db_table t, struct eir_entry *e);
 int eir_db_range_find(struct eir_db *db, uint64_t imei, struct eir_entry *e);
+/* The first notification or exception row (national) of (imei, imsi), whatever its MSISDN. */
+int eir_db_row_find(struct eir_db *db, enum eir_db_table t, uint64_t imei, const uint8_t *imsi, struct eir_entry *e);
 int eir_db_reason(struct eir_db *db, enum eir_db_part part, uint32_t id, char *buf, size_t len);
 int eir_db_meta_get(struct eir_db *db, enum eir_db_part part, const char *key, void *buf, size_t *len);
 typedef int (*eir_db_iter_cb)(const struct eir_entry *e, void *arg);

@@ -18,6 +18,7 @@ extern const struct value_string eir_edit_kind_names[];	/* "imei", "range", "tac
 
 struct eir_edit {
 	bool del;
+	bool lookup;		/*!< set before eir_edit_key() by a reader: it then takes a wrong check digit too */
 	enum eir_edit_kind kind;
 	struct eir_entry e;	/*!< imei (first of a range), last, imsi, list */
 	const char *reason;	/*!< NULL or "": none */

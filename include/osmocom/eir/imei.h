@@ -12,7 +12,7 @@
 
 enum eir_imei_status {
 	EIR_IMEI_OK = 0,		/*!< 14 digits, or 15/16 that parsed cleanly */
-	EIR_IMEI_LUHN_MISMATCH,		/*!< 15 digits, check digit wrong (reported, not rejected) */
+	EIR_IMEI_LUHN_MISMATCH,		/*!< 15 digits, check digit wrong (reported, not rejected; edits refuse it) */
 	EIR_IMEI_SPARE_ZERO,		/*!< 15 digits, 15th digit 0 (spare digit) although Luhn wants another */
 };
 
@@ -43,5 +43,7 @@ const char *eir_imei_status_name(enum eir_imei_status st);
 int eir_imsi_pack(const char *imsi, uint8_t out[8], const char **why);
 int eir_imsi_pack_n(const char *imsi, size_t len, uint8_t out[8], const char **why);
 char *eir_imsi_unpack(char *buf, size_t len, const uint8_t in[8]);
+/* An MSISDN as DIRBS has it (1 to 15 digits), packed like an IMSI (eir_imsi_unpack() reads it back). */
+int eir_msisdn_pack(const char *msisdn, uint8_t out[8], const char **why);
 
 int eir_tac_parse(const char *s, uint32_t *tac, const char **why);

@@ -15,6 +15,7 @@ struct eir_sync_status {
 	char result[256];	/*!< one line: what happened */
 	int64_t run_id;		/*!< the run held after the attempt, -1: none */
 	char run_date[16];	/*!< its date, YYYYMMDD_HHMMSS, "" for none */
+	uint64_t limit_refused;	/*!< syncs of this feed refused by the safety limit, ever (exit 13) */
 };
 
 int eir_sync_status_read(const char *dbdir, struct eir_sync_status *st);

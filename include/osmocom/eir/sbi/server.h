@@ -31,6 +31,7 @@ enum sbi_pei_other {
 #define SBI_DEFAULT_MAX_HEADER_SIZE 8192
 #define SBI_DEFAULT_MAX_URI_LEN 2048
 #define SBI_DEFAULT_IDLE_TIMEOUT_SEC 120
+#define SBI_DEFAULT_PREFACE_TIMEOUT_SEC 5
 #define SBI_DEFAULT_NRF_HEARTBEAT_SEC 10
 
 struct sbi_cfg {
@@ -39,17 +40,20 @@ struct sbi_cfg {
 	uint16_t listen_port;
 	char *tls_cert;			/*!< PEM files; both set: TLS with ALPN h2, else cleartext */
 	char *tls_key;
-	unsigned max_conns;		/*!< further connections are closed at once */
+	unsigned max_conns;		/*!< beyond: the oldest without a request is evicted, else the new one closed */
+	unsigned max_conns_per_source;	/*!< from one client address, beyond: the new one closed; 0: no cap */
 	unsigned max_streams;		/*!< SETTINGS_MAX_CONCURRENT_STREAMS */
 	unsigned max_header_size;	/*!< request header block above it: 431 */
 	unsigned max_uri_len;		/*!< :path above it: 414 */
 	unsigned idle_timeout_sec;	/*!< close a connection idle, or with answers unread, this long */
+	unsigned preface_timeout_sec;	/*!< close a connection without its HTTP/2 preface (and TLS handshake) by then */
 	enum sbi_pei_other pei_other;
 	enum eir_verdict pei_other_verdict;
 	/* NRF registration, when nrf_uri is set */
-	char *nrf_uri;			/*!< http://ADDR:PORT (cleartext HTTP/2 with prior knowledge) */
+	char *nrf_uri;			/*!< http://ADDR[:PORT] (prior knowledge) or https://HOST[:PORT] (ALPN h2) */
+	char *nrf_ca_file;		/*!< PEM CA(s) to verify an https NRF with; NULL: the system's */
 	char *nf_instance_id;		/*!< UUID */
-	char *nrf_advertise_addr;	/*!< IPv4 address in the NFProfile; NULL: listen_addr */
+	char *nrf_advertise_addr;	/*!< IPv4 or IPv6 address in the NFProfile; NULL: listen_addr */
 	unsigned nrf_heartbeat_sec;	/*!< asked for in the profile; the NRF's answer decides */
 };
 
@@ -57,6 +61,9 @@ enum sbi_ctr {
 	SBI_CTR_CONN_ACCEPTED,
 	SBI_CTR_CONN_CLOSED,
 	SBI_CTR_CONN_REFUSED,
+	SBI_CTR_CONN_REFUSED_SOURCE,
+	SBI_CTR_CONN_EVICTED,
+	SBI_CTR_CONN_PREFACE_TIMEOUT,
 	SBI_CTR_CONN_IDLE,
 	SBI_CTR_CONN_STALLED,
 	SBI_CTR_CONN_PROTO_ERROR,
@@ -78,6 +85,7 @@ enum sbi_ctr {
 	SBI_CTR_NRF_REGISTER,
 	SBI_CTR_NRF_HEARTBEAT,
 	SBI_CTR_NRF_FAIL,
+	SBI_CTR_NRF_TLS_FAIL,
 };
 
 enum sbi_stat {
@@ -98,6 +106,7 @@ struct sbi_server {
 	struct osmo_stat_item_group *stats;
 	struct sbi_nrf *nrf;
 	struct eir_ratelimit log_rl;	/* verdict log lines per second */
+	struct eir_ratelimit conn_log_rl;	/* evicted/refused log lines per second: a flood must not flood the log */
 	bool shutting_down;
 };
 
