@@ -181,9 +181,10 @@ check "VTY write: the config stays osmocom's ($(perm $cfg))" test "$(stat -c %U:
 chmod 755 "$T"
 openssl genpkey -algorithm ed25519 -out "$T/feed.key" 2>/dev/null
 openssl pkey -in "$T/feed.key" -pubout -out /etc/osmocom/national-feed.pub
-blacklist=/usr/share/doc/osmo-eir-sync/examples/dirbs-blacklist.csv
+ex=/usr/share/doc/osmo-eir-sync/examples
 check "osmo-eir-feed publish (installed)" \
-	osmo-eir-feed -d "$T/feed" -k "$T/feed.key" publish --blacklist $blacklist
+	osmo-eir-feed -d "$T/feed" -k "$T/feed.key" publish --blacklist $ex/dirbs-blacklist.csv \
+	--notifications operator_1=$ex/dirbs-notifications.csv --exceptions operator_1=$ex/dirbs-exceptions.csv
 chmod -R a+rX "$T/feed"
 sed -i "s#^url .*#url file://$T/feed/#" /etc/osmocom/osmo-eir-sync.cfg
 sync_start=$(sed -n 's/^ExecStart=//p' /lib/systemd/system/osmo-eir-sync.service)

@@ -111,8 +111,10 @@ chk "VTY write in the sandbox (ReadWritePaths=/etc/osmocom)" grep -q '^ peer mme
 
 openssl genpkey -algorithm ed25519 -out /root/feed.key
 openssl pkey -in /root/feed.key -pubout -out /etc/osmocom/national-feed.pub
-osmo-eir-feed -d /srv/eir-feed -k /root/feed.key publish \
-	--blacklist /usr/share/doc/osmo-eir-sync/examples/dirbs-blacklist.csv >/dev/null
+ex=/usr/share/doc/osmo-eir-sync/examples
+osmo-eir-feed -d /srv/eir-feed -k /root/feed.key publish --blacklist $ex/dirbs-blacklist.csv \
+	--notifications operator_1=$ex/dirbs-notifications.csv \
+	--exceptions operator_1=$ex/dirbs-exceptions.csv >/dev/null
 sed -i 's#^url .*#url file:///srv/eir-feed/#' /etc/osmocom/osmo-eir-sync.cfg
 chk "systemctl start osmo-eir-sync.service: the sandboxed sync succeeds" systemctl start osmo-eir-sync.service
 journalctl -u osmo-eir-sync.service -n 3 --no-pager | sed 's/^/#   /' >>$r
