@@ -27,6 +27,9 @@ PKGS=(
 	# the fuzz targets (make fuzz, make check-slow; doc/fuzzing.md): clang, and libFuzzer with its sanitizer
 	# runtimes, which --no-install-recommends would leave out
 	clang libclang-rt-14-dev
+	# the Debian packages (dpkg-buildpackage -us -uc -b) and the install tests (make check-install): curl asks
+	# the installed osmo-eir over N5g-eir; debootstrap and systemd-nspawn boot a Debian 12 tree with them
+	debhelper dpkg-dev fakeroot lintian curl debootstrap systemd-container
 )
 # Node.js and npm (for the npm test peers below): Debian's own only where the machine has none already.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then

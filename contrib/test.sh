@@ -3,8 +3,9 @@
 # The README's test command, and all that CI runs (.ci/run). From any directory:
 #   installs the dependencies, builds out of tree in build-test/ with ASan+UBSan and -Werror, runs `make check`
 #   and `make check-slow` (the second even when the first fails), then `make soak` (10 minutes of load, feed
-#   deltas and edits; SOAK_SECS=N to change) from an optimised build in build-soak/, then sums up the automake
-#   .trs files of both:
+#   deltas and edits; SOAK_SECS=N to change) from an optimised build in build-soak/, and last `make check-install`
+#   in build-test/ (the Debian packages from the dist tarball, installed, run and purged; each step even when
+#   the one before failed), then sums up the automake .trs files of both:
 #   every test that did not pass is named (with the tail of its log when it failed), then a line
 #   "N skipped: NAMES", and the LAST line of output is always "N passed, N failed".
 # Exit status: 0 when nothing failed, 1 otherwise (a failed build counts as "0 passed, 1 failed").
@@ -70,6 +71,10 @@ else
 	soak_rc=1
 fi
 
+# last: the package build skips its own run of the suite (DEB_BUILD_OPTIONS=nocheck), make check has run it
+EIR_PKG_NOCHECK=1 make -C build-test -k check-install
+install_rc=$?
+
 pass=0
 fail=0
 skip=0
@@ -111,6 +116,10 @@ if [ "$slow_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
 fi
 if [ "$soak_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
 	echo "FAIL: make soak exited with $soak_rc (see its output above)"
+	fail=$((fail + 1))
+fi
+if [ "$install_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
+	echo "FAIL: make check-install exited with $install_rc (see its output above)"
 	fail=$((fail + 1))
 fi
 if [ $((pass + fail + skip)) -eq 0 ]; then
