@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* DBDIR/sync-status: one "key value" line per field, written whole to a temporary file and renamed over the
- * old one, so that a reader sees the previous attempt or the last one, never half of one. */
+ * old one, so that a reader sees the previous attempt or the last one, never half of one. Every record is
+ * padded to RECORD_SIZE: on a full disk, where no temporary file can be written, the record is rewritten in
+ * place over the old one's blocks, so that the failed attempt still shows. */
 
 #include <errno.h>
 #include <stdbool.h>
@@ -8,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <osmocom/eir/sync_status.h>
@@ -68,29 +72,75 @@ int eir_sync_status_read(const char *dbdir, struct eir_sync_status *st)
 	return 0;
 }
 
-/*! Replace the record atomically (temporary file, fsync, rename). \returns 0 or -errno */
+#define RECORD_SIZE 1024	/* > the longest record (feed 63, result 255, numbers) */
+
+/* write the whole buffer at offset 0 of fd and make it durable. \returns 0 or -errno */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t n;
+
+	while (done < len) {
+		n = pwrite(fd, buf + done, len - done, (off_t)done);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		done += (size_t)n;
+	}
+	return fdatasync(fd) ? -errno : 0;
+}
+
+/* a full disk: overwrite the old record, which is as long, in place (a reader may then, rarely, see a torn one) */
+static int rewrite_in_place(const char *path, const char *buf)
+{
+	struct stat stt;
+	int fd, rc;
+
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &stt) || stt.st_size < RECORD_SIZE) {
+		close(fd);
+		return -ENOSPC;
+	}
+	rc = write_all(fd, buf, RECORD_SIZE);
+	if (close(fd) && !rc)
+		rc = -errno;
+	return rc;
+}
+
+/*! Replace the record atomically (temporary file, fsync, rename); on a full disk, in place.
+ *  \returns 0 or -errno */
 int eir_sync_status_write(const char *dbdir, const struct eir_sync_status *st)
 {
-	char path[4096], tmp[4200], result[256];
-	FILE *f;
-	int rc = 0;
+	char path[4096], tmp[4200], result[256], buf[RECORD_SIZE];
+	int fd, n, rc;
 
 	snprintf(path, sizeof(path), "%s/%s", dbdir, EIR_SYNC_STATUS_FILE);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	copy_line(result, sizeof(result), st->result);
-	f = fopen(tmp, "w");
-	if (!f)
-		return -errno;
-	fprintf(f, "feed %s\nattempt_at %" PRId64 "\nok_at %" PRId64 "\nexit_code %d\nresult %s\nrun_id %" PRId64
-		"\nrun_date %s\nlimit_refused %" PRIu64 "\n", st->feed, st->attempt_at, st->ok_at, st->exit_code,
-		result, st->run_id, st->run_date, st->limit_refused);
-	if (fflush(f) || fsync(fileno(f)))
+	n = snprintf(buf, sizeof(buf), "feed %s\nattempt_at %" PRId64 "\nok_at %" PRId64 "\nexit_code %d\nresult %s\n"
+		     "run_id %" PRId64 "\nrun_date %s\nlimit_refused %" PRIu64 "\n", st->feed, st->attempt_at, st->ok_at,
+		     st->exit_code, result, st->run_id, st->run_date, st->limit_refused);
+	if (n < 0 || n >= RECORD_SIZE)
+		return -EINVAL;
+	/* the padding: empty lines, which a reader skips */
+	memset(buf + n, '\n', RECORD_SIZE - n);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
 		rc = -errno;
-	if (fclose(f) && !rc)
-		rc = -errno;
-	if (!rc && rename(tmp, path))
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
+	} else {
+		rc = write_all(fd, buf, RECORD_SIZE);
+		if (close(fd) && !rc)
+			rc = -errno;
+		if (!rc && rename(tmp, path))
+			rc = -errno;
+		if (rc)
+			unlink(tmp);
+	}
+	if (rc == -ENOSPC || rc == -EDQUOT)
+		rc = rewrite_in_place(path, buf);
 	return rc;
 }

@@ -41,6 +41,8 @@ c0=$(counts "$S")
 feed_sync "$S" -u "file://$T/www/feed/" --tmp-dir "$T/dl"
 check "a run that does not fit on the disk: exit 9 (SYNC_E_FULL), got $rc" [ $rc -eq 9 ]
 said "  and says why" "commit: no space left on the disk"
+check "  the failed attempt recorded for osmo-eir all the same (sync-status: exit 9)" \
+	grep -q "^exit_code 9$" "$S/sync-status"
 check "  the lists and run 1 unchanged ($(counts "$S"))" [ "$(counts "$S")" = "$c0" ]
 check "  IMEIs of run 1 still BLACKLISTED" [ "$(verdict "$S" 35100000000002)" = BLACKLISTED ]
 check "  IMEIs of run 2 not applied" [ "$(verdict "$S" 35200000000003)" = WHITELISTED ]
@@ -58,6 +60,8 @@ check "  the first imported IMEI not there" [ "$(verdict "$S" 35400000000000)" =
 # ---- edits on the VTY and over CTRL while the disk is full: refused, then accepted with room again ----
 eir_start || exit 1
 VTY="$PY $top_srcdir/tests/vty.py $EIR_VTY_PORT"
+out=$($VTY "show equipment summary" | tr -d '\r' | grep "last sync attempt")
+check "osmo-eir shows the sync refused for the full disk (${out# *})" sh -c 'echo "$1" | grep -q "(exit 9)"' _ "$out"
 CTRL="$PY $top_srcdir/tests/ctrl.py $EIR_CTRL_PORT"
 # fill what is left of the disk, so that the next pages LMDB must add to its file find no room
 dd if=/dev/zero of="$SMALL/filler" bs=64k 2>/dev/null
