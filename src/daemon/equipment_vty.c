@@ -268,6 +268,8 @@ struct page {
 	unsigned left;
 	bool more;
 	uint64_t next;
+	bool shown;		/* a row was shown; last: its IMEI */
+	uint64_t last;
 };
 
 static int page_cb(const struct eir_entry *e, void *arg)
@@ -279,12 +281,17 @@ static int page_cb(const struct eir_entry *e, void *arg)
 	/* IMEI records that only carry pair flags are not entries */
 	if (pg->t == EIR_T_IMEI && e->list == EIR_LIST_NONE)
 		return 0;
-	if (!pg->left) {
+	/* a page ends between IMEIs, never inside one IMEI's rows (pairs, or notification and exception rows under
+	 * several IMSIs and MSISDNs): the next page starts 'from' an IMEI and would show the same rows again */
+	if (!pg->left && !(pg->shown && e->imei == pg->last)) {
 		pg->more = true;
 		pg->next = e->imei;
 		return 1;
 	}
-	pg->left--;
+	if (pg->left)
+		pg->left--;
+	pg->shown = true;
+	pg->last = e->imei;
 	eir_imei_str(a, sizeof(a), e->imei);
 	eir_db_reason(g_eir->db, pg->part, e->reason_id, reason, sizeof(reason));
 	eir_day_str(day, sizeof(day), e->listed);

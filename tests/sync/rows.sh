@@ -86,6 +86,8 @@ cp -a "$SD" "$T/store"
 if eir_start; then
 	python3 "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" enable "show equipment imei $A imsi $X" \
 		"show equipment national exception" "show equipment national notification" > "$T/vty.out" 2>&1
+	python3 "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" "show equipment national exception count 1" \
+		> "$T/page1.out" 2>&1
 	eir_stop
 	vty_has() { grep -q -- "$2" "$T/vty.out" && ok "$1" || { not_ok "$1"; sed 's/^/#   /' "$T/vty.out"; }; }
 	vty_has "VTY why: the MSISDN and the pair's other one" \
@@ -93,6 +95,9 @@ if eir_start; then
 	vty_has "VTY paging: the first exception row with its MSISDN" "^ $A $X msisdn $M1 "
 	vty_has "VTY paging: the second" "^ $A $X msisdn $M2 "
 	vty_has "VTY paging: both notification rows" "^ $N $X msisdn $M4 "
+	# count 1: a page never ends inside one IMEI's rows (it would start again at the same IMEI)
+	check "VTY paging, count 1: both rows of the IMEI, then the end ($(grep -c "^ $A" "$T/page1.out") rows)" \
+		sh -c "[ \$(grep -c '^ $A $X msisdn' '$T/page1.out') -eq 2 ] && grep -q '^% end of the national exception list' '$T/page1.out'"
 else
 	not_ok "osmo-eir on the synced store"
 fi
