@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* What osmo-eir-feed's commands share: the feed directory and key, messages, and the feed's indexes (RUNS,
- * SHA256SUMS and its signature), so that publish_dirbs.c adds runs the way osmo-eir-feed.c does. */
+/* What osmo-eir-feed's commands share (feed_dir.c): the feed directory and key, messages, and the feed's indexes
+ * (RUNS, SHA256SUMS and its signature), so that publish_dirbs.c adds runs the way osmo-eir-feed.c does. */
 #pragma once
 
 #include <stdbool.h>
