@@ -28,6 +28,7 @@
 #include <osmocom/eir/eir.h>
 #include <osmocom/eir/imei.h>
 #include <osmocom/eir/logging.h>
+#include <osmocom/eir/sock.h>
 #include "lists.h"
 
 enum {
@@ -263,9 +264,7 @@ int eir_ctrl_start(void *ctx)
 		     g_eir->ctrl_port);
 		return -EIO;
 	}
-	/* libosmoctrl listens with a backlog of 10; listen() again only raises it */
-	if (listen(h->listen_fd.fd, SOMAXCONN) < 0)
-		LOGP(DMAIN, LOGL_NOTICE, "cannot raise the CTRL listen backlog to %d: %s\n", SOMAXCONN, strerror(errno));
+	eir_listen_backlog(h->listen_fd.fd, DMAIN, "CTRL");
 	/* our node numbers follow libosmoctrl's own (ctrl_interface_setup_dynip2() was told how many) */
 	if (ctrl_cmd_install(CTRL_NODE_ROOT, &cmd_summary) ||
 	    ctrl_cmd_install((enum ctrl_node_type)CTRL_NODE_EIR_IMEI, &cmd_verdict) ||

@@ -17,6 +17,7 @@
 #include <osmocom/netif/stream.h>
 
 #include <osmocom/eir/logging.h>
+#include <osmocom/eir/sock.h>
 #include "diam_internal.h"
 
 #ifndef IPPROTO_SCTP
@@ -194,10 +195,7 @@ int diam_server_start(struct diam_server *srv)
 		     cfg->transport == DIAM_TRANSPORT_SCTP ? "sctp" : "tcp", strerror(errno));
 		return -EADDRINUSE;
 	}
-	/* libosmo-netif listens with a backlog of 10: the SYNs of a burst of MMEs reconnecting after a restart would be
-	 * dropped and retried 1 s, 3 s, ... later. listen() again only changes the backlog. */
-	if (listen(osmo_stream_srv_link_get_ofd(srv->link)->fd, SOMAXCONN) < 0)
-		LOGP(DDIAM, LOGL_NOTICE, "cannot raise the listen backlog to %d: %s\n", SOMAXCONN, strerror(errno));
+	eir_listen_backlog(osmo_stream_srv_link_get_ofd(srv->link)->fd, DDIAM, "S13");
 	LOGP(DDIAM, LOGL_NOTICE, "S13 on %s:%u (%s), Origin-Host %s, Origin-Realm %s\n", cfg->listen_addr,
 	     cfg->listen_port, cfg->transport == DIAM_TRANSPORT_SCTP ? "sctp" : "tcp", cfg->origin_host,
 	     cfg->origin_realm);

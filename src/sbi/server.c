@@ -24,6 +24,7 @@
 #include <osmocom/netif/stream.h>
 
 #include <osmocom/eir/logging.h>
+#include <osmocom/eir/sock.h>
 #include "sbi_internal.h"
 
 static const struct rate_ctr_desc sbi_ctr_desc[] = {
@@ -820,11 +821,7 @@ int sbi_server_start(struct sbi_server *srv)
 		     strerror(errno));
 		return -EADDRINUSE;
 	}
-	/* libosmo-netif listens with a backlog of 10: a burst of AMFs reconnecting after a restart would have SYNs
-	 * dropped and wait 1 s, 3 s, ... A second listen() only raises the backlog (the kernel caps it at
-	 * net.core.somaxconn). */
-	if (listen(osmo_stream_srv_link_get_ofd(srv->link)->fd, SOMAXCONN))
-		LOGP(DSBI, LOGL_ERROR, "cannot raise the listen backlog to %d: %s\n", SOMAXCONN, strerror(errno));
+	eir_listen_backlog(osmo_stream_srv_link_get_ofd(srv->link)->fd, DSBI, "N5g-eir");
 	LOGP(DSBI, LOGL_NOTICE, "N5g-eir on %s:%u (%s)\n", cfg->listen_addr, cfg->listen_port,
 	     srv->ssl_ctx ? "TLS, ALPN h2" : "cleartext HTTP/2, prior knowledge");
 	if (cfg->nrf_uri)
