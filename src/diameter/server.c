@@ -125,7 +125,6 @@ bool diam_sctp_available(void)
 static int accept_cb(struct osmo_stream_srv_link *link, int fd)
 {
 	struct diam_server *srv = osmo_stream_srv_link_get_data(link);
-
 	struct diam_conn *c, *oldest = NULL;
 	unsigned n = 0;
 
@@ -145,8 +144,10 @@ static int accept_cb(struct osmo_stream_srv_link *link, int fd)
 	if (n >= srv->cfg->max_conns) {
 		diam_ctr_inc(srv, DIAM_CTR_CONN_LIMIT);
 		if (!oldest) {
-			LOGP(DDIAM, LOGL_NOTICE, "max-connections %u reached, all of them peers: new connection refused\n",
-			     srv->cfg->max_conns);
+			/* the counter counts them all */
+			if (eir_ratelimit_allow(&srv->conn_log_rl, EIR_CONN_LOG_PER_SEC))
+				LOGP(DDIAM, LOGL_NOTICE, "max-connections %u reached, all of them peers: new connection "
+				     "refused\n", srv->cfg->max_conns);
 			close(fd);
 			return 0;
 		}

@@ -652,9 +652,6 @@ static void conn_alloc(struct sbi_server *srv, int fd)
 		conn_free(c);
 }
 
-/* log lines of evictions and refusals per second; the counters count them all */
-#define SBI_CONN_LOG_PER_SEC 10
-
 static int accept_cb(struct osmo_stream_srv_link *link, int fd)
 {
 	struct sbi_server *srv = osmo_stream_srv_link_get_data(link);
@@ -675,7 +672,7 @@ static int accept_cb(struct osmo_stream_srv_link *link, int fd)
 			n += !c->dead && !strcmp(c->src, src);
 		if (n >= srv->cfg->max_conns_per_source) {
 			sbi_ctr_inc(srv, SBI_CTR_CONN_REFUSED_SOURCE);
-			if (eir_ratelimit_allow(&srv->conn_log_rl, SBI_CONN_LOG_PER_SEC))
+			if (eir_ratelimit_allow(&srv->conn_log_rl, EIR_CONN_LOG_PER_SEC))
 				LOGP(DSBI, LOGL_NOTICE, "max-connections-per-source (%u) reached by %s: closing a new "
 				     "connection\n", srv->cfg->max_conns_per_source, src);
 			close(fd);
@@ -695,14 +692,14 @@ static int accept_cb(struct osmo_stream_srv_link *link, int fd)
 		}
 		if (!victim) {
 			sbi_ctr_inc(srv, SBI_CTR_CONN_REFUSED);
-			if (eir_ratelimit_allow(&srv->conn_log_rl, SBI_CONN_LOG_PER_SEC))
+			if (eir_ratelimit_allow(&srv->conn_log_rl, EIR_CONN_LOG_PER_SEC))
 				LOGP(DSBI, LOGL_NOTICE, "max-connections (%u) reached, each with a request: closing a "
 				     "new connection\n", srv->cfg->max_conns);
 			close(fd);
 			return 0;
 		}
 		sbi_ctr_inc(srv, SBI_CTR_CONN_EVICTED);
-		if (eir_ratelimit_allow(&srv->conn_log_rl, SBI_CONN_LOG_PER_SEC))
+		if (eir_ratelimit_allow(&srv->conn_log_rl, EIR_CONN_LOG_PER_SEC))
 			LOGP(DSBI, LOGL_NOTICE, "max-connections (%u) reached: evicting %s, which has sent no "
 			     "request\n", srv->cfg->max_conns, victim->name);
 		conn_goaway_close(victim, "evicted for a new connection (no request yet)");

@@ -6,6 +6,9 @@
 #include <stdbool.h>
 #include <time.h>
 
+/* log lines per second about connections refused or evicted at a server's cap: a flood must not flood the log */
+#define EIR_CONN_LOG_PER_SEC 10
+
 struct eir_ratelimit {
 	time_t second;
 	unsigned count;

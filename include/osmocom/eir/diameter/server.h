@@ -109,6 +109,7 @@ struct diam_server {
 	struct osmo_stat_item_group *stats;
 	/* rate limit of verdict log lines */
 	struct eir_ratelimit log_rl;	/* verdict log lines per second */
+	struct eir_ratelimit conn_log_rl;	/* refused-connection log lines per second (EIR_CONN_LOG_PER_SEC) */
 	bool shutting_down;
 };
 
