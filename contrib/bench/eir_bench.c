@@ -119,8 +119,8 @@ static void usage(void)
 	fprintf(stderr, "usage: eir_bench -l DIR [-n ENTRIES] [-r RANGES] [-x EXCEPTIONS] [-q QUERIES] [-s SEED]\n"
 			"  creates a fresh store in DIR (national blacklist of ENTRIES, RANGES local ranges), then\n"
 			"  times QUERIES raw mdb_get() lookups and QUERIES eir_check() verdicts on the same keys;\n"
-			"  with -x, EXCEPTIONS national exception rows on listed IMEIs, and QUERIES verdicts for those\n"
-			"  IMEIs with an IMSI (half the row's: WHITELISTED, half another: BLACKLISTED)\n");
+			"  with -x, EXCEPTIONS national exception rows on listed IMEIs, and QUERIES verdicts for\n"
+			"  those IMEIs with an IMSI (half the row's: WHITELISTED, half another: BLACKLISTED)\n");
 	exit(1);
 }
 
@@ -258,8 +258,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "pair verdicts: %llu wrong\n", (unsigned long long)wrong);
 			return 1;
 		}
-		printf("eir_check with IMSI on IMEIs with exception rows (%llu rows; white %llu, black %llu): %.0f /s = "
-		       "%.2fx the verdicts above\n", n_exc, (unsigned long long)pv[EIR_WHITELISTED],
+		printf("eir_check with IMSI on IMEIs with exception rows (%llu rows; white %llu, black %llu): "
+		       "%.0f /s = %.2fx the verdicts above\n", n_exc, (unsigned long long)pv[EIR_WHITELISTED],
 		       (unsigned long long)pv[EIR_BLACKLISTED], n_queries / t_pair, t_check / t_pair);
 	}
 	if (hits != found) {

@@ -26,7 +26,8 @@ static const struct rate_ctr_desc lists_ctr_desc[] = {
 	[EIR_LISTS_CTR_EDIT_CTRL] = { "edit:ctrl", "List changes made over CTRL" },
 	[EIR_LISTS_CTR_EDIT_FAILED] = { "edit:failed", "List changes refused (not found, overlap, store error)" },
 	[EIR_LISTS_CTR_QUERY] = { "query:operator", "Verdicts asked by an operator (VTY show, CTRL GET)" },
-	[EIR_LISTS_CTR_VTY_LINE_DROPPED] = { "vty:line_too_long", "VTY connections closed for a line over 4096 characters" },
+	[EIR_LISTS_CTR_VTY_LINE_DROPPED] = { "vty:line_too_long",
+					     "VTY connections closed for a line over 4096 characters" },
 };
 
 static const struct rate_ctr_group_desc lists_ctrg_desc = {

@@ -384,7 +384,8 @@ static int grow_for_upgrade(struct eir_db *db, struct part *p)
 	if (info.me_mapsize >= db->opts.map_max)
 		return -ENOSPC;
 	size = OSMO_MIN((uint64_t)info.me_mapsize * 2, db->opts.map_max);
-	LOGP(DDB, LOGL_NOTICE, "%s: the upgrade needs more map: %llu KiB\n", p->path, (unsigned long long)(size / 1024));
+	LOGP(DDB, LOGL_NOTICE, "%s: the upgrade needs more map: %llu KiB\n", p->path,
+	     (unsigned long long)(size / 1024));
 	/* called with no transaction of ours active, as mdb_env_set_mapsize() wants */
 	return mdb_env_set_mapsize(p->env, size) ? -ENOSPC : 0;
 }

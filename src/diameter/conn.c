@@ -185,7 +185,8 @@ static int frame_and_dispatch(struct diam_conn *c)
 			answer = answer && (p[4] & DIAM_CMD_R) && c->state != DIAM_PS_REFUSED;
 			diam_ctr_inc(c->srv, DIAM_CTR_PROTO_ERROR_CLOSE);
 			LOGP(DDIAM, LOGL_ERROR, "%s: bad message header (version %u, length %u, limit %u): %s\n",
-			     c->name, p[0], len, c->srv->cfg->max_msg_size, answer ? "answering, then closing" : "closing");
+			     c->name, p[0], len, c->srv->cfg->max_msg_size,
+			     answer ? "answering, then closing" : "closing");
 			if (!answer) {
 				diam_conn_close(c, "bad message header");
 				return -1;

@@ -185,8 +185,8 @@ void diam_peer_rx_bad_header(struct diam_conn *c, const uint8_t *hdr, uint32_t c
 
 	diam_hdr_parse(hdr, &h);
 	h.len = DIAM_HDR_LEN;
-	diam_answer_error(c, hdr, &h, code, NULL,
-			  code == DIAM_UNSUPPORTED_VERSION ? "Diameter version 1 only" : "message length not a multiple of 4");
+	diam_answer_error(c, hdr, &h, code, NULL, code == DIAM_UNSUPPORTED_VERSION ? "Diameter version 1 only" :
+			  "message length not a multiple of 4");
 }
 
 /*! Whether a Destination-Realm is ours: origin-realm or one of the served-realm lines (case-insensitive). */

@@ -287,6 +287,7 @@ void diam_s13_rx_ecr(struct diam_conn *c, const uint8_t *msg, const struct diam_
 		LOGP(DDIAM, LOGL_NOTICE, "%s IMEI %s IMSI %.*s SV %d peer %s (%s) by %s\n",
 		     eir_verdict_name(res.verdict), eir_imei_str(im, sizeof(im), imei.key),
 		     have_imsi ? (int)r.user_name.len : 1, have_imsi ? (const char *)r.user_name.data : "-", sv,
-		     c->origin_host, c->name, rc ? "store-unavailable" : get_value_string(eir_level_names, res.why.level));
+		     c->origin_host, c->name,
+		     rc ? "store-unavailable" : get_value_string(eir_level_names, res.why.level));
 	}
 }

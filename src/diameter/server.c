@@ -146,8 +146,8 @@ static int accept_cb(struct osmo_stream_srv_link *link, int fd)
 		if (!oldest) {
 			/* the counter counts them all */
 			if (eir_ratelimit_allow(&srv->conn_log_rl, EIR_CONN_LOG_PER_SEC))
-				LOGP(DDIAM, LOGL_NOTICE, "max-connections %u reached, all of them peers: new connection "
-				     "refused\n", srv->cfg->max_conns);
+				LOGP(DDIAM, LOGL_NOTICE, "max-connections %u reached, all of them peers: new "
+				     "connection refused\n", srv->cfg->max_conns);
 			close(fd);
 			return 0;
 		}

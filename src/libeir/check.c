@@ -192,10 +192,11 @@ static int other_rows_cb(const struct eir_entry *e, void *arg)
 	if (o->n++ < OTHER_ROWS_SHOWN) {
 		eir_imsi_unpack(msisdn, sizeof(msisdn), e->msisdn);
 		if (o->same_imsi)
-			OSMO_STRBUF_PRINTF(*o->sb, "%s MSISDN %s", o->n > 1 ? "," : ", also under", msisdn[0] ? msisdn : "none");
+			OSMO_STRBUF_PRINTF(*o->sb, "%s MSISDN %s", o->n > 1 ? "," : ", also under",
+					   msisdn[0] ? msisdn : "none");
 		else
-			OSMO_STRBUF_PRINTF(*o->sb, "%s IMSI %s MSISDN %s", o->n > 1 ? "," : ", also", eir_imsi_unpack(imsi,
-					   sizeof(imsi), e->imsi), msisdn[0] ? msisdn : "none");
+			OSMO_STRBUF_PRINTF(*o->sb, "%s IMSI %s MSISDN %s", o->n > 1 ? "," : ", also",
+					   eir_imsi_unpack(imsi, sizeof(imsi), e->imsi), msisdn[0] ? msisdn : "none");
 	}
 	return 0;
 }
@@ -243,8 +244,8 @@ char *eir_match_str(char *buf, size_t len, struct eir_db *db, const struct eir_m
 		/* fall through */
 	case EIR_LVL_NAT_EXC:
 		eir_imsi_unpack(msisdn, sizeof(msisdn), e->msisdn);
-		OSMO_STRBUF_PRINTF(sb, "%s IMEI %s IMSI %s MSISDN %s", get_value_string(eir_level_names, m->level), imei,
-				   eir_imsi_unpack(imsi, sizeof(imsi), e->imsi), msisdn[0] ? msisdn : "none");
+		OSMO_STRBUF_PRINTF(sb, "%s IMEI %s IMSI %s MSISDN %s", get_value_string(eir_level_names, m->level),
+				   imei, eir_imsi_unpack(imsi, sizeof(imsi), e->imsi), msisdn[0] ? msisdn : "none");
 		other_rows_str(&sb, db, m->level == EIR_LVL_NAT_EXC ? EIR_T_EXC : EIR_T_NOTIF, e);
 		break;
 	case EIR_LVL_LOCAL_PAIR:

@@ -59,7 +59,8 @@ static const struct rate_ctr_desc sbi_ctr_desc[] = {
 	[SBI_CTR_NRF_REGISTER] = { "nrf:register", "NFRegister answered with success" },
 	[SBI_CTR_NRF_HEARTBEAT] = { "nrf:heartbeat", "NFUpdate heartbeats answered with success" },
 	[SBI_CTR_NRF_FAIL] = { "nrf:fail", "NRF requests that failed" },
-	[SBI_CTR_NRF_TLS_FAIL] = { "nrf:tls_fail", "TLS handshakes with the NRF that failed (certificate, name, ALPN)" },
+	[SBI_CTR_NRF_TLS_FAIL] = { "nrf:tls_fail", "TLS handshakes with the NRF that failed (certificate, name, "
+				   "ALPN)" },
 };
 
 static const struct rate_ctr_group_desc sbi_ctrg_desc = {

@@ -15,7 +15,8 @@ enum export_form {
 	EXPORT_ENTRIES,
 	EXPORT_RANGES,
 	EXPORT_PAIRS,
-	EXPORT_NOTIFICATIONS,	/*!< national, as DIRBS writes them: imei,imsi,msisdn,block_date,reasons,amnesty_granted */
+	/*! national, as DIRBS writes them: imei,imsi,msisdn,block_date,reasons,amnesty_granted */
+	EXPORT_NOTIFICATIONS,
 	EXPORT_EXCEPTIONS,	/*!< national: imei,imsi,msisdn */
 };
 

@@ -227,7 +227,8 @@ static void find(struct eir_db *db, enum eir_db_table t, const char *i, const ch
 		return;
 	}
 	printf("%s/%s msisdn %s list=%s block=%u amnesty=%d\n", eir_imei_str(a, sizeof(a), e.imei),
-	       eir_imsi_unpack(b, sizeof(b), e.imsi), e.msisdn[0] == 0xff ? "none" : eir_imsi_unpack(m, sizeof(m), e.msisdn),
+	       eir_imsi_unpack(b, sizeof(b), e.imsi),
+	       e.msisdn[0] == 0xff ? "none" : eir_imsi_unpack(m, sizeof(m), e.msisdn),
 	       eir_list_name(e.list), e.block, e.amnesty);
 }
 
@@ -546,7 +547,8 @@ static void test_schema_2(void)
 	o.read_only = false;
 	RC(eir_db_open(ctx, &db, path, &o));
 	RC(eir_db_stats(db, EIR_DB_NATIONAL, &st));
-	printf("  read-write: schema=%u notif=%llu exc=%llu\n", st.schema, (unsigned long long)st.t[EIR_T_NOTIF].entries,
+	printf("  read-write: schema=%u notif=%llu exc=%llu\n", st.schema,
+	       (unsigned long long)st.t[EIR_T_NOTIF].entries,
 	       (unsigned long long)st.t[EIR_T_EXC].entries);
 	printf("  exception rows:\n");
 	RC(eir_db_iter(db, EIR_DB_NATIONAL, EIR_T_EXC, NULL, rows_cb, NULL));

@@ -46,7 +46,7 @@ struct sbi_cfg {
 	unsigned max_header_size;	/*!< request header block above it: 431 */
 	unsigned max_uri_len;		/*!< :path above it: 414 */
 	unsigned idle_timeout_sec;	/*!< close a connection idle, or with answers unread, this long */
-	unsigned preface_timeout_sec;	/*!< close a connection without its HTTP/2 preface (and TLS handshake) by then */
+	unsigned preface_timeout_sec;	/*!< close a connection without HTTP/2 preface (and TLS handshake) by then */
 	enum sbi_pei_other pei_other;
 	enum eir_verdict pei_other_verdict;
 	/* NRF registration, when nrf_uri is set */
@@ -106,7 +106,7 @@ struct sbi_server {
 	struct osmo_stat_item_group *stats;
 	struct sbi_nrf *nrf;
 	struct eir_ratelimit log_rl;	/* verdict log lines per second */
-	struct eir_ratelimit conn_log_rl;	/* evicted/refused log lines per second: a flood must not flood the log */
+	struct eir_ratelimit conn_log_rl;	/* evicted/refused log lines per second (EIR_CONN_LOG_PER_SEC) */
 	bool shutting_down;
 };
 
