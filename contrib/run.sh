@@ -26,7 +26,7 @@ mkdir -p build
 	[ -f config.status ] || ../configure --quiet
 	make -j"$(nproc)" >/dev/null
 )
-EIR_DB=$top/build/src/osmo-eir-db
+EIR_DB=$top/build/src/osmo-eir-db/osmo-eir-db
 S=contrib/sample
 
 # --- a fresh store with the sample lists --------------------------------------------------------------------
@@ -59,10 +59,10 @@ if [ ! -f state/feed.key ]; then
 fi
 openssl pkey -in state/feed.key -pubout -out state/feed.pub
 rm -rf state/feed
-build/src/osmo-eir-feed -d state/feed -k state/feed.key publish --blacklist "$S/national/blacklist.csv" \
+build/src/osmo-eir-feed/osmo-eir-feed -d state/feed -k state/feed.key publish --blacklist "$S/national/blacklist.csv" \
 	--notifications "operator_1=$S/national/notifications_operator_1.csv" \
 	--exceptions "operator_1=$S/national/exceptions_operator_1.csv" | sed 's/^/national feed: /'
-build/src/osmo-eir-sync -l "$DB" -n national -u "file://$top/state/feed/" -k state/feed.pub -o operator_1 --once
+build/src/osmo-eir-sync/osmo-eir-sync -l "$DB" -n national -u "file://$top/state/feed/" -k state/feed.pub -o operator_1 --once
 
 # --- the showcase -----------------------------------------------------------------------------------------
 echo
@@ -98,4 +98,4 @@ fi
 # (contrib/systemd/), or with --poll beside the daemon.
 echo
 echo "Starting osmo-eir: S13 on 127.0.0.1:3868, N5g-eir on 127.0.0.1:7777, VTY: telnet 127.0.0.1 4290. Ctrl-C stops it."
-exec build/src/osmo-eir -c doc/examples/osmo-eir.cfg -l "$DB"
+exec build/src/osmo-eir/osmo-eir -c doc/examples/osmo-eir.cfg -l "$DB"

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # Shared helpers for the shell tests: a scratch directory, ok/not ok lines and the exit status.
 : "${top_builddir:?run from make check}" "${top_srcdir:?run from make check}"
-EIR_DB="$top_builddir/src/osmo-eir-db"
+EIR_DB="$top_builddir/src/osmo-eir-db/osmo-eir-db"
 T="$(mktemp -d /tmp/eir-test.XXXXXX)"
 trap 'rm -rf "$T"' EXIT
 n_fail=0

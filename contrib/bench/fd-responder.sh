@@ -15,7 +15,7 @@
 #   mme-bench-<k>.example.org; ECRs must carry Destination-Realm example.org (osmo-eir-bench's default).
 #   Example, from a build tree:
 #     ../contrib/bench/fd-responder.sh 3869 &
-#     src/osmo-eir-bench -p 3869 -c 2 -w 16 -d 5 -g 100000
+#     contrib/bench/osmo-eir-bench -p 3869 -c 2 -w 16 -d 5 -g 100000
 #
 #   Note: freeDiameter 1.2.1 silently drops a loopback address given to ListenOn, so the responder listens on
 #   PORT on every local address (IPv4 and IPv6), not only on 127.0.0.1; only the peers acl_wl allows get

@@ -9,9 +9,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 builddir=${builddir:-$(pwd)}
 ROWS=${ROWS:-10000000}
 ROUNDS=${ROUNDS:-5}
-EIR="$builddir/src/osmo-eir"
-EIR_DB="$builddir/src/osmo-eir-db"
-BENCH="$builddir/src/osmo-eir-bench"
+EIR="$builddir/src/osmo-eir/osmo-eir"
+EIR_DB="$builddir/src/osmo-eir-db/osmo-eir-db"
+BENCH="$builddir/contrib/bench/osmo-eir-bench"
 ECR="$here/../s13-ecr.py"
 . "$here/lib.sh"
 bench_setup restart

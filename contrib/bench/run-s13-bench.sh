@@ -24,9 +24,9 @@ builddir=${builddir:-$(pwd)}
 ROWS=${ROWS:-10000000}
 SECS=${SECS:-5}
 CONNS=${CONNS:-2}
-EIR="$builddir/src/osmo-eir"
-EIR_DB="$builddir/src/osmo-eir-db"
-BENCH="$builddir/src/osmo-eir-bench"
+EIR="$builddir/src/osmo-eir/osmo-eir"
+EIR_DB="$builddir/src/osmo-eir-db/osmo-eir-db"
+BENCH="$builddir/contrib/bench/osmo-eir-bench"
 . "$here/lib.sh"
 bench_setup s13
 

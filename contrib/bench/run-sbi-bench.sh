@@ -11,8 +11,8 @@ builddir=${builddir:-$(pwd)}
 ROWS=${ROWS:-10000000}
 COUNT=${COUNT:-1000000}
 ROUNDS=${ROUNDS:-3}
-EIR="$builddir/src/osmo-eir"
-EIR_DB="$builddir/src/osmo-eir-db"
+EIR="$builddir/src/osmo-eir/osmo-eir"
+EIR_DB="$builddir/src/osmo-eir-db/osmo-eir-db"
 for t in h2load nghttpd; do
 	command -v $t >/dev/null || { echo "$t missing: install-deps.sh installs nghttp2-client, -server"; exit 1; }
 done

@@ -7,7 +7,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 builddir=${builddir:-$(pwd)/..}
 BENCH="$builddir/contrib/bench/eir_bench"
-EIR_DB="$builddir/src/osmo-eir-db"
+EIR_DB="$builddir/src/osmo-eir-db/osmo-eir-db"
 SIZES=${SIZES:-"1000000 10000000"}
 QUERIES=${QUERIES:-3000000}
 IMPORT_ROWS=${IMPORT_ROWS:-10000000}

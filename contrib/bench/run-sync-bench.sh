@@ -17,10 +17,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 builddir=${builddir:-$(pwd)}
 ROWS=${ROWS:-10000000}
 DELTA=${DELTA:-100000}
-FEED="$builddir/src/osmo-eir-feed"
-SYNC="$builddir/src/osmo-eir-sync"
-EIR_DB="$builddir/src/osmo-eir-db"
-EIR="$builddir/src/osmo-eir"
+FEED="$builddir/src/osmo-eir-feed/osmo-eir-feed"
+SYNC="$builddir/src/osmo-eir-sync/osmo-eir-sync"
+EIR_DB="$builddir/src/osmo-eir-db/osmo-eir-db"
+EIR="$builddir/src/osmo-eir/osmo-eir"
 bench_cleanup_extra() {
 	[ -f "$dir/nginx/nginx.pid" ] && kill -QUIT "$(cat "$dir/nginx/nginx.pid")" 2>/dev/null || true
 }
@@ -166,7 +166,7 @@ echo "## 5. S13 at a paced 50k ECR/s, 2 connections, W=256: idle, then during a 
 # reference is the same store answering the same load; then a full list with 50k removed and 50k added is
 # published without deltas and applied against it while the load runs (the nightly case: a full list
 # replacing the one held), the sync at nice 19 and the idle I/O class as the systemd units run it
-BENCH="$builddir/src/osmo-eir-bench"
+BENCH="$builddir/contrib/bench/osmo-eir-bench"
 S13B_PORT=$(port)
 "$EIR_DB" -l "$dir/s13" create >/dev/null
 "$SYNC" -l "$dir/s13" -o op -k "$dir/feed.pub" -u "$URL" 2>&1 | tail -n 1 | sed 's/^/before the load: /'

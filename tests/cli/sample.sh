@@ -19,11 +19,11 @@ done
 if command -v openssl >/dev/null 2>&1; then
 	openssl genpkey -algorithm ed25519 -out "$T/feed.key" 2>/dev/null
 	openssl pkey -in "$T/feed.key" -pubout -out "$T/feed.pub"
-	"$top_builddir/src/osmo-eir-feed" -d "$T/feed" -k "$T/feed.key" publish --blacklist "$S/national/blacklist.csv" \
+	"$top_builddir/src/osmo-eir-feed/osmo-eir-feed" -d "$T/feed" -k "$T/feed.key" publish --blacklist "$S/national/blacklist.csv" \
 		--notifications "operator_1=$S/national/notifications_operator_1.csv" \
 		--exceptions "operator_1=$S/national/exceptions_operator_1.csv" >/dev/null
 	check "osmo-eir-feed publishes the sample national lists" [ $? -eq 0 ]
-	"$top_builddir/src/osmo-eir-sync" -l "$T/db" -u "file://$T/feed/" -k "$T/feed.pub" -o operator_1 >"$T/out" 2>&1
+	"$top_builddir/src/osmo-eir-sync/osmo-eir-sync" -l "$T/db" -u "file://$T/feed/" -k "$T/feed.pub" -o operator_1 >"$T/out" 2>&1
 	check "osmo-eir-sync applies them: exit $?, nothing skipped" grep -q "applied from the full lists of run 1: .* 0 skipped" \
 		"$T/out"
 else

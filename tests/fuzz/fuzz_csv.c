@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* Fuzz target: the streaming CSV reader (src/libeir/csv.c) that reads every list file. Input: one byte for the
+/* Fuzz target: the streaming CSV reader (src/core/csv.c) that reads every list file. Input: one byte for the
  * size of the blocks the read callback hands over (1..256), then the CSV text. The records, the errors and their
  * line numbers must not depend on how the input was cut, every call must make progress, and a field is what its
  * length says. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* Fuzz target: IMEI, TAC and IMSI parsing (src/libeir/imei.c), as the wire, the files and the operators give them.
+/* Fuzz target: IMEI, TAC and IMSI parsing (src/core/imei.c), as the wire, the files and the operators give them.
  * Checks what a parse promises: a key of at most 14 digits, the check digit status, and exact round trips. */
 
 #include <string.h>

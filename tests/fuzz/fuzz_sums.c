@@ -7,7 +7,7 @@
 
 #include <talloc.h>
 
-#include "feed.h"
+#include <osmocom/eir/feed.h>
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -6,7 +6,7 @@ set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/s13/lib-eir.sh"
 [ -x /usr/bin/python3 ] || { echo "SKIP: no /usr/bin/python3 (free_port)"; exit 77; }
-BENCH="$top_builddir/src/osmo-eir-bench"
+BENCH="$top_builddir/contrib/bench/osmo-eir-bench"
 
 # bench ARGS...: run osmo-eir-bench against the EIR, output in $T/out (shown as comments), exit status in $rc
 bench() {

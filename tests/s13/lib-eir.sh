@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # For the S13 shell tests (source after tests/lib.sh): start osmo-eir on free ports with a store of sample
 # entries, and stop it again. Everything listens on 127.0.0.1 only.
-EIR="$top_builddir/src/osmo-eir"
+EIR="$top_builddir/src/osmo-eir/osmo-eir"
 
 # free_port [N]: print N (default 1) distinct TCP ports nobody listens on (the kernel picks them, all bound at once
 # so that no two are the same)

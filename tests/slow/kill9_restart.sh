@@ -8,7 +8,7 @@ set -u
 . "$top_srcdir/tests/s13/lib-eir.sh"
 . "$top_srcdir/tests/sbi/lib-sbi.sh"
 . "$top_srcdir/tests/sync/lib-feed.sh"
-BENCH="$top_builddir/src/osmo-eir-bench"
+BENCH="$top_builddir/contrib/bench/osmo-eir-bench"
 ROWS=${ROWS:-200000}
 ROUNDS=${ROUNDS:-3}
 PY=/usr/bin/python3

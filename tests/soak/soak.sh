@@ -13,7 +13,7 @@ set -u
 . "$top_srcdir/tests/sbi/lib-sbi.sh"
 . "$top_srcdir/tests/sync/lib-feed.sh"
 PY=/usr/bin/python3
-BENCH="$top_builddir/src/osmo-eir-bench"
+BENCH="$top_builddir/contrib/bench/osmo-eir-bench"
 SECS=${SOAK_SECS:-600}
 ROWS=${ROWS:-100000}
 WARMUP=$((SECS / 10 < 60 ? SECS / 10 : 60))

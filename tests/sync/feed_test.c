@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The feed's names and indexes (src/sync/runs.c) and the sync status file (libeir): each input and what it
+/* The feed's names and indexes (src/feed/runs.c) and the sync status file (src/feed/sync_status.c): each input and what it
  * gives, so that the .ok file reads as the specification of national-feed.md §1-3. */
 
 #include <errno.h>
@@ -11,7 +11,7 @@
 
 #include <talloc.h>
 #include <osmocom/eir/sync_status.h>
-#include "../../src/sync/feed.h"
+#include <osmocom/eir/feed.h>
 
 static void name(const char *n, const char *op)
 {

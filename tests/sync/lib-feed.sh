@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # For the feed tests (source after tests/lib.sh): a feed key, lists, osmo-eir-feed, a real nginx on 127.0.0.1
 # (HTTP and HTTPS with a CA and certificate made here) serving $T/www, and osmo-eir-sync against a store.
-EIR_FEED="$top_builddir/src/osmo-eir-feed"
-EIR_SYNC="$top_builddir/src/osmo-eir-sync"
+EIR_FEED="$top_builddir/src/osmo-eir-feed/osmo-eir-feed"
+EIR_SYNC="$top_builddir/src/osmo-eir-sync/osmo-eir-sync"
 OP=operator_1
 
 # feed_key: $T/feed.key and $T/feed.pub

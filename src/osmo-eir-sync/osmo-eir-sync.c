@@ -687,7 +687,7 @@ int main(int argc, char **argv)
 	fetch_progress_cb = fetch_progress;
 	apply_progress_cb = apply_progress;
 	if (fetch_global_init())
-		return sync_die("libcurl: cannot initialise");
+		return eir_fail(SYNC_E_USAGE, "libcurl: cannot initialise");
 
 	if (!g_sync.poll) {
 		rc = attempt();

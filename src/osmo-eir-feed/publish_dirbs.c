@@ -32,13 +32,13 @@ static int check_one(struct listgen_run *lr, const char *name, const char *zip, 
 
 	snprintf(where, sizeof(where), "%s%s%s", zip ? zip : "", zip ? ": member " : "", name);
 	if (!feed_file_name_safe(name) || feed_name_parse_any(name, &fn, op, sizeof(op)))
-		return die("%s: not a dirbs-listgen list file name", where);
+		return eir_fail(1, "%s: not a dirbs-listgen list file name", where);
 	if (zip && (fn.zip || fn.list != zfn->list))
-		return die("%s: does not belong in a zip of the %s", where, feed_list_names[zfn->list]);
+		return eir_fail(1, "%s: does not belong in a zip of the %s", where, feed_list_names[zfn->list]);
 	if (!lr->date[0])
 		memcpy(lr->date, fn.date, sizeof(lr->date));
 	else if (strcmp(lr->date, fn.date))
-		return die("%s: dated %s, the other files %s (one run per directory)", where, fn.date, lr->date);
+		return eir_fail(1, "%s: dated %s, the other files %s (one run per directory)", where, fn.date, lr->date);
 	lr->blacklist |= fn.list == FEED_BLACK;
 	if (!fn.delta)
 		return 0;
@@ -47,7 +47,7 @@ static int check_one(struct listgen_run *lr, const char *name, const char *zip, 
 		lr->run = fn.run;
 		lr->delta_name = talloc_strdup(ctx, where);
 	} else if (fn.base != lr->base || fn.run != lr->run) {
-		return die("%s: a delta from run %" PRId64 " to %" PRId64 ", but %s is from %" PRId64 " to %" PRId64,
+		return eir_fail(1, "%s: a delta from run %" PRId64 " to %" PRId64 ", but %s is from %" PRId64 " to %" PRId64,
 			   where, fn.base, fn.run, lr->delta_name, lr->base, lr->run);
 	}
 	return 0;
@@ -62,12 +62,12 @@ static int check_zip(struct listgen_run *lr, const char *path, const char *name,
 
 	za = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
 	if (!za)
-		return die("%s: not a readable zip file (libzip error %d)", name, zerr);
+		return eir_fail(1, "%s: not a readable zip file (libzip error %d)", name, zerr);
 	n = zip_get_num_entries(za, 0);
 	for (i = 0; i < n && !rc; i++) {
 		const char *m = zip_get_name(za, (zip_uint64_t)i, 0);
 
-		rc = m ? check_one(lr, m, name, zfn) : die("%s: member %" PRId64 " has no name", name, (int64_t)i);
+		rc = m ? check_one(lr, m, name, zfn) : eir_fail(1, "%s: member %" PRId64 " has no name", name, (int64_t)i);
 	}
 	zip_discard(za);
 	return rc;
@@ -94,7 +94,7 @@ int cmd_publish_dirbs(const char *src)
 
 	d = opendir(src);
 	if (!d)
-		return die("cannot read the dirbs-listgen directory %s: %s", src, strerror(errno));
+		return eir_fail(1, "cannot read the dirbs-listgen directory %s: %s", src, strerror(errno));
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
@@ -103,13 +103,13 @@ int cmd_publish_dirbs(const char *src)
 	}
 	closedir(d);
 	if (!n)
-		return die("%s is empty: no dirbs-listgen lists", src);
+		return eir_fail(1, "%s is empty: no dirbs-listgen lists", src);
 	qsort(names, n, sizeof(names[0]), name_cmp);
 	for (i = 0; i < n; i++) {
 		char *path = pathf("%s/%s", src, names[i]);
 
 		if (stat(path, &st) || !S_ISREG(st.st_mode))
-			return die("%s: not a regular file", path);
+			return eir_fail(1, "%s: not a regular file", path);
 		if (check_one(&lr, names[i], NULL, NULL))
 			return 1;
 		feed_name_parse_any(names[i], &fn, op, sizeof(op));
@@ -117,21 +117,21 @@ int cmd_publish_dirbs(const char *src)
 			return 1;
 	}
 	if (lr.run < 0)
-		return die("%s has no delta lists: the run id is only in their names (dirbs-listgen always writes "
+		return eir_fail(1, "%s has no delta lists: the run id is only in their names (dirbs-listgen always writes "
 			   "them)", src);
 	if (!lr.blacklist)
-		return die("%s has no blacklist (dirbs-listgen always writes it)", src);
+		return eir_fail(1, "%s has no blacklist (dirbs-listgen always writes it)", src);
 
 	if (mkdir(dir, 0755) && errno != EEXIST)
-		return die("cannot make %s: %s", dir, strerror(errno));
+		return eir_fail(1, "cannot make %s: %s", dir, strerror(errno));
 	if (load_runs(&runs, &sums))
 		return 1;
 	if (runs.n && lr.run <= runs.r[runs.n - 1].run)
-		return die("run %" PRId64 " of %s is not after the feed's newest run %" PRId64, lr.run, src,
+		return eir_fail(1, "run %" PRId64 " of %s is not after the feed's newest run %" PRId64, lr.run, src,
 			   runs.r[runs.n - 1].run);
 	for (i = 0; i < runs.n; i++) {
 		if (!strcmp(runs.r[i].date, lr.date))
-			return die("run %" PRId64 " of the feed has the date %s already: its files would be replaced",
+			return eir_fail(1, "run %" PRId64 " of the feed has the date %s already: its files would be replaced",
 				   runs.r[i].run, lr.date);
 	}
 	if (lr.base >= 0 && !feed_runs_find(&runs, lr.base))

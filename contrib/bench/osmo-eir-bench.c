@@ -4,8 +4,8 @@
 
 #include "bench.h"
 
-const char *const verdict_names[_V_COUNT] = { "WHITELISTED", "BLACKLISTED", "GREYLISTED", "UNKNOWN" };
-struct bench B;
+const char *const bench_verdict_names[_V_COUNT] = { "WHITELISTED", "BLACKLISTED", "GREYLISTED", "UNKNOWN" };
+struct bench bench_g;
 static volatile sig_atomic_t got_signal;
 
 /* --- the run --- */
@@ -26,15 +26,15 @@ static void pace(uint64_t now)
 	uint64_t due;
 	unsigned i;
 
-	for (i = 0; i < B.conns; i++) {
-		struct conn *c = &B.c[i];
+	for (i = 0; i < bench_g.conns; i++) {
+		struct conn *c = &bench_g.c[i];
 
 		if (c->state != C_OPEN)
 			continue;
-		due = (uint64_t)(c->rate * (double)(now - B.t0) / (double)NSEC);
+		due = (uint64_t)(c->rate * (double)(now - bench_g.t0) / (double)NSEC);
 		if (due > c->paced_sent) {
-			c->paced_sent += conn_fill(c, due - c->paced_sent);
-			conn_flush(c);
+			c->paced_sent += bench_conn_fill(c, due - c->paced_sent);
+			bench_conn_flush(c);
 		}
 	}
 }
@@ -46,8 +46,8 @@ static void timer_set(uint64_t interval_ns)
 		.it_value = { .tv_sec = (time_t)(interval_ns / NSEC), .tv_nsec = (long)(interval_ns % NSEC) },
 	};
 
-	if (timerfd_settime(B.tfd, 0, &its, NULL))
-		die("timerfd_settime: %s", strerror(errno));
+	if (timerfd_settime(bench_g.tfd, 0, &its, NULL))
+		eir_die(2, "timerfd_settime: %s", strerror(errno));
 }
 
 static void start_run(uint64_t now)
@@ -55,16 +55,16 @@ static void start_run(uint64_t now)
 	unsigned i;
 
 	phase = PH_RUN;
-	B.sending = true;
-	B.t0 = now;
-	B.t_end = now + (uint64_t)(B.duration * (double)NSEC);
-	if (B.rate) {
-		timer_set((uint64_t)B.tick_us * 1000);
+	bench_g.sending = true;
+	bench_g.t0 = now;
+	bench_g.t_end = now + (uint64_t)(bench_g.duration * (double)NSEC);
+	if (bench_g.rate) {
+		timer_set((uint64_t)bench_g.tick_us * 1000);
 		return;
 	}
-	for (i = 0; i < B.conns; i++) {
-		conn_fill(&B.c[i], UINT64_MAX);
-		conn_flush(&B.c[i]);
+	for (i = 0; i < bench_g.conns; i++) {
+		bench_conn_fill(&bench_g.c[i], UINT64_MAX);
+		bench_conn_flush(&bench_g.c[i]);
 	}
 }
 
@@ -72,13 +72,13 @@ static void start_close(uint64_t now)
 {
 	unsigned i;
 
-	B.sending = false;
-	if (B.rate)
+	bench_g.sending = false;
+	if (bench_g.rate)
 		timer_set(0);
-	for (i = 0; i < B.conns; i++)
-		if (B.c[i].state == C_OPEN)
-			send_dpr(&B.c[i]);
-	B.t_close_end = now + CLOSE_TIMEOUT_NS;
+	for (i = 0; i < bench_g.conns; i++)
+		if (bench_g.c[i].state == C_OPEN)
+			bench_send_dpr(&bench_g.c[i]);
+	bench_g.t_close_end = now + CLOSE_TIMEOUT_NS;
 	phase = PH_CLOSE;
 }
 
@@ -86,8 +86,8 @@ static void advance(uint64_t now)
 {
 	unsigned i, open = 0, live = 0, inflight = 0;
 
-	for (i = 0; i < B.conns; i++) {
-		struct conn *c = &B.c[i];
+	for (i = 0; i < bench_g.conns; i++) {
+		struct conn *c = &bench_g.c[i];
 
 		open += c->state == C_OPEN;
 		if (c->state != C_DONE) {
@@ -95,30 +95,30 @@ static void advance(uint64_t now)
 			inflight += c->inflight;
 		}
 	}
-	if (phase != PH_END && now >= B.t_hard) {
+	if (phase != PH_END && now >= bench_g.t_hard) {
 		/* the EIR does not answer: no DPR/DPA either */
 		timed_out = phase < PH_CLOSE;
-		for (i = 0; i < B.conns; i++)
-			conn_close(&B.c[i]);
+		for (i = 0; i < bench_g.conns; i++)
+			bench_conn_close(&bench_g.c[i]);
 		phase = PH_END;
 		return;
 	}
 	switch (phase) {
 	case PH_SETUP:
 		if (got_signal)
-			die("interrupted while connecting");
-		if (live < B.conns)
-			die("a connection failed during the capabilities exchange");
-		if (open == B.conns)
+			eir_die(2, "interrupted while connecting");
+		if (live < bench_g.conns)
+			eir_die(2, "a connection failed during the capabilities exchange");
+		if (open == bench_g.conns)
 			start_run(now);
-		else if (now >= B.t_setup_end)
-			die("no CEA on every connection within %llu s", SETUP_TIMEOUT_NS / NSEC);
+		else if (now >= bench_g.t_setup_end)
+			eir_die(2, "no CEA on every connection within %llu s", SETUP_TIMEOUT_NS / NSEC);
 		break;
 	case PH_RUN:
-		if (!(got_signal || (B.count && !B.budget) || (!B.count && now >= B.t_end) || !open))
+		if (!(got_signal || (bench_g.count && !bench_g.budget) || (!bench_g.count && now >= bench_g.t_end) || !open))
 			break;
-		B.sending = false;
-		if (B.rate)
+		bench_g.sending = false;
+		if (bench_g.rate)
 			timer_set(0);
 		phase = PH_DRAIN;
 		/* fall through */
@@ -127,9 +127,9 @@ static void advance(uint64_t now)
 			start_close(now);
 		break;
 	case PH_CLOSE:
-		if (!live || now >= B.t_close_end) {
-			for (i = 0; i < B.conns; i++)
-				conn_close(&B.c[i]);
+		if (!live || now >= bench_g.t_close_end) {
+			for (i = 0; i < bench_g.conns; i++)
+				bench_conn_close(&bench_g.c[i]);
 			phase = PH_END;
 		}
 		break;
@@ -140,14 +140,14 @@ static void advance(uint64_t now)
 
 static int loop_timeout_ms(uint64_t now)
 {
-	uint64_t t = B.t_hard;
+	uint64_t t = bench_g.t_hard;
 
 	if (phase == PH_SETUP)
-		t = OSMO_MIN(t, B.t_setup_end);
-	else if (phase == PH_RUN && !B.count)
-		t = OSMO_MIN(t, B.t_end);
+		t = OSMO_MIN(t, bench_g.t_setup_end);
+	else if (phase == PH_RUN && !bench_g.count)
+		t = OSMO_MIN(t, bench_g.t_end);
 	else if (phase == PH_CLOSE)
-		t = OSMO_MIN(t, B.t_close_end);
+		t = OSMO_MIN(t, bench_g.t_close_end);
 	if (t <= now)
 		return 0;
 	return (int)OSMO_MIN((t - now + 999999) / 1000000, (uint64_t)1000);
@@ -160,20 +160,20 @@ static void run(void)
 	int n, i;
 
 	while (phase != PH_END) {
-		n = epoll_wait(B.ep, ev, ARRAY_SIZE(ev), loop_timeout_ms(now_ns()));
+		n = epoll_wait(bench_g.ep, ev, ARRAY_SIZE(ev), loop_timeout_ms(now_ns()));
 		if (n < 0) {
 			if (errno != EINTR)
-				die("epoll_wait: %s", strerror(errno));
+				eir_die(2, "epoll_wait: %s", strerror(errno));
 			n = 0;
 		}
 		for (i = 0; i < n; i++) {
 			if (ev[i].data.u32 == EV_TIMER) {
-				if (read(B.tfd, &ticks, sizeof(ticks)) > 0 && B.sending)
+				if (read(bench_g.tfd, &ticks, sizeof(ticks)) > 0 && bench_g.sending)
 					pace(now_ns());
 				continue;
 			}
-			if (B.c[ev[i].data.u32].state != C_DONE)
-				conn_event(&B.c[ev[i].data.u32], ev[i].events);
+			if (bench_g.c[ev[i].data.u32].state != C_DONE)
+				bench_conn_event(&bench_g.c[ev[i].data.u32], ev[i].events);
 		}
 		now = now_ns();
 		advance(now);
@@ -189,40 +189,40 @@ static void on_signal(int sig)
 
 static int report(void)
 {
-	uint64_t missing = B.sent - B.answers, errors = B.error + B.unmatched + B.conn_errors;
-	double t = B.t_last_answer > B.t_first_send ? (double)(B.t_last_answer - B.t_first_send) / NSEC : 0;
+	uint64_t missing = bench_g.sent - bench_g.answers, errors = bench_g.error + bench_g.unmatched + bench_g.conn_errors;
+	double t = bench_g.t_last_answer > bench_g.t_first_send ? (double)(bench_g.t_last_answer - bench_g.t_first_send) / NSEC : 0;
 	struct rusage ru;
 	double cpu;
 
 	getrusage(RUSAGE_SELF, &ru);
 	cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
 	      (double)ru.ru_stime.tv_usec / 1e6;
-	printf("# osmo-eir-bench: %u connection%s to %s port %s, W=%u, ", B.conns, B.conns == 1 ? "" : "s", B.host,
-	       B.port, B.window);
-	if (B.count)
-		printf("%" PRIu64 " requests", B.count);
+	printf("# osmo-eir-bench: %u connection%s to %s port %s, W=%u, ", bench_g.conns, bench_g.conns == 1 ? "" : "s", bench_g.host,
+	       bench_g.port, bench_g.window);
+	if (bench_g.count)
+		printf("%" PRIu64 " requests", bench_g.count);
 	else
-		printf("%g s", B.duration);
-	if (B.rate)
-		printf(" paced at %g/s (achieved %.0f/s)", B.rate, t > 0 ? (double)B.sent / t : 0.0);
-	printf(", %zu IMEIs (%zu with expected verdicts)\n", B.nq, B.nq_checked);
+		printf("%g s", bench_g.duration);
+	if (bench_g.rate)
+		printf(" paced at %g/s (achieved %.0f/s)", bench_g.rate, t > 0 ? (double)bench_g.sent / t : 0.0);
+	printf(", %zu IMEIs (%zu with expected verdicts)\n", bench_g.nq, bench_g.nq_checked);
 	printf("# sent=%" PRIu64 " WHITELISTED=%" PRIu64 " BLACKLISTED=%" PRIu64 " GREYLISTED=%" PRIu64
-	       " UNKNOWN=%" PRIu64 " client-cpu=%.2fs (%.2fus/answer)\n", B.sent, B.verdicts[V_WHITE],
-	       B.verdicts[V_BLACK], B.verdicts[V_GREY], B.verdicts[V_UNKNOWN], cpu,
-	       B.answers ? cpu * 1e6 / (double)B.answers : 0.0);
+	       " UNKNOWN=%" PRIu64 " client-cpu=%.2fs (%.2fus/answer)\n", bench_g.sent, bench_g.verdicts[V_WHITE],
+	       bench_g.verdicts[V_BLACK], bench_g.verdicts[V_GREY], bench_g.verdicts[V_UNKNOWN], cpu,
+	       bench_g.answers ? cpu * 1e6 / (double)bench_g.answers : 0.0);
 	if (timed_out)
-		fprintf(stderr, "osmo-eir-bench: hard timeout (%g s): %" PRIu64 " requests unanswered\n", B.timeout,
+		fprintf(stderr, "osmo-eir-bench: hard timeout (%g s): %" PRIu64 " requests unanswered\n", bench_g.timeout,
 			missing);
 	else if (missing)
 		fprintf(stderr, "osmo-eir-bench: %" PRIu64 " requests unanswered\n", missing);
 	fflush(stderr);
 	printf("answers=%" PRIu64 " time=%.3fs rate=%.0f/s p50=%" PRIu64 "us p99=%" PRIu64 "us p99.9=%" PRIu64
 	       "us max=%" PRIu64 "us ok=%" PRIu64 " mismatch=%" PRIu64 " error=%" PRIu64 " missing=%" PRIu64 "\n",
-	       B.answers, t, t > 0 ? (double)B.answers / t : 0.0, (hist_pct(0.50) + 500) / 1000,
-	       (hist_pct(0.99) + 500) / 1000, (hist_pct(0.999) + 500) / 1000, (hist_max + 500) / 1000, B.ok,
-	       B.mismatch, errors, missing);
+	       bench_g.answers, t, t > 0 ? (double)bench_g.answers / t : 0.0, (bench_hist_pct(0.50) + 500) / 1000,
+	       (bench_hist_pct(0.99) + 500) / 1000, (bench_hist_pct(0.999) + 500) / 1000, (bench_hist_max + 500) / 1000, bench_g.ok,
+	       bench_g.mismatch, errors, missing);
 	fflush(stdout);
-	return B.mismatch || errors || missing || timed_out ? 1 : 0;
+	return bench_g.mismatch || errors || missing || timed_out ? 1 : 0;
 }
 
 static void usage(FILE *f)
@@ -288,63 +288,63 @@ static void parse_options(int argc, char **argv)
 	};
 	int o;
 
-	B.host = "127.0.0.1";
-	B.port = "3868";
-	B.conns = 1;
-	B.window = 1;
-	B.tick_us = 1000;
-	B.seed = 1;
-	B.realm = "example.org";
+	bench_g.host = "127.0.0.1";
+	bench_g.port = "3868";
+	bench_g.conns = 1;
+	bench_g.window = 1;
+	bench_g.tick_us = 1000;
+	bench_g.seed = 1;
+	bench_g.realm = "example.org";
 	while ((o = getopt_long(argc, argv, "H:p:c:w:n:d:r:t:i:g:o:s:hV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'H':
-			B.host = optarg;
+			bench_g.host = optarg;
 			break;
 		case 'p':
-			parse_u64(optarg, 1, 65535, "-p");
-			B.port = optarg;
+			bench_parse_u64(optarg, 1, 65535, "-p");
+			bench_g.port = optarg;
 			break;
 		case 'c':
-			B.conns = (unsigned)parse_u64(optarg, 1, MAX_CONNS, "-c");
+			bench_g.conns = (unsigned)bench_parse_u64(optarg, 1, MAX_CONNS, "-c");
 			break;
 		case 'w':
-			B.window = (unsigned)parse_u64(optarg, 1, MAX_WINDOW, "-w");
+			bench_g.window = (unsigned)bench_parse_u64(optarg, 1, MAX_WINDOW, "-w");
 			break;
 		case 'n':
-			B.count = parse_u64(optarg, 1, UINT64_MAX / 2, "-n");
+			bench_g.count = bench_parse_u64(optarg, 1, UINT64_MAX / 2, "-n");
 			break;
 		case 'd':
-			B.duration = parse_double(optarg, 0.001, 86400, "-d");
+			bench_g.duration = bench_parse_double(optarg, 0.001, 86400, "-d");
 			break;
 		case 'r':
-			B.rate = parse_double(optarg, 1, 1e9, "-r");
+			bench_g.rate = bench_parse_double(optarg, 1, 1e9, "-r");
 			break;
 		case OPT_TICK:
-			B.tick_us = (unsigned)parse_u64(optarg, 10, 1000000, "--tick");
+			bench_g.tick_us = (unsigned)bench_parse_u64(optarg, 10, 1000000, "--tick");
 			break;
 		case 't':
-			B.timeout = parse_double(optarg, 0.1, 86400 * 2, "-t");
+			bench_g.timeout = bench_parse_double(optarg, 0.1, 86400 * 2, "-t");
 			break;
 		case 'i':
-			B.imei_file = optarg;
+			bench_g.imei_file = optarg;
 			break;
 		case 'g':
-			B.gen = parse_u64(optarg, 1, 10000000, "-g");
+			bench_g.gen = bench_parse_u64(optarg, 1, 10000000, "-g");
 			break;
 		case 'o':
-			B.out_file = optarg;
+			bench_g.out_file = optarg;
 			break;
 		case 's':
-			B.seed = parse_u64(optarg, 0, UINT64_MAX, "-s");
+			bench_g.seed = bench_parse_u64(optarg, 0, UINT64_MAX, "-s");
 			break;
 		case OPT_ORIGIN_HOST:
-			B.origin_host = optarg;
+			bench_g.origin_host = optarg;
 			break;
 		case OPT_REALM:
-			B.realm = optarg;
+			bench_g.realm = optarg;
 			break;
 		case OPT_DEST_REALM:
-			B.dest_realm = optarg;
+			bench_g.dest_realm = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -358,26 +358,26 @@ static void parse_options(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		die("unexpected argument '%s' (see --help)", argv[optind]);
-	if (!B.dest_realm)
-		B.dest_realm = B.realm;
-	if (!!B.imei_file + !!B.gen != 1)
-		die("give either -i IMEI_FILE or -g N (see --help)");
-	if (B.out_file && !B.gen)
-		die("-o needs -g");
-	if (B.count && B.duration)
-		die("give either -n or -d, not both");
-	if (!B.count && !B.duration && !(B.gen && B.out_file))
-		die("give -n COUNT or -d SECONDS (see --help)");
-	if (strlen(B.realm) > 200 || strlen(B.dest_realm) > 200 || (B.origin_host && strlen(B.origin_host) > 200))
-		die("realm or Origin-Host longer than 200 characters");
-	if (B.origin_host && B.conns > 1 && !strstr(B.origin_host, "%d"))
+		eir_die(2, "unexpected argument '%s' (see --help)", argv[optind]);
+	if (!bench_g.dest_realm)
+		bench_g.dest_realm = bench_g.realm;
+	if (!!bench_g.imei_file + !!bench_g.gen != 1)
+		eir_die(2, "give either -i IMEI_FILE or -g N (see --help)");
+	if (bench_g.out_file && !bench_g.gen)
+		eir_die(2, "-o needs -g");
+	if (bench_g.count && bench_g.duration)
+		eir_die(2, "give either -n or -d, not both");
+	if (!bench_g.count && !bench_g.duration && !(bench_g.gen && bench_g.out_file))
+		eir_die(2, "give -n COUNT or -d SECONDS (see --help)");
+	if (strlen(bench_g.realm) > 200 || strlen(bench_g.dest_realm) > 200 || (bench_g.origin_host && strlen(bench_g.origin_host) > 200))
+		eir_die(2, "realm or Origin-Host longer than 200 characters");
+	if (bench_g.origin_host && bench_g.conns > 1 && !strstr(bench_g.origin_host, "%d"))
 		fprintf(stderr, "osmo-eir-bench: warning: %u connections share the Origin-Host %s; an EIR may refuse "
-			"or replace all but one (put %%d in the name for distinct ones)\n", B.conns, B.origin_host);
-	if (!B.timeout && B.count)
-		B.timeout = B.rate ? OSMO_MAX(60.0, (double)B.count / B.rate + 10) : 60;
-	else if (!B.timeout)
-		B.timeout = B.duration + 10;
+			"or replace all but one (put %%d in the name for distinct ones)\n", bench_g.conns, bench_g.origin_host);
+	if (!bench_g.timeout && bench_g.count)
+		bench_g.timeout = bench_g.rate ? OSMO_MAX(60.0, (double)bench_g.count / bench_g.rate + 10) : 60;
+	else if (!bench_g.timeout)
+		bench_g.timeout = bench_g.duration + 10;
 }
 
 int main(int argc, char **argv)
@@ -390,39 +390,39 @@ int main(int argc, char **argv)
 	int rc;
 
 	parse_options(argc, argv);
-	if (B.gen)
-		queries_generate();
+	if (bench_g.gen)
+		bench_queries_generate();
 	else
-		queries_load(B.imei_file);
-	if (!B.count && !B.duration)
+		bench_queries_load(bench_g.imei_file);
+	if (!bench_g.count && !bench_g.duration)
 		return 0;	/* only -g N -o FILE */
 
-	rc = getaddrinfo(B.host, B.port, &hints, &ai);
+	rc = getaddrinfo(bench_g.host, bench_g.port, &hints, &ai);
 	if (rc)
-		die("%s: %s", B.host, gai_strerror(rc));
-	B.ep = epoll_create1(EPOLL_CLOEXEC);
-	B.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (B.ep < 0 || B.tfd < 0 || epoll_ctl(B.ep, EPOLL_CTL_ADD, B.tfd, &ev))
-		die("epoll/timerfd: %s", strerror(errno));
+		eir_die(2, "%s: %s", bench_g.host, gai_strerror(rc));
+	bench_g.ep = epoll_create1(EPOLL_CLOEXEC);
+	bench_g.tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (bench_g.ep < 0 || bench_g.tfd < 0 || epoll_ctl(bench_g.ep, EPOLL_CTL_ADD, bench_g.tfd, &ev))
+		eir_die(2, "epoll/timerfd: %s", strerror(errno));
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	B.osi = (uint32_t)time(NULL);
-	B.budget = B.count;
-	B.t_start = now_ns();
-	B.t_hard = B.t_start + (uint64_t)(B.timeout * (double)NSEC);
-	B.t_setup_end = B.t_start + SETUP_TIMEOUT_NS;
-	B.c = talloc_zero_array(ctx, struct conn, B.conns);
-	if (!B.c)
-		die("out of memory");
-	for (i = 0; i < B.conns; i++)
-		conn_init(ctx, &B.c[i], i, ai);
+	bench_g.osi = (uint32_t)time(NULL);
+	bench_g.budget = bench_g.count;
+	bench_g.t_start = now_ns();
+	bench_g.t_hard = bench_g.t_start + (uint64_t)(bench_g.timeout * (double)NSEC);
+	bench_g.t_setup_end = bench_g.t_start + SETUP_TIMEOUT_NS;
+	bench_g.c = talloc_zero_array(ctx, struct conn, bench_g.conns);
+	if (!bench_g.c)
+		eir_die(2, "out of memory");
+	for (i = 0; i < bench_g.conns; i++)
+		bench_conn_init(ctx, &bench_g.c[i], i, ai);
 	freeaddrinfo(ai);
 
 	run();
 	rc = report();
 	talloc_free(ctx);
-	free(B.q);
+	free(bench_g.q);
 	return rc;
 }

@@ -21,6 +21,7 @@
 #include <osmocom/eir/imei.h>
 #include <osmocom/eir/logging.h>
 #include <osmocom/eir/sync_status.h>
+#include <osmocom/eir/tool.h>
 #include "db_import.h"
 
 static void *ctx;
@@ -54,19 +55,6 @@ static void usage(FILE *f)
 		"Exit: 0 done; 1 failed, nothing changed; 2 import applied with rows skipped.\n");
 }
 
-static int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("osmo-eir-db: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
-
 /* A usage error: the syntax that was expected, and where to read more. \returns 1, the exit code */
 static int bad_usage(const char *syntax)
 {
@@ -85,17 +73,17 @@ static struct eir_db *open_db(bool write, bool create)
 	rc = eir_db_open(ctx, &db, db_dir, &o);
 	if (rc) {
 		if (db) {
-			die("%s", eir_db_errstr(db));
+			eir_fail(1, "%s", eir_db_errstr(db));
 			eir_db_close(db);
 		} else {
-			die("cannot open the store %s: %s", db_dir, strerror(-rc));
+			eir_fail(1, "cannot open the store %s: %s", db_dir, strerror(-rc));
 		}
 		return NULL;
 	}
 	if (write) {
 		rc = eir_db_writer_lock(db, EIR_DB_LOCAL, "osmo-eir-db");
 		if (rc) {
-			die("%s", eir_db_errstr(db));
+			eir_fail(1, "%s", eir_db_errstr(db));
 			if (rc == -EBUSY)
 				fputs("the local lists are being served by a running osmo-eir: make changes on its"
 				      " VTY or CTRL interface instead\n", stderr);
@@ -130,15 +118,15 @@ static int cmd_lookup(int argc, char **argv)
 	if (argc < 1 || argc > 2)
 		return bad_usage("lookup IMEI [IMSI]");
 	if (eir_imei_parse(argv[0], &im, &why))
-		return die("invalid IMEI '%s': %s", argv[0], why);
+		return eir_fail(1, "invalid IMEI '%s': %s", argv[0], why);
 	if (argc == 2 && eir_imsi_pack(argv[1], imsi, &why))
-		return die("invalid IMSI '%s': %s", argv[1], why);
+		return eir_fail(1, "invalid IMSI '%s': %s", argv[1], why);
 	db = open_db(false, false);
 	if (!db)
 		return 1;
 	rc = eir_check(db, &policy, im.key, im.sv, argc == 2 ? imsi : NULL, EIR_CHECK_ALL, &res);
 	if (rc) {
-		die("cannot read the store: %s", eir_db_errstr(db));
+		eir_fail(1, "cannot read the store: %s", eir_db_errstr(db));
 		eir_db_close(db);
 		return 1;
 	}
@@ -159,7 +147,7 @@ static int parse_list_arg(const char *s, enum eir_list *l)
 	int rc = eir_list_parse(s);
 
 	if (rc < 0)
-		return die("unknown list '%s': white, grey or black", s);
+		return eir_fail(1, "unknown list '%s': white, grey or black", s);
 	*l = rc;
 	return 0;
 }
@@ -190,7 +178,7 @@ static int cmd_edit(bool del, int argc, char **argv)
 	what = argv[0];
 	rc = get_string_value(eir_edit_kind_names, what);
 	if (rc < 0)
-		return die("%s what? imei, range, tac or pair", del ? "del" : "add");
+		return eir_fail(1, "%s what? imei, range, tac or pair", del ? "del" : "add");
 	kind = rc;
 	/* arguments before the list: imei 1, range 2 (del: 1), tac 1, pair 2 */
 	n = kind == EIR_EDIT_PAIR || (kind == EIR_EDIT_RANGE && !del) ? 2 : 1;
@@ -198,7 +186,7 @@ static int cmd_edit(bool del, int argc, char **argv)
 		return bad_usage(edit_syntax(del, what));
 	rc = eir_edit_key(&ed, kind, argv[1], n > 1 ? argv[2] : NULL, err, sizeof(err));
 	if (rc)
-		return die("%s", err);
+		return eir_fail(1, "%s", err);
 	if (!del) {
 		if (parse_list_arg(argv[1 + n], &ed.e.list))
 			return 1;
@@ -213,15 +201,15 @@ static int cmd_edit(bool del, int argc, char **argv)
 	rc = eir_edit_apply(db, &ed, &au);
 	if (rc == -ENOENT) {
 		eir_db_close(db);
-		return die("%s: not found", eir_edit_describe(desc, sizeof(desc), &ed));
+		return eir_fail(1, "%s: not found", eir_edit_describe(desc, sizeof(desc), &ed));
 	}
 	if (rc == -ESRCH) {
-		die("tac %s: %s", argv[1], eir_db_errstr(db));
+		eir_fail(1, "tac %s: %s", argv[1], eir_db_errstr(db));
 		eir_db_close(db);
 		return 1;
 	}
 	if (rc) {
-		die("%s", eir_db_errstr(db));
+		eir_fail(1, "%s", eir_db_errstr(db));
 		eir_db_close(db);
 		return 1;
 	}
@@ -252,7 +240,7 @@ static int cmd_export(int argc, char **argv)
 		else if (!strcmp(argv[0], "exceptions"))
 			form = EXPORT_EXCEPTIONS;
 		else
-			return die("export what? entries, ranges, pairs, notifications or exceptions");
+			return eir_fail(1, "export what? entries, ranges, pairs, notifications or exceptions");
 	}
 	if (argc == 2)
 		path = argv[1];
@@ -263,14 +251,14 @@ static int cmd_export(int argc, char **argv)
 		out = fopen(path, "w");
 		if (!out) {
 			eir_db_close(db);
-			return die("cannot write %s: %s", path, strerror(errno));
+			return eir_fail(1, "cannot write %s: %s", path, strerror(errno));
 		}
 	}
 	rc = db_export(db, form, out);
 	if (out != stdout && fclose(out))
 		rc = -EIO;
 	if (rc)
-		die("export failed: %s", rc == -EIO ? "write error" : eir_db_errstr(db));
+		eir_fail(1, "export failed: %s", rc == -EIO ? "write error" : eir_db_errstr(db));
 	eir_db_close(db);
 	return rc ? 1 : 0;
 }
@@ -383,14 +371,14 @@ static int cmd_audit(int argc, char **argv)
 	if (argc == 1) {
 		n = strtoul(argv[0], &end, 10);
 		if (*end || !n || n > 1000000)
-			return die("invalid count '%s': 1 to 1000000", argv[0]);
+			return eir_fail(1, "invalid count '%s': 1 to 1000000", argv[0]);
 	}
 	db = open_db(false, false);
 	if (!db)
 		return 1;
 	rc = eir_db_audit_last(db, (unsigned)n, print_audit, NULL);
 	if (rc)
-		die("cannot read the audit trail: %s", eir_db_errstr(db));
+		eir_fail(1, "cannot read the audit trail: %s", eir_db_errstr(db));
 	eir_db_close(db);
 	return rc ? 1 : 0;
 }
@@ -436,7 +424,7 @@ static int run(const char *cmd, int argc, char **argv)
 	}
 	if (!strcmp(cmd, "audit"))
 		return cmd_audit(argc, argv);
-	die("unknown command '%s'", cmd);
+	eir_fail(1, "unknown command '%s'", cmd);
 	return bad_usage("create|import|export|lookup|add|del|stats|audit ...");
 }
 
@@ -467,12 +455,12 @@ int main(int argc, char **argv)
 			errno = 0;
 			map_mib = strtoull(optarg, &end, 10);
 			if (errno || *end || !map_mib || map_mib > MAP_MIB_MAX || optarg[0] == '-')
-				rc = die("invalid map size '%s': MiB, 1 to %llu", optarg, MAP_MIB_MAX);
+				rc = eir_fail(1, "invalid map size '%s': MiB, 1 to %llu", optarg, MAP_MIB_MAX);
 			break;
 		case 'd':
 			c = eir_verdict_parse(optarg);
 			if (c < 0)
-				rc = die("invalid default verdict '%s': white, grey, black or unknown", optarg);
+				rc = eir_fail(1, "invalid default verdict '%s': white, grey, black or unknown", optarg);
 			else
 				policy.default_verdict = c;
 			break;

@@ -12,15 +12,15 @@ static void conn_events(struct conn *c, uint32_t mask)
 
 	if (c->ev_mask == mask || c->fd < 0)
 		return;
-	if (epoll_ctl(B.ep, EPOLL_CTL_MOD, c->fd, &ev))
-		die("epoll_ctl: %s", strerror(errno));
+	if (epoll_ctl(bench_g.ep, EPOLL_CTL_MOD, c->fd, &ev))
+		eir_die(2, "epoll_ctl: %s", strerror(errno));
 	c->ev_mask = mask;
 }
 
-void conn_close(struct conn *c)
+void bench_conn_close(struct conn *c)
 {
 	if (c->fd >= 0) {
-		epoll_ctl(B.ep, EPOLL_CTL_DEL, c->fd, NULL);
+		epoll_ctl(bench_g.ep, EPOLL_CTL_DEL, c->fd, NULL);
 		close(c->fd);
 		c->fd = -1;
 	}
@@ -32,12 +32,12 @@ static void conn_fail(struct conn *c, const char *why)
 {
 	if (c->state == C_DONE)
 		return;
-	B.conn_errors++;
-	report_error("connection %u (%s): %s, %u requests outstanding", c->idx, c->origin_host, why, c->inflight);
-	conn_close(c);
+	bench_g.conn_errors++;
+	bench_report_error("connection %u (%s): %s, %u requests outstanding", c->idx, c->origin_host, why, c->inflight);
+	bench_conn_close(c);
 }
 
-void conn_flush(struct conn *c)
+void bench_conn_flush(struct conn *c)
 {
 	ssize_t n;
 
@@ -76,7 +76,7 @@ static void conn_commit(struct conn *c, struct diam_enc *e)
 	int len = diam_enc_finish(e);
 
 	if (len < 0)
-		die("connection %u: message does not fit the write buffer", c->idx);
+		eir_die(2, "connection %u: message does not fit the write buffer", c->idx);
 	c->wlen += (size_t)len;
 }
 
@@ -107,7 +107,7 @@ static uint32_t next_e2e(void)
 	static uint32_t n;
 
 	/* RFC 6733 §3: high 12 bits from the start time, low 20 bits a counter */
-	return (B.osi << 20) | (++n & 0xfffff);
+	return (bench_g.osi << 20) | (++n & 0xfffff);
 }
 
 static void send_cer(struct conn *c)
@@ -120,11 +120,11 @@ static void send_cer(struct conn *c)
 	diam_enc_init(&e, p, WBUF_EXTRA);
 	diam_enc_hdr(&e, DIAM_CMD_R, DIAM_CMD_CE, DIAM_APP_COMMON, c->hbh_ctl, next_e2e());
 	diam_enc_cstr(&e, DA_ORIGIN_HOST, c->origin_host);
-	diam_enc_cstr(&e, DA_ORIGIN_REALM, B.realm);
+	diam_enc_cstr(&e, DA_ORIGIN_REALM, bench_g.realm);
 	enc_host_ip(&e, c->fd);
 	diam_enc_u32(&e, DA_VENDOR_ID, 0);
 	diam_enc_cstr(&e, DA_PRODUCT_NAME, "osmo-eir-bench");
-	diam_enc_u32(&e, DA_ORIGIN_STATE_ID, B.osi);
+	diam_enc_u32(&e, DA_ORIGIN_STATE_ID, bench_g.osi);
 	diam_enc_u32(&e, DA_SUPPORTED_VENDOR_ID, DIAM_VENDOR_3GPP);
 	diam_enc_group_begin(&e, DA_VSAI);
 	diam_enc_u32(&e, DA_VENDOR_ID, DIAM_VENDOR_3GPP);
@@ -132,27 +132,27 @@ static void send_cer(struct conn *c)
 	diam_enc_group_end(&e);
 	conn_commit(c, &e);
 	c->state = C_WAIT_CEA;
-	conn_flush(c);
+	bench_conn_flush(c);
 }
 
-void send_dpr(struct conn *c)
+void bench_send_dpr(struct conn *c)
 {
 	struct diam_enc e;
 	uint8_t *p = conn_room(c, WBUF_EXTRA);
 
 	if (!p) {
-		conn_close(c);
+		bench_conn_close(c);
 		return;
 	}
 	c->hbh_ctl = 0x80000000u | c->idx;
 	diam_enc_init(&e, p, WBUF_EXTRA);
 	diam_enc_hdr(&e, DIAM_CMD_R, DIAM_CMD_DP, DIAM_APP_COMMON, c->hbh_ctl, next_e2e());
 	diam_enc_cstr(&e, DA_ORIGIN_HOST, c->origin_host);
-	diam_enc_cstr(&e, DA_ORIGIN_REALM, B.realm);
+	diam_enc_cstr(&e, DA_ORIGIN_REALM, bench_g.realm);
 	diam_enc_u32(&e, DA_DISCONNECT_CAUSE, 0 /* REBOOTING */);
 	conn_commit(c, &e);
 	c->state = C_CLOSING;
-	conn_flush(c);
+	bench_conn_flush(c);
 }
 
 /* DWA or DPA (Result-Code 2001) to a request of the EIR */
@@ -167,9 +167,9 @@ static void send_base_answer(struct conn *c, const struct diam_hdr *h)
 	diam_enc_hdr(&e, 0, h->cmd, h->app, h->hbh, h->e2e);
 	diam_enc_u32(&e, DA_RESULT_CODE, DIAM_SUCCESS);
 	diam_enc_cstr(&e, DA_ORIGIN_HOST, c->origin_host);
-	diam_enc_cstr(&e, DA_ORIGIN_REALM, B.realm);
+	diam_enc_cstr(&e, DA_ORIGIN_REALM, bench_g.realm);
 	if (h->cmd == DIAM_CMD_DW)
-		diam_enc_u32(&e, DA_ORIGIN_STATE_ID, B.osi);
+		diam_enc_u32(&e, DA_ORIGIN_STATE_ID, bench_g.osi);
 	conn_commit(c, &e);
 }
 
@@ -183,7 +183,7 @@ static void conn_make_template(struct conn *c)
 	char sid[300];
 	int n;
 
-	n = snprintf(sid, sizeof(sid), "%s;%u;%0*u", c->origin_host, B.osi, SID_DIGITS, 0);
+	n = snprintf(sid, sizeof(sid), "%s;%u;%0*u", c->origin_host, bench_g.osi, SID_DIGITS, 0);
 	OSMO_ASSERT(n > 0 && (size_t)n < sizeof(sid));
 	diam_enc_init(&e, c->tmpl, sizeof(c->tmpl));
 	diam_enc_cstr(&e, DA_SESSION_ID, sid);
@@ -193,8 +193,8 @@ static void conn_make_template(struct conn *c)
 	diam_enc_group_end(&e);
 	diam_enc_u32(&e, DA_AUTH_SESSION_STATE, 1 /* NO_STATE_MAINTAINED */);
 	diam_enc_cstr(&e, DA_ORIGIN_HOST, c->origin_host);
-	diam_enc_cstr(&e, DA_ORIGIN_REALM, B.realm);
-	diam_enc_cstr(&e, DA_DESTINATION_REALM, B.dest_realm);
+	diam_enc_cstr(&e, DA_ORIGIN_REALM, bench_g.realm);
+	diam_enc_cstr(&e, DA_DESTINATION_REALM, bench_g.dest_realm);
 	OSMO_ASSERT(!e.overflow && (e.len & 3) == 0);
 	c->tmpl_len = e.len;
 	c->sid_len = (size_t)n;
@@ -237,11 +237,11 @@ static bool send_ecr(struct conn *c, uint64_t now)
 	s->hbh = (++c->seq << c->slot_bits) | (uint32_t)si;
 	s->e2e = next_e2e();
 	s->sid = ++c->sid_counter;
-	s->query = (uint32_t)B.next_q;
+	s->query = (uint32_t)bench_g.next_q;
 	s->t_sent = now;
-	q = &B.q[B.next_q];
-	if (++B.next_q == B.nq)
-		B.next_q = 0;
+	q = &bench_g.q[bench_g.next_q];
+	if (++bench_g.next_q == bench_g.nq)
+		bench_g.next_q = 0;
 
 	sid_increment(c->tmpl + c->sid_digits);
 	diam_enc_init(&e, p, c->ecr_max);
@@ -258,29 +258,29 @@ static bool send_ecr(struct conn *c, uint64_t now)
 
 	c->inflight++;
 	c->sent++;
-	B.sent++;
-	if (!B.t_first_send)
-		B.t_first_send = now;
+	bench_g.sent++;
+	if (!bench_g.t_first_send)
+		bench_g.t_first_send = now;
 	return true;
 }
 
 /*! Send up to max ECRs (window, buffer and budget permitting). \returns how many were sent. */
-unsigned conn_fill(struct conn *c, uint64_t max)
+unsigned bench_conn_fill(struct conn *c, uint64_t max)
 {
 	uint64_t now;
 	unsigned n = 0;
 
-	if (c->state != C_OPEN || !B.sending)
+	if (c->state != C_OPEN || !bench_g.sending)
 		return 0;
-	if (B.count && max > B.budget)
-		max = B.budget;
+	if (bench_g.count && max > bench_g.budget)
+		max = bench_g.budget;
 	if (!max || c->free_head < 0)
 		return 0;
 	now = now_ns();
 	while (n < max && send_ecr(c, now))
 		n++;
-	if (B.count)
-		B.budget -= n;
+	if (bench_g.count)
+		bench_g.budget -= n;
 	return n;
 }
 
@@ -330,17 +330,17 @@ static void rx_eca(struct conn *c, const uint8_t *msg, const struct diam_hdr *h,
 	char why[128], ib[20];
 	int r, v = V_NONE;
 
-	if (si >= B.window || !c->slots[si].busy || c->slots[si].hbh != h->hbh) {
-		B.unmatched++;
-		report_error("connection %u: answer with unknown Hop-by-Hop id 0x%08x: discarded", c->idx, h->hbh);
+	if (si >= bench_g.window || !c->slots[si].busy || c->slots[si].hbh != h->hbh) {
+		bench_g.unmatched++;
+		bench_report_error("connection %u: answer with unknown Hop-by-Hop id 0x%08x: discarded", c->idx, h->hbh);
 		return;
 	}
 	s = &c->slots[si];
-	q = &B.q[s->query];
-	hist_add(now - s->t_sent);
-	B.t_last_answer = now;
+	q = &bench_g.q[s->query];
+	bench_hist_add(now - s->t_sent);
+	bench_g.t_last_answer = now;
 	c->answered++;
-	B.answers++;
+	bench_g.answers++;
 
 	why[0] = 0;
 	diam_avp_iter_init(&it, msg + DIAM_HDR_LEN, h->len - DIAM_HDR_LEN);
@@ -402,18 +402,18 @@ static void rx_eca(struct conn *c, const uint8_t *msg, const struct diam_hdr *h,
 		snprintf(why, sizeof(why), "neither Result-Code nor Experimental-Result");
 
 	if (v == V_NONE) {
-		B.error++;
-		report_error("connection %u: IMEI %s: %s", c->idx, imei_str(q, ib, sizeof(ib)), why);
+		bench_g.error++;
+		bench_report_error("connection %u: IMEI %s: %s", c->idx, imei_str(q, ib, sizeof(ib)), why);
 	} else {
-		B.verdicts[v]++;
+		bench_g.verdicts[v]++;
 		if (q->expect != V_NONE && q->expect != v) {
-			B.mismatch++;
-			if (B.n_mis_reported++ < REPORT_MAX)
+			bench_g.mismatch++;
+			if (bench_g.n_mis_reported++ < REPORT_MAX)
 				fprintf(stderr, "osmo-eir-bench: mismatch: IMEI %s%s%.*s: expected %s, got %s\n",
 					imei_str(q, ib, sizeof(ib)), q->imsi_len ? " IMSI " : "", q->imsi_len, q->imsi,
-					verdict_names[q->expect], verdict_names[v]);
+					bench_verdict_names[q->expect], bench_verdict_names[v]);
 		} else {
-			B.ok++;
+			bench_g.ok++;
 		}
 	}
 	slot_free(c, s);
@@ -433,7 +433,7 @@ static void rx_cea(struct conn *c, const uint8_t *msg, const struct diam_hdr *h)
 	}
 	if (diam_avp_find(msg + DIAM_HDR_LEN, h->len - DIAM_HDR_LEN, DA_ERROR_MESSAGE, &a) == 1)
 		snprintf(em, sizeof(em), " (%.*s)", (int)OSMO_MIN(a.len, 100u), (const char *)a.data);
-	die("connection %u: CER of %s refused: Result-Code %u%s", c->idx, c->origin_host, rc, em);
+	eir_die(2, "connection %u: CER of %s refused: Result-Code %u%s", c->idx, c->origin_host, rc, em);
 }
 
 /* one whole message from the EIR */
@@ -448,11 +448,11 @@ static void conn_rx(struct conn *c, const uint8_t *msg, uint64_t now)
 		} else if (h.app == DIAM_APP_COMMON && h.cmd == DIAM_CMD_DP) {
 			send_base_answer(c, &h);
 			if (c->state == C_OPEN)
-				report_error("connection %u: the EIR sent a DPR: no more requests on it", c->idx);
+				bench_report_error("connection %u: the EIR sent a DPR: no more requests on it", c->idx);
 			c->state = C_CLOSING;
 		} else {
-			B.unmatched++;
-			report_error("connection %u: unexpected request (command %u, application %u): ignored", c->idx,
+			bench_g.unmatched++;
+			bench_report_error("connection %u: unexpected request (command %u, application %u): ignored", c->idx,
 				     h.cmd, h.app);
 		}
 		return;
@@ -467,11 +467,11 @@ static void conn_rx(struct conn *c, const uint8_t *msg, uint64_t now)
 	}
 	if (h.hbh == c->hbh_ctl && h.cmd == DIAM_CMD_DP && c->state == C_CLOSING) {
 		/* the receiver of the DPA closes the transport (RFC 6733 §5.4) */
-		conn_close(c);
+		bench_conn_close(c);
 		return;
 	}
-	B.unmatched++;
-	report_error("connection %u: unexpected answer (command %u, Hop-by-Hop 0x%08x): discarded", c->idx, h.cmd,
+	bench_g.unmatched++;
+	bench_report_error("connection %u: unexpected answer (command %u, Hop-by-Hop 0x%08x): discarded", c->idx, h.cmd,
 		     h.hbh);
 }
 
@@ -485,7 +485,7 @@ static void conn_read(struct conn *c)
 	n = recv(c->fd, c->rbuf + c->rlen, c->rsize - c->rlen, MSG_DONTWAIT);
 	if (n == 0) {
 		if (c->state == C_CLOSING && !c->inflight)
-			conn_close(c);
+			bench_conn_close(c);
 		else
 			conn_fail(c, "the EIR closed the connection");
 		return;
@@ -518,14 +518,14 @@ static void conn_read(struct conn *c)
 	}
 }
 
-void conn_event(struct conn *c, uint32_t events)
+void bench_conn_event(struct conn *c, uint32_t events)
 {
 	if (c->state == C_CONNECTING) {
 		int err = 0;
 		socklen_t sl = sizeof(err);
 
 		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &sl) == 0 && err)
-			die("connect to %s port %s: %s", B.host, B.port, strerror(err));
+			eir_die(2, "connect to %s port %s: %s", bench_g.host, bench_g.port, strerror(err));
 		send_cer(c);
 		return;
 	}
@@ -534,9 +534,9 @@ void conn_event(struct conn *c, uint32_t events)
 	if (c->state == C_DONE)
 		return;
 	/* pipelining: one more request per answer, all written at once */
-	if (!B.rate)
-		conn_fill(c, UINT64_MAX);
-	conn_flush(c);
+	if (!bench_g.rate)
+		bench_conn_fill(c, UINT64_MAX);
+	bench_conn_flush(c);
 }
 
 static void conn_connect(struct conn *c, const struct addrinfo *ai)
@@ -546,34 +546,34 @@ static void conn_connect(struct conn *c, const struct addrinfo *ai)
 
 	c->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
 	if (c->fd < 0)
-		die("socket: %s", strerror(errno));
+		eir_die(2, "socket: %s", strerror(errno));
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) && errno != EINPROGRESS)
-		die("connect to %s port %s: %s", B.host, B.port, strerror(errno));
+		eir_die(2, "connect to %s port %s: %s", bench_g.host, bench_g.port, strerror(errno));
 	c->state = C_CONNECTING;
 	c->ev_mask = EPOLLOUT;
-	if (epoll_ctl(B.ep, EPOLL_CTL_ADD, c->fd, &ev))
-		die("epoll_ctl: %s", strerror(errno));
+	if (epoll_ctl(bench_g.ep, EPOLL_CTL_ADD, c->fd, &ev))
+		eir_die(2, "epoll_ctl: %s", strerror(errno));
 }
 
 /* copy NAME, with a "%d" in it replaced by the connection number */
 static void conn_name(struct conn *c)
 {
-	const char *pct = B.origin_host ? strstr(B.origin_host, "%d") : NULL;
+	const char *pct = bench_g.origin_host ? strstr(bench_g.origin_host, "%d") : NULL;
 	int n;
 
-	if (!B.origin_host)
-		n = snprintf(c->origin_host, sizeof(c->origin_host), "mme-bench-%u.%s", c->idx, B.realm);
+	if (!bench_g.origin_host)
+		n = snprintf(c->origin_host, sizeof(c->origin_host), "mme-bench-%u.%s", c->idx, bench_g.realm);
 	else if (pct)
-		n = snprintf(c->origin_host, sizeof(c->origin_host), "%.*s%u%s", (int)(pct - B.origin_host),
-			     B.origin_host, c->idx, pct + 2);
+		n = snprintf(c->origin_host, sizeof(c->origin_host), "%.*s%u%s", (int)(pct - bench_g.origin_host),
+			     bench_g.origin_host, c->idx, pct + 2);
 	else
-		n = snprintf(c->origin_host, sizeof(c->origin_host), "%s", B.origin_host);
+		n = snprintf(c->origin_host, sizeof(c->origin_host), "%s", bench_g.origin_host);
 	if (n < 0 || (size_t)n >= sizeof(c->origin_host))
-		die("Origin-Host too long");
+		eir_die(2, "Origin-Host too long");
 }
 
-void conn_init(void *ctx, struct conn *c, unsigned idx, const struct addrinfo *ai)
+void bench_conn_init(void *ctx, struct conn *c, unsigned idx, const struct addrinfo *ai)
 {
 	unsigned i;
 
@@ -581,19 +581,19 @@ void conn_init(void *ctx, struct conn *c, unsigned idx, const struct addrinfo *a
 	c->fd = -1;
 	conn_name(c);
 	conn_make_template(c);
-	while ((1u << c->slot_bits) < B.window)
+	while ((1u << c->slot_bits) < bench_g.window)
 		c->slot_bits++;
-	c->slots = talloc_zero_array(ctx, struct slot, B.window);
-	c->wsize = (size_t)B.window * c->ecr_max + WBUF_EXTRA;
+	c->slots = talloc_zero_array(ctx, struct slot, bench_g.window);
+	c->wsize = (size_t)bench_g.window * c->ecr_max + WBUF_EXTRA;
 	c->wbuf = talloc_size(ctx, c->wsize);
 	c->rsize = RBUF_READ + MAX_MSG;
 	c->rbuf = talloc_size(ctx, c->rsize);
 	if (!c->slots || !c->wbuf || !c->rbuf)
-		die("out of memory");
-	for (i = 0; i < B.window; i++)
-		c->slots[i].next_free = i + 1 < B.window ? (int32_t)i + 1 : -1;
+		eir_die(2, "out of memory");
+	for (i = 0; i < bench_g.window; i++)
+		c->slots[i].next_free = i + 1 < bench_g.window ? (int32_t)i + 1 : -1;
 	c->free_head = 0;
-	c->rate = B.rate / B.conns;
+	c->rate = bench_g.rate / bench_g.conns;
 	conn_connect(c, ai);
 }
 

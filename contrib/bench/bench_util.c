@@ -6,10 +6,10 @@
 /* --- latency histogram: log-linear, 128 buckets per power of two (< 0.8 % error), in ns --- */
 
 
-uint64_t hist[HIST_BUCKETS];
-uint64_t hist_n, hist_max;
+uint64_t bench_hist[HIST_BUCKETS];
+uint64_t bench_hist_n, bench_hist_max;
 
-void hist_add(uint64_t v)
+void bench_hist_add(uint64_t v)
 {
 	unsigned idx, e;
 
@@ -19,10 +19,10 @@ void hist_add(uint64_t v)
 		e = 63u - (unsigned)__builtin_clzll(v);
 		idx = ((e - HIST_SUB_BITS + 1) << HIST_SUB_BITS) + (unsigned)((v >> (e - HIST_SUB_BITS)) - HIST_SUB);
 	}
-	hist[idx]++;
-	hist_n++;
-	if (v > hist_max)
-		hist_max = v;
+	bench_hist[idx]++;
+	bench_hist_n++;
+	if (v > bench_hist_max)
+		bench_hist_max = v;
 }
 
 /* the middle of a bucket */
@@ -37,45 +37,33 @@ static uint64_t hist_value(unsigned idx)
 }
 
 /*! \returns the latency in ns below which a fraction p of the samples lie */
-uint64_t hist_pct(double p)
+uint64_t bench_hist_pct(double p)
 {
 	uint64_t rank, sum = 0;
 	unsigned i;
 
-	if (!hist_n)
+	if (!bench_hist_n)
 		return 0;
-	rank = (uint64_t)(p * (double)hist_n + 0.999999);
+	rank = (uint64_t)(p * (double)bench_hist_n + 0.999999);
 	if (rank < 1)
 		rank = 1;
 	for (i = 0; i < HIST_BUCKETS; i++) {
-		sum += hist[i];
+		sum += bench_hist[i];
 		if (sum >= rank)
-			return OSMO_MIN(hist_value(i), hist_max);
+			return OSMO_MIN(hist_value(i), bench_hist_max);
 	}
-	return hist_max;
+	return bench_hist_max;
 }
 
 /* --- helpers --- */
 
 
-void die(const char *fmt, ...)
+void bench_report_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("osmo-eir-bench: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
-
-void report_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (B.n_err_reported++ >= REPORT_MAX) {
-		if (B.n_err_reported == REPORT_MAX + 1)
+	if (bench_g.n_err_reported++ >= REPORT_MAX) {
+		if (bench_g.n_err_reported == REPORT_MAX + 1)
 			fputs("osmo-eir-bench: more errors not shown\n", stderr);
 		return;
 	}
@@ -86,7 +74,7 @@ void report_error(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-uint64_t parse_u64(const char *s, uint64_t min, uint64_t max, const char *what)
+uint64_t bench_parse_u64(const char *s, uint64_t min, uint64_t max, const char *what)
 {
 	char *end;
 	unsigned long long v;
@@ -94,11 +82,11 @@ uint64_t parse_u64(const char *s, uint64_t min, uint64_t max, const char *what)
 	errno = 0;
 	v = strtoull(s, &end, 10);
 	if (errno || end == s || *end || s[0] == '-' || v < min || v > max)
-		die("%s: expected a number from %" PRIu64 " to %" PRIu64 ", got '%s'", what, min, max, s);
+		eir_die(2, "%s: expected a number from %" PRIu64 " to %" PRIu64 ", got '%s'", what, min, max, s);
 	return v;
 }
 
-double parse_double(const char *s, double min, double max, const char *what)
+double bench_parse_double(const char *s, double min, double max, const char *what)
 {
 	char *end;
 	double v;
@@ -106,7 +94,7 @@ double parse_double(const char *s, double min, double max, const char *what)
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || end == s || *end || !(v >= min && v <= max))
-		die("%s: expected a number from %g to %g, got '%s'", what, min, max, s);
+		eir_die(2, "%s: expected a number from %g to %g, got '%s'", what, min, max, s);
 	return v;
 }
 
@@ -158,11 +146,11 @@ static char *trim(char *s)
 /* room for one more query (plain realloc: a list of millions is beyond talloc's 256 MiB limit) */
 static void query_add(size_t *alloc)
 {
-	if (B.nq == *alloc) {
+	if (bench_g.nq == *alloc) {
 		*alloc = *alloc ? *alloc * 2 : 4096;
-		B.q = realloc(B.q, *alloc * sizeof(*B.q));
-		if (!B.q)
-			die("out of memory");
+		bench_g.q = realloc(bench_g.q, *alloc * sizeof(*bench_g.q));
+		if (!bench_g.q)
+			eir_die(2, "out of memory");
 	}
 }
 
@@ -223,7 +211,7 @@ static const char *query_parse(char *line, struct query *q)
 	return NULL;
 }
 
-void queries_load(const char *path)
+void bench_queries_load(const char *path)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	char *line = NULL, *s;
@@ -232,7 +220,7 @@ void queries_load(const char *path)
 	const char *why;
 
 	if (!f)
-		die("%s: %s", path, strerror(errno));
+		eir_die(2, "%s: %s", path, strerror(errno));
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
 		s = trim(line);
@@ -242,20 +230,20 @@ void queries_load(const char *path)
 		if (lineno == 1 && (*s < '0' || *s > '9'))
 			continue;
 		query_add(&alloc);
-		why = query_parse(s, &B.q[B.nq]);
+		why = query_parse(s, &bench_g.q[bench_g.nq]);
 		if (why)
-			die("%s:%lu: %s", path, lineno, why);
-		if (B.q[B.nq].expect != V_NONE)
-			B.nq_checked++;
-		B.nq++;
+			eir_die(2, "%s:%lu: %s", path, lineno, why);
+		if (bench_g.q[bench_g.nq].expect != V_NONE)
+			bench_g.nq_checked++;
+		bench_g.nq++;
 	}
 	free(line);
 	if (ferror(f))
-		die("%s: %s", path, strerror(errno));
+		eir_die(2, "%s: %s", path, strerror(errno));
 	if (f != stdin)
 		fclose(f);
-	if (!B.nq)
-		die("%s: no IMEIs", path);
+	if (!bench_g.nq)
+		eir_die(2, "%s: no IMEIs", path);
 }
 
 static uint64_t splitmix64(uint64_t *s)
@@ -268,29 +256,29 @@ static uint64_t splitmix64(uint64_t *s)
 }
 
 /* N random 14-digit IMEIs (first digit not 0), no expected verdict; written to -o as "imei,," */
-void queries_generate(void)
+void bench_queries_generate(void)
 {
-	uint64_t s = B.seed;
+	uint64_t s = bench_g.seed;
 	size_t alloc = 0, i;
 	FILE *f = NULL;
 	char buf[16];
 
-	if (B.out_file && !(f = fopen(B.out_file, "w")))
-		die("%s: %s", B.out_file, strerror(errno));
-	for (i = 0; i < B.gen; i++) {
+	if (bench_g.out_file && !(f = fopen(bench_g.out_file, "w")))
+		eir_die(2, "%s: %s", bench_g.out_file, strerror(errno));
+	for (i = 0; i < bench_g.gen; i++) {
 		uint64_t imei = 10000000000000ULL + splitmix64(&s) % 90000000000000ULL;
 
 		query_add(&alloc);
-		memset(&B.q[B.nq], 0, sizeof(B.q[B.nq]));
+		memset(&bench_g.q[bench_g.nq], 0, sizeof(bench_g.q[bench_g.nq]));
 		snprintf(buf, sizeof(buf), "%014" PRIu64, imei);
-		memcpy(B.q[B.nq].imei, buf, 14);
-		B.q[B.nq].imei_len = 14;
-		B.q[B.nq].expect = V_NONE;
-		B.nq++;
+		memcpy(bench_g.q[bench_g.nq].imei, buf, 14);
+		bench_g.q[bench_g.nq].imei_len = 14;
+		bench_g.q[bench_g.nq].expect = V_NONE;
+		bench_g.nq++;
 		if (f)
 			fprintf(f, "%s,,\n", buf);
 	}
 	if (f && (fflush(f) || ferror(f) || fclose(f)))
-		die("%s: write failed", B.out_file);
+		eir_die(2, "%s: write failed", bench_g.out_file);
 }
 

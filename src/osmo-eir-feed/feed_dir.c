@@ -13,24 +13,12 @@
 #include <sys/stat.h>
 
 #include <talloc.h>
-#include "../sync/feed.h"
+#include <osmocom/eir/feed.h>
 #include "feed_pub.h"
 
 void *ctx;
 const char *dir;
 const char *key_path;
-
-int die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("osmo-eir-feed: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
 
 char *pathf(const char *fmt, ...)
 {
@@ -52,22 +40,22 @@ int copy_file(const char *from, const char *to)
 
 	in = fopen(from, "rb");
 	if (!in)
-		return die("cannot read %s: %s", from, strerror(errno));
+		return eir_fail(1, "cannot read %s: %s", from, strerror(errno));
 	out = fopen(to, "wb");
 	if (!out) {
 		fclose(in);
-		return die("cannot write %s: %s", to, strerror(errno));
+		return eir_fail(1, "cannot write %s: %s", to, strerror(errno));
 	}
 	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
 		if (fwrite(buf, 1, n, out) != n) {
-			rc = die("cannot write %s: %s", to, strerror(errno));
+			rc = eir_fail(1, "cannot write %s: %s", to, strerror(errno));
 			break;
 		}
 	}
 	if (ferror(in))
-		rc = die("cannot read %s", from);
+		rc = eir_fail(1, "cannot read %s", from);
 	if (fclose(out) && !rc)
-		rc = die("cannot write %s: %s", to, strerror(errno));
+		rc = eir_fail(1, "cannot write %s: %s", to, strerror(errno));
 	fclose(in);
 	return rc;
 }
@@ -99,10 +87,10 @@ int load_runs(struct feed_runs *runs, struct feed_sums *sums)
 	memset(runs, 0, sizeof(*runs));
 	memset(sums, 0, sizeof(*sums));
 	if (t && feed_runs_parse(ctx, t, len, runs, err, sizeof(err)))
-		return die("%s/RUNS: %s", dir, err);
+		return eir_fail(1, "%s/RUNS: %s", dir, err);
 	t = read_text(pathf("%s/SHA256SUMS", dir), &len);
 	if (t && feed_sums_parse(ctx, t, len, sums, err, sizeof(err)))
-		return die("%s/SHA256SUMS: %s", dir, err);
+		return eir_fail(1, "%s/SHA256SUMS: %s", dir, err);
 	return 0;
 }
 
@@ -121,7 +109,7 @@ int write_indexes(const struct feed_runs *runs, const struct feed_sums *old)
 	runs_tmp = pathf("%s/RUNS.tmp", dir);
 	f = fopen(runs_tmp, "w");
 	if (!f)
-		return die("cannot write %s: %s", runs_tmp, strerror(errno));
+		return eir_fail(1, "cannot write %s: %s", runs_tmp, strerror(errno));
 	for (i = 0; i < runs->n; i++) {
 		const struct feed_run *r = &runs->r[i];
 
@@ -131,14 +119,14 @@ int write_indexes(const struct feed_runs *runs, const struct feed_sums *old)
 		fputc('\n', f);
 	}
 	if (fclose(f))
-		return die("cannot write %s: %s", runs_tmp, strerror(errno));
+		return eir_fail(1, "cannot write %s: %s", runs_tmp, strerror(errno));
 
 	sums_tmp = pathf("%s/SHA256SUMS.tmp", dir);
 	f = fopen(sums_tmp, "w");
 	if (!f)
-		return die("cannot write %s: %s", sums_tmp, strerror(errno));
+		return eir_fail(1, "cannot write %s: %s", sums_tmp, strerror(errno));
 	if (feed_sha256_file(runs_tmp, sha, err, sizeof(err)))
-		return die("%s", err);
+		return eir_fail(1, "%s", err);
 	fprintf(f, "%s  RUNS\n", feed_hex(hex, sha));
 	for (i = 0; i < runs->n; i++) {
 		for (j = 0; j < runs->r[i].n_files; j++) {
@@ -147,22 +135,22 @@ int write_indexes(const struct feed_runs *runs, const struct feed_sums *old)
 			known = feed_sums_get(old, name);
 			if (!known) {
 				if (feed_sha256_file(pathf("%s/%s", dir, name), sha, err, sizeof(err)))
-					return die("%s", err);
+					return eir_fail(1, "%s", err);
 				known = sha;
 			}
 			fprintf(f, "%s  %s\n", feed_hex(hex, known), name);
 		}
 	}
 	if (fclose(f))
-		return die("cannot write %s: %s", sums_tmp, strerror(errno));
+		return eir_fail(1, "cannot write %s: %s", sums_tmp, strerror(errno));
 
 	text = read_text(sums_tmp, &len);
 	if (!text || feed_sign(key_path, text, len, sig, err, sizeof(err)))
-		return die("cannot sign the index: %s", text ? err : "cannot read it back");
+		return eir_fail(1, "cannot sign the index: %s", text ? err : "cannot read it back");
 	sig_tmp = pathf("%s/SHA256SUMS.sig.tmp", dir);
 	fd = open(sig_tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0 || write(fd, sig, sizeof(sig)) != (ssize_t)sizeof(sig) || close(fd))
-		return die("cannot write %s: %s", sig_tmp, strerror(errno));
+		return eir_fail(1, "cannot write %s: %s", sig_tmp, strerror(errno));
 
 	/* a changed index gets a later modification time than the one it replaces, even within one second, so that
 	 * a conditional GET (If-Modified-Since, or an ETag made of the time) never takes it for the old one */
@@ -178,7 +166,7 @@ int write_indexes(const struct feed_runs *runs, const struct feed_sums *old)
 	}
 	if (rename(runs_tmp, pathf("%s/RUNS", dir)) || rename(sums_tmp, sums_path) ||
 	    rename(sig_tmp, pathf("%s/SHA256SUMS.sig", dir)))
-		return die("cannot replace the indexes in %s: %s", dir, strerror(errno));
+		return eir_fail(1, "cannot replace the indexes in %s: %s", dir, strerror(errno));
 	return 0;
 }
 

@@ -61,18 +61,6 @@ static void usage(FILE *f)
 		"13 removals above the safety limit.\n");
 }
 
-int sync_die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("osmo-eir-sync: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return SYNC_E_USAGE;
-}
-
 static int parse_secs(const char *name, const char *s, long *out, long min)
 {
 	char *end;
@@ -81,7 +69,7 @@ static int parse_secs(const char *name, const char *s, long *out, long min)
 	errno = 0;
 	v = strtol(s, &end, 10);
 	if (errno || *end || !*s || v < min || v > 86400 * 7)
-		return sync_die("invalid %s '%s': seconds, %ld or more", name, s, min);
+		return eir_fail(SYNC_E_USAGE, "invalid %s '%s': seconds, %ld or more", name, s, min);
 	*out = v;
 	return 0;
 }
@@ -94,7 +82,7 @@ static int parse_pct(const char *name, const char *s, double *out)
 	errno = 0;
 	v = strtod(s, &end);
 	if (errno || *end || !*s || !(v >= 0 && v <= 100))
-		return sync_die("invalid %s '%s': a percentage, 0 to 100", name, s);
+		return eir_fail(SYNC_E_USAGE, "invalid %s '%s': a percentage, 0 to 100", name, s);
 	*out = v;
 	return 0;
 }
@@ -120,12 +108,12 @@ static int set(int opt, const char *val)
 		return 0;
 	case 'n':
 		if (!*val || strlen(val) >= 64 || strpbrk(val, " \t\n"))
-			return sync_die("invalid feed name '%s': 1 to 63 characters, no spaces", val);
+			return eir_fail(SYNC_E_USAGE, "invalid feed name '%s': 1 to 63 characters, no spaces", val);
 		g_sync.feed = val;
 		return 0;
 	case 'u':
 		if (strncasecmp(val, "https://", 8) && strncasecmp(val, "http://", 7) && strncasecmp(val, "file://", 7))
-			return sync_die("invalid URL '%s': https://, http:// or file://", val);
+			return eir_fail(SYNC_E_USAGE, "invalid URL '%s': https://, http:// or file://", val);
 		g_sync.url = val;
 		return 0;
 	case 'k':
@@ -133,7 +121,7 @@ static int set(int opt, const char *val)
 		return 0;
 	case 'o':
 		if (!*val || strpbrk(val, "/\\ \t") || strstr(val, ".."))
-			return sync_die("invalid operator id '%s'", val);
+			return eir_fail(SYNC_E_USAGE, "invalid operator id '%s'", val);
 		g_sync.op = val;
 		return 0;
 	case O_INSECURE:
@@ -158,13 +146,13 @@ static int set(int opt, const char *val)
 		errno = 0;
 		g_sync.map_mib = strtoull(val, &end, 10);
 		if (errno || *end || !g_sync.map_mib || val[0] == '-')
-			return sync_die("invalid map size '%s': MiB", val);
+			return eir_fail(SYNC_E_USAGE, "invalid map size '%s': MiB", val);
 		return 0;
 	case O_MAP_MAX:
 		errno = 0;
 		g_sync.map_max_mib = strtoull(val, &end, 10);
 		if (errno || *end || !g_sync.map_max_mib || val[0] == '-')
-			return sync_die("invalid map size limit '%s': MiB", val);
+			return eir_fail(SYNC_E_USAGE, "invalid map size limit '%s': MiB", val);
 		return 0;
 	case O_ONCE:
 		g_sync.once = true;
@@ -180,7 +168,7 @@ static int set(int opt, const char *val)
 		errno = 0;
 		g_sync.limit.min = strtoull(val, &end, 10);
 		if (errno || *end || !*val || val[0] == '-')
-			return sync_die("invalid removal limit minimum '%s': a number of rows", val);
+			return eir_fail(SYNC_E_USAGE, "invalid removal limit minimum '%s': a number of rows", val);
 		return 0;
 	case O_ACCEPT: {
 		long long run;
@@ -188,12 +176,12 @@ static int set(int opt, const char *val)
 		errno = 0;
 		run = strtoll(val, &end, 10);
 		if (errno || *end || !*val || run < 0)
-			return sync_die("invalid run to accept removals of '%s': a run id", val);
+			return eir_fail(SYNC_E_USAGE, "invalid run to accept removals of '%s': a run id", val);
 		g_sync.limit.accept[from_file] = run;
 		return 0;
 	}
 	}
-	return sync_die("unknown setting");
+	return eir_fail(SYNC_E_USAGE, "unknown setting");
 }
 
 static const struct option opts[] = {
@@ -242,7 +230,7 @@ static int read_config(const char *path, bool accept_only)
 	int rc = 0;
 
 	if (!f)
-		return sync_die("cannot read the config file %s: %s", path, strerror(errno));
+		return eir_fail(SYNC_E_USAGE, "cannot read the config file %s: %s", path, strerror(errno));
 	while (!rc && fgets(line, sizeof(line), f)) {
 		no++;
 		if ((e = strchr(line, '#')))
@@ -268,11 +256,11 @@ static int read_config(const char *path, bool accept_only)
 		if (accept_only && (!o->name || o->val != O_ACCEPT))
 			continue;
 		if (!o->name || o->val == 'c' || o->val == 'h' || o->val == 'V' || o->val == 'v') {
-			rc = sync_die("%s:%lu: unknown setting '%s'", path, no, name);
+			rc = eir_fail(SYNC_E_USAGE, "%s:%lu: unknown setting '%s'", path, no, name);
 			break;
 		}
 		if (o->has_arg && !*val) {
-			rc = sync_die("%s:%lu: '%s' needs a value", path, no, name);
+			rc = eir_fail(SYNC_E_USAGE, "%s:%lu: '%s' needs a value", path, no, name);
 			break;
 		}
 		from_file = true;
@@ -318,7 +306,7 @@ int sync_config(int argc, char **argv, bool *verbose)
 			rc = 0;
 			break;
 		case '?':
-			rc = sync_die("see --help");
+			rc = eir_fail(SYNC_E_USAGE, "see --help");
 			break;
 		default:
 			if (set(c, optarg))
@@ -329,16 +317,16 @@ int sync_config(int argc, char **argv, bool *verbose)
 	if (rc >= 0)
 		return rc;
 	if (optind < argc)
-		return sync_die("unexpected argument '%s'", argv[optind]);
+		return eir_fail(SYNC_E_USAGE, "unexpected argument '%s'", argv[optind]);
 	if (!g_sync.url)
-		return sync_die("no feed URL: --url or 'url' in the config file");
+		return eir_fail(SYNC_E_USAGE, "no feed URL: --url or 'url' in the config file");
 	if (!g_sync.op)
-		return sync_die("no operator id: --operator or 'operator' in the config file");
+		return eir_fail(SYNC_E_USAGE, "no operator id: --operator or 'operator' in the config file");
 	if (!g_sync.pubkey && !g_sync.insecure)
-		return sync_die("feed '%s' has no public key: --public-key FILE, or --insecure-no-signature to accept an "
+		return eir_fail(SYNC_E_USAGE, "feed '%s' has no public key: --public-key FILE, or --insecure-no-signature to accept an "
 			   "unsigned feed", g_sync.feed);
 	if (g_sync.pubkey && access(g_sync.pubkey, R_OK))
-		return sync_die("cannot read the public key %s: %s", g_sync.pubkey, strerror(errno));
+		return eir_fail(SYNC_E_USAGE, "cannot read the public key %s: %s", g_sync.pubkey, strerror(errno));
 	return -1;
 }
 

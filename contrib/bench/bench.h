@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* osmo-eir-bench's shared state and functions: the run's options and results (B), the IMEI list, the latency
+/* osmo-eir-bench's shared state and functions: the run's options and results (bench_g), the IMEI list, the latency
  * histogram, and the connections (bench_conn.c). */
 #pragma once
 
@@ -29,6 +29,7 @@
 #include <osmocom/core/utils.h>
 
 #include <osmocom/eir/diameter/msg.h>
+#include <osmocom/eir/tool.h>
 
 
 #define NSEC 1000000000ULL
@@ -54,7 +55,7 @@ enum verdict {
 	_V_COUNT
 };
 
-extern const char *const verdict_names[_V_COUNT];
+extern const char *const bench_verdict_names[_V_COUNT];
 
 /*! One line of the IMEI file. */
 struct query {
@@ -153,13 +154,13 @@ struct bench {
 	uint64_t verdicts[_V_COUNT];
 	unsigned n_err_reported, n_mis_reported;
 };
-extern struct bench B;
+extern struct bench bench_g;
 
 #define HIST_SUB_BITS 7
 #define HIST_SUB (1u << HIST_SUB_BITS)
 #define HIST_BUCKETS ((64 - HIST_SUB_BITS + 1) * HIST_SUB)
-extern uint64_t hist[HIST_BUCKETS];
-extern uint64_t hist_n, hist_max;
+extern uint64_t bench_hist[HIST_BUCKETS];
+extern uint64_t bench_hist_n, bench_hist_max;
 
 static inline uint64_t now_ns(void)
 {
@@ -169,17 +170,16 @@ static inline uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * NSEC + (uint64_t)ts.tv_nsec;
 }
 
-void hist_add(uint64_t v);
-uint64_t hist_pct(double p);
-uint64_t parse_u64(const char *s, uint64_t min, uint64_t max, const char *what);
-double parse_double(const char *s, double min, double max, const char *what);
-void queries_load(const char *path);
-void queries_generate(void);
-void conn_close(struct conn *c);
-void conn_flush(struct conn *c);
-void send_dpr(struct conn *c);
-unsigned conn_fill(struct conn *c, uint64_t max);
-void conn_event(struct conn *c, uint32_t events);
-void conn_init(void *ctx, struct conn *c, unsigned idx, const struct addrinfo *ai);
-void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-void report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void bench_hist_add(uint64_t v);
+uint64_t bench_hist_pct(double p);
+uint64_t bench_parse_u64(const char *s, uint64_t min, uint64_t max, const char *what);
+double bench_parse_double(const char *s, double min, double max, const char *what);
+void bench_queries_load(const char *path);
+void bench_queries_generate(void);
+void bench_conn_close(struct conn *c);
+void bench_conn_flush(struct conn *c);
+void bench_send_dpr(struct conn *c);
+unsigned bench_conn_fill(struct conn *c, uint64_t max);
+void bench_conn_event(struct conn *c, uint32_t events);
+void bench_conn_init(void *ctx, struct conn *c, unsigned idx, const struct addrinfo *ai);
+void bench_report_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -4,13 +4,13 @@
 #pragma once
 
 #include <stdbool.h>
-#include "../sync/feed.h"
+#include <osmocom/eir/feed.h>
+#include <osmocom/eir/tool.h>
 
 extern void *ctx;
 extern const char *dir;		/* the feed's directory */
 extern const char *key_path;	/* its Ed25519 private key */
 
-int die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *pathf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int copy_file(const char *from, const char *to);
 int load_runs(struct feed_runs *runs, struct feed_sums *sums);

@@ -26,7 +26,7 @@
 #include <osmocom/eir/csv.h>
 #include <osmocom/eir/imei.h>
 #include <osmocom/eir/logging.h>
-#include "../sync/feed.h"
+#include <osmocom/eir/feed.h>
 #include "feed_pub.h"
 
 #define STATE_DIR ".osmo-eir-feed"	/* the last published full lists, for the next run's deltas */
@@ -166,13 +166,13 @@ static struct eir_csv *open_list(enum feed_list l, const char *path, FILE **f, s
 
 	*f = fopen(path, "rb");
 	if (!*f) {
-		die("cannot read %s: %s", path, strerror(errno));
+		eir_fail(1, "cannot read %s: %s", path, strerror(errno));
 		return NULL;
 	}
 	csv = eir_csv_new_file(NULL, *f);
 	rc = eir_csv_next(csv, hdr);
 	if (rc != 1) {
-		die("%s: %s", path, rc == 0 ? "empty, no header" : eir_csv_error(csv));
+		eir_fail(1, "%s: %s", path, rc == 0 ? "empty, no header" : eir_csv_error(csv));
 		goto err;
 	}
 	for (i = 0; i < hdr->n && used < sizeof(h) - 64; i++) {
@@ -184,7 +184,7 @@ static struct eir_csv *open_list(enum feed_list l, const char *path, FILE **f, s
 	}
 	if (strcasecmp(h, headers[l]) &&
 	    !(l == FEED_NOTIF && !strcasecmp(h, "imei,imsi,msisdn,block_date,reasons,amnesty_granted"))) {
-		die("%s: header '%s', expected '%s'", path, h, headers[l]);
+		eir_fail(1, "%s: header '%s', expected '%s'", path, h, headers[l]);
 		goto err;
 	}
 	return csv;
@@ -211,14 +211,14 @@ static int load_rows(enum feed_list l, const char *path, struct rows *rs)
 		return 1;
 	while ((rc = eir_csv_next(csv, &row)) != 0) {
 		if (rc < 0) {
-			rc = die("%s: %s", path, eir_csv_error(csv));
+			rc = eir_fail(1, "%s: %s", path, eir_csv_error(csv));
 			break;
 		}
 		if (rs->n == rs->cap) {
 			rs->cap = rs->cap ? rs->cap * 2 : 65536;
 			rs->r = realloc(rs->r, rs->cap * sizeof(*rs->r));
 			if (!rs->r) {
-				rc = die("out of memory");
+				rc = eir_fail(1, "out of memory");
 				break;
 			}
 		}
@@ -295,7 +295,7 @@ static int write_rows(enum feed_list l, const char *path, struct out_set *sets, 
 			continue;
 		sets[i].f = fopen(sets[i].path, "w");
 		if (!sets[i].f) {
-			rc = die("cannot write %s: %s", sets[i].path, strerror(errno));
+			rc = eir_fail(1, "cannot write %s: %s", sets[i].path, strerror(errno));
 			goto out;
 		}
 		put_row(sets[i].f, &row);
@@ -310,11 +310,11 @@ static int write_rows(enum feed_list l, const char *path, struct out_set *sets, 
 		}
 	}
 	if (rc < 0)
-		rc = die("%s: %s", path, eir_csv_error(csv));
+		rc = eir_fail(1, "%s: %s", path, eir_csv_error(csv));
 out:
 	for (i = 0; i < n_sets; i++) {
 		if (sets[i].f && fclose(sets[i].f) && !rc)
-			rc = die("cannot write %s: %s", sets[i].path, strerror(errno));
+			rc = eir_fail(1, "cannot write %s: %s", sets[i].path, strerror(errno));
 		sets[i].f = NULL;
 	}
 	eir_csv_free(csv);
@@ -434,7 +434,7 @@ static int publish_list(const struct input *in, struct feed_run *r, bool deltas,
 	}
 	/* the state for the next run's deltas: in place once the run is published (commit_state()) */
 	if (copy_file(in->path, pathf("%s.new", state)))
-		return die("cannot keep the published list in %s", state);
+		return eir_fail(1, "cannot keep the published list in %s", state);
 	pending[n_pending++] = state;
 	return 0;
 }
@@ -445,7 +445,7 @@ static int commit_state(void)
 
 	for (i = 0; i < n_pending; i++) {
 		if (rename(pathf("%s.new", pending[i]), pending[i]))
-			return die("cannot keep the published list in %s: %s", pending[i], strerror(errno));
+			return eir_fail(1, "cannot keep the published list in %s: %s", pending[i], strerror(errno));
 	}
 	return 0;
 }
@@ -460,18 +460,18 @@ static int zip_files(const char *zip_path, char **names, unsigned n)
 	unlink(zip_path);
 	za = zip_open(zip_path, ZIP_CREATE | ZIP_EXCL, &zerr);
 	if (!za)
-		return die("cannot create %s (libzip error %d)", zip_path, zerr);
+		return eir_fail(1, "cannot create %s (libzip error %d)", zip_path, zerr);
 	for (i = 0; i < n; i++) {
 		src = zip_source_file(za, pathf("%s/%s", dir, names[i]), 0, -1);
 		if (!src || zip_file_add(za, names[i], src, ZIP_FL_ENC_UTF_8) < 0) {
 			zip_source_free(src);
-			die("%s: %s", zip_path, zip_strerror(za));
+			eir_fail(1, "%s: %s", zip_path, zip_strerror(za));
 			zip_discard(za);
 			return 1;
 		}
 	}
 	if (zip_close(za) < 0) {
-		die("%s: %s", zip_path, zip_strerror(za));
+		eir_fail(1, "%s: %s", zip_path, zip_strerror(za));
 		zip_discard(za);
 		return 1;
 	}
@@ -491,17 +491,17 @@ static int cmd_publish(struct input *in, unsigned n_in)
 	bool deltas;
 
 	if (!n_in || in[0].list != FEED_BLACK)
-		return die("publish needs the full blacklist: --blacklist FILE");
+		return eir_fail(1, "publish needs the full blacklist: --blacklist FILE");
 	if (mkdir(dir, 0755) && errno != EEXIST)
-		return die("cannot make %s: %s", dir, strerror(errno));
+		return eir_fail(1, "cannot make %s: %s", dir, strerror(errno));
 	if (mkdir(pathf("%s/%s", dir, STATE_DIR), 0755) && errno != EEXIST)
-		return die("cannot make %s/%s: %s", dir, STATE_DIR, strerror(errno));
+		return eir_fail(1, "cannot make %s/%s: %s", dir, STATE_DIR, strerror(errno));
 	if (load_runs(&runs, &sums))
 		return 1;
 	prev = runs.n ? &runs.r[runs.n - 1] : NULL;
 	deltas = prev && !opt_no_deltas;
 	if (opt_no_full && !deltas)
-		return die("--no-full-lists needs a previous run to make deltas from, and no --no-deltas");
+		return eir_fail(1, "--no-full-lists needs a previous run to make deltas from, and no --no-deltas");
 	runs.r = talloc_realloc(ctx, runs.r, struct feed_run, runs.n + 1);
 	prev = runs.n ? &runs.r[runs.n - 1] : NULL;
 	r = &runs.r[runs.n];
@@ -538,7 +538,7 @@ static int cmd_publish(struct input *in, unsigned n_in)
 		FILE *f = fopen(pathf("%s/%s", dir, name), "w");
 
 		if (!f || fprintf(f, "%s\n", headers[FEED_BLACK]) < 0 || fclose(f))
-			return die("cannot write %s/%s", dir, name);
+			return eir_fail(1, "cannot write %s/%s", dir, name);
 		run_add_file(r, name);
 	}
 	runs.n++;
@@ -590,7 +590,7 @@ static int cmd_prune(unsigned keep)
 	if (load_runs(&runs, &sums))
 		return 1;
 	if (!runs.n)
-		return die("%s has no runs", dir);
+		return eir_fail(1, "%s has no runs", dir);
 	kept = talloc_zero_array(ctx, bool, runs.n);
 	for (i = runs.n; i-- > 0;) {
 		if (runs.n - i <= keep)
@@ -690,12 +690,12 @@ int main(int argc, char **argv)
 		case 'e':
 			eq = strchr(optarg, '=');
 			if (!eq || eq == optarg || !eq[1])
-				return die("--%s OP=FILE", c == 'n' ? "notifications" : "exceptions");
+				return eir_fail(1, "--%s OP=FILE", c == 'n' ? "notifications" : "exceptions");
 			*eq = '\0';
 			if (strpbrk(optarg, "/\\ ") || strstr(optarg, ".."))
-				return die("invalid operator id '%s'", optarg);
+				return eir_fail(1, "invalid operator id '%s'", optarg);
 			if (n_in >= ARRAY_SIZE(in))
-				return die("at most %d operators", MAX_OPS);
+				return eir_fail(1, "at most %d operators", MAX_OPS);
 			in[n_in++] = (struct input){ .list = c == 'n' ? FEED_NOTIF : FEED_EXC, .op = optarg,
 						     .path = eq + 1 };
 			break;
@@ -717,18 +717,18 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	if (!strcmp(cmd, "publish")) {
 		if (optind + 1 != argc)
-			return die("publish takes options, no arguments");
+			return eir_fail(1, "publish takes options, no arguments");
 		rc = cmd_publish(in, in[0].list == FEED_BLACK ? n_in : 0);
 	} else if (!strcmp(cmd, "publish-dirbs")) {
 		if (optind + 2 != argc)
-			return die("publish-dirbs LISTGEN_DIR");
+			return eir_fail(1, "publish-dirbs LISTGEN_DIR");
 		rc = cmd_publish_dirbs(argv[optind + 1]);
 	} else if (!strcmp(cmd, "prune")) {
 		if (optind + 2 != argc)
-			return die("prune N");
+			return eir_fail(1, "prune N");
 		keep = (unsigned)strtoul(argv[optind + 1], &end, 10);
 		if (*end || !keep)
-			return die("invalid number of runs to keep '%s'", argv[optind + 1]);
+			return eir_fail(1, "invalid number of runs to keep '%s'", argv[optind + 1]);
 		rc = cmd_prune(keep);
 	} else {
 		usage(stderr);

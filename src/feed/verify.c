@@ -10,7 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "feed.h"
+#include <osmocom/eir/feed.h>
 
 static void ssl_err(char *err, size_t errlen, const char *what)
 {

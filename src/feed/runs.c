@@ -11,7 +11,7 @@
 #include <strings.h>
 
 #include <talloc.h>
-#include "feed.h"
+#include <osmocom/eir/feed.h>
 
 const char *const feed_list_names[_FEED_LIST_COUNT] = {
 	[FEED_BLACK] = "blacklist",

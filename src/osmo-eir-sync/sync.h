@@ -5,7 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <osmocom/eir/db.h>
-#include "feed.h"
+#include <osmocom/eir/feed.h>
+#include <osmocom/eir/tool.h>
 
 /* Exit codes: one per refusal class (doc/osmo-eir-sync.8). */
 enum sync_exit {
@@ -118,4 +119,3 @@ struct sync_cfg {
 extern struct sync_cfg g_sync;
 int sync_config(int argc, char **argv, bool *verbose);
 int sync_config_accept(void);
-int sync_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
