@@ -20,15 +20,6 @@ struct ecr {
 	size_t proxy_bytes;
 };
 
-/* BLACKLISTED/GREYLISTED log lines, at most log-verdicts-per-second (include/osmocom/eir/ratelimit.h) */
-static bool log_allowed(struct diam_server *srv)
-{
-	if (eir_ratelimit_allow(&srv->log_rl, srv->policy->log_verdict_per_sec))
-		return true;
-	diam_ctr_inc(srv, DIAM_CTR_LOG_SUPPRESSED);
-	return false;
-}
-
 static void fail(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h, uint32_t code, int kind,
 		 const struct diam_avp *a, int missing, int parent)
 {
@@ -216,23 +207,17 @@ static void send_eca(struct diam_conn *c, const struct diam_hdr *h, const struct
 	diam_answer_send(c, &e);
 }
 
-static const unsigned verdict_ctr[] = {
-	[EIR_WHITELISTED] = DIAM_CTR_ECA_WHITE,
-	[EIR_BLACKLISTED] = DIAM_CTR_ECA_BLACK,
-	[EIR_GREYLISTED] = DIAM_CTR_ECA_GREY,
-	[EIR_UNKNOWN] = DIAM_CTR_ECA_UNKNOWN,
-};
-
 void diam_s13_rx_ecr(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h)
 {
 	struct diam_server *srv = c->srv;
 	struct ecr r;
 	struct eir_imei imei;
-	struct eir_result res;
+	struct eir_query q;
+	struct eir_decision d;
 	uint8_t imsi[8];
 	const char *why = NULL;
 	bool have_imsi = false;
-	int sv, rc;
+	int sv;
 
 	diam_ctr_inc(srv, DIAM_CTR_ECR);
 	c->n_ecr++;
@@ -267,27 +252,14 @@ void diam_s13_rx_ecr(struct diam_conn *c, const uint8_t *msg, const struct diam_
 		}
 	}
 
-	/* eir_check() sets no res.why when it fails: the log line says store-unavailable instead of reading it */
-	rc = eir_check(srv->db, srv->policy, imei.key, sv, have_imsi ? imsi : NULL, 0, &res);
-	if (rc) {
-		diam_ctr_inc(srv, DIAM_CTR_STORE_FAIL);
-		if (srv->policy->store_fail_error) {
-			diam_ctr_inc(srv, DIAM_CTR_ECA_ERROR);
-			send_eca(c, h, &r, false, DIAM_UNABLE_TO_COMPLY, EIR_UNKNOWN);
-			return;
-		}
-		res.verdict = srv->policy->store_fail_verdict;
+	q = (struct eir_query){ .iface = EIR_IFACE_S13, .imei = imei.key, .sv = sv, .imsi = have_imsi ? imsi : NULL,
+				.imsi_str = (const char *)r.user_name.data, .imsi_len = r.user_name.len,
+				.node = c->origin_host, .peer = c->name };
+	eir_decide(&srv->dec, &q, &d);
+	if (d.error) {
+		diam_ctr_inc(srv, DIAM_CTR_ECA_ERROR);
+		send_eca(c, h, &r, false, DIAM_UNABLE_TO_COMPLY, EIR_UNKNOWN);
+		return;
 	}
-	diam_ctr_inc(srv, verdict_ctr[res.verdict]);
-	send_eca(c, h, &r, true, DIAM_SUCCESS, res.verdict);
-
-	if ((res.verdict == EIR_BLACKLISTED || res.verdict == EIR_GREYLISTED) && log_allowed(srv)) {
-		char im[16];
-
-		LOGP(DDIAM, LOGL_NOTICE, "%s IMEI %s IMSI %.*s SV %d peer %s (%s) by %s\n",
-		     eir_verdict_name(res.verdict), eir_imei_str(im, sizeof(im), imei.key),
-		     have_imsi ? (int)r.user_name.len : 1, have_imsi ? (const char *)r.user_name.data : "-", sv,
-		     c->origin_host, c->name,
-		     rc ? "store-unavailable" : get_value_string(eir_level_names, res.why.level));
-	}
+	send_eca(c, h, &r, true, DIAM_SUCCESS, d.verdict);
 }

@@ -169,6 +169,17 @@ struct diam_server *diam_server_alloc(void *ctx, struct diam_cfg *cfg, struct ei
 	INIT_LLIST_HEAD(&srv->conns);
 	srv->origin_state_id = (uint32_t)time(NULL);
 	srv->ctrs = rate_ctr_group_alloc(srv, &diam_ctrg_desc, 0);
+	srv->dec = (struct eir_decider){
+		.db = db, .policy = policy, .log_ss = DDIAM, .ctrs = srv->ctrs,
+		.ctr = {
+			[EIR_DCTR_WHITE] = DIAM_CTR_ECA_WHITE,
+			[EIR_DCTR_GREY] = DIAM_CTR_ECA_GREY,
+			[EIR_DCTR_BLACK] = DIAM_CTR_ECA_BLACK,
+			[EIR_DCTR_UNKNOWN] = DIAM_CTR_ECA_UNKNOWN,
+			[EIR_DCTR_STORE_FAIL] = DIAM_CTR_STORE_FAIL,
+			[EIR_DCTR_LOG_SUPPRESSED] = DIAM_CTR_LOG_SUPPRESSED,
+		},
+	};
 	srv->stats = osmo_stat_item_group_alloc(srv, &diam_statg_desc, 0);
 	return srv;
 }

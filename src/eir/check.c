@@ -19,6 +19,7 @@ const struct value_string eir_level_names[] = {
 	{ EIR_LVL_NAT_NOTIF, "national notification" },
 	{ EIR_LVL_LOCAL_RANGE, "local range" },
 	{ EIR_LVL_DEFAULT, "default policy" },
+	{ EIR_LVL_STORE_FAIL, "store-unavailable" },
 	{ 0, NULL }
 };
 
@@ -94,7 +95,8 @@ static int notif_row(struct eir_db *db, uint64_t imei, const uint8_t *imsi, stru
  *  \param[in] imsi packed IMSI (eir_imsi_pack()) or NULL
  *  \param[in] flags EIR_CHECK_ALL to collect every match, not only the deciding one
  *  \param[out] res verdict, the deciding match, and with EIR_CHECK_ALL every match
- *  \returns 0, or -EIO when the store cannot be read (the caller answers an error or its fallback) */
+ *  \returns 0, or -EIO when the store cannot be read (the caller answers an error or its fallback); then res says
+ *  EIR_UNKNOWN, why EIR_LVL_STORE_FAIL, no matches: never left uninitialised */
 int eir_check(struct eir_db *db, const struct eir_policy *pol, uint64_t imei, int sv, const uint8_t *imsi,
 	      unsigned flags, struct eir_result *res)
 {
@@ -106,7 +108,7 @@ int eir_check(struct eir_db *db, const struct eir_policy *pol, uint64_t imei, in
 	res->verdict = pol->default_verdict;
 	rc = eir_db_read_begin(db);
 	if (rc)
-		return -EIO;
+		goto fail;
 
 	if (!eir_db_read_empty(db, EIR_DB_NATIONAL, EIR_T_IMEI)) {
 		rc = eir_db_get(db, EIR_DB_NATIONAL, EIR_T_IMEI, &nat);
@@ -165,7 +167,11 @@ done:
 	return 0;
 err:
 	eir_db_read_end(db);
+fail:
 	LOGP(DEIR, LOGL_ERROR, "cannot read the store: %s\n", eir_db_errstr(db));
+	res->n_matches = 0;
+	res->verdict = EIR_UNKNOWN;
+	res->why = (struct eir_match){ .level = EIR_LVL_STORE_FAIL, .list = EIR_LIST_NONE };
 	return -EIO;
 }
 
@@ -224,6 +230,10 @@ char *eir_match_str(char *buf, size_t len, struct eir_db *db, const struct eir_m
 
 	if (m->level == EIR_LVL_DEFAULT) {
 		snprintf(buf, len, "default policy for an IMEI on no list");
+		return buf;
+	}
+	if (m->level == EIR_LVL_STORE_FAIL) {
+		snprintf(buf, len, "store-unavailable policy: the store could not be read");
 		return buf;
 	}
 	if (m->part == EIR_DB_NATIONAL)

@@ -220,25 +220,9 @@ static void status_200(struct sbi_stream *st, enum eir_verdict v)
 	sbi_respond(st, 200, CT_JSON, NULL);
 }
 
-/* the same rate limit as S13's (include/osmocom/eir/ratelimit.h) */
-static bool log_allowed(struct sbi_server *srv)
-{
-	if (eir_ratelimit_allow(&srv->log_rl, srv->policy->log_verdict_per_sec))
-		return true;
-	sbi_ctr_inc(srv, SBI_CTR_LOG_SUPPRESSED);
-	return false;
-}
-
+/* the verdict on the wire; decided ones are counted by the decision step, the PEI policy's by the caller */
 static void answer_verdict(struct sbi_stream *st, enum eir_verdict v)
 {
-	static const unsigned ctr[] = {
-		[EIR_WHITELISTED] = SBI_CTR_RSP_WHITE,
-		[EIR_BLACKLISTED] = SBI_CTR_RSP_BLACK,
-		[EIR_GREYLISTED] = SBI_CTR_RSP_GREY,
-		[EIR_UNKNOWN] = SBI_CTR_RSP_UNKNOWN,
-	};
-
-	sbi_ctr_inc(st->c->srv, ctr[v]);
 	if (v == EIR_UNKNOWN)
 		problem(st, 404, "Not Found", "PEI not found", "ERROR_EQUIPMENT_UNKNOWN", NULL, 0, NULL);
 	else
@@ -321,7 +305,8 @@ void sbi_n5g_eir_request(struct sbi_stream *st)
 	size_t plen;
 	struct query q;
 	struct eir_imei imei;
-	struct eir_result res;
+	struct eir_query qy;
+	struct eir_decision d;
 	uint8_t imsi[8];
 	bool have_imsi = false;
 	const char *why = NULL;
@@ -357,6 +342,14 @@ void sbi_n5g_eir_request(struct sbi_stream *st)
 
 	if (strncmp(q.pei, "imei-", 5) && strncmp(q.pei, "imeisv-", 7)) {
 		/* mac-…, eui-…, anything else: no IMEI to look up, the policy decides */
+		static const unsigned ctr[] = {
+			[EIR_WHITELISTED] = SBI_CTR_RSP_WHITE,
+			[EIR_BLACKLISTED] = SBI_CTR_RSP_BLACK,
+			[EIR_GREYLISTED] = SBI_CTR_RSP_GREY,
+			[EIR_UNKNOWN] = SBI_CTR_RSP_UNKNOWN,
+		};
+
+		sbi_ctr_inc(srv, ctr[cfg->pei_other_verdict]);
 		answer_verdict(st, cfg->pei_other_verdict);
 		return;
 	}
@@ -372,25 +365,14 @@ void sbi_n5g_eir_request(struct sbi_stream *st)
 	if (q.have_supi && !strncmp(q.supi, "imsi-", 5))
 		have_imsi = eir_imsi_pack(q.supi + 5, imsi, &why) == 0;
 
-	rc = eir_check(srv->db, srv->policy, imei.key, imei.sv, have_imsi ? imsi : NULL, 0, &res);
-	if (rc) {
-		sbi_ctr_inc(srv, SBI_CTR_STORE_FAIL);
-		if (srv->policy->store_fail_error) {
-			sbi_ctr_inc(srv, SBI_CTR_RSP_503);
-			problem(st, 503, "Service Unavailable", "the equipment store cannot be read", NULL, NULL, 0,
-				NULL);
-			return;
-		}
-		res.verdict = srv->policy->store_fail_verdict;
-		res.why.level = EIR_LVL_DEFAULT;
+	qy = (struct eir_query){ .iface = EIR_IFACE_N5G_EIR, .imei = imei.key, .sv = imei.sv,
+				 .imsi = have_imsi ? imsi : NULL, .imsi_str = q.supi + 5, .imsi_len = -1,
+				 .peer = st->c->name };
+	eir_decide(&srv->dec, &qy, &d);
+	if (d.error) {
+		sbi_ctr_inc(srv, SBI_CTR_RSP_503);
+		problem(st, 503, "Service Unavailable", "the equipment store cannot be read", NULL, NULL, 0, NULL);
+		return;
 	}
-	answer_verdict(st, res.verdict);
-
-	if ((res.verdict == EIR_BLACKLISTED || res.verdict == EIR_GREYLISTED) && log_allowed(srv)) {
-		char im[16];
-
-		LOGP(DSBI, LOGL_NOTICE, "%s IMEI %s IMSI %s SV %d client %s by %s\n", eir_verdict_name(res.verdict),
-		     eir_imei_str(im, sizeof(im), imei.key), have_imsi ? q.supi + 5 : "-", imei.sv, st->c->name,
-		     rc ? "store-unavailable" : get_value_string(eir_level_names, res.why.level));
-	}
+	answer_verdict(st, d.verdict);
 }

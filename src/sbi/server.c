@@ -766,6 +766,17 @@ struct sbi_server *sbi_server_alloc(void *ctx, struct sbi_cfg *cfg, struct eir_d
 	srv->policy = policy;
 	INIT_LLIST_HEAD(&srv->conns);
 	srv->ctrs = rate_ctr_group_alloc(srv, &sbi_ctrg_desc, 0);
+	srv->dec = (struct eir_decider){
+		.db = db, .policy = policy, .log_ss = DSBI, .ctrs = srv->ctrs,
+		.ctr = {
+			[EIR_DCTR_WHITE] = SBI_CTR_RSP_WHITE,
+			[EIR_DCTR_GREY] = SBI_CTR_RSP_GREY,
+			[EIR_DCTR_BLACK] = SBI_CTR_RSP_BLACK,
+			[EIR_DCTR_UNKNOWN] = SBI_CTR_RSP_UNKNOWN,
+			[EIR_DCTR_STORE_FAIL] = SBI_CTR_STORE_FAIL,
+			[EIR_DCTR_LOG_SUPPRESSED] = SBI_CTR_LOG_SUPPRESSED,
+		},
+	};
 	srv->stats = osmo_stat_item_group_alloc(srv, &sbi_statg_desc, 0);
 	return srv;
 }

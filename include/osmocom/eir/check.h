@@ -16,6 +16,7 @@ enum eir_level {
 	EIR_LVL_NAT_NOTIF,	/*!< national notification (greylist) */
 	EIR_LVL_LOCAL_RANGE,	/*!< operator range / TAC */
 	EIR_LVL_DEFAULT,	/*!< policy for an IMEI on no list */
+	EIR_LVL_STORE_FAIL,	/*!< the store could not be read: no list decided (store-unavailable policy) */
 	_EIR_LVL_COUNT
 };
 extern const struct value_string eir_level_names[];

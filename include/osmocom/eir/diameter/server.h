@@ -11,6 +11,7 @@
 #include <osmocom/core/select.h>
 #include <osmocom/core/timer.h>
 #include <osmocom/core/rate_ctr.h>
+#include <osmocom/eir/decide.h>
 #include <osmocom/eir/ratelimit.h>
 #include <osmocom/core/stat_item.h>
 
@@ -108,7 +109,7 @@ struct diam_server {
 	struct rate_ctr_group *ctrs;
 	struct osmo_stat_item_group *stats;
 	/* rate limit of verdict log lines */
-	struct eir_ratelimit log_rl;	/* verdict log lines per second */
+	struct eir_decider dec;		/* the decision step: verdicts, their counters and log lines */
 	struct eir_ratelimit conn_log_rl;	/* refused-connection log lines per second (EIR_CONN_LOG_PER_SEC) */
 	bool shutting_down;
 };

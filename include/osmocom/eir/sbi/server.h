@@ -9,6 +9,7 @@
 
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/rate_ctr.h>
+#include <osmocom/eir/decide.h>
 #include <osmocom/eir/ratelimit.h>
 #include <osmocom/core/stat_item.h>
 #include <osmocom/core/timer.h>
@@ -105,7 +106,7 @@ struct sbi_server {
 	struct rate_ctr_group *ctrs;
 	struct osmo_stat_item_group *stats;
 	struct sbi_nrf *nrf;
-	struct eir_ratelimit log_rl;	/* verdict log lines per second */
+	struct eir_decider dec;		/* the decision step: verdicts, their counters and log lines */
 	struct eir_ratelimit conn_log_rl;	/* evicted/refused log lines per second (EIR_CONN_LOG_PER_SEC) */
 	bool shutting_down;
 };
