@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # The README's test command, and all that CI runs (.ci/run). From any directory:
 #   installs the dependencies, builds out of tree in build-test/ with ASan+UBSan and -Werror, runs `make check`
-#   and `make check-slow` (the second even when the first fails), then `make soak` (10 minutes of load, feed
+#   and `make check-slow` (the second even when the first fails), `make distcheck`, then `make soak` (10 minutes of load, feed
 #   deltas and edits; SOAK_SECS=N to change) from an optimised build in build-soak/, and last `make check-install`
 #   in build-test/ (the Debian packages from the dist tarball, installed, run and purged; each step even when
 #   the one before failed), then sums up the automake .trs files of both:
@@ -58,6 +58,9 @@ make -k -j"$jobs" check
 check_rc=$?
 make -k -j"$jobs" check-slow
 slow_rc=$?
+# the tarball builds and passes make check on its own, from a read-only source tree (the npm peers from ours)
+EIR_NODE_MODULES="$PWD/../contrib/peers/node_modules" make -j"$jobs" distcheck
+distcheck_rc=$?
 cd .. || exit 1
 
 # the soak measures RSS: from a build without sanitizers (ASan's quarantine holds freed memory)
@@ -104,6 +107,14 @@ while IFS= read -r trs; do
 		esac
 	done < <(sed -n 's/^:test-result: *\([A-Z]*\).*/\1/p' "$trs")
 done < <(find build-test/tests build-soak/tests -name '*.trs' 2>/dev/null | sort)
+
+# make distcheck: one result (its own make check's results are in its output above)
+if [ "$distcheck_rc" -eq 0 ]; then
+	pass=$((pass + 1))
+else
+	echo "FAIL: make distcheck exited with $distcheck_rc (see its output above)"
+	fail=$((fail + 1))
+fi
 
 # make failing with no failed test to show for it (a test program that did not build, a broken rule)
 if [ "$check_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then

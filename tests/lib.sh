@@ -2,6 +2,12 @@
 # Shared helpers for the shell tests: a scratch directory, ok/not ok lines and the exit status.
 : "${top_builddir:?run from make check}" "${top_srcdir:?run from make check}"
 EIR_DB="$top_builddir/src/osmo-eir-db/osmo-eir-db"
+# the npm peers, installed by contrib/install-deps.sh into contrib/peers/node_modules; EIR_NODE_MODULES names another
+# copy (a git worktree and make distcheck's unpacked tarball have none of their own)
+NODE_MODULES="${EIR_NODE_MODULES:-$top_srcdir/contrib/peers/node_modules}"
+# tests/s13/mme.js loads the diameter package from here
+DIAMETER_MODULE="$NODE_MODULES/diameter"
+export DIAMETER_MODULE
 T="$(mktemp -d /tmp/eir-test.XXXXXX)"
 trap 'rm -rf "$T"' EXIT
 n_fail=0

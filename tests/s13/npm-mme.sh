@@ -8,7 +8,7 @@ set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/s13/lib-eir.sh"
 MME="$top_srcdir/tests/s13/mme.js"
-PKG="$top_srcdir/contrib/peers/node_modules/diameter"
+PKG="$NODE_MODULES/diameter"
 command -v node >/dev/null 2>&1 || { echo "SKIP: no node (Node.js) on PATH"; exit 77; }
 [ -f "$PKG/package.json" ] || { echo "SKIP: npm package diameter missing in $PKG (run contrib/install-deps.sh)"; exit 77; }
 [ -x /usr/bin/python3 ] || { echo "SKIP: no /usr/bin/python3 (lib-eir.sh needs it)"; exit 77; }

@@ -17,7 +17,7 @@ TIMEOUT=""
 command -v timeout >/dev/null 2>&1 && TIMEOUT="timeout -k 5 40"
 
 MME="$top_srcdir/tests/s13/mme.js"
-PKG="$top_srcdir/contrib/peers/node_modules/diameter"
+PKG="$NODE_MODULES/diameter"
 CLIENT=node
 if [ "${S13_CLIENT:-}" = python ] || ! command -v node >/dev/null 2>&1 || [ ! -f "$PKG/package.json" ]; then
 	CLIENT=python

@@ -6,7 +6,7 @@ set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/s13/lib-eir.sh"
 . "$top_srcdir/tests/sbi/lib-sbi.sh"
-PEERS="$top_srcdir/contrib/peers/node_modules"
+PEERS="$NODE_MODULES"
 command -v node >/dev/null || { echo "SKIP: no node"; exit 77; }
 [ -d "$PEERS/ajv" ] || { echo "SKIP: ajv not installed (contrib/install-deps.sh)"; exit 77; }
 command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }

@@ -10,7 +10,7 @@ PY=/usr/bin/python3
 N=${EDITS:-10000}
 
 command -v node >/dev/null 2>&1 || { echo "# SKIP: node is not installed"; exit 77; }
-[ -d "$top_srcdir/contrib/peers/node_modules/diameter" ] ||
+[ -d "$NODE_MODULES/diameter" ] ||
 	{ echo "# SKIP: the npm package diameter is not installed (contrib/install-deps.sh)"; exit 77; }
 
 eir_start || exit 1

@@ -10,7 +10,7 @@ set -u
 ECR="$top_srcdir/contrib/s13-ecr.py"
 
 [ -x /usr/bin/python3 ] || { echo "# SKIP: no /usr/bin/python3"; exit 77; }
-command -v node >/dev/null 2>&1 && [ -d "$top_srcdir/contrib/peers/node_modules/diameter" ] ||
+command -v node >/dev/null 2>&1 && [ -d "$NODE_MODULES/diameter" ] ||
 	{ echo "# SKIP: node and the npm package diameter are needed (contrib/install-deps.sh)"; exit 77; }
 command -v openssl >/dev/null || { echo "# SKIP: openssl not installed"; exit 77; }
 ROWS=${ROWS:-300000}
