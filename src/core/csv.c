@@ -87,6 +87,39 @@ struct eir_csv *eir_csv_new_file(void *ctx, FILE *f)
 	return eir_csv_new(ctx, file_read, f);
 }
 
+struct mem_src {
+	const uint8_t *data;
+	size_t len, pos;
+};
+
+static ssize_t mem_read(void *arg, void *buf, size_t len)
+{
+	struct mem_src *m = arg;
+	size_t n = m->len - m->pos;
+
+	if (n > len)
+		n = len;
+	memcpy(buf, m->data + m->pos, n);
+	m->pos += n;
+	return (ssize_t)n;
+}
+
+/*! Create a reader for len bytes in memory (kept by the caller while it reads): the unit tests and fuzz targets. */
+struct eir_csv *eir_csv_new_mem(void *ctx, const void *data, size_t len)
+{
+	struct eir_csv *c = eir_csv_new(ctx, mem_read, NULL);
+	struct mem_src *m = c ? talloc_zero(c, struct mem_src) : NULL;
+
+	if (!m) {
+		talloc_free(c);
+		return NULL;
+	}
+	m->data = data;
+	m->len = len;
+	c->arg = m;
+	return c;
+}
+
 void eir_csv_free(struct eir_csv *c)
 {
 	talloc_free(c);

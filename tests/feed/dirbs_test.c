@@ -10,23 +10,6 @@
 #include <osmocom/eir/feed.h>
 #include <osmocom/eir/imei.h>
 
-struct src {
-	const char *data;
-	size_t len, pos;
-};
-
-static ssize_t src_read(void *arg, void *buf, size_t len)
-{
-	struct src *s = arg;
-	size_t n = s->len - s->pos;
-
-	if (n > len)
-		n = len;
-	memcpy(buf, s->data + s->pos, n);
-	s->pos += n;
-	return (ssize_t)n;
-}
-
 static const char *const rc_names[] = {
 	[FEED_ROW_OK] = "ok",
 	[FEED_ROW_SKIP] = "skip",
@@ -35,8 +18,7 @@ static const char *const rc_names[] = {
 
 static void list(const char *what, enum feed_list l, const char *text)
 {
-	struct src s = { .data = text, .len = strlen(text) };
-	struct eir_csv *c = eir_csv_new(NULL, src_read, &s);
+	struct eir_csv *c = eir_csv_new_mem(NULL, text, strlen(text));
 	struct feed_rows *fr = talloc_zero(NULL, struct feed_rows);
 	struct eir_csv_row row;
 	struct feed_row r;

@@ -12,23 +12,6 @@
 #include <osmocom/eir/imei.h>
 #include "fuzz.h"
 
-struct src {
-	const uint8_t *data;
-	size_t len, pos;
-};
-
-static ssize_t src_read(void *arg, void *buf, size_t len)
-{
-	struct src *s = arg;
-	size_t n = s->len - s->pos;
-
-	if (n > len)
-		n = len;
-	memcpy(buf, s->data + s->pos, n);
-	s->pos += n;
-	return (ssize_t)n;
-}
-
 static void check_row(const struct feed_rows *fr, const struct eir_csv_row *row, const struct feed_row *r)
 {
 	const struct feed_columns *col = &feed_columns[fr->list];
@@ -68,7 +51,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char why[512], seen[256];
 	uint8_t *text;
 	size_t hl = 0;
-	struct src s;
 	int rc;
 
 	if (size < 1)
@@ -82,8 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		text[hl++] = '\n';
 	}
 	memcpy(text + hl, data + 1, size - 1);
-	s = (struct src){ .data = text, .len = hl + size - 1 };
-	c = eir_csv_new(fr, src_read, &s);
+	c = eir_csv_new_mem(fr, text, hl + size - 1);
 	if (eir_csv_next(c, &row) != 1)
 		goto out;
 	if (feed_header_check(fr, l, &row, seen, sizeof(seen))) {

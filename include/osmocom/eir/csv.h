@@ -23,6 +23,7 @@ struct eir_csv_row {
 
 struct eir_csv *eir_csv_new(void *ctx, eir_csv_read_fn read, void *arg);
 struct eir_csv *eir_csv_new_file(void *ctx, FILE *f);
+struct eir_csv *eir_csv_new_mem(void *ctx, const void *data, size_t len);
 int eir_csv_next(struct eir_csv *c, struct eir_csv_row *row);
 const char *eir_csv_error(const struct eir_csv *c);
 unsigned long long eir_csv_bytes(const struct eir_csv *c);
