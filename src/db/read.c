@@ -10,6 +10,23 @@
 #include <osmocom/core/bit32gen.h>
 #include "store_internal.h"
 
+int db_reason_get(MDB_txn *txn, const struct part *p, uint32_t id, char *buf, size_t len)
+{
+	uint8_t key[4];
+	MDB_val k = { .mv_size = 4, .mv_data = key }, v;
+	int rc;
+
+	if (len)
+		buf[0] = '\0';
+	if (!id)
+		return 0;
+	osmo_store32be(id, key);
+	rc = mdb_get(txn, p->dbi[EIR_T_REASON], &k, &v);
+	if (!rc)
+		db_val_str(buf, len, &v);
+	return rc;
+}
+
 static int part_renew(struct eir_db *db, struct part *p)
 {
 	int rc;

@@ -75,4 +75,8 @@ int db_reason_get(MDB_txn *txn, const struct part *p, uint32_t id, char *buf, si
 /* IMEI records per list, kept in meta "count:imei:<list>" so that summaries never scan 100M entries */
 int db_counts_get(MDB_txn *txn, struct part *p, uint64_t count[4]);
 int db_counts_put(MDB_txn *txn, struct part *p, const uint64_t count[4]);
+/* a 4-byte big-endian meta value ("schema"): 0, MDB_NOTFOUND, MDB_CORRUPTED (wrong size) or an LMDB error */
+int db_meta_get_u32(MDB_txn *txn, MDB_dbi dbi, const char *key, uint32_t *val);
+/* open (create, check, upgrade) the sub-databases of a part whose environment is open: 0, -ENOENT, -EPROTO, -EIO */
+int db_schema_open(struct eir_db *db, enum eir_db_part part);
 void db_be48_put(uint8_t *p, uint64_t v);
