@@ -48,10 +48,6 @@ static int meta_put_raw(MDB_txn *txn, MDB_dbi dbi, const char *key, const void *
 	return mdb_put(txn, dbi, &k, &v, 0);
 }
 
-/* Upgrades of the on-disk layout, one step per version: step N turns schema N into N+1 inside the write
- * transaction that also records N+1. New sub-databases are created before the steps run (MDB_CREATE). */
-typedef int (*schema_upgrade_fn)(struct eir_db *db, struct part *p, MDB_txn *txn);
-
 static const char *const count_keys[4] = {
 	"count:imei:none", "count:imei:white", "count:imei:grey", "count:imei:black",
 };
@@ -167,174 +163,222 @@ static int upgrade_2_to_3(struct eir_db *db, struct part *p, MDB_txn *txn)
 	return rc ? rc : upgrade_rows_2_to_3(db, p, txn, EIR_T_EXC);
 }
 
-static schema_upgrade_fn schema_upgrade_step(uint32_t from)
+/* The upgrades of the on-disk layout, oldest first: each step turns schema `from` into `to` inside the one write
+ * transaction that also records `to` (so a crash leaves the old schema whole). New sub-databases are created
+ * before the steps run (MDB_CREATE). A new schema version is one row here and its function above. */
+static const struct schema_step {
+	uint32_t from, to;
+	int (*run)(struct eir_db *db, struct part *p, MDB_txn *txn);
+	const char *what;
+} schema_steps[] = {
+	{ 1, 2, upgrade_1_to_2, "the audit table, and the per-list counts of the IMEI records (counted once)" },
+	{ 2, 3, upgrade_2_to_3, "national notification and exception rows keyed by (IMEI, IMSI, MSISDN)" },
+};
+
+/*! Step i of the upgrade path (0: the oldest), for tools and tests.
+ *  \returns 0 with from, to and what filled (each may be NULL), or -ENOENT past the last step */
+int eir_db_schema_step(unsigned int i, uint32_t *from, uint32_t *to, const char **what)
 {
-	switch (from) {
-	case 1:
-		return upgrade_1_to_2;
-	case 2:
-		return upgrade_2_to_3;
-	default:
-		return NULL;
+	if (i >= ARRAY_SIZE(schema_steps))
+		return -ENOENT;
+	if (from)
+		*from = schema_steps[i].from;
+	if (to)
+		*to = schema_steps[i].to;
+	if (what)
+		*what = schema_steps[i].what;
+	return 0;
+}
+
+static const struct schema_step *schema_step_from(uint32_t from)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(schema_steps); i++) {
+		if (schema_steps[i].from == from)
+			return &schema_steps[i];
 	}
+	return NULL;
 }
 
-/* Double the map for an upgrade that filled it, up to opts.map_max. \returns 0 or -ENOSPC (at the limit). */
-static int grow_for_upgrade(struct eir_db *db, struct part *p)
-{
-	MDB_envinfo info;
-	uint64_t size;
+/* What one pass over a part (schema_pass()) may ask for besides success (0) or an error (< 0): */
+enum {
+	PASS_NEEDS_WRITE = 1,	/* a read-only look found work: tables or the schema record to create, an upgrade */
+	PASS_NEEDS_MAP,		/* the upgrade filled the map (-ENOSPC): grow it and upgrade again */
+};
 
-	mdb_env_info(p->env, &info);
-	if (info.me_mapsize >= db->opts.map_max)
-		return -ENOSPC;
-	size = OSMO_MIN((uint64_t)info.me_mapsize * 2, db->opts.map_max);
-	LOGP(DDB, LOGL_NOTICE, "%s: the upgrade needs more map: %llu KiB\n", p->path,
-	     (unsigned long long)(size / 1024));
-	/* called with no transaction of ours active, as mdb_env_set_mapsize() wants */
-	return mdb_env_set_mapsize(p->env, size) ? -ENOSPC : 0;
-}
-
-/* Open the sub-databases in a read transaction; create them (and the schema record) in a write transaction
- * only when they are missing, so that merely opening never waits for another process's long write. */
-int db_schema_open(struct eir_db *db, enum eir_db_part part)
+/* Open the sub-databases; a reader that misses one asks for a write (which creates it), unless read-only. */
+static int open_dbis(struct eir_db *db, struct part *p, MDB_txn *txn, bool write)
 {
-	struct part *p = &db->p[part];
-	const char *pname = get_value_string(eir_db_part_names, part);
-	MDB_txn *txn;
-	uint32_t schema = 0;
-	MDB_stat st;
-	bool write = false;
 	int i, rc;
 
-again:
-	rc = mdb_txn_begin(p->env, NULL, write ? 0 : MDB_RDONLY, &txn);
-	if (rc == MDB_MAP_RESIZED) {
-		mdb_env_set_mapsize(p->env, 0);
-		goto again;
-	}
-	if (rc)
-		return db_lmdb_err(db, rc, "begin transaction");
 	for (i = 0; i < _DBI_COUNT; i++) {
 		rc = mdb_dbi_open(txn, dbi_names[i], write ? MDB_CREATE : 0, &p->dbi[i]);
-		if (rc == MDB_NOTFOUND && !write && !db->opts.read_only) {
-			mdb_txn_abort(txn);
-			write = true;
-			goto again;
-		}
-		if (rc == MDB_NOTFOUND && i >= DBI_FIRST_OF_SCHEMA_2) {
-			mdb_txn_abort(txn);
+		if (rc == 0)
+			continue;
+		if (rc != MDB_NOTFOUND)
+			return db_lmdb_err(db, rc, "open table");
+		if (!write && !db->opts.read_only)
+			return PASS_NEEDS_WRITE;
+		if (i >= DBI_FIRST_OF_SCHEMA_2) {
 			db_errf(db, "%s: the store needs an upgrade to schema version %u: open it once read-write "
 				"(start osmo-eir on it, or any osmo-eir-db command that writes)", p->path,
 				EIR_DB_SCHEMA_VERSION);
 			return -EPROTO;
 		}
-		if (rc == MDB_NOTFOUND) {
-			mdb_txn_abort(txn);
-			db_errf(db, "%s: not an osmo-eir store (no '%s' table); create it with 'osmo-eir-db -l %s create'",
-				p->path, dbi_names[i], db->dir);
-			return -ENOENT;
-		}
-		if (rc) {
-			mdb_txn_abort(txn);
-			return db_lmdb_err(db, rc, "open table");
-		}
+		db_errf(db, "%s: not an osmo-eir store (no '%s' table); create it with 'osmo-eir-db -l %s create'",
+			p->path, dbi_names[i], db->dir);
+		return -ENOENT;
 	}
+	return 0;
+}
 
-	rc = db_meta_get_u32(txn, p->dbi[DBI_META], "schema", &schema);
-	if (rc == MDB_NOTFOUND) {
-		mdb_stat(txn, p->dbi[EIR_T_IMEI], &st);
-		if (st.ms_entries) {
-			mdb_txn_abort(txn);
-			db_errf(db, "%s: holds entries but no schema version: not an osmo-eir store", p->path);
-			return -EIO;
-		}
-		if (!write) {
-			if (db->opts.read_only) {
-				mdb_txn_abort(txn);
-				db_errf(db, "%s: store not initialised; create it with 'osmo-eir-db -l %s create'",
-					p->path, db->dir);
-				return -ENOENT;
-			}
-			mdb_txn_abort(txn);
-			write = true;
-			goto again;
-		}
-		uint8_t v[4];
-		osmo_store32be(EIR_DB_SCHEMA_VERSION, v);
-		rc = meta_put_raw(txn, p->dbi[DBI_META], "schema", v, 4);
-		if (!rc)
-			rc = meta_put_raw(txn, p->dbi[DBI_META], "part", pname, strlen(pname));
-		if (rc) {
-			mdb_txn_abort(txn);
-			return db_lmdb_err(db, rc, "write schema version");
-		}
-		schema = EIR_DB_SCHEMA_VERSION;
-	} else if (rc) {
-		mdb_txn_abort(txn);
-		return db_lmdb_err(db, rc, "read schema version");
+/* The schema version in *schema; an empty part without one gets the current version and its part name
+ * (a write), a part with entries but no version is refused. */
+static int read_schema(struct eir_db *db, struct part *p, MDB_txn *txn, bool write, const char *pname,
+		       uint32_t *schema)
+{
+	uint8_t v[4];
+	MDB_stat st;
+	int rc;
+
+	rc = db_meta_get_u32(txn, p->dbi[DBI_META], "schema", schema);
+	if (rc != MDB_NOTFOUND)
+		return rc ? db_lmdb_err(db, rc, "read schema version") : 0;
+	mdb_stat(txn, p->dbi[EIR_T_IMEI], &st);
+	if (st.ms_entries) {
+		db_errf(db, "%s: holds entries but no schema version: not an osmo-eir store", p->path);
+		return -EIO;
 	}
+	if (!write && db->opts.read_only) {
+		db_errf(db, "%s: store not initialised; create it with 'osmo-eir-db -l %s create'", p->path, db->dir);
+		return -ENOENT;
+	}
+	if (!write)
+		return PASS_NEEDS_WRITE;
+	osmo_store32be(EIR_DB_SCHEMA_VERSION, v);
+	rc = meta_put_raw(txn, p->dbi[DBI_META], "schema", v, 4);
+	if (!rc)
+		rc = meta_put_raw(txn, p->dbi[DBI_META], "part", pname, strlen(pname));
+	if (rc)
+		return db_lmdb_err(db, rc, "write schema version");
+	*schema = EIR_DB_SCHEMA_VERSION;
+	return 0;
+}
 
+/* A newer schema is refused; an older one needs a write transaction, which a read-only open cannot have. */
+static int check_version(struct eir_db *db, struct part *p, uint32_t schema, bool write)
+{
 	if (schema > EIR_DB_SCHEMA_VERSION) {
-		mdb_txn_abort(txn);
 		db_errf(db, "%s: store schema version %u is newer than this osmo-eir supports (%u): upgrade osmo-eir",
 			p->path, schema, EIR_DB_SCHEMA_VERSION);
 		return -EPROTO;
 	}
-	if (schema < EIR_DB_SCHEMA_VERSION) {
-		if (!write) {
-			mdb_txn_abort(txn);
-			if (db->opts.read_only) {
-				db_errf(db, "%s: store schema version %u needs an upgrade to %u: open it once read-write",
-					p->path, schema, EIR_DB_SCHEMA_VERSION);
-				return -EPROTO;
-			}
-			write = true;
-			goto again;
-		}
-		while (schema < EIR_DB_SCHEMA_VERSION) {
-			schema_upgrade_fn fn = schema_upgrade_step(schema);
-			uint8_t v[4];
-
-			if (!fn) {
-				mdb_txn_abort(txn);
-				db_errf(db, "%s: store schema version %u cannot be upgraded to %u", p->path, schema,
-					EIR_DB_SCHEMA_VERSION);
-				return -EPROTO;
-			}
-			rc = fn(db, p, txn);
-			if (rc) {
-				mdb_txn_abort(txn);
-				/* an upgrade rewrites whole tables in one transaction: a big store may need more map */
-				if (rc == -ENOSPC && grow_for_upgrade(db, p) == 0)
-					goto again;
-				return rc;
-			}
-			schema++;
-			osmo_store32be(schema, v);
-			rc = meta_put_raw(txn, p->dbi[DBI_META], "schema", v, 4);
-			if (rc) {
-				mdb_txn_abort(txn);
-				return db_lmdb_err(db, rc, "write schema version");
-			}
-			LOGP(DDB, LOGL_NOTICE, "%s: upgraded store schema to version %u\n", p->path, schema);
-		}
+	if (schema == EIR_DB_SCHEMA_VERSION || write)
+		return 0;
+	if (db->opts.read_only) {
+		db_errf(db, "%s: store schema version %u needs an upgrade to %u: open it once read-write", p->path,
+			schema, EIR_DB_SCHEMA_VERSION);
+		return -EPROTO;
 	}
+	return PASS_NEEDS_WRITE;
+}
 
-	{
-		MDB_val k = { .mv_size = 4, .mv_data = "part" }, v;
+/* Run the steps from schema up to the current version in the write transaction, recording each version. */
+static int upgrade(struct eir_db *db, struct part *p, MDB_txn *txn, uint32_t schema)
+{
+	const struct schema_step *step;
+	uint8_t v[4];
+	int rc;
 
-		rc = mdb_get(txn, p->dbi[DBI_META], &k, &v);
-		if (rc == 0 && (v.mv_size != strlen(pname) || memcmp(v.mv_data, pname, v.mv_size))) {
-			mdb_txn_abort(txn);
-			db_errf(db, "%s: this directory holds the '%.*s' part, not '%s'", p->path, (int)v.mv_size,
-				(const char *)v.mv_data, pname);
-			return -EIO;
+	while (schema < EIR_DB_SCHEMA_VERSION) {
+		step = schema_step_from(schema);
+		if (!step) {
+			db_errf(db, "%s: store schema version %u cannot be upgraded to %u", p->path, schema,
+				EIR_DB_SCHEMA_VERSION);
+			return -EPROTO;
 		}
+		rc = step->run(db, p, txn);
+		/* an upgrade rewrites whole tables in one transaction: a big store may need more map */
+		if (rc)
+			return rc == -ENOSPC ? PASS_NEEDS_MAP : rc;
+		schema = step->to;
+		osmo_store32be(schema, v);
+		rc = meta_put_raw(txn, p->dbi[DBI_META], "schema", v, 4);
+		if (rc)
+			return db_lmdb_err(db, rc, "write schema version");
+		LOGP(DDB, LOGL_NOTICE, "%s: upgraded store schema to version %u: %s\n", p->path, schema, step->what);
 	}
-
-	rc = mdb_txn_commit(txn);
-	if (rc)
-		return db_lmdb_err(db, rc, "commit");
 	return 0;
+}
+
+/* The part's name in its meta table, if recorded, must be the part it is opened as. */
+static int check_part_name(struct eir_db *db, struct part *p, MDB_txn *txn, const char *pname)
+{
+	MDB_val k = { .mv_size = 4, .mv_data = "part" }, v;
+
+	if (mdb_get(txn, p->dbi[DBI_META], &k, &v) == 0 &&
+	    (v.mv_size != strlen(pname) || memcmp(v.mv_data, pname, v.mv_size))) {
+		db_errf(db, "%s: this directory holds the '%.*s' part, not '%s'", p->path, (int)v.mv_size,
+			(const char *)v.mv_data, pname);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* One look at a part in one transaction, read-only or writing: open its sub-databases, read (or record) the
+ * schema version, upgrade an older one, check the part's name; committed when all is well, else aborted here
+ * and nowhere else. \returns 0, PASS_NEEDS_WRITE, PASS_NEEDS_MAP or a negative error with its message. */
+static int schema_pass(struct eir_db *db, enum eir_db_part part, bool write)
+{
+	struct part *p = &db->p[part];
+	const char *pname = get_value_string(eir_db_part_names, part);
+	uint32_t schema = 0;
+	MDB_txn *txn;
+	int rc;
+
+	rc = db_txn_begin(p, write ? 0 : MDB_RDONLY, &txn);
+	if (rc)
+		return db_lmdb_err(db, rc, "begin transaction");
+	rc = open_dbis(db, p, txn, write);
+	if (!rc)
+		rc = read_schema(db, p, txn, write, pname, &schema);
+	if (!rc)
+		rc = check_version(db, p, schema, write);
+	if (!rc && write)
+		rc = upgrade(db, p, txn, schema);
+	if (!rc)
+		rc = check_part_name(db, p, txn, pname);
+	if (rc) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	rc = mdb_txn_commit(txn);
+	return rc ? db_lmdb_err(db, rc, "commit") : 0;
+}
+
+/*! Open the sub-databases of a part whose environment is open. A read-only look first, so that merely opening
+ *  never waits for another process's long write; a write transaction only when that look found something to
+ *  create or upgrade; and, when an upgrade fills the map, a larger map and the upgrade again from the start.
+ *  \returns 0, -ENOENT (no store), -EPROTO (schema too new, or needing an upgrade read-only), -ENOSPC or -EIO */
+int db_schema_open(struct eir_db *db, enum eir_db_part part)
+{
+	bool write = false;
+	int rc;
+
+	for (;;) {
+		rc = schema_pass(db, part, write);
+		if (rc == PASS_NEEDS_WRITE && !write) {
+			write = true;
+			continue;
+		}
+		if (rc == PASS_NEEDS_MAP) {
+			/* with the upgrade's message ("...: the store's map is full") when the map cannot grow */
+			if (db_env_grow(db, &db->p[part], " for the schema upgrade"))
+				return -ENOSPC;
+			continue;
+		}
+		OSMO_ASSERT(rc <= 0);
+		return rc;
+	}
 }

@@ -1,17 +1,13 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The equipment store: opening both LMDB parts, the writer lock and the reader check. */
+/* The equipment store's handle: eir_db_open() wires the layers for each part (environment, schema, read snapshot)
+ * and eir_db_close() takes them down. */
 
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <talloc.h>
 #include <osmocom/core/logging.h>
-#include <osmocom/core/utils.h>
 
 #include <osmocom/eir/logging.h>
 #include "store_internal.h"
@@ -22,60 +18,15 @@
 
 static int part_open(struct eir_db *db, enum eir_db_part part)
 {
-	struct part *p = &db->p[part];
-	unsigned int flags = MDB_NOTLS | MDB_NORDAHEAD;
-	struct stat st;
 	int rc;
 
-	p->lock_fd = -1;
-	p->path = talloc_asprintf(db, "%s/%s", db->dir, get_value_string(eir_db_part_names, part));
-	if (stat(p->path, &st)) {
-		if (errno != ENOENT || !db->opts.create) {
-			db_errf(db, "%s: %s%s", p->path, strerror(errno),
-				errno == ENOENT ? " (no store here: create one with 'osmo-eir-db create')" : "");
-			return -ENOENT;
-		}
-		if (mkdir(p->path, 0750) && errno != EEXIST) {
-			db_errf(db, "cannot create %s: %s", p->path, strerror(errno));
-			return -EIO;
-		}
-	}
-
-	rc = mdb_env_create(&p->env);
-	if (rc)
-		return db_lmdb_err(db, rc, "create environment");
-	mdb_env_set_maxdbs(p->env, _DBI_COUNT);
-	mdb_env_set_maxreaders(p->env, 1024);
-	mdb_env_set_mapsize(p->env, db->opts.map_size);
-	if (db->opts.read_only)
-		flags |= MDB_RDONLY;
-	/* never MDB_WRITEMAP: with it, a full disk becomes SIGBUS instead of an error */
-	rc = mdb_env_open(p->env, p->path, flags, 0640);
-	if (rc) {
-		db_errf(db, "%s: cannot open: %s", p->path, mdb_strerror(rc));
-		return rc == ENOENT ? -ENOENT : -EIO;
-	}
-	rc = db_schema_open(db, part);
-	if (rc)
-		return rc;
-	rc = mdb_txn_begin(p->env, NULL, MDB_RDONLY, &p->rtxn);
-	if (rc == MDB_MAP_RESIZED) {
-		mdb_env_set_mapsize(p->env, 0);
-		rc = mdb_txn_begin(p->env, NULL, MDB_RDONLY, &p->rtxn);
-	}
-	if (rc)
-		return db_lmdb_err(db, rc, "begin read transaction");
-	rc = mdb_cursor_open(p->rtxn, p->dbi[EIR_T_RANGE], &p->rcur_range);
+	rc = db_env_open(db, part);
 	if (!rc)
-		rc = mdb_cursor_open(p->rtxn, p->dbi[EIR_T_NOTIF], &p->rcur_row[0]);
+		rc = db_schema_open(db, part);
 	if (!rc)
-		rc = mdb_cursor_open(p->rtxn, p->dbi[EIR_T_EXC], &p->rcur_row[1]);
-	if (rc)
-		return db_lmdb_err(db, rc, "open cursor");
-	mdb_txn_reset(p->rtxn);
-	return 0;
+		rc = db_read_init(db, &db->p[part]);
+	return rc;
 }
-
 static int eir_db_destructor(struct eir_db *db)
 {
 	int i;
@@ -146,70 +97,3 @@ void eir_db_close(struct eir_db *db)
 	talloc_free(db);
 }
 
-/*! Clear reader slots left behind by processes that died. \returns number cleared, or -EIO. */
-int eir_db_reader_check(struct eir_db *db)
-{
-	int i, dead, total = 0;
-
-	for (i = 0; i < _EIR_DB_PART_COUNT; i++) {
-		if (!db->p[i].env)
-			continue;
-		dead = 0;
-		if (mdb_reader_check(db->p[i].env, &dead))
-			return -EIO;
-		if (dead)
-			LOGP(DDB, LOGL_NOTICE, "%s: cleared %d stale reader slot(s)\n", db->p[i].path, dead);
-		total += dead;
-	}
-	return total;
-}
-
-/* --- the writer lock --- */
-
-int eir_db_writer_lock(struct eir_db *db, enum eir_db_part part, const char *who)
-{
-	struct part *p = &db->p[part];
-	char *path, buf[128];
-	ssize_t n;
-	int fd;
-
-	if (p->lock_fd >= 0)
-		return 0;
-	path = talloc_asprintf(db, "%s/writer.lock", p->path);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0) {
-		db_errf(db, "cannot open %s: %s", path, strerror(errno));
-		talloc_free(path);
-		return -EIO;
-	}
-	if (flock(fd, LOCK_EX | LOCK_NB)) {
-		n = pread(fd, buf, sizeof(buf) - 1, 0);
-		buf[n > 0 ? n : 0] = '\0';
-		buf[strcspn(buf, "\n")] = '\0';
-		snprintf(db->err, sizeof(db->err), "the %s lists are locked by %s",
-			 get_value_string(eir_db_part_names, part), buf[0] ? buf : "another process");
-		close(fd);
-		talloc_free(path);
-		return -EBUSY;
-	}
-	if (ftruncate(fd, 0) == 0) {
-		n = snprintf(buf, sizeof(buf), "%s (pid %d)\n", who, (int)getpid());
-		if (pwrite(fd, buf, n, 0) != n)
-			LOGP(DDB, LOGL_NOTICE, "cannot write %s\n", path);
-	}
-	talloc_free(path);
-	p->lock_fd = fd;
-	return 0;
-}
-
-void eir_db_writer_unlock(struct eir_db *db, enum eir_db_part part)
-{
-	struct part *p = &db->p[part];
-
-	if (p->lock_fd < 0)
-		return;
-	if (ftruncate(p->lock_fd, 0))
-		LOGP(DDB, LOGL_DEBUG, "cannot truncate writer lock\n");
-	close(p->lock_fd);
-	p->lock_fd = -1;
-}
