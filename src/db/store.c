@@ -27,6 +27,7 @@ static int part_open(struct eir_db *db, enum eir_db_part part)
 		rc = db_read_init(db, &db->p[part]);
 	return rc;
 }
+
 static int eir_db_destructor(struct eir_db *db)
 {
 	int i;
