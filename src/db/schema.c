@@ -88,7 +88,7 @@ int db_counts_put(MDB_txn *txn, struct part *p, const uint64_t count[4])
 	return 0;
 }
 
-/* 1 → 2: the audit table (created empty by part_open_dbis()) and the per-list counts of the IMEI records,
+/* 1 → 2: the audit table (created empty by open_dbis()) and the per-list counts of the IMEI records,
  * counted once here and kept up to date by every write from now on */
 static int upgrade_1_to_2(struct eir_db *db, struct part *p, MDB_txn *txn)
 {
