@@ -3,6 +3,7 @@
  *
  * The store is a one-way stack: each file calls by name only the files below it, never one above.
  *
+ *   reasons.c  the bulk writers' reason cache                 -> write
  *   meta.c     stats, the national feed's state               -> write, read, schema, env
  *   audit.c    the audit trail of list changes                -> read, env
  *   write.c    write transactions, map growth, row operations -> schema (counts), env, codec

@@ -4,7 +4,7 @@
 # calls by name a file above it in LAYERS, and no two files (known or new) call each other, directly or round.
 set -u
 . "$top_srcdir/tests/lib.sh"
-LAYERS="codec env schema read write audit meta store"	# bottom first; store (open/close) wires from the top
+LAYERS="codec env schema read write audit meta reasons store"	# bottom first; store (open/close) wires from the top
 D="$top_builddir/src/db"
 
 command -v nm >/dev/null 2>&1 || { echo "SKIP: no nm"; exit 77; }
