@@ -136,4 +136,4 @@ bool sbi_nrf_done(const struct sbi_server *srv);
 void sbi_nrf_free(struct sbi_server *srv);
 
 /* sbi_vty.c */
-void sbi_vty_init(void);
+void sbi_vty_init(void *ctx, struct sbi_cfg *cfg, struct sbi_server **srv, int node);
