@@ -50,33 +50,36 @@ static int hexval(char ch)
 	return -1;
 }
 
-/* Percent-decode s[0..n) into out (RFC 3986 §2.1; '+' stays '+'). \returns 0, or -1 for a broken escape, a NUL
- * or a result longer than max */
+/* Percent-decode s[0..n) into out (max + 1 bytes; RFC 3986 §2.1; '+' stays '+'). out is a string afterwards, also
+ * when the decoding failed (what was decoded until then), since the checks after it read it either way.
+ * \returns 0, or -1 for a broken escape, a NUL or a result longer than max */
 static int pct_decode(char *out, size_t max, const char *s, size_t n)
 {
 	size_t i, o = 0;
+	int rc = 0;
 
 	for (i = 0; i < n; i++) {
 		int ch = (unsigned char)s[i];
 
 		if (ch == '%') {
-			int hi, lo;
+			int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
+			int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
 
-			if (i + 2 >= n)
-				return -1;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
-			if (hi < 0 || lo < 0)
-				return -1;
+			if (hi < 0 || lo < 0) {
+				rc = -1;
+				break;
+			}
 			ch = hi * 16 + lo;
 			i += 2;
 		}
-		if (ch == 0 || o == max)
-			return -1;
+		if (ch == 0 || o == max) {
+			rc = -1;
+			break;
+		}
 		out[o++] = (char)ch;
 	}
 	out[o] = '\0';
-	return 0;
+	return rc;
 }
 
 /* the query as given: each known parameter decoded, whether it was there and whether it was usable */
@@ -325,7 +328,7 @@ void n5g_encode_problem(const struct n5g_problem *pb, char *buf, size_t cap, str
 	jb_printf(&b, "}");
 	a->shortened = b.overflow;
 	if (b.overflow) {
-		/* SBI_BODY_MAX is sized for the longest body; should that ever be wrong, still valid JSON */
+		/* N5G_BODY_MAX is sized for the longest body; should that ever be wrong, still valid JSON */
 		b = (struct jbuf){ .p = buf, .cap = cap };
 		jb_printf(&b, "{\"title\":\"%s\",\"status\":%u", pb->title, pb->status);
 		if (pb->cause)

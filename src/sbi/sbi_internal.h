@@ -21,13 +21,10 @@
 #include <osmocom/core/select.h>
 #include <osmocom/core/timer.h>
 
+#include <osmocom/eir/sbi/n5g.h>
 #include <osmocom/eir/sbi/server.h>
 
 #define SBI_OUT_HIGH 65536	/* answers not yet taken by the client: above this, stop reading it */
-/* The longest answer is a 400 listing every parameter (pei, supi, gpsi, supported-features and one unknown one, whose
- * name of up to 64 bytes comes back escaped, up to 6 bytes each): about 870 bytes. n5g_encode_problem() still
- * writes valid JSON should a body not fit. */
-#define SBI_BODY_MAX 1024
 
 struct sbi_conn {
 	struct llist_head list;
@@ -59,7 +56,7 @@ struct sbi_stream {
 	char *path;			/*!< :path, NULL when missing or too long */
 	size_t hdr_bytes;
 	unsigned err;			/*!< 414 or 431 found while reading headers */
-	char body[SBI_BODY_MAX];
+	char body[N5G_BODY_MAX];	/*!< the answer's (include/osmocom/eir/sbi/n5g.h) */
 	size_t body_len, body_off;
 };
 

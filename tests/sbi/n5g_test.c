@@ -12,8 +12,6 @@
 
 #include "json_valid.h"
 
-#define BODY_MAX 1024	/* as the server's stream buffer (SBI_BODY_MAX) */
-
 static struct sbi_cfg cfg;
 static unsigned n_fail;
 
@@ -35,9 +33,11 @@ static void req_h(const char *desc, const struct n5g_http *h, enum eir_verdict v
 	struct n5g_req r;
 	struct n5g_problem pb;
 	struct n5g_answer a;
-	char body[BODY_MAX], im[16];
+	char body[N5G_BODY_MAX], im[16];
 
 	printf("%s\n", desc);
+	memset(&r, 0xa5, sizeof(r));	/* nothing read that the parse did not write */
+	memset(&pb, 0xa5, sizeof(pb));
 	switch (n5g_parse(&cfg, h, &r, &pb)) {
 	case N5G_PROBLEM:
 		n5g_encode_problem(&pb, body, sizeof(body), &a);
@@ -126,6 +126,10 @@ static void bad_requests(void)
 	q("gpsi empty", "pei=imei-356938035643809&gpsi=", 0);
 	q("supported-features not hex", "pei=imei-356938035643809&supported-features=xyz", 0);
 	q("supported-features badly percent-encoded", "pei=imei-356938035643809&supported-features=%zz", 0);
+	/* found by fuzz_n5g_query: a value cut at a broken escape was left without its NUL, and read past its end */
+	q("supported-features with a broken escape after two digits", "pei=imei-356938035643809&supported-features=0A%",
+	  0);
+	q("gpsi with a broken escape after extid-a@", "pei=imei-356938035643809&gpsi=extid-a%40%4", 0);
 	q("unknown parameter", "pei=imei-356938035643809&colour=red", 0);
 	q("unknown parameter with a quote in its name is escaped", "pei=imei-356938035643809&a%22b=1", 0);
 	q("unknown parameter whose name does not decode: answered as sent", "pei=imei-356938035643809&a%zb=1", 0);
@@ -229,7 +233,7 @@ static void answers(void)
 {
 	struct n5g_problem pb;
 	struct n5g_answer a;
-	char body[BODY_MAX];
+	char body[N5G_BODY_MAX];
 	unsigned v;
 
 	printf("-- verdicts and the store failing, encoded\n");

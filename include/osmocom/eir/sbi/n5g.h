@@ -18,6 +18,10 @@
 #define N5G_PARAM_MAX 256	/* a decoded query value longer than this is malformed anyway */
 #define N5G_NAME_MAX 64		/* an unknown parameter's name is kept (and answered) up to this many bytes */
 #define N5G_MAX_INVALID 5	/* pei, supi, gpsi, supported-features and one unknown parameter */
+/* The body buffer of every answer (the server's, per stream). The longest answer is a 400 listing every parameter
+ * (pei, supi, gpsi, supported-features and one unknown one, whose name of up to 64 bytes comes back escaped, up to
+ * 6 bytes each): about 870 bytes. n5g_encode_problem() still writes valid JSON should a body not fit. */
+#define N5G_BODY_MAX 1024
 
 /*! The problems, each with its status, title, detail and cause (n5g_codec.c) and its counter (n5g_eir.c). */
 enum n5g_problem_kind {
