@@ -61,7 +61,7 @@ static void req_h(const char *desc, const struct n5g_http *h, enum eir_verdict v
 /* GET equipment-status?QUERY */
 static void q(const char *desc, const char *query, enum eir_verdict verdict)
 {
-	char path[4096];
+	char path[sizeof(N5G_API_PATH) + 4096];
 	struct n5g_http h = { .path = path, .get = true };
 
 	snprintf(path, sizeof(path), N5G_API_PATH "?%s", query);
@@ -98,7 +98,9 @@ static void verdicts(void)
 
 static void bad_requests(void)
 {
-	char n01[400], big[4096];
+	static const char *const esc[] = { "%22", "%5C", "%FF", "%7F", "%0A" };
+	char n01[400], big[4096], desc[64];
+	unsigned i;
 
 	printf("-- 400\n");
 	q("pei missing", "", 0);
@@ -153,21 +155,12 @@ static void bad_requests(void)
 	q("64 x %01 as a parameter name, no pei: the whole name escaped, valid JSON", big, 0);
 	snprintf(big, sizeof(big), "pei=imeisv-1&supi=imsi-1&gpsi=msisdn-x&supported-features=z&%s=1", n01);
 	q("the longest 400: every parameter bad, and that name", big, 0);
-	snprintf(big, sizeof(big), "pei=imeisv-1&supi=imsi-1&gpsi=msisdn-x&supported-features=z&%s=1",
-		 rep(n01, sizeof(n01), "%22", 64));
-	q("every parameter bad and 64 x %22", big, 0);
-	snprintf(big, sizeof(big), "pei=imeisv-1&supi=imsi-1&gpsi=msisdn-x&supported-features=z&%s=1",
-		 rep(n01, sizeof(n01), "%5C", 64));
-	q("every parameter bad and 64 x %5C", big, 0);
-	snprintf(big, sizeof(big), "pei=imeisv-1&supi=imsi-1&gpsi=msisdn-x&supported-features=z&%s=1",
-		 rep(n01, sizeof(n01), "%FF", 64));
-	q("every parameter bad and 64 x %FF", big, 0);
-	snprintf(big, sizeof(big), "pei=imeisv-1&supi=imsi-1&gpsi=msisdn-x&supported-features=z&%s=1",
-		 rep(n01, sizeof(n01), "%7F", 64));
-	q("every parameter bad and 64 x %7F", big, 0);
-	snprintf(big, sizeof(big), "pei=imeisv-1&supi=imsi-1&gpsi=msisdn-x&supported-features=z&%s=1",
-		 rep(n01, sizeof(n01), "%0A", 64));
-	q("every parameter bad and 64 x %0A", big, 0);
+	for (i = 0; i < ARRAY_SIZE(esc); i++) {
+		snprintf(big, sizeof(big), "pei=imeisv-1&supi=imsi-1&gpsi=msisdn-x&supported-features=z&%s=1",
+			 rep(n01, sizeof(n01), esc[i], 64));
+		snprintf(desc, sizeof(desc), "every parameter bad and 64 x %s", esc[i]);
+		q(desc, big, 0);
+	}
 	snprintf(big, sizeof(big), "pei=imei-356938035643809&%s=1", rep(n01, sizeof(n01), "%01", 65));
 	q("a name of 65 x %01 does not decode into 64 bytes: its first 64 bytes as sent", big, 0);
 }
