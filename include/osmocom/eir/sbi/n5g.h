@@ -82,7 +82,7 @@ enum n5g_parsed {
 /*! Parse one request (TS 29.511 §6.1.3.2.3.1, TS 29.500 §5.2.7.2). Uses cfg's pei_other and max_uri_len. */
 enum n5g_parsed n5g_parse(const struct sbi_cfg *cfg, const struct n5g_http *h, struct n5g_req *req,
 			  struct n5g_problem *pb);
-/*! Fill pb for a problem without parameters (every kind but N5G_PB_400). */
+/*! Fill pb with kind's status, title, detail, cause and Allow, no parameters (a 400's come from n5g_parse()). */
 void n5g_problem_set(struct n5g_problem *pb, enum n5g_problem_kind kind);
 
 /*! An answer's status line and headers; its body is in the caller's buffer. */
