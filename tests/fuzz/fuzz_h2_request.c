@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Fuzz target: the HTTP/2 request path as a client's bytes reach it. The daemon's N5g-eir server (src/sbi: nghttp2
  * session, callbacks, handler, decision step) listens on a loopback port against a small store made at start in
- * a temp dir; each input is sent by a new TCP client, which then closes its sending side and reads until the
- * server closes. Checks: the server ends the connection (no hang), at most one response per stream and never more
+ * a temp dir; each input is sent by a new TCP client, which reads until the server closes or has nothing more
+ * to say, then resets the connection. Checks: the server ends the connection (no hang), at most one response per stream and never more
  * responses than requests, each :status one the server has, each complete body valid JSON; no leak, no crash. */
 
 #define _GNU_SOURCE	/* nftw() */
@@ -16,7 +16,9 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <linux/sockios.h>
 
 #include <nghttp2/nghttp2.h>
 #include <talloc.h>
@@ -222,8 +224,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint64_t req0;
 	size_t sent = 0, got = 0;
-	unsigned conns0, idle = 0;
-	bool eof = false, shut = false;
+	unsigned conns0, idle = 0, quiet = 0;
+	bool eof = false;
 	int fd;
 
 	if (size > INPUT_MAX)
@@ -234,13 +236,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	conns0 = g.srv->n_conns;
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	FUZZ_ASSERT(fd >= 0);
-	FUZZ_ASSERT(connect(fd, (struct sockaddr *)&g.addr, sizeof(g.addr)) == 0);
+	/* non-blocking: libFuzzer's timer signals would interrupt a blocking connect; the loop below finishes it */
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	if (connect(fd, (struct sockaddr *)&g.addr, sizeof(g.addr)) && errno != EINPROGRESS && errno != EINTR) {
+		fprintf(stderr, "connect: %s\n", strerror(errno));
+		FUZZ_ASSERT(0);
+	}
 
-	/* the select loop turns until the server has closed; every turn sends what fits and reads what came */
-	while (!eof) {
+	/* The select loop turns until the server has closed, or has taken every byte and says nothing more for a
+	 * while (the loop is synchronous over loopback: quiet means done); every turn sends what fits and reads what
+	 * came. Then a reset, not a FIN: a FIN first would leave this side in TIME_WAIT, and a connection per input
+	 * takes every ephemeral port within a minute. */
+	while (!eof && quiet < 16) {
 		ssize_t n;
 		bool progress = false;
+		int unacked = 0;
 
 		osmo_select_main(1);
 		if (sent < size) {
@@ -249,9 +259,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				sent += (size_t)n;
 				progress = true;
 			}
-		} else if (!shut) {
-			shutdown(fd, SHUT_WR);
-			shut = true;
 		}
 		n = read(fd, g.out + got, OUT_MAX - got);
 		if (n == 0 || (n < 0 && errno == ECONNRESET)) {
@@ -261,11 +268,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			progress = true;
 			FUZZ_ASSERT(got < OUT_MAX);
 		}
+		ioctl(fd, SIOCOUTQ, &unacked);
+		quiet = progress || sent < size || unacked ? 0 : quiet + 1;
 		idle = progress ? 0 : idle + 1;
 		FUZZ_ASSERT(idle < 100000);	/* the server hangs: it neither reads, writes nor closes */
 	}
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &(struct linger){ .l_onoff = 1, .l_linger = 0 }, sizeof(struct linger));
 	close(fd);
-	/* the server's side is gone too (its close came before the EOF we saw) */
+	/* the server closes its side on the reset (or had closed it) */
 	for (idle = 0; g.srv->n_conns > conns0; idle++) {
 		FUZZ_ASSERT(idle < 100000);
 		osmo_select_main(1);
