@@ -32,19 +32,7 @@ with open(d + "/uris", "w") as e:
         e.write("http://127.0.0.1:%s/n5g-eir-eic/v1/equipment-status?pei=imeisv-%d%02d\n"
                 % (eport, imei, r.randrange(100)))
 PY
-cat > "$dir/osmo-eir.cfg" <<CFG
-log stderr
- logging level set-all error
-line vty
- bind 127.0.0.1 $(port)
-eir
- log-verdicts-per-second 0
- ctrl-port 0
-diameter
- listen 127.0.0.1 $(port)
-sbi
- listen 127.0.0.1 $eport
-CFG
+sbi_config "$dir/osmo-eir.cfg" "$eport"
 
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "## h2load -n $COUNT -c 4 -m 32 -t 1 -i URIS (10,000 URIs), $ROUNDS rounds each, alternating"
