@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 
 #include <talloc.h>
-#include <zip.h>
 
 #include "feed_pub.h"
 
@@ -56,20 +55,20 @@ static int check_one(struct listgen_run *lr, const char *name, const char *zip, 
 /* A zip's members: list files of the zip's list (none at all is fine: DIRBS's zip of op10 when op1's took them). */
 static int check_zip(struct listgen_run *lr, const char *path, const char *name, const struct feed_name *zfn)
 {
-	zip_int64_t n, i;
-	zip_t *za;
-	int zerr, rc = 0;
+	const char *const *m;
+	struct feed_zip *z;
+	char err[512];
+	unsigned n, i;
+	int rc = 0;
 
-	za = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
-	if (!za)
-		return eir_fail(1, "%s: not a readable zip file (libzip error %d)", name, zerr);
-	n = zip_get_num_entries(za, 0);
-	for (i = 0; i < n && !rc; i++) {
-		const char *m = zip_get_name(za, (zip_uint64_t)i, 0);
-
-		rc = m ? check_one(lr, m, name, zfn) : eir_fail(1, "%s: member %" PRId64 " has no name", name, (int64_t)i);
-	}
-	zip_discard(za);
+	z = feed_zip_open(NULL, path, name, err, sizeof(err));
+	if (!z)
+		return eir_fail(1, "%s", err);
+	if (feed_zip_members(z, z, &m, &n))
+		rc = eir_fail(1, "%s: out of memory", name);
+	for (i = 0; i < n && !rc; i++)
+		rc = m[i] ? check_one(lr, m[i], name, zfn) : eir_fail(1, "%s: member %u has no name", name, i);
+	talloc_free(z);
 	return rc;
 }
 
