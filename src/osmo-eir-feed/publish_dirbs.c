@@ -37,7 +37,8 @@ static int check_one(struct listgen_run *lr, const char *name, const char *zip, 
 	if (!lr->date[0])
 		memcpy(lr->date, fn.date, sizeof(lr->date));
 	else if (strcmp(lr->date, fn.date))
-		return eir_fail(1, "%s: dated %s, the other files %s (one run per directory)", where, fn.date, lr->date);
+		return eir_fail(1, "%s: dated %s, the other files %s (one run per directory)", where, fn.date,
+				lr->date);
 	lr->blacklist |= fn.list == FEED_BLACK;
 	if (!fn.delta)
 		return 0;
@@ -46,8 +47,9 @@ static int check_one(struct listgen_run *lr, const char *name, const char *zip, 
 		lr->run = fn.run;
 		lr->delta_name = talloc_strdup(ctx, where);
 	} else if (fn.base != lr->base || fn.run != lr->run) {
-		return eir_fail(1, "%s: a delta from run %" PRId64 " to %" PRId64 ", but %s is from %" PRId64 " to %" PRId64,
-			   where, fn.base, fn.run, lr->delta_name, lr->base, lr->run);
+		return eir_fail(
+			1, "%s: a delta from run %" PRId64 " to %" PRId64 ", but %s is from %" PRId64 " to %" PRId64,
+			where, fn.base, fn.run, lr->delta_name, lr->base, lr->run);
 	}
 	return 0;
 }
@@ -116,8 +118,10 @@ int cmd_publish_dirbs(const char *src)
 			return 1;
 	}
 	if (lr.run < 0)
-		return eir_fail(1, "%s has no delta lists: the run id is only in their names (dirbs-listgen always writes "
-			   "them)", src);
+		return eir_fail(1,
+				"%s has no delta lists: the run id is only in their names (dirbs-listgen always writes "
+				"them)",
+				src);
 	if (!lr.blacklist)
 		return eir_fail(1, "%s has no blacklist (dirbs-listgen always writes it)", src);
 
@@ -130,8 +134,9 @@ int cmd_publish_dirbs(const char *src)
 			   runs.r[runs.n - 1].run);
 	for (i = 0; i < runs.n; i++) {
 		if (!strcmp(runs.r[i].date, lr.date))
-			return eir_fail(1, "run %" PRId64 " of the feed has the date %s already: its files would be replaced",
-				   runs.r[i].run, lr.date);
+			return eir_fail(
+				1, "run %" PRId64 " of the feed has the date %s already: its files would be replaced",
+				runs.r[i].run, lr.date);
 	}
 	if (lr.base >= 0 && !feed_runs_find(&runs, lr.base))
 		printf("note: base run %" PRId64 " is not in the feed: a consumer falls back to the newest full "

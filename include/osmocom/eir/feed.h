@@ -119,7 +119,8 @@ struct feed_row {
 	uint8_t msisdn[8];	/*!< packed (eir_msisdn_pack()); all 0xff: none */
 	eir_day_t block;	/*!< 0 in the exceptions */
 	bool amnesty;
-	const char *reasons;	/*!< the reasons field, trimmed, whole ("" in the exceptions); in struct feed_rows */
+	const char *reasons;	/*!< the reasons field, trimmed, whole ("" in the exceptions); held in struct
+				 *   feed_rows */
 };
 
 enum feed_row_rc {
