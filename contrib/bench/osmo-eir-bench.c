@@ -387,14 +387,16 @@ static void parse_options(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	void *ctx = talloc_named_const(NULL, 0, "osmo-eir-bench");
+	void *ctx;
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EV_TIMER };
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai;
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };
 	unsigned i;
 	int rc;
 
+	/* options first: --help and usage errors exit there, with nothing allocated yet */
 	parse_options(argc, argv);
+	ctx = talloc_named_const(NULL, 0, "osmo-eir-bench");
 	if (bench_g.gen)
 		bench_queries_generate();
 	else
