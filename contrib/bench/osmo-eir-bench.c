@@ -385,9 +385,17 @@ static void parse_options(int argc, char **argv)
 		bench_g.timeout = bench_g.duration + 10;
 }
 
+static void *ctx;
+
+/* eir_die() exits from anywhere: the run's memory is freed on the way out all the same */
+static void free_ctx(void)
+{
+	talloc_free(ctx);
+	ctx = NULL;
+}
+
 int main(int argc, char **argv)
 {
-	void *ctx;
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EV_TIMER };
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai;
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };
@@ -397,6 +405,7 @@ int main(int argc, char **argv)
 	/* options first: --help and usage errors exit there, with nothing allocated yet */
 	parse_options(argc, argv);
 	ctx = talloc_named_const(NULL, 0, "osmo-eir-bench");
+	atexit(free_ctx);
 	if (bench_g.gen)
 		bench_queries_generate();
 	else
@@ -429,7 +438,7 @@ int main(int argc, char **argv)
 
 	run();
 	rc = report();
-	talloc_free(ctx);
+	free_ctx();
 	free(bench_g.q);
 	return rc;
 }

@@ -72,4 +72,8 @@ check "clean shutdown" eir_stop
 check "--help: exit 0, no sanitizer report" sh -c '[ $1 -eq 0 ] && ! grep -q Sanitizer "$2"' _ $? "$T/help"
 "$BENCH" --no-such-option > "$T/usage" 2>&1
 check "a bad option: exit 2, no sanitizer report" sh -c '[ $1 -eq 2 ] && ! grep -q Sanitizer "$2"' _ $? "$T/usage"
+: > "$T/none.csv"
+"$BENCH" -p 1 -n 1 -i "$T/none.csv" > "$T/none" 2>&1
+check "no IMEIs: exit 2, says so, no sanitizer report" \
+	sh -c '[ $1 -eq 2 ] && grep -q "no IMEIs" "$2" && ! grep -q Sanitizer "$2"' _ $? "$T/none"
 finish
