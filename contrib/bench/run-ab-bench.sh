@@ -40,19 +40,22 @@ with open(d + "/imeis.csv", "w") as f, open(d + "/paths", "w") as g:
             g.write("/n5g-eir-eic/v1/equipment-status?pei=imeisv-%d%02d\n" % (35000000000000 + k, r.randrange(100)))
 PY
 
+# a program of a build tree: src/NAME/NAME, or src/NAME in trees before the one-folder-per-program layout
+prog() { if [ -x "$1/src/$2/$2" ]; then echo "$1/src/$2/$2"; else echo "$1/src/$2"; fi; }
+
 declare -A s13port sbiport pid
 for side in old new; do
 	b=$builddir
 	[ $side = old ] && b=$OLD
-	"$b/src/osmo-eir-db/osmo-eir-db" -l "$dir/$side" create >/dev/null
-	"$b/src/osmo-eir-db/osmo-eir-db" -l "$dir/$side" -m 1024 import "$dir/list.csv" >/dev/null 2>&1
+	"$(prog "$b" osmo-eir-db)" -l "$dir/$side" create >/dev/null
+	"$(prog "$b" osmo-eir-db)" -l "$dir/$side" -m 1024 import "$dir/list.csv" >/dev/null 2>&1
 	s13port[$side]=$(port)
 	sbiport[$side]=$(port)
 	eir_config "$dir/$side.cfg" "${s13port[$side]}" "$(port)"
 	sed -i 's/^eir$/eir\n log-verdicts-per-second 0/' "$dir/$side.cfg"
 	printf 'sbi\n listen 127.0.0.1 %s\n' "${sbiport[$side]}" >> "$dir/$side.cfg"
 	sed "s|^|http://127.0.0.1:${sbiport[$side]}|" "$dir/paths" > "$dir/uris-$side"
-	"$b/src/osmo-eir/osmo-eir" -c "$dir/$side.cfg" -l "$dir/$side" > "$dir/$side.log" 2>&1 &
+	"$(prog "$b" osmo-eir)" -c "$dir/$side.cfg" -l "$dir/$side" > "$dir/$side.log" 2>&1 &
 	pid[$side]=$!
 	pids+=($!)
 	wait_port "${s13port[$side]}"
