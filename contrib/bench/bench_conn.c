@@ -332,7 +332,8 @@ static void rx_eca(struct conn *c, const uint8_t *msg, const struct diam_hdr *h,
 
 	if (si >= bench_g.window || !c->slots[si].busy || c->slots[si].hbh != h->hbh) {
 		bench_g.unmatched++;
-		bench_report_error("connection %u: answer with unknown Hop-by-Hop id 0x%08x: discarded", c->idx, h->hbh);
+		bench_report_error("connection %u: answer with unknown Hop-by-Hop id 0x%08x: discarded", c->idx,
+				   h->hbh);
 		return;
 	}
 	s = &c->slots[si];
@@ -452,8 +453,8 @@ static void conn_rx(struct conn *c, const uint8_t *msg, uint64_t now)
 			c->state = C_CLOSING;
 		} else {
 			bench_g.unmatched++;
-			bench_report_error("connection %u: unexpected request (command %u, application %u): ignored", c->idx,
-				     h.cmd, h.app);
+			bench_report_error("connection %u: unexpected request (command %u, application %u): ignored",
+					   c->idx, h.cmd, h.app);
 		}
 		return;
 	}

@@ -113,7 +113,8 @@ static void advance(uint64_t now)
 			eir_die(2, "no CEA on every connection within %llu s", SETUP_TIMEOUT_NS / NSEC);
 		break;
 	case PH_RUN:
-		if (!(got_signal || (bench_g.count && !bench_g.budget) || (!bench_g.count && now >= bench_g.t_end) || !open))
+		if (!(got_signal || (bench_g.count && !bench_g.budget) || (!bench_g.count && now >= bench_g.t_end) ||
+		      !open))
 			break;
 		bench_g.sending = false;
 		if (bench_g.rate)
@@ -187,16 +188,19 @@ static void on_signal(int sig)
 
 static int report(void)
 {
-	uint64_t missing = bench_g.sent - bench_g.answers, errors = bench_g.error + bench_g.unmatched + bench_g.conn_errors;
-	double t = bench_g.t_last_answer > bench_g.t_first_send ? (double)(bench_g.t_last_answer - bench_g.t_first_send) / NSEC : 0;
+	uint64_t missing = bench_g.sent - bench_g.answers,
+		 errors = bench_g.error + bench_g.unmatched + bench_g.conn_errors;
+	double t = bench_g.t_last_answer > bench_g.t_first_send
+			   ? (double)(bench_g.t_last_answer - bench_g.t_first_send) / NSEC
+			   : 0;
 	struct rusage ru;
 	double cpu;
 
 	getrusage(RUSAGE_SELF, &ru);
 	cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
 	      (double)ru.ru_stime.tv_usec / 1e6;
-	printf("# osmo-eir-bench: %u connection%s to %s port %s, W=%u, ", bench_g.conns, bench_g.conns == 1 ? "" : "s", bench_g.host,
-	       bench_g.port, bench_g.window);
+	printf("# osmo-eir-bench: %u connection%s to %s port %s, W=%u, ", bench_g.conns, bench_g.conns == 1 ? "" : "s",
+	       bench_g.host, bench_g.port, bench_g.window);
 	if (bench_g.count)
 		printf("%" PRIu64 " requests", bench_g.count);
 	else
@@ -209,16 +213,16 @@ static int report(void)
 	       bench_g.verdicts[V_BLACK], bench_g.verdicts[V_GREY], bench_g.verdicts[V_UNKNOWN], cpu,
 	       bench_g.answers ? cpu * 1e6 / (double)bench_g.answers : 0.0);
 	if (timed_out)
-		fprintf(stderr, "osmo-eir-bench: hard timeout (%g s): %" PRIu64 " requests unanswered\n", bench_g.timeout,
-			missing);
+		fprintf(stderr, "osmo-eir-bench: hard timeout (%g s): %" PRIu64 " requests unanswered\n",
+			bench_g.timeout, missing);
 	else if (missing)
 		fprintf(stderr, "osmo-eir-bench: %" PRIu64 " requests unanswered\n", missing);
 	fflush(stderr);
 	printf("answers=%" PRIu64 " time=%.3fs rate=%.0f/s p50=%" PRIu64 "us p99=%" PRIu64 "us p99.9=%" PRIu64
 	       "us max=%" PRIu64 "us ok=%" PRIu64 " mismatch=%" PRIu64 " error=%" PRIu64 " missing=%" PRIu64 "\n",
 	       bench_g.answers, t, t > 0 ? (double)bench_g.answers / t : 0.0, (bench_hist_pct(0.50) + 500) / 1000,
-	       (bench_hist_pct(0.99) + 500) / 1000, (bench_hist_pct(0.999) + 500) / 1000, (bench_hist_max + 500) / 1000, bench_g.ok,
-	       bench_g.mismatch, errors, missing);
+	       (bench_hist_pct(0.99) + 500) / 1000, (bench_hist_pct(0.999) + 500) / 1000, (bench_hist_max + 500) / 1000,
+	       bench_g.ok, bench_g.mismatch, errors, missing);
 	fflush(stdout);
 	return bench_g.mismatch || errors || missing || timed_out ? 1 : 0;
 }
@@ -367,27 +371,41 @@ static void parse_options(int argc, char **argv)
 		eir_die(2, "give either -n or -d, not both");
 	if (!bench_g.count && !bench_g.duration && !(bench_g.gen && bench_g.out_file))
 		eir_die(2, "give -n COUNT or -d SECONDS (see --help)");
-	if (strlen(bench_g.realm) > 200 || strlen(bench_g.dest_realm) > 200 || (bench_g.origin_host && strlen(bench_g.origin_host) > 200))
+	if (strlen(bench_g.realm) > 200 || strlen(bench_g.dest_realm) > 200 ||
+	    (bench_g.origin_host && strlen(bench_g.origin_host) > 200))
 		eir_die(2, "realm or Origin-Host longer than 200 characters");
 	if (bench_g.origin_host && bench_g.conns > 1 && !strstr(bench_g.origin_host, "%d"))
-		fprintf(stderr, "osmo-eir-bench: warning: %u connections share the Origin-Host %s; an EIR may refuse "
-			"or replace all but one (put %%d in the name for distinct ones)\n", bench_g.conns, bench_g.origin_host);
+		fprintf(stderr,
+			"osmo-eir-bench: warning: %u connections share the Origin-Host %s; an EIR may refuse "
+			"or replace all but one (put %%d in the name for distinct ones)\n",
+			bench_g.conns, bench_g.origin_host);
 	if (!bench_g.timeout && bench_g.count)
 		bench_g.timeout = bench_g.rate ? OSMO_MAX(60.0, (double)bench_g.count / bench_g.rate + 10) : 60;
 	else if (!bench_g.timeout)
 		bench_g.timeout = bench_g.duration + 10;
 }
 
+static void *ctx;
+
+/* eir_die() exits from anywhere: the run's memory is freed on the way out all the same */
+static void free_ctx(void)
+{
+	talloc_free(ctx);
+	ctx = NULL;
+}
+
 int main(int argc, char **argv)
 {
-	void *ctx = talloc_named_const(NULL, 0, "osmo-eir-bench");
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = EV_TIMER };
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai;
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESETHAND };
 	unsigned i;
 	int rc;
 
+	/* options first: --help and usage errors exit there, with nothing allocated yet */
 	parse_options(argc, argv);
+	ctx = talloc_named_const(NULL, 0, "osmo-eir-bench");
+	atexit(free_ctx);
 	if (bench_g.gen)
 		bench_queries_generate();
 	else
@@ -420,7 +438,7 @@ int main(int argc, char **argv)
 
 	run();
 	rc = report();
-	talloc_free(ctx);
+	free_ctx();
 	free(bench_g.q);
 	return rc;
 }

@@ -60,8 +60,8 @@ int eir_imei_parse_n(const char *s, size_t len, struct eir_imei *out, const char
 		return EIR_IMEI_E_NONDIGIT;
 	if (len < 14 || len > 16) {
 		if (why) {
-			snprintf(why_buf, sizeof(why_buf), "%zu digits: an IMEI has 14, 15 (with check digit) or 16 (IMEISV)",
-				 len);
+			snprintf(why_buf, sizeof(why_buf),
+				 "%zu digits: an IMEI has 14, 15 (with check digit) or 16 (IMEISV)", len);
 			*why = why_buf;
 		}
 		return len < 14 ? EIR_IMEI_E_TOO_SHORT : EIR_IMEI_E_TOO_LONG;

@@ -203,7 +203,8 @@ static const struct schema_step *schema_step_from(uint32_t from)
 
 /* What one pass over a part (schema_pass()) may ask for besides success (0) or an error (< 0): */
 enum {
-	PASS_NEEDS_WRITE = 1,	/* a read-only look found work: tables or the schema record to create, an upgrade */
+	PASS_NEEDS_WRITE = 1,	/* a read-only look found work: tables or the schema record to create, an
+				 * upgrade */
 	PASS_NEEDS_MAP,		/* the upgrade filled the map (-ENOSPC): grow it and upgrade again */
 };
 

@@ -116,7 +116,8 @@ static void entry_str(char *buf, size_t len, struct eir_db_txn *txn, enum eir_db
 		return;
 	}
 	if (t == EIR_T_RANGE)
-		OSMO_STRBUF_PRINTF(sb, "%s..%s ", eir_imei_str(a, sizeof(a), e->imei), eir_imei_str(b, sizeof(b), e->last));
+		OSMO_STRBUF_PRINTF(sb, "%s..%s ", eir_imei_str(a, sizeof(a), e->imei),
+				   eir_imei_str(b, sizeof(b), e->last));
 	OSMO_STRBUF_PRINTF(sb, "%s", eir_list_name(e->list));
 	if (eir_db_txn_reason_text(txn, e->reason_id, reason, sizeof(reason)) == 0 && reason[0]) {
 		/* quoted and escaped: one record stays one line, whatever the reason holds */
@@ -155,9 +156,10 @@ static int apply_cb(struct eir_db_txn *txn, void *arg)
 			return -ENOENT;
 		/* a TAC removes only the range that covers exactly that TAC, not another starting there */
 		if (ed->kind == EIR_EDIT_TAC && old.last != ed->e.last) {
-			eir_db_txn_errf(txn, "no range for the whole TAC, but range %s..%s starts there: 'del range %s' "
-					"removes that one", eir_imei_str(a, sizeof(a), old.imei),
-					eir_imei_str(b, sizeof(b), old.last), a);
+			eir_db_txn_errf(txn,
+					"no range for the whole TAC, but range %s..%s starts there: 'del range %s' "
+					"removes that one",
+					eir_imei_str(a, sizeof(a), old.imei), eir_imei_str(b, sizeof(b), old.last), a);
 			return -ESRCH;
 		}
 		rc = eir_db_txn_del(txn, t, &old);

@@ -21,7 +21,8 @@ struct planner {
 	size_t errlen;
 };
 
-static int refuse(struct planner *p, enum feed_plan_err code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int refuse(struct planner *p, enum feed_plan_err code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 static int refuse(struct planner *p, enum feed_plan_err code, const char *fmt, ...)
 {
 	va_list ap;
@@ -51,8 +52,8 @@ static int add_file(struct planner *p, struct feed_plan_run *pr, const struct fe
 		const struct feed_plan_file *o = &pr->files[i];
 
 		if (!strcmp(o->member ? o->member : o->name, fname))
-			return refuse(p, FEED_PLAN_E_FORMAT, "run %" PRId64 ": %s and %s are the same list file", pr->run,
-				      o->name, member ? talloc_asprintf(p->ctx, "%s:%s", name, member) : name);
+			return refuse(p, FEED_PLAN_E_FORMAT, "run %" PRId64 ": %s and %s are the same list file",
+				      pr->run, o->name, member ? talloc_asprintf(p->ctx, "%s:%s", name, member) : name);
 	}
 	pr->files = talloc_realloc(p->ctx, pr->files, struct feed_plan_file, pr->n_files + 1);
 	OSMO_ASSERT(pr->files);
@@ -218,8 +219,10 @@ int feed_plan_make(void *ctx, const struct feed_runs *runs, int64_t held, const 
 		return refuse(&p, FEED_PLAN_E_FORMAT, "RUNS lists no run");
 	newest = &runs->r[runs->n - 1];
 	if (newest->run < held)
-		return refuse(&p, FEED_PLAN_E_REPLAY, "the feed's newest run %" PRId64 " (%s) is older than run %" PRId64
-			      " held: a replayed old index must not unblock phones", newest->run, newest->date, held);
+		return refuse(&p, FEED_PLAN_E_REPLAY,
+			      "the feed's newest run %" PRId64 " (%s) is older than run %" PRId64
+			      " held: a replayed old index must not unblock phones",
+			      newest->run, newest->date, held);
 	if (newest->run == held) {
 		out->up_to_date = true;
 		return FEED_PLAN_OK;
@@ -264,9 +267,10 @@ int feed_plan_make(void *ctx, const struct feed_runs *runs, int64_t held, const 
 	 * wrong operator id or a broken publisher, never "no rows" (that would delete all we hold) */
 	for (l = FEED_NOTIF; l <= FEED_EXC; l++) {
 		if (!feed_plan_run_has_full(&out->runs[0], l)) {
-			rc = refuse(&p, FEED_PLAN_E_OPERATOR, "run %" PRId64 " has full lists but no %s file for operator "
-				    "'%s' (a wrong operator id, or a broken publisher?)", path[k]->run, feed_list_names[l],
-				    op);
+			rc = refuse(&p, FEED_PLAN_E_OPERATOR,
+				    "run %" PRId64 " has full lists but no %s file for operator "
+				    "'%s' (a wrong operator id, or a broken publisher?)",
+				    path[k]->run, feed_list_names[l], op);
 			goto fail;
 		}
 	}

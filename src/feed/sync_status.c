@@ -121,9 +121,11 @@ int eir_sync_status_write(const char *dbdir, const struct eir_sync_status *st)
 	snprintf(path, sizeof(path), "%s/%s", dbdir, EIR_SYNC_STATUS_FILE);
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	copy_line(result, sizeof(result), st->result);
-	n = snprintf(buf, sizeof(buf), "feed %s\nattempt_at %" PRId64 "\nok_at %" PRId64 "\nexit_code %d\n"
-		     "result %s\nrun_id %" PRId64 "\nrun_date %s\nlimit_refused %" PRIu64 "\n", st->feed, st->attempt_at,
-		     st->ok_at, st->exit_code, result, st->run_id, st->run_date, st->limit_refused);
+	n = snprintf(buf, sizeof(buf),
+		     "feed %s\nattempt_at %" PRId64 "\nok_at %" PRId64 "\nexit_code %d\n"
+		     "result %s\nrun_id %" PRId64 "\nrun_date %s\nlimit_refused %" PRIu64 "\n",
+		     st->feed, st->attempt_at, st->ok_at, st->exit_code, result, st->run_id, st->run_date,
+		     st->limit_refused);
 	if (n < 0 || n >= RECORD_SIZE)
 		return -EINVAL;
 	/* the padding: empty lines, which a reader skips */

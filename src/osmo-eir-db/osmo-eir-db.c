@@ -51,7 +51,8 @@ static void usage(FILE *f)
 		"  add pair IMEI IMSI LIST [REASON...]\n"
 		"  del imei IMEI | del range FIRST | del tac TAC | del pair IMEI IMSI\n"
 		"  stats\n"
-		"  audit [N]                  the last N (default 20) changes of the local lists: who, what, before, after\n"
+		"  audit [N]                  the last N (default 20) changes of the local lists: who, what, before, "
+		"after\n"
 		"Exit: 0 done; 1 failed, nothing changed; 2 import applied with rows skipped.\n");
 }
 

@@ -514,12 +514,12 @@ static bool run_has_full(const struct feed_run *r)
 		if (!fn.zip && !fn.delta)
 			return true;
 		if (fn.zip) {
-			int zerr;
-			zip_t *za = zip_open(pathf("%s/%s", dir, r->files[i]), ZIP_RDONLY, &zerr);
-			bool has = za && zip_name_locate(za, want, 0) >= 0;
+			char err[512];
+			struct feed_zip *z = feed_zip_open(NULL, pathf("%s/%s", dir, r->files[i]), r->files[i], err,
+							   sizeof(err));
+			bool has = z && feed_zip_has(z, want);
 
-			if (za)
-				zip_discard(za);
+			talloc_free(z);
 			if (has)
 				return true;
 		}

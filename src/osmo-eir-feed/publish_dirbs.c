@@ -12,7 +12,6 @@
 #include <sys/stat.h>
 
 #include <talloc.h>
-#include <zip.h>
 
 #include "feed_pub.h"
 
@@ -38,7 +37,8 @@ static int check_one(struct listgen_run *lr, const char *name, const char *zip, 
 	if (!lr->date[0])
 		memcpy(lr->date, fn.date, sizeof(lr->date));
 	else if (strcmp(lr->date, fn.date))
-		return eir_fail(1, "%s: dated %s, the other files %s (one run per directory)", where, fn.date, lr->date);
+		return eir_fail(1, "%s: dated %s, the other files %s (one run per directory)", where, fn.date,
+				lr->date);
 	lr->blacklist |= fn.list == FEED_BLACK;
 	if (!fn.delta)
 		return 0;
@@ -47,8 +47,9 @@ static int check_one(struct listgen_run *lr, const char *name, const char *zip, 
 		lr->run = fn.run;
 		lr->delta_name = talloc_strdup(ctx, where);
 	} else if (fn.base != lr->base || fn.run != lr->run) {
-		return eir_fail(1, "%s: a delta from run %" PRId64 " to %" PRId64 ", but %s is from %" PRId64 " to %" PRId64,
-			   where, fn.base, fn.run, lr->delta_name, lr->base, lr->run);
+		return eir_fail(
+			1, "%s: a delta from run %" PRId64 " to %" PRId64 ", but %s is from %" PRId64 " to %" PRId64,
+			where, fn.base, fn.run, lr->delta_name, lr->base, lr->run);
 	}
 	return 0;
 }
@@ -56,20 +57,20 @@ static int check_one(struct listgen_run *lr, const char *name, const char *zip, 
 /* A zip's members: list files of the zip's list (none at all is fine: DIRBS's zip of op10 when op1's took them). */
 static int check_zip(struct listgen_run *lr, const char *path, const char *name, const struct feed_name *zfn)
 {
-	zip_int64_t n, i;
-	zip_t *za;
-	int zerr, rc = 0;
+	const char *const *m;
+	struct feed_zip *z;
+	char err[512];
+	unsigned n, i;
+	int rc = 0;
 
-	za = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
-	if (!za)
-		return eir_fail(1, "%s: not a readable zip file (libzip error %d)", name, zerr);
-	n = zip_get_num_entries(za, 0);
-	for (i = 0; i < n && !rc; i++) {
-		const char *m = zip_get_name(za, (zip_uint64_t)i, 0);
-
-		rc = m ? check_one(lr, m, name, zfn) : eir_fail(1, "%s: member %" PRId64 " has no name", name, (int64_t)i);
-	}
-	zip_discard(za);
+	z = feed_zip_open(NULL, path, name, err, sizeof(err));
+	if (!z)
+		return eir_fail(1, "%s", err);
+	if (feed_zip_members(z, z, &m, &n))
+		rc = eir_fail(1, "%s: out of memory", name);
+	for (i = 0; i < n && !rc; i++)
+		rc = m[i] ? check_one(lr, m[i], name, zfn) : eir_fail(1, "%s: member %u has no name", name, i);
+	talloc_free(z);
 	return rc;
 }
 
@@ -117,8 +118,10 @@ int cmd_publish_dirbs(const char *src)
 			return 1;
 	}
 	if (lr.run < 0)
-		return eir_fail(1, "%s has no delta lists: the run id is only in their names (dirbs-listgen always writes "
-			   "them)", src);
+		return eir_fail(1,
+				"%s has no delta lists: the run id is only in their names (dirbs-listgen always writes "
+				"them)",
+				src);
 	if (!lr.blacklist)
 		return eir_fail(1, "%s has no blacklist (dirbs-listgen always writes it)", src);
 
@@ -131,8 +134,9 @@ int cmd_publish_dirbs(const char *src)
 			   runs.r[runs.n - 1].run);
 	for (i = 0; i < runs.n; i++) {
 		if (!strcmp(runs.r[i].date, lr.date))
-			return eir_fail(1, "run %" PRId64 " of the feed has the date %s already: its files would be replaced",
-				   runs.r[i].run, lr.date);
+			return eir_fail(
+				1, "run %" PRId64 " of the feed has the date %s already: its files would be replaced",
+				runs.r[i].run, lr.date);
 	}
 	if (lr.base >= 0 && !feed_runs_find(&runs, lr.base))
 		printf("note: base run %" PRId64 " is not in the feed: a consumer falls back to the newest full "

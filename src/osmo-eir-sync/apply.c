@@ -13,7 +13,6 @@
 #include <time.h>
 
 #include <talloc.h>
-#include <zip.h>
 #include <osmocom/core/logging.h>
 #include <osmocom/core/utils.h>
 
@@ -53,8 +52,7 @@ struct ctx {
 	/* the file being read */
 	const struct feed_plan_file *file;
 	FILE *f;
-	zip_t *za;
-	zip_file_t *zf;
+	struct feed_zip *zip;	/* the zip of the file being read, if it is a member */
 	struct feed_rows rows;
 	/* the highest key put so far from a full list onto an empty table (see upsert()) */
 	uint64_t top_key[3];
@@ -179,30 +177,19 @@ static int keyvec_add(struct ctx *c, struct keyvec *kv, const struct eir_entry *
 
 /* --- reading one list file, plain or a zip member --- */
 
-static ssize_t zip_read(void *arg, void *buf, size_t len)
-{
-	zip_int64_t n = zip_fread(arg, buf, len);
-
-	return n < 0 ? -EIO : (ssize_t)n;
-}
-
 static void file_close(struct ctx *c)
 {
-	if (c->zf)
-		zip_fclose(c->zf);
-	if (c->za)
-		zip_discard(c->za);
+	talloc_free(c->zip);
 	if (c->f)
 		fclose(c->f);
-	c->zf = NULL;
-	c->za = NULL;
+	c->zip = NULL;
 	c->f = NULL;
 }
 
 static struct eir_csv *file_open(struct ctx *c, const struct feed_plan_file *af)
 {
-	char path[4400];
-	int zerr;
+	char path[4400], err[512];
+	struct eir_csv *csv;
 
 	c->file = af;
 	snprintf(path, sizeof(path), "%s/%s", c->plan->dir, af->file);
@@ -214,17 +201,15 @@ static struct eir_csv *file_open(struct ctx *c, const struct feed_plan_file *af)
 		}
 		return eir_csv_new_file(NULL, c->f);
 	}
-	c->za = zip_open(path, ZIP_RDONLY, &zerr);
-	if (!c->za) {
-		fail(c, SYNC_E_FORMAT, "%s: not a readable zip file", af->name);
+	c->zip = feed_zip_open(NULL, path, af->file, err, sizeof(err));
+	if (!c->zip) {
+		fail(c, SYNC_E_FORMAT, "%s", err);
 		return NULL;
 	}
-	c->zf = zip_fopen(c->za, af->member, 0);
-	if (!c->zf) {
-		fail(c, SYNC_E_FORMAT, "%s: %s: %s", af->name, af->member, zip_strerror(c->za));
-		return NULL;
-	}
-	return eir_csv_new(NULL, zip_read, c->zf);
+	csv = feed_zip_csv(c->zip, af->member, err, sizeof(err));
+	if (!csv)
+		fail(c, SYNC_E_FORMAT, "%s", err);
+	return csv;
 }
 
 static int check_header(struct ctx *c, const struct eir_csv_row *row)

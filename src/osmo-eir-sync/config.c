@@ -323,8 +323,11 @@ int sync_config(int argc, char **argv, bool *verbose)
 	if (!g_sync.op)
 		return eir_fail(SYNC_E_USAGE, "no operator id: --operator or 'operator' in the config file");
 	if (!g_sync.pubkey && !g_sync.insecure)
-		return eir_fail(SYNC_E_USAGE, "feed '%s' has no public key: --public-key FILE, or --insecure-no-signature to accept an "
-			   "unsigned feed", g_sync.feed);
+		return eir_fail(
+			SYNC_E_USAGE,
+			"feed '%s' has no public key: --public-key FILE, or --insecure-no-signature to accept an "
+			"unsigned feed",
+			g_sync.feed);
 	if (g_sync.pubkey && access(g_sync.pubkey, R_OK))
 		return eir_fail(SYNC_E_USAGE, "cannot read the public key %s: %s", g_sync.pubkey, strerror(errno));
 	return -1;

@@ -149,8 +149,9 @@ int fetch_file(const struct fetch_opts *o, const char *url, const char *path, ui
 	if (got)
 		got->fetched_at = (int64_t)time(NULL);
 	if (cond && is_http) {
-		/* RFC 9110 13.1.3: with an entity tag, If-None-Match alone. A time condition besides it would make libcurl
-		 * drop a 200 whose Last-Modified is not later (CURLINFO_CONDITION_UNMET), although the ETag changed. */
+		/* RFC 9110 13.1.3: with an entity tag, If-None-Match alone. A time condition besides it would make
+		 * libcurl drop a 200 whose Last-Modified is not later (CURLINFO_CONDITION_UNMET), although the ETag
+		 * changed. */
 		if (cond->etag[0]) {
 			snprintf(h, sizeof(h), "If-None-Match: %s", cond->etag);
 			hdrs = curl_slist_append(hdrs, h);

@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 
 #include <talloc.h>
-#include <zip.h>
 #include <osmocom/core/application.h>
 #include <osmocom/core/logging.h>
 #include <osmocom/core/utils.h>
@@ -282,25 +281,18 @@ static int plan_need(void *arg, const char *file, char *err, size_t errlen)
 static int plan_members(void *arg, const char *zip, const char *const **names, unsigned *n, char *err, size_t errlen)
 {
 	struct attempt *a = arg;
-	const char **m;
-	zip_int64_t count, j;
-	int zerr;
-	zip_t *za = zip_open(path_of(a, zip), ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+	struct feed_zip *z = feed_zip_open(actx, path_of(a, zip), zip, err, errlen);
+	int rc;
 
-	if (!za) {
-		snprintf(err, errlen, "%s: not a readable zip file (error %d)", zip, zerr);
+	if (!z)
 		return SYNC_E_FORMAT;
+	/* the names stay until the attempt ends (actx): the planner reads them until it returns */
+	rc = feed_zip_members(z, actx, names, n);
+	talloc_free(z);
+	if (rc) {
+		snprintf(err, errlen, "%s: out of memory", zip);
+		return SYNC_E_STORE;
 	}
-	count = zip_get_num_entries(za, 0);
-	m = talloc_zero_array(actx, const char *, count > 0 ? (size_t)count : 1);
-	for (j = 0; j < count; j++) {
-		const char *name = zip_get_name(za, (zip_uint64_t)j, 0);
-
-		m[j] = name ? talloc_strdup(m, name) : NULL;	/* NULL: refused by the planner */
-	}
-	zip_discard(za);
-	*names = m;
-	*n = count > 0 ? (unsigned)count : 0;
 	return 0;
 }
 

@@ -152,7 +152,9 @@ static void test_crud(void)
 {
 	struct eir_db *db;
 	struct eir_db_opts o = { .create = true };
-	struct eir_entry a = { .imei = imei("35693803564380"), .list = EIR_LIST_BLACK, .listed = 20000, .block = 20001 };
+	struct eir_entry a = {
+		.imei = imei("35693803564380"), .list = EIR_LIST_BLACK, .listed = 20000, .block = 20001
+	};
 
 	printf("\n== entries and pairs\n");
 	RC(eir_db_open(ctx, &db, dir, &o));
@@ -762,10 +764,12 @@ static void test_schema(void)
 
 		RC(eir_db_stats(db, EIR_DB_LOCAL, &st));
 		printf("  read-write: schema=%u imei=%llu counted white=%llu grey=%llu black=%llu flags-only=%llu "
-		       "audit=%llu\n", st.schema, (unsigned long long)st.t[EIR_T_IMEI].entries,
-		       (unsigned long long)st.imei_lists[EIR_LIST_WHITE], (unsigned long long)st.imei_lists[EIR_LIST_GREY],
-		       (unsigned long long)st.imei_lists[EIR_LIST_BLACK], (unsigned long long)st.imei_lists[EIR_LIST_NONE],
-		       (unsigned long long)eir_db_audit_count(db));
+		       "audit=%llu\n",
+		       st.schema, (unsigned long long)st.t[EIR_T_IMEI].entries,
+		       (unsigned long long)st.imei_lists[EIR_LIST_WHITE],
+		       (unsigned long long)st.imei_lists[EIR_LIST_GREY],
+		       (unsigned long long)st.imei_lists[EIR_LIST_BLACK],
+		       (unsigned long long)st.imei_lists[EIR_LIST_NONE], (unsigned long long)eir_db_audit_count(db));
 	}
 	eir_db_close(db);
 	test_schema_2();

@@ -102,7 +102,8 @@ int main(void)
 	diam_enc_u32(&e, DA_VENDOR_ID, DIAM_VENDOR_3GPP);
 	diam_enc_u32(&e, DA_AUTH_APP_ID, DIAM_APP_S13);
 	diam_enc_group_end(&e);
-	expect("VSAI {10415, S13} (V6)", buf, e.len, "00000104400000200000010a4000000c000028af000001024000000c01000024");
+	expect("VSAI {10415, S13} (V6)", buf, e.len,
+	       "00000104400000200000010a4000000c000028af000001024000000c01000024");
 	diam_enc_init(&e, buf, sizeof(buf));
 	diam_enc_u32(&e, DA_EQUIPMENT_STATUS, 0);
 	expect("Equipment-Status 0", buf, e.len, "000005a5c0000010000028af00000000");
@@ -112,8 +113,8 @@ int main(void)
 	diam_enc_cstr(&e, DA_SOFTWARE_VERSION, "05");
 	diam_enc_group_end(&e);
 	expect("Terminal-Information (V4)", buf, e.len,
-	       "00000579c0000038000028af0000057ac000001a000028af333533353835313130303334313700000000057bc000000e000028af"
-	       "30350000");
+	       "00000579c0000038000028af0000057ac000001a000028af3335333538353131303033343137"
+	       "00000000057bc000000e000028af30350000");
 	{
 		static const uint8_t lo[4] = { 127, 0, 0, 1 };
 

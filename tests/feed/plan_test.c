@@ -88,7 +88,8 @@ static void plan(const char *what, const char *runs_text, int64_t held, const ch
 			const struct feed_plan_file *pf = &r->files[j];
 
 			printf("    %-13s %-5s %-14s %s%s\n", feed_list_names[pf->list], pf->delta ? "delta" : "full",
-			       pf->delta ? feed_change_names[pf->change] : "-", pf->name, pf->full_src ? " (full)" : "");
+			       pf->delta ? feed_change_names[pf->change] : "-", pf->name,
+			       pf->full_src ? " (full)" : "");
 		}
 	}
 out:
@@ -172,9 +173,10 @@ int main(void)
 	plan("base -1 without full lists: the adding deltas are the full lists", runs, -1, "op1", NULL, NULL);
 	plan("held 41 of base -1: the delta of 42 only", runs, 41, "op1", NULL, NULL);
 	plan("a chain never passes through base -1", runs, 40, "op1", NULL, NULL);
-	snprintf(runs, sizeof(runs), "41 20261120_020000 -1 20261120_020000_blacklist.csv "
-		 "20261120_020000_notifications_op1.csv 20261120_020000_exceptions_op1.csv %s %s %s\n", dash1[0], dash1[3],
-		 dash1[5]);
+	snprintf(runs, sizeof(runs),
+		 "41 20261120_020000 -1 20261120_020000_blacklist.csv "
+		 "20261120_020000_notifications_op1.csv 20261120_020000_exceptions_op1.csv %s %s %s\n",
+		 dash1[0], dash1[3], dash1[5]);
 	plan("base -1 with full lists and deltas: the full list files only", runs, -1, "op1", NULL, NULL);
 
 	/* our operator's lists */
@@ -205,8 +207,8 @@ int main(void)
 	     "op1", NULL, NULL);
 	plan("a file not dated as its run", "41 20261120_020000 -1 20261120_030000_blacklist.csv\n", -1, "op1", NULL,
 	     NULL);
-	plan("a delta of another run", FULL41 "42 20261121_020000 41 20261121_020000_blacklist_delta_40_42_blocked.csv\n",
-	     41, "op1", NULL, NULL);
+	plan("a delta of another run",
+	     FULL41 "42 20261121_020000 41 20261121_020000_blacklist_delta_40_42_blocked.csv\n", 41, "op1", NULL, NULL);
 	plan("RUNS with no run", "", -1, "op1", NULL, NULL);
 	return 0;
 }

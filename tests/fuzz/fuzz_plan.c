@@ -123,7 +123,8 @@ static void check_plan(const struct input *in, const struct feed_plan *p, int64_
 			FUZZ_ASSERT(run_has(r, pf->file));
 			FUZZ_ASSERT(!pf->member || is_member(in, pf->file, pf->member));
 			FUZZ_ASSERT(feed_name_parse(pf->member ? pf->member : pf->file, op, &fn) == 0);
-			FUZZ_ASSERT(!fn.zip && fn.list == pf->list && fn.delta == pf->delta && !strcmp(fn.date, r->date));
+			FUZZ_ASSERT(!fn.zip && fn.list == pf->list && fn.delta == pf->delta &&
+				    !strcmp(fn.date, r->date));
 			if (fn.delta)
 				FUZZ_ASSERT(fn.change == pf->change && fn.base == r->base && fn.run == r->run);
 			/* a delta step takes deltas only; a full step its full lists, or adding deltas from nothing */

@@ -2,7 +2,8 @@
 /* Fuzz target: the national feed's RUNS manifest (feed_runs_parse()) and the list file names in it
  * (feed_name_parse()), as osmo-eir-sync reads them from the publisher. A parsed manifest is in run order with
  * safe file names; a parsed name is made again by feed_name_make() and parses back to the same. Kept thin: the
- * calls into the feed library (include/osmocom/eir/feed.h) are the lines below, so a changed signature is a one-line change here. */
+ * calls into the feed library (include/osmocom/eir/feed.h) are the lines below, so a changed signature is a one-line
+ * change here. */
 
 #include <string.h>
 

@@ -66,4 +66,14 @@ bench -c 2 -w 16 -n 3000 -i "$T/unknown.csv"
 check "UNKNOWN run: exit 0, 3000 answers" result 0 "^answers=3000 .* mismatch=0 error=0 missing=0$"
 check "UNKNOWN run: 1000 UNKNOWN (Experimental-Result 5422)" grep -q " UNKNOWN=1000 " "$T/out"
 check "clean shutdown" eir_stop
+
+# --help and a usage error: their exit codes, and nothing leaked on the way out (a sanitizer build reports leaks)
+"$BENCH" --help > "$T/help" 2>&1
+check "--help: exit 0, no sanitizer report" sh -c '[ $1 -eq 0 ] && ! grep -q Sanitizer "$2"' _ $? "$T/help"
+"$BENCH" --no-such-option > "$T/usage" 2>&1
+check "a bad option: exit 2, no sanitizer report" sh -c '[ $1 -eq 2 ] && ! grep -q Sanitizer "$2"' _ $? "$T/usage"
+: > "$T/none.csv"
+"$BENCH" -p 1 -n 1 -i "$T/none.csv" > "$T/none" 2>&1
+check "no IMEIs: exit 2, says so, no sanitizer report" \
+	sh -c '[ $1 -eq 2 ] && grep -q "no IMEIs" "$2" && ! grep -q Sanitizer "$2"' _ $? "$T/none"
 finish

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The feed's names and indexes (src/feed/runs.c) and the sync status file (src/feed/sync_status.c): each input and what it
- * gives, so that the .ok file reads as the specification of national-feed.md §1-3. */
+/* The feed's names and indexes (src/feed/runs.c) and the sync status file (src/feed/sync_status.c): each input and what
+ * it gives, so that the .ok file reads as the specification of national-feed.md §1-3. */
 
 #include <errno.h>
 #include <inttypes.h>

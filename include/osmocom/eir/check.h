@@ -30,7 +30,8 @@ struct eir_policy {
 };
 #define EIR_DEFAULT_LOG_VERDICT_PER_SEC 100
 #define EIR_POLICY_DEFAULT { .default_verdict = EIR_WHITELISTED, .store_fail_error = true, \
-			     .store_fail_verdict = EIR_WHITELISTED, .log_verdict_per_sec = EIR_DEFAULT_LOG_VERDICT_PER_SEC }
+			     .store_fail_verdict = EIR_WHITELISTED, \
+			     .log_verdict_per_sec = EIR_DEFAULT_LOG_VERDICT_PER_SEC }
 
 struct eir_match {
 	enum eir_level level;

@@ -47,7 +47,8 @@ struct eir_entry {
 	uint64_t imei;		/*!< 14-digit key; first IMEI of a range */
 	uint64_t last;		/*!< EIR_T_RANGE: last IMEI, inclusive */
 	uint8_t imsi[8];	/*!< EIR_T_PAIR/NOTIF/EXC: packed IMSI (eir_imsi_pack()) */
-	uint8_t msisdn[8];	/*!< EIR_T_NOTIF/EXC: packed MSISDN (part of the key, as DIRBS keys rows), 0xff: none */
+	uint8_t msisdn[8];	/*!< EIR_T_NOTIF/EXC: packed MSISDN (part of the key, as DIRBS keys rows), 0xff:
+				 *   none */
 	enum eir_list list;	/*!< EIR_LIST_NONE on an IMEI record that only carries flags */
 	uint8_t flags;		/*!< EIR_F_* (EIR_T_IMEI only; maintained by the store) */
 	bool amnesty;		/*!< EIR_T_NOTIF: amnesty_granted (shown, never used in a verdict) */
@@ -145,7 +146,8 @@ struct eir_db_stats {
 	uint64_t map_used;		/*!< bytes up to the last page in use */
 	uint64_t file_size;		/*!< data.mdb on disk */
 	unsigned readers;		/*!< reader slots in use */
-	uint64_t imei_lists[4];		/*!< EIR_T_IMEI records per list (enum eir_list; none: pair flags only) */
+	uint64_t imei_lists[4];		/*!< EIR_T_IMEI records per list (enum eir_list; none: pair flags
+					 *   only) */
 	struct {
 		uint64_t entries;
 		uint64_t pages;		/*!< branch + leaf + overflow pages */

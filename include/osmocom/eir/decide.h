@@ -62,7 +62,8 @@ struct eir_decider {
 
 /*! What the front end answers. */
 struct eir_decision {
-	bool error;			/*!< answer an error (S13 5012, N5g-eir 503): the store failed, policy says so */
+	bool error;			/*!< answer an error (S13 5012, N5g-eir 503): the store failed and the
+					 *   policy says so */
 	enum eir_verdict verdict;	/*!< otherwise this verdict */
 	struct eir_match why;		/*!< level EIR_LVL_STORE_FAIL when the store failed */
 };

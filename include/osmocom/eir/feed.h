@@ -119,7 +119,8 @@ struct feed_row {
 	uint8_t msisdn[8];	/*!< packed (eir_msisdn_pack()); all 0xff: none */
 	eir_day_t block;	/*!< 0 in the exceptions */
 	bool amnesty;
-	const char *reasons;	/*!< the reasons field, trimmed, whole ("" in the exceptions); in struct feed_rows */
+	const char *reasons;	/*!< the reasons field, trimmed, whole ("" in the exceptions); held in struct
+				 *   feed_rows */
 };
 
 enum feed_row_rc {
@@ -184,3 +185,13 @@ int feed_plan_make(void *ctx, const struct feed_runs *runs, int64_t held, const 
 		   const struct feed_plan_ops *ops, struct feed_plan *out, char *err, size_t errlen);
 bool feed_plan_run_has_full(const struct feed_plan_run *pr, enum feed_list l);
 const char *feed_plan_err_name(int code);
+
+/* zip.c: a run's zips (libzip; link $(LIBZIP_LIBS)) */
+struct feed_zip;
+struct eir_csv;
+struct feed_zip *feed_zip_open(void *ctx, const char *path, const char *name, char *err, size_t errlen);
+struct feed_zip *feed_zip_open_mem(void *ctx, const void *buf, size_t len, const char *name, char *err,
+				   size_t errlen);
+int feed_zip_members(struct feed_zip *z, void *ctx, const char *const **names, unsigned *n);
+bool feed_zip_has(struct feed_zip *z, const char *member);
+struct eir_csv *feed_zip_csv(struct feed_zip *z, const char *member, char *err, size_t errlen);

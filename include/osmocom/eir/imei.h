@@ -12,7 +12,8 @@
 
 enum eir_imei_status {
 	EIR_IMEI_OK = 0,		/*!< 14 digits, or 15/16 that parsed cleanly */
-	EIR_IMEI_LUHN_MISMATCH,		/*!< 15 digits, check digit wrong (reported, not rejected; edits refuse it) */
+	EIR_IMEI_LUHN_MISMATCH,		/*!< 15 digits, check digit wrong (reported, not rejected; edits refuse
+					 *   it) */
 	EIR_IMEI_SPARE_ZERO,		/*!< 15 digits, 15th digit 0 (spare digit) although Luhn wants another */
 };
 

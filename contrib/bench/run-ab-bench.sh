@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# A/B benchmark (not a test): osmo-eir of another build tree (OLD, e.g. the parent commit built optimised in a
+# second git worktree) against this one, in the same run, alternating: S13 answers/s (this tree's osmo-eir-bench,
+# -c 2 -w 16, every verdict checked) and N5g-eir requests/s (h2load -c 4 -m 32), each side on a store of ROWS
+# listed IMEIs made by its own osmo-eir-db. Both daemons run throughout; only one is loaded at a time.
+#   OLD=/path/to/old/build make bench-ab          (or: builddir=$PWD OLD=... ../contrib/bench/run-ab-bench.sh)
+# Prints every round, the medians with min-max and the ratio new/old; asserts nothing. ROUNDS (3), ROWS (1M),
+# SECS (5, per S13 round), COUNT (500000 requests per N5g-eir round); scratch in BENCH_DIR or a temp dir.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+builddir=${builddir:-$(pwd)}
+OLD=${OLD:?OLD=the build directory of the tree to compare against}
+ROUNDS=${ROUNDS:-3}
+ROWS=${ROWS:-1000000}
+SECS=${SECS:-5}
+COUNT=${COUNT:-500000}
+BENCH="$builddir/contrib/bench/osmo-eir-bench"
+command -v h2load >/dev/null || { echo "h2load missing: install-deps.sh installs nghttp2-client"; exit 1; }
+. "$here/lib.sh"
+bench_setup ab
+
+echo "# $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "# old: $OLD ($(git -C "$OLD/.." rev-parse --short HEAD 2>/dev/null || echo '?'))"
+echo "# new: $builddir ($(git -C "$builddir/.." rev-parse --short HEAD 2>/dev/null || echo '?'))"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
+	for (i = 0; i < n; i++) printf "%.0f,20261101,Reported stolen\n", 35000000000000 + i * 7 }' > "$dir/list.csv"
+# S13 queries with their expected verdicts, half listed; N5g-eir URIs of the same kind (IMEISV: no check digit)
+/usr/bin/python3 - "$ROWS" "$dir" <<'PY'
+import random, sys
+n, d = int(sys.argv[1]), sys.argv[2]
+r = random.Random(1)
+with open(d + "/imeis.csv", "w") as f, open(d + "/paths", "w") as g:
+    for i in range(200000):
+        k = r.randrange(n) * 7 if i % 2 else r.randrange(n * 7)
+        f.write("%d,,%s\n" % (35000000000000 + k, "BLACKLISTED" if k % 7 == 0 else "WHITELISTED"))
+        if i < 10000:
+            g.write("/n5g-eir-eic/v1/equipment-status?pei=imeisv-%d%02d\n" % (35000000000000 + k, r.randrange(100)))
+PY
+
+# a program of a build tree: src/NAME/NAME, or src/NAME in trees before the one-folder-per-program layout
+prog() { if [ -x "$1/src/$2/$2" ]; then echo "$1/src/$2/$2"; else echo "$1/src/$2"; fi; }
+
+declare -A s13port sbiport pid
+for side in old new; do
+	b=$builddir
+	[ $side = old ] && b=$OLD
+	"$(prog "$b" osmo-eir-db)" -l "$dir/$side" create >/dev/null
+	"$(prog "$b" osmo-eir-db)" -l "$dir/$side" -m 1024 import "$dir/list.csv" >/dev/null 2>&1
+	s13port[$side]=$(port)
+	sbiport[$side]=$(port)
+	eir_config "$dir/$side.cfg" "${s13port[$side]}" "$(port)"
+	sed -i 's/^eir$/eir\n log-verdicts-per-second 0/' "$dir/$side.cfg"
+	printf 'sbi\n listen 127.0.0.1 %s\n' "${sbiport[$side]}" >> "$dir/$side.cfg"
+	sed "s|^|http://127.0.0.1:${sbiport[$side]}|" "$dir/paths" > "$dir/uris-$side"
+	"$(prog "$b" osmo-eir)" -c "$dir/$side.cfg" -l "$dir/$side" > "$dir/$side.log" 2>&1 &
+	pid[$side]=$!
+	pids+=($!)
+	wait_port "${s13port[$side]}"
+	wait_port "${sbiport[$side]}"
+done
+rm -f "$dir/list.csv"
+
+s13() { # SIDE: one S13 round
+	local out
+	out=$("$BENCH" -p "${s13port[$1]}" -c 2 -w 16 -d "$SECS" -i "$dir/imeis.csv" 2>&1 | tail -n 1)
+	echo "$out" | sed -n 's/^answers=[0-9]* .*rate=\([0-9]*\).*/\1/p'
+}
+sbi() { # SIDE: one N5g-eir round
+	h2load -n "$COUNT" -c 4 -m 32 -t 1 -i "$dir/uris-$1" 2>&1 |
+		sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' | cut -d. -f1
+}
+
+printf '%-6s %-8s %12s %12s\n' round load old new
+for i in $(seq "$ROUNDS"); do
+	for what in s13 sbi; do
+		o=$($what old)
+		n=$($what new)
+		echo "$o" >> "$dir/$what.old"
+		echo "$n" >> "$dir/$what.new"
+		printf '%-6s %-8s %12s %12s\n' "$i" "$what" "$o" "$n"
+	done
+done
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+for what in s13 sbi; do
+	/usr/bin/python3 - "$what" "$dir/$what.old" "$dir/$what.new" <<'PY'
+import statistics, sys
+what, a, b = sys.argv[1], [float(x) for x in open(sys.argv[2]) if x.strip()], [float(x) for x in open(sys.argv[3]) if x.strip()]
+if not a or not b:
+    print("%s: no figures (see the logs)" % what); sys.exit(0)
+ma, mb = statistics.median(a), statistics.median(b)
+print("%s: old median %.0f/s (%.0f-%.0f), new median %.0f/s (%.0f-%.0f), new/old %.3fx"
+      % (what, ma, min(a), max(a), mb, min(b), max(b), mb / ma))
+PY
+done
