@@ -47,3 +47,20 @@ diameter
  unknown-peers accept
 CFG
 }
+
+# sbi_config FILE SBI_PORT: the N5g-eir benchmarks' osmo-eir config (errors only in the log, no verdict log, no CTRL)
+sbi_config() {
+	cat > "$1" <<CFG
+log stderr
+ logging level set-all error
+line vty
+ bind 127.0.0.1 $(port)
+eir
+ log-verdicts-per-second 0
+ ctrl-port 0
+diameter
+ listen 127.0.0.1 $(port)
+sbi
+ listen 127.0.0.1 $2
+CFG
+}

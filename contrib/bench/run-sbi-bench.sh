@@ -45,19 +45,7 @@ with open(d + "/uris-eir", "w") as e, open(d + "/uris-nghttpd", "w") as g:
         g.write("http://127.0.0.1:%s%s\n" % (nport, path))
 PY
 
-cat > "$dir/osmo-eir.cfg" <<CFG
-log stderr
- logging level set-all error
-line vty
- bind 127.0.0.1 $(port)
-eir
- log-verdicts-per-second 0
- ctrl-port 0
-diameter
- listen 127.0.0.1 $(port)
-sbi
- listen 127.0.0.1 $eport
-CFG
+sbi_config "$dir/osmo-eir.cfg" "$eport"
 "$EIR" -c "$dir/osmo-eir.cfg" -l "$dir/store" > "$dir/eir.log" 2>&1 &
 pids+=($!)
 wait_port "$eport"

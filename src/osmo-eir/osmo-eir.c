@@ -164,7 +164,7 @@ int main(int argc, char **argv)
 	ctrl_vty_init(ctx);
 	eir_vty_init();
 	eir_equipment_vty_init();
-	sbi_vty_init();
+	sbi_vty_init(g_eir, &g_eir->sbi, &g_eir->sbi_srv, SBI_NODE);
 
 	handle_options(argc, argv);
 

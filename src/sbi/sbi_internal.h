@@ -1,5 +1,15 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* Shared by the files of the N5g-eir server only. */
+/* Shared by the files of the N5g-eir server only (src/sbi; no file outside includes it).
+ *
+ * The layers, each calling by name only the ones below it; what calls up is a callback it was given:
+ *   sbi_vty.c     the 'sbi' node and 'show sbi connections': handed its config and server (sbi_vty_init())
+ *   n5g_eir.c     the N5g-eir service: parse -> eir_decide() -> encode, its counters; makes the server with
+ *                 sbi_http_alloc(), handing it its request handler
+ *   server.c      HTTP/2 (nghttp2) and TLS connections; calls the handler it was given once per request and
+ *                 sends the answer it fills in; starts and stops nrf.c
+ *   nrf.c         the NRF client (NFRegister, heartbeat, NFDeregister)
+ *   n5g_codec.c   the path and query parsed, answers encoded: pure, no nghttp2 (include/osmocom/eir/sbi/n5g.h)
+ * Below them: the decision step (src/eir/decide.c) and the store. */
 #pragma once
 
 #include <stddef.h>
@@ -11,13 +21,10 @@
 #include <osmocom/core/select.h>
 #include <osmocom/core/timer.h>
 
+#include <osmocom/eir/sbi/n5g.h>
 #include <osmocom/eir/sbi/server.h>
 
 #define SBI_OUT_HIGH 65536	/* answers not yet taken by the client: above this, stop reading it */
-/* The longest answer is a 400 listing every parameter (pei, supi, gpsi, supported-features and one unknown one, whose
- * name of up to 64 bytes comes back escaped, up to 6 bytes each): about 870 bytes. n5g_eir.c's problem() still
- * sends valid JSON should a body not fit. */
-#define SBI_BODY_MAX 1024
 
 struct sbi_conn {
 	struct llist_head list;
@@ -49,7 +56,7 @@ struct sbi_stream {
 	char *path;			/*!< :path, NULL when missing or too long */
 	size_t hdr_bytes;
 	unsigned err;			/*!< 414 or 431 found while reading headers */
-	char body[SBI_BODY_MAX];
+	char body[N5G_BODY_MAX];	/*!< the answer's (include/osmocom/eir/sbi/n5g.h) */
 	size_t body_len, body_off;
 };
 
@@ -58,8 +65,22 @@ static inline void sbi_ctr_inc(struct sbi_server *srv, unsigned ctr)
 	rate_ctr_inc(rate_ctr_group_get_ctr(srv->ctrs, ctr));
 }
 
-/* server.c */
-int sbi_respond(struct sbi_stream *st, unsigned status, const char *content_type, const char *allow);
+/*! One request as the HTTP/2 layer hands it to its handler. */
+struct sbi_request {
+	const char *path;	/*!< :path, NULL when missing or too long */
+	bool get;		/*!< :method GET */
+	unsigned err;		/*!< 414 or 431 found while reading the headers, else 0 */
+	const char *peer;	/*!< the client, "ADDR:PORT" */
+};
 
-/* n5g_eir.c */
-void sbi_n5g_eir_request(struct sbi_stream *st);
+/*! The answer the handler fills in; the body goes into body (cap bytes, the stream's buffer). */
+struct sbi_answer {
+	unsigned status;
+	const char *content_type;
+	const char *allow;	/*!< the Allow header, NULL: none */
+	char *body;
+	size_t cap, len;
+};
+
+/* server.c: a server that hands each complete request to handler (a HEAD's answer is sent without its body) */
+struct sbi_server *sbi_http_alloc(void *ctx, struct sbi_cfg *cfg, sbi_handler_t handler);

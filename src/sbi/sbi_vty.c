@@ -12,16 +12,19 @@
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 
-#include <osmocom/eir/eir.h>
 #include "sbi_internal.h"
 
+/* what sbi_vty_init() was handed: the node number the daemon gave the 'sbi' node, the config the commands set (its
+ * strings allocated on ctx), and where the server will be once it runs (allocated after the config file is read) */
 static struct cmd_node sbi_node = {
-	SBI_NODE,
-	"%s(config-sbi)# ",
-	1,
+	.prompt = "%s(config-sbi)# ",
+	.vtysh = 1,
 };
+static void *sbi_ctx;
+static struct sbi_cfg *sbi_cfg;
+static struct sbi_server **sbi_srv;
 
-#define SBI_CFG (&g_eir->sbi)
+#define SBI_CFG sbi_cfg
 
 /* the VTY's X:X::X:X matches loosely (2001:db8::zz passes): check that it is an address */
 static bool is_ip_addr(const char *s)
@@ -34,7 +37,7 @@ static bool is_ip_addr(const char *s)
 DEFUN(cfg_sbi, cfg_sbi_cmd, "sbi", "Configure the N5g-eir HTTP/2 server (5G service-based interface)\n")
 {
 	SBI_CFG->enabled = true;
-	vty->node = SBI_NODE;
+	vty->node = sbi_node.node;
 	return CMD_SUCCESS;
 }
 
@@ -51,7 +54,7 @@ DEFUN(cfg_sbi_listen, cfg_sbi_listen_cmd, "listen (A.B.C.D|X:X::X:X) <1-65535>",
 		vty_out(vty, "%% not an IP address: %s%s", argv[0], VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->listen_addr, argv[0]);
+	osmo_talloc_replace_string(sbi_ctx, &SBI_CFG->listen_addr, argv[0]);
 	SBI_CFG->listen_port = atoi(argv[1]);
 	return CMD_SUCCESS;
 }
@@ -61,13 +64,13 @@ DEFUN(cfg_sbi_listen, cfg_sbi_listen_cmd, "listen (A.B.C.D|X:X::X:X) <1-65535>",
 DEFUN(cfg_sbi_tls_cert, cfg_sbi_tls_cert_cmd, "tls certificate FILE",
       TLS_STR "The server certificate (PEM; may be followed by its chain)\n" "File name\n")
 {
-	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->tls_cert, argv[0]);
+	osmo_talloc_replace_string(sbi_ctx, &SBI_CFG->tls_cert, argv[0]);
 	return CMD_SUCCESS;
 }
 
 DEFUN(cfg_sbi_tls_key, cfg_sbi_tls_key_cmd, "tls private-key FILE", TLS_STR "The private key (PEM)\n" "File name\n")
 {
-	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->tls_key, argv[0]);
+	osmo_talloc_replace_string(sbi_ctx, &SBI_CFG->tls_key, argv[0]);
 	return CMD_SUCCESS;
 }
 
@@ -162,7 +165,7 @@ DEFUN(cfg_sbi_nrf_uri, cfg_sbi_nrf_uri_cmd, "nrf uri URI",
 		vty_out(vty, "%% only http://ADDR[:PORT] and https://HOST[:PORT] are supported%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->nrf_uri, argv[0]);
+	osmo_talloc_replace_string(sbi_ctx, &SBI_CFG->nrf_uri, argv[0]);
 	return CMD_SUCCESS;
 }
 
@@ -173,7 +176,7 @@ DEFUN(cfg_sbi_nrf_id, cfg_sbi_nrf_id_cmd, "nrf nf-instance-id UUID",
 		vty_out(vty, "%% a UUID has 36 characters%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->nf_instance_id, argv[0]);
+	osmo_talloc_replace_string(sbi_ctx, &SBI_CFG->nf_instance_id, argv[0]);
 	return CMD_SUCCESS;
 }
 
@@ -181,7 +184,7 @@ DEFUN(cfg_sbi_nrf_ca, cfg_sbi_nrf_ca_cmd, "nrf ca-file FILE",
       NRF_STR "The CA certificate(s) to verify an https:// NRF with (default: the system's CAs)\n"
       "PEM file\n")
 {
-	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->nrf_ca_file, argv[0]);
+	osmo_talloc_replace_string(sbi_ctx, &SBI_CFG->nrf_ca_file, argv[0]);
 	return CMD_SUCCESS;
 }
 
@@ -200,7 +203,7 @@ DEFUN(cfg_sbi_nrf_addr, cfg_sbi_nrf_addr_cmd, "nrf advertise-address (A.B.C.D|X:
 		vty_out(vty, "%% not an IP address: %s%s", argv[0], VTY_NEWLINE);
 		return CMD_WARNING;
 	}
-	osmo_talloc_replace_string(g_eir->ctx, &SBI_CFG->nrf_advertise_addr, argv[0]);
+	osmo_talloc_replace_string(sbi_ctx, &SBI_CFG->nrf_advertise_addr, argv[0]);
 	return CMD_SUCCESS;
 }
 
@@ -274,52 +277,59 @@ static int config_write_sbi(struct vty *vty)
 DEFUN(show_sbi_connections, show_sbi_connections_cmd, "show sbi connections",
       SHOW_STR "N5g-eir HTTP/2 server\n" "Client connections\n")
 {
+	struct sbi_server *srv = *sbi_srv;
 	struct sbi_conn *c;
 	struct timespec now;
 
-	if (!g_eir->sbi_srv) {
+	if (!srv) {
 		vty_out(vty, "%% N5g-eir server not running (no 'sbi' node in the configuration)%s", VTY_NEWLINE);
 		return CMD_WARNING;
 	}
 	osmo_clock_gettime(CLOCK_MONOTONIC, &now);
 	vty_out(vty, "%-24s %-5s %8s %10s %8s %10s%s", "address", "tls", "uptime", "requests", "streams", "unsent",
 		VTY_NEWLINE);
-	llist_for_each_entry(c, &g_eir->sbi_srv->conns, list) {
+	llist_for_each_entry(c, &srv->conns, list) {
 		if (c->dead)
 			continue;
 		vty_out(vty, "%-24s %-5s %7lds %10llu %8u %10zu%s", c->name, c->ssl ? "yes" : "no",
 			(long)(now.tv_sec - c->connected.tv_sec), (unsigned long long)c->n_req, c->n_streams,
 			c->out_len - c->out_off, VTY_NEWLINE);
 	}
-	vty_out(vty, "%u connection(s)%s", g_eir->sbi_srv->n_conns, VTY_NEWLINE);
+	vty_out(vty, "%u connection(s)%s", srv->n_conns, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
-void sbi_vty_init(void)
+/*! Install the 'sbi' node as node, setting cfg (strings on ctx); 'show sbi connections' shows *srv (NULL: not
+ *  running). */
+void sbi_vty_init(void *ctx, struct sbi_cfg *cfg, struct sbi_server **srv, int node)
 {
+	sbi_ctx = ctx;
+	sbi_cfg = cfg;
+	sbi_srv = srv;
+	sbi_node.node = node;
 	install_element(CONFIG_NODE, &cfg_sbi_cmd);
 	install_element(CONFIG_NODE, &cfg_no_sbi_cmd);
 	install_node(&sbi_node, config_write_sbi);
-	install_element(SBI_NODE, &cfg_sbi_listen_cmd);
-	install_element(SBI_NODE, &cfg_sbi_tls_cert_cmd);
-	install_element(SBI_NODE, &cfg_sbi_tls_key_cmd);
-	install_element(SBI_NODE, &cfg_sbi_no_tls_cmd);
-	install_element(SBI_NODE, &cfg_sbi_max_conns_cmd);
-	install_element(SBI_NODE, &cfg_sbi_max_conns_src_cmd);
-	install_element(SBI_NODE, &cfg_sbi_no_max_conns_src_cmd);
-	install_element(SBI_NODE, &cfg_sbi_max_streams_cmd);
-	install_element(SBI_NODE, &cfg_sbi_max_header_cmd);
-	install_element(SBI_NODE, &cfg_sbi_max_uri_cmd);
-	install_element(SBI_NODE, &cfg_sbi_idle_cmd);
-	install_element(SBI_NODE, &cfg_sbi_preface_cmd);
-	install_element(SBI_NODE, &cfg_sbi_pei_other_cmd);
-	install_element(SBI_NODE, &cfg_sbi_nrf_uri_cmd);
-	install_element(SBI_NODE, &cfg_sbi_nrf_id_cmd);
-	install_element(SBI_NODE, &cfg_sbi_nrf_ca_cmd);
-	install_element(SBI_NODE, &cfg_sbi_no_nrf_ca_cmd);
-	install_element(SBI_NODE, &cfg_sbi_nrf_addr_cmd);
-	install_element(SBI_NODE, &cfg_sbi_nrf_hb_cmd);
-	install_element(SBI_NODE, &cfg_sbi_no_nrf_cmd);
+	install_element(node, &cfg_sbi_listen_cmd);
+	install_element(node, &cfg_sbi_tls_cert_cmd);
+	install_element(node, &cfg_sbi_tls_key_cmd);
+	install_element(node, &cfg_sbi_no_tls_cmd);
+	install_element(node, &cfg_sbi_max_conns_cmd);
+	install_element(node, &cfg_sbi_max_conns_src_cmd);
+	install_element(node, &cfg_sbi_no_max_conns_src_cmd);
+	install_element(node, &cfg_sbi_max_streams_cmd);
+	install_element(node, &cfg_sbi_max_header_cmd);
+	install_element(node, &cfg_sbi_max_uri_cmd);
+	install_element(node, &cfg_sbi_idle_cmd);
+	install_element(node, &cfg_sbi_preface_cmd);
+	install_element(node, &cfg_sbi_pei_other_cmd);
+	install_element(node, &cfg_sbi_nrf_uri_cmd);
+	install_element(node, &cfg_sbi_nrf_id_cmd);
+	install_element(node, &cfg_sbi_nrf_ca_cmd);
+	install_element(node, &cfg_sbi_no_nrf_ca_cmd);
+	install_element(node, &cfg_sbi_nrf_addr_cmd);
+	install_element(node, &cfg_sbi_nrf_hb_cmd);
+	install_element(node, &cfg_sbi_no_nrf_cmd);
 
 	install_element_ve(&show_sbi_connections_cmd);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The N5g-eir HTTP/2 server: listening socket, connections (cleartext with prior knowledge, or TLS with ALPN h2)
  * each with one nghttp2 session fed from the osmocom select loop, bounded output, idle and stall timeouts, and a
- * plain "505 HTTP Version Not Supported" for HTTP/1.x clients. The requests themselves are in n5g_eir.c. */
+ * plain "505 HTTP Version Not Supported" for HTTP/1.x clients. Each request goes to the handler the server was
+ * given (n5g_eir.c's), which fills in the answer this file sends. */
 
 #include <errno.h>
 #include <fcntl.h>
@@ -495,9 +496,13 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8
 	return 0;
 }
 
+static int respond(struct sbi_stream *st, const struct sbi_answer *ans);
+
 static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *user_data)
 {
 	struct sbi_stream *st;
+	struct sbi_request rq;
+	struct sbi_answer ans;
 
 	if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
 		return 0;
@@ -507,7 +512,11 @@ static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *u
 	/* a GET has no body: answer at the end of the header block, whether or not END_STREAM came with it */
 	sbi_ctr_inc(st->c->srv, SBI_CTR_REQ);
 	st->c->n_req++;
-	sbi_n5g_eir_request(st);
+	rq = (struct sbi_request){ .path = st->path, .get = st->get, .err = st->err, .peer = st->c->name };
+	ans = (struct sbi_answer){ .body = st->body, .cap = sizeof(st->body) };
+	st->c->srv->handler(st->c->srv, &rq, &ans);
+	st->body_len = ans.len;
+	respond(st, &ans);
 	return 0;
 }
 
@@ -539,10 +548,12 @@ static ssize_t body_read(nghttp2_session *s, int32_t stream_id, uint8_t *buf, si
 	return (ssize_t)n;
 }
 
-/*! Queue the answer of a stream: st->body (st->body_len bytes) with this status and content type.
- *  \param allow the Allow header (405), or NULL. \returns 0 or an nghttp2 error */
-int sbi_respond(struct sbi_stream *st, unsigned status, const char *content_type, const char *allow)
+/* Queue the answer of a stream: st->body (st->body_len bytes) with the handler's status, content type and Allow
+ * header (NULL: none). \returns 0 or an nghttp2 error */
+static int respond(struct sbi_stream *st, const struct sbi_answer *ans)
 {
+	unsigned status = ans->status;
+	const char *content_type = ans->content_type, *allow = ans->allow;
 	char st_str[4], len_str[12];
 	nghttp2_nv nva[4];
 	nghttp2_data_provider prd = { .source.ptr = st, .read_callback = body_read };
@@ -755,28 +766,15 @@ fail:
 
 /* --- the server --- */
 
-struct sbi_server *sbi_server_alloc(void *ctx, struct sbi_cfg *cfg, struct eir_db *db,
-				   const struct eir_policy *policy)
+struct sbi_server *sbi_http_alloc(void *ctx, struct sbi_cfg *cfg, sbi_handler_t handler)
 {
 	struct sbi_server *srv = talloc_zero(ctx, struct sbi_server);
 
 	srv->ctx = srv;
 	srv->cfg = cfg;
-	srv->db = db;
-	srv->policy = policy;
+	srv->handler = handler;
 	INIT_LLIST_HEAD(&srv->conns);
 	srv->ctrs = rate_ctr_group_alloc(srv, &sbi_ctrg_desc, 0);
-	srv->dec = (struct eir_decider){
-		.db = db, .policy = policy, .log_ss = DSBI, .ctrs = srv->ctrs,
-		.ctr = {
-			[EIR_DCTR_WHITE] = SBI_CTR_RSP_WHITE,
-			[EIR_DCTR_GREY] = SBI_CTR_RSP_GREY,
-			[EIR_DCTR_BLACK] = SBI_CTR_RSP_BLACK,
-			[EIR_DCTR_UNKNOWN] = SBI_CTR_RSP_UNKNOWN,
-			[EIR_DCTR_STORE_FAIL] = SBI_CTR_STORE_FAIL,
-			[EIR_DCTR_LOG_SUPPRESSED] = SBI_CTR_LOG_SUPPRESSED,
-		},
-	};
 	srv->stats = osmo_stat_item_group_alloc(srv, &sbi_statg_desc, 0);
 	return srv;
 }

@@ -18,6 +18,12 @@
 
 struct osmo_stream_srv_link;
 struct sbi_nrf;
+struct sbi_server;
+struct sbi_request;
+struct sbi_answer;
+
+/*! The request handler the HTTP/2 layer is given (src/sbi/sbi_internal.h): fills in the answer. */
+typedef void (*sbi_handler_t)(struct sbi_server *srv, const struct sbi_request *rq, struct sbi_answer *ans);
 
 /*! What to answer for a PEI that is neither imei-… nor imeisv-… (mac-…, eui-…, anything else). */
 enum sbi_pei_other {
@@ -106,14 +112,18 @@ struct sbi_server {
 	struct rate_ctr_group *ctrs;
 	struct osmo_stat_item_group *stats;
 	struct sbi_nrf *nrf;
+	sbi_handler_t handler;		/* called once per complete request (n5g_eir.c's) */
 	struct eir_decider dec;		/* the decision step: verdicts, their counters and log lines */
 	struct eir_ratelimit conn_log_rl;	/* evicted/refused log lines per second (EIR_CONN_LOG_PER_SEC) */
 	bool shutting_down;
 };
 
+/* server.c */
 void sbi_cfg_init(void *ctx, struct sbi_cfg *cfg);
+/* n5g_eir.c: the HTTP/2 server answering N5g-eir from db */
 struct sbi_server *sbi_server_alloc(void *ctx, struct sbi_cfg *cfg, struct eir_db *db,
 				   const struct eir_policy *policy);
+/* server.c */
 int sbi_server_start(struct sbi_server *srv);
 void sbi_server_shutdown(struct sbi_server *srv);
 bool sbi_server_idle(const struct sbi_server *srv);
@@ -126,4 +136,4 @@ bool sbi_nrf_done(const struct sbi_server *srv);
 void sbi_nrf_free(struct sbi_server *srv);
 
 /* sbi_vty.c */
-void sbi_vty_init(void);
+void sbi_vty_init(void *ctx, struct sbi_cfg *cfg, struct sbi_server **srv, int node);
