@@ -76,7 +76,8 @@ struct rr_pos {
 struct eir_hist {
 	MDB_env *env;
 	MDB_dbi dbi[_D_COUNT];
-	struct eir_hist_cfg cfg;
+	struct eir_hist_cfg cfg;		/*!< the writer's */
+	unsigned retention_rd;			/*!< cfg.retention_days for the readers on other threads (atomic) */
 	time_t (*now)(void);
 	uint64_t next_id;
 	struct rr_pos rr[_D_COUNT];
@@ -211,7 +212,7 @@ int eir_hist_open(void *ctx, struct eir_hist **hp, const char *dir, const struct
 		return -ENOMEM;
 	}
 	talloc_set_destructor(h, hist_free);
-	h->cfg = *cfg;
+	eir_hist_set_cfg(h, cfg);
 	h->now = clock_default;
 	rc = mkdir_p(dir);
 	if (rc) {
@@ -273,6 +274,7 @@ void eir_hist_set_clock(struct eir_hist *h, time_t (*now)(void))
 void eir_hist_set_cfg(struct eir_hist *h, const struct eir_hist_cfg *cfg)
 {
 	h->cfg = *cfg;
+	__atomic_store_n(&h->retention_rd, cfg->retention_days, __ATOMIC_RELAXED);
 }
 
 void eir_hist_stats_get(struct eir_hist *h, struct eir_hist_stats *st)
@@ -299,11 +301,17 @@ static int get_val(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, void
 	return 0;
 }
 
-static int put_val(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *val, size_t vlen)
+static int put_val_f(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *val, size_t vlen,
+		     unsigned flags)
 {
 	MDB_val k = { .mv_size = klen, .mv_data = (void *)key }, v = { .mv_size = vlen, .mv_data = (void *)val };
 
-	return mdb_put(txn, dbi, &k, &v, 0);
+	return mdb_put(txn, dbi, &k, &v, flags);
+}
+
+static int put_val(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	return put_val_f(txn, dbi, key, klen, val, vlen, 0);
 }
 
 static int event_add(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_rec *r, enum eir_hist_kind kind,
@@ -332,9 +340,10 @@ static int event_add(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_rec
 		memcpy(ev->other, other, 8);
 	ev->n = n;
 	put_be64(key, ev->id);
-	rc = put_val(txn, h->dbi[D_EVENT], key, 8, ev, sizeof(*ev));
+	/* ids only grow: appended at the end of the tree, no search, no page split in the middle */
+	rc = put_val_f(txn, h->dbi[D_EVENT], key, 8, ev, sizeof(*ev), MDB_APPEND);
 	if (!rc && kind == EIR_HIST_EV_SIGHTING)
-		rc = put_val(txn, h->dbi[D_SIGHT], key, 8, "", 0);
+		rc = put_val_f(txn, h->dbi[D_SIGHT], key, 8, "", 0, MDB_APPEND);
 	if (rc)
 		return rc;
 	h->next_id++;
@@ -701,7 +710,7 @@ static void pair_dec(const struct eir_hist *h, const uint8_t *key, const struct 
 	p->first = pv->first;
 	p->last = pv->last;
 	p->count = pv->count;
-	p->days = days_count(pv, today, h->cfg.retention_days);
+	p->days = days_count(pv, today, __atomic_load_n(&h->retention_rd, __ATOMIC_RELAXED));
 	p->sv = pv->sv;
 	p->iface = pv->iface;
 	p->verdict = pv->verdict;

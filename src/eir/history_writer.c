@@ -30,7 +30,9 @@
 #include <osmocom/eir/history.h>
 
 #define COMMIT_MS 100		/* a batch at least this often while records come */
-#define BATCH_MAX 4096		/* records per transaction at most */
+/* records per transaction at most: the random keys of a batch copy-on-write most leaf pages they touch, so a large
+ * batch (when the writer is behind) writes each page once for many records */
+#define BATCH_MAX 32768
 #define IDLE_PRUNE_MS 10000	/* with no records, a pruning step this often */
 #define HANDBACK_MAX 4096	/* events waiting for the loop; more are dropped (they are in the store) and counted */
 
@@ -102,8 +104,11 @@ static unsigned drain_once(struct eir_hist_writer *w)
 	atomic_store_explicit(&w->tail, t + n, memory_order_release);
 	if (!n)
 		return 0;
-	if (eir_hist_apply(w->h, w->batch, n, event_cb, w, err, sizeof(err)))
+	if (eir_hist_apply(w->h, w->batch, n, event_cb, w, err, sizeof(err))) {
 		handback(w, NULL, err);
+		/* the batch's own pruning step went with it: prune alone, so that a full map makes room again */
+		eir_hist_prune(w->h, 1024);
+	}
 	return n;
 }
 

@@ -3,6 +3,7 @@
  * coalesce, the days seen, each event kind, the clone threshold, retention pruning with a controlled clock, event
  * ids across a reopen, and a full queue dropping and counting. */
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -352,6 +353,37 @@ static void test_queue_full(void)
 	       (unsigned long long)(st0.records - st1.records), loop_events);
 }
 
+static void test_map_full(const char *base)
+{
+	struct eir_hist_cfg c = cfg;
+	struct eir_hist *small, *keep = h;
+	struct eir_hist_rec b[500];
+	struct eir_hist_stats st;
+	uint64_t pairs, events, imeis, imsis, pairs_before = 0;
+	char d[64], err[256];
+	int rc = 0, batches = 0;
+
+	printf("%s: a full map loses the batch as a whole, counted; the batches before it stay\n", __func__);
+	snprintf(d, sizeof(d), "%s/small", base);
+	c.map_size_mib = 1;
+	c.full = true;
+	OSMO_ASSERT(!eir_hist_open(ctx, &small, d, &c, err, sizeof(err)));
+	h = small;
+	for (unsigned n = 0; !rc && batches < 1000; batches++) {
+		for (int i = 0; i < 500; i++, n++)
+			b[i] = rec(T0 + n, 35000010000000ULL + n, "001010000000001", NULL, EIR_BLACKLISTED, "mme1");
+		OSMO_ASSERT(!eir_hist_counts(h, &pairs_before, &events, &imeis, &imsis));
+		rc = eir_hist_apply(h, b, 500, NULL, NULL, err, sizeof(err));
+	}
+	eir_hist_stats_get(h, &st);
+	OSMO_ASSERT(!eir_hist_counts(h, &pairs, &events, &imeis, &imsis));
+	printf("  a batch failed (%s, more than one batch fitted: %s): %llu records lost, %llu committed; "
+	       "rows unchanged by it: %s; the error: %s\n", rc == -ENOSPC ? "-ENOSPC" : "?", batches > 1 ? "yes" : "no",
+	       (unsigned long long)st.failed, (unsigned long long)st.records, pairs == pairs_before ? "yes" : "no", err);
+	eir_hist_close(small);
+	h = keep;
+}
+
 int main(void)
 {
 	char base[32] = "/tmp/history_test.XXXXXX", cmd[64];
@@ -373,6 +405,7 @@ int main(void)
 	test_reopen();
 	test_prune();
 	test_queue_full();
+	test_map_full(base);
 
 	eir_hist_close(h);
 	talloc_free(ctx);
