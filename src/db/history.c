@@ -13,6 +13,7 @@
 #include <talloc.h>
 
 #include <osmocom/eir/history.h>
+#include <osmocom/eir/imei.h>
 #include <osmocom/eir/types.h>
 
 /*
@@ -777,20 +778,31 @@ int eir_hist_pairs_imsi(struct eir_hist *h, const uint8_t imsi[8], eir_hist_pair
 	return pairs_by(h, D_PAIR_IMSI, imsi, cb, data);
 }
 
+/* one value, in a read transaction of its own; \returns 0, -ENOENT, -EIO */
+static int get_ro(struct eir_hist *h, int d, const void *key, size_t klen, void *val, size_t vlen)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
+		return -EIO;
+	rc = get_val(txn, h->dbi[d], key, klen, val, vlen);
+	mdb_txn_abort(txn);
+	if (rc)
+		return rc == MDB_NOTFOUND ? -ENOENT : -EIO;
+	return 0;
+}
+
 int eir_hist_last_imsi(struct eir_hist *h, uint64_t imei, uint8_t imsi[8], int64_t *t)
 {
 	struct imei_last_val il;
 	uint8_t k[8];
-	MDB_txn *txn;
 	int rc;
 
 	put_be64(k, imei);
-	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
-		return -EIO;
-	rc = get_val(txn, h->dbi[D_IMEI_LAST], k, 8, &il, sizeof(il));
-	mdb_txn_abort(txn);
+	rc = get_ro(h, D_IMEI_LAST, k, 8, &il, sizeof(il));
 	if (rc)
-		return rc == MDB_NOTFOUND ? -ENOENT : -EIO;
+		return rc;
 	memcpy(imsi, il.imsi, 8);
 	*t = il.t;
 	return 0;
@@ -799,18 +811,25 @@ int eir_hist_last_imsi(struct eir_hist *h, uint64_t imei, uint8_t imsi[8], int64
 int eir_hist_last_imei(struct eir_hist *h, const uint8_t imsi[8], uint64_t *imei, int64_t *t)
 {
 	struct imsi_last_val sl;
-	MDB_txn *txn;
 	int rc;
 
-	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
-		return -EIO;
-	rc = get_val(txn, h->dbi[D_IMSI_LAST], imsi, 8, &sl, sizeof(sl));
-	mdb_txn_abort(txn);
+	rc = get_ro(h, D_IMSI_LAST, imsi, 8, &sl, sizeof(sl));
 	if (rc)
-		return rc == MDB_NOTFOUND ? -ENOENT : -EIO;
+		return rc;
 	*imei = sl.imei;
 	*t = sl.t;
 	return 0;
+}
+
+char *eir_hist_other_str(char *buf, size_t len, const struct eir_hist_event *ev)
+{
+	if (ev->kind == EIR_HIST_EV_NEW_SIM)
+		return eir_imsi_unpack(buf, len, ev->other);
+	if (ev->kind == EIR_HIST_EV_NEW_HANDSET)
+		return eir_imei_str(buf, len, get_be64(ev->other));
+	if (len)
+		buf[0] = '\0';
+	return buf;
 }
 
 int eir_hist_events(struct eir_hist *h, unsigned n, bool sightings_only, eir_hist_ev_cb cb, void *data)

@@ -143,17 +143,14 @@ static char *why_str(char *buf, size_t len, const struct eir_hist_why *w, bool e
 /* what an event says beyond the check: the previous IMSI or IMEI, the clone count */
 static char *ev_extra(char *buf, size_t len, const struct eir_hist_event *ev)
 {
-	char d[20];
-	uint64_t imei = 0;
+	char o[20];
 
 	switch (ev->kind) {
 	case EIR_HIST_EV_NEW_SIM:
-		snprintf(buf, len, ", previous IMSI %s", eir_imsi_unpack(d, sizeof(d), ev->other));
+		snprintf(buf, len, ", previous IMSI %s", eir_hist_other_str(o, sizeof(o), ev));
 		break;
 	case EIR_HIST_EV_NEW_HANDSET:
-		for (int i = 0; i < 8; i++)
-			imei = imei << 8 | ev->other[i];
-		snprintf(buf, len, ", previous IMEI %s", eir_imei_str(d, sizeof(d), imei));
+		snprintf(buf, len, ", previous IMEI %s", eir_hist_other_str(o, sizeof(o), ev));
 		break;
 	case EIR_HIST_EV_CLONE:
 		snprintf(buf, len, ", %u IMSIs within %u h", ev->n, G.cfg.clone_window_hours);
@@ -183,16 +180,9 @@ static char *ev_str(char *buf, size_t len, const struct eir_hist_event *ev)
 static char *ev_trap_str(char *buf, size_t len, const struct eir_hist_event *ev)
 {
 	const struct eir_hist_rec *r = &ev->rec;
-	char ts[32], im[16], is[20], ms[20], other[20] = "", reason[256] = "";
-	uint64_t imei = 0;
+	char ts[32], im[16], is[20], ms[20], other[20], reason[256] = "";
 
-	if (ev->kind == EIR_HIST_EV_NEW_SIM) {
-		eir_imsi_unpack(other, sizeof(other), ev->other);
-	} else if (ev->kind == EIR_HIST_EV_NEW_HANDSET) {
-		for (int i = 0; i < 8; i++)
-			imei = imei << 8 | ev->other[i];
-		eir_imei_str(other, sizeof(other), imei);
-	}
+	eir_hist_other_str(other, sizeof(other), ev);
 	if (g_eir->db && r->why.reason_id && r->why.level < EIR_LVL_DEFAULT)
 		eir_db_reason(g_eir->db, r->why.part, r->why.reason_id, reason, sizeof(reason));
 	snprintf(buf, len, "id=%llu,kind=%s,time=%s,imei=%s,imsi=%s,msisdn=%s,sv=%d,verdict=%s,level=%s,list=%s,"

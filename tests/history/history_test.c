@@ -56,16 +56,9 @@ static struct eir_hist_rec rec(time_t t, uint64_t imei, const char *imsi, const 
 
 static void print_event(const struct eir_hist_event *ev)
 {
-	char im[16], is[20], other[20] = "";
-	uint64_t o = 0;
+	char im[16], is[20], other[20];
 
-	if (ev->kind == EIR_HIST_EV_NEW_SIM) {
-		eir_imsi_unpack(other, sizeof(other), ev->other);
-	} else if (ev->kind == EIR_HIST_EV_NEW_HANDSET) {
-		for (int i = 0; i < 8; i++)
-			o = o << 8 | ev->other[i];
-		eir_imei_str(other, sizeof(other), o);
-	}
+	eir_hist_other_str(other, sizeof(other), ev);
 	printf("  event %llu %s t=+%llds IMEI %s IMSI %s %s%s%s n=%u\n", (unsigned long long)ev->id,
 	       get_value_string(eir_hist_kind_names, ev->kind), (long long)(ev->rec.t - T0),
 	       eir_imei_str(im, sizeof(im), ev->rec.imei),

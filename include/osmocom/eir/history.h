@@ -133,6 +133,8 @@ int eir_hist_pairs_imsi(struct eir_hist *h, const uint8_t imsi[8], eir_hist_pair
 /*! Kept even with full history off: an IMEI's last IMSI, an IMSI's last IMEI. \returns 0, -ENOENT, -EIO. */
 int eir_hist_last_imsi(struct eir_hist *h, uint64_t imei, uint8_t imsi[8], int64_t *t);
 int eir_hist_last_imei(struct eir_hist *h, const uint8_t imsi[8], uint64_t *imei, int64_t *t);
+/*! An event's other party: NEW_SIM the previous IMSI, NEW_HANDSET the previous IMEI, else "". */
+char *eir_hist_other_str(char *buf, size_t len, const struct eir_hist_event *ev);
 typedef int (*eir_hist_ev_cb)(void *data, const struct eir_hist_event *ev);
 /*! The last n events, newest first; sightings_only: only sightings. */
 int eir_hist_events(struct eir_hist *h, unsigned n, bool sightings_only, eir_hist_ev_cb cb, void *data);
