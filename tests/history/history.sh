@@ -155,6 +155,12 @@ check "the sighting's TRAP: key=value, the reason last" grep -q \
 	"$T/traps"
 sed 's/^/#   /' "$T/traps" | head -3
 
+# personal data: the views are on the enable node only
+out=$($VTY "$EIR_VTY_PORT" "show equipment sightings" "show equipment history imei $BLACK" "show equipment events")
+check "not on the view node" [ "$(echo "$out" | grep -c '% Unknown command')" = 3 ]
+out=$($CTRL "$EIR_CTRL_PORT" get equipment.history 2>&1)
+check "CTRL has no history variable" sh -c 'echo "$1" | grep -q "Command not found"' _ "$out"
+
 # the config written back, defaults left out
 vty "configure terminal" "history" "retention-days 7" "sightings greylisted on" "end" > /dev/null
 out=$(vty "show running-config")
