@@ -22,6 +22,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 
 #include <talloc.h>
 #include <osmocom/core/it_q.h>
@@ -35,6 +37,9 @@
 #define BATCH_MAX 32768
 #define IDLE_PRUNE_MS 10000	/* with no records, a pruning step this often */
 #define HANDBACK_MAX 4096	/* events waiting for the loop; more are dropped (they are in the store) and counted */
+/* the thread yields the CPU to the answering loop: when both want it, the ring fills and records are dropped and
+ * counted rather than answers delayed (on Linux a nice value is per thread) */
+#define WRITER_NICE 10
 
 /* what goes back to the loop: an event, or a message of the writer's (it does not log itself) */
 struct handback {
@@ -51,7 +56,7 @@ struct eir_hist_writer {
 	unsigned cap;
 	_Atomic uint64_t head, tail;
 	_Atomic uint64_t dropped, ev_dropped;
-	_Atomic bool stop, kicked;
+	_Atomic bool stop, kicked, niced;
 	int wake_fd;
 	pthread_t thread;
 	bool running;
@@ -127,6 +132,11 @@ static void *writer_main(void *arg)
 	struct pollfd pfd = { .fd = w->wake_fd, .events = POLLIN };
 	unsigned idle_ms = 0;
 
+	/* may be refused (a seccomp filter without @resources): then the thread runs at the loop's priority */
+	if (setpriority(PRIO_PROCESS, syscall(SYS_gettid), WRITER_NICE))
+		atomic_store(&w->niced, false);
+	else
+		atomic_store(&w->niced, true);
 	while (1) {
 		bool stopping = atomic_load(&w->stop);
 		uint64_t v;

@@ -393,7 +393,7 @@ DEFUN(cfg_h_clone_window, cfg_h_clone_window_cmd, "clone-window-hours <1-8760>",
 	return CMD_SUCCESS;
 }
 
-DEFUN(cfg_h_queue, cfg_h_queue_cmd, "queue-length <16-16777216>",
+DEFUN(cfg_h_queue, cfg_h_queue_cmd, "queue-length <16-1048576>",
       "Checks waiting for the writer thread; more are dropped and counted (at start)\n" "Records (default 65536)\n")
 {
 	G.cfg.queue_len = atoi(argv[0]);
