@@ -308,3 +308,8 @@ unsigned eir_hist_writer_fill(const struct eir_hist_writer *w)
 
 	return atomic_load(&ww->head) - atomic_load(&ww->tail);
 }
+
+bool eir_hist_writer_niced(const struct eir_hist_writer *w)
+{
+	return atomic_load(&((struct eir_hist_writer *)w)->niced);
+}

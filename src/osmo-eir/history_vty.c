@@ -616,9 +616,10 @@ DEFUN(show_hist_summary, show_hist_summary_cmd, "show equipment history summary"
 	vty_out(vty, "rows: %llu pairs, %llu events, %llu IMEIs, %llu IMSIs%s", (unsigned long long)pairs,
 		(unsigned long long)events, (unsigned long long)imeis, (unsigned long long)imsis, VTY_NEWLINE);
 	vty_out(vty, "writer: %llu records in %llu batches, %llu lost, %llu pruned, %llu dropped at the queue, "
-		"%u waiting%s", (unsigned long long)st.records, (unsigned long long)st.batches,
+		"%u waiting, %s%s", (unsigned long long)st.records, (unsigned long long)st.batches,
 		(unsigned long long)st.failed, (unsigned long long)st.pruned,
-		(unsigned long long)eir_hist_writer_dropped(G.w), eir_hist_writer_fill(G.w), VTY_NEWLINE);
+		(unsigned long long)eir_hist_writer_dropped(G.w), eir_hist_writer_fill(G.w),
+		eir_hist_writer_niced(G.w) ? "at nice 10" : "at the loop's priority (setpriority refused)", VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 

@@ -136,6 +136,10 @@ check "events: a clone suspect at the third IMSI" \
 check "events: 3 sightings + 2 new SIM + 1 new handset + 1 clone, none for the repeat" \
 	[ "$(echo "$out" | grep -c ' event ')" = 7 ]
 
+out=$(vty "show equipment history summary")
+check "history summary: the rows" sh -c 'echo "$1" | grep -q "^rows: 4 pairs, 7 events, 2 IMEIs, 3 IMSIs$"' _ "$out"
+check "history summary: the writer" sh -c 'echo "$1" | grep -q "^writer: 5 records in [0-9]* batches, 0 lost, 0 pruned, 0 dropped at the queue, 0 waiting, at nice 10$"' _ "$out"
+
 sleep 1.2	# the counters of the writer side follow once a second
 check "counter record:queued: 5 network checks" [ "$(ctr record:queued)" = 5 ]
 check "counter event:sighting 3" [ "$(ctr event:sighting)" = 3 ]

@@ -160,3 +160,4 @@ void eir_hist_writer_stop(struct eir_hist_writer *w);
 uint64_t eir_hist_writer_dropped(const struct eir_hist_writer *w);	/*!< records dropped at a full ring */
 uint64_t eir_hist_writer_ev_dropped(const struct eir_hist_writer *w);	/*!< events not handed back (queue full) */
 unsigned eir_hist_writer_fill(const struct eir_hist_writer *w);	/*!< records in the ring now */
+bool eir_hist_writer_niced(const struct eir_hist_writer *w);	/*!< the thread runs at a lower priority */
