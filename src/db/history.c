@@ -78,7 +78,7 @@ struct eir_hist {
 	MDB_env *env;
 	MDB_dbi dbi[_D_COUNT];
 	struct eir_hist_cfg cfg;		/*!< the writer's */
-	unsigned retention_rd;			/*!< cfg.retention_days for the readers on other threads (atomic) */
+	unsigned retention_rd;			/*!< cfg.retention_days for readers on other threads (atomic) */
 	time_t (*now)(void);
 	uint64_t next_id;
 	struct rr_pos rr[_D_COUNT];
@@ -736,7 +736,9 @@ static int pairs_by(struct eir_hist *h, int table, const uint8_t prefix[8], eir_
 	if (rc)
 		return -EIO;
 	rc = mdb_cursor_open(txn, h->dbi[table], &cur);
-	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	if (!rc)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	for (; !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
 		uint8_t pkey[24];
 		struct pair_val pv;
 		struct eir_hist_pair p;

@@ -240,7 +240,8 @@ bool eir_hist_writer_push(struct eir_hist_writer *w, const struct eir_hist_rec *
 	w->ring[hd % w->cap] = *r;
 	atomic_store_explicit(&w->head, hd + 1, memory_order_release);
 	/* past half full: wake the thread now rather than at its next tick (once, not a syscall per record) */
-	if (hd + 1 - t >= w->cap / 2 && w->running && !atomic_exchange_explicit(&w->kicked, true, memory_order_relaxed)) {
+	if (hd + 1 - t >= w->cap / 2 && w->running &&
+	    !atomic_exchange_explicit(&w->kicked, true, memory_order_relaxed)) {
 		uint64_t one = 1;
 
 		if (write(w->wake_fd, &one, sizeof(one)) < 0)

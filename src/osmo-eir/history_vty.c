@@ -168,11 +168,13 @@ static char *ev_str(char *buf, size_t len, const struct eir_hist_event *ev)
 	char ts[32], im[16], is[20], ms[20], why[400], extra[80];
 
 	snprintf(buf, len, "event %llu %s at %s: IMEI %s IMSI %s MSISDN %s SV %d, %s (%s), %s node %s%s",
-		 (unsigned long long)ev->id, get_value_string(eir_hist_kind_names, ev->kind), time_str(ts, sizeof(ts), r->t),
+		 (unsigned long long)ev->id, get_value_string(eir_hist_kind_names, ev->kind),
+		 time_str(ts, sizeof(ts), r->t),
 		 eir_imei_str(im, sizeof(im), r->imei), packed_str(is, sizeof(is), r->imsi, r->flags & EIR_HIST_F_IMSI),
 		 packed_str(ms, sizeof(ms), r->msisdn, r->flags & EIR_HIST_F_MSISDN), r->sv,
 		 eir_verdict_name(r->verdict), why_str(why, sizeof(why), &r->why, r->flags & EIR_HIST_F_ERROR),
-		 get_value_string(eir_iface_names, r->iface), r->node[0] ? r->node : "-", ev_extra(extra, sizeof(extra), ev));
+		 get_value_string(eir_iface_names, r->iface), r->node[0] ? r->node : "-",
+		 ev_extra(extra, sizeof(extra), ev));
 	return buf;
 }
 
@@ -191,7 +193,8 @@ static char *ev_trap_str(char *buf, size_t len, const struct eir_hist_event *ev)
 		 time_fmt(ts, sizeof(ts), r->t, true), eir_imei_str(im, sizeof(im), r->imei),
 		 r->flags & EIR_HIST_F_IMSI ? eir_imsi_unpack(is, sizeof(is), r->imsi) : "",
 		 r->flags & EIR_HIST_F_MSISDN ? eir_imsi_unpack(ms, sizeof(ms), r->msisdn) : "", r->sv,
-		 eir_verdict_name(r->verdict), get_value_string(eir_level_names, r->why.level), eir_list_name(r->why.list),
+		 eir_verdict_name(r->verdict), get_value_string(eir_level_names, r->why.level),
+		 eir_list_name(r->why.list),
 		 r->why.part == EIR_DB_NATIONAL ? "national" : "local", get_value_string(eir_iface_names, r->iface),
 		 r->node, other, ev->n, reason);
 	return buf;
@@ -611,7 +614,8 @@ DEFUN(show_hist_summary, show_hist_summary_cmd, "show equipment history summary"
 	}
 	eir_hist_stats_get(G.h, &st);
 	vty_out(vty, "full history %s, sightings %s%s, retention %u days, clone suspect at %u IMSIs in %u h%s",
-		G.cfg.full ? "on" : "off", G.cfg.sightings ? "on" : "off", G.cfg.sightings_grey ? " (and greylisted)" : "",
+		G.cfg.full ? "on" : "off", G.cfg.sightings ? "on" : "off",
+		G.cfg.sightings_grey ? " (and greylisted)" : "",
 		G.cfg.retention_days, G.cfg.clone_imsis, G.cfg.clone_window_hours, VTY_NEWLINE);
 	vty_out(vty, "rows: %llu pairs, %llu events, %llu IMEIs, %llu IMSIs%s", (unsigned long long)pairs,
 		(unsigned long long)events, (unsigned long long)imeis, (unsigned long long)imsis, VTY_NEWLINE);
@@ -619,7 +623,8 @@ DEFUN(show_hist_summary, show_hist_summary_cmd, "show equipment history summary"
 		"%u waiting, %s%s", (unsigned long long)st.records, (unsigned long long)st.batches,
 		(unsigned long long)st.failed, (unsigned long long)st.pruned,
 		(unsigned long long)eir_hist_writer_dropped(G.w), eir_hist_writer_fill(G.w),
-		eir_hist_writer_niced(G.w) ? "at nice 10" : "at the loop's priority (setpriority refused)", VTY_NEWLINE);
+		eir_hist_writer_niced(G.w) ? "at nice 10" : "at the loop's priority (setpriority refused)",
+		VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 

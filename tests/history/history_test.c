@@ -307,6 +307,13 @@ static void loop_cb(void *data, const struct eir_hist_event *ev, const char *err
 		printf("  writer error: %s\n", err);
 }
 
+static bool push_black(struct eir_hist_writer *w, uint64_t imei)
+{
+	struct eir_hist_rec r = { .t = T0, .imei = imei, .iface = EIR_IFACE_S13, .verdict = EIR_BLACKLISTED };
+
+	return eir_hist_writer_push(w, &r);
+}
+
 static void test_queue_full(void)
 {
 	struct eir_hist_cfg c = cfg;
@@ -321,8 +328,7 @@ static void test_queue_full(void)
 	OSMO_ASSERT(w);
 	/* no thread yet: nothing drains the ring */
 	for (int i = 0; i < 20; i++)
-		ok += eir_hist_writer_push(w, &(struct eir_hist_rec){ .t = T0, .imei = 35000006000000ULL + i,
-								       .iface = EIR_IFACE_S13, .verdict = EIR_BLACKLISTED });
+		ok += push_black(w, 35000006000000ULL + i);
 	printf("  pushed 20: %u queued, %llu dropped, %u waiting\n", ok, (unsigned long long)eir_hist_writer_dropped(w),
 	       eir_hist_writer_fill(w));
 	printf("  drained without the thread: %u\n", eir_hist_writer_drain(w));
@@ -338,8 +344,7 @@ static void test_queue_full(void)
 	OSMO_ASSERT(w && !eir_hist_writer_start(w));
 	ok = 0;
 	for (int i = 0; i < 1000; i++)
-		ok += eir_hist_writer_push(w, &(struct eir_hist_rec){ .t = T0, .imei = 35000005000000ULL + i,
-								       .iface = EIR_IFACE_S13, .verdict = EIR_BLACKLISTED });
+		ok += push_black(w, 35000005000000ULL + i);
 	eir_hist_writer_stop(w);
 	eir_hist_stats_get(h, &st0);
 	printf("  pushed %u, committed %llu, %u sightings handed back to the loop\n", ok,
@@ -371,8 +376,9 @@ static void test_map_full(const char *base)
 	eir_hist_stats_get(h, &st);
 	OSMO_ASSERT(!eir_hist_counts(h, &pairs, &events, &imeis, &imsis));
 	printf("  a batch failed (%s, more than one batch fitted: %s): %llu records lost, %llu committed; "
-	       "rows unchanged by it: %s; the error: %s\n", rc == -ENOSPC ? "-ENOSPC" : "?", batches > 1 ? "yes" : "no",
-	       (unsigned long long)st.failed, (unsigned long long)st.records, pairs == pairs_before ? "yes" : "no", err);
+	       "rows unchanged by it: %s; the error: %s\n", rc == -ENOSPC ? "-ENOSPC" : "?",
+	       batches > 1 ? "yes" : "no", (unsigned long long)st.failed, (unsigned long long)st.records,
+	       pairs == pairs_before ? "yes" : "no", err);
 	eir_hist_close(small);
 	h = keep;
 }

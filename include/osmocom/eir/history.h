@@ -33,9 +33,9 @@ struct eir_hist_cfg {
 /* the same listed (IMEI, IMSI) again within this time is a repeat, not a new sighting */
 #define EIR_HIST_SIGHTING_REPEAT_SEC 3600
 #define EIR_HIST_CFG_DEFAULT { .full = false, .sightings = true, .sightings_grey = false, \
-			       .retention_days = EIR_HIST_RETENTION_DEFAULT, .clone_imsis = EIR_HIST_CLONE_IMSIS_DEFAULT, \
-			       .clone_window_hours = EIR_HIST_CLONE_WINDOW_DEFAULT, .queue_len = EIR_HIST_QUEUE_DEFAULT, \
-			       .map_size_mib = EIR_HIST_MAP_DEFAULT }
+	.retention_days = EIR_HIST_RETENTION_DEFAULT, .clone_imsis = EIR_HIST_CLONE_IMSIS_DEFAULT, \
+	.clone_window_hours = EIR_HIST_CLONE_WINDOW_DEFAULT, .queue_len = EIR_HIST_QUEUE_DEFAULT, \
+	.map_size_mib = EIR_HIST_MAP_DEFAULT }
 
 #define EIR_HIST_NODE_LEN 48	/* the asking node, truncated: enough for an Origin-Host or NF instance id */
 
@@ -74,14 +74,15 @@ enum eir_hist_kind {
 	EIR_HIST_EV_CLONE,		/*!< an IMEI with clone_imsis or more IMSIs within the window (n: how many) */
 	_EIR_HIST_EV_COUNT
 };
-extern const struct value_string eir_hist_kind_names[];	/* "sighting", "new-sim", "new-handset", "clone-suspect" */
+/* "sighting", "new-sim", "new-handset", "clone-suspect" */
+extern const struct value_string eir_hist_kind_names[];
 
 /*! An event, as kept and as handed back to the loop. */
 struct eir_hist_event {
 	uint64_t id;		/*!< unique in this history, increasing */
 	struct eir_hist_rec rec;	/*!< the check that raised it */
 	uint8_t kind;		/*!< enum eir_hist_kind */
-	uint8_t other[8];	/*!< NEW_SIM: the previous IMSI (packed); NEW_HANDSET: the previous IMEI (8 bytes BE) */
+	uint8_t other[8];	/*!< NEW_SIM: the previous IMSI (packed); NEW_HANDSET: the previous IMEI (BE) */
 	uint32_t n;		/*!< CLONE: distinct IMSIs within the window */
 };
 
