@@ -6,7 +6,8 @@
 #include <osmocom/eir/decide.h>
 
 void eir_history_vty_init(void);
-/*! Open the history (its own LMDB environment) and start its writer thread. \returns 0, or -1 (logged). */
+/*! Open the history (its own LMDB environment) and start its writer thread; if it cannot, osmo-eir runs without
+ * (logged). \returns -1 only when out of memory. */
 int eir_history_start(void *ctx, const char *db_dir);
 /*! Record this front end's network checks (sets its decider's hook). */
 void eir_history_attach(struct eir_decider *d);

@@ -287,17 +287,22 @@ int eir_history_start(void *ctx, const char *db_dir)
 		LOGP(DHIST, LOGL_NOTICE, "device history: recording off\n");
 		return 0;
 	}
+	/* a history that cannot be opened never stops the answers: osmo-eir runs without it, and says so */
 	dir = G.cfg.path ? talloc_strdup(ctx, G.cfg.path) : talloc_asprintf(ctx, "%s/../history", db_dir);
 	if (eir_hist_open(ctx, &G.h, dir, &G.cfg, err, sizeof(err))) {
-		LOGP(DHIST, LOGL_FATAL, "%s\n", err);
+		LOGP(DHIST, LOGL_ERROR, "device history off: %s\n", err);
 		talloc_free(dir);
-		return -1;
+		return 0;
 	}
 	G.w = eir_hist_writer_alloc(ctx, G.h, &G.cfg, on_event, NULL);
 	if (!G.w || eir_hist_writer_start(G.w)) {
-		LOGP(DHIST, LOGL_FATAL, "cannot start the history writer\n");
+		LOGP(DHIST, LOGL_ERROR, "device history off: cannot start its writer thread\n");
+		talloc_free(G.w);
+		G.w = NULL;
+		eir_hist_close(G.h);
+		G.h = NULL;
 		talloc_free(dir);
-		return -1;
+		return 0;
 	}
 	osmo_timer_setup(&G.stats_timer, stats_cb, NULL);
 	osmo_timer_schedule(&G.stats_timer, 1, 0);
@@ -461,7 +466,8 @@ static bool hist_ready(struct vty *vty)
 {
 	if (G.h)
 		return true;
-	vty_out(vty, "%% device history is off (history / recording off)%s", VTY_NEWLINE);
+	vty_out(vty, "%% device history is off ('recording off', or it could not be opened: the DHIST log says)%s",
+		VTY_NEWLINE);
 	return false;
 }
 

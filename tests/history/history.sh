@@ -208,6 +208,16 @@ restart_eir
 out=$(vty "show equipment sightings")
 has "after kill -9: the committed sighting is there" "IMEI 35000004000160 IMSI 001010000000010" "$out"
 
+# a history that cannot be opened never stops the answers
+eir_stop
+check "clean shutdown (no sanitizer report)" [ $? -eq 0 ]
+sed -i 's|^ history off$| history off\n path /proc/no-history-here|' "$T/osmo-eir.cfg"
+restart_eir
+check "an unusable history path: said in the log" \
+	grep -q "DHIST.*device history off: cannot create /proc/no-history-here: " "$EIR_LOG"
+has "  the answers go on" BLACKLISTED "$($ECR --port $EIR_PORT --origin-host mme1.example.org $BLACK $IMSI1)"
+has "  the views say so" "% device history is off" "$(vty "show equipment sightings")"
+
 eir_stop
 check "clean shutdown (no sanitizer report)" [ $? -eq 0 ]
 finish
