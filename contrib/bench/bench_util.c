@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* osmo-eir-bench: the latency histogram, small helpers, and the IMEI list (read from a file or generated). */
+/* osmo-eir-bench: the run's shared state, the latency histogram, small helpers, and the IMEI list (read from a file or
+ * generated). */
 
 #include "bench.h"
+
+/* the run's state, at the bottom: the connections (bench_conn.c) and the main loop (osmo-eir-bench.c) share it */
+const char *const bench_verdict_names[_V_COUNT] = { "WHITELISTED", "BLACKLISTED", "GREYLISTED", "UNKNOWN" };
+struct bench bench_g;
 
 /* --- latency histogram: log-linear, 128 buckets per power of two (< 0.8 % error), in ns --- */
 

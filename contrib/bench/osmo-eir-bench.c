@@ -4,8 +4,6 @@
 
 #include "bench.h"
 
-const char *const bench_verdict_names[_V_COUNT] = { "WHITELISTED", "BLACKLISTED", "GREYLISTED", "UNKNOWN" };
-struct bench bench_g;
 static volatile sig_atomic_t got_signal;
 
 /* --- the run --- */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* A streaming RFC 4180 CSV reader: reads through a callback in 64 KiB blocks and holds one record at a time, so
- * a 10M-row list costs no more memory than a 10-row one. */
+ * a 10M-row list costs no more memory than a 10-row one; and the writer whose output it reads back. */
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -84,6 +85,39 @@ struct eir_csv *eir_csv_new(void *ctx, eir_csv_read_fn read_fn, void *arg)
 struct eir_csv *eir_csv_new_file(void *ctx, FILE *f)
 {
 	return eir_csv_new(ctx, file_read, f);
+}
+
+struct mem_src {
+	const uint8_t *data;
+	size_t len, pos;
+};
+
+static ssize_t mem_read(void *arg, void *buf, size_t len)
+{
+	struct mem_src *m = arg;
+	size_t n = m->len - m->pos;
+
+	if (n > len)
+		n = len;
+	memcpy(buf, m->data + m->pos, n);
+	m->pos += n;
+	return (ssize_t)n;
+}
+
+/*! Create a reader for len bytes in memory (kept by the caller while it reads): the unit tests and fuzz targets. */
+struct eir_csv *eir_csv_new_mem(void *ctx, const void *data, size_t len)
+{
+	struct eir_csv *c = eir_csv_new(ctx, mem_read, NULL);
+	struct mem_src *m = c ? talloc_zero(c, struct mem_src) : NULL;
+
+	if (!m) {
+		talloc_free(c);
+		return NULL;
+	}
+	m->data = data;
+	m->len = len;
+	c->arg = m;
+	return c;
 }
 
 void eir_csv_free(struct eir_csv *c)
@@ -357,4 +391,60 @@ too_long:
 		snprintf(what, sizeof(what), "record longer than %d bytes", EIR_CSV_MAX_RECORD);
 		return bad(c, row, what);
 	}
+}
+
+/*! Narrow a field to what is between its leading and trailing white space (the lists' readers ignore it). */
+void eir_csv_trim(const char **s, size_t *len)
+{
+	while (*len && isspace((unsigned char)**s)) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len && isspace((unsigned char)(*s)[*len - 1]))
+		(*len)--;
+}
+
+/* --- the writer --- */
+
+/*! Must this field be quoted (RFC 4180 §2.6: it holds a comma, a double quote, CR or LF)? */
+bool eir_csv_needs_quotes(const char *s, size_t len)
+{
+	return memchr(s, ',', len) || memchr(s, '"', len) || memchr(s, '\r', len) || memchr(s, '\n', len);
+}
+
+/*! One field of len bytes, quoted when it has to be, a double quote inside doubled (RFC 4180 §2.7). */
+void eir_csv_put_field(FILE *out, const char *s, size_t len)
+{
+	size_t i;
+
+	if (!eir_csv_needs_quotes(s, len)) {
+		fwrite(s, 1, len, out);
+		return;
+	}
+	fputc('"', out);
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"')
+			fputc('"', out);
+		fputc(s[i], out);
+	}
+	fputc('"', out);
+}
+
+/*! One NUL-terminated field, as eir_csv_put_field(). */
+void eir_csv_put_str(FILE *out, const char *s)
+{
+	eir_csv_put_field(out, s, strlen(s));
+}
+
+/*! A whole record as the reader gave it, ended by LF. */
+void eir_csv_put_row(FILE *out, const struct eir_csv_row *row)
+{
+	unsigned i;
+
+	for (i = 0; i < row->n; i++) {
+		if (i)
+			fputc(',', out);
+		eir_csv_put_field(out, row->f[i], row->len[i]);
+	}
+	fputc('\n', out);
 }

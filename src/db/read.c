@@ -10,6 +10,43 @@
 #include <osmocom/core/bit32gen.h>
 #include "store_internal.h"
 
+int db_reason_get(MDB_txn *txn, const struct part *p, uint32_t id, char *buf, size_t len)
+{
+	uint8_t key[4];
+	MDB_val k = { .mv_size = 4, .mv_data = key }, v;
+	int rc;
+
+	if (len)
+		buf[0] = '\0';
+	if (!id)
+		return 0;
+	osmo_store32be(id, key);
+	rc = mdb_get(txn, p->dbi[EIR_T_REASON], &k, &v);
+	if (!rc)
+		db_val_str(buf, len, &v);
+	return rc;
+}
+
+/*! Create the read transaction of part p and its cursors, left reset for eir_db_read_begin() to renew.
+ *  \returns 0 or -EIO */
+int db_read_init(struct eir_db *db, struct part *p)
+{
+	int rc;
+
+	rc = db_txn_begin(p, MDB_RDONLY, &p->rtxn);
+	if (rc)
+		return db_lmdb_err(db, rc, "begin read transaction");
+	rc = mdb_cursor_open(p->rtxn, p->dbi[EIR_T_RANGE], &p->rcur_range);
+	if (!rc)
+		rc = mdb_cursor_open(p->rtxn, p->dbi[EIR_T_NOTIF], &p->rcur_row[0]);
+	if (!rc)
+		rc = mdb_cursor_open(p->rtxn, p->dbi[EIR_T_EXC], &p->rcur_row[1]);
+	if (rc)
+		return db_lmdb_err(db, rc, "open cursor");
+	mdb_txn_reset(p->rtxn);
+	return 0;
+}
+
 static int part_renew(struct eir_db *db, struct part *p)
 {
 	int rc;

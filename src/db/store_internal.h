@@ -1,5 +1,19 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* What the store's own files share: the LMDB handles and the record codecs. Nothing outside src/db/. */
+/* What the store's own files share: the LMDB handles and the record codecs. Nothing outside src/db/.
+ *
+ * The store is a one-way stack: each file calls by name only the files below it, never one above.
+ *
+ *   reasons.c  the bulk writers' reason cache                 -> write
+ *   meta.c     stats, the national feed's state               -> write, read, schema, env
+ *   audit.c    the audit trail of list changes                -> read, env
+ *   write.c    write transactions, map growth, row operations -> schema (counts), env, codec
+ *   read.c     snapshots, lookups, iteration                  -> env, codec
+ *   schema.c   sub-databases, schema version, upgrade steps   -> env, codec
+ *   env.c      errors, LMDB environments, map, writer lock    -> codec (names)
+ *   codec.c    names, keys and records (pure)                 -> nothing
+ *   store.c    eir_db_open()/eir_db_close(): wires env, schema and read for each part; nothing calls it
+ *
+ * (checked with nm on the objects: tests/db/layers.sh; callers outside src/db see only db.h.) */
 #pragma once
 
 #include <stdbool.h>
@@ -59,8 +73,7 @@ struct eir_db_txn {
 	bool failed;
 };
 
-void db_errf(struct eir_db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int db_lmdb_err(struct eir_db *db, int rc, const char *what);
+/* codec.c */
 int db_key_len(enum eir_db_table t);
 int db_rec_len(enum eir_db_table t);
 void db_key_enc(enum eir_db_table t, const struct eir_entry *e, uint8_t *key);
@@ -68,11 +81,26 @@ void db_key_dec(enum eir_db_table t, const uint8_t *key, struct eir_entry *e);
 void db_rec_enc(enum eir_db_table t, const struct eir_entry *e, uint8_t *rec);
 int db_rec_dec(enum eir_db_table t, const MDB_val *v, struct eir_entry *e);
 uint64_t db_be48_get(const uint8_t *p);
+void db_be48_put(uint8_t *p, uint64_t v);
 /* copy an LMDB value that is text without a terminating NUL into buf, NUL-terminated, cut to fit */
 void db_val_str(char *buf, size_t len, const MDB_val *v);
-/* the text of reason id in a transaction of part p into buf ("" for id 0): 0, MDB_NOTFOUND or an LMDB error */
-int db_reason_get(MDB_txn *txn, const struct part *p, uint32_t id, char *buf, size_t len);
-/* IMEI records per list, kept in meta "count:imei:<list>" so that summaries never scan 100M entries */
+
+/* env.c */
+void db_errf(struct eir_db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int db_lmdb_err(struct eir_db *db, int rc, const char *what);
+int db_env_open(struct eir_db *db, enum eir_db_part part);
+int db_txn_begin(struct part *p, unsigned int flags, MDB_txn **txn);
+int db_env_grow(struct eir_db *db, struct part *p, const char *why);
+
+/* schema.c: open (create, check, upgrade) the sub-databases of a part whose environment is open */
+int db_schema_open(struct eir_db *db, enum eir_db_part part);
+/* a 4-byte big-endian meta value ("schema"): 0, MDB_NOTFOUND, MDB_CORRUPTED (wrong size) or an LMDB error */
+int db_meta_get_u32(MDB_txn *txn, MDB_dbi dbi, const char *key, uint32_t *val);
+/* IMEI records per list, kept in meta "count:imei:<list>" (schema 2) so that summaries never scan 100M entries */
 int db_counts_get(MDB_txn *txn, struct part *p, uint64_t count[4]);
 int db_counts_put(MDB_txn *txn, struct part *p, const uint64_t count[4]);
-void db_be48_put(uint8_t *p, uint64_t v);
+
+/* read.c: the part's read transaction and cursors, created once at open */
+int db_read_init(struct eir_db *db, struct part *p);
+/* the text of reason id in a transaction of part p into buf ("" for id 0): 0, MDB_NOTFOUND or an LMDB error */
+int db_reason_get(MDB_txn *txn, const struct part *p, uint32_t id, char *buf, size_t len);

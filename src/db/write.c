@@ -587,26 +587,16 @@ static int save_counts(struct eir_db_txn *txn)
 
 static int grow_map(struct eir_db *db, struct part *p)
 {
-	MDB_envinfo info;
-	uint64_t size;
-	int rc;
+	int rc = db_env_grow(db, p, "");
 
-	mdb_env_info(p->env, &info);
-	if (info.me_mapsize >= db->opts.map_max) {
+	if (rc == -ENOSPC)
 		db_errf(db, "%s: the store's map is full at its limit of %llu MiB: raise the map size limit",
 			p->path, (unsigned long long)(db->opts.map_max / MIB));
-		return -ENOSPC;
-	}
-	size = OSMO_MIN((uint64_t)info.me_mapsize * 2, db->opts.map_max);
-	if (p->rtxn_active) {
+	else if (rc == -EBUSY)
 		db_errf(db, "%s: the map is full and cannot grow while a read snapshot is open", p->path);
-		return -ENOSPC;
-	}
-	rc = mdb_env_set_mapsize(p->env, size);
-	if (rc)
+	else if (rc)
 		return db_lmdb_err(db, rc, "grow map");
-	LOGP(DDB, LOGL_NOTICE, "%s: map grown to %llu KiB\n", p->path, (unsigned long long)(size / 1024));
-	return 0;
+	return rc ? -ENOSPC : 0;
 }
 
 /* LMDB reports a write cut short by a full disk as EIO (0.9: a short pwrite is not an errno); the part's file
@@ -636,11 +626,7 @@ int eir_db_write(struct eir_db *db, enum eir_db_part part, eir_db_write_fn fn, v
 		txn.db = db;
 		txn.part = part;
 		txn.p = p;
-		rc = mdb_txn_begin(p->env, NULL, 0, &txn.txn);
-		if (rc == MDB_MAP_RESIZED) {
-			mdb_env_set_mapsize(p->env, 0);
-			continue;
-		}
+		rc = db_txn_begin(p, 0, &txn.txn);
 		if (rc)
 			return db_lmdb_err(db, rc, "begin write transaction");
 

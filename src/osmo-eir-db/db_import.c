@@ -2,7 +2,6 @@
 /* Import of CSV lists into the local part in one transaction (the form is told by the header row; bad rows are
  * reported with their line numbers and skipped), and export in the same forms, so that one round-trips. */
 
-#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdarg.h>
@@ -19,16 +18,17 @@
 #include <osmocom/core/utils.h>
 
 #include <osmocom/eir/csv.h>
+#include <osmocom/eir/feed.h>
 #include <osmocom/eir/imei.h>
 #include <osmocom/eir/logging.h>
+#include <osmocom/eir/reasons.h>
 #include <osmocom/eir/types.h>
 #include "db_import.h"
 
 #define MAX_REPORTED 100
-#define REASON_CACHE 1024	/* slots of the reason text → id cache (direct mapped) */
 
 enum form {
-	F_DIRBS,	/* imei,block_date,reasons */
+	F_DIRBS,	/* a DIRBS blacklist: imei,block_date,reasons (feed_columns[FEED_BLACK]) */
 	F_ENTRIES,	/* imei,list[,reason[,block_date]] */
 	F_RANGES,	/* first,last,list[,reason] */
 	F_TACS,		/* tac,list[,reason] */
@@ -39,7 +39,7 @@ static const struct {
 	enum form form;
 	const char *header;
 } forms[] = {
-	{ F_DIRBS, "imei,block_date,reasons" },
+	{ F_DIRBS, FEED_HEADER_BLACKLIST },
 	{ F_ENTRIES, "imei,list" },
 	{ F_ENTRIES, "imei,list,reason" },
 	{ F_ENTRIES, "imei,list,reason,block_date" },
@@ -49,11 +49,6 @@ static const struct {
 	{ F_TACS, "tac,list,reason" },
 	{ F_PAIRS, "imei,imsi,list" },
 	{ F_PAIRS, "imei,imsi,list,reason" },
-};
-
-struct reason_slot {
-	char *text;
-	uint32_t id;
 };
 
 struct import {
@@ -73,7 +68,7 @@ struct import {
 	unsigned long warnings;		/* over all runs, each row once */
 	unsigned long reported;		/* messages, over all runs, each once */
 	char fields[EIR_CSV_MAX_RECORD + EIR_CSV_MAX_FIELDS];	/* the row's fields, trimmed */
-	struct reason_slot cache[REASON_CACHE];
+	struct eir_reasons reasons;	/* ids of this run's transaction */
 };
 
 /* A copy of s without surrounding white space. */
@@ -81,12 +76,7 @@ static char *trim_copy(char **dst, const char *s, size_t len)
 {
 	char *out = *dst;
 
-	while (len && isspace((unsigned char)*s)) {
-		s++;
-		len--;
-	}
-	while (len && isspace((unsigned char)s[len - 1]))
-		len--;
+	eir_csv_trim(&s, &len);
 	memcpy(out, s, len);
 	out[len] = '\0';
 	*dst += len + 1;
@@ -107,43 +97,6 @@ static void report(struct import *im, unsigned long line, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-}
-
-/* Reason text → id, through a small cache: most lists repeat a handful of texts over millions of rows. The ids
- * are only valid in this transaction, so the cache is emptied whenever it starts again. */
-static int reason_id(struct import *im, struct eir_db_txn *txn, const char *text, uint32_t *id)
-{
-	uint32_t h = 2166136261u;	/* FNV-1a */
-	struct reason_slot *slot;
-	const char *p;
-	int rc;
-
-	if (!*text) {
-		*id = 0;
-		return 0;
-	}
-	for (p = text; *p; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	slot = &im->cache[h % REASON_CACHE];
-	if (slot->text && !strcmp(slot->text, text)) {
-		*id = slot->id;
-		return 0;
-	}
-	rc = eir_db_txn_reason(txn, text, id);
-	if (rc)
-		return rc;
-	talloc_free(slot->text);
-	slot->text = talloc_strdup(im, text);
-	slot->id = *id;
-	return 0;
-}
-
-static void cache_clear(struct import *im)
-{
-	unsigned i;
-
-	for (i = 0; i < REASON_CACHE; i++)
-		TALLOC_FREE(im->cache[i].text);
 }
 
 static int parse_imei(struct import *im, unsigned long line, const char *field, const char *s, uint64_t *key)
@@ -210,10 +163,11 @@ static int import_row(struct import *im, struct eir_db_txn *txn, const struct ei
 
 	switch (im->form) {
 	case F_DIRBS:
-		if (parse_imei(im, row->line, "IMEI", f[0], &e.imei) || parse_date(im, row->line, f[1], &e.block))
+		if (parse_imei(im, row->line, "IMEI", f[feed_columns[FEED_BLACK].imei], &e.imei) ||
+		    parse_date(im, row->line, f[feed_columns[FEED_BLACK].block_date], &e.block))
 			return -EINVAL;
 		e.list = EIR_LIST_BLACK;
-		reason = f[2];
+		reason = f[feed_columns[FEED_BLACK].reasons];
 		break;
 	case F_ENTRIES:
 		if (parse_imei(im, row->line, "IMEI", f[0], &e.imei) || parse_list(im, row->line, f[1], &e.list))
@@ -263,7 +217,7 @@ static int import_row(struct import *im, struct eir_db_txn *txn, const struct ei
 		break;
 	}
 	im->in_store = true;
-	rc = reason_id(im, txn, reason, &e.reason_id);
+	rc = eir_reasons_id(&im->reasons, txn, reason, &e.reason_id);
 	if (rc == -EINVAL) {
 		report(im, row->line, "%s", eir_db_errstr(eir_db_txn_db(txn)));
 		return -EINVAL;
@@ -307,7 +261,7 @@ static int import_cb(struct eir_db_txn *txn, void *arg)
 	im->quiet_seen = im->seen_line;
 	im->quiet_done = im->done_line;
 	im->applied = im->skipped = 0;
-	cache_clear(im);
+	eir_reasons_clear(&im->reasons);
 	if (im->run > 1)
 		LOGP(DIMPORT, LOGL_INFO, "%s: starting again from the top (run %u)\n", im->name, im->run);
 	rewind(im->f);
@@ -513,7 +467,7 @@ enum import_result db_import(void *ctx, struct eir_db *db, const char *path)
 
 	rc = eir_db_write(db, EIR_DB_LOCAL, import_cb, im);
 	dt = now() - t0;
-	cache_clear(im);
+	eir_reasons_clear(&im->reasons);
 	if (im->reported > MAX_REPORTED)
 		fprintf(stderr, "%s: ... %lu more\n", im->name, im->reported - MAX_REPORTED);
 	if (rc == -ENODATA) {
@@ -541,22 +495,6 @@ nothing:
 }
 
 /* --- export --- */
-
-/*! One CSV field, quoted when it has to be (RFC 4180). */
-void csv_put_field(FILE *out, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
 
 struct export {
 	struct eir_db *db;
@@ -587,7 +525,7 @@ static int export_cb(const struct eir_entry *e, void *arg)
 		if (e->list == EIR_LIST_NONE)
 			return 0;	/* a record that only says "this IMEI has pairs" */
 		fprintf(x->out, "%s,%s,", eir_imei_str(a, sizeof(a), e->imei), eir_list_name(e->list));
-		csv_put_field(x->out, export_reason(x, e->reason_id));
+		eir_csv_put_str(x->out, export_reason(x, e->reason_id));
 		if (e->block) {
 			eir_day_str(d, sizeof(d), e->block);	/* YYYY-MM-DD → YYYYMMDD */
 			fprintf(x->out, ",%.4s%.2s%.2s\n", d, d + 5, d + 8);
@@ -598,13 +536,13 @@ static int export_cb(const struct eir_entry *e, void *arg)
 	case EXPORT_RANGES:
 		fprintf(x->out, "%s,", eir_imei_str(a, sizeof(a), e->imei));
 		fprintf(x->out, "%s,%s,", eir_imei_str(a, sizeof(a), e->last), eir_list_name(e->list));
-		csv_put_field(x->out, export_reason(x, e->reason_id));
+		eir_csv_put_str(x->out, export_reason(x, e->reason_id));
 		fputc('\n', x->out);
 		break;
 	case EXPORT_PAIRS:
 		fprintf(x->out, "%s,%s,%s,", eir_imei_str(a, sizeof(a), e->imei),
 			eir_imsi_unpack(b, sizeof(b), e->imsi), eir_list_name(e->list));
-		csv_put_field(x->out, export_reason(x, e->reason_id));
+		eir_csv_put_str(x->out, export_reason(x, e->reason_id));
 		fputc('\n', x->out);
 		break;
 	case EXPORT_NOTIFICATIONS:
@@ -622,7 +560,7 @@ static int export_cb(const struct eir_entry *e, void *arg)
 		} else {
 			fputs(",,", x->out);
 		}
-		csv_put_field(x->out, export_reason(x, e->reason_id));
+		eir_csv_put_str(x->out, export_reason(x, e->reason_id));
 		fprintf(x->out, ",%s\n", e->amnesty ? "True" : "False");
 		break;
 	}
@@ -638,8 +576,8 @@ int db_export(struct eir_db *db, enum export_form form, FILE *out)
 		[EXPORT_ENTRIES] = "imei,list,reason,block_date",
 		[EXPORT_RANGES] = "first,last,list,reason",
 		[EXPORT_PAIRS] = "imei,imsi,list,reason",
-		[EXPORT_NOTIFICATIONS] = "imei,imsi,msisdn,block_date,reasons,amnesty_granted",
-		[EXPORT_EXCEPTIONS] = "imei,imsi,msisdn",
+		[EXPORT_NOTIFICATIONS] = FEED_HEADER_NOTIFICATIONS_AMNESTY,
+		[EXPORT_EXCEPTIONS] = FEED_HEADER_EXCEPTIONS,
 	};
 	static const enum eir_db_table tables[] = {
 		[EXPORT_ENTRIES] = EIR_T_IMEI,

@@ -22,4 +22,3 @@ enum export_form {
 
 enum import_result db_import(void *ctx, struct eir_db *db, const char *path);
 int db_export(struct eir_db *db, enum export_form form, FILE *out);
-void csv_put_field(FILE *out, const char *s);

@@ -3,7 +3,6 @@
  * assigns the next run id, computes the deltas against the previous run's full lists, writes the run (plain or
  * zipped), appends it to RUNS, rewrites and signs SHA256SUMS; prune keeps the last N runs. */
 
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -34,12 +33,6 @@
 
 static bool opt_zip, opt_no_full, opt_no_deltas, opt_keep_full = true;
 
-static const char *const headers[_FEED_LIST_COUNT] = {
-	[FEED_BLACK] = "imei,block_date,reasons",
-	[FEED_NOTIF] = "imei,imsi,msisdn,block_date,reasons",
-	[FEED_EXC] = "imei,imsi,msisdn",
-};
-
 /* the change type of each kind of difference, per list */
 static const enum feed_change ch_added[_FEED_LIST_COUNT] = { FC_BLOCKED, FC_NEW, FC_ADDED };
 static const enum feed_change ch_changed[_FEED_LIST_COUNT] = { FC_CHANGED, FC_CHANGED, FC_ADDED };
@@ -67,16 +60,6 @@ static uint64_t fnv(uint64_t h, const char *s, size_t len)
 	return h;
 }
 
-static void trim(const char **s, size_t *len)
-{
-	while (*len && isspace((unsigned char)**s)) {
-		(*s)++;
-		(*len)--;
-	}
-	while (*len && isspace((unsigned char)(*s)[*len - 1]))
-		(*len)--;
-}
-
 /* One key field as a word: its packed digits when it is valid, else a hash of its text (marked by the top bit). */
 static uint64_t field_word(const struct eir_csv_row *row, unsigned i,
 			   int (*pack)(const char *s, uint8_t out[8], const char **why))
@@ -88,7 +71,7 @@ static uint64_t field_word(const struct eir_csv_row *row, unsigned i,
 	uint64_t w = 0;
 	unsigned j;
 
-	trim(&s, &len);
+	eir_csv_trim(&s, &len);
 	snprintf(buf, sizeof(buf), "%.*s", (int)(len < 60 ? len : 60), s);
 	if (pack(buf, b, &why))
 		return fnv(14695981039346656037ULL, s, len) | (1ULL << 63);
@@ -102,6 +85,7 @@ static uint64_t field_word(const struct eir_csv_row *row, unsigned i,
  * row, published as the old one removed and the new one added. */
 static void row_key(enum feed_list l, const struct eir_csv_row *row, struct row *out)
 {
+	const struct feed_columns *col = &feed_columns[l];
 	const char *s, *why;
 	struct eir_imei imei;
 	size_t len;
@@ -109,23 +93,24 @@ static void row_key(enum feed_list l, const struct eir_csv_row *row, struct row 
 	char buf[64];
 
 	memset(out, 0, sizeof(*out));
-	s = row->f[0];
-	len = row->len[0];
-	trim(&s, &len);
+	s = row->f[col->imei];
+	len = row->len[col->imei];
+	eir_csv_trim(&s, &len);
 	snprintf(buf, sizeof(buf), "%.*s", (int)(len < 60 ? len : 60), s);
 	if (eir_imei_parse(buf, &imei, &why) == 0)
 		out->k0 = imei.key;
 	else
 		out->k0 = fnv(14695981039346656037ULL, s, len) | (1ULL << 63);
-	if (l != FEED_BLACK && row->n > 1)
-		out->k1 = field_word(row, 1, eir_imsi_pack);
-	if (l != FEED_BLACK && row->n > 2)
-		out->k2 = field_word(row, 2, eir_msisdn_pack);
+	if (col->imsi >= 0 && row->n > (unsigned)col->imsi)
+		out->k1 = field_word(row, col->imsi, eir_imsi_pack);
+	if (col->msisdn >= 0 && row->n > (unsigned)col->msisdn)
+		out->k2 = field_word(row, col->msisdn, eir_msisdn_pack);
+	/* the other fields, the row's content */
 	out->h = 14695981039346656037ULL;
-	for (i = l == FEED_BLACK ? 1 : 3; i < row->n; i++) {
+	for (i = col->key_fields; i < row->n; i++) {
 		s = row->f[i];
 		len = row->len[i];
-		trim(&s, &len);
+		eir_csv_trim(&s, &len);
 		out->h = fnv(out->h, s, len);
 		out->h = fnv(out->h, "\x1f", 1);
 	}
@@ -158,10 +143,9 @@ static int key_cmp(const void *a, const void *b)
 /* Open a list CSV and check its header. \returns the reader (f set), or NULL with a message printed */
 static struct eir_csv *open_list(enum feed_list l, const char *path, FILE **f, struct eir_csv_row *hdr)
 {
+	struct feed_rows fr;
 	struct eir_csv *csv;
-	char h[256] = "";
-	size_t used = 0;
-	unsigned i;
+	char h[256];
 	int rc;
 
 	*f = fopen(path, "rb");
@@ -175,16 +159,8 @@ static struct eir_csv *open_list(enum feed_list l, const char *path, FILE **f, s
 		eir_fail(1, "%s: %s", path, rc == 0 ? "empty, no header" : eir_csv_error(csv));
 		goto err;
 	}
-	for (i = 0; i < hdr->n && used < sizeof(h) - 64; i++) {
-		const char *s = hdr->f[i];
-		size_t len = hdr->len[i];
-
-		trim(&s, &len);
-		used += (size_t)snprintf(h + used, sizeof(h) - used, "%s%.*s", i ? "," : "", (int)len, s);
-	}
-	if (strcasecmp(h, headers[l]) &&
-	    !(l == FEED_NOTIF && !strcasecmp(h, "imei,imsi,msisdn,block_date,reasons,amnesty_granted"))) {
-		eir_fail(1, "%s: header '%s', expected '%s'", path, h, headers[l]);
+	if (feed_header_check(&fr, l, hdr, h, sizeof(h))) {
+		eir_fail(1, "%s: header '%s', expected '%s'", path, h, feed_list_headers[l]);
 		goto err;
 	}
 	return csv;
@@ -241,35 +217,6 @@ static int load_rows(enum feed_list l, const char *path, struct rows *rs)
 	return 0;
 }
 
-static void put_field(FILE *out, const char *s, size_t len)
-{
-	size_t i;
-
-	if (!memchr(s, ',', len) && !memchr(s, '"', len) && !memchr(s, '\r', len) && !memchr(s, '\n', len)) {
-		fwrite(s, 1, len, out);
-		return;
-	}
-	fputc('"', out);
-	for (i = 0; i < len; i++) {
-		if (s[i] == '"')
-			fputc('"', out);
-		fputc(s[i], out);
-	}
-	fputc('"', out);
-}
-
-static void put_row(FILE *out, const struct eir_csv_row *row)
-{
-	unsigned i;
-
-	for (i = 0; i < row->n; i++) {
-		if (i)
-			fputc(',', out);
-		put_field(out, row->f[i], row->len[i]);
-	}
-	fputc('\n', out);
-}
-
 /* Write the rows of path whose key is in one of the sets to that set's file. */
 struct out_set {
 	struct rows *keys;
@@ -298,13 +245,13 @@ static int write_rows(enum feed_list l, const char *path, struct out_set *sets, 
 			rc = eir_fail(1, "cannot write %s: %s", sets[i].path, strerror(errno));
 			goto out;
 		}
-		put_row(sets[i].f, &row);
+		eir_csv_put_row(sets[i].f, &row);
 	}
 	while ((rc = eir_csv_next(csv, &row)) > 0) {
 		row_key(l, &row, &k);
 		for (i = 0; i < n_sets; i++) {
 			if (sets[i].f && bsearch(&k, sets[i].keys->r, sets[i].keys->n, sizeof(k), key_cmp)) {
-				put_row(sets[i].f, &row);
+				eir_csv_put_row(sets[i].f, &row);
 				sets[i].n++;
 			}
 		}
@@ -537,7 +484,7 @@ static int cmd_publish(struct input *in, unsigned n_in)
 					     r->base, r->run);
 		FILE *f = fopen(pathf("%s/%s", dir, name), "w");
 
-		if (!f || fprintf(f, "%s\n", headers[FEED_BLACK]) < 0 || fclose(f))
+		if (!f || fprintf(f, "%s\n", feed_list_headers[FEED_BLACK]) < 0 || fclose(f))
 			return eir_fail(1, "cannot write %s/%s", dir, name);
 		run_add_file(r, name);
 	}

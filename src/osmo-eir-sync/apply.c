@@ -4,7 +4,6 @@
  * in the same transaction. Every input is a verified local file, read again from the start when the store redoes
  * the transaction after growing its map. */
 
-#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -21,10 +20,10 @@
 #include <osmocom/eir/csv.h>
 #include <osmocom/eir/imei.h>
 #include <osmocom/eir/logging.h>
+#include <osmocom/eir/reasons.h>
 #include <osmocom/eir/types.h>
 #include "sync.h"
 
-#define REASON_CACHE 1024
 #define MAX_REPORTED 20
 #define PROGRESS_ROWS 65536
 
@@ -44,46 +43,23 @@ struct keyvec {
 	bool sorted;
 };
 
-struct reason_slot {
-	char *text;
-	uint32_t id;
-};
-
 struct ctx {
 	struct apply_plan *plan;
 	struct eir_db_txn *txn;
 	eir_day_t today;
 	unsigned long reported;
-	struct reason_slot cache[REASON_CACHE];
+	struct eir_reasons reasons;
 	struct keyvec moved;	/* IMEIs of notification rows removed as blacklisted: routine if now blacklisted */
 	/* the file being read */
-	const struct apply_file *file;
+	const struct feed_plan_file *file;
 	FILE *f;
 	zip_t *za;
 	zip_file_t *zf;
-	unsigned n_fields;
-	bool amnesty_col;
+	struct feed_rows rows;
 	/* the highest key put so far from a full list onto an empty table (see upsert()) */
 	uint64_t top_key[3];
 	bool have_top;
-	/* the last block_date parsed: a list repeats a few dates over millions of rows, and parsing one is costly */
-	char last_date[16];
-	eir_day_t last_day;
-	int last_date_rc;
 };
-
-static int day_parse(struct ctx *c, const char *s, eir_day_t *d)
-{
-	if (strlen(s) < sizeof(c->last_date) && !strcmp(s, c->last_date)) {
-		*d = c->last_day;
-		return c->last_date_rc;
-	}
-	c->last_date_rc = eir_day_parse(s, &c->last_day);
-	*d = c->last_day;
-	if (strlen(s) < sizeof(c->last_date))
-		strcpy(c->last_date, s);
-	return c->last_date_rc;
-}
 
 static void report(struct ctx *c, unsigned long line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void report(struct ctx *c, unsigned long line, const char *fmt, ...)
@@ -201,46 +177,6 @@ static int keyvec_add(struct ctx *c, struct keyvec *kv, const struct eir_entry *
 	return 0;
 }
 
-static uint32_t reason_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 16777619u;
-	return h;
-}
-
-static int reason_id(struct ctx *c, const char *text, uint32_t *id)
-{
-	struct reason_slot *slot;
-	int rc;
-
-	if (!*text) {
-		*id = 0;
-		return 0;
-	}
-	slot = &c->cache[reason_hash(text) % REASON_CACHE];
-	if (slot->text && !strcmp(slot->text, text)) {
-		*id = slot->id;
-		return 0;
-	}
-	rc = eir_db_txn_reason(c->txn, text, id);
-	if (rc)
-		return rc;
-	talloc_free(slot->text);
-	slot->text = talloc_strdup(NULL, text);
-	slot->id = *id;
-	return 0;
-}
-
-static void cache_clear(struct ctx *c)
-{
-	unsigned i;
-
-	for (i = 0; i < REASON_CACHE; i++)
-		TALLOC_FREE(c->cache[i].text);
-}
-
 /* --- reading one list file, plain or a zip member --- */
 
 static ssize_t zip_read(void *arg, void *buf, size_t len)
@@ -263,20 +199,22 @@ static void file_close(struct ctx *c)
 	c->f = NULL;
 }
 
-static struct eir_csv *file_open(struct ctx *c, const struct apply_file *af)
+static struct eir_csv *file_open(struct ctx *c, const struct feed_plan_file *af)
 {
+	char path[4400];
 	int zerr;
 
 	c->file = af;
+	snprintf(path, sizeof(path), "%s/%s", c->plan->dir, af->file);
 	if (!af->member) {
-		c->f = fopen(af->path, "rb");
+		c->f = fopen(path, "rb");
 		if (!c->f) {
-			fail(c, SYNC_E_STORE, "cannot read %s: %s", af->path, strerror(errno));
+			fail(c, SYNC_E_STORE, "cannot read %s: %s", path, strerror(errno));
 			return NULL;
 		}
 		return eir_csv_new_file(NULL, c->f);
 	}
-	c->za = zip_open(af->path, ZIP_RDONLY, &zerr);
+	c->za = zip_open(path, ZIP_RDONLY, &zerr);
 	if (!c->za) {
 		fail(c, SYNC_E_FORMAT, "%s: not a readable zip file", af->name);
 		return NULL;
@@ -289,117 +227,44 @@ static struct eir_csv *file_open(struct ctx *c, const struct apply_file *af)
 	return eir_csv_new(NULL, zip_read, c->zf);
 }
 
-static const char *const headers[_FEED_LIST_COUNT] = {
-	[FEED_BLACK] = "imei,block_date,reasons",
-	[FEED_NOTIF] = "imei,imsi,msisdn,block_date,reasons",
-	[FEED_EXC] = "imei,imsi,msisdn",
-};
-
-static void trim(const char **s, size_t *len)
-{
-	while (*len && isspace((unsigned char)**s)) {
-		(*s)++;
-		(*len)--;
-	}
-	while (*len && isspace((unsigned char)(*s)[*len - 1]))
-		(*len)--;
-}
-
 static int check_header(struct ctx *c, const struct eir_csv_row *row)
 {
-	char h[256] = "";
-	size_t used = 0;
-	unsigned i;
+	char h[256];
 
-	for (i = 0; i < row->n && used < sizeof(h) - 64; i++) {
-		const char *s = row->f[i];
-		size_t len = row->len[i];
-
-		trim(&s, &len);
-		used += (size_t)snprintf(h + used, sizeof(h) - used, "%s%.*s", i ? "," : "", (int)len, s);
-	}
-	c->n_fields = row->n;
-	c->amnesty_col = false;
-	if (!strcasecmp(h, headers[c->file->list]))
+	if (!feed_header_check(&c->rows, c->file->list, row, h, sizeof(h)))
 		return 0;
-	if (c->file->list == FEED_NOTIF && !strcasecmp(h, "imei,imsi,msisdn,block_date,reasons,amnesty_granted")) {
-		c->amnesty_col = true;
-		return 0;
-	}
-	return fail(c, SYNC_E_FORMAT, "%s: header '%s', expected '%s'", c->file->name, h, headers[c->file->list]);
+	return fail(c, SYNC_E_FORMAT, "%s: header '%s', expected '%s'", c->file->name, h,
+		    feed_list_headers[c->file->list]);
 }
 
 /* A data row into an entry. \returns 0, -EINVAL (skipped, reported) or -ECANCELED (garbled: refuse the run) */
-static int parse_row(struct ctx *c, const struct eir_csv_row *row, struct eir_entry *e, char *reason,
-		     size_t reason_len)
+static int parse_row(struct ctx *c, const struct eir_csv_row *row, struct eir_entry *e, const char **reason)
 {
-	enum feed_list l = c->file->list;
-	char fld[EIR_CSV_MAX_FIELDS][128];
-	struct eir_imei imei;
-	const char *why;
-	unsigned i;
+	static const enum eir_list list_of[_FEED_LIST_COUNT] = {
+		[FEED_BLACK] = EIR_LIST_BLACK,
+		[FEED_NOTIF] = EIR_LIST_GREY,
+		[FEED_EXC] = EIR_LIST_WHITE,
+	};
+	struct feed_row r;
+	char why[512];
+	int rc = feed_row_parse(&c->rows, row, &r, why, sizeof(why));
 
-	if (row->n != c->n_fields)
-		return fail(c, SYNC_E_FORMAT, "%s:%lu: %u fields, expected %u", c->file->name, row->line, row->n,
-			    c->n_fields);
-	for (i = 0; i < row->n; i++) {
-		const char *s = row->f[i];
-		size_t len = row->len[i];
-
-		trim(&s, &len);
-		if (i == (l == FEED_BLACK ? 2u : 4u) && l != FEED_EXC) {
-			/* reasons: kept whole */
-			snprintf(reason, reason_len, "%.*s", (int)len, s);
-			fld[i][0] = '\0';
-			continue;
-		}
-		if (len >= sizeof(fld[i])) {
-			report(c, row->line, "field %u too long", i + 1);
-			return -EINVAL;
-		}
-		memcpy(fld[i], s, len);
-		fld[i][len] = '\0';
+	if (c->rows.warn[0])
+		report(c, row->line, "%s", c->rows.warn);
+	if (rc == FEED_ROW_BAD)
+		return fail(c, SYNC_E_FORMAT, "%s:%lu: %s", c->file->name, row->line, why);
+	if (rc == FEED_ROW_SKIP) {
+		report(c, row->line, "%s", why);
+		return -EINVAL;
 	}
 	memset(e, 0, sizeof(*e));
-	memset(e->imsi, EIR_NO_NUMBER_BYTE, sizeof(e->imsi));
-	memset(e->msisdn, EIR_NO_NUMBER_BYTE, sizeof(e->msisdn));
-	if (l == FEED_EXC)
-		reason[0] = '\0';
-	if (eir_imei_parse(fld[0], &imei, &why)) {
-		report(c, row->line, "invalid IMEI '%s': %s", fld[0], why);
-		return -EINVAL;
-	}
-	e->imei = imei.key;
-	if (l == FEED_BLACK) {
-		e->list = EIR_LIST_BLACK;
-		if (day_parse(c, fld[1], &e->block)) {
-			report(c, row->line, "invalid block_date '%s'", fld[1]);
-			return -EINVAL;
-		}
-		return 0;
-	}
-	if (eir_imsi_pack(fld[1], e->imsi, &why)) {
-		report(c, row->line, "invalid IMSI '%s': %s", fld[1], why);
-		return -EINVAL;
-	}
-	/* part of the row's key (DIRBS keys rows by IMEI, IMSI and MSISDN); one it would never write (its pattern
-	 * is 1 to 15 digits) is kept as "no MSISDN", said, and the row applied: a skip could block an owner */
-	if (fld[2][0] && eir_msisdn_pack(fld[2], e->msisdn, &why)) {
-		report(c, row->line, "invalid MSISDN '%s' (%s): taken as none", fld[2], why);
-		memset(e->msisdn, EIR_NO_NUMBER_BYTE, sizeof(e->msisdn));
-	}
-	if (l == FEED_EXC) {
-		e->list = EIR_LIST_WHITE;
-		return 0;
-	}
-	e->list = EIR_LIST_GREY;
-	if (day_parse(c, fld[3], &e->block)) {
-		report(c, row->line, "invalid block_date '%s'", fld[3]);
-		return -EINVAL;
-	}
-	if (c->amnesty_col)
-		e->amnesty = !strcasecmp(fld[5], "true") || !strcasecmp(fld[5], "t") || !strcmp(fld[5], "1") ||
-			     !strcasecmp(fld[5], "yes");
+	e->imei = r.imei;
+	memcpy(e->imsi, r.imsi, sizeof(e->imsi));
+	memcpy(e->msisdn, r.msisdn, sizeof(e->msisdn));
+	e->list = list_of[c->file->list];
+	e->block = r.block;
+	e->amnesty = r.amnesty;
+	*reason = r.reasons;
 	return 0;
 }
 
@@ -479,13 +344,13 @@ static void progress(struct ctx *c)
 }
 
 /* Read one file; each valid row goes to a delta operation or, for a full list, an upsert and the key vector. */
-static int read_file(struct ctx *c, const struct apply_file *af, struct keyvec *kv, bool held_empty)
+static int read_file(struct ctx *c, const struct feed_plan_file *af, struct keyvec *kv, bool held_empty)
 {
 	enum eir_db_table t = list_table[af->list];
 	struct eir_csv_row row;
 	struct eir_csv *csv;
 	struct eir_entry e;
-	char reason[EIR_CSV_MAX_RECORD];
+	const char *reason;
 	int rc;
 
 	c->have_top = false;
@@ -506,7 +371,7 @@ static int read_file(struct ctx *c, const struct apply_file *af, struct keyvec *
 	rc = check_header(c, &row);
 	while (rc == 0 && (rc = eir_csv_next(csv, &row)) == 1) {
 		progress(c);
-		rc = parse_row(c, &row, &e, reason, sizeof(reason));
+		rc = parse_row(c, &row, &e, &reason);
 		if (rc == -EINVAL) {
 			c->plan->st.skipped++;
 			rc = 0;
@@ -518,7 +383,7 @@ static int read_file(struct ctx *c, const struct apply_file *af, struct keyvec *
 			rc = remove_row(c, af->list, &e, af->change == FC_BLACKLISTED);
 			continue;
 		}
-		rc = reason_id(c, reason, &e.reason_id);
+		rc = eir_reasons_id(&c->reasons, c->txn, reason, &e.reason_id);
 		if (rc == -EINVAL) {
 			report(c, row.line, "%s", eir_db_errstr(eir_db_txn_db(c->txn)));
 			c->plan->st.skipped++;
@@ -586,7 +451,7 @@ static int table_empty_cb(const struct eir_entry *e, void *arg)
 
 /* A full list replaces what the store holds of that list: upsert every row, then delete what it no longer has. The
  * list is one file, or the adding deltas of a run from nothing (base -1), or none (an empty list). */
-static int apply_full(struct ctx *c, enum feed_list l, const struct apply_file **af, unsigned n_af)
+static int apply_full(struct ctx *c, enum feed_list l, const struct feed_plan_file **af, unsigned n_af)
 {
 	enum eir_db_table t = list_table[l];
 	struct keyvec kv = { .width = l == FEED_BLACK ? 1 : 3, .sorted = true };
@@ -679,7 +544,7 @@ static int apply_cb(struct eir_db_txn *txn, void *arg)
 	struct apply_plan *plan = arg;
 	struct ctx c = { .plan = plan, .txn = txn, .today = eir_day_today(), .moved = { .width = 1 } };
 	struct eir_feed_state fs = { 0 };
-	const struct apply_run *last = NULL;
+	const struct feed_plan_run *last = NULL;
 	unsigned i, j, l, pass;
 	int rc = 0;
 
@@ -689,10 +554,11 @@ static int apply_cb(struct eir_db_txn *txn, void *arg)
 	if (plan->attempt > 1)
 		LOGP(DSYNC, LOGL_INFO, "the map grew: applying again from the start (attempt %u)\n", plan->attempt);
 	for (i = 0; i < plan->n_runs && !rc; i++) {
-		const struct apply_run *r = &plan->runs[i];
+		const struct feed_plan_run *r = &plan->runs[i];
 
 		if (r->full) {
-			const struct apply_file **full = talloc_array(NULL, const struct apply_file *, r->n_files + 1);
+			const struct feed_plan_file **full = talloc_array(NULL, const struct feed_plan_file *,
+									 r->n_files + 1);
 			unsigned n_full;
 
 			if (!full)
@@ -710,7 +576,7 @@ static int apply_cb(struct eir_db_txn *txn, void *arg)
 			for (l = 0; l < _FEED_LIST_COUNT && !rc; l++) {
 				for (pass = 0; pass < 2 && !rc; pass++) {
 					for (j = 0; j < r->n_files && !rc; j++) {
-						const struct apply_file *af = &r->files[j];
+						const struct feed_plan_file *af = &r->files[j];
 
 						if (af->list != l || af->full_src ||
 						    feed_change_removes(af->change) != (pass == 0))
@@ -722,7 +588,7 @@ static int apply_cb(struct eir_db_txn *txn, void *arg)
 		}
 		last = r;
 	}
-	cache_clear(&c);
+	eir_reasons_clear(&c.reasons);
 	if (!rc && last)
 		rc = check_limit(&c, last->run);
 	free(c.moved.k);

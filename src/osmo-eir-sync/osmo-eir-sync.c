@@ -268,151 +268,57 @@ static int fetch_verified(struct attempt *a, const char *name)
 	return 0;
 }
 
-static int add_file(struct attempt *a, struct apply_run *ar, const struct feed_name *fn, const char *name,
-		    const char *path, const char *member)
+/* The planner's callbacks: a file it takes is fetched and checked against SHA256SUMS, a zip's members listed. */
+static int plan_need(void *arg, const char *file, char *err, size_t errlen)
 {
-	const char *fname = member ? member : name;
-	struct apply_file *af;
-	unsigned i;
+	struct attempt *a = arg;
+	int rc = fetch_verified(a, file);
 
-	/* one list file in two places (two zips, or a zip and a plain file) would be applied twice */
-	for (i = 0; i < ar->n_files; i++) {
-		const struct apply_file *o = &ar->files[i];
-
-		if (!strcmp(o->member ? o->member : o->name, fname))
-			return refuse(a, SYNC_E_FORMAT, "run %" PRId64 ": %s and %s are the same list file", ar->run,
-				      o->name, member ? talloc_asprintf(actx, "%s:%s", name, member) : name);
-	}
-	ar->files = talloc_realloc(actx, ar->files, struct apply_file, ar->n_files + 1);
-	af = &ar->files[ar->n_files++];
-	memset(af, 0, sizeof(*af));
-	af->list = fn->list;
-	af->delta = fn->delta;
-	af->full_src = !fn->delta;
-	af->change = fn->change;
-	af->path = talloc_strdup(actx, path);
-	af->member = member ? talloc_strdup(actx, member) : NULL;
-	af->name = member ? talloc_asprintf(actx, "%s:%s", name, member) : talloc_strdup(actx, name);
-	return 0;
-}
-
-/* A list file name in run r: ours and consistent with the run, or not ours. \returns 0, 1 (not ours), or a code */
-static int check_name(struct attempt *a, const struct feed_run *r, const char *name, struct feed_name *fn)
-{
-	int rc = feed_name_parse(name, g_sync.op, fn);
-
-	if (rc == -ENOENT)
-		return 1;
 	if (rc)
-		return refuse(a, SYNC_E_FORMAT, "run %" PRId64 ": malformed list file name '%s'", r->run, name);
-	if (strcmp(fn->date, r->date))
-		return refuse(a, SYNC_E_FORMAT, "run %" PRId64 ": file '%s' is not dated %s", r->run, name, r->date);
-	if (fn->delta && (fn->run != r->run || fn->base != r->base))
-		return refuse(a, SYNC_E_FORMAT, "run %" PRId64 " (base %" PRId64 "): delta file '%s' is for another "
-			      "run",
-			      r->run, r->base, name);
+		snprintf(err, errlen, "%s", a->err);
+	return rc;
+}
+
+static int plan_members(void *arg, const char *zip, const char *const **names, unsigned *n, char *err, size_t errlen)
+{
+	struct attempt *a = arg;
+	const char **m;
+	zip_int64_t count, j;
+	int zerr;
+	zip_t *za = zip_open(path_of(a, zip), ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
+
+	if (!za) {
+		snprintf(err, errlen, "%s: not a readable zip file (error %d)", zip, zerr);
+		return SYNC_E_FORMAT;
+	}
+	count = zip_get_num_entries(za, 0);
+	m = talloc_zero_array(actx, const char *, count > 0 ? (size_t)count : 1);
+	for (j = 0; j < count; j++) {
+		const char *name = zip_get_name(za, (zip_uint64_t)j, 0);
+
+		m[j] = name ? talloc_strdup(m, name) : NULL;	/* NULL: refused by the planner */
+	}
+	zip_discard(za);
+	*names = m;
+	*n = count > 0 ? (unsigned)count : 0;
 	return 0;
 }
 
-/* Does a file of run r belong in this step: its full lists (full), or its deltas? A run from nothing (base -1)
- * offers its adding deltas as full lists too: DIRBS's first run, or any run with --no-full-lists, has no other. */
-static bool wanted(const struct feed_run *r, const struct feed_name *fn, bool full)
+/* A refusal of the planner as the exit code of its class. */
+static int plan_exit(const struct feed_plan *fp, int rc)
 {
-	if (!full)
-		return fn->delta;
-	return !fn->delta || (r->base == -1 && !feed_change_removes(fn->change));
-}
-
-/* In a run applied from its full lists, per list: its full list file when it has one, else its deltas from nothing
- * (the same rows: DIRBS writes both unless told --no-full-lists). */
-static void keep_full_sources(struct apply_run *ar)
-{
-	bool has_full[_FEED_LIST_COUNT] = { false };
-	unsigned i, n;
-
-	for (i = 0; i < ar->n_files; i++)
-		has_full[ar->files[i].list] |= !ar->files[i].delta;
-	for (i = n = 0; i < ar->n_files; i++) {
-		if (has_full[ar->files[i].list] && ar->files[i].delta)
-			continue;
-		ar->files[n] = ar->files[i];
-		ar->files[n++].full_src = true;
+	switch (rc) {
+	case FEED_PLAN_E_REPLAY:
+		return SYNC_E_REPLAY;
+	case FEED_PLAN_E_GAP:
+		return SYNC_E_GAP;
+	case FEED_PLAN_E_OPERATOR:
+		return SYNC_E_OPERATOR;
+	case FEED_PLAN_E_OPS:
+		return fp->ops_code;
+	default:
+		return SYNC_E_FORMAT;
 	}
-	ar->n_files = n;
-}
-
-/* Download what a run contributes: its full lists (full) or its deltas, plain or inside its zips. Our files are
- * found by their member names in every zip of their list that may hold them (feed_name_parse()). */
-static int prepare_run(struct attempt *a, const struct feed_run *r, bool full, struct apply_run *ar)
-{
-	struct feed_name fn, mn;
-	unsigned i;
-	int rc;
-
-	memset(ar, 0, sizeof(*ar));
-	ar->run = r->run;
-	OSMO_STRLCPY_ARRAY(ar->date, r->date);
-	ar->full = full;
-	for (i = 0; i < r->n_files; i++) {
-		const char *name = r->files[i];
-
-		rc = check_name(a, r, name, &fn);
-		if (rc == 1)
-			continue;
-		if (rc)
-			return rc;
-		if (!fn.zip && !wanted(r, &fn, full))
-			continue;
-		rc = fetch_verified(a, name);
-		if (rc)
-			return rc;
-		if (!fn.zip) {
-			rc = add_file(a, ar, &fn, name, path_of(a, name), NULL);
-			if (rc)
-				return rc;
-		} else {
-			char *path = path_of(a, name);
-			zip_int64_t n, j;
-			int zerr;
-			zip_t *za = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &zerr);
-
-			if (!za)
-				return refuse(a, SYNC_E_FORMAT, "%s: not a readable zip file (error %d)", name, zerr);
-			n = zip_get_num_entries(za, 0);
-			for (j = 0; j < n; j++) {
-				const char *m = zip_get_name(za, (zip_uint64_t)j, 0);
-
-				if (!m || !feed_file_name_safe(m)) {
-					zip_discard(za);
-					return refuse(a, SYNC_E_FORMAT, "%s: member name refused", name);
-				}
-				rc = check_name(a, r, m, &mn);
-				if (rc == 0 && (mn.zip || mn.list != fn.list))
-					rc = refuse(a, SYNC_E_FORMAT, "%s: member '%s' does not belong in it", name, m);
-				if (rc == 0 && wanted(r, &mn, full))
-					rc = add_file(a, ar, &mn, name, path, m);
-				if (rc > 1) {
-					zip_discard(za);
-					return rc;
-				}
-			}
-			zip_discard(za);
-		}
-	}
-	if (full)
-		keep_full_sources(ar);
-	return 0;
-}
-
-static bool has_full_list(const struct apply_run *ar, enum feed_list l)
-{
-	unsigned i;
-
-	for (i = 0; i < ar->n_files; i++) {
-		if (ar->files[i].list == l && ar->files[i].full_src)
-			return true;
-	}
-	return false;
 }
 
 /* --- one attempt --- */
@@ -430,13 +336,12 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 	struct fetch_cond cond, got;
 	struct eir_feed_state fs;
 	struct apply_plan plan = { .feed = g_sync.feed, .held = -1 };
-	struct feed_run *newest, **path = NULL;
-	char *buf, *sig;
+	const struct feed_plan_ops ops = { .need = plan_need, .members = plan_members, .arg = a };
+	struct feed_plan fp;
+	char *buf, *sig, perr[sizeof(a->err)];
 	size_t len, siglen;
 	bool not_modified;
-	unsigned n_path = 0, k, i;
 	int64_t held = -1;
-	enum feed_list l;
 	int rc;
 	double dt;
 
@@ -515,66 +420,19 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 		return refuse(a, SYNC_E_STORE, "RUNS: %s", strerror(-rc));
 	if (feed_runs_parse(actx, buf, len, &a->runs, a->err, sizeof(a->err)))
 		return refuse(a, SYNC_E_FORMAT, "RUNS: %s", a->err);
-	if (!a->runs.n)
-		return refuse(a, SYNC_E_FORMAT, "RUNS lists no run");
-	newest = &a->runs.r[a->runs.n - 1];
-	if (newest->run < held)
-		return refuse(a, SYNC_E_REPLAY, "the feed's newest run %" PRId64 " (%s) is older than run %" PRId64
-			      " held: a replayed old index must not unblock phones", newest->run, newest->date, held);
-	if (newest->run == held) {
+	rc = feed_plan_make(actx, &a->runs, held, g_sync.op, &ops, &fp, perr, sizeof(perr));
+	if (rc)
+		return refuse(a, plan_exit(&fp, rc), "%s", perr);
+	if (fp.up_to_date) {
 		cache_save(&got, held);
 		snprintf(out->result, sizeof(out->result), "up to date: run %" PRId64 " (%s) held", held,
 			 out->run_date);
 		return SYNC_OK;
 	}
-
-	/* the path from the newest run back along its bases */
-	for (newest = &a->runs.r[a->runs.n - 1]; newest; newest = newest->base >= 0 ?
-	     feed_runs_find(&a->runs, newest->base) : NULL) {
-		path = talloc_realloc(actx, path, struct feed_run *, n_path + 1);
-		path[n_path++] = newest;
-		if (held >= 0 && newest->base == held)
-			break;
-	}
 	plan.held = held;
-	plan.runs = talloc_zero_array(actx, struct apply_run, n_path);
-	if (held >= 0 && path[n_path - 1]->base == held) {
-		/* the delta chain from the run held */
-		for (k = n_path; k-- > 0;) {
-			rc = prepare_run(a, path[k], false, &plan.runs[plan.n_runs++]);
-			if (rc)
-				return rc;
-		}
-	} else {
-		/* the newest run with full lists on the path, then the deltas of the later runs */
-		for (k = 0; k < n_path; k++) {
-			rc = prepare_run(a, path[k], true, &plan.runs[0]);
-			if (rc)
-				return rc;
-			if (has_full_list(&plan.runs[0], FEED_BLACK))
-				break;
-		}
-		if (k == n_path)
-			return refuse(a, SYNC_E_GAP, "no delta chain from %s to run %" PRId64 " and no full lists to "
-				      "fall back on (oldest run on the way: %" PRId64 ", base %" PRId64 ")",
-				      held >= 0 ? talloc_asprintf(actx, "run %" PRId64, held) : "an empty store",
-				      a->runs.r[a->runs.n - 1].run, path[n_path - 1]->run, path[n_path - 1]->base);
-		/* DIRBS always writes every operator's lists in a run with full lists, header-only when empty: none for
-		 * us is a wrong operator id or a broken publisher, never "no rows" (that would delete all we hold) */
-		for (l = FEED_NOTIF; l <= FEED_EXC; l++) {
-			if (!has_full_list(&plan.runs[0], l))
-				return refuse(a, SYNC_E_OPERATOR, "run %" PRId64 " has full lists but no %s file for "
-					      "operator '%s' (a wrong operator id, or a broken publisher?)",
-					      path[k]->run, feed_list_names[l], g_sync.op);
-		}
-		plan.n_runs = 1;
-		for (i = k; i-- > 0;) {
-			rc = prepare_run(a, path[i], false, &plan.runs[plan.n_runs++]);
-			if (rc)
-				return rc;
-		}
-	}
-
+	plan.dir = a->dir;
+	plan.runs = fp.runs;
+	plan.n_runs = fp.n_runs;
 	plan.limit = g_sync.limit;
 	rc = apply_plan(a->db, &plan);
 	progress_end();

@@ -49,24 +49,6 @@ extern uint64_t fetch_bytes_total;	/* bytes fetched by this process, for the pro
 extern void (*fetch_progress_cb)(void);
 
 /* apply.c */
-struct apply_file {
-	enum feed_list list;
-	bool delta;
-	bool full_src;		/* (part of) its list's full list: the full list, or an adding delta from -1 */
-	enum feed_change change;
-	char *path;		/* the local copy (the zip for a zip member) */
-	char *member;		/* zip member name, NULL for a plain file */
-	char *name;		/* for messages */
-};
-
-struct apply_run {
-	int64_t run;
-	char date[FEED_DATE_LEN + 1];
-	bool full;		/* apply the full lists of this run (the first step of a fallback) */
-	unsigned n_files;
-	struct apply_file *files;
-};
-
 struct apply_stats {
 	unsigned long added, removed, changed, unchanged, skipped, absent;
 	unsigned long rows;	/* data rows read */
@@ -84,9 +66,10 @@ struct apply_limit {
 
 struct apply_plan {
 	const char *feed;
+	const char *dir;	/* where the plan's files are (verified local copies, by their names in RUNS) */
 	int64_t held;		/* -1: none */
 	unsigned n_runs;
-	struct apply_run *runs;
+	const struct feed_plan_run *runs;	/* feed_plan_make()'s */
 	struct apply_stats st;
 	struct apply_limit limit;
 	uint64_t held_rows[_FEED_LIST_COUNT];	/* what each list held at the start */

@@ -356,6 +356,86 @@ static void test_large(void *ctx)
 	eir_csv_free(c);
 }
 
+static void print_escaped(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\n')
+			printf("\\n");
+		else if (s[i] == '\r')
+			printf("\\r");
+		else
+			putchar(s[i]);
+	}
+}
+
+/* The writer: each field as written (CR and LF shown as \r and \n), then all of them as one row and as records
+ * "N,field", read back by the reader unchanged. */
+static void test_writer(void *ctx)
+{
+	static const char *const fields[] = {
+		"plain", "", "a,b", "say \"hi\"", "\"", "line\nbreak", "cr\rlf\r\n", " spaced ", "a|b|c", ",",
+	};
+	struct eir_csv_row in = { .n = ARRAY_LEN(fields) }, back;
+	struct eir_csv *c;
+	char *buf = NULL;
+	size_t len = 0, i;
+	unsigned bad = 0;
+	FILE *f;
+
+	printf("case \"writer\"\n");
+	for (i = 0; i < ARRAY_LEN(fields); i++) {
+		in.f[i] = fields[i];
+		in.len[i] = strlen(fields[i]);
+		f = open_memstream(&buf, &len);
+		eir_csv_put_str(f, fields[i]);
+		fclose(f);
+		printf("  [");
+		print_escaped(fields[i], in.len[i]);
+		printf("] -> [");
+		print_escaped(buf, len);
+		printf("]%s\n", eir_csv_needs_quotes(fields[i], in.len[i]) ? " quoted" : "");
+		free(buf);
+		buf = NULL;
+	}
+	f = open_memstream(&buf, &len);
+	eir_csv_put_row(f, &in);
+	for (i = 0; i < ARRAY_LEN(fields); i++) {
+		fprintf(f, "%zu,", i);
+		eir_csv_put_field(f, fields[i], in.len[i]);
+		fputc('\n', f);
+	}
+	fclose(f);
+	printf("  row: ");
+	print_escaped(buf, len);
+	printf("\n");
+	f = fmemopen(buf, len, "r");
+	c = eir_csv_new_file(ctx, f);
+	if (eir_csv_next(c, &back) != 1 || back.n != in.n) {
+		printf("  row read back: %u fields, expected %u\n", back.n, in.n);
+		bad++;
+	}
+	for (i = 0; i < back.n && i < in.n; i++) {
+		if (back.len[i] != in.len[i] || memcmp(back.f[i], fields[i], in.len[i])) {
+			printf("  row field %zu read back differs\n", i);
+			bad++;
+		}
+	}
+	for (i = 0; i < ARRAY_LEN(fields) && eir_csv_next(c, &back) == 1; i++) {
+		if (back.n != 2 || back.len[1] != in.len[i] || memcmp(back.f[1], fields[i], in.len[i])) {
+			printf("  record %zu read back differs\n", i);
+			bad++;
+		}
+	}
+	if (i != ARRAY_LEN(fields) || eir_csv_next(c, &back) != 0)
+		bad++;
+	printf("  read back: %s\n", bad ? "DIFFERENT" : "the same");
+	eir_csv_free(c);
+	fclose(f);
+	free(buf);
+}
+
 int main(void)
 {
 	void *ctx = talloc_named_const(NULL, 0, "csv_test");
@@ -366,6 +446,7 @@ int main(void)
 	test_read_errors(ctx);
 	test_file(ctx);
 	test_large(ctx);
+	test_writer(ctx);
 
 	if (talloc_total_blocks(ctx) != 1) {
 		printf("LEAK\n");

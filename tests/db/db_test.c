@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The store: CRUD of every table, pair flags, national rows keyed by (IMEI, IMSI, MSISDN), ranges at their
- * boundaries and overlapping, schema mismatch and upgrades (1 and 2 forged), a full map (grow and redo; a clear
- * error at the limit, nothing half written). */
+ * boundaries and overlapping, schema mismatch and upgrades (1 and 2 forged; the table of upgrade steps; an upgrade
+ * that fills the map, grown or refused at the limit; a schema no step starts from), a full map (grow and redo; a
+ * clear error at the limit, nothing half written). */
 
 #include <errno.h>
 #include <stdio.h>
@@ -470,13 +471,16 @@ static void test_map_full(void)
 	eir_db_close(db);
 }
 
-/* Turn the national rows of the store in path back into the schema 2 layout: (IMEI, IMSI) → record + MSISDN. */
-static void forge_schema_2(const char *path)
+/* Turn the national rows of the store in path back into the schema 2 layout: (IMEI, IMSI) → record + MSISDN.
+ * Returns the bytes in use afterwards (up to the last page). */
+static uint64_t forge_schema_2(const char *path)
 {
 	static const char *const tables[] = { "notif", "exc" };
-	uint8_t keys[8][22], recs[8][18], ver[4];
+	uint8_t *keys, *recs, ver[4];
 	MDB_val k, v, sk = { .mv_size = 6, .mv_data = "schema" };
+	MDB_envinfo info;
 	MDB_cursor *cur;
+	MDB_stat st;
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
@@ -484,29 +488,60 @@ static void forge_schema_2(const char *path)
 
 	OSMO_ASSERT(mdb_env_create(&env) == 0);
 	mdb_env_set_maxdbs(env, 16);
+	/* room for the rewrite; the store's own open sets its map size again */
+	mdb_env_set_mapsize(env, 64 << 20);
 	OSMO_ASSERT(mdb_env_open(env, path, 0, 0640) == 0);
 	OSMO_ASSERT(mdb_txn_begin(env, NULL, 0, &txn) == 0);
 	for (t = 0; t < 2; t++) {
 		OSMO_ASSERT(mdb_dbi_open(txn, tables[t], 0, &dbi) == 0);
+		OSMO_ASSERT(mdb_stat(txn, dbi, &st) == 0);
+		keys = talloc_array(ctx, uint8_t, 22 * (st.ms_entries + 1));
+		recs = talloc_array(ctx, uint8_t, 18 * (st.ms_entries + 1));
 		OSMO_ASSERT(mdb_cursor_open(txn, dbi, &cur) == 0);
 		for (n = 0; mdb_cursor_get(cur, &k, &v, n ? MDB_NEXT : MDB_FIRST) == 0; n++) {
-			OSMO_ASSERT(n < 8 && k.mv_size == 22 && v.mv_size == 10);
-			memcpy(keys[n], k.mv_data, 22);
-			memcpy(recs[n], v.mv_data, 10);
-			memcpy(recs[n] + 10, keys[n] + 14, 8);
+			OSMO_ASSERT(n < st.ms_entries && k.mv_size == 22 && v.mv_size == 10);
+			memcpy(keys + 22 * n, k.mv_data, 22);
+			memcpy(recs + 18 * n, v.mv_data, 10);
+			memcpy(recs + 18 * n + 10, keys + 22 * n + 14, 8);
 		}
 		mdb_cursor_close(cur);
 		OSMO_ASSERT(mdb_drop(txn, dbi, 0) == 0);
 		for (i = 0; i < n; i++) {
-			k = (MDB_val){ .mv_size = 14, .mv_data = keys[i] };
-			v = (MDB_val){ .mv_size = 18, .mv_data = recs[i] };
+			k = (MDB_val){ .mv_size = 14, .mv_data = keys + 22 * i };
+			v = (MDB_val){ .mv_size = 18, .mv_data = recs + 18 * i };
 			OSMO_ASSERT(mdb_put(txn, dbi, &k, &v, 0) == 0);
 		}
+		talloc_free(keys);
+		talloc_free(recs);
 	}
 	OSMO_ASSERT(mdb_dbi_open(txn, "meta", 0, &dbi) == 0);
 	osmo_store32be(2, ver);
 	v = (MDB_val){ .mv_size = 4, .mv_data = ver };
 	OSMO_ASSERT(mdb_put(txn, dbi, &sk, &v, 0) == 0);
+	OSMO_ASSERT(mdb_txn_commit(txn) == 0);
+	OSMO_ASSERT(mdb_env_info(env, &info) == 0);
+	OSMO_ASSERT(mdb_env_stat(env, &st) == 0);
+	mdb_env_close(env);
+	return (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+}
+
+/* Set the schema version recorded in the meta table of the part in path (forging an older or a newer store). */
+static void forge_version(const char *path, uint32_t schema)
+{
+	MDB_val k = { .mv_size = 6, .mv_data = "schema" }, v;
+	uint8_t ver[4];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+
+	OSMO_ASSERT(mdb_env_create(&env) == 0);
+	mdb_env_set_maxdbs(env, 16);
+	OSMO_ASSERT(mdb_env_open(env, path, 0, 0640) == 0);
+	OSMO_ASSERT(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+	OSMO_ASSERT(mdb_dbi_open(txn, "meta", 0, &dbi) == 0);
+	osmo_store32be(schema, ver);
+	v = (MDB_val){ .mv_size = 4, .mv_data = ver };
+	OSMO_ASSERT(mdb_put(txn, dbi, &k, &v, 0) == 0);
 	OSMO_ASSERT(mdb_txn_commit(txn) == 0);
 	mdb_env_close(env);
 }
@@ -576,6 +611,105 @@ static void test_schema_2(void)
 	eir_db_close(db);
 }
 
+/* The upgrade path is a table: each step listed once, in order, each starting where the one before ended, the last
+ * ending at the current schema. */
+static void test_schema_steps(void)
+{
+	uint32_t from, to, prev = 0;
+	const char *what;
+	unsigned i;
+
+	printf("\n== the upgrade steps\n");
+	for (i = 0; eir_db_schema_step(i, &from, &to, &what) == 0; i++) {
+		printf("  %u -> %u: %s\n", from, to, what);
+		OSMO_ASSERT(to == from + 1);
+		OSMO_ASSERT(i == 0 || from == prev);
+		prev = to;
+	}
+	printf("  %u steps, the last ending at schema %u (current: %u)\n", i, prev, EIR_DB_SCHEMA_VERSION);
+	OSMO_ASSERT(i > 0 && prev == EIR_DB_SCHEMA_VERSION);
+	RC(eir_db_schema_step(i, NULL, NULL, NULL));
+}
+
+struct exc_rows {
+	unsigned n;
+};
+
+static int exc_rows_cb(struct eir_db_txn *txn, void *arg)
+{
+	struct exc_rows *x = arg;
+	unsigned i;
+	int rc;
+
+	for (i = 0; i < x->n; i++) {
+		struct eir_entry e = pair("35000000000000", "001010000000000", EIR_LIST_WHITE);
+
+		e.imei += i;
+		osmo_store32be(i, e.imsi + 4);
+		osmo_store32be(i, e.msisdn);
+		rc = eir_db_txn_put(txn, EIR_T_EXC, &e);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+static int count_cb(const struct eir_entry *e, void *arg)
+{
+	(*(unsigned *)arg)++;
+	return 0;
+}
+
+/* An upgrade rewrites whole tables in one transaction: when that fills the map, the map grows and the upgrade runs
+ * again from the start; at the map's limit the open fails with the step's message and the store stays as it was
+ * (schema 2, every row), to be upgraded by a later open with room. A schema no step starts from is refused. */
+static void test_schema_upgrade_map(void)
+{
+	struct eir_db_opts o = { .create = true, .map_size = 256 * 1024, .map_max = 64 << 20 };
+	struct exc_rows x = { .n = 20000 };
+	struct eir_db_stats st;
+	struct eir_db *db;
+	char path[80], part[96];
+	uint64_t used;
+	unsigned n = 0;
+	const char *err;
+
+	printf("\n== an upgrade that fills the map\n");
+	snprintf(path, sizeof(path), "%s/upmap", dir);
+	snprintf(part, sizeof(part), "%s/national", path);
+	OSMO_ASSERT(eir_db_open(ctx, &db, path, &o) == 0);
+	OSMO_ASSERT(eir_db_write(db, EIR_DB_NATIONAL, exc_rows_cb, &x) == 0);
+	eir_db_close(db);
+	used = forge_schema_2(part);
+	printf("a schema 2 store of %u exception rows, the map at its limit of what it holds:\n", x.n);
+	o = (struct eir_db_opts){ .map_size = 256 * 1024, .map_max = used + 64 * 1024 };
+	RC(eir_db_open(ctx, &db, path, &o));
+	err = strstr(eir_db_errstr(db), "upgrade the rows");
+	printf("  %s\n", err ? err : eir_db_errstr(db));
+	eir_db_close(db);
+	o.read_only = true;
+	RC(eir_db_open(ctx, &db, path, &o));
+	err = strstr(eir_db_errstr(db), "store schema");
+	printf("  nothing changed: %s\n", err ? err : eir_db_errstr(db));
+	eir_db_close(db);
+	printf("with room to grow:\n");
+	o = (struct eir_db_opts){ .map_size = 256 * 1024, .map_max = 64 << 20 };
+	RC(eir_db_open(ctx, &db, path, &o));
+	RC(eir_db_stats(db, EIR_DB_NATIONAL, &st));
+	RC(eir_db_iter(db, EIR_DB_NATIONAL, EIR_T_EXC, NULL, count_cb, &n));
+	printf("  schema=%u exc=%llu rows read=%u, the map grew beyond what the store held: %s\n", st.schema,
+	       (unsigned long long)st.t[EIR_T_EXC].entries, n, st.map_size > used ? "yes" : "no");
+	eir_db_close(db);
+
+	printf("a schema that no step starts from:\n");
+	forge_version(part, 0);
+	o = (struct eir_db_opts){ 0 };
+	RC(eir_db_open(ctx, &db, path, &o));
+	err = strstr(eir_db_errstr(db), "store schema");
+	printf("  %s\n", err ? err : eir_db_errstr(db));
+	eir_db_close(db);
+}
+
 static void test_schema(void)
 {
 	struct eir_db *db;
@@ -637,17 +771,7 @@ static void test_schema(void)
 	test_schema_2();
 	/* forge a store written by a future osmo-eir */
 	snprintf(path, sizeof(path), "%s/national", dir);
-	OSMO_ASSERT(mdb_env_create(&env) == 0);
-	mdb_env_set_maxdbs(env, 16);
-	OSMO_ASSERT(mdb_env_open(env, path, 0, 0640) == 0);
-	OSMO_ASSERT(mdb_txn_begin(env, NULL, 0, &txn) == 0);
-	OSMO_ASSERT(mdb_dbi_open(txn, "meta", 0, &dbi) == 0);
-	osmo_store32be(EIR_DB_SCHEMA_VERSION + 1, ver);
-	v.mv_size = 4;
-	v.mv_data = ver;
-	OSMO_ASSERT(mdb_put(txn, dbi, &k, &v, 0) == 0);
-	OSMO_ASSERT(mdb_txn_commit(txn) == 0);
-	mdb_env_close(env);
+	forge_version(path, EIR_DB_SCHEMA_VERSION + 1);
 
 	RC(eir_db_open(ctx, &db, dir, &o));
 	err = strstr(eir_db_errstr(db), "national: ");
@@ -795,6 +919,8 @@ int main(void)
 	test_map_full();
 	test_lock();
 	test_schema();
+	test_schema_steps();
+	test_schema_upgrade_map();
 	test_edit_audit();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

@@ -11,7 +11,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 # a smaller ASan quarantine: libFuzzer frees a copy of every input, the default 256 MB would fill with them
 ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=32"
 export ASAN_OPTIONS
-for name in csv imei edit_key runs sums; do
+for name in csv imei edit_key runs sums plan dirbs_row; do
 	bin="$dir/fuzz_$name"
 	[ -x "$bin" ] || { not_ok "fuzz_$name: not built (make fuzz)"; continue; }
 	mkdir -p "$T/$name"

@@ -143,7 +143,7 @@ else
 fi
 
 # a store that is not there is not made up: osmo-eir refuses to start
-printf 'diameter\n listen 127.0.0.1 %s\n' "$(free_port)" > "$T/nostore.cfg"
+eir_ports_cfg > "$T/nostore.cfg"
 "$EIR" -c "$T/nostore.cfg" -l "$T/no-such-store" > "$T/nostore.log" 2>&1
 check "missing store: exit non-zero" [ $? -ne 0 ]
 check "and says how to create one" grep -q "create" "$T/nostore.log"

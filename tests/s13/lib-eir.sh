@@ -26,6 +26,16 @@ eir_store() {
 	{ echo "# cannot make the test store with $EIR_DB"; return 1; }
 }
 
+# eir_ports_cfg: the VTY, CTRL and S13 on free ports, for a config that must fail on something else (the defaults,
+# 4290, 4291 and 3868, may be taken by another osmo-eir on this machine)
+eir_ports_cfg() {
+	local vty ctrl s13
+	read -r vty ctrl s13 <<PORTS
+$(free_port 3)
+PORTS
+	printf 'line vty\n bind 127.0.0.1 %s\neir\n ctrl-port %s\ndiameter\n listen 127.0.0.1 %s\n' "$vty" "$ctrl" "$s13"
+}
+
 # eir_start [EXTRA_DIAMETER_CONFIG_LINES] [EXTRA_EIR_CONFIG_LINES] [MORE_CONFIG (other nodes, appended at the end)]
 # (top-level config lines before the eir node: $EIR_TOP_CFG)
 # sets EIR_PORT, EIR_VTY_PORT, EIR_CTRL_PORT, EIR_PID, EIR_LOG; the store is $T/store

@@ -281,7 +281,8 @@ else
 fi
 
 # --- configuration errors ---
-printf 'sbi\n listen 127.0.0.1 %s\n tls certificate /nonexistent.pem\n' "$(free_port)" > "$T/bad.cfg"
+{ eir_ports_cfg; printf 'sbi\n listen 127.0.0.1 %s\n tls certificate /nonexistent.pem\n' "$(free_port)"; } \
+	> "$T/bad.cfg"
 eir_store "$T/store2" >/dev/null
 "$EIR" -c "$T/bad.cfg" -l "$T/store2" > "$T/bad.log" 2>&1
 check "TLS certificate without key: exit non-zero" [ $? -ne 0 ]

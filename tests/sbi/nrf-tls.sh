@@ -121,8 +121,7 @@ kill $nrf
 check "no ALPN h2: the NRF got no request" [ ! -s noalpn.log ]
 
 # a CA file that cannot be read: exit 1 at start, saying which
-printf 'line vty\n bind 127.0.0.1 %s\neir\n ctrl-port %s\ndiameter\n listen 127.0.0.1 %s\n' \
-	"$(free_port)" "$(free_port)" "$(free_port)" > bad.cfg
+eir_ports_cfg > bad.cfg
 printf 'sbi\n listen 127.0.0.1 %s\n nrf uri https://127.0.0.1:%s\n nrf ca-file %s/missing.pem\n' \
 	"$(free_port)" "$(free_port)" "$T" >> bad.cfg
 timeout 20 "$EIR" -c bad.cfg -l "$T/store" > bad.log 2>&1

@@ -145,7 +145,7 @@ check "a silent NRF: clean shutdown" eir_stop
 kill $sink 2>/dev/null
 wait $sink 2>/dev/null
 
-printf 'sbi\n listen 127.0.0.1 %s\n nrf uri ftp://x\n' "$(free_port)" > "$T/bad.cfg"
+{ eir_ports_cfg; printf 'sbi\n listen 127.0.0.1 %s\n nrf uri ftp://x\n' "$(free_port)"; } > "$T/bad.cfg"
 "$EIR" -c "$T/bad.cfg" -l "$T/store" > "$T/bad.log" 2>&1
 check "nrf uri other than http:// or https://: refused" [ $? -ne 0 ]
 
@@ -176,8 +176,7 @@ for cfg in "listen 0.0.0.0 PORT" "listen :: PORT" "listen 127.0.0.1 PORT
  nrf advertise-address 0.0.0.0" "listen 127.0.0.1 PORT
  nrf advertise-address ::"; do
 	p=$(free_port)
-	printf 'line vty\n bind 127.0.0.1 %s\neir\n ctrl-port %s\ndiameter\n listen 127.0.0.1 %s\n' \
-		"$(free_port)" "$(free_port)" "$(free_port)" > "$T/wild.cfg"
+	eir_ports_cfg > "$T/wild.cfg"
 	printf 'sbi\n %s\n nrf uri http://127.0.0.1:%s\n' "$(echo "$cfg" | sed "s/PORT/$p/")" "$(free_port)" \
 		>> "$T/wild.cfg"
 	what=$(echo "$cfg" | tail -n 1 | sed 's/^ *//; s/ PORT$//')

@@ -73,8 +73,8 @@ check "clean shutdown" eir_stop
 # a key that does not match the certificate: refuse to start, say why
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout other.key -out other.csr \
 	-subj /CN=x >/dev/null 2>&1
-printf 'sbi\n listen 127.0.0.1 %s\n tls certificate %s/srv.pem\n tls private-key %s/other.key\n' \
-	"$(free_port)" "$T" "$T" > mismatch.cfg
+{ eir_ports_cfg; printf 'sbi\n listen 127.0.0.1 %s\n tls certificate %s/srv.pem\n tls private-key %s/other.key\n' \
+	"$(free_port)" "$T" "$T"; } > mismatch.cfg
 "$EIR" -c mismatch.cfg -l "$T/store" > mismatch.log 2>&1
 check "mismatched key: exit non-zero" [ $? -ne 0 ]
 check "and says why" grep -q "does not match" mismatch.log

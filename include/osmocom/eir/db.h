@@ -65,6 +65,9 @@ struct eir_db_opts {
 
 int eir_db_open(void *ctx, struct eir_db **out, const char *dir, const struct eir_db_opts *opts);
 void eir_db_close(struct eir_db *db);
+/* Step i (0: the oldest) of the in-place upgrades an older store gets at its first read-write open: schema from →
+ * to, and what it changes. Returns 0, or -ENOENT past the last step. */
+int eir_db_schema_step(unsigned int i, uint32_t *from, uint32_t *to, const char **what);
 const char *eir_db_errstr(const struct eir_db *db);
 const char *eir_db_dir(const struct eir_db *db);
 int eir_db_reader_check(struct eir_db *db);
