@@ -16,6 +16,8 @@ static const struct log_info_cat eir_log_cats[] = {
 	[DSYNC] = { .name = "DSYNC", .description = "National feed sync", .enabled = 1, .loglevel = LOGL_NOTICE },
 	[DCTRLIF] = { .name = "DCTRLIF", .description = "List edits from VTY and CTRL", .enabled = 1,
 		      .loglevel = LOGL_NOTICE },
+	[DHIST] = { .name = "DHIST", .description = "Device history, sightings and events", .enabled = 1,
+		    .loglevel = LOGL_NOTICE },
 };
 
 const struct log_info eir_log_info = {

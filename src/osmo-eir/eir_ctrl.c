@@ -251,6 +251,8 @@ CTRL_CMD_DEFINE_RO(summary, "equipment summary");
 
 /*! Open the CTRL interface on the configured address ('ctrl' / 'bind', default 127.0.0.1) and port ('eir' /
  *  'ctrl-port'; 0 leaves it off). \returns 0 or -EIO. */
+struct ctrl_handle *eir_ctrl_handle;
+
 int eir_ctrl_start(void *ctx)
 {
 	struct ctrl_handle *h;
@@ -265,6 +267,7 @@ int eir_ctrl_start(void *ctx)
 		return -EIO;
 	}
 	eir_listen_backlog(h->listen_fd.fd, DMAIN, "CTRL");
+	eir_ctrl_handle = h;
 	/* our node numbers follow libosmoctrl's own (ctrl_interface_setup_dynip2() was told how many) */
 	if (ctrl_cmd_install(CTRL_NODE_ROOT, &cmd_summary) ||
 	    ctrl_cmd_install((enum ctrl_node_type)CTRL_NODE_EIR_IMEI, &cmd_verdict) ||

@@ -48,5 +48,8 @@ int eir_lists_summary(struct eir_summary *s);
 void eir_lists_who(char *buf, size_t len, const char *iface, int fd);
 void eir_lists_ctr_inc(enum eir_lists_ctr c);
 
+/* eir_ctrl.c: the CTRL interface, for TRAPs (NULL: none) */
+extern struct ctrl_handle *eir_ctrl_handle;
+
 /* vty_guard.c */
 void eir_vty_guard_init(void);

@@ -27,6 +27,7 @@
 
 #include <osmocom/eir/eir.h>
 #include <osmocom/eir/logging.h>
+#include "history.h"
 #include "lists.h"
 
 struct eir_global *g_eir;
@@ -165,6 +166,7 @@ int main(int argc, char **argv)
 	eir_vty_init();
 	eir_equipment_vty_init();
 	sbi_vty_init(g_eir, &g_eir->sbi, &g_eir->sbi_srv, SBI_NODE);
+	eir_history_vty_init();
 
 	handle_options(argc, argv);
 
@@ -202,8 +204,11 @@ int main(int argc, char **argv)
 	}
 	osmo_timer_setup(&reader_check_timer, reader_check_cb, NULL);
 	osmo_timer_schedule(&reader_check_timer, 60, 0);
+	if (eir_history_start(g_eir, g_eir->db_dir))
+		return 1;
 
 	g_eir->diam_srv = diam_server_alloc(g_eir, &g_eir->diam, g_eir->db, &g_eir->policy);
+	eir_history_attach(&g_eir->diam_srv->dec);
 	rc = diam_server_start(g_eir->diam_srv);
 	if (rc)
 		return 1;
@@ -212,6 +217,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (g_eir->sbi.enabled) {
 		g_eir->sbi_srv = sbi_server_alloc(g_eir, &g_eir->sbi, g_eir->db, &g_eir->policy);
+		eir_history_attach(&g_eir->sbi_srv->dec);
 		if (sbi_server_start(g_eir->sbi_srv))
 			return 1;
 	}
@@ -258,6 +264,8 @@ int main(int argc, char **argv)
 	if (g_eir->sbi_srv)
 		sbi_server_free(g_eir->sbi_srv);
 	osmo_timer_del(&reader_check_timer);
+	/* after the front ends: every check they answered is in the ring, the writer commits it all */
+	eir_history_stop();
 	eir_lists_free();
 	eir_db_close(g_eir->db);
 	log_fini();

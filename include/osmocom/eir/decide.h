@@ -30,6 +30,7 @@ struct eir_query {
 	int imsi_len;		/*!< its length, -1: NUL-terminated */
 	const char *node;	/*!< the asking node: Origin-Host, NF instance; NULL: not known */
 	const char *peer;	/*!< the connection ("addr:port") */
+	const char *msisdn;	/*!< N5g-eir gpsi "msisdn-" digits, NUL-terminated; NULL: none (S13 has none) */
 };
 
 /*! The counters the step counts in, as indexes into the front end's rate counter group. */

@@ -14,6 +14,7 @@ enum eir_vty_node {
 	EIR_NODE = _LAST_OSMOVTY_NODE + 1,
 	DIAMETER_NODE,
 	SBI_NODE,
+	HISTORY_NODE,
 };
 
 struct eir_global {

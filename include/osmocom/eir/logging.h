@@ -13,6 +13,7 @@ enum {
 	DSBI,		/* N5g-eir HTTP/2 */
 	DSYNC,		/* national feed sync */
 	DCTRLIF,	/* VTY / CTRL list edits */
+	DHIST,		/* device history, sightings and events */
 };
 
 extern const struct log_info eir_log_info;

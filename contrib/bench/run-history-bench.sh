@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# Device history benchmark (not a test): S13 answers/s of osmo-eir with the history hook off ('recording off'),
+# with the default (sightings, SIM/handset events) and with full history on, in the same run, alternating rounds,
+# each daemon on its own copy of the same store, unpaced at W and paced at 50k ECR/s; the history's queued/dropped
+# counters (cumulative) after each load.
+# Run from an optimised build tree: `builddir=$PWD ../contrib/bench/run-history-bench.sh`. Prints figures, asserts
+# nothing. Scratch data in BENCH_DIR (default a temp dir, removed afterwards).
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+builddir=${builddir:-$(pwd)}
+ROWS=${ROWS:-1000000}
+SECS=${SECS:-5}
+CONNS=${CONNS:-2}
+W=${W:-16}
+ROUNDS=${ROUNDS:-3}
+EIR="$builddir/src/osmo-eir/osmo-eir"
+EIR_DB="$builddir/src/osmo-eir-db/osmo-eir-db"
+BENCH="$builddir/contrib/bench/osmo-eir-bench"
+CTRL="/usr/bin/python3 $here/../../tests/ctrl.py"
+. "$here/lib.sh"
+bench_setup history
+
+echo "# $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "## store: $ROWS listed IMEIs; queries: 200,000 (IMEI, IMSI), half listed; W=$W, $CONNS connections, ${SECS}s"
+awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
+	for (i = 0; i < n; i++) printf "%.0f,20261101,Reported stolen\n", 35000000000000 + i * 7 }' > "$dir/list.csv"
+mkdir -p "$dir/off"
+"$EIR_DB" -l "$dir/off/store" create >/dev/null
+"$EIR_DB" -l "$dir/off/store" -m 2048 import "$dir/list.csv" 2>&1 | tail -n 1
+rm -f "$dir/list.csv"
+for v in default full; do
+	mkdir -p "$dir/$v/store"
+	cp "$dir/off/store/"* -r "$dir/$v/store/"
+done
+/usr/bin/python3 - "$dir/q.csv" "$ROWS" <<'PY'
+import random, sys
+r = random.Random(1)
+n = int(sys.argv[2])
+with open(sys.argv[1], "w") as f:
+    for i in range(200000):
+        imsi = "00101%010d" % r.randrange(10**9)
+        if i % 2:
+            f.write("%d,%s,BLACKLISTED\n" % (35000000000000 + r.randrange(n) * 7, imsi))
+        else:
+            k = r.randrange(n * 7)
+            f.write("%d,%s,%s\n" % (35000000000000 + k, imsi, "BLACKLISTED" if k % 7 == 0 else "WHITELISTED"))
+PY
+
+declare -A S13 CT
+for v in off default full; do
+	S13[$v]=$(port)
+	CT[$v]=$(port)
+	eir_config "$dir/$v.cfg" "${S13[$v]}" "$(port)"
+	sed -i "s/^ ctrl-port 0$/ ctrl-port ${CT[$v]}/" "$dir/$v.cfg"
+	case $v in
+	off) printf 'history\n recording off\n' >> "$dir/$v.cfg" ;;
+	full) printf 'history\n history on\n' >> "$dir/$v.cfg" ;;
+	esac
+	"$EIR" -c "$dir/$v.cfg" -l "$dir/$v/store" > "$dir/$v.log" 2>&1 &
+	pids+=($!)
+	wait_port "${S13[$v]}"
+done
+
+ctr() { $CTRL "${CT[$1]}" get "rate_ctr.abs.history.0.$2" 2>/dev/null || echo -; }
+for r in $(seq "$ROUNDS"); do
+	echo "## round $r"
+	for v in off default full; do
+		printf '%-8s ' "$v"
+		"$BENCH" -p "${S13[$v]}" -c "$CONNS" -w "$W" -d "$SECS" -i "$dir/q.csv" 2>&1 | tail -n 1
+		sleep 1
+		echo "         history: queued $(ctr "$v" record:queued), dropped $(ctr "$v" record:dropped)"
+		printf '%-8s ' "$v/50k"
+		"$BENCH" -p "${S13[$v]}" -c "$CONNS" -w 256 -d "$SECS" -r 50000 -i "$dir/q.csv" 2>&1 | tail -n 1
+		sleep 1
+		echo "         history: queued $(ctr "$v" record:queued), dropped $(ctr "$v" record:dropped)"
+	done
+done
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+for v in default full; do
+	echo "# $v: history directory $(du -sh "$dir/$v/history" | cut -f1)"
+done

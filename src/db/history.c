@@ -1,0 +1,886 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The history store (include/osmocom/eir/history.h): an LMDB environment of its own, apart from the lists, so that a
+ * full or slow history never stops an answer; the event detection, which needs the history, runs here too. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <lmdb.h>
+#include <talloc.h>
+
+#include <osmocom/eir/history.h>
+#include <osmocom/eir/imei.h>
+#include <osmocom/eir/types.h>
+
+/*
+ * Sub-databases (keys big-endian so that LMDB's order is numeric):
+ *   pair       IMEI(8) IMSI(8) MSISDN(8) -> struct pair_val       only with full history
+ *   pair_imsi  IMSI(8) IMEI(8) MSISDN(8) -> ""                    its index by IMSI
+ *   recent     IMEI(8) IMSI(8)           -> struct recent_val     the last check of a pair: sighting repeats and
+ *                                                                 clone counts (kept max(window, 1 h))
+ *   imei_last  IMEI(8)                   -> struct imei_last_val  the IMEI's last IMSI (new SIM events)
+ *   imsi_last  IMSI(8)                   -> struct imsi_last_val  the IMSI's last IMEI (new handset events)
+ *   event      id(8)                     -> struct eir_hist_event
+ *   sight      id(8)                     -> ""                    the sightings among the events
+ *   meta       "next_id"                 -> uint64_t
+ * A missing IMSI or MSISDN is 8 zero bytes in a key (packed digits are never all zero bytes: the filler is 0xF).
+ */
+enum { D_PAIR, D_PAIR_IMSI, D_RECENT, D_IMEI_LAST, D_IMSI_LAST, D_EVENT, D_SIGHT, D_META, _D_COUNT };
+static const char *const dbi_names[_D_COUNT] = {
+	"pair", "pair_imsi", "recent", "imei_last", "imsi_last", "event", "sight", "meta",
+};
+
+#define DAY_WORDS 6	/* 384 bits >= EIR_HIST_RETENTION_MAX */
+#define DAY_SEC 86400
+/* rows looked at per pruning step: small, so that one batch never waits long for it */
+#define PRUNE_STEP 256
+/* a clone count stops here: the threshold is far lower */
+#define CLONE_SCAN_MAX 1024
+
+struct pair_val {
+	int64_t first, last;
+	uint64_t days[DAY_WORDS];
+	uint32_t count;
+	uint16_t last_day;		/*!< bit i of days: seen on day last_day - i */
+	int8_t sv;
+	uint8_t iface, verdict, flags;
+	struct eir_hist_why why;
+	char node[EIR_HIST_NODE_LEN];
+};
+
+struct recent_val {
+	int64_t last;			/*!< last check of this (IMEI, IMSI) */
+	int64_t sighted;		/*!< last sighting raised for it, 0: none */
+} __attribute__((packed));
+
+struct imei_last_val {
+	uint8_t imsi[8];
+	int64_t t;
+	int64_t clone_at;		/*!< last clone suspect raised for this IMEI, 0: none */
+} __attribute__((packed));
+
+struct imsi_last_val {
+	uint64_t imei;
+	int64_t t;
+} __attribute__((packed));
+
+/* a round-robin pruning cursor: where the last step stopped */
+struct rr_pos {
+	uint8_t key[24];
+	size_t len;			/*!< 0: from the start */
+};
+
+struct eir_hist {
+	MDB_env *env;
+	MDB_dbi dbi[_D_COUNT];
+	struct eir_hist_cfg cfg;		/*!< the writer's */
+	unsigned retention_rd;			/*!< cfg.retention_days for readers on other threads (atomic) */
+	time_t (*now)(void);
+	uint64_t next_id;
+	struct rr_pos rr[_D_COUNT];
+	unsigned rr_turn;		/*!< which table the next step starts with */
+	/* events of the batch being applied, handed out after the commit */
+	struct eir_hist_event *evs;
+	unsigned n_evs, max_evs;
+	/* read by the loop while the writer counts */
+	uint64_t st_records, st_batches, st_failed, st_pruned, st_events;
+};
+
+const struct value_string eir_hist_kind_names[] = {
+	{ EIR_HIST_EV_SIGHTING, "sighting" },
+	{ EIR_HIST_EV_NEW_SIM, "new-sim" },
+	{ EIR_HIST_EV_NEW_HANDSET, "new-handset" },
+	{ EIR_HIST_EV_CLONE, "clone-suspect" },
+	{ 0, NULL }
+};
+
+static const uint8_t zero8[8];
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = v & 0xff;
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void stat_add(uint64_t *c, uint64_t n)
+{
+	__atomic_add_fetch(c, n, __ATOMIC_RELAXED);
+}
+
+static time_t clock_default(void)
+{
+	return time(NULL);
+}
+
+/* --- the days bitmap: bit i is day last_day - i --- */
+
+static void days_shift(uint64_t *b, unsigned k)
+{
+	unsigned w = k / 64, s = k % 64;
+
+	if (k >= DAY_WORDS * 64) {
+		memset(b, 0, DAY_WORDS * sizeof(*b));
+		return;
+	}
+	for (int i = DAY_WORDS - 1; i >= 0; i--) {
+		uint64_t v = 0;
+
+		if (i - (int)w >= 0)
+			v = b[i - w] << s;
+		if (s && i - (int)w - 1 >= 0)
+			v |= b[i - w - 1] >> (64 - s);
+		b[i] = v;
+	}
+}
+
+static void days_mark(struct pair_val *pv, unsigned day)
+{
+	if (day > pv->last_day) {
+		days_shift(pv->days, day - pv->last_day);
+		pv->last_day = day;
+	}
+	if (pv->last_day - day < DAY_WORDS * 64)
+		pv->days[(pv->last_day - day) / 64] |= 1ULL << ((pv->last_day - day) % 64);
+}
+
+/* distinct days seen among the last retention days before today */
+static unsigned days_count(const struct pair_val *pv, unsigned today, unsigned retention)
+{
+	unsigned n = 0, off = today > pv->last_day ? today - pv->last_day : 0;
+
+	for (unsigned i = 0; i < DAY_WORDS * 64 && i + off < retention; i++)
+		if (pv->days[i / 64] & (1ULL << (i % 64)))
+			n++;
+	return n;
+}
+
+/* --- open / close --- */
+
+static int mkdir_p(const char *dir)
+{
+	char buf[4096];
+	size_t n = strlen(dir);
+
+	if (n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, dir, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0750) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0750) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int hist_free(struct eir_hist *h)
+{
+	free(h->evs);
+	if (h->env)
+		mdb_env_close(h->env);
+	return 0;
+}
+
+int eir_hist_open(void *ctx, struct eir_hist **hp, const char *dir, const struct eir_hist_cfg *cfg, char *err,
+		  size_t len)
+{
+	struct eir_hist *h;
+	MDB_txn *txn;
+	MDB_val k = { .mv_size = 7, .mv_data = "next_id" }, v;
+	int rc;
+
+	*hp = NULL;
+	h = talloc_zero(ctx, struct eir_hist);
+	if (!h) {
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
+	}
+	talloc_set_destructor(h, hist_free);
+	eir_hist_set_cfg(h, cfg);
+	h->now = clock_default;
+	rc = mkdir_p(dir);
+	if (rc) {
+		snprintf(err, len, "cannot create %s: %s", dir, strerror(-rc));
+		goto fail;
+	}
+	rc = mdb_env_create(&h->env);
+	if (!rc)
+		rc = mdb_env_set_maxdbs(h->env, _D_COUNT);
+	if (!rc)
+		rc = mdb_env_set_mapsize(h->env, (size_t)(cfg->map_size_mib ? cfg->map_size_mib : EIR_HIST_MAP_DEFAULT)
+					 << 20);
+	/* NOMETASYNC: a crash of the machine may undo the last batch, never corrupt; kill -9 loses nothing committed */
+	if (!rc)
+		rc = mdb_env_open(h->env, dir, MDB_NOMETASYNC, 0640);
+	if (rc) {
+		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
+		rc = -EIO;
+		goto fail;
+	}
+	rc = mdb_txn_begin(h->env, NULL, 0, &txn);
+	for (int i = 0; !rc && i < _D_COUNT; i++)
+		rc = mdb_dbi_open(txn, dbi_names[i], MDB_CREATE, &h->dbi[i]);
+	if (!rc) {
+		rc = mdb_get(txn, h->dbi[D_META], &k, &v);
+		if (!rc && v.mv_size == 8)
+			memcpy(&h->next_id, v.mv_data, 8);
+		else if (rc == MDB_NOTFOUND)
+			rc = 0;
+	}
+	if (!rc)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
+	if (rc) {
+		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
+		rc = -EIO;
+		goto fail;
+	}
+	if (!h->next_id)
+		h->next_id = 1;
+	*hp = h;
+	return 0;
+fail:
+	talloc_free(h);
+	return rc;
+}
+
+void eir_hist_close(struct eir_hist *h)
+{
+	talloc_free(h);
+}
+
+void eir_hist_set_clock(struct eir_hist *h, time_t (*now)(void))
+{
+	h->now = now ? now : clock_default;
+}
+
+void eir_hist_set_cfg(struct eir_hist *h, const struct eir_hist_cfg *cfg)
+{
+	h->cfg = *cfg;
+	__atomic_store_n(&h->retention_rd, cfg->retention_days, __ATOMIC_RELAXED);
+}
+
+void eir_hist_stats_get(struct eir_hist *h, struct eir_hist_stats *st)
+{
+	st->records = __atomic_load_n(&h->st_records, __ATOMIC_RELAXED);
+	st->batches = __atomic_load_n(&h->st_batches, __ATOMIC_RELAXED);
+	st->failed = __atomic_load_n(&h->st_failed, __ATOMIC_RELAXED);
+	st->pruned = __atomic_load_n(&h->st_pruned, __ATOMIC_RELAXED);
+	st->events = __atomic_load_n(&h->st_events, __ATOMIC_RELAXED);
+}
+
+/* --- applying a batch --- */
+
+static int get_val(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, void *val, size_t vlen)
+{
+	MDB_val k = { .mv_size = klen, .mv_data = (void *)key }, v;
+	int rc = mdb_get(txn, dbi, &k, &v);
+
+	if (rc)
+		return rc;
+	if (v.mv_size != vlen)
+		return MDB_CORRUPTED;
+	memcpy(val, v.mv_data, vlen);
+	return 0;
+}
+
+static int put_val_f(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *val, size_t vlen,
+		     unsigned flags)
+{
+	MDB_val k = { .mv_size = klen, .mv_data = (void *)key }, v = { .mv_size = vlen, .mv_data = (void *)val };
+
+	return mdb_put(txn, dbi, &k, &v, flags);
+}
+
+static int put_val(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *val, size_t vlen)
+{
+	return put_val_f(txn, dbi, key, klen, val, vlen, 0);
+}
+
+static int event_add(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_rec *r, enum eir_hist_kind kind,
+		     const uint8_t *other, uint32_t n)
+{
+	struct eir_hist_event *ev;
+	uint8_t key[8];
+	int rc;
+
+	if (h->n_evs == h->max_evs) {
+		unsigned m = h->max_evs ? 2 * h->max_evs : 16;
+		/* malloc, not talloc: this runs on the writer thread */
+		void *p = realloc(h->evs, m * sizeof(*h->evs));
+
+		if (!p)
+			return ENOMEM;
+		h->evs = p;
+		h->max_evs = m;
+	}
+	ev = &h->evs[h->n_evs];
+	memset(ev, 0, sizeof(*ev));
+	ev->id = h->next_id;
+	ev->rec = *r;
+	ev->kind = kind;
+	if (other)
+		memcpy(ev->other, other, 8);
+	ev->n = n;
+	put_be64(key, ev->id);
+	/* ids only grow: appended at the end of the tree, no search, no page split in the middle */
+	rc = put_val_f(txn, h->dbi[D_EVENT], key, 8, ev, sizeof(*ev), MDB_APPEND);
+	if (!rc && kind == EIR_HIST_EV_SIGHTING)
+		rc = put_val_f(txn, h->dbi[D_SIGHT], key, 8, "", 0, MDB_APPEND);
+	if (rc)
+		return rc;
+	h->next_id++;
+	h->n_evs++;
+	return 0;
+}
+
+static int pair_update(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_rec *r)
+{
+	uint8_t key[24], ikey[24];
+	struct pair_val pv;
+	int rc;
+
+	put_be64(key, r->imei);
+	memcpy(key + 8, r->flags & EIR_HIST_F_IMSI ? r->imsi : zero8, 8);
+	memcpy(key + 16, r->flags & EIR_HIST_F_MSISDN ? r->msisdn : zero8, 8);
+	rc = get_val(txn, h->dbi[D_PAIR], key, sizeof(key), &pv, sizeof(pv));
+	if (rc == MDB_NOTFOUND) {
+		memset(&pv, 0, sizeof(pv));
+		pv.first = pv.last = r->t;
+		pv.last_day = r->t / DAY_SEC;
+		memcpy(ikey, key + 8, 8);
+		memcpy(ikey + 8, key, 8);
+		memcpy(ikey + 16, key + 16, 8);
+		rc = put_val(txn, h->dbi[D_PAIR_IMSI], ikey, sizeof(ikey), "", 0);
+	}
+	if (rc)
+		return rc;
+	days_mark(&pv, r->t / DAY_SEC);
+	pv.count++;
+	/* a record older than the row's last check (a late batch) still counts its day, not as the last */
+	if (r->t >= pv.last) {
+		pv.last = r->t;
+		pv.sv = r->sv;
+		pv.iface = r->iface;
+		pv.verdict = r->verdict;
+		pv.flags = r->flags;
+		pv.why = r->why;
+		memcpy(pv.node, r->node, sizeof(pv.node));
+	}
+	if (r->t < pv.first)
+		pv.first = r->t;
+	return put_val(txn, h->dbi[D_PAIR], key, sizeof(key), &pv, sizeof(pv));
+}
+
+static bool listed(const struct eir_hist *h, const struct eir_hist_rec *r)
+{
+	if (!h->cfg.sightings || (r->flags & EIR_HIST_F_ERROR))
+		return false;
+	return r->verdict == EIR_BLACKLISTED || (h->cfg.sightings_grey && r->verdict == EIR_GREYLISTED);
+}
+
+/* distinct IMSIs of an IMEI checked since 'since' (at most CLONE_SCAN_MAX) */
+static int clone_count(struct eir_hist *h, MDB_txn *txn, uint64_t imei, int64_t since, uint32_t *n)
+{
+	uint8_t key[16] = { 0 };
+	MDB_cursor *cur;
+	MDB_val k = { .mv_size = sizeof(key), .mv_data = key }, v;
+	int rc;
+
+	*n = 0;
+	put_be64(key, imei);
+	rc = mdb_cursor_open(txn, h->dbi[D_RECENT], &cur);
+	if (rc)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc && *n < CLONE_SCAN_MAX;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct recent_val rv;
+
+		if (k.mv_size != 16 || get_be64(k.mv_data) != imei)
+			break;
+		if (v.mv_size != sizeof(rv))
+			continue;
+		memcpy(&rv, v.mv_data, sizeof(rv));
+		/* the no-IMSI row is no SIM */
+		if (rv.last >= since && memcmp((uint8_t *)k.mv_data + 8, zero8, 8))
+			(*n)++;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int apply_one(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_rec *r)
+{
+	bool have_imsi = r->flags & EIR_HIST_F_IMSI;
+	int64_t window = (int64_t)h->cfg.clone_window_hours * 3600;
+	uint8_t rkey[16], ikey[8];
+	struct recent_val rv;
+	struct imei_last_val il;
+	struct imsi_last_val sl;
+	bool new_in_window;
+	int rc;
+
+	if (h->cfg.full) {
+		rc = pair_update(h, txn, r);
+		if (rc)
+			return rc;
+	}
+
+	/* the pair's last check: a sighting once per repeat interval, and the clone count */
+	put_be64(rkey, r->imei);
+	memcpy(rkey + 8, have_imsi ? r->imsi : zero8, 8);
+	rc = get_val(txn, h->dbi[D_RECENT], rkey, sizeof(rkey), &rv, sizeof(rv));
+	if (rc == MDB_NOTFOUND)
+		rv = (struct recent_val){ 0 };
+	else if (rc)
+		return rc;
+	new_in_window = !rv.last || r->t - rv.last >= window;
+	if (listed(h, r) && (!rv.sighted || r->t - rv.sighted >= EIR_HIST_SIGHTING_REPEAT_SEC)) {
+		rc = event_add(h, txn, r, EIR_HIST_EV_SIGHTING, NULL, 0);
+		if (rc)
+			return rc;
+		rv.sighted = r->t;
+	}
+	if (r->t > rv.last)
+		rv.last = r->t;
+	rc = put_val(txn, h->dbi[D_RECENT], rkey, sizeof(rkey), &rv, sizeof(rv));
+	if (rc || !have_imsi)
+		return rc;
+
+	/* a new SIM in this handset */
+	put_be64(ikey, r->imei);
+	rc = get_val(txn, h->dbi[D_IMEI_LAST], ikey, 8, &il, sizeof(il));
+	if (rc == MDB_NOTFOUND) {
+		il = (struct imei_last_val){ .t = 0 };
+	} else if (rc) {
+		return rc;
+	} else if (memcmp(il.imsi, r->imsi, 8) && r->t >= il.t) {
+		rc = event_add(h, txn, r, EIR_HIST_EV_NEW_SIM, il.imsi, 0);
+		if (rc)
+			return rc;
+	}
+	/* a clone: a new IMSI in the window that brings the count to the threshold */
+	if (h->cfg.clone_imsis >= 2 && new_in_window && (!il.clone_at || r->t - il.clone_at >= window)) {
+		uint32_t n;
+
+		rc = clone_count(h, txn, r->imei, r->t - window, &n);
+		if (rc)
+			return rc;
+		if (n >= h->cfg.clone_imsis) {
+			rc = event_add(h, txn, r, EIR_HIST_EV_CLONE, NULL, n);
+			if (rc)
+				return rc;
+			il.clone_at = r->t;
+		}
+	}
+	if (r->t >= il.t) {
+		memcpy(il.imsi, r->imsi, 8);
+		il.t = r->t;
+	}
+	rc = put_val(txn, h->dbi[D_IMEI_LAST], ikey, 8, &il, sizeof(il));
+	if (rc)
+		return rc;
+
+	/* this SIM in a new handset */
+	rc = get_val(txn, h->dbi[D_IMSI_LAST], r->imsi, 8, &sl, sizeof(sl));
+	if (rc == MDB_NOTFOUND) {
+		sl = (struct imsi_last_val){ .t = 0 };
+	} else if (rc) {
+		return rc;
+	} else if (sl.imei != r->imei && r->t >= sl.t) {
+		uint8_t other[8];
+
+		put_be64(other, sl.imei);
+		rc = event_add(h, txn, r, EIR_HIST_EV_NEW_HANDSET, other, 0);
+		if (rc)
+			return rc;
+	}
+	if (r->t >= sl.t) {
+		sl.imei = r->imei;
+		sl.t = r->t;
+	}
+	return put_val(txn, h->dbi[D_IMSI_LAST], r->imsi, 8, &sl, sizeof(sl));
+}
+
+/* --- pruning --- */
+
+/* the time a row was last touched, -1: keep it */
+static int64_t row_time(int d, const MDB_val *v)
+{
+	switch (d) {
+	case D_PAIR:
+		return v->mv_size == sizeof(struct pair_val) ? ((const struct pair_val *)v->mv_data)->last : 0;
+	case D_RECENT:
+		return v->mv_size == sizeof(struct recent_val) ? ((const struct recent_val *)v->mv_data)->last : 0;
+	case D_IMEI_LAST:
+		return v->mv_size == sizeof(struct imei_last_val) ? ((const struct imei_last_val *)v->mv_data)->t : 0;
+	case D_IMSI_LAST:
+		return v->mv_size == sizeof(struct imsi_last_val) ? ((const struct imsi_last_val *)v->mv_data)->t : 0;
+	case D_EVENT:
+		return v->mv_size == sizeof(struct eir_hist_event) ? ((const struct eir_hist_event *)v->mv_data)->rec.t
+								  : 0;
+	}
+	return -1;
+}
+
+/* remove a row's companions: a pair's index entry, an event's sighting mark */
+static int row_del_extra(struct eir_hist *h, MDB_txn *txn, int d, const MDB_val *k)
+{
+	uint8_t ikey[24];
+	MDB_val ik;
+	int rc;
+
+	if (d == D_PAIR && k->mv_size == 24) {
+		memcpy(ikey, (uint8_t *)k->mv_data + 8, 8);
+		memcpy(ikey + 8, k->mv_data, 8);
+		memcpy(ikey + 16, (uint8_t *)k->mv_data + 16, 8);
+		ik = (MDB_val){ .mv_size = 24, .mv_data = ikey };
+		rc = mdb_del(txn, h->dbi[D_PAIR_IMSI], &ik, NULL);
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	if (d == D_EVENT) {
+		ik = *k;
+		rc = mdb_del(txn, h->dbi[D_SIGHT], &ik, NULL);
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	}
+	return 0;
+}
+
+/* look at up to *budget rows of table d from where its last step stopped, remove those older than cutoff */
+static int prune_table(struct eir_hist *h, MDB_txn *txn, int d, int64_t cutoff, unsigned *budget, unsigned *removed)
+{
+	struct rr_pos *pos = &h->rr[d];
+	MDB_cursor *cur;
+	MDB_val k = { .mv_size = pos->len, .mv_data = pos->key }, v;
+	int rc;
+
+	rc = mdb_cursor_open(txn, h->dbi[d], &cur);
+	if (rc)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, pos->len ? MDB_SET_RANGE : MDB_FIRST);
+	while (!rc && *budget) {
+		(*budget)--;
+		if (row_time(d, &v) < cutoff) {
+			rc = row_del_extra(h, txn, d, &k);
+			if (!rc)
+				rc = mdb_cursor_del(cur, 0);
+			if (rc)
+				break;
+			(*removed)++;
+			/* after a delete the cursor stands on the next row: MDB_NEXT returns that one */
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+			continue;
+		}
+		/* events are in time order: the first one kept ends the step */
+		if (d == D_EVENT) {
+			rc = MDB_NOTFOUND;
+			break;
+		}
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	if (!rc && k.mv_size <= sizeof(pos->key)) {
+		memcpy(pos->key, k.mv_data, k.mv_size);
+		pos->len = k.mv_size;
+	} else if (rc == MDB_NOTFOUND) {
+		/* at the end: start over next time */
+		pos->len = 0;
+		rc = 0;
+	}
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+static int prune_step(struct eir_hist *h, MDB_txn *txn, unsigned max, unsigned *removed)
+{
+	static const int tables[] = { D_EVENT, D_PAIR, D_RECENT, D_IMEI_LAST, D_IMSI_LAST };
+	int64_t now = h->now();
+	int64_t keep = (int64_t)h->cfg.retention_days * DAY_SEC;
+	int64_t recent_keep = (int64_t)h->cfg.clone_window_hours * 3600;
+	unsigned budget = max;
+	int rc = 0;
+
+	if (recent_keep < EIR_HIST_SIGHTING_REPEAT_SEC)
+		recent_keep = EIR_HIST_SIGHTING_REPEAT_SEC;
+	*removed = 0;
+	/* each step starts with the next table, so that a large one cannot starve the others */
+	for (unsigned i = 0; i < ARRAY_SIZE(tables) && budget && !rc; i++) {
+		int d = tables[(h->rr_turn + i) % ARRAY_SIZE(tables)];
+		unsigned b = budget / (ARRAY_SIZE(tables) - i) ? : 1;
+
+		budget -= b;
+		rc = prune_table(h, txn, d, now - (d == D_RECENT ? recent_keep : keep), &b, removed);
+		budget += b;
+	}
+	h->rr_turn++;
+	return rc;
+}
+
+int eir_hist_prune(struct eir_hist *h, unsigned max)
+{
+	MDB_txn *txn;
+	unsigned removed;
+	int rc;
+
+	rc = mdb_txn_begin(h->env, NULL, 0, &txn);
+	if (rc)
+		return -EIO;
+	rc = prune_step(h, txn, max, &removed);
+	if (rc) {
+		mdb_txn_abort(txn);
+		memset(h->rr, 0, sizeof(h->rr));
+		return -EIO;
+	}
+	if (mdb_txn_commit(txn)) {
+		memset(h->rr, 0, sizeof(h->rr));
+		return -EIO;
+	}
+	stat_add(&h->st_pruned, removed);
+	return removed;
+}
+
+int eir_hist_apply(struct eir_hist *h, const struct eir_hist_rec *recs, unsigned n, eir_hist_event_cb cb, void *data,
+		   char *err, size_t len)
+{
+	uint64_t first_id = h->next_id;
+	MDB_val k = { .mv_size = 7, .mv_data = "next_id" }, v;
+	unsigned removed = 0;
+	MDB_txn *txn;
+	int rc;
+
+	h->n_evs = 0;
+	rc = mdb_txn_begin(h->env, NULL, 0, &txn);
+	for (unsigned i = 0; !rc && i < n; i++)
+		rc = apply_one(h, txn, &recs[i]);
+	if (!rc)
+		rc = prune_step(h, txn, PRUNE_STEP, &removed);
+	if (!rc && h->next_id != first_id) {
+		v = (MDB_val){ .mv_size = 8, .mv_data = &h->next_id };
+		rc = mdb_put(txn, h->dbi[D_META], &k, &v, 0);
+	}
+	if (!rc) {
+		rc = mdb_txn_commit(txn);
+	} else if (txn) {
+		mdb_txn_abort(txn);
+	}
+	if (rc) {
+		/* the batch is lost as a whole; ids are not reused, the pruning cursors start over */
+		snprintf(err, len, "%u history records lost: %s", n, mdb_strerror(rc));
+		h->next_id = first_id;
+		h->n_evs = 0;
+		memset(h->rr, 0, sizeof(h->rr));
+		stat_add(&h->st_failed, n);
+		return rc == MDB_MAP_FULL ? -ENOSPC : -EIO;
+	}
+	stat_add(&h->st_records, n);
+	stat_add(&h->st_batches, 1);
+	stat_add(&h->st_pruned, removed);
+	stat_add(&h->st_events, h->n_evs);
+	for (unsigned i = 0; cb && i < h->n_evs; i++)
+		cb(data, &h->evs[i]);
+	h->n_evs = 0;
+	return 0;
+}
+
+/* --- reading --- */
+
+static void pair_dec(const struct eir_hist *h, const uint8_t *key, const struct pair_val *pv, struct eir_hist_pair *p,
+		     unsigned today)
+{
+	memset(p, 0, sizeof(*p));
+	p->imei = get_be64(key);
+	memcpy(p->imsi, key + 8, 8);
+	memcpy(p->msisdn, key + 16, 8);
+	p->first = pv->first;
+	p->last = pv->last;
+	p->count = pv->count;
+	p->days = days_count(pv, today, __atomic_load_n(&h->retention_rd, __ATOMIC_RELAXED));
+	p->sv = pv->sv;
+	p->iface = pv->iface;
+	p->verdict = pv->verdict;
+	p->flags = pv->flags;
+	p->why = pv->why;
+	memcpy(p->node, pv->node, sizeof(p->node));
+	p->node[sizeof(p->node) - 1] = '\0';
+}
+
+/* the rows of 'table' whose key starts with prefix (8 bytes); for the IMSI index, the pair rows they name */
+static int pairs_by(struct eir_hist *h, int table, const uint8_t prefix[8], eir_hist_pair_cb cb, void *data)
+{
+	uint8_t key[24] = { 0 };
+	MDB_txn *txn;
+	MDB_cursor *cur = NULL;
+	MDB_val k = { .mv_size = 24, .mv_data = key }, v;
+	unsigned today = h->now() / DAY_SEC;
+	int rc;
+
+	memcpy(key, prefix, 8);
+	rc = mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn);
+	if (rc)
+		return -EIO;
+	rc = mdb_cursor_open(txn, h->dbi[table], &cur);
+	if (!rc)
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	for (; !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		uint8_t pkey[24];
+		struct pair_val pv;
+		struct eir_hist_pair p;
+
+		if (k.mv_size != 24 || memcmp(k.mv_data, prefix, 8))
+			break;
+		memcpy(pkey, k.mv_data, 24);
+		if (table == D_PAIR_IMSI) {
+			memcpy(pkey, (uint8_t *)k.mv_data + 8, 8);
+			memcpy(pkey + 8, k.mv_data, 8);
+			if (get_val(txn, h->dbi[D_PAIR], pkey, 24, &pv, sizeof(pv)))
+				continue;
+		} else if (v.mv_size == sizeof(pv)) {
+			memcpy(&pv, v.mv_data, sizeof(pv));
+		} else {
+			continue;
+		}
+		pair_dec(h, pkey, &pv, &p, today);
+		if (cb(data, &p))
+			break;
+	}
+	/* a read-only transaction's cursor is not closed with it */
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc && rc != MDB_NOTFOUND ? -EIO : 0;
+}
+
+int eir_hist_pairs_imei(struct eir_hist *h, uint64_t imei, eir_hist_pair_cb cb, void *data)
+{
+	uint8_t k[8];
+
+	put_be64(k, imei);
+	return pairs_by(h, D_PAIR, k, cb, data);
+}
+
+int eir_hist_pairs_imsi(struct eir_hist *h, const uint8_t imsi[8], eir_hist_pair_cb cb, void *data)
+{
+	return pairs_by(h, D_PAIR_IMSI, imsi, cb, data);
+}
+
+/* one value, in a read transaction of its own; \returns 0, -ENOENT, -EIO */
+static int get_ro(struct eir_hist *h, int d, const void *key, size_t klen, void *val, size_t vlen)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
+		return -EIO;
+	rc = get_val(txn, h->dbi[d], key, klen, val, vlen);
+	mdb_txn_abort(txn);
+	if (rc)
+		return rc == MDB_NOTFOUND ? -ENOENT : -EIO;
+	return 0;
+}
+
+int eir_hist_last_imsi(struct eir_hist *h, uint64_t imei, uint8_t imsi[8], int64_t *t)
+{
+	struct imei_last_val il;
+	uint8_t k[8];
+	int rc;
+
+	put_be64(k, imei);
+	rc = get_ro(h, D_IMEI_LAST, k, 8, &il, sizeof(il));
+	if (rc)
+		return rc;
+	memcpy(imsi, il.imsi, 8);
+	*t = il.t;
+	return 0;
+}
+
+int eir_hist_last_imei(struct eir_hist *h, const uint8_t imsi[8], uint64_t *imei, int64_t *t)
+{
+	struct imsi_last_val sl;
+	int rc;
+
+	rc = get_ro(h, D_IMSI_LAST, imsi, 8, &sl, sizeof(sl));
+	if (rc)
+		return rc;
+	*imei = sl.imei;
+	*t = sl.t;
+	return 0;
+}
+
+char *eir_hist_other_str(char *buf, size_t len, const struct eir_hist_event *ev)
+{
+	if (ev->kind == EIR_HIST_EV_NEW_SIM)
+		return eir_imsi_unpack(buf, len, ev->other);
+	if (ev->kind == EIR_HIST_EV_NEW_HANDSET)
+		return eir_imei_str(buf, len, get_be64(ev->other));
+	if (len)
+		buf[0] = '\0';
+	return buf;
+}
+
+int eir_hist_events(struct eir_hist *h, unsigned n, bool sightings_only, eir_hist_ev_cb cb, void *data)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	unsigned got = 0;
+	int rc;
+
+	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
+		return -EIO;
+	rc = mdb_cursor_open(txn, h->dbi[sightings_only ? D_SIGHT : D_EVENT], &cur);
+	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_LAST); !rc && got < n;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+		struct eir_hist_event ev;
+
+		if (sightings_only) {
+			if (get_val(txn, h->dbi[D_EVENT], k.mv_data, k.mv_size, &ev, sizeof(ev)))
+				continue;
+		} else if (v.mv_size == sizeof(ev)) {
+			memcpy(&ev, v.mv_data, sizeof(ev));
+		} else {
+			continue;
+		}
+		got++;
+		if (cb(data, &ev))
+			break;
+	}
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc && rc != MDB_NOTFOUND ? -EIO : 0;
+}
+
+int eir_hist_counts(struct eir_hist *h, uint64_t *pairs, uint64_t *events, uint64_t *imeis, uint64_t *imsis)
+{
+	static const int d[4] = { D_PAIR, D_EVENT, D_IMEI_LAST, D_IMSI_LAST };
+	uint64_t *out[4] = { pairs, events, imeis, imsis };
+	MDB_txn *txn;
+	MDB_stat st;
+	int rc = 0;
+
+	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
+		return -EIO;
+	for (int i = 0; i < 4 && !rc; i++) {
+		rc = mdb_stat(txn, h->dbi[d[i]], &st);
+		*out[i] = st.ms_entries;
+	}
+	mdb_txn_abort(txn);
+	return rc ? -EIO : 0;
+}

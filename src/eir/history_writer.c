@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The history writer thread (include/osmocom/eir/history.h): the select loop copies each network check into a
+ * bounded ring; one pthread drains it into the history store in batches and hands the events back to the loop.
+ *
+ * The threading pattern of osmo-eir, for this thread and every one the daemon gains:
+ *  - work goes in through a bounded queue filled on the loop without blocking: when it is full the item is dropped
+ *    and counted, never waited for (here a single-producer single-consumer ring of fixed slots, C11 atomics);
+ *  - one pthread drains it; it owns its own LMDB environment (never a second open of one the loop writes) and
+ *    commits in batches (a batch per COMMIT_MS, or sooner when the ring fills past half);
+ *  - results go back to the loop through libosmocore's osmo_it_q, read by the select loop: talloc, logging, rate
+ *    counters, VTY and CTRL are touched on the loop only; the thread allocates with malloc, the loop frees;
+ *  - counters the thread keeps are atomics the loop reads;
+ *  - shutdown: a stop flag and a wake-up; the thread drains the queue, commits and ends; the loop joins it and then
+ *    handles what is left in the osmo_it_q.
+ * kill -9 loses at most the batch not yet committed (COMMIT_MS of records). */
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+
+#include <talloc.h>
+#include <osmocom/core/it_q.h>
+#include <osmocom/core/utils.h>
+
+#include <osmocom/eir/history.h>
+
+#define COMMIT_MS 100		/* a batch at least this often while records come */
+/* records per transaction at most: the random keys of a batch copy-on-write most leaf pages they touch, so a large
+ * batch (when the writer is behind) writes each page once for many records */
+#define BATCH_MAX 32768
+#define IDLE_PRUNE_MS 10000	/* with no records, a pruning step this often */
+#define HANDBACK_MAX 4096	/* events waiting for the loop; more are dropped (they are in the store) and counted */
+/* the thread yields the CPU to the answering loop: when both want it, the ring fills and records are dropped and
+ * counted rather than answers delayed (on Linux a nice value is per thread) */
+#define WRITER_NICE 10
+
+/* what goes back to the loop: an event, or a message of the writer's (it does not log itself) */
+struct handback {
+	struct llist_head list;
+	struct eir_hist_event ev;
+	char err[200];		/*!< non-empty: a failed commit, logged by the loop */
+};
+
+struct eir_hist_writer {
+	struct eir_hist *h;
+	struct eir_hist_cfg cfg;
+	/* the ring: the loop writes head, the thread writes tail */
+	struct eir_hist_rec *ring;
+	unsigned cap;
+	_Atomic uint64_t head, tail;
+	_Atomic uint64_t dropped, ev_dropped;
+	_Atomic bool stop, kicked, niced;
+	int wake_fd;
+	pthread_t thread;
+	bool running;
+	/* a configuration change from the VTY, taken by the thread at its next batch */
+	pthread_mutex_t cfg_mutex;
+	_Atomic bool cfg_changed;
+	struct eir_hist_cfg cfg_new;
+	struct eir_hist_rec *batch;	/*!< the thread's copy of one batch */
+	struct osmo_it_q *itq;
+	eir_hist_loop_cb cb;
+	void *cb_data;
+};
+
+/* --- on the writer thread --- */
+
+static void handback(struct eir_hist_writer *w, const struct eir_hist_event *ev, const char *err)
+{
+	struct handback *hb = calloc(1, sizeof(*hb));
+
+	if (!hb) {
+		atomic_fetch_add_explicit(&w->ev_dropped, 1, memory_order_relaxed);
+		return;
+	}
+	if (ev)
+		hb->ev = *ev;
+	if (err)
+		osmo_strlcpy(hb->err, err, sizeof(hb->err));
+	if (osmo_it_q_enqueue(w->itq, hb, list)) {
+		free(hb);
+		atomic_fetch_add_explicit(&w->ev_dropped, 1, memory_order_relaxed);
+	}
+}
+
+static void event_cb(void *data, const struct eir_hist_event *ev)
+{
+	handback(data, ev, NULL);
+}
+
+/* take up to BATCH_MAX records out of the ring and apply them; \returns how many */
+static unsigned drain_once(struct eir_hist_writer *w)
+{
+	uint64_t t = atomic_load_explicit(&w->tail, memory_order_relaxed);
+	uint64_t hd = atomic_load_explicit(&w->head, memory_order_acquire);
+	unsigned n = hd - t > BATCH_MAX ? BATCH_MAX : hd - t;
+	char err[200];
+
+	for (unsigned i = 0; i < n; i++)
+		w->batch[i] = w->ring[(t + i) % w->cap];
+	/* the slots are free again as soon as they are copied */
+	atomic_store_explicit(&w->tail, t + n, memory_order_release);
+	if (!n)
+		return 0;
+	if (eir_hist_apply(w->h, w->batch, n, event_cb, w, err, sizeof(err))) {
+		handback(w, NULL, err);
+		/* the batch's own pruning step went with it: prune alone, so that a full map makes room again */
+		eir_hist_prune(w->h, 1024);
+	}
+	return n;
+}
+
+static void take_cfg(struct eir_hist_writer *w)
+{
+	if (!atomic_exchange(&w->cfg_changed, false))
+		return;
+	pthread_mutex_lock(&w->cfg_mutex);
+	eir_hist_set_cfg(w->h, &w->cfg_new);
+	pthread_mutex_unlock(&w->cfg_mutex);
+}
+
+static void *writer_main(void *arg)
+{
+	struct eir_hist_writer *w = arg;
+	struct pollfd pfd = { .fd = w->wake_fd, .events = POLLIN };
+	unsigned idle_ms = 0;
+
+	/* may be refused (a seccomp filter without @resources): then the thread runs at the loop's priority */
+	if (setpriority(PRIO_PROCESS, syscall(SYS_gettid), WRITER_NICE))
+		atomic_store(&w->niced, false);
+	else
+		atomic_store(&w->niced, true);
+	while (1) {
+		bool stopping = atomic_load(&w->stop);
+		uint64_t v;
+
+		take_cfg(w);
+		if (drain_once(w)) {
+			idle_ms = 0;
+			/* more than one batch waiting: go on at once */
+			if (atomic_load(&w->head) != atomic_load(&w->tail))
+				continue;
+		} else if (stopping) {
+			break;
+		} else if (idle_ms >= IDLE_PRUNE_MS) {
+			eir_hist_prune(w->h, 256);
+			idle_ms = 0;
+		}
+		if (stopping)
+			continue;
+		if (poll(&pfd, 1, COMMIT_MS) > 0 && read(w->wake_fd, &v, sizeof(v)) < 0)
+			v = 0;
+		atomic_store(&w->kicked, false);
+		idle_ms += COMMIT_MS;
+	}
+	return NULL;
+}
+
+/* --- on the loop --- */
+
+static void handle(struct eir_hist_writer *w, struct handback *hb)
+{
+	if (w->cb)
+		w->cb(w->cb_data, hb->err[0] ? NULL : &hb->ev, hb->err[0] ? hb->err : NULL);
+	free(hb);
+}
+
+static void itq_read(struct osmo_it_q *q, struct llist_head *item)
+{
+	struct eir_hist_writer *w = q->data;
+	struct handback *hb = llist_entry(item, struct handback, list);
+
+	handle(w, hb);
+}
+
+static int writer_free(struct eir_hist_writer *w)
+{
+	if (w->wake_fd >= 0)
+		close(w->wake_fd);
+	if (w->itq)
+		osmo_it_q_destroy(w->itq);
+	pthread_mutex_destroy(&w->cfg_mutex);
+	return 0;
+}
+
+struct eir_hist_writer *eir_hist_writer_alloc(void *ctx, struct eir_hist *h, const struct eir_hist_cfg *cfg,
+					      eir_hist_loop_cb cb, void *data)
+{
+	struct eir_hist_writer *w = talloc_zero(ctx, struct eir_hist_writer);
+
+	if (!w)
+		return NULL;
+	w->wake_fd = -1;
+	pthread_mutex_init(&w->cfg_mutex, NULL);
+	talloc_set_destructor(w, writer_free);
+	w->h = h;
+	w->cfg = *cfg;
+	w->cap = cfg->queue_len ? cfg->queue_len : EIR_HIST_QUEUE_DEFAULT;
+	w->cb = cb;
+	w->cb_data = data;
+	w->ring = talloc_array(w, struct eir_hist_rec, w->cap);
+	w->batch = talloc_array(w, struct eir_hist_rec, BATCH_MAX);
+	w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	w->itq = osmo_it_q_alloc(w, "eir-history", HANDBACK_MAX, itq_read, w);
+	/* libosmocore 1.7 leaves registering the queue's eventfd to the user (osmo_it_q_destroy() closes it) */
+	if (!w->ring || !w->batch || w->wake_fd < 0 || !w->itq || osmo_fd_register(&w->itq->event_ofd)) {
+		talloc_free(w);
+		return NULL;
+	}
+	eir_hist_set_cfg(h, cfg);
+	return w;
+}
+
+int eir_hist_writer_start(struct eir_hist_writer *w)
+{
+	int rc = pthread_create(&w->thread, NULL, writer_main, w);
+
+	if (rc)
+		return -rc;
+	w->running = true;
+	return 0;
+}
+
+bool eir_hist_writer_push(struct eir_hist_writer *w, const struct eir_hist_rec *r)
+{
+	uint64_t hd = atomic_load_explicit(&w->head, memory_order_relaxed);
+	uint64_t t = atomic_load_explicit(&w->tail, memory_order_acquire);
+
+	if (hd - t >= w->cap) {
+		atomic_fetch_add_explicit(&w->dropped, 1, memory_order_relaxed);
+		return false;
+	}
+	w->ring[hd % w->cap] = *r;
+	atomic_store_explicit(&w->head, hd + 1, memory_order_release);
+	/* past half full: wake the thread now rather than at its next tick (once, not a syscall per record) */
+	if (hd + 1 - t >= w->cap / 2 && w->running &&
+	    !atomic_exchange_explicit(&w->kicked, true, memory_order_relaxed)) {
+		uint64_t one = 1;
+
+		if (write(w->wake_fd, &one, sizeof(one)) < 0)
+			atomic_store(&w->kicked, false);
+	}
+	return true;
+}
+
+void eir_hist_writer_set_cfg(struct eir_hist_writer *w, const struct eir_hist_cfg *cfg)
+{
+	pthread_mutex_lock(&w->cfg_mutex);
+	w->cfg_new = *cfg;
+	pthread_mutex_unlock(&w->cfg_mutex);
+	atomic_store(&w->cfg_changed, true);
+	if (!w->running)
+		take_cfg(w);
+}
+
+/*! Without a thread (tests): apply what is in the ring now, on the caller's thread. \returns records applied. */
+unsigned eir_hist_writer_drain(struct eir_hist_writer *w)
+{
+	unsigned n = 0, m;
+
+	take_cfg(w);
+	while ((m = drain_once(w)))
+		n += m;
+	return n;
+}
+
+void eir_hist_writer_stop(struct eir_hist_writer *w)
+{
+	struct llist_head *l;
+	uint64_t one = 1;
+
+	if (!w)
+		return;
+	if (w->running) {
+		atomic_store(&w->stop, true);
+		/* if this fails, the thread wakes within COMMIT_MS anyway */
+		if (write(w->wake_fd, &one, sizeof(one)) < 0)
+			atomic_store(&w->kicked, false);
+		pthread_join(w->thread, NULL);
+		w->running = false;
+	}
+	/* the events the loop has not read yet (the thread is gone: nobody enqueues). libosmocore 1.7's dequeue returns
+	 * the list head itself on an empty queue: look first. */
+	while (!llist_empty(&w->itq->list) && (l = _osmo_it_q_dequeue(w->itq)))
+		handle(w, llist_entry(l, struct handback, list));
+	talloc_free(w);
+}
+
+uint64_t eir_hist_writer_dropped(const struct eir_hist_writer *w)
+{
+	return atomic_load_explicit(&((struct eir_hist_writer *)w)->dropped, memory_order_relaxed);
+}
+
+uint64_t eir_hist_writer_ev_dropped(const struct eir_hist_writer *w)
+{
+	return atomic_load_explicit(&((struct eir_hist_writer *)w)->ev_dropped, memory_order_relaxed);
+}
+
+unsigned eir_hist_writer_fill(const struct eir_hist_writer *w)
+{
+	struct eir_hist_writer *ww = (struct eir_hist_writer *)w;
+
+	return atomic_load(&ww->head) - atomic_load(&ww->tail);
+}
+
+bool eir_hist_writer_niced(const struct eir_hist_writer *w)
+{
+	return atomic_load(&((struct eir_hist_writer *)w)->niced);
+}

@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The history store and its event detection without a daemon (src/db/history.c, src/eir/history_writer.c): repeats
+ * coalesce, the days seen, each event kind, the clone threshold, retention pruning with a controlled clock, event
+ * ids across a reopen, and a full queue dropping and counting. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <talloc.h>
+#include <osmocom/core/select.h>
+#include <osmocom/core/utils.h>
+
+#include <osmocom/eir/check.h>
+#include <osmocom/eir/decide.h>
+#include <osmocom/eir/history.h>
+#include <osmocom/eir/imei.h>
+#include <osmocom/eir/types.h>
+
+#define DAY 86400
+#define T0 ((time_t)20000 * DAY + 3600)	/* a day number the days bitmap starts from, 01:00 UTC */
+#define IMEI_A 35693803564380ULL
+#define IMEI_B 35000001000002ULL
+#define IMEI_C 35000009000001ULL
+
+static time_t fake_now = T0;
+static time_t clock_fake(void)
+{
+	return fake_now;
+}
+
+static void *ctx;
+static char dir[64];
+static struct eir_hist *h;
+
+static struct eir_hist_rec rec(time_t t, uint64_t imei, const char *imsi, const char *msisdn, enum eir_verdict v,
+			       const char *node)
+{
+	struct eir_hist_rec r = { .t = t, .imei = imei, .sv = 1, .iface = EIR_IFACE_S13, .verdict = v };
+
+	if (imsi) {
+		OSMO_ASSERT(!eir_imsi_pack(imsi, r.imsi, NULL));
+		r.flags |= EIR_HIST_F_IMSI;
+	}
+	if (msisdn) {
+		OSMO_ASSERT(!eir_msisdn_pack(msisdn, r.msisdn, NULL));
+		r.flags |= EIR_HIST_F_MSISDN;
+	}
+	r.why.level = v == EIR_WHITELISTED ? EIR_LVL_DEFAULT : EIR_LVL_LOCAL_IMEI;
+	r.why.list = v == EIR_BLACKLISTED ? EIR_LIST_BLACK : v == EIR_GREYLISTED ? EIR_LIST_GREY : EIR_LIST_NONE;
+	osmo_strlcpy(r.node, node, sizeof(r.node));
+	return r;
+}
+
+static void print_event(const struct eir_hist_event *ev)
+{
+	char im[16], is[20], other[20];
+
+	eir_hist_other_str(other, sizeof(other), ev);
+	printf("  event %llu %s t=+%llds IMEI %s IMSI %s %s%s%s n=%u\n", (unsigned long long)ev->id,
+	       get_value_string(eir_hist_kind_names, ev->kind), (long long)(ev->rec.t - T0),
+	       eir_imei_str(im, sizeof(im), ev->rec.imei),
+	       ev->rec.flags & EIR_HIST_F_IMSI ? eir_imsi_unpack(is, sizeof(is), ev->rec.imsi) : "-",
+	       eir_verdict_name(ev->rec.verdict), other[0] ? " other " : "", other, ev->n);
+}
+
+static void ev_cb(void *data, const struct eir_hist_event *ev)
+{
+	print_event(ev);
+}
+
+static void apply(const struct eir_hist_rec *r, unsigned n)
+{
+	char err[256];
+
+	if (eir_hist_apply(h, r, n, ev_cb, NULL, err, sizeof(err)))
+		printf("  apply failed: %s\n", err);
+}
+
+static void apply1(struct eir_hist_rec r)
+{
+	apply(&r, 1);
+}
+
+static int pair_cb(void *data, const struct eir_hist_pair *p)
+{
+	char im[16], is[20], ms[20];
+
+	printf("  pair IMEI %s IMSI %s MSISDN %s first=+%llds last=+%llds count=%u days=%u %s node %s\n",
+	       eir_imei_str(im, sizeof(im), p->imei),
+	       p->flags & EIR_HIST_F_IMSI ? eir_imsi_unpack(is, sizeof(is), p->imsi) : "-",
+	       p->flags & EIR_HIST_F_MSISDN ? eir_imsi_unpack(ms, sizeof(ms), p->msisdn) : "-",
+	       (long long)(p->first - T0), (long long)(p->last - T0), p->count, p->days, eir_verdict_name(p->verdict),
+	       p->node);
+	return 0;
+}
+
+static void show_pairs(uint64_t imei)
+{
+	if (eir_hist_pairs_imei(h, imei, pair_cb, NULL))
+		printf("  cannot read pairs\n");
+}
+
+static void show_counts(void)
+{
+	uint64_t pairs, events, imeis, imsis;
+
+	OSMO_ASSERT(!eir_hist_counts(h, &pairs, &events, &imeis, &imsis));
+	printf("  counts: %llu pairs, %llu events, %llu IMEIs, %llu IMSIs\n", (unsigned long long)pairs,
+	       (unsigned long long)events, (unsigned long long)imeis, (unsigned long long)imsis);
+}
+
+static struct eir_hist_cfg cfg = EIR_HIST_CFG_DEFAULT;
+
+static void hist_open(void)
+{
+	char err[256];
+
+	if (eir_hist_open(ctx, &h, dir, &cfg, err, sizeof(err))) {
+		printf("open failed: %s\n", err);
+		exit(1);
+	}
+	eir_hist_set_clock(h, clock_fake);
+}
+
+static void test_coalesce(void)
+{
+	struct eir_hist_rec b[3];
+
+	printf("%s: a handset re-attaching updates one row\n", __func__);
+	for (int i = 0; i < 3; i++)
+		b[i] = rec(T0 + 300 * i, IMEI_B, "001010000000001", NULL, EIR_WHITELISTED, "mme1");
+	apply(b, 3);
+	apply1(rec(T0 + 1200, IMEI_B, "001010000000001", NULL, EIR_WHITELISTED, "mme2"));
+	/* the MSISDN is part of the row's key (DIRBS keys rows by IMEI, IMSI, MSISDN) */
+	apply1(rec(T0 + 1300, IMEI_B, "001010000000001", "4915112345678", EIR_WHITELISTED, "amf1"));
+	/* a late record (older than the row's last check) counts, but is not the last */
+	apply1(rec(T0 + 100, IMEI_B, "001010000000001", NULL, EIR_GREYLISTED, "late"));
+	show_pairs(IMEI_B);
+}
+
+static void test_days(void)
+{
+	printf("%s: the days seen within the retention\n", __func__);
+	apply1(rec(T0 + 1 * DAY, IMEI_B, "001010000000001", NULL, EIR_WHITELISTED, "mme1"));
+	apply1(rec(T0 + 3 * DAY, IMEI_B, "001010000000001", NULL, EIR_WHITELISTED, "mme1"));
+	fake_now = T0 + 3 * DAY;
+	show_pairs(IMEI_B);
+	/* on day 30: day 0 is outside the 30 days (today and the 29 before), days 1 and 3 are in */
+	fake_now = T0 + 30 * DAY;
+	show_pairs(IMEI_B);
+	fake_now = T0;
+}
+
+static void test_sightings(void)
+{
+	printf("%s: a listed handset checked; the repeat within an hour is no new sighting\n", __func__);
+	apply1(rec(T0, IMEI_A, "001010000000002", NULL, EIR_BLACKLISTED, "mme1"));
+	apply1(rec(T0 + 60, IMEI_A, "001010000000002", NULL, EIR_BLACKLISTED, "mme1"));
+	apply1(rec(T0 + EIR_HIST_SIGHTING_REPEAT_SEC + 60, IMEI_A, "001010000000002", NULL, EIR_BLACKLISTED, "mme1"));
+	printf(" no IMSI: a sighting too\n");
+	apply1(rec(T0, IMEI_C, NULL, NULL, EIR_BLACKLISTED, "mme1"));
+	printf(" greylisted: none unless configured\n");
+	apply1(rec(T0, IMEI_C + 1, "001010000000005", NULL, EIR_GREYLISTED, "mme1"));
+	cfg.sightings_grey = true;
+	eir_hist_set_cfg(h, &cfg);
+	apply1(rec(T0, IMEI_C + 2, "001010000000006", NULL, EIR_GREYLISTED, "mme1"));
+	cfg.sightings_grey = false;
+	printf(" sightings off: none\n");
+	cfg.sightings = false;
+	eir_hist_set_cfg(h, &cfg);
+	apply1(rec(T0, IMEI_C + 3, "001010000000007", NULL, EIR_BLACKLISTED, "mme1"));
+	cfg.sightings = true;
+	eir_hist_set_cfg(h, &cfg);
+	printf(" an error answer (store failed) is no sighting\n");
+	{
+		struct eir_hist_rec r = rec(T0, IMEI_C + 4, "001010000000008", NULL, EIR_BLACKLISTED, "mme1");
+
+		r.flags |= EIR_HIST_F_ERROR;
+		apply1(r);
+	}
+}
+
+static void test_sim_changes(void)
+{
+	const time_t s = T0 + 4 * DAY;
+
+	printf("%s: a new SIM in a handset, the SIM in a new handset\n", __func__);
+	apply1(rec(s + 10, IMEI_B, "001010000000003", NULL, EIR_WHITELISTED, "mme1"));
+	printf(" the same SIM back in its handset: a new SIM again; the IMSI's last IMEI unchanged: nothing else\n");
+	apply1(rec(s + 20, IMEI_B, "001010000000001", NULL, EIR_WHITELISTED, "mme1"));
+	printf(" the SIM moves to another handset\n");
+	apply1(rec(s + 30, IMEI_C + 10, "001010000000003", NULL, EIR_WHITELISTED, "mme1"));
+	printf(" a plain repeat: nothing\n");
+	apply1(rec(s + 40, IMEI_C + 10, "001010000000003", NULL, EIR_WHITELISTED, "mme1"));
+}
+
+static void test_clone(void)
+{
+	const time_t c = T0 + 5 * DAY;
+	uint64_t imei = 35000007000001ULL;
+	char imsi[16];
+
+	printf("%s: clone suspect at %u IMSIs within %u h\n", __func__, cfg.clone_imsis, cfg.clone_window_hours);
+	for (int i = 0; i < 4; i++) {
+		snprintf(imsi, sizeof(imsi), "00102000000000%d", i);
+		printf(" IMSI %d\n", i + 1);
+		apply1(rec(c + 60 * i, imei, imsi, NULL, EIR_WHITELISTED, "mme1"));
+	}
+	printf(" a second handset, its IMSIs spread wider than the window: no clone\n");
+	for (int i = 0; i < 3; i++) {
+		snprintf(imsi, sizeof(imsi), "00103000000000%d", i);
+		apply1(rec(c + (time_t)i * 13 * 3600, imei + 1, imsi, NULL, EIR_WHITELISTED, "mme1"));
+	}
+	printf(" the first handset after the window: counted afresh, a new clone suspect\n");
+	for (int i = 4; i < 7; i++) {
+		snprintf(imsi, sizeof(imsi), "00102000000000%d", i);
+		apply1(rec(c + 25 * 3600 + 60 * i, imei, imsi, NULL, EIR_WHITELISTED, "mme1"));
+	}
+}
+
+static void test_full_off(void)
+{
+	printf("%s: with full history off no pair rows, the events still\n", __func__);
+	cfg.full = false;
+	eir_hist_set_cfg(h, &cfg);
+	apply1(rec(T0 + 7 * DAY + 50, 35000008000001ULL, "001010000000009", NULL, EIR_BLACKLISTED, "mme1"));
+	show_pairs(35000008000001ULL);
+	{
+		uint8_t imsi[8];
+		char is[20];
+		int64_t t;
+
+		OSMO_ASSERT(!eir_hist_last_imsi(h, 35000008000001ULL, imsi, &t));
+		printf("  last IMSI %s t=+%llds\n", eir_imsi_unpack(is, sizeof(is), imsi), (long long)(t - T0));
+	}
+	cfg.full = true;
+	eir_hist_set_cfg(h, &cfg);
+}
+
+static int ev_print_cb(void *data, const struct eir_hist_event *ev)
+{
+	print_event(ev);
+	return 0;
+}
+
+static void test_read_events(void)
+{
+	printf("%s: the last 3 sightings, newest first\n", __func__);
+	OSMO_ASSERT(!eir_hist_events(h, 3, true, ev_print_cb, NULL));
+	printf(" the last 2 events\n");
+	OSMO_ASSERT(!eir_hist_events(h, 2, false, ev_print_cb, NULL));
+}
+
+static void test_reopen(void)
+{
+	printf("%s: the history and the event ids survive a reopen\n", __func__);
+	show_counts();
+	eir_hist_close(h);
+	hist_open();
+	show_counts();
+	apply1(rec(T0 + 7 * DAY + 100, IMEI_A, "001010000000002", NULL, EIR_BLACKLISTED, "mme1"));
+}
+
+/* prune until a step removes nothing; \returns the rows removed */
+static int prune_all(void)
+{
+	int n, total = 0, steps = 0;
+
+	while ((n = eir_hist_prune(h, 8)) > 0 && steps < 1000) {
+		OSMO_ASSERT(n <= 8);
+		total += n;
+		steps++;
+	}
+	OSMO_ASSERT(n == 0);
+	printf("  pruned %d rows in steps of at most 8 (more than one step: %s)\n", total, steps > 1 ? "yes" : "no");
+	return total;
+}
+
+static void test_prune(void)
+{
+	printf("%s: on day 33 what was last seen before day 3 is past the retention\n", __func__);
+	fake_now = T0 + 33 * DAY;
+	prune_all();
+	show_counts();
+	show_pairs(IMEI_B);
+	printf(" the events left, newest first\n");
+	OSMO_ASSERT(!eir_hist_events(h, 100, false, ev_print_cb, NULL));
+	printf(" on day 40 everything is\n");
+	fake_now = T0 + 40 * DAY;
+	prune_all();
+	show_counts();
+	printf(" a pair checked again after the prune starts afresh\n");
+	apply1(rec(fake_now, IMEI_B, "001010000000001", NULL, EIR_WHITELISTED, "mme1"));
+	show_pairs(IMEI_B);
+	fake_now = T0;
+}
+
+static unsigned loop_events;
+static void loop_cb(void *data, const struct eir_hist_event *ev, const char *err)
+{
+	if (ev)
+		loop_events++;
+	else
+		printf("  writer error: %s\n", err);
+}
+
+static bool push_black(struct eir_hist_writer *w, uint64_t imei)
+{
+	struct eir_hist_rec r = { .t = T0, .imei = imei, .iface = EIR_IFACE_S13, .verdict = EIR_BLACKLISTED };
+
+	return eir_hist_writer_push(w, &r);
+}
+
+static void test_queue_full(void)
+{
+	struct eir_hist_cfg c = cfg;
+	struct eir_hist_writer *w;
+	struct eir_hist_stats st0, st1;
+	unsigned ok = 0;
+
+	printf("%s: a full queue drops and counts, never waits\n", __func__);
+	c.queue_len = 16;
+	eir_hist_stats_get(h, &st0);
+	w = eir_hist_writer_alloc(ctx, h, &c, loop_cb, NULL);
+	OSMO_ASSERT(w);
+	/* no thread yet: nothing drains the ring */
+	for (int i = 0; i < 20; i++)
+		ok += push_black(w, 35000006000000ULL + i);
+	printf("  pushed 20: %u queued, %llu dropped, %u waiting\n", ok, (unsigned long long)eir_hist_writer_dropped(w),
+	       eir_hist_writer_fill(w));
+	printf("  drained without the thread: %u\n", eir_hist_writer_drain(w));
+	eir_hist_writer_stop(w);
+	printf("  %u sightings handed back to the loop\n", loop_events);
+	loop_events = 0;
+	eir_hist_stats_get(h, &st1);
+	printf("  committed %llu records\n", (unsigned long long)(st1.records - st0.records));
+
+	printf(" with the thread: every record pushed is committed by the stop, the events handed back\n");
+	c.queue_len = 4096;
+	w = eir_hist_writer_alloc(ctx, h, &c, loop_cb, NULL);
+	OSMO_ASSERT(w && !eir_hist_writer_start(w));
+	ok = 0;
+	for (int i = 0; i < 1000; i++)
+		ok += push_black(w, 35000005000000ULL + i);
+	eir_hist_writer_stop(w);
+	eir_hist_stats_get(h, &st0);
+	printf("  pushed %u, committed %llu, %u sightings handed back to the loop\n", ok,
+	       (unsigned long long)(st0.records - st1.records), loop_events);
+}
+
+static void test_map_full(const char *base)
+{
+	struct eir_hist_cfg c = cfg;
+	struct eir_hist *small, *keep = h;
+	struct eir_hist_rec b[500];
+	struct eir_hist_stats st;
+	uint64_t pairs, events, imeis, imsis, pairs_before = 0;
+	char d[64], err[256];
+	int rc = 0, batches = 0;
+
+	printf("%s: a full map loses the batch as a whole, counted; the batches before it stay\n", __func__);
+	snprintf(d, sizeof(d), "%s/small", base);
+	c.map_size_mib = 1;
+	c.full = true;
+	OSMO_ASSERT(!eir_hist_open(ctx, &small, d, &c, err, sizeof(err)));
+	h = small;
+	for (unsigned n = 0; !rc && batches < 1000; batches++) {
+		for (int i = 0; i < 500; i++, n++)
+			b[i] = rec(T0 + n, 35000010000000ULL + n, "001010000000001", NULL, EIR_BLACKLISTED, "mme1");
+		OSMO_ASSERT(!eir_hist_counts(h, &pairs_before, &events, &imeis, &imsis));
+		rc = eir_hist_apply(h, b, 500, NULL, NULL, err, sizeof(err));
+	}
+	eir_hist_stats_get(h, &st);
+	OSMO_ASSERT(!eir_hist_counts(h, &pairs, &events, &imeis, &imsis));
+	printf("  a batch failed (%s, more than one batch fitted: %s): %llu records lost, %llu committed; "
+	       "rows unchanged by it: %s; the error: %s\n", rc == -ENOSPC ? "-ENOSPC" : "?",
+	       batches > 1 ? "yes" : "no", (unsigned long long)st.failed, (unsigned long long)st.records,
+	       pairs == pairs_before ? "yes" : "no", err);
+	eir_hist_close(small);
+	h = keep;
+}
+
+int main(void)
+{
+	char base[32] = "/tmp/history_test.XXXXXX", cmd[64];
+
+	ctx = talloc_named_const(NULL, 0, "history_test");
+	OSMO_ASSERT(mkdtemp(base));
+	/* the store creates its directory (and the missing parents) */
+	snprintf(dir, sizeof(dir), "%s/sub/history", base);
+	cfg.full = true;
+	hist_open();
+
+	test_coalesce();
+	test_days();
+	test_sightings();
+	test_sim_changes();
+	test_clone();
+	test_full_off();
+	test_read_events();
+	test_reopen();
+	test_prune();
+	test_queue_full();
+	test_map_full(base);
+
+	eir_hist_close(h);
+	talloc_free(ctx);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
+	OSMO_ASSERT(!system(cmd));
+	printf("done\n");
+	return 0;
+}
