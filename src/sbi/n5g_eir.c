@@ -2,6 +2,8 @@
 /* The N5g-eir service on the HTTP/2 server: each request parsed (n5g_codec.c), decided (eir_decide()), encoded and
  * counted; and sbi_server_alloc(), which makes the server with this handler and the decision step. */
 
+#include <string.h>
+
 #include <osmocom/core/logging.h>
 #include <osmocom/core/utils.h>
 
@@ -84,6 +86,9 @@ static void n5g_eir_request(struct sbi_server *srv, const struct sbi_request *rq
 	qy = (struct eir_query){ .iface = EIR_IFACE_N5G_EIR, .imei = req.imei, .sv = req.sv,
 				 .imsi = req.have_imsi ? req.imsi : NULL, .imsi_str = req.imsi_str, .imsi_len = -1,
 				 .peer = rq->peer };
+	/* a GPSI of the msisdn- form is the subscriber's number (validated by n5g_parse()): for the history */
+	if (req.have_gpsi && !strncmp(req.gpsi, "msisdn-", 7))
+		qy.msisdn = req.gpsi + 7;
 	eir_decide(&srv->dec, &qy, &d);
 	if (d.error) {
 		n5g_problem_set(&pb, N5G_PB_503);

@@ -110,7 +110,7 @@ wait_for "show equipment sightings: the three listed (IMEI, IMSI), the repeat no
 	"sighting at .*IMSI $IMSI3" "show equipment sightings"
 out=$(vty "show equipment sightings")
 check "  three sightings" [ "$(echo "$out" | grep -c ' sighting at ')" = 3 ]
-want="IMEI 35693803564380 IMSI 001010000000003 MSISDN - SV -1, BLACKLISTED (local entry, list black, source local, "
+want="IMEI 35693803564380 IMSI 001010000000003 MSISDN 4915112345678 SV -1, BLACKLISTED (local entry, list black, source local, "
 has "  with the why and the node" "${want}reason \"Reported stolen\"), N5g-eir node 127.0.0.1:" "$out"
 has "  S13 names the Origin-Host" "IMSI 001010000000002 .*S13 node mme1.example.org" "$out"
 out=$(vty "show equipment sightings last 1")
@@ -123,8 +123,8 @@ has "history imei: the last IMSI" "^IMEI 35693803564380: last IMSI 0010100000000
 want="IMEI 35693803564380 IMSI 001010000000002 MSISDN -: first .*, 2 checks, 1 day, SV -1, S13, "
 has "history imei: the repeat coalesced into one row with 2 checks, 1 day" \
 	"${want}node mme1.example.org, last BLACKLISTED (local entry" "$out"
-# (the N5g-eir gpsi is not in the decision's query yet: the MSISDN column stays empty until the front end fills it)
-has "history imei: the N5g-eir row" "IMSI 001010000000003 MSISDN -: .*1 check, 1 day, SV -1, N5g-eir, node 127.0.0.1:" \
+# the N5g-eir gpsi msisdn-… is the row's MSISDN (part of its key)
+has "history imei: the N5g-eir row" "IMSI 001010000000003 MSISDN 4915112345678: .*1 check, 1 day, SV -1, N5g-eir, node 127.0.0.1:" \
 	"$out"
 check "history imei: three rows" [ "$(echo "$out" | grep -c '^ IMEI ')" = 3 ]
 out=$(vty "show equipment history imsi $IMSI1")
@@ -163,7 +163,7 @@ kill $TRAP_PID 2>/dev/null
 wait $TRAP_PID 2>/dev/null
 check "7 TRAPs on the CTRL connection" [ "$(grep -c '^TRAP 0 equipment.event ' "$T/traps")" = 7 ]
 want="^TRAP 0 equipment.event id=[0-9]*,kind=sighting,time=[-0-9]*T[0-9:]*Z,imei=35693803564380,"
-want="${want}imsi=001010000000003,msisdn=,sv=-1,verdict=BLACKLISTED,level=local entry,list=black,source=local,"
+want="${want}imsi=001010000000003,msisdn=4915112345678,sv=-1,verdict=BLACKLISTED,level=local entry,list=black,source=local,"
 has "the sighting's TRAP: key=value, the reason last" \
 	"${want}iface=N5g-eir,node=127.0.0.1:[0-9]*,other=,n=0,reason=Reported stolen$" "$(cat "$T/traps")"
 sed 's/^/#   /' "$T/traps" | head -3
