@@ -21,6 +21,10 @@
 #include <osmocom/eir/logging.h>
 #include "lists.h"
 
+/* the daemon's state (include/osmocom/eir/eir.h), defined here at the bottom of src/osmo-eir: main() fills it and
+ * every other file of the daemon reads it, none of them calling main's file back */
+struct eir_global *g_eir;
+
 static const struct rate_ctr_desc lists_ctr_desc[] = {
 	[EIR_LISTS_CTR_EDIT_VTY] = { "edit:vty", "List changes made on the VTY" },
 	[EIR_LISTS_CTR_EDIT_CTRL] = { "edit:ctrl", "List changes made over CTRL" },

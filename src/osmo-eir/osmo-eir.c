@@ -30,7 +30,6 @@
 #include "history.h"
 #include "lists.h"
 
-struct eir_global *g_eir;
 
 static const char *config_file = "osmo-eir.cfg";
 static int daemonize;
