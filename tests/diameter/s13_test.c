@@ -5,6 +5,7 @@
  * for byte: each answer is printed AVP by AVP and in hex. */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -114,6 +115,25 @@ static void raw_avp(size_t *off, uint32_t code, uint8_t flags, uint32_t vendor, 
 
 /* --- running the decoder and the encoders --- */
 
+/* with S13_TEST_CORPUS=DIR in the environment, each request is also written to DIR/NAME (the seeds of the fuzz
+ * targets diam_msg and s13_ecr: tests/fuzz/corpus/) */
+static void save_request(const char *name, size_t len)
+{
+	const char *dir = getenv("S13_TEST_CORPUS");
+	char path[512], *p;
+	FILE *f;
+
+	if (!dir)
+		return;
+	snprintf(path, sizeof(path), "%s/%.40s", dir, name);
+	for (p = path + strlen(dir) + 1; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')))
+			*p = '-';
+	f = fopen(path, "wb");
+	OSMO_ASSERT(f && fwrite(req, 1, len, f) == len);
+	fclose(f);
+}
+
 static const struct eir_decision white = { .verdict = EIR_WHITELISTED };
 
 static void show_error(const struct diam_error *err)
@@ -138,6 +158,7 @@ static void ecr(const char *name, size_t len, const struct eir_decision *d)
 	int n;
 
 	printf("== %s\n", name);
+	save_request(name, len);
 	diam_hdr_parse(req, &h);
 	OSMO_ASSERT(h.len == len);
 	if (diam_s13_ecr_decode(&cfg, req, &h, &r, &err)) {
@@ -365,6 +386,7 @@ static void error_answer(const char *name, size_t len, uint32_t code, const char
 	int n;
 
 	printf("== %s\n", name);
+	save_request(name, len);
 	diam_hdr_parse(req, &h);
 	OSMO_ASSERT(h.len == len);
 	diam_error_set(&err, code, DIAM_FAILED_NONE, NULL, 0, -1);
