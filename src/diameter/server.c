@@ -140,15 +140,16 @@ static const struct diam_conn_ops conn_ops = {
 	.closed = diam_peer_closed,
 };
 
-static int accept_cb(struct osmo_stream_srv_link *link, int fd)
+/*! Take over a connected socket as a new peer connection, as an accepted one is (the connection cap applies;
+ *  the fuzz target diam_base hands it one end of a socketpair). \returns 0, or -1 when it was closed instead. */
+int diam_server_adopt(struct diam_server *srv, int fd)
 {
-	struct diam_server *srv = osmo_stream_srv_link_get_data(link);
 	struct diam_conn *c, *oldest = NULL;
 	unsigned n = 0;
 
 	if (srv->shutting_down) {
 		close(fd);
-		return 0;
+		return -1;
 	}
 	/* at the cap, sockets that never sent a CER (or were refused) must not lock the MMEs out: the oldest of them
 	 * makes room; when every connection is a peer's, the new one is turned away */
@@ -167,13 +168,20 @@ static int accept_cb(struct osmo_stream_srv_link *link, int fd)
 				LOGP(DDIAM, LOGL_NOTICE, "max-connections %u reached, all of them peers: new "
 				     "connection refused\n", srv->cfg->max_conns);
 			close(fd);
-			return 0;
+			return -1;
 		}
 		diam_conn_close(oldest, "max-connections reached: the oldest connection without CER makes room");
 	}
 	c = diam_conn_alloc(srv, fd, srv->cfg, srv->ctrs, &conn_ops);
-	if (c)
-		diam_peer_init(c, srv);
+	if (!c)
+		return -1;
+	diam_peer_init(c, srv);
+	return 0;
+}
+
+static int accept_cb(struct osmo_stream_srv_link *link, int fd)
+{
+	diam_server_adopt(osmo_stream_srv_link_get_data(link), fd);
 	return 0;
 }
 

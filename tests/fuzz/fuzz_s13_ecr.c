@@ -1,15 +1,13 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Fuzz target: the whole ECR -> ECA path without a socket, as src/diameter/s13.c runs it: the S13 decoder
  * (diam_s13_ecr_decode()), the decision step (eir_decide()) against a small store made at start in a temporary
- * directory, and the ECA or error answer encoders. The input is the message; its header is made one the transport
+ * directory (store.c), and the ECA or error answer encoders. The input is the message; its header is made one the transport
  * would hand over (version 1, its length a multiple of 4, R set, E clear, ECR of S13). Every request gets exactly
  * one answer (the only documented drop, an answer over its buffer, needs an Origin-Host longer than the one
  * here); the answer is a valid Diameter message with the request's command, application, hop-by-hop and
  * end-to-end ids, P copied, E set exactly for 3xxx, the request's first Session-Id, and a Result-Code (or the
  * Experimental-Result 5422) of the allowed set. */
 
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <talloc.h>
@@ -17,7 +15,6 @@
 
 #include <osmocom/eir/db.h>
 #include <osmocom/eir/decide.h>
-#include <osmocom/eir/imei.h>
 #include <osmocom/eir/diameter/s13.h>
 #include <osmocom/eir/diameter/server.h>
 #include "fuzz.h"
@@ -28,55 +25,14 @@ static struct eir_policy policy = EIR_POLICY_DEFAULT;
 static struct eir_decider dec;
 static struct diam_cfg cfg;
 static const struct diam_ident id = { .origin_host = "eir.example.org", .origin_realm = "example.org" };
-static char dir[64] = "/tmp/fuzz-s13-ecr.XXXXXX";
 static uint8_t req[DIAM_MAX_MSG_SIZE_LIMIT], ans[DIAM_ANSWER_MAX];
-
-static const struct {
-	const char *imei;
-	enum eir_list list;
-} entries[] = {
-	{ "35693803564380", EIR_LIST_BLACK },
-	{ "35000001000001", EIR_LIST_GREY },
-	{ "35000001000002", EIR_LIST_WHITE },
-};
-
-static int load_cb(struct eir_db_txn *txn, void *arg)
-{
-	unsigned i;
-
-	for (i = 0; i < ARRAY_SIZE(entries); i++) {
-		struct eir_entry e = { .list = entries[i].list, .listed = 20000 };
-		struct eir_imei p;
-
-		FUZZ_ASSERT(eir_imei_parse(entries[i].imei, &p, NULL) == 0);
-		e.imei = p.key;
-		memset(e.msisdn, 0xff, sizeof(e.msisdn));
-		if (eir_db_txn_put(txn, EIR_T_IMEI, &e))
-			return -1;
-	}
-	return 0;
-}
-
-static void cleanup(void)
-{
-	char cmd[96];
-
-	eir_db_close(db);
-	talloc_free(ctx);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd))
-		fprintf(stderr, "cannot remove %s\n", dir);
-}
 
 static void init(void)
 {
-	struct eir_db_opts o = { .create = true, .map_size = 16 << 20 };
 	struct diam_realm *r;
 
 	ctx = talloc_named_const(NULL, 0, "fuzz_s13_ecr");
-	FUZZ_ASSERT(mkdtemp(dir));
-	FUZZ_ASSERT(eir_db_open(ctx, &db, dir, &o) == 0);
-	FUZZ_ASSERT(eir_db_write(db, EIR_DB_LOCAL, load_cb, NULL) == 0);
+	db = fuzz_store(ctx);
 	/* the verdict log is rate limited to 0 lines: the fuzzer's output stays its own */
 	policy.log_verdict_per_sec = 0;
 	dec = (struct eir_decider){ .db = db, .policy = &policy, .log_ss = 0 };
@@ -87,7 +43,6 @@ static void init(void)
 	r = talloc_zero(ctx, struct diam_realm);
 	r->name = talloc_strdup(r, "served.example.com");
 	llist_add_tail(&r->list, &cfg.realms);
-	atexit(cleanup);
 }
 
 static bool allowed(uint32_t code)

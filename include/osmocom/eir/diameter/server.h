@@ -120,6 +120,7 @@ struct diam_server {
 struct diam_server *diam_server_alloc(void *ctx, struct diam_cfg *cfg, struct eir_db *db,
 				      const struct eir_policy *policy);
 int diam_server_start(struct diam_server *srv);
+int diam_server_adopt(struct diam_server *srv, int fd);
 void diam_server_shutdown(struct diam_server *srv, void (*done_cb)(void *data), void *data);
 void diam_server_free(struct diam_server *srv);
 void diam_cfg_init(void *ctx, struct diam_cfg *cfg);
