@@ -8,6 +8,7 @@
  * first is answered first. */
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -37,8 +38,9 @@ static void init(void)
 
 	ctx = talloc_named_const(NULL, 0, "fuzz_diam_base");
 	osmo_init_logging2(ctx, &eir_log_info);
-	/* quiet: the fuzzer's output stays its own */
-	log_target_destroy(osmo_stderr_target);
+	/* quiet, so that the fuzzer's output stays its own; FUZZ_LOG=1 in the environment keeps the log */
+	if (!getenv("FUZZ_LOG"))
+		log_target_destroy(osmo_stderr_target);
 	rate_ctr_init(ctx);
 	osmo_stats_init(ctx);
 	db = fuzz_store(ctx);
