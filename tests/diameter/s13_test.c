@@ -148,6 +148,15 @@ static void show_error(const struct diam_error *err)
 	printf("\n");
 }
 
+/* a case: its name printed, its request saved, its header parsed */
+static void begin_case(const char *name, size_t len, struct diam_hdr *h)
+{
+	printf("== %s\n", name);
+	save_request(name, len);
+	diam_hdr_parse(req, h);
+	OSMO_ASSERT(h->len == len);
+}
+
 /* decode msg; on success answer it with the decision d */
 static void ecr(const char *name, size_t len, const struct eir_decision *d)
 {
@@ -157,10 +166,7 @@ static void ecr(const char *name, size_t len, const struct eir_decision *d)
 	size_t size;
 	int n;
 
-	printf("== %s\n", name);
-	save_request(name, len);
-	diam_hdr_parse(req, &h);
-	OSMO_ASSERT(h.len == len);
+	begin_case(name, len, &h);
 	if (diam_s13_ecr_decode(&cfg, req, &h, &r, &err)) {
 		show_error(&err);
 		size = diam_error_answer_prepare(req, &h, &err);
@@ -385,10 +391,7 @@ static void error_answer(const char *name, size_t len, uint32_t code, const char
 	size_t size;
 	int n;
 
-	printf("== %s\n", name);
-	save_request(name, len);
-	diam_hdr_parse(req, &h);
-	OSMO_ASSERT(h.len == len);
+	begin_case(name, len, &h);
 	diam_error_set(&err, code, DIAM_FAILED_NONE, NULL, 0, -1);
 	err.errmsg = errmsg;
 	size = diam_error_answer_prepare(req, &h, &err);
