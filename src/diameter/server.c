@@ -306,5 +306,8 @@ void diam_server_free(struct diam_server *srv)
 		diam_conn_close(c, "server stopped");
 	if (srv->link)
 		osmo_stream_srv_link_destroy(srv->link);
+	/* out of libosmocore's lists of groups before their memory goes */
+	rate_ctr_group_free(srv->ctrs);
+	osmo_stat_item_group_free(srv->stats);
 	talloc_free(srv);
 }

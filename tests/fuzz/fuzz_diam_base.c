@@ -30,6 +30,7 @@ static void *ctx;
 static struct eir_db *db;
 static struct eir_policy policy = EIR_POLICY_DEFAULT;
 static struct diam_cfg cfg;
+static struct diam_server *srv;
 static uint8_t out[1 << 20];
 
 static void init(void)
@@ -51,6 +52,8 @@ static void init(void)
 	acl = talloc_zero(ctx, struct diam_peer_acl);
 	acl->origin_host = talloc_strdup(acl, "mme.example.org");
 	llist_add_tail(&acl->list, &cfg.peers);
+	/* one server for the run: each input's connection must be gone at its end */
+	srv = diam_server_alloc(ctx, &cfg, db, &policy);
 }
 
 /* whether the input holds a request (R set) with this hop-by-hop id and command, framed as the server frames */
@@ -99,13 +102,11 @@ static void check_output(const uint8_t *data, size_t size, size_t n)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct diam_server *srv;
 	size_t sent = 0, n = 0;
 	int sv[2], i;
 
 	if (!ctx)
 		init();
-	srv = diam_server_alloc(ctx, &cfg, db, &policy);
 	FUZZ_ASSERT(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv) == 0);
 	FUZZ_ASSERT(diam_server_adopt(srv, sv[0]) == 0);
 	/* the peer sends its input (as far as the socket takes it at a time), reads what comes back, then stops
@@ -145,6 +146,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_ASSERT(a.cmd == DIAM_CMD_CE && !(a.flags & DIAM_CMD_R) && a.hbh == h.hbh && a.e2e == h.e2e);
 		}
 	}
-	diam_server_free(srv);
 	return 0;
 }
