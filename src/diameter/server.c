@@ -107,14 +107,15 @@ bool diam_sctp_available(void)
 	return true;
 }
 
-/* every message a peer may send: a new application or command is one row (an answer row has request false) */
+/* every message a peer may send: a new application or command is one row (an answer row has request false);
+ * the ECR, nearly all of the traffic, first */
 static const struct diam_handler diam_handlers[] = {
+	{ DIAM_APP_S13, DIAM_CMD_ME_IDENTITY_CHECK, true, diam_s13_rx_ecr },
 	{ DIAM_APP_COMMON, DIAM_CMD_CE, true, diam_peer_rx_cer },
 	{ DIAM_APP_COMMON, DIAM_CMD_DW, true, diam_peer_rx_dwr },
 	{ DIAM_APP_COMMON, DIAM_CMD_DP, true, diam_peer_rx_dpr },
 	{ DIAM_APP_COMMON, DIAM_CMD_DW, false, diam_peer_rx_dwa },
 	{ DIAM_APP_COMMON, DIAM_CMD_DP, false, diam_peer_rx_dpa },
-	{ DIAM_APP_S13, DIAM_CMD_ME_IDENTITY_CHECK, true, diam_s13_rx_ecr },
 };
 
 /* one store snapshot for every request of a read (never kept past the read): the verdicts inside nest into it
