@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Fuzz target: the whole ECR -> ECA path without a socket, as src/diameter/s13.c runs it: the S13 decoder
  * (diam_s13_ecr_decode()), the decision step (eir_decide()) against a small store made at start in a temporary
- * directory (store.c), and the ECA or error answer encoders. The input is the message; its header is made one the transport
- * would hand over (version 1, its length a multiple of 4, R set, E clear, ECR of S13). Every request gets exactly
- * one answer (the only documented drop, an answer over its buffer, needs an Origin-Host longer than the one
- * here); the answer is a valid Diameter message with the request's command, application, hop-by-hop and
- * end-to-end ids, P copied, E set exactly for 3xxx, the request's first Session-Id, and a Result-Code (or the
- * Experimental-Result 5422) of the allowed set. */
+ * directory (store.c), and the ECA or error answer encoders. The input is the message; its header is made one
+ * the transport would hand over (version 1, its length a multiple of 4, R set, E clear, ECR of S13). Every
+ * request gets exactly one answer (the only documented drop, an answer over its buffer, needs an Origin-Host
+ * longer than the one here); the answer is a valid Diameter message with the request's command, application,
+ * hop-by-hop and end-to-end ids, P copied, E set exactly for 3xxx, the request's first Session-Id, and a
+ * Result-Code (or the Experimental-Result 5422) of the allowed set. */
 
 #include <string.h>
 
