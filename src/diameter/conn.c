@@ -258,7 +258,6 @@ static int conn_read(struct diam_conn *c)
 	}
 	c->rx_len += (size_t)n;
 	osmo_clock_gettime(CLOCK_MONOTONIC, &c->last_rx);
-	c->suspect = false;
 	frame_and_dispatch(c);
 	/* the read took all the room there was: more may be waiting (a pipelining peer, a long message) */
 	if (!c->dead && (size_t)n == room && rx_grow(c))

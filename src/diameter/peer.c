@@ -375,6 +375,8 @@ void diam_peer_rx(struct diam_conn *c, const uint8_t *msg, uint32_t len)
 	bool request, app_known;
 
 	c->n_rx++;
+	/* the peer is heard from: no longer SUSPECT (the watchdog, RFC 3539) */
+	c->suspect = false;
 	diam_hdr_parse(msg, &h);
 	request = h.flags & DIAM_CMD_R;
 	if (c->state == DIAM_PS_REFUSED) {
