@@ -29,3 +29,25 @@ check_layers() {
 	cat "$T/loop"
 	check "no circle of calls between the files of $4" test ! -s "$T/loop"
 }
+
+# check_private DIR HEADER "LAYERS" NAME (after check_layers): every file of DIR that calls or is called is in
+# LAYERS; no file outside DIR includes its internal HEADER; DIR names neither the daemon's global g_eir nor
+# eir.h (its VTY is handed its config and server).
+check_private() {
+	awk -v layers="$3" 'BEGIN { n = split(layers, l, " "); for (i = 1; i <= n; i++) rank[l[i]] = i }
+		!($1 in rank) || !($2 in rank) { print "  " $1 " or " $2 ": not in LAYERS" }' "$T/edges" > "$T/new"
+	cat "$T/new"
+	check "every file of $4 that calls or is called is in LAYERS" test ! -s "$T/new"
+
+	grep -rlE "#[[:space:]]*include[[:space:]]*\"[^\"]*$(printf '%s' "$2" | sed 's/\./\\./g')\"" --include='*.[ch]' \
+		"$top_srcdir/src" \
+		"$top_srcdir/include" "$top_srcdir/tests" "$top_srcdir/contrib" | grep -v "/$4/" > "$T/incl"
+	cat "$T/incl"
+	check "no file outside $4 includes $2" test ! -s "$T/incl"
+	{
+		grep -nw 'g_eir' "$1"/*.[ch]
+		grep -n '#include <osmocom/eir/eir\.h>' "$1"/*.[ch]
+	} > "$T/glob"
+	cat "$T/glob"
+	check "$4 names neither g_eir nor eir.h (its VTY is handed its config and server)" test ! -s "$T/glob"
+}

@@ -4,7 +4,8 @@
  * MSG_NOSIGNAL) that survives partial writes. When a peer's answers pile up (it sends faster than it reads),
  * its requests are not read until they drain, so TCP slows it down; a peer that takes none of its answers for
  * the stall timeout is closed. Nothing a peer does grows our memory beyond its bounds; a peer that sends
- * garbage is closed without our reading unbounded data. */
+ * garbage is closed without our reading unbounded data. The transport knows the layer above only through the
+ * struct diam_conn_ops it was given: one rx call per whole message. */
 
 #include <errno.h>
 #include <string.h>
@@ -20,7 +21,6 @@
 #include <osmocom/core/socket.h>
 #include <osmocom/core/utils.h>
 
-#include <osmocom/eir/db.h>
 #include <osmocom/eir/logging.h>
 #include "diam_internal.h"
 
@@ -32,7 +32,6 @@
 
 static void conn_free(struct diam_conn *c)
 {
-	struct diam_server *srv = c->srv;
 	struct diam_tx_chunk *ch, *tmp;
 
 	osmo_timer_del(&c->timer);
@@ -46,9 +45,8 @@ static void conn_free(struct diam_conn *c)
 		llist_del(&ch->list);
 		talloc_free(ch);
 	}
-	llist_del(&c->list);
+	c->ops->closed(c);
 	talloc_free(c);
-	diam_server_update_stats(srv);
 }
 
 /*! Close a connection now (its queued answers are dropped). Safe inside the read callback. */
@@ -58,7 +56,7 @@ void diam_conn_close(struct diam_conn *c, const char *why)
 		return;
 	LOGP(DDIAM, LOGL_NOTICE, "%s (%s): closing: %s\n", c->name, c->origin_host ? c->origin_host : "no CER",
 	     why);
-	diam_ctr_inc(c->srv, DIAM_CTR_CONN_CLOSED);
+	rate_ctr_inc2(c->ctrs, DIAM_CTR_CONN_CLOSED);
 	c->dead = true;
 	if (!c->in_rx)
 		conn_free(c);
@@ -76,8 +74,8 @@ uint8_t *diam_conn_tx_reserve(struct diam_conn *c, size_t max)
 	if (ch && DIAM_TX_CHUNK - ch->len >= max)
 		return ch->data + ch->len;
 	/* counted in 64 KiB units as before chunks got room for the largest answer: max-send-queue keeps its meaning */
-	if ((size_t)c->tx_chunks * DIAM_MAX_MSG_SIZE_LIMIT > c->srv->cfg->max_queue_bytes) {
-		diam_ctr_inc(c->srv, DIAM_CTR_QUEUE_OVERFLOW);
+	if ((size_t)c->tx_chunks * DIAM_MAX_MSG_SIZE_LIMIT > c->cfg->max_queue_bytes) {
+		rate_ctr_inc2(c->ctrs, DIAM_CTR_QUEUE_OVERFLOW);
 		diam_conn_close(c, "peer does not read its answers: send queue full");
 		return NULL;
 	}
@@ -127,7 +125,7 @@ void diam_conn_flush(struct diam_conn *c)
 		}
 		c->tx_bytes -= (size_t)n;
 		if (c->read_paused && n > 0)
-			osmo_timer_schedule(&c->stall_timer, c->srv->cfg->stall_timeout_sec, 0);
+			osmo_timer_schedule(&c->stall_timer, c->cfg->stall_timeout_sec, 0);
 		llist_for_each_entry_safe(ch, tmp, &c->tx, list) {
 			size_t left = ch->len - ch->off;
 
@@ -153,11 +151,11 @@ void diam_conn_flush(struct diam_conn *c)
 	else
 		osmo_fd_write_disable(&c->ofd);
 	/* flow control: stop reading a peer whose answers pile up, read again once they drained */
-	if (!c->read_paused && c->tx_bytes >= c->srv->cfg->max_queue_bytes / 2) {
+	if (!c->read_paused && c->tx_bytes >= c->cfg->max_queue_bytes / 2) {
 		c->read_paused = true;
 		osmo_fd_read_disable(&c->ofd);
-		osmo_timer_schedule(&c->stall_timer, c->srv->cfg->stall_timeout_sec, 0);
-	} else if (c->read_paused && c->tx_bytes < c->srv->cfg->max_queue_bytes / 4) {
+		osmo_timer_schedule(&c->stall_timer, c->cfg->stall_timeout_sec, 0);
+	} else if (c->read_paused && c->tx_bytes < c->cfg->max_queue_bytes / 4) {
 		c->read_paused = false;
 		if (!c->rx_done)
 			osmo_fd_read_enable(&c->ofd);
@@ -176,37 +174,35 @@ static int frame_and_dispatch(struct diam_conn *c)
 		const uint8_t *p = c->rx + off;
 
 		len = ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-		if (p[0] != DIAM_VERSION || len < DIAM_HDR_LEN || (len & 3) || len > c->srv->cfg->max_msg_size) {
-			bool answer = len >= DIAM_HDR_LEN && len <= c->srv->cfg->max_msg_size;
+		if (p[0] != DIAM_VERSION || len < DIAM_HDR_LEN || (len & 3) || len > c->cfg->max_msg_size) {
+			bool answer = len >= DIAM_HDR_LEN && len <= c->cfg->max_msg_size;
 
 			/* a request whose header is whole gets its 5011 / 5015 (RFC 6733 §7.1.5) */
 			if (answer && c->rx_len - off < DIAM_HDR_LEN)
 				break;
-			answer = answer && (p[4] & DIAM_CMD_R) && c->state != DIAM_PS_REFUSED;
-			diam_ctr_inc(c->srv, DIAM_CTR_PROTO_ERROR_CLOSE);
+			rate_ctr_inc2(c->ctrs, DIAM_CTR_PROTO_ERROR_CLOSE);
+			/* the layer above answers the request, unless its peer may not be answered */
+			answer = answer && (p[4] & DIAM_CMD_R) &&
+				 c->ops->rx_bad_header(c, p, p[0] != DIAM_VERSION ? DIAM_UNSUPPORTED_VERSION :
+						       DIAM_INVALID_MESSAGE_LENGTH);
 			LOGP(DDIAM, LOGL_ERROR, "%s: bad message header (version %u, length %u, limit %u): %s\n",
-			     c->name, p[0], len, c->srv->cfg->max_msg_size,
-			     answer ? "answering, then closing" : "closing");
-			if (!answer) {
+			     c->name, p[0], len, c->cfg->max_msg_size, answer ? "answered, closing" : "closing");
+			if (!answer && !c->tx_bytes) {
 				diam_conn_close(c, "bad message header");
 				return -1;
 			}
-			/* the framing is lost: read nothing more, close once the answer is out */
-			diam_peer_rx_bad_header(c, p, p[0] != DIAM_VERSION ? DIAM_UNSUPPORTED_VERSION :
-						DIAM_INVALID_MESSAGE_LENGTH);
+			/* the framing is lost: read nothing more, close once the answers are out (its own, and those
+			 * the requests before it in this read earned: a refused CER's CEA among them); the peer's
+			 * timer (CER wait, watchdog, closing) closes it if it takes none of them */
 			c->rx_done = true;
 			c->rx_len = 0;
 			osmo_fd_read_disable(&c->ofd);
 			c->close_after_flush = true;
-			c->state = DIAM_PS_CLOSING;
-			diam_conn_timer(c, c->srv->cfg->dpa_timeout_sec);
-			diam_server_update_stats(c->srv);
 			return -1;
 		}
 		if (c->rx_len - off < len)
 			break;
-		c->n_rx++;
-		diam_peer_rx(c, p, len);
+		c->ops->rx(c, p, len);
 		off += len;
 	}
 	if (off && !c->dead) {
@@ -220,7 +216,7 @@ static int frame_and_dispatch(struct diam_conn *c)
  * plus a read */
 static int rx_grow(struct diam_conn *c)
 {
-	size_t max = c->srv->cfg->max_msg_size + RX_READ;
+	size_t max = c->cfg->max_msg_size + RX_READ;
 	size_t size = c->rx_size ? OSMO_MIN(c->rx_size * 2, OSMO_MAX(max, c->rx_size)) : RX_INITIAL;
 	uint8_t *rx;
 
@@ -262,7 +258,6 @@ static int conn_read(struct diam_conn *c)
 	}
 	c->rx_len += (size_t)n;
 	osmo_clock_gettime(CLOCK_MONOTONIC, &c->last_rx);
-	c->suspect = false;
 	frame_and_dispatch(c);
 	/* the read took all the room there was: more may be waiting (a pipelining peer, a long message) */
 	if (!c->dead && (size_t)n == room && rx_grow(c))
@@ -276,13 +271,9 @@ static int conn_cb(struct osmo_fd *ofd, unsigned int what)
 
 	c->in_rx = true;
 	if (what & OSMO_FD_READ) {
-		/* one store snapshot for every request of this read (never kept past this callback): the verdicts
-		 * inside nest into it instead of renewing two read transactions each */
-		bool snap = eir_db_read_begin(c->srv->db) == 0;
-
+		c->ops->read_begin(c);
 		conn_read(c);
-		if (snap)
-			eir_db_read_end(c->srv->db);
+		c->ops->read_end(c);
 	}
 	/* answer everything this read produced with as few system calls as possible */
 	if (!c->dead && (c->tx_bytes || (what & OSMO_FD_WRITE)))
@@ -298,7 +289,7 @@ static void conn_timer_cb(void *data)
 	struct diam_conn *c = data;
 
 	c->in_rx = true;
-	diam_peer_timeout(c);
+	c->ops->timeout(c);
 	if (!c->dead && c->tx_bytes)
 		diam_conn_flush(c);
 	c->in_rx = false;
@@ -310,7 +301,7 @@ static void conn_stall_cb(void *data)
 {
 	struct diam_conn *c = data;
 
-	diam_ctr_inc(c->srv, DIAM_CTR_QUEUE_OVERFLOW);
+	rate_ctr_inc2(c->ctrs, DIAM_CTR_QUEUE_OVERFLOW);
 	diam_conn_close(c, "peer does not read its answers: send queue stalled");
 }
 
@@ -319,10 +310,12 @@ void diam_conn_timer(struct diam_conn *c, unsigned sec)
 	osmo_timer_schedule(&c->timer, sec, 0);
 }
 
-/*! Take over an accepted socket. \returns the connection, or NULL (the fd is closed then). */
-struct diam_conn *diam_conn_alloc(struct diam_server *srv, int fd)
+/*! Take over an accepted socket; ops are the layer above (the caller puts the connection in its list).
+ *  \returns the connection, or NULL (the fd is closed then). */
+struct diam_conn *diam_conn_alloc(void *ctx, int fd, const struct diam_cfg *cfg, struct rate_ctr_group *ctrs,
+				  const struct diam_conn_ops *ops)
 {
-	struct diam_conn *c = talloc_zero(srv->ctx, struct diam_conn);
+	struct diam_conn *c = talloc_zero(ctx, struct diam_conn);
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
 	char port[16];
@@ -332,8 +325,11 @@ struct diam_conn *diam_conn_alloc(struct diam_server *srv, int fd)
 		return NULL;
 	}
 	talloc_set_name_const(c, "diam_conn");
-	c->srv = srv;
+	c->cfg = cfg;
+	c->ctrs = ctrs;
+	c->ops = ops;
 	INIT_LLIST_HEAD(&c->tx);
+	INIT_LLIST_HEAD(&c->list);
 	osmo_fd_setup(&c->ofd, fd, OSMO_FD_READ, conn_cb, c, 0);
 	osmo_timer_setup(&c->timer, conn_timer_cb, c);
 	osmo_timer_setup(&c->stall_timer, conn_stall_cb, c);
@@ -347,18 +343,14 @@ struct diam_conn *diam_conn_alloc(struct diam_server *srv, int fd)
 	getsockname(fd, (struct sockaddr *)&c->local, &sl);
 	osmo_clock_gettime(CLOCK_MONOTONIC, &c->connected);
 	c->last_rx = c->connected;
-	c->state = DIAM_PS_WAIT_CER;
-	llist_add_tail(&c->list, &srv->conns);
 	if (osmo_fd_register(&c->ofd)) {
 		c->ofd.fd = -1;
 		close(fd);
-		llist_del(&c->list);
 		talloc_free(c);
 		return NULL;
 	}
-	diam_conn_timer(c, srv->cfg->cer_timeout_sec);
-	diam_ctr_inc(srv, DIAM_CTR_CONN_ACCEPTED);
-	diam_server_update_stats(srv);
+	diam_conn_timer(c, cfg->cer_timeout_sec);
+	rate_ctr_inc2(ctrs, DIAM_CTR_CONN_ACCEPTED);
 	LOGP(DDIAM, LOGL_INFO, "%s: connected\n", c->name);
 	return c;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The Diameter base protocol of a responder (RFC 6733 §5, §6.2, §7): capabilities exchange with the peer ACL,
- * the watchdog, disconnection, answers to locally processed requests and error answers, and the dispatch of
- * requests to S13. */
+/* The Diameter base protocol of a responder (RFC 6733 §5, §6.2, §7), above the transport: the peer state machine
+ * (capabilities exchange with the peer ACL, the watchdog, disconnection), the dispatch of every message through
+ * the server's table of handlers, and the queueing of the answers answer.c builds. */
 
 #include <errno.h>
 #include <string.h>
@@ -10,13 +10,11 @@
 
 #include <talloc.h>
 #include <osmocom/core/logging.h>
+#include <osmocom/core/stat_item.h>
 #include <osmocom/core/utils.h>
 
 #include <osmocom/eir/logging.h>
 #include "diam_internal.h"
-
-#define PRODUCT_NAME "osmo-eir"
-#define ANSWER_BASE 512	/* room for the fixed AVPs of any answer we build */
 
 const struct value_string diam_peer_state_names[] = {
 	{ DIAM_PS_WAIT_CER, "WAIT_CER" },
@@ -26,266 +24,139 @@ const struct value_string diam_peer_state_names[] = {
 	{ 0, NULL }
 };
 
-/* --- building answers --- */
-
-/*! Start an answer to req in the connection's send queue. \returns false when there is no room (closed). */
-bool diam_answer_begin(struct diam_conn *c, struct diam_enc *e, size_t need, const struct diam_hdr *req,
-		       uint8_t flags)
+/*! A new connection of srv: a peer waiting for its CER. */
+void diam_peer_init(struct diam_conn *c, struct diam_server *srv)
 {
-	uint8_t *buf = diam_conn_tx_reserve(c, OSMO_MIN(need, (size_t)DIAM_TX_CHUNK));
-
-	if (!buf)
-		return false;
-	diam_enc_init(e, buf, OSMO_MIN(need, (size_t)DIAM_TX_CHUNK));
-	diam_enc_hdr(e, flags, req->cmd, req->app, req->hbh, req->e2e);
-	return true;
+	c->srv = srv;
+	c->state = DIAM_PS_WAIT_CER;
+	llist_add_tail(&c->list, &srv->conns);
+	diam_peer_update_stats(srv);
 }
 
-void diam_answer_send(struct diam_conn *c, struct diam_enc *e)
+/*! Update the stat items after a connection opened, changed state or closed. */
+void diam_peer_update_stats(struct diam_server *srv)
 {
-	int len = diam_enc_finish(e);
+	const struct diam_conn *c;
+	int32_t open = 0, all = 0;
 
+	llist_for_each_entry(c, &srv->conns, list) {
+		if (c->dead)
+			continue;
+		all++;
+		if (c->state == DIAM_PS_OPEN)
+			open++;
+	}
+	osmo_stat_item_set(osmo_stat_item_group_get_item(srv->stats, DIAM_STAT_PEERS_OPEN), open);
+	osmo_stat_item_set(osmo_stat_item_group_get_item(srv->stats, DIAM_STAT_CONNS), all);
+}
+
+/*! The transport frees the connection. */
+void diam_peer_closed(struct diam_conn *c)
+{
+	llist_del(&c->list);
+	diam_peer_update_stats(c->srv);
+}
+
+/* --- queueing answers --- */
+
+/*! An answer of len bytes (the encoder's return value) was built in the size bytes diam_conn_tx_reserve() gave:
+ *  queue it, or log why it is dropped. */
+void diam_peer_commit(struct diam_conn *c, int len, size_t size)
+{
 	if (len < 0) {
-		LOGP(DDIAM, LOGL_ERROR, "%s: answer does not fit %zu bytes: dropped\n", c->name, e->size);
+		LOGP(DDIAM, LOGL_ERROR, "%s: answer does not fit %zu bytes: dropped\n", c->name, size);
 		return;
 	}
 	diam_conn_tx_commit(c, (size_t)len);
 }
 
-static size_t min_payload(int id)
+/*! Answer a request with the error err (it may become 5009: diam_error_answer_prepare()), count and log it. */
+void diam_peer_answer_error(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h,
+			    struct diam_error *err)
 {
-	if (id < 0)
-		return 0;
-	switch (diam_dict[id].type) {
-	case DIAM_T_U32:
-	case DIAM_T_I32:
-	case DIAM_T_ENUM:
-		return 4;
-	case DIAM_T_U64:
-		return 8;
-	case DIAM_T_ADDRESS:
-		return 2;
-	default:
-		return 0;
-	}
-}
+	const struct diam_ident id = diam_ident_of(c->srv);
+	size_t size = diam_error_answer_prepare(msg, h, err);
+	uint8_t *buf = diam_conn_tx_reserve(c, size);
+	bool proto = diam_result_is_protocol(err->code);
 
-size_t diam_failed_size(const struct diam_failed *f)
-{
-	switch (f->kind) {
-	case DIAM_FAILED_COPY:
-		return 32 + f->avp.raw_len;
-	case DIAM_FAILED_NONE:
-		return 0;
-	default:
-		return 64;
-	}
-}
-
-/*! Encode a Failed-AVP for f (nothing for DIAM_FAILED_NONE). */
-void diam_enc_failed(struct diam_enc *e, const struct diam_failed *f)
-{
-	static const uint8_t zeros[8];
-
-	if (f->kind == DIAM_FAILED_NONE)
+	if (!buf)
 		return;
-	diam_enc_group_begin(e, DA_FAILED_AVP);
-	if (f->parent >= 0)
-		diam_enc_group_begin(e, f->parent);
-	switch (f->kind) {
-	case DIAM_FAILED_COPY:
-		diam_enc_raw(e, f->avp.raw, f->avp.raw_len);
-		break;
-	case DIAM_FAILED_EXAMPLE:
-		diam_enc_avp_hdr(e, f->avp.code, f->avp.flags & (DIAM_AVP_V | DIAM_AVP_M), f->avp.vendor, zeros,
-				 min_payload(f->avp.id));
-		break;
-	case DIAM_FAILED_MISSING:
-		diam_enc_avp_hdr(e, diam_dict[f->missing].code, diam_dict[f->missing].flags,
-				 diam_dict[f->missing].vendor, zeros, min_payload(f->missing));
-		break;
-	default:
-		break;
-	}
-	if (f->parent >= 0)
-		diam_enc_group_end(e);
-	diam_enc_group_end(e);
-}
-
-/*! Answer a request with an error. 3xxx: the answer-message grammar with the E bit (RFC 6733 §7.2); others: the
- *  command's answer grammar, E clear, plus Auth-Session-State for S13. Session-Id and every Proxy-Info of the
- *  request are copied, in order; a request with more than DIAM_MAX_PROXY_INFO of them is answered 5009 instead,
- *  naming the first one over, as an ECR is (so that every answer fits its chunk and none is dropped). */
-void diam_answer_error(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h, uint32_t code,
-		       const struct diam_failed *failed, const char *errmsg)
-{
-	struct diam_avp_iter it;
-	struct diam_avp a, sid = { .id = -1 };
-	struct diam_failed excess = { .kind = DIAM_FAILED_COPY, .parent = -1 };
-	struct diam_enc e;
-	size_t need = ANSWER_BASE;
-	unsigned n_pi = 0, i;
-	bool proto;
-
-	diam_avp_iter_init(&it, msg + DIAM_HDR_LEN, h->len - DIAM_HDR_LEN);
-	while (diam_avp_next(&it, &a) > 0) {
-		if (a.id == DA_SESSION_ID && sid.id < 0) {
-			sid = a;
-			need += a.raw_len + 4;
-		}
-		if (a.id != DA_PROXY_INFO)
-			continue;
-		if (n_pi++ == DIAM_MAX_PROXY_INFO) {
-			excess.avp = a;
-			break;
-		}
-		need += a.raw_len + 4;
-	}
-	if (n_pi > DIAM_MAX_PROXY_INFO) {
-		code = DIAM_AVP_OCCURS_TOO_MANY_TIMES;
-		failed = &excess;
-		errmsg = "too many Proxy-Info";
-	}
-	proto = code >= 3000 && code < 4000;
-	need += (errmsg ? strlen(errmsg) : 0) + (failed ? diam_failed_size(failed) : 0);
-	if (!diam_answer_begin(c, &e, need, h, (h->flags & DIAM_CMD_P) | (proto ? DIAM_CMD_E : 0)))
-		return;
-	if (sid.id >= 0)
-		diam_enc_raw(&e, sid.raw, sid.raw_len);
-	if (!proto && h->app == DIAM_APP_S13)
-		diam_enc_u32(&e, DA_AUTH_SESSION_STATE, 1);
-	diam_enc_cstr(&e, DA_ORIGIN_HOST, c->srv->cfg->origin_host);
-	diam_enc_cstr(&e, DA_ORIGIN_REALM, c->srv->cfg->origin_realm);
-	diam_enc_u32(&e, DA_RESULT_CODE, code);
-	if (errmsg)
-		diam_enc_cstr(&e, DA_ERROR_MESSAGE, errmsg);
-	if (failed)
-		diam_enc_failed(&e, failed);
-	diam_avp_iter_init(&it, msg + DIAM_HDR_LEN, h->len - DIAM_HDR_LEN);
-	i = 0;
-	while (i < DIAM_MAX_PROXY_INFO && diam_avp_next(&it, &a) > 0) {
-		if (a.id != DA_PROXY_INFO)
-			continue;
-		diam_enc_raw(&e, a.raw, a.raw_len);
-		i++;
-	}
-	diam_answer_send(c, &e);
+	diam_peer_commit(c, diam_enc_error_answer(buf, size, &id, msg, h, err), size);
 	c->n_err++;
 	if (proto)
 		diam_ctr_inc(c->srv, DIAM_CTR_ANS_3XXX);
-	LOGP(DDIAM, LOGL_INFO, "%s: cmd %u app %u answered %u%s%s\n", c->name, h->cmd, h->app, code,
-	     errmsg ? ": " : "", errmsg ? errmsg : "");
+	LOGP(DDIAM, LOGL_INFO, "%s: cmd %u app %u answered %u%s%s\n", c->name, h->cmd, h->app, err->code,
+	     err->errmsg ? ": " : "", err->errmsg ? err->errmsg : "");
 }
 
-/*! Answer a request whose header cannot be framed (5011 version, 5015 length: RFC 6733 §7.1.5) from its 20 header
- *  bytes alone; none of its AVPs is read. The caller closes the connection after the answer. */
-void diam_peer_rx_bad_header(struct diam_conn *c, const uint8_t *hdr, uint32_t code)
+static void answer_error(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h, uint32_t code,
+			 const char *errmsg)
 {
+	struct diam_error err;
+
+	diam_error_set(&err, code, DIAM_FAILED_NONE, NULL, 0, -1);
+	err.errmsg = errmsg;
+	diam_peer_answer_error(c, msg, h, &err);
+}
+
+/*! A request whose header cannot be framed: answered 5011 / 5015 unless the peer was refused; then the peer is
+ *  closing. \returns whether it was answered. */
+bool diam_peer_rx_bad_header(struct diam_conn *c, const uint8_t *hdr, uint32_t code)
+{
+	struct diam_error err;
 	struct diam_hdr h;
 
-	diam_hdr_parse(hdr, &h);
-	h.len = DIAM_HDR_LEN;
-	diam_answer_error(c, hdr, &h, code, NULL, code == DIAM_UNSUPPORTED_VERSION ? "Diameter version 1 only" :
-			  "message length not a multiple of 4");
-}
-
-/*! Whether a Destination-Realm is ours: origin-realm or one of the served-realm lines (case-insensitive). */
-bool diam_realm_served(const struct diam_cfg *cfg, const uint8_t *realm, size_t len)
-{
-	const struct diam_realm *r;
-
-	if (len == strlen(cfg->origin_realm) && !strncasecmp((const char *)realm, cfg->origin_realm, len))
-		return true;
-	llist_for_each_entry(r, &cfg->realms, list)
-		if (len == strlen(r->name) && !strncasecmp((const char *)realm, r->name, len))
-			return true;
-	return false;
+	if (c->state == DIAM_PS_REFUSED)
+		return false;
+	diam_bad_header_request(hdr, code, &h, &err);
+	diam_peer_answer_error(c, hdr, &h, &err);
+	c->state = DIAM_PS_CLOSING;
+	diam_conn_timer(c, c->srv->cfg->dpa_timeout_sec);
+	diam_peer_update_stats(c->srv);
+	return true;
 }
 
 /* --- base protocol messages we send --- */
 
-static void enc_host_ip(struct diam_enc *e, const struct diam_conn *c)
-{
-	const struct sockaddr_storage *ss = &c->local;
-
-	if (ss->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)ss;
-
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
-			diam_enc_addr(e, DA_HOST_IP_ADDRESS, AF_INET, &s6->sin6_addr.s6_addr[12]);
-		else
-			diam_enc_addr(e, DA_HOST_IP_ADDRESS, AF_INET6, &s6->sin6_addr);
-	} else {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
-
-		diam_enc_addr(e, DA_HOST_IP_ADDRESS, AF_INET, &s4->sin_addr);
-	}
-}
-
 static void send_cea(struct diam_conn *c, const struct diam_hdr *h, uint32_t code, const char *errmsg,
 		     const struct diam_failed *failed)
 {
-	struct diam_cfg *cfg = c->srv->cfg;
-	bool proto = code >= 3000 && code < 4000;
-	struct diam_enc e;
+	const struct diam_ident id = diam_ident_of(c->srv);
+	struct diam_error err;
+	size_t size;
+	uint8_t *buf;
 
-	/* CER/CEA are never proxiable: P stays clear */
-	if (!diam_answer_begin(c, &e, ANSWER_BASE + (failed ? diam_failed_size(failed) : 0), h,
-			       proto ? DIAM_CMD_E : 0))
-		return;
-	diam_enc_u32(&e, DA_RESULT_CODE, code);
-	diam_enc_cstr(&e, DA_ORIGIN_HOST, cfg->origin_host);
-	diam_enc_cstr(&e, DA_ORIGIN_REALM, cfg->origin_realm);
-	enc_host_ip(&e, c);
-	diam_enc_u32(&e, DA_VENDOR_ID, cfg->vendor_id);
-	diam_enc_cstr(&e, DA_PRODUCT_NAME, PRODUCT_NAME);
-	diam_enc_u32(&e, DA_ORIGIN_STATE_ID, c->srv->origin_state_id);
-	if (errmsg)
-		diam_enc_cstr(&e, DA_ERROR_MESSAGE, errmsg);
+	diam_error_set(&err, code, DIAM_FAILED_NONE, NULL, 0, -1);
+	err.errmsg = errmsg;
 	if (failed)
-		diam_enc_failed(&e, failed);
-	diam_enc_u32(&e, DA_SUPPORTED_VENDOR_ID, DIAM_VENDOR_3GPP);
-	diam_enc_group_begin(&e, DA_VSAI);
-	diam_enc_u32(&e, DA_VENDOR_ID, DIAM_VENDOR_3GPP);
-	diam_enc_u32(&e, DA_AUTH_APP_ID, DIAM_APP_S13);
-	diam_enc_group_end(&e);
-	diam_answer_send(c, &e);
+		err.failed = *failed;
+	size = OSMO_MIN(diam_cea_size(&err), (size_t)DIAM_TX_CHUNK);
+	buf = diam_conn_tx_reserve(c, size);
+	if (buf)
+		diam_peer_commit(c, diam_enc_cea(buf, size, &id, &c->local, h, &err), size);
 }
 
-static void send_simple_answer(struct diam_conn *c, const struct diam_hdr *h, bool with_osi)
+static void send_base_answer(struct diam_conn *c, const struct diam_hdr *h, bool with_osi)
 {
-	struct diam_enc e;
+	const struct diam_ident id = diam_ident_of(c->srv);
+	uint8_t *buf = diam_conn_tx_reserve(c, DIAM_ANSWER_BASE);
 
-	if (!diam_answer_begin(c, &e, ANSWER_BASE, h, 0))
-		return;
-	diam_enc_u32(&e, DA_RESULT_CODE, DIAM_SUCCESS);
-	diam_enc_cstr(&e, DA_ORIGIN_HOST, c->srv->cfg->origin_host);
-	diam_enc_cstr(&e, DA_ORIGIN_REALM, c->srv->cfg->origin_realm);
-	if (with_osi)
-		diam_enc_u32(&e, DA_ORIGIN_STATE_ID, c->srv->origin_state_id);
-	diam_answer_send(c, &e);
+	if (buf)
+		diam_peer_commit(c, diam_enc_base_answer(buf, DIAM_ANSWER_BASE, &id, h, with_osi),
+				 DIAM_ANSWER_BASE);
 }
 
 static void send_request(struct diam_conn *c, uint32_t cmd, bool dpr, uint32_t cause)
 {
 	struct diam_server *srv = c->srv;
-	struct diam_hdr h = {
-		.cmd = cmd,
-		.app = DIAM_APP_COMMON,
-		.hbh = ++srv->next_hbh,
-		.e2e = (srv->origin_state_id << 20) | (srv->next_hbh & 0xfffff),
-	};
-	struct diam_enc e;
+	const struct diam_ident id = diam_ident_of(srv);
+	uint32_t hbh = ++srv->next_hbh;
+	uint8_t *buf = diam_conn_tx_reserve(c, DIAM_ANSWER_BASE);
 
-	if (!diam_answer_begin(c, &e, ANSWER_BASE, &h, DIAM_CMD_R))
-		return;
-	diam_enc_cstr(&e, DA_ORIGIN_HOST, srv->cfg->origin_host);
-	diam_enc_cstr(&e, DA_ORIGIN_REALM, srv->cfg->origin_realm);
-	if (dpr)
-		diam_enc_u32(&e, DA_DISCONNECT_CAUSE, cause);
-	else
-		diam_enc_u32(&e, DA_ORIGIN_STATE_ID, srv->origin_state_id);
-	diam_answer_send(c, &e);
+	if (buf)
+		diam_peer_commit(c, diam_enc_base_request(buf, DIAM_ANSWER_BASE, &id, cmd, hbh,
+							   (srv->origin_state_id << 20) | (hbh & 0xfffff), dpr, cause),
+				 DIAM_ANSWER_BASE);
 }
 
 /*! Say goodbye: DPR with a Disconnect-Cause (0 REBOOTING), then wait for the DPA or the timeout. */
@@ -334,10 +205,10 @@ static void refuse(struct diam_conn *c)
 	c->close_after_flush = true;
 	c->state = DIAM_PS_REFUSED;
 	diam_conn_timer(c, c->srv->cfg->dpa_timeout_sec);
-	diam_server_update_stats(c->srv);
+	diam_peer_update_stats(c->srv);
 }
 
-static void rx_cer(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h)
+static void cer_exchange(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h)
 {
 	struct diam_avp_iter it, git;
 	struct diam_avp a, g, oh = { .id = -1 }, orr = { .id = -1 };
@@ -421,7 +292,7 @@ static void rx_cer(struct diam_conn *c, const uint8_t *msg, const struct diam_hd
 	}
 	send_cea(c, h, DIAM_SUCCESS, NULL, NULL);
 	c->state = DIAM_PS_OPEN;
-	diam_server_update_stats(c->srv);
+	diam_peer_update_stats(c->srv);
 	diam_conn_timer(c, c->srv->cfg->tw_sec);
 	LOGP(DDIAM, LOGL_NOTICE, "%s: peer %s (realm %s) is open\n", c->name, c->origin_host, c->origin_realm);
 	return;
@@ -429,15 +300,45 @@ reject:
 	refuse(c);
 }
 
-/* --- dispatch --- */
+/* --- the rows of the base protocol --- */
 
-static void rx_answer(struct diam_conn *c, const struct diam_hdr *h)
+/*! CER: the capabilities exchange of a new connection; on an open one a CEA like any other, refusing (the
+ *  connection stays as it was). */
+void diam_peer_rx_cer(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h)
 {
-	if (h->cmd == DIAM_CMD_DW) {
-		c->dw_pending = false;
+	if (c->state == DIAM_PS_WAIT_CER) {
+		cer_exchange(c, msg, h);
 		return;
 	}
-	if (h->cmd == DIAM_CMD_DP && c->state == DIAM_PS_CLOSING) {
+	diam_ctr_inc(c->srv, DIAM_CTR_CER);
+	diam_ctr_inc(c->srv, DIAM_CTR_CER_REJECTED);
+	send_cea(c, h, DIAM_UNABLE_TO_COMPLY, "capabilities already exchanged", NULL);
+	c->n_err++;
+}
+
+void diam_peer_rx_dwr(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h)
+{
+	diam_ctr_inc(c->srv, DIAM_CTR_DWR_RX);
+	send_base_answer(c, h, true);
+}
+
+void diam_peer_rx_dpr(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h)
+{
+	diam_ctr_inc(c->srv, DIAM_CTR_DPR_RX);
+	send_base_answer(c, h, false);
+	/* the peer closes when it has our DPA; close ourselves if it does not */
+	c->state = DIAM_PS_CLOSING;
+	diam_conn_timer(c, c->srv->cfg->dpa_timeout_sec);
+}
+
+void diam_peer_rx_dwa(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h)
+{
+	c->dw_pending = false;
+}
+
+void diam_peer_rx_dpa(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h)
+{
+	if (c->state == DIAM_PS_CLOSING) {
 		/* the receiver of the DPA closes the transport */
 		diam_conn_close(c, "DPA received");
 		return;
@@ -445,12 +346,39 @@ static void rx_answer(struct diam_conn *c, const struct diam_hdr *h)
 	LOGP(DDIAM, LOGL_INFO, "%s: unexpected answer cmd %u hbh 0x%08x: discarded\n", c->name, h->cmd, h->hbh);
 }
 
-/*! Handle one whole message from a peer. */
+/* --- dispatch --- */
+
+/* the row of (app, cmd, request); *app_known: whether any row has that application */
+static const struct diam_handler *find_handler(const struct diam_server *srv, uint32_t app, uint32_t cmd,
+					       bool request, bool *app_known)
+{
+	unsigned i;
+
+	*app_known = false;
+	for (i = 0; i < srv->n_handlers; i++) {
+		const struct diam_handler *row = &srv->handlers[i];
+
+		if (row->app != app)
+			continue;
+		*app_known = true;
+		if (row->cmd == cmd && row->request == request)
+			return row;
+	}
+	return NULL;
+}
+
+/*! Handle one whole message from a peer: the state's checks, then its row of the dispatch table. */
 void diam_peer_rx(struct diam_conn *c, const uint8_t *msg, uint32_t len)
 {
+	const struct diam_handler *row;
 	struct diam_hdr h;
+	bool request, app_known;
 
+	c->n_rx++;
+	/* the peer is heard from: no longer SUSPECT (the watchdog, RFC 3539) */
+	c->suspect = false;
 	diam_hdr_parse(msg, &h);
+	request = h.flags & DIAM_CMD_R;
 	if (c->state == DIAM_PS_REFUSED) {
 		/* counted, never answered: the CEA that refused it is the last thing this peer gets */
 		diam_ctr_inc(c->srv, DIAM_CTR_RX_REFUSED);
@@ -460,62 +388,31 @@ void diam_peer_rx(struct diam_conn *c, const uint8_t *msg, uint32_t len)
 		return;
 	}
 	if (c->state == DIAM_PS_WAIT_CER) {
-		if (h.cmd != DIAM_CMD_CE || !(h.flags & DIAM_CMD_R) || h.app != DIAM_APP_COMMON) {
+		if (h.cmd != DIAM_CMD_CE || !request || h.app != DIAM_APP_COMMON) {
 			diam_ctr_inc(c->srv, DIAM_CTR_PROTO_ERROR_CLOSE);
 			diam_conn_close(c, "first message is not a CER");
 			return;
 		}
 		if (h.flags & DIAM_CMD_E) {
 			diam_ctr_inc(c->srv, DIAM_CTR_CER);
-			diam_answer_error(c, msg, &h, DIAM_INVALID_HDR_BITS, NULL, "E bit set in a request");
+			answer_error(c, msg, &h, DIAM_INVALID_HDR_BITS, "E bit set in a request");
 			refuse(c);
 			return;
 		}
-		rx_cer(c, msg, &h);
+	}
+	if (request && (h.flags & DIAM_CMD_E)) {
+		answer_error(c, msg, &h, DIAM_INVALID_HDR_BITS, "E bit set in a request");
 		return;
 	}
-	if (!(h.flags & DIAM_CMD_R)) {
-		rx_answer(c, &h);
+	row = find_handler(c->srv, h.app, h.cmd, request, &app_known);
+	if (row) {
+		row->fn(c, msg, &h);
 		return;
 	}
-	if (h.flags & DIAM_CMD_E) {
-		diam_answer_error(c, msg, &h, DIAM_INVALID_HDR_BITS, NULL, "E bit set in a request");
-		return;
-	}
-	if (h.app == DIAM_APP_S13) {
-		if (h.cmd == DIAM_CMD_ME_IDENTITY_CHECK)
-			diam_s13_rx_ecr(c, msg, &h);
-		else
-			diam_answer_error(c, msg, &h, DIAM_COMMAND_UNSUPPORTED, NULL, NULL);
-		return;
-	}
-	if (h.app != DIAM_APP_COMMON) {
-		diam_answer_error(c, msg, &h, DIAM_APPLICATION_UNSUPPORTED, NULL, NULL);
-		return;
-	}
-	switch (h.cmd) {
-	case DIAM_CMD_DW:
-		diam_ctr_inc(c->srv, DIAM_CTR_DWR_RX);
-		send_simple_answer(c, &h, true);
-		break;
-	case DIAM_CMD_DP:
-		diam_ctr_inc(c->srv, DIAM_CTR_DPR_RX);
-		send_simple_answer(c, &h, false);
-		/* the peer closes when it has our DPA; close ourselves if it does not */
-		c->state = DIAM_PS_CLOSING;
-		diam_conn_timer(c, c->srv->cfg->dpa_timeout_sec);
-		break;
-	case DIAM_CMD_CE:
-		/* a CEA like any other, refusing; the connection stays as it was */
-		diam_ctr_inc(c->srv, DIAM_CTR_CER);
-		diam_ctr_inc(c->srv, DIAM_CTR_CER_REJECTED);
-		send_cea(c, &h, DIAM_UNABLE_TO_COMPLY, "capabilities already exchanged", NULL);
-		c->n_err++;
-		break;
-	default:
-		diam_answer_error(c, msg, &h, DIAM_COMMAND_UNSUPPORTED, NULL, NULL);
-		break;
-	}
+	if (!request)
+		LOGP(DDIAM, LOGL_INFO, "%s: unexpected answer cmd %u hbh 0x%08x: discarded\n", c->name, h.cmd, h.hbh);
+	else
+		answer_error(c, msg, &h, app_known ? DIAM_COMMAND_UNSUPPORTED : DIAM_APPLICATION_UNSUPPORTED, NULL);
 }
 
 /*! The connection's timer: CER wait, watchdog (RFC 3539 as freeDiameter does it: DWR after Tw of silence,

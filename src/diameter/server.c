@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The Diameter server: configuration defaults, the listening socket (libosmo-netif's stream server link, TCP
- * or SCTP), counters, and an orderly shutdown that says DPR to every open peer. */
+/* The Diameter server, the top of src/diameter (layers: diam_internal.h): configuration defaults, the listening
+ * socket (libosmo-netif's stream server link, TCP or SCTP), the dispatch table and the transport's callbacks,
+ * counters, the walk over the peers for the VTY, and an orderly shutdown that says DPR to every open peer. */
 
 #include <errno.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <osmocom/core/utils.h>
 #include <osmocom/netif/stream.h>
 
+#include <osmocom/eir/db.h>
 #include <osmocom/eir/logging.h>
 #include <osmocom/eir/sock.h>
 #include "diam_internal.h"
@@ -75,23 +77,6 @@ static const struct osmo_stat_item_group_desc diam_statg_desc = {
 	.item_desc = diam_stat_desc,
 };
 
-/*! Update the stat items after a connection opened, changed state or closed. */
-void diam_server_update_stats(struct diam_server *srv)
-{
-	const struct diam_conn *c;
-	int32_t open = 0, all = 0;
-
-	llist_for_each_entry(c, &srv->conns, list) {
-		if (c->dead)
-			continue;
-		all++;
-		if (c->state == DIAM_PS_OPEN)
-			open++;
-	}
-	osmo_stat_item_set(osmo_stat_item_group_get_item(srv->stats, DIAM_STAT_PEERS_OPEN), open);
-	osmo_stat_item_set(osmo_stat_item_group_get_item(srv->stats, DIAM_STAT_CONNS), all);
-}
-
 void diam_cfg_init(void *ctx, struct diam_cfg *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -122,15 +107,50 @@ bool diam_sctp_available(void)
 	return true;
 }
 
-static int accept_cb(struct osmo_stream_srv_link *link, int fd)
+/* every message a peer may send: a new application or command is one row (an answer row has request false);
+ * the ECR, nearly all of the traffic, first */
+static const struct diam_handler diam_handlers[] = {
+	{ DIAM_APP_S13, DIAM_CMD_ME_IDENTITY_CHECK, true, diam_s13_rx_ecr },
+	{ DIAM_APP_COMMON, DIAM_CMD_CE, true, diam_peer_rx_cer },
+	{ DIAM_APP_COMMON, DIAM_CMD_DW, true, diam_peer_rx_dwr },
+	{ DIAM_APP_COMMON, DIAM_CMD_DP, true, diam_peer_rx_dpr },
+	{ DIAM_APP_COMMON, DIAM_CMD_DW, false, diam_peer_rx_dwa },
+	{ DIAM_APP_COMMON, DIAM_CMD_DP, false, diam_peer_rx_dpa },
+};
+
+/* one store snapshot for every request of a read (never kept past the read): the verdicts inside nest into it
+ * instead of renewing two read transactions each */
+static void conn_read_begin(struct diam_conn *c)
 {
-	struct diam_server *srv = osmo_stream_srv_link_get_data(link);
+	c->snap = eir_db_read_begin(c->srv->db) == 0;
+}
+
+static void conn_read_end(struct diam_conn *c)
+{
+	if (c->snap)
+		eir_db_read_end(c->srv->db);
+	c->snap = false;
+}
+
+static const struct diam_conn_ops conn_ops = {
+	.rx = diam_peer_rx,
+	.rx_bad_header = diam_peer_rx_bad_header,
+	.read_begin = conn_read_begin,
+	.read_end = conn_read_end,
+	.timeout = diam_peer_timeout,
+	.closed = diam_peer_closed,
+};
+
+/*! Take over a connected socket as a new peer connection, as an accepted one is (the connection cap applies;
+ *  the fuzz target diam_base hands it one end of a socketpair). \returns 0, or -1 when it was closed instead. */
+int diam_server_adopt(struct diam_server *srv, int fd)
+{
 	struct diam_conn *c, *oldest = NULL;
 	unsigned n = 0;
 
 	if (srv->shutting_down) {
 		close(fd);
-		return 0;
+		return -1;
 	}
 	/* at the cap, sockets that never sent a CER (or were refused) must not lock the MMEs out: the oldest of them
 	 * makes room; when every connection is a peer's, the new one is turned away */
@@ -149,11 +169,20 @@ static int accept_cb(struct osmo_stream_srv_link *link, int fd)
 				LOGP(DDIAM, LOGL_NOTICE, "max-connections %u reached, all of them peers: new "
 				     "connection refused\n", srv->cfg->max_conns);
 			close(fd);
-			return 0;
+			return -1;
 		}
 		diam_conn_close(oldest, "max-connections reached: the oldest connection without CER makes room");
 	}
-	diam_conn_alloc(srv, fd);
+	c = diam_conn_alloc(srv, fd, srv->cfg, srv->ctrs, &conn_ops);
+	if (!c)
+		return -1;
+	diam_peer_init(c, srv);
+	return 0;
+}
+
+static int accept_cb(struct osmo_stream_srv_link *link, int fd)
+{
+	diam_server_adopt(osmo_stream_srv_link_get_data(link), fd);
 	return 0;
 }
 
@@ -168,6 +197,8 @@ struct diam_server *diam_server_alloc(void *ctx, struct diam_cfg *cfg, struct ei
 	srv->policy = policy;
 	INIT_LLIST_HEAD(&srv->conns);
 	srv->origin_state_id = (uint32_t)time(NULL);
+	srv->handlers = diam_handlers;
+	srv->n_handlers = ARRAY_SIZE(diam_handlers);
 	srv->ctrs = rate_ctr_group_alloc(srv, &diam_ctrg_desc, 0);
 	srv->dec = (struct eir_decider){
 		.db = db, .policy = policy, .log_ss = DDIAM, .ctrs = srv->ctrs,
@@ -225,8 +256,36 @@ unsigned diam_server_peer_count(const struct diam_server *srv)
 	return n;
 }
 
+/*! Call cb for every connection of srv (any state but closed), for 'show diameter peers'. */
+void diam_server_foreach_peer(const struct diam_server *srv, void (*cb)(const struct diam_peer_info *p, void *data),
+			      void *data)
+{
+	const struct diam_conn *c;
+	struct timespec now;
+
+	osmo_clock_gettime(CLOCK_MONOTONIC, &now);
+	llist_for_each_entry(c, &srv->conns, list) {
+		struct diam_peer_info p;
+
+		if (c->dead)
+			continue;
+		p = (struct diam_peer_info){
+			.name = c->name, .state = get_value_string(diam_peer_state_names, c->state),
+			.origin_host = c->origin_host, .uptime_sec = (long)(now.tv_sec - c->connected.tv_sec),
+			.n_rx = c->n_rx, .n_ecr = c->n_ecr, .n_err = c->n_err, .suspect = c->suspect,
+		};
+		cb(&p, data);
+	}
+}
+
+/*! Whether every connection is gone (after diam_server_shutdown(): the DPAs are in). */
+bool diam_server_idle(const struct diam_server *srv)
+{
+	return llist_empty(&srv->conns);
+}
+
 /*! Stop accepting, send DPR (REBOOTING) to every open peer and close the others. Connections close when their
- *  DPA arrives or the DPA timeout passes; poll diam_server_peer_count() / llist_empty(&srv->conns). */
+ *  DPA arrives or the DPA timeout passes; poll diam_server_idle(). */
 void diam_server_shutdown(struct diam_server *srv, void (*done_cb)(void *data), void *data)
 {
 	struct diam_conn *c, *tmp;
@@ -248,5 +307,8 @@ void diam_server_free(struct diam_server *srv)
 		diam_conn_close(c, "server stopped");
 	if (srv->link)
 		osmo_stream_srv_link_destroy(srv->link);
+	/* out of libosmocore's lists of groups before their memory goes */
+	rate_ctr_group_free(srv->ctrs);
+	osmo_stat_item_group_free(srv->stats);
 	talloc_free(srv);
 }

@@ -253,7 +253,7 @@ int main(int argc, char **argv)
 		sbi_server_shutdown(g_eir->sbi_srv);
 	osmo_clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += g_eir->diam.dpa_timeout_sec + 1;
-	while (!llist_empty(&g_eir->diam_srv->conns) || (g_eir->sbi_srv && !sbi_server_idle(g_eir->sbi_srv))) {
+	while (!diam_server_idle(g_eir->diam_srv) || (g_eir->sbi_srv && !sbi_server_idle(g_eir->sbi_srv))) {
 		osmo_clock_gettime(CLOCK_MONOTONIC, &now);
 		if (now.tv_sec >= deadline.tv_sec)
 			break;

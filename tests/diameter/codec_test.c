@@ -8,6 +8,7 @@
 
 #include <osmocom/core/utils.h>
 #include <osmocom/eir/diameter/msg.h>
+#include "dump.h"
 
 static uint8_t buf[4096];
 
@@ -17,35 +18,6 @@ static size_t unhex(const char *hex, uint8_t *out, size_t size)
 
 	OSMO_ASSERT(rc > 0);
 	return (size_t)rc;
-}
-
-static void dump_avps(const uint8_t *data, size_t len, int depth)
-{
-	struct diam_avp_iter it;
-	struct diam_avp a;
-	int rc;
-
-	diam_avp_iter_init(&it, data, len);
-	while ((rc = diam_avp_next(&it, &a)) > 0) {
-		const char *name = a.id >= 0 ? diam_dict[a.id].name : "?";
-
-		printf("%*s%s (%u, vendor %u) flags 0x%02x len %u", depth * 2, "", name, a.code, a.vendor, a.flags,
-		       a.len);
-		if (a.id >= 0 && diam_dict[a.id].type == DIAM_T_GROUPED) {
-			printf("\n");
-			dump_avps(a.data, a.len, depth + 1);
-			continue;
-		}
-		if (a.id >= 0 && (diam_dict[a.id].type == DIAM_T_U32 || diam_dict[a.id].type == DIAM_T_ENUM))
-			printf(" = %u%s", diam_avp_u32(&a), diam_avp_len_ok(&a) ? "" : " (bad length)");
-		else if (a.id >= 0 && (diam_dict[a.id].type == DIAM_T_UTF8 || diam_dict[a.id].type == DIAM_T_IDENT))
-			printf(" = \"%.*s\"", (int)a.len, a.data);
-		else
-			printf(" = %s", osmo_hexdump_nospc(a.data, a.len));
-		printf("\n");
-	}
-	if (rc < 0)
-		printf("%*smalformed AVP (code %u)\n", depth * 2, "", a.code);
 }
 
 static void decode(const char *name, const char *hex)

@@ -455,6 +455,21 @@ def part_open(port):
         c.send(data)
         ok(c.closed(), "%s: connection closed without an answer" % name)
         c.close()
+    # what the requests before the broken header earned is still sent (found by the fuzz target diam_base: a
+    # refused CER's CEA was dropped when garbage followed it in the same write)
+    c = open_conn(port)
+    c.send(ecr(imei=b"35693803564380", hbh=0x4242) + b"\2\0\0\x14" + b"\0" * 16)
+    got = c.drain()
+    es = find(got[0][1], 1445, VENDOR) if got else []
+    ok(len(got) == 1 and got[0][0]["hbh"] == 0x4242 and result_code(got[0][1]) == 2001 and es and c.eof,
+       "an ECR and an answer of version 2 in one write: the ECA (BLACKLISTED), then closed (got %d)" % len(got))
+    c.close()
+    c = Conn(port)
+    c.send(cer("mme.example.org", apps=(16777251,)) + b"\1\0\0\x15" + b"\0" * 17)
+    got = c.drain()
+    ok(len(got) == 1 and got[0][0]["cmd"] == 257 and result_code(got[0][1]) == 5010 and c.eof,
+       "a refused CER and an answer of length 21 in one write: the CEA 5010, then closed (got %d)" % len(got))
+    c.close()
     h, avps = ask(other, ecr(imei=b"35693803564380"))
     ok(result_code(avps) == 2001, "another peer's connection is unaffected")
     other.close()

@@ -18,6 +18,7 @@
 #include <osmocom/eir/check.h>
 
 struct osmo_stream_srv_link;
+struct diam_handler;
 
 enum diam_transport {
 	DIAM_TRANSPORT_TCP,
@@ -106,6 +107,8 @@ struct diam_server {
 	struct llist_head conns;	/*!< struct diam_conn */
 	uint32_t origin_state_id;
 	uint32_t next_hbh;
+	const struct diam_handler *handlers;	/*!< the dispatch table: (application, command, R) -> handler */
+	unsigned n_handlers;
 	struct rate_ctr_group *ctrs;
 	struct osmo_stat_item_group *stats;
 	/* rate limit of verdict log lines */
@@ -117,8 +120,26 @@ struct diam_server {
 struct diam_server *diam_server_alloc(void *ctx, struct diam_cfg *cfg, struct eir_db *db,
 				      const struct eir_policy *policy);
 int diam_server_start(struct diam_server *srv);
+int diam_server_adopt(struct diam_server *srv, int fd);
 void diam_server_shutdown(struct diam_server *srv, void (*done_cb)(void *data), void *data);
 void diam_server_free(struct diam_server *srv);
 void diam_cfg_init(void *ctx, struct diam_cfg *cfg);
 bool diam_sctp_available(void);
 unsigned diam_server_peer_count(const struct diam_server *srv);
+bool diam_server_idle(const struct diam_server *srv);
+
+/*! One connection, as 'show diameter peers' lists it. */
+struct diam_peer_info {
+	const char *name;		/*!< "ADDR:PORT" */
+	const char *state;		/*!< WAIT_CER, OPEN, CLOSING, REFUSED */
+	const char *origin_host;	/*!< NULL: no CER yet */
+	long uptime_sec;
+	uint64_t n_rx, n_ecr, n_err;
+	bool suspect;			/*!< no answer to our DWR */
+};
+void diam_server_foreach_peer(const struct diam_server *srv, void (*cb)(const struct diam_peer_info *p, void *data),
+			      void *data);
+
+/* diam_vty.c: the 'diameter' node (node: its number in the program's enum) and 'show diameter peers', on cfg and
+ * the server *srv (NULL while not running) */
+void diam_vty_init(void *ctx, struct diam_cfg *cfg, struct diam_server **srv, int node);
