@@ -12,8 +12,9 @@
  *   env.c      errors, LMDB environments, map, writer lock    -> codec (names)
  *   codec.c    names, keys and records (pure)                 -> nothing
  *   store.c    eir_db_open()/eir_db_close(): wires env, schema and read for each part; nothing calls it
+ *   history.c  the device history: an LMDB environment of its own, beside (include/osmocom/eir/history.h)
  *
- * (checked with nm on the objects: tests/db/layers.sh; callers outside src/db see only db.h.) */
+ * (checked with nm on the objects: tests/build/layers.sh; callers outside src/db see only db.h.) */
 #pragma once
 
 #include <stdbool.h>
