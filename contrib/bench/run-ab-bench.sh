@@ -6,7 +6,9 @@
 # listed IMEIs made by its own osmo-eir-db. Both daemons run throughout; only one is loaded at a time.
 #   OLD=/path/to/old/build make bench-ab          (or: builddir=$PWD OLD=... ../contrib/bench/run-ab-bench.sh)
 # Prints every round, the medians with min-max and the ratio new/old; asserts nothing. ROUNDS (3), ROWS (1M),
-# SECS (5, per S13 round), COUNT (500000 requests per N5g-eir round); scratch in BENCH_DIR or a temp dir.
+# SECS (5, per S13 round), COUNT (500000 requests per N5g-eir round), LISTED (50: percent of the queries that are
+# listed IMEIs, the rest random, mostly on no list); OLD_CFG / NEW_CFG: config lines appended to
+# that side's config (e.g. NEW_CFG=$'history\n recording off'); scratch in BENCH_DIR or a temp dir.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 builddir=${builddir:-$(pwd)}
@@ -27,14 +29,14 @@ echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
 	for (i = 0; i < n; i++) printf "%.0f,20261101,Reported stolen\n", 35000000000000 + i * 7 }' > "$dir/list.csv"
-# S13 queries with their expected verdicts, half listed; N5g-eir URIs of the same kind (IMEISV: no check digit)
-/usr/bin/python3 - "$ROWS" "$dir" <<'PY'
+# S13 queries with their expected verdicts, LISTED % listed; N5g-eir URIs of the same kind (IMEISV: no check digit)
+/usr/bin/python3 - "$ROWS" "$dir" "${LISTED:-50}" <<'PY'
 import random, sys
-n, d = int(sys.argv[1]), sys.argv[2]
+n, d, listed = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 r = random.Random(1)
 with open(d + "/imeis.csv", "w") as f, open(d + "/paths", "w") as g:
     for i in range(200000):
-        k = r.randrange(n) * 7 if i % 2 else r.randrange(n * 7)
+        k = r.randrange(n) * 7 if r.random() * 100 < listed else r.randrange(n * 7)
         f.write("%d,,%s\n" % (35000000000000 + k, "BLACKLISTED" if k % 7 == 0 else "WHITELISTED"))
         if i < 10000:
             g.write("/n5g-eir-eic/v1/equipment-status?pei=imeisv-%d%02d\n" % (35000000000000 + k, r.randrange(100)))
@@ -54,6 +56,7 @@ for side in old new; do
 	eir_config "$dir/$side.cfg" "${s13port[$side]}" "$(port)"
 	sed -i 's/^eir$/eir\n log-verdicts-per-second 0/' "$dir/$side.cfg"
 	printf 'sbi\n listen 127.0.0.1 %s\n' "${sbiport[$side]}" >> "$dir/$side.cfg"
+	if [ $side = old ]; then printf '%s\n' "${OLD_CFG:-}"; else printf '%s\n' "${NEW_CFG:-}"; fi >> "$dir/$side.cfg"
 	sed "s|^|http://127.0.0.1:${sbiport[$side]}|" "$dir/paths" > "$dir/uris-$side"
 	"$(prog "$b" osmo-eir)" -c "$dir/$side.cfg" -l "$dir/$side" > "$dir/$side.log" 2>&1 &
 	pid[$side]=$!

@@ -390,11 +390,25 @@ static int pair_update(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_r
 	return put_val(txn, h->dbi[D_PAIR], key, sizeof(key), &pv, sizeof(pv));
 }
 
+/*! Whether a check with this verdict is a sighting under cfg (an error answer never is). */
+bool eir_hist_sighting(const struct eir_hist_cfg *cfg, enum eir_verdict v, bool error)
+{
+	if (!cfg->sightings || error)
+		return false;
+	return v == EIR_BLACKLISTED || (cfg->sightings_grey && v == EIR_GREYLISTED);
+}
+
+/*! Whether the history keeps anything of a check: with full history off, one without an IMSI that is no sighting
+ *  changes nothing (no pair row; its no-IMSI row only serves the sightings' repeat interval). The hook asks this
+ *  before it queues, so that such checks cost the writer nothing. */
+bool eir_hist_wanted(const struct eir_hist_cfg *cfg, bool have_imsi, enum eir_verdict v, bool error)
+{
+	return cfg->full || have_imsi || eir_hist_sighting(cfg, v, error);
+}
+
 static bool listed(const struct eir_hist *h, const struct eir_hist_rec *r)
 {
-	if (!h->cfg.sightings || (r->flags & EIR_HIST_F_ERROR))
-		return false;
-	return r->verdict == EIR_BLACKLISTED || (h->cfg.sightings_grey && r->verdict == EIR_GREYLISTED);
+	return eir_hist_sighting(&h->cfg, r->verdict, r->flags & EIR_HIST_F_ERROR);
 }
 
 /* distinct IMSIs of an IMEI checked since 'since' (at most CLONE_SCAN_MAX) */

@@ -144,8 +144,9 @@ static void *writer_main(void *arg)
 		take_cfg(w);
 		if (drain_once(w)) {
 			idle_ms = 0;
-			/* more than one batch waiting: go on at once */
-			if (atomic_load(&w->head) != atomic_load(&w->tail))
+			/* a whole batch waiting already: go on at once; else wait for the next tick, so that a steady
+			 * stream of checks makes a commit per COMMIT_MS, not a commit (and its sync) per few records */
+			if (atomic_load(&w->head) - atomic_load(&w->tail) >= BATCH_MAX)
 				continue;
 		} else if (stopping) {
 			break;

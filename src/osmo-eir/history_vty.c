@@ -245,6 +245,8 @@ static void hook(void *data, const struct eir_query *q, const struct eir_decisio
 	struct eir_hist_rec r;
 	const char *node = q->node ? q->node : q->peer;
 
+	if (!eir_hist_wanted(&G.cfg, q->imsi, d->verdict, d->error))
+		return;
 	r.t = time(NULL);
 	r.imei = q->imei;
 	r.sv = q->sv;

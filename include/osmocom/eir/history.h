@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include <osmocom/core/utils.h>
+#include <osmocom/eir/types.h>
 
 /*! The configuration ('history' node); the writer thread takes a copy when it starts. */
 struct eir_hist_cfg {
@@ -114,6 +115,8 @@ struct eir_hist;
 int eir_hist_open(void *ctx, struct eir_hist **h, const char *dir, const struct eir_hist_cfg *cfg, char *err,
 		  size_t len);
 void eir_hist_close(struct eir_hist *h);
+bool eir_hist_sighting(const struct eir_hist_cfg *cfg, enum eir_verdict v, bool error);
+bool eir_hist_wanted(const struct eir_hist_cfg *cfg, bool have_imsi, enum eir_verdict v, bool error);
 /*! The clock pruning reads (default time()); tests set their own. */
 void eir_hist_set_clock(struct eir_hist *h, time_t (*now)(void));
 /*! The configuration the next batches use (the writer's copy). */
