@@ -29,7 +29,8 @@ void diam_s13_rx_ecr(struct diam_conn *c, const uint8_t *msg, const struct diam_
 		return;
 	}
 	if (r.bad_sv) {
-		LOGP(DDIAM, LOGL_INFO, "%s: ECR with invalid Software-Version (%u bytes): ignored\n", c->name, r.sv.len);
+		LOGP(DDIAM, LOGL_INFO, "%s: ECR with invalid Software-Version (%u bytes): ignored\n", c->name,
+		     r.sv.len);
 		diam_ctr_inc(srv, DIAM_CTR_ECR_BAD_SV);
 	}
 	if (r.bad_user_name) {

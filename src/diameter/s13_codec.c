@@ -151,8 +151,9 @@ int diam_s13_ecr_decode(const struct diam_cfg *cfg, const uint8_t *msg, const st
 	if (decode_top(msg, h, r, err))
 		return -1;
 	/* not for us: Destination-Host names another host */
-	if (r->dest_host.id >= 0 && (r->dest_host.len != strlen(cfg->origin_host) ||
-				     strncasecmp((const char *)r->dest_host.data, cfg->origin_host, r->dest_host.len))) {
+	if (r->dest_host.id >= 0 &&
+	    (r->dest_host.len != strlen(cfg->origin_host) ||
+	     strncasecmp((const char *)r->dest_host.data, cfg->origin_host, r->dest_host.len))) {
 		fail(err, DIAM_UNABLE_TO_DELIVER, DIAM_FAILED_NONE, NULL, 0, -1);
 		err->errmsg = "Destination-Host is not this EIR";
 		return -1;

@@ -308,7 +308,8 @@ static int page_cb(const struct eir_entry *e, void *arg)
 	case EIR_T_NOTIF:
 	case EIR_T_EXC:
 		vty_out(vty, " %s %-15s msisdn %-15s block %-10s%s %s%s", a,
-			eir_imsi_unpack(imsi, sizeof(imsi), e->imsi), eir_imsi_unpack(msisdn, sizeof(msisdn), e->msisdn),
+			eir_imsi_unpack(imsi, sizeof(imsi), e->imsi),
+			eir_imsi_unpack(msisdn, sizeof(msisdn), e->msisdn),
 			e->block ? blk : "-", e->amnesty ? " amnesty" : "", reason, VTY_NEWLINE);
 		break;
 	default:

@@ -298,8 +298,8 @@ static void test_ecr(void)
 	/* 5009 */
 	off = 0;
 	raw_avp(&off, 1401, V | M, V3, "");
-	ecr_spec("two Terminal-Information: 5009 naming the second", &(struct ecr_spec){ .extra = tmp, .extra_len = off },
-		 &white);
+	ecr_spec("two Terminal-Information: 5009 naming the second",
+		 &(struct ecr_spec){ .extra = tmp, .extra_len = off }, &white);
 	off = 0;
 	raw_avp(&off, 263, M, 0, "mme.example.org;2;2");
 	ecr_spec("two Session-Id: 5009", &(struct ecr_spec){ .extra = tmp, .extra_len = off }, &white);

@@ -66,7 +66,8 @@ static bool asked(const uint8_t *data, size_t size, uint32_t hbh, uint32_t cmd)
 
 		diam_hdr_parse(data + off, &h);
 		if (h.len < DIAM_HDR_LEN || (h.len & 3))
-			return h.hbh == hbh && h.cmd == cmd;	/* a broken header is answered from its header alone */
+			/* a broken header is answered from its header alone */
+			return h.hbh == hbh && h.cmd == cmd;
 		if ((h.flags & DIAM_CMD_R) && h.hbh == hbh && h.cmd == cmd)
 			return true;
 		if (h.len > size - off)
@@ -143,7 +144,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    (h.flags & DIAM_CMD_R)) {
 			FUZZ_ASSERT(n >= DIAM_HDR_LEN);
 			diam_hdr_parse(out, &a);
-			FUZZ_ASSERT(a.cmd == DIAM_CMD_CE && !(a.flags & DIAM_CMD_R) && a.hbh == h.hbh && a.e2e == h.e2e);
+			FUZZ_ASSERT(a.cmd == DIAM_CMD_CE && !(a.flags & DIAM_CMD_R) && a.hbh == h.hbh &&
+				    a.e2e == h.e2e);
 		}
 	}
 	return 0;

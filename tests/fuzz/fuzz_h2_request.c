@@ -2,8 +2,9 @@
 /* Fuzz target: the HTTP/2 request path as a client's bytes reach it. The daemon's N5g-eir server (src/sbi: nghttp2
  * session, callbacks, handler, decision step) listens on a loopback port against a small store made at start in
  * a temp dir; each input is sent by a new TCP client, which reads until the server closes or has nothing more
- * to say, then resets the connection. Checks: the server ends the connection (no hang), at most one response per stream and never more
- * responses than requests, each :status one the server has, each complete body valid JSON; no leak, no crash. */
+ * to say, then resets the connection. Checks: the server ends the connection (no hang), at most one response per
+ * stream and never more responses than requests, each :status one the server has, each complete body valid JSON;
+ * no leak, no crash. */
 
 #define _GNU_SOURCE	/* nftw() */
 #include <errno.h>

@@ -155,7 +155,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct eir_query q;
 		struct eir_decision d;
 
-		FUZZ_ASSERT(r.session_id.id == DA_SESSION_ID && r.imei.id == DA_IMEI && r.imei_key < 100000000000000ULL);
+		FUZZ_ASSERT(r.session_id.id == DA_SESSION_ID && r.imei.id == DA_IMEI &&
+			    r.imei_key < 100000000000000ULL);
 		FUZZ_ASSERT(r.sv_num >= -1 && r.sv_num <= 99 && r.n_proxy_info <= DIAM_MAX_PROXY_INFO);
 		diam_s13_query(&r, &q);
 		q.node = "mme.example.org";

@@ -236,9 +236,10 @@ static void test_full_off(void)
 		OSMO_ASSERT(!eir_hist_last_imsi(h, 35000008000001ULL, imsi, &t));
 		printf("  last IMSI %s t=+%llds\n", eir_imsi_unpack(is, sizeof(is), imsi), (long long)(t - T0));
 	}
-	printf("  what the hook queues (full history off): with an IMSI %d, a sighting without one %d, a greylisted one "
-	       "%d, an error %d, a whitelisted one without an IMSI %d\n",
-	       eir_hist_wanted(&cfg, true, EIR_WHITELISTED, false), eir_hist_wanted(&cfg, false, EIR_BLACKLISTED, false),
+	printf("  what the hook queues (full history off): with an IMSI %d, a sighting without one %d, "
+	       "a greylisted one %d, an error %d, a whitelisted one without an IMSI %d\n",
+	       eir_hist_wanted(&cfg, true, EIR_WHITELISTED, false),
+	       eir_hist_wanted(&cfg, false, EIR_BLACKLISTED, false),
 	       eir_hist_wanted(&cfg, false, EIR_GREYLISTED, false), eir_hist_wanted(&cfg, false, EIR_BLACKLISTED, true),
 	       eir_hist_wanted(&cfg, false, EIR_WHITELISTED, false));
 	cfg.full = true;

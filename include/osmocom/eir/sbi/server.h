@@ -47,17 +47,20 @@ struct sbi_cfg {
 	uint16_t listen_port;
 	char *tls_cert;			/*!< PEM files; both set: TLS with ALPN h2, else cleartext */
 	char *tls_key;
-	unsigned max_conns;		/*!< beyond: the oldest without a request is evicted, else the new one closed */
+	unsigned max_conns;		/*!< beyond: the oldest without a request is evicted, else the new one
+					 *   closed */
 	unsigned max_conns_per_source;	/*!< from one client address, beyond: the new one closed; 0: no cap */
 	unsigned max_streams;		/*!< SETTINGS_MAX_CONCURRENT_STREAMS */
 	unsigned max_header_size;	/*!< request header block above it: 431 */
 	unsigned max_uri_len;		/*!< :path above it: 414 */
 	unsigned idle_timeout_sec;	/*!< close a connection idle, or with answers unread, this long */
-	unsigned preface_timeout_sec;	/*!< close a connection without HTTP/2 preface (and TLS handshake) by then */
+	unsigned preface_timeout_sec;	/*!< close a connection without HTTP/2 preface (and TLS handshake) by
+					 *   then */
 	enum sbi_pei_other pei_other;
 	enum eir_verdict pei_other_verdict;
 	/* NRF registration, when nrf_uri is set */
-	char *nrf_uri;			/*!< http://ADDR[:PORT] (prior knowledge) or https://HOST[:PORT] (ALPN h2) */
+	char *nrf_uri;			/*!< http://ADDR[:PORT] (prior knowledge) or https://HOST[:PORT]
+					 *   (ALPN h2) */
 	char *nrf_ca_file;		/*!< PEM CA(s) to verify an https NRF with; NULL: the system's */
 	char *nf_instance_id;		/*!< UUID */
 	char *nrf_advertise_addr;	/*!< IPv4 or IPv6 address in the NFProfile; NULL: listen_addr */
