@@ -54,6 +54,19 @@ int eir_list_parse(const char *s)
 	return -EINVAL;
 }
 
+/*! The word a config file writes for a verdict (eir_verdict_parse() reads it back). */
+const char *eir_verdict_word(enum eir_verdict v)
+{
+	static const char *const w[] = {
+		[EIR_WHITELISTED] = "whitelisted",
+		[EIR_BLACKLISTED] = "blacklisted",
+		[EIR_GREYLISTED] = "greylisted",
+		[EIR_UNKNOWN] = "unknown",
+	};
+
+	return (unsigned)v < ARRAY_SIZE(w) ? w[v] : "unknown";
+}
+
 /*! Parse a verdict: a list name as for eir_list_parse(), or "unknown".  \returns enum eir_verdict or -EINVAL. */
 int eir_verdict_parse(const char *s)
 {

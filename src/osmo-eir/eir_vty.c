@@ -18,17 +18,6 @@
 #define VERDICT_HELP "Answer WHITELISTED\n" "Answer GREYLISTED\n" "Answer BLACKLISTED\n" \
 	"Answer unknown equipment (S13 Experimental-Result 5422, N5g-eir 404)\n"
 
-static const char *verdict_word(enum eir_verdict v)
-{
-	static const char *const w[] = {
-		[EIR_WHITELISTED] = "whitelisted",
-		[EIR_BLACKLISTED] = "blacklisted",
-		[EIR_GREYLISTED] = "greylisted",
-		[EIR_UNKNOWN] = "unknown",
-	};
-	return w[v];
-}
-
 static struct cmd_node eir_node = {
 	EIR_NODE,
 	"%s(config-eir)# ",
@@ -80,9 +69,9 @@ static int config_write_eir(struct vty *vty)
 {
 	vty_out(vty, "eir%s", VTY_NEWLINE);
 	if (g_eir->policy.default_verdict != EIR_WHITELISTED)
-		vty_out(vty, " default-verdict %s%s", verdict_word(g_eir->policy.default_verdict), VTY_NEWLINE);
+		vty_out(vty, " default-verdict %s%s", eir_verdict_word(g_eir->policy.default_verdict), VTY_NEWLINE);
 	if (!g_eir->policy.store_fail_error)
-		vty_out(vty, " store-unavailable %s%s", verdict_word(g_eir->policy.store_fail_verdict), VTY_NEWLINE);
+		vty_out(vty, " store-unavailable %s%s", eir_verdict_word(g_eir->policy.store_fail_verdict), VTY_NEWLINE);
 	if (g_eir->policy.log_verdict_per_sec != EIR_DEFAULT_LOG_VERDICT_PER_SEC)
 		vty_out(vty, " log-verdicts-per-second %u%s", g_eir->policy.log_verdict_per_sec, VTY_NEWLINE);
 	if (g_eir->ctrl_port != OSMO_CTRL_PORT_EIR)

@@ -220,17 +220,6 @@ DEFUN(cfg_sbi_no_nrf, cfg_sbi_no_nrf_cmd, "no nrf", NO_STR "Do not register with
 	return CMD_SUCCESS;
 }
 
-static const char *verdict_word(enum eir_verdict v)
-{
-	static const char *const w[] = {
-		[EIR_WHITELISTED] = "whitelisted",
-		[EIR_BLACKLISTED] = "blacklisted",
-		[EIR_GREYLISTED] = "greylisted",
-		[EIR_UNKNOWN] = "unknown",
-	};
-	return w[v];
-}
-
 static int config_write_sbi(struct vty *vty)
 {
 	struct sbi_cfg *s = SBI_CFG;
@@ -260,7 +249,7 @@ static int config_write_sbi(struct vty *vty)
 	if (s->pei_other == SBI_PEI_OTHER_REJECT)
 		vty_out(vty, " pei-other reject%s", VTY_NEWLINE);
 	else if (s->pei_other_verdict != EIR_UNKNOWN)
-		vty_out(vty, " pei-other %s%s", verdict_word(s->pei_other_verdict), VTY_NEWLINE);
+		vty_out(vty, " pei-other %s%s", eir_verdict_word(s->pei_other_verdict), VTY_NEWLINE);
 	if (s->nrf_uri)
 		vty_out(vty, " nrf uri %s%s", s->nrf_uri, VTY_NEWLINE);
 	if (s->nrf_ca_file)

@@ -26,6 +26,7 @@ enum eir_verdict {
 extern const struct value_string eir_verdict_names[];	/* "WHITELISTED", ... */
 static inline const char *eir_verdict_name(enum eir_verdict v) { return get_value_string(eir_verdict_names, v); }
 int eir_verdict_parse(const char *s);	/* accepts "white", "whitelisted", "unknown", any case */
+const char *eir_verdict_word(enum eir_verdict v);	/* "whitelisted", ...: the config files' word */
 enum eir_verdict eir_list_verdict(enum eir_list l);
 
 /*! Where an entry came from. */
