@@ -335,7 +335,7 @@ static int read_file(struct ctx *c, const struct feed_plan_file *af, struct keyv
 	struct eir_csv_row row;
 	struct eir_csv *csv;
 	struct eir_entry e;
-	const char *reason;
+	const char *reason = NULL;	/* set by parse_row() for every row it accepts */
 	int rc;
 
 	c->have_top = false;
