@@ -66,12 +66,13 @@ cd .. || exit 1
 # the soak measures RSS: from a build without sanitizers (ASan's quarantine holds freed memory)
 find build-soak/tests -name '*.trs' -delete 2>/dev/null
 soak_rc=0
+soak_build_failed=0
 if (build build-soak --enable-werror); then
 	make -C build-soak soak
 	soak_rc=$?
 else
 	echo "test.sh: the optimised build for the soak failed"
-	soak_rc=1
+	soak_build_failed=1
 fi
 
 # last: the package build skips its own run of the suite (DEB_BUILD_OPTIONS=nocheck), make check has run it
@@ -123,6 +124,11 @@ if [ "$check_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
 fi
 if [ "$slow_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
 	echo "FAIL: make check-slow exited with $slow_rc (see its output above)"
+	fail=$((fail + 1))
+fi
+# a soak that could not even be built has no result of its own: always a failure, whatever else failed
+if [ "$soak_build_failed" -ne 0 ]; then
+	echo "FAIL: the optimised build (--enable-werror) for the soak failed (see its output above)"
 	fail=$((fail + 1))
 fi
 if [ "$soak_rc" -ne 0 ] && [ "$fail" -eq 0 ]; then
