@@ -212,6 +212,21 @@ static int frame_and_dispatch(struct diam_conn *c)
 	return 0;
 }
 
+/*! Close once every answer queued is out (RFC 6733: a DPA's receiver closes the transport, but not over the answers
+ *  the requests before it earned): nothing more is read; closed at once when nothing is queued. The peer's timer
+ *  closes it if the peer takes none of them. */
+void diam_conn_close_when_flushed(struct diam_conn *c, const char *why)
+{
+	if (!c->tx_bytes) {
+		diam_conn_close(c, why);
+		return;
+	}
+	LOGP(DDIAM, LOGL_INFO, "%s: %s: closing once the answers queued are out\n", c->name, why);
+	c->rx_done = true;
+	osmo_fd_read_disable(&c->ofd);
+	c->close_after_flush = true;
+}
+
 /* the peer's first bytes are there, or a read filled the buffer: make it, or double it up to one max-size message
  * plus a read */
 static int rx_grow(struct diam_conn *c)

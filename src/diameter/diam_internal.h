@@ -75,6 +75,7 @@ struct diam_conn {
 	struct osmo_timer_list stall_timer;	/*!< reading paused and the peer takes none of its answers */
 	bool read_paused;		/*!< answer queue above the high-water mark: not reading the peer */
 	bool close_after_flush;
+	bool dpr_sent;			/*!< we sent a DPR: its DPA closes the connection */
 	bool rx_done;			/*!< framing lost: nothing more is read from this peer */
 	/* receive buffer: at most one max-size message plus what one read brings */
 	uint8_t *rx;
@@ -117,6 +118,7 @@ struct diam_handler {
 struct diam_conn *diam_conn_alloc(void *ctx, int fd, const struct diam_cfg *cfg, struct rate_ctr_group *ctrs,
 				  const struct diam_conn_ops *ops);
 void diam_conn_close(struct diam_conn *c, const char *why);
+void diam_conn_close_when_flushed(struct diam_conn *c, const char *why);
 uint8_t *diam_conn_tx_reserve(struct diam_conn *c, size_t max);
 void diam_conn_tx_commit(struct diam_conn *c, size_t len);
 void diam_conn_flush(struct diam_conn *c);

@@ -168,6 +168,7 @@ void diam_peer_send_dpr(struct diam_conn *c, uint32_t cause)
 	}
 	send_request(c, DIAM_CMD_DP, true, cause);
 	diam_ctr_inc(c->srv, DIAM_CTR_DPR_TX);
+	c->dpr_sent = true;
 	c->state = DIAM_PS_CLOSING;
 	diam_conn_timer(c, c->srv->cfg->dpa_timeout_sec);
 	diam_conn_flush(c);
@@ -338,9 +339,10 @@ void diam_peer_rx_dwa(struct diam_conn *c, const uint8_t *msg, const struct diam
 
 void diam_peer_rx_dpa(struct diam_conn *c, const uint8_t *msg, const struct diam_hdr *h)
 {
-	if (c->state == DIAM_PS_CLOSING) {
-		/* the receiver of the DPA closes the transport */
-		diam_conn_close(c, "DPA received");
+	if (c->state == DIAM_PS_CLOSING && c->dpr_sent) {
+		/* the receiver of the DPA closes the transport: after the answers the peer's earlier requests earned
+		 * (a DPA we did not ask for, after the peer's own DPR say, closes nothing: it is discarded below) */
+		diam_conn_close_when_flushed(c, "DPA received");
 		return;
 	}
 	LOGP(DDIAM, LOGL_INFO, "%s: unexpected answer cmd %u hbh 0x%08x: discarded\n", c->name, h->cmd, h->hbh);
