@@ -31,7 +31,8 @@ wait_port() {
 	return 1
 }
 
-# eir_config FILE S13_PORT VTY_PORT: the benchmarks' osmo-eir config (errors only in the log, no CTRL, any MME)
+# eir_config FILE S13_PORT VTY_PORT [SBI_PORT]: the benchmarks' osmo-eir config (errors only in the log, so no
+# verdict lines either; no CTRL, any MME), with N5g-eir on SBI_PORT when given
 eir_config() {
 	cat > "$1" <<CFG
 log stderr
@@ -46,21 +47,10 @@ diameter
  listen 127.0.0.1 $2
  unknown-peers accept
 CFG
+	[ -z "${4:-}" ] || printf 'sbi\n listen 127.0.0.1 %s\n' "$4" >> "$1"
 }
 
-# sbi_config FILE SBI_PORT: the N5g-eir benchmarks' osmo-eir config (errors only in the log, no verdict log, no CTRL)
+# sbi_config FILE SBI_PORT: the same for the N5g-eir benchmarks (S13 and the VTY on ports nobody uses)
 sbi_config() {
-	cat > "$1" <<CFG
-log stderr
- logging level set-all error
-line vty
- bind 127.0.0.1 $(port)
-eir
- log-verdicts-per-second 0
- ctrl-port 0
-diameter
- listen 127.0.0.1 $(port)
-sbi
- listen 127.0.0.1 $2
-CFG
+	eir_config "$1" "$(port)" "$(port)" "$2"
 }

@@ -53,9 +53,7 @@ for side in old new; do
 	"$(prog "$b" osmo-eir-db)" -l "$dir/$side" -m 1024 import "$dir/list.csv" >/dev/null 2>&1
 	s13port[$side]=$(port)
 	sbiport[$side]=$(port)
-	eir_config "$dir/$side.cfg" "${s13port[$side]}" "$(port)"
-	sed -i 's/^eir$/eir\n log-verdicts-per-second 0/' "$dir/$side.cfg"
-	printf 'sbi\n listen 127.0.0.1 %s\n' "${sbiport[$side]}" >> "$dir/$side.cfg"
+	eir_config "$dir/$side.cfg" "${s13port[$side]}" "$(port)" "${sbiport[$side]}"
 	if [ $side = old ]; then printf '%s\n' "${OLD_CFG:-}"; else printf '%s\n' "${NEW_CFG:-}"; fi >> "$dir/$side.cfg"
 	sed "s|^|http://127.0.0.1:${sbiport[$side]}|" "$dir/paths" > "$dir/uris-$side"
 	"$(prog "$b" osmo-eir)" -c "$dir/$side.cfg" -l "$dir/$side" > "$dir/$side.log" 2>&1 &
