@@ -54,6 +54,13 @@ static void log_listed(struct eir_decider *d, const struct eir_query *q, const s
 		     get_value_string(eir_level_names, out->why.level));
 }
 
+/*! Count a verdict a front end gave by its own policy, without a check (N5g-eir's pei-other for a PEI with no
+ *  IMEI), in the same counter a decided one goes to. */
+void eir_decide_count(struct eir_decider *d, enum eir_verdict v)
+{
+	count(d, verdict_ctr[v]);
+}
+
 void eir_decide_apply(struct eir_decider *d, const struct eir_query *q, int rc, const struct eir_result *res,
 		      struct eir_decision *out)
 {
@@ -68,7 +75,7 @@ void eir_decide_apply(struct eir_decider *d, const struct eir_query *q, int rc, 
 		out->why = res->why;
 	}
 	if (!out->error) {
-		count(d, verdict_ctr[out->verdict]);
+		eir_decide_count(d, out->verdict);
 		if (out->verdict == EIR_BLACKLISTED || out->verdict == EIR_GREYLISTED)
 			log_listed(d, q, out);
 	}

@@ -22,14 +22,6 @@ static const int problem_ctr[_N5G_PB_COUNT] = {
 	[N5G_PB_503] = SBI_CTR_RSP_503,
 };
 
-/* the PEI policy's verdict for a PEI without an IMEI, counted as the decision step counts its own */
-static const unsigned verdict_ctr[] = {
-	[EIR_WHITELISTED] = SBI_CTR_RSP_WHITE,
-	[EIR_BLACKLISTED] = SBI_CTR_RSP_BLACK,
-	[EIR_GREYLISTED] = SBI_CTR_RSP_GREY,
-	[EIR_UNKNOWN] = SBI_CTR_RSP_UNKNOWN,
-};
-
 static void answer_set(struct sbi_answer *ans, const struct n5g_answer *a)
 {
 	ans->status = a->status;
@@ -77,7 +69,7 @@ static void n5g_eir_request(struct sbi_server *srv, const struct sbi_request *rq
 		answer_problem(srv, rq, &pb, ans);
 		return;
 	case N5G_PEI_OTHER:
-		sbi_ctr_inc(srv, verdict_ctr[srv->cfg->pei_other_verdict]);
+		eir_decide_count(&srv->dec, srv->cfg->pei_other_verdict);
 		answer_verdict(srv->cfg->pei_other_verdict, ans);
 		return;
 	case N5G_REQUEST:

@@ -70,6 +70,7 @@ struct eir_decision {
 };
 
 void eir_decide(struct eir_decider *d, const struct eir_query *q, struct eir_decision *out);
+void eir_decide_count(struct eir_decider *d, enum eir_verdict v);
 /*! The step after eir_check() (rc its return value, res its result): policy, counters, log, hook. */
 void eir_decide_apply(struct eir_decider *d, const struct eir_query *q, int rc, const struct eir_result *res,
 		      struct eir_decision *out);
