@@ -187,17 +187,10 @@ static int frame_and_dispatch(struct diam_conn *c)
 						       DIAM_INVALID_MESSAGE_LENGTH);
 			LOGP(DDIAM, LOGL_ERROR, "%s: bad message header (version %u, length %u, limit %u): %s\n",
 			     c->name, p[0], len, c->cfg->max_msg_size, answer ? "answered, closing" : "closing");
-			if (!answer && !c->tx_bytes) {
-				diam_conn_close(c, "bad message header");
-				return -1;
-			}
 			/* the framing is lost: read nothing more, close once the answers are out (its own, and those
-			 * the requests before it in this read earned: a refused CER's CEA among them); the peer's
-			 * timer (CER wait, watchdog, closing) closes it if it takes none of them */
-			c->rx_done = true;
+			 * the requests before it in this read earned: a refused CER's CEA among them) */
 			c->rx_len = 0;
-			osmo_fd_read_disable(&c->ofd);
-			c->close_after_flush = true;
+			diam_conn_close_when_flushed(c, "bad message header");
 			return -1;
 		}
 		if (c->rx_len - off < len)
