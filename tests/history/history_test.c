@@ -318,7 +318,7 @@ static bool push_black(struct eir_hist_writer *w, uint64_t imei)
 {
 	struct eir_hist_rec r = { .t = T0, .imei = imei, .iface = EIR_IFACE_S13, .verdict = EIR_BLACKLISTED };
 
-	return eir_hist_writer_push(w, &r);
+	return eir_hist_writer_push(w, &r) == EIR_HIST_QUEUED;
 }
 
 static void test_queue_full(void)
@@ -356,6 +356,87 @@ static void test_queue_full(void)
 	eir_hist_stats_get(h, &st0);
 	printf("  pushed %u, committed %llu, %u sightings handed back to the loop\n", ok,
 	       (unsigned long long)(st0.records - st1.records), loop_events);
+}
+
+static const char *push_str(struct eir_hist_writer *w, struct eir_hist_rec r)
+{
+	static const char *const s[] = { [EIR_HIST_QUEUED] = "queued", [EIR_HIST_COALESCED] = "coalesced",
+					 [EIR_HIST_DROPPED] = "dropped" };
+
+	return s[eir_hist_writer_push(w, &r)];
+}
+
+static void test_repeat_filter(void)
+{
+	struct eir_hist_cfg c = cfg;
+	struct eir_hist_writer *w;
+	struct eir_hist_rec r0 = rec(T0, IMEI_C + 20, "001010000000020", NULL, EIR_WHITELISTED, "mme1"), r;
+
+	printf("%s: a repeat within coalesce-seconds is not queued; anything the row keeps that changed is\n",
+	       __func__);
+	c.coalesce_sec = 60;
+	c.queue_len = 64;
+	w = eir_hist_writer_alloc(ctx, h, &c, loop_cb, NULL);
+	OSMO_ASSERT(w);
+	printf("  first: %s\n", push_str(w, r0));
+	r = r0;
+	r.t += 30;
+	printf("  the same 30 s later: %s\n", push_str(w, r));
+	r.t = T0 + 60;
+	printf("  the same 60 s later: %s\n", push_str(w, r));
+	r.t = T0 + 61;
+	printf("  the same 61 s later: %s (and it starts a new window)\n", push_str(w, r));
+	r.t = T0 + 90;
+	printf("  the same 90 s later: %s\n", push_str(w, r));
+	r.verdict = EIR_BLACKLISTED;
+	printf("  another verdict: %s\n", push_str(w, r));
+	r = r0;
+	r.t = T0 + 91;
+	printf("  the first verdict again: %s\n", push_str(w, r));
+	r.sv = 7;
+	printf("  another software version: %s\n", push_str(w, r));
+	osmo_strlcpy(r.node, "mme2", sizeof(r.node));
+	printf("  from another node: %s\n", push_str(w, r));
+	r = rec(T0 + 92, IMEI_C + 20, "001010000000020", "4915112345678", EIR_WHITELISTED, "mme2");
+	r.sv = 7;
+	printf("  with an MSISDN: %s\n", push_str(w, r));
+	r.t = T0 + 93;
+	printf("  again: %s\n", push_str(w, r));
+
+	printf(" SIM changes are never coalesced\n");
+	r = rec(T0 + 100, IMEI_C + 20, "001010000000021", NULL, EIR_WHITELISTED, "mme2");
+	printf("  a new SIM in the handset: %s\n", push_str(w, r));
+	r = rec(T0 + 101, IMEI_C + 20, "001010000000020", "4915112345678", EIR_WHITELISTED, "mme2");
+	r.sv = 7;
+	printf("  the old SIM back, within the window of its last record: %s\n", push_str(w, r));
+	r = rec(T0 + 102, IMEI_C + 21, "001010000000020", NULL, EIR_WHITELISTED, "mme2");
+	printf("  that SIM in another handset: %s\n", push_str(w, r));
+	r = rec(T0 + 103, IMEI_C + 20, "001010000000020", "4915112345678", EIR_WHITELISTED, "mme2");
+	r.sv = 7;
+	printf("  and back in the first: %s\n", push_str(w, r));
+
+	printf(" a new day is a new row's day\n");
+	r = rec(T0 - 3600 + DAY - 10, IMEI_C + 22, "001010000000022", NULL, EIR_WHITELISTED, "mme1");
+	printf("  10 s before midnight: %s\n", push_str(w, r));
+	r.t = T0 - 3600 + DAY + 10;
+	printf("  10 s after: %s\n", push_str(w, r));
+
+	printf(" a record dropped at a full ring is not taken for queued\n");
+	for (int i = 0; eir_hist_writer_fill(w) < 64; i++)
+		push_black(w, 35000007000000ULL + i);
+	r = rec(T0 + 200, IMEI_C + 23, "001010000000023", NULL, EIR_WHITELISTED, "mme1");
+	printf("  at a full ring: %s\n", push_str(w, r));
+	eir_hist_writer_drain(w);
+	r.t++;
+	printf("  its repeat once there is room: %s\n", push_str(w, r));
+
+	printf(" coalesce-seconds 0: every check queued\n");
+	c.coalesce_sec = 0;
+	eir_hist_writer_set_cfg(w, &c);
+	r.t++;
+	printf("  the repeat: %s\n", push_str(w, r));
+	eir_hist_writer_stop(w);
+	loop_events = 0;
 }
 
 static void test_map_full(const char *base)
@@ -411,6 +492,7 @@ int main(void)
 	test_reopen();
 	test_prune();
 	test_queue_full();
+	test_repeat_filter();
 	test_map_full(base);
 
 	eir_hist_close(h);

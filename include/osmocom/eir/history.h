@@ -22,6 +22,7 @@ struct eir_hist_cfg {
 	unsigned clone_imsis;		/*!< a clone suspect: this many distinct IMSIs in one IMEI ... (0: off) */
 	unsigned clone_window_hours;	/*!< ... within this many hours */
 	unsigned queue_len;		/*!< records waiting for the writer; more are dropped and counted */
+	unsigned coalesce_sec;		/*!< a check equal to one queued this long ago or less is not queued (0: off) */
 	unsigned map_size_mib;		/*!< the history environment's fixed map size */
 	char *path;			/*!< its directory; NULL: <store dir>/../history */
 };
@@ -31,12 +32,13 @@ struct eir_hist_cfg {
 #define EIR_HIST_CLONE_WINDOW_DEFAULT 24
 #define EIR_HIST_QUEUE_DEFAULT 65536
 #define EIR_HIST_MAP_DEFAULT 1024
+#define EIR_HIST_COALESCE_DEFAULT 60
 /* the same listed (IMEI, IMSI) again within this time is a repeat, not a new sighting */
 #define EIR_HIST_SIGHTING_REPEAT_SEC 3600
 #define EIR_HIST_CFG_DEFAULT { .full = false, .sightings = true, .sightings_grey = false, \
 	.retention_days = EIR_HIST_RETENTION_DEFAULT, .clone_imsis = EIR_HIST_CLONE_IMSIS_DEFAULT, \
 	.clone_window_hours = EIR_HIST_CLONE_WINDOW_DEFAULT, .queue_len = EIR_HIST_QUEUE_DEFAULT, \
-	.map_size_mib = EIR_HIST_MAP_DEFAULT }
+	.coalesce_sec = EIR_HIST_COALESCE_DEFAULT, .map_size_mib = EIR_HIST_MAP_DEFAULT }
 
 #define EIR_HIST_NODE_LEN 48	/* the asking node, truncated: enough for an Origin-Host or NF instance id */
 
@@ -153,8 +155,16 @@ typedef void (*eir_hist_loop_cb)(void *data, const struct eir_hist_event *ev, co
 struct eir_hist_writer *eir_hist_writer_alloc(void *ctx, struct eir_hist *h, const struct eir_hist_cfg *cfg,
 					      eir_hist_loop_cb cb, void *data);
 int eir_hist_writer_start(struct eir_hist_writer *w);
-/*! On the loop, never blocks: false when the ring is full (the record is dropped and counted). */
-bool eir_hist_writer_push(struct eir_hist_writer *w, const struct eir_hist_rec *r);
+enum eir_hist_push {
+	EIR_HIST_QUEUED,	/*!< in the ring */
+	EIR_HIST_COALESCED,	/*!< a repeat of a check queued within coalesce_sec: nothing to write */
+	EIR_HIST_DROPPED,	/*!< the ring was full: dropped and counted */
+};
+/*! On the loop, never blocks. A repeat (the same IMEI with the same IMSI, MSISDN, software version, interface, node
+ * and verdict as the last check queued for it, that IMSI's last IMEI the same too, on the same day, within
+ * coalesce_sec) is not queued: the stored row already says all of it but the last-seen time, which is then up to
+ * coalesce_sec old. */
+enum eir_hist_push eir_hist_writer_push(struct eir_hist_writer *w, const struct eir_hist_rec *r);
 /*! A new configuration (VTY), taken by the thread at its next batch (queue_len only at a restart). */
 void eir_hist_writer_set_cfg(struct eir_hist_writer *w, const struct eir_hist_cfg *cfg);
 /*! Without a thread (tests): apply what is in the ring now, on the caller's thread. \returns records applied. */
