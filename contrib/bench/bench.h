@@ -115,6 +115,7 @@ struct conn {
 	uint32_t hbh_ctl;	/*!< hbh of our CER / DPR */
 	/* pacing */
 	double rate;		/*!< this connection's share of -r, requests/s */
+	size_t next_q;		/*!< its next query: its own share of the list (a handset stays with one MME) */
 	uint64_t paced_sent;
 	uint64_t sent, answered;
 };
@@ -140,7 +141,6 @@ struct bench {
 
 	struct query *q;
 	size_t nq, nq_checked;
-	size_t next_q;
 
 	struct conn *c;
 	int ep, tfd;

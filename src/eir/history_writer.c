@@ -41,10 +41,12 @@
  * counted rather than answers delayed (on Linux a nice value is per thread) */
 #define WRITER_NICE 10
 
-/* the repeat filter (on the loop only): direct-mapped tables of the last check queued per IMEI and per IMSI; a slot
- * lost to another key makes at worst one more record queued, never a wrong one */
-#define COAL_BITS 18
-#define COAL_SLOTS (1u << COAL_BITS)	/* 2 x 256k slots x 24 bytes: 12 MiB, allocated when the filter is on */
+/* the repeat filter (on the loop only): tables of the last check queued per IMEI and per IMSI, 4-way set-associative
+ * (a key goes in the oldest slot of its set); a key pushed out makes at worst one more record queued, never a wrong
+ * one */
+#define COAL_SET_BITS 16
+#define COAL_WAYS 4
+#define COAL_SLOTS (COAL_WAYS << COAL_SET_BITS)	/* 2 x 256k slots x 24 bytes: 12 MiB, when the filter is on */
 
 struct coal_slot {
 	uint64_t imei;
@@ -209,27 +211,63 @@ static uint32_t rec_tag(const struct eir_hist_rec *r)
 	return (h ^ r->flags) * 16777619u;
 }
 
+static struct coal_slot *coal_set_of(struct coal_slot *tab, uint64_t key)
+{
+	return &tab[(mix64(key) >> (32 - COAL_SET_BITS)) * COAL_WAYS];
+}
+
+/* the slot of key in its set, or NULL */
+static const struct coal_slot *coal_find(struct coal_slot *tab, uint64_t key, bool by_imsi)
+{
+	const struct coal_slot *set = coal_set_of(tab, key);
+
+	for (unsigned i = 0; i < COAL_WAYS; i++)
+		if ((by_imsi ? set[i].imsi : set[i].imei) == key)
+			return &set[i];
+	return NULL;
+}
+
 /* true: r repeats the last check queued for its IMEI and its IMSI, on the same day, within coal_sec */
 static bool coal_repeat(const struct eir_hist_writer *w, const struct eir_hist_rec *r, uint64_t imsi, uint32_t tag)
 {
-	const struct coal_slot *a = &w->by_imei[mix64(r->imei) >> (32 - COAL_BITS)];
-	const struct coal_slot *b = &w->by_imsi[mix64(imsi) >> (32 - COAL_BITS)];
+	const struct coal_slot *a = coal_find(w->by_imei, r->imei, false), *b;
 	uint32_t t = (uint32_t)r->t;
 
-	if (a->imei != r->imei || a->imsi != imsi || a->tag != tag || t < a->t || t - a->t > w->coal_sec ||
-	    t / 86400 != a->t / 86400)
+	/* each key's window a little shorter than coal_sec, by up to a quarter, from its hash: the checks of a mass
+	 * re-attach (after an outage, or a benchmark's first pass) do not all fall due at once again */
+	if (!a || a->imsi != imsi || a->tag != tag || t < a->t ||
+	    t - a->t > w->coal_sec - mix64(r->imei ^ imsi) % (w->coal_sec / 4 + 1) || t / 86400 != a->t / 86400)
 		return false;
+	if (!(r->flags & EIR_HIST_F_IMSI))
+		return true;
 	/* the IMSI's last IMEI too, or a SIM moved back to this handset would go unseen */
-	return !(r->flags & EIR_HIST_F_IMSI) || (b->imsi == imsi && b->imei == r->imei);
+	b = coal_find(w->by_imsi, imsi, true);
+	return b && b->imei == r->imei;
+}
+
+/* into key's slot, or the oldest of its set */
+static void coal_put(struct coal_slot *tab, uint64_t key, bool by_imsi, const struct coal_slot *s)
+{
+	struct coal_slot *set = coal_set_of(tab, key), *v = &set[0];
+
+	for (unsigned i = 0; i < COAL_WAYS; i++) {
+		if ((by_imsi ? set[i].imsi : set[i].imei) == key) {
+			v = &set[i];
+			break;
+		}
+		if (set[i].t < v->t)
+			v = &set[i];
+	}
+	*v = *s;
 }
 
 static void coal_note(struct eir_hist_writer *w, const struct eir_hist_rec *r, uint64_t imsi, uint32_t tag)
 {
 	struct coal_slot s = { .imei = r->imei, .imsi = imsi, .tag = tag, .t = (uint32_t)r->t };
 
-	w->by_imei[mix64(r->imei) >> (32 - COAL_BITS)] = s;
+	coal_put(w->by_imei, r->imei, false, &s);
 	if (r->flags & EIR_HIST_F_IMSI)
-		w->by_imsi[mix64(imsi) >> (32 - COAL_BITS)] = s;
+		coal_put(w->by_imsi, imsi, true, &s);
 }
 
 static void coal_set(struct eir_hist_writer *w, unsigned sec)

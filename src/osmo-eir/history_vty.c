@@ -424,7 +424,7 @@ DEFUN(cfg_h_queue, cfg_h_queue_cmd, "queue-length <16-1048576>",
 
 DEFUN(cfg_h_coalesce, cfg_h_coalesce_cmd, "coalesce-seconds <0-3600>",
       "A check repeating the last one recorded for its IMEI and IMSI this recently is not recorded again\n"
-      "Seconds: how old a row's last-seen time may be (default 60; 0: record every check)\n")
+      "Seconds: how old a row's last-seen time may be (default 300; 0: record every check)\n")
 {
 	G.cfg.coalesce_sec = atoi(argv[0]);
 	cfg_changed();

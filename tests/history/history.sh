@@ -120,7 +120,7 @@ check "show equipment sightings last 1: the newest only" \
 out=$(vty "show equipment history imei $BLACK")
 echo "$out" | sed 's/^/#   /'
 has "history imei: the last IMSI" "^IMEI 35693803564380: last IMSI 001010000000004 at " "$out"
-# the repeat came within coalesce-seconds (60 by default): not recorded again, counted in record:coalesced
+# the repeat came within coalesce-seconds (300 by default): not recorded again, counted in record:coalesced
 want="IMEI 35693803564380 IMSI 001010000000002 MSISDN -: first .*, 1 check, 1 day, SV -1, S13, "
 has "history imei: the repeat coalesced into one row with 1 check, 1 day" \
 	"${want}node mme1.example.org, last BLACKLISTED (local entry" "$out"

@@ -32,7 +32,7 @@ struct eir_hist_cfg {
 #define EIR_HIST_CLONE_WINDOW_DEFAULT 24
 #define EIR_HIST_QUEUE_DEFAULT 65536
 #define EIR_HIST_MAP_DEFAULT 1024
-#define EIR_HIST_COALESCE_DEFAULT 60
+#define EIR_HIST_COALESCE_DEFAULT 300
 /* the same listed (IMEI, IMSI) again within this time is a repeat, not a new sighting */
 #define EIR_HIST_SIGHTING_REPEAT_SEC 3600
 #define EIR_HIST_CFG_DEFAULT { .full = false, .sightings = true, .sightings_grey = false, \
