@@ -36,8 +36,11 @@ static const char *const dbi_names[_D_COUNT] = {
 
 #define DAY_WORDS 6	/* 384 bits >= EIR_HIST_RETENTION_MAX */
 #define DAY_SEC 86400
-/* rows looked at per pruning step: small, so that one batch never waits long for it */
+/* rows looked at per pruning step: small, so that one batch never waits long for it; while steps find much to
+ * remove (a retention shortened, or a history back from a long stop), each one looks at twice as many, up to
+ * PRUNE_STEP_MAX (a few milliseconds) */
 #define PRUNE_STEP 256
+#define PRUNE_STEP_MAX 8192
 /* a clone count stops here: the threshold is far lower */
 #define CLONE_SCAN_MAX 1024
 
@@ -83,6 +86,7 @@ struct eir_hist {
 	uint64_t next_id;
 	struct rr_pos rr[_D_COUNT];
 	unsigned rr_turn;		/*!< which table the next step starts with */
+	unsigned prune_budget;		/*!< rows the next batch's step looks at */
 	/* events of the batch being applied, handed out after the commit */
 	struct eir_hist_event *evs;
 	unsigned n_evs, max_evs;
@@ -215,6 +219,7 @@ int eir_hist_open(void *ctx, struct eir_hist **hp, const char *dir, const struct
 	talloc_set_destructor(h, hist_free);
 	eir_hist_set_cfg(h, cfg);
 	h->now = clock_default;
+	h->prune_budget = PRUNE_STEP;
 	rc = mkdir_p(dir);
 	if (rc) {
 		snprintf(err, len, "cannot create %s: %s", dir, strerror(-rc));
@@ -684,7 +689,7 @@ int eir_hist_apply(struct eir_hist *h, const struct eir_hist_rec *recs, unsigned
 	for (unsigned i = 0; !rc && i < n; i++)
 		rc = apply_one(h, txn, &recs[i]);
 	if (!rc)
-		rc = prune_step(h, txn, PRUNE_STEP, &removed);
+		rc = prune_step(h, txn, h->prune_budget, &removed);
 	if (!rc && h->next_id != first_id) {
 		v = (MDB_val){ .mv_size = 8, .mv_data = &h->next_id };
 		rc = mdb_put(txn, h->dbi[D_META], &k, &v, 0);
@@ -703,6 +708,10 @@ int eir_hist_apply(struct eir_hist *h, const struct eir_hist_rec *recs, unsigned
 		stat_add(&h->st_failed, n);
 		return rc == MDB_MAP_FULL ? -ENOSPC : -EIO;
 	}
+	if (removed >= h->prune_budget / 4)
+		h->prune_budget = OSMO_MIN(h->prune_budget * 2, PRUNE_STEP_MAX);
+	else
+		h->prune_budget = PRUNE_STEP;
 	stat_add(&h->st_records, n);
 	stat_add(&h->st_batches, 1);
 	stat_add(&h->st_pruned, removed);

@@ -35,7 +35,8 @@
 /* records per transaction at most: the random keys of a batch copy-on-write most leaf pages they touch, so a large
  * batch (when the writer is behind) writes each page once for many records */
 #define BATCH_MAX 32768
-#define IDLE_PRUNE_MS 10000	/* with no records, a pruning step this often */
+#define IDLE_PRUNE_MS 10000	/* with no records, a pruning step this often (every tick while it finds rows) */
+#define IDLE_PRUNE_ROWS 1024
 #define HANDBACK_MAX 4096	/* events waiting for the loop; more are dropped (they are in the store) and counted */
 /* the thread yields the CPU to the answering loop: when both want it, the ring fills and records are dropped and
  * counted rather than answers delayed (on Linux a nice value is per thread) */
@@ -168,8 +169,8 @@ static void *writer_main(void *arg)
 		} else if (stopping) {
 			break;
 		} else if (idle_ms >= IDLE_PRUNE_MS) {
-			eir_hist_prune(w->h, 256);
-			idle_ms = 0;
+			/* a step that found rows to remove is followed by another at the next tick */
+			idle_ms = eir_hist_prune(w->h, IDLE_PRUNE_ROWS) > 0 ? IDLE_PRUNE_MS - COMMIT_MS : 0;
 		}
 		if (stopping)
 			continue;

@@ -305,6 +305,42 @@ static void test_prune(void)
 	fake_now = T0;
 }
 
+static void test_prune_catch_up(void)
+{
+	struct eir_hist_rec b[1000];
+	struct eir_hist_stats st0, st1;
+	uint64_t pairs, events, imeis, imsis;
+	char err[256];
+
+	printf("%s: while steps find much to remove, each batch's step looks at twice as many rows\n", __func__);
+	for (int k = 0; k < 8; k++) {
+		for (int i = 0; i < 1000; i++)
+			b[i] = rec(T0 + 50 * DAY, 35000020000000ULL + k * 1000 + i, NULL, NULL, EIR_WHITELISTED, "mme1");
+		for (int i = 0; i < 1000; i++)
+			OSMO_ASSERT(!eir_imsi_pack("001010000000030", b[i].imsi, NULL));
+		for (int i = 0; i < 1000; i++)
+			b[i].flags |= EIR_HIST_F_IMSI;
+		fake_now = T0 + 50 * DAY;
+		OSMO_ASSERT(!eir_hist_apply(h, b, 1000, NULL, NULL, err, sizeof(err)));
+	}
+	OSMO_ASSERT(!eir_hist_counts(h, &pairs, &events, &imeis, &imsis));
+	printf("  8000 pairs of day 50 (%llu pairs in all); on day 90 they are all past the retention\n",
+	       (unsigned long long)pairs);
+	fake_now = T0 + 90 * DAY;
+	for (int n = 1; n <= 7; n++) {
+		struct eir_hist_rec r = rec(fake_now, IMEI_B, "001010000000001", NULL, EIR_WHITELISTED, "mme1");
+
+		eir_hist_stats_get(h, &st0);
+		apply1(r);
+		eir_hist_stats_get(h, &st1);
+		printf("  batch %d: %llu rows removed\n", n, (unsigned long long)(st1.pruned - st0.pruned));
+	}
+	while (eir_hist_prune(h, 8192) > 0)
+		;
+	show_counts();
+	fake_now = T0;
+}
+
 static unsigned loop_events;
 static void loop_cb(void *data, const struct eir_hist_event *ev, const char *err)
 {
@@ -492,6 +528,7 @@ int main(void)
 	test_read_events();
 	test_reopen();
 	test_prune();
+	test_prune_catch_up();
 	test_queue_full();
 	test_repeat_filter();
 	test_map_full(base);
