@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* hist_fill: fill a device history (full history on) with N random (IMEI, IMSI) rows for the benchmarks, a given
- * number of them last seen EXPIRED_DAYS ago and the rest within the last RECENT_DAYS, through the history's own
+ * number of them last seen EXPIRED_DAYS ago and the rest within the last 20 hours, through the history's own
  * batch apply (src/db/history.c). Not a test; run by contrib/bench/run-history-prune-bench.sh.
  *
  *   hist_fill DIR ROWS EXPIRED [MAP_MIB]
@@ -15,12 +15,14 @@
 
 #include <talloc.h>
 #include <osmocom/core/utils.h>
+#include <osmocom/eir/check.h>
+#include <osmocom/eir/decide.h>
 #include <osmocom/eir/history.h>
 #include <osmocom/eir/imei.h>
 #include <osmocom/eir/tool.h>
 
 #define BATCH 32768
-#define RECENT_DAYS 25
+#define RECENT_SEC (20 * 3600)	/* within the clone window: only the expired rows are for pruning */
 #define EXPIRED_DAYS 40
 #define DAY 86400
 
@@ -73,9 +75,9 @@ int main(int argc, char **argv)
 			memset(r, 0, sizeof(*r));
 			/* every n-th row of the list expired, spread over the whole key space */
 			r->t = done * expired / rows != (done + 1) * expired / rows ? now - EXPIRED_DAYS * DAY :
-				now - (time_t)(x % (RECENT_DAYS * DAY));
+				now - (time_t)(x % RECENT_SEC);
 			r->imei = 35000000000000ULL + next_rand() % 10000000000000ULL;
-			snprintf(imsi, sizeof(imsi), "00101%010" PRIu64, next_rand() % 10000000000ULL);
+			snprintf(imsi, sizeof(imsi), "00101%010llu", (unsigned long long)(next_rand() % 10000000000ULL));
 			if (eir_imsi_pack(imsi, r->imsi, NULL))
 				eir_die(1, "bad IMSI %s", imsi);
 			r->flags = EIR_HIST_F_IMSI;

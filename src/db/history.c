@@ -39,7 +39,7 @@ static const char *const dbi_names[_D_COUNT] = {
 /* rows looked at per pruning step: small, so that one batch never waits long for it; while steps find much to
  * remove (a retention shortened, or a history back from a long stop), each one looks at twice as many, up to
  * PRUNE_STEP_MAX (a few milliseconds) */
-#define PRUNE_STEP 256
+#define PRUNE_STEP 1024
 #define PRUNE_STEP_MAX 8192
 /* a clone count stops here: the threshold is far lower */
 #define CLONE_SCAN_MAX 1024
@@ -708,7 +708,8 @@ int eir_hist_apply(struct eir_hist *h, const struct eir_hist_rec *recs, unsigned
 		stat_add(&h->st_failed, n);
 		return rc == MDB_MAP_FULL ? -ENOSPC : -EIO;
 	}
-	if (removed >= h->prune_budget / 4)
+	/* one row in 16 of those looked at removed: there is a backlog */
+	if (removed >= h->prune_budget / 16)
 		h->prune_budget = OSMO_MIN(h->prune_budget * 2, PRUNE_STEP_MAX);
 	else
 		h->prune_budget = PRUNE_STEP;
