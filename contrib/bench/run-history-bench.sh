@@ -82,7 +82,7 @@ load() {	# variant label args...
 	local v=$1 l=$2
 	shift 2
 	printf '%-10s ' "$l"
-	"$BENCH" -p "${S13[$v]}" -c "$CONNS" -i "$dir/q.csv" "$@" 2>&1 | tail -n 1
+	"$BENCH" -p "${S13[$v]}" -c "$CONNS" --sticky -i "$dir/q.csv" "$@" 2>&1 | tail -n 1
 	sleep 1	# the writer's counters follow once a second
 	delta "$v"
 }

@@ -72,7 +72,7 @@ for r in $(seq "$ROUNDS"); do
 	for v in prune keep; do
 		p0=$(ctr "$v" record:pruned)
 		printf '%-6s ' "$v"
-		"$BENCH" -p "${S13[$v]}" -c 2 -w 256 -r 50000 -d "$SECS" -i "$dir/q.csv" 2>&1 | tail -n 1
+		"$BENCH" -p "${S13[$v]}" -c 2 --sticky -w 256 -r 50000 -d "$SECS" -i "$dir/q.csv" 2>&1 | tail -n 1
 		sleep 1
 		echo "       pruned in the round: $(($(ctr "$v" record:pruned) - p0)) rows," \
 			"dropped so far: $(ctr "$v" record:dropped)"
