@@ -3,6 +3,7 @@
  * the non-blocking select loops need, credentials, peer verification and ALPN, so the N5g-eir server, the NRF
  * client and the Diameter listener cannot drift apart. */
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -148,4 +149,15 @@ bool eir_tls_peer_names(SSL *ssl, const char *host)
 			match = asn1_is(X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subj, k)), host);
 	}
 	return match;
+}
+
+const char *eir_tls_peer_subject(SSL *ssl, char *buf, size_t size)
+{
+	X509 *cert = SSL_get0_peer_certificate(ssl);
+
+	if (!cert)
+		snprintf(buf, size, "(none)");
+	else
+		X509_NAME_oneline(X509_get_subject_name(cert), buf, (int)size);
+	return buf;
 }

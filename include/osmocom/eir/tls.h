@@ -36,3 +36,6 @@ bool eir_tls_fail_is_cert(SSL *ssl);
 /*! Whether the peer's verified certificate names host: one of its SAN dNSNames, or its subject CN when it has no
  *  dNSName (RFC 6125 §6.4.4); case-insensitive, no wildcards. False without a peer certificate. */
 bool eir_tls_peer_names(SSL *ssl, const char *host);
+
+/*! The peer certificate's subject as one line ("/CN=..."), "(none)" without one; in buf, returned. */
+const char *eir_tls_peer_subject(SSL *ssl, char *buf, size_t size);
