@@ -46,9 +46,13 @@ SSL_CTX *eir_tls_ctx_new(const struct eir_tls_opts *o)
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
 			 SSL_MODE_RELEASE_BUFFERS);
+	/* a peer that closes without close_notify has just closed: HTTP/2 and Diameter frame their own messages, so
+	 * a cut cannot pass for a whole one */
 	if (o->server)
 		SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-				    SSL_OP_CIPHER_SERVER_PREFERENCE);
+				    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_IGNORE_UNEXPECTED_EOF);
+	if (o->no_tickets)
+		SSL_CTX_set_num_tickets(ctx, 0);
 	if (o->cert && SSL_CTX_use_certificate_chain_file(ctx, o->cert) != 1) {
 		LOGP(o->log_ss, LOGL_ERROR, "%s certificate %s: cannot load it: %s\n", o->what, o->cert,
 		     last_err());

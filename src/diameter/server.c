@@ -241,11 +241,12 @@ static int tls_start(struct diam_server *srv)
 {
 	struct diam_cfg *cfg = srv->cfg;
 	struct eir_tls_opts o = { .server = true, .cert = cfg->tls_cert, .key = cfg->tls_key,
-				  .ca_file = cfg->tls_ca_file, .log_ss = DDIAM, .what = "diameter tls" };
+				  .ca_file = cfg->tls_ca_file, .no_tickets = true, .log_ss = DDIAM,
+				  .what = "diameter tls" };
 
 	if (!cfg->tls_cert || !cfg->tls_key || !cfg->tls_ca_file) {
-		LOGP(DDIAM, LOGL_ERROR, "'tls listen' needs 'tls certificate', 'tls private-key' and 'tls ca-file' (the "
-		     "CA of the peers' certificates)\n");
+		LOGP(DDIAM, LOGL_ERROR, "'tls listen' needs 'tls certificate', 'tls private-key' and 'tls ca-file' "
+		     "(the CA of the peers' certificates)\n");
 		return -EINVAL;
 	}
 	srv->ssl_ctx = eir_tls_ctx_new(&o);

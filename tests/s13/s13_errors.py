@@ -913,6 +913,30 @@ def part_tls_pipeline(port, ca, cert, key, host, n):
     c.close()
     return 0
 
+def part_tls_plain(port, plain_port):
+    """a plain TCP peer on the TLS port: its CER is no TLS record, the handshake fails, it is closed unanswered
+    (at most a TLS alert comes back, never a Diameter message); the plain port still answers"""
+    c = Conn(int(port))
+    c.try_send(cer("plain.example.org"))
+    got = b""
+    c.s.settimeout(5)
+    try:
+        while True:
+            d = c.s.recv(65536)
+            if not d:
+                break
+            got += d
+    except OSError:
+        pass
+    ok(not got.startswith(b"\x01"), "plain CER on the TLS port: no Diameter answer (%d bytes back: %s)" %
+       (len(got), "a TLS alert" if got[:1] == b"\x15" else "nothing" if not got else got[:8].hex()))
+    c.close()
+    c = open_conn(int(plain_port))
+    h, avps = ask(c, ecr(imei=b"35693803564380"))
+    ok(result_code(avps) == 2001, "the plain listener still answers an ECR")
+    c.close()
+    return 0
+
 
 if __name__ == "__main__":
     part, port = sys.argv[1], int(sys.argv[2])

@@ -20,6 +20,9 @@ struct eir_tls_opts {
 	/*! ALPN in wire format ("\x02h2"), NULL: none. A server selects it (and ignores a client that does not
 	 *  offer it: the protocol that follows decides); a client offers it. The string must outlive the context. */
 	const char *alpn;
+	/*! server: no TLS 1.3 session tickets (a long-lived connection is never resumed; freeDiameter's GnuTLS logs
+	 *  each ticket it reads as an error) */
+	bool no_tickets;
 	int log_ss;			/*!< the logging category of the errors */
 	const char *what;		/*!< the configuration's prefix in errors: "sbi tls", "nrf" */
 };
