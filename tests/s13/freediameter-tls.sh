@@ -11,23 +11,20 @@ set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/s13/lib-eir.sh"
 . "$top_srcdir/tests/s13/lib-fd.sh"
+. "$top_srcdir/tests/lib-tls.sh"
 ERR="$PY $top_srcdir/tests/s13/s13_errors.py"
 
 # --- certificates: a CA for every Diameter node, a second CA nobody trusts ---
-ca() {
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/$1.key" -out "$T/$1.pem" -days 2 -subj "/CN=$1" \
-		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+# each NAME:DNSNAME a certificate of dia-ca for DNSNAME (subject CN and SAN)
+mk_certs() {
+	tls_ca dia-ca && tls_ca other-ca || return 1
+	for c in eir:eir.example.org mme:mme.fd.test 'wild:*.fd.test' other:other.fd.test mme2:mme2.fd.test; do
+		tls_cert "${c%%:*}" dia-ca "${c#*:}" "subjectAltName=DNS:${c#*:}" || return 1
+	done
+	tls_cert rogue other-ca mme.fd.test "subjectAltName=DNS:mme.fd.test"
 }
-# cert CA NAME DNSNAME: a certificate of CA with subject CN and SAN dNSName DNSNAME
-cert() {
-	printf '%s\n' "basicConstraints=CA:FALSE" "subjectAltName=DNS:$3" > "$T/$2.ext"
-	openssl req -newkey rsa:2048 -nodes -keyout "$T/$2.key" -out "$T/$2.csr" -subj "/CN=$3" &&
-	openssl x509 -req -in "$T/$2.csr" -CA "$T/$1.pem" -CAkey "$T/$1.key" -CAcreateserial -out "$T/$2.pem" \
-		-days 2 -extfile "$T/$2.ext"
-}
-if ! { ca dia-ca && ca other-ca && cert dia-ca eir eir.example.org && cert dia-ca mme mme.fd.test &&
-	cert dia-ca wild '*.fd.test' && cert dia-ca other other.fd.test && cert dia-ca mme2 mme2.fd.test &&
-	cert other-ca rogue mme.fd.test; } > "$T/openssl-tls.log" 2>&1; then
+cd "$T" || exit 1
+if ! mk_certs > "$T/openssl-tls.log" 2>&1; then
 	not_ok "openssl made the test CAs and certificates"
 	sed 's/^/#   /' "$T/openssl-tls.log"
 	finish
@@ -154,13 +151,5 @@ sed 's/^/#   /' "$T/t1.err"
 check "tls listen without tls ca-file: exit non-zero" [ $? -ne 0 ]
 check "and says why" grep -q "'tls listen' needs 'tls certificate', 'tls private-key' and 'tls ca-file'" "$T/noca.log"
 
-if [ $n_fail -ne 0 ]; then
-	for f in t1 t2; do
-		[ -f "$T/$f.log" ] || continue
-		echo "# freeDiameter's log ($f), last lines:"
-		tail -n 20 "$T/$f.log" | cut -c1-300 | sed 's/^/#   /'
-	done
-	echo "# osmo-eir's log, last lines:"
-	tail -n 40 "$EIR_LOG" | sed 's/^/#   /'
-fi
+fd_dump_logs t1 t2
 finish

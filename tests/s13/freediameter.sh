@@ -146,16 +146,5 @@ fd_errors s2 > "$T/s2.err"
 check "freeDiameter's log (second session): no ERROR" [ ! -s "$T/s2.err" ]
 sed 's/^/#   /' "$T/s2.err"
 
-if [ $n_fail -ne 0 ]; then
-	for f in s1 s2; do
-		[ -f "$T/$f.log" ] || continue
-		echo "# freeDiameter's log ($f), last lines:"
-		tail -n 40 "$T/$f.log" | cut -c1-400 | sed 's/^/#   /'
-	done
-	for f in "$T/s1-osmo-eir.log" "$EIR_LOG"; do
-		[ -f "$f" ] || continue
-		echo "# osmo-eir's log ($f), last lines:"
-		tail -n 30 "$f" | sed 's/^/#   /'
-	done
-fi
+fd_dump_logs s1 s2 "$T/s1-osmo-eir.log"
 finish

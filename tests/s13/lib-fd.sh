@@ -127,3 +127,26 @@ fd_errors() {
 	grep -E '^[0-9:]+ +(ERROR|FATAL)' "$T/$1.log" | grep -v 'Initiating freeDiameter shutdown sequence'
 }
 
+
+# fd_dump_logs NAME... [OSMO_EIR_LOG...]: after a failure, the last lines of freeDiameter's logs $T/NAME.log and of
+# osmo-eir's (the files named, and $EIR_LOG)
+fd_dump_logs() {
+	[ $n_fail -ne 0 ] || return 0
+	for f in "$@"; do
+		case $f in
+		/*) continue ;;
+		esac
+		[ -f "$T/$f.log" ] || continue
+		echo "# freeDiameter's log ($f), last lines:"
+		tail -n 40 "$T/$f.log" | cut -c1-400 | sed 's/^/#   /'
+	done
+	for f in "$@" "$EIR_LOG"; do
+		case $f in
+		/*) ;;
+		*) continue ;;
+		esac
+		[ -f "$f" ] || continue
+		echo "# osmo-eir's log ($f), last lines:"
+		tail -n 30 "$f" | sed 's/^/#   /'
+	done
+}

@@ -9,31 +9,16 @@ set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/s13/lib-eir.sh"
 . "$top_srcdir/tests/sbi/lib-sbi.sh"
+. "$top_srcdir/tests/lib-tls.sh"
 PY=/usr/bin/python3
-for t in curl openssl; do
-	command -v $t >/dev/null || { echo "SKIP: no $t"; exit 77; }
-done
-curl -V | grep -q HTTP2 || { echo "SKIP: curl without HTTP/2"; exit 77; }
-[ -x $PY ] || { echo "SKIP: no /usr/bin/python3"; exit 77; }
+sbi_tls_tools
 
 cd "$T" || exit 1
-# ca NAME: a CA; cert CA NAME CN [EXT]: a certificate of CA
-ca() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$1.key" -out "$1.pem" \
-		-days 2 -subj "/CN=$1"
-}
-cert() {
-	printf '%s\n' "${4:-basicConstraints=CA:FALSE}" > "$2.ext"
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$2.key" -out "$2.csr" \
-		-subj "/CN=$3" &&
-	openssl x509 -req -in "$2.csr" -CA "$1.pem" -CAkey "$1.key" -CAcreateserial -out "$2.pem" -days 2 \
-		-extfile "$2.ext"
-}
 {
-	ca ca-amf && ca ca-other &&
-	cert ca-amf srv localhost "subjectAltName=IP:127.0.0.1,DNS:localhost" &&
-	cert ca-amf amf amf.5gc.mnc001.mcc001.3gppnetwork.org &&
-	cert ca-other rogue amf.5gc.mnc001.mcc001.3gppnetwork.org
+	tls_ca ca-amf && tls_ca ca-other &&
+	tls_cert srv ca-amf localhost "subjectAltName=IP:127.0.0.1,DNS:localhost" &&
+	tls_cert amf ca-amf amf.5gc.mnc001.mcc001.3gppnetwork.org &&
+	tls_cert rogue ca-other amf.5gc.mnc001.mcc001.3gppnetwork.org
 } > openssl.log 2>&1 || { cat openssl.log; echo "# cannot make the test certificates"; exit 1; }
 
 sbi_start " tls certificate $T/srv.pem
