@@ -33,16 +33,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# wait_for SECONDS CMD...: poll CMD every 0.2 s until it succeeds or SECONDS pass
-wait_for() {
-	n=$(($1 * 5))
-	shift
-	while ! "$@"; do
-		n=$((n - 1))
-		[ $n -le 0 ] && return 1
-		sleep 0.2
-	done
-}
 
 # stop_pid PID SECONDS: SIGTERM, wait up to SECONDS, then SIGKILL; returns the exit status (137 on SIGKILL)
 stop_pid() {
