@@ -75,9 +75,9 @@ check "osmo-eir: clean shutdown (exit 0, no sanitizer report)" [ $rc -eq 0 ]
 check "osmo-eir: closed after freeDiameter's DPA over TLS" grep -q "(mme.fd.test): closing: DPA received" "$EIR_LOG"
 stop_pid $FD_PID 20 >/dev/null
 FD_PID=""
-# (osmo-eir closes the connection once the DPA is in, after its close_notify, without waiting for freeDiameter's:
-# freeDiameter's gnutls_bye() then cannot push its own and its receiver thread logs ENOTCONN. Both come after the
-# DPR/DPA, in the close of the transport: not errors of the session)
+# (osmo-eir closes the connection once the DPA is in, after its close_notify, without waiting for freeDiameter's,
+# as TLS allows (RFC 5246 §7.2.1, RFC 8446 §6.1): freeDiameter's gnutls_bye() then cannot push its own and its
+# receiver thread logs ENOTCONN. Both come after the DPR/DPA, in the close of the transport: not session errors)
 fd_errors t1 | grep -v "fd_tls_rcvthr_core.*Transport endpoint is not connected" |
 	grep -v "gnutls_bye(.*Error in the push function" > "$T/t1.err"
 check "freeDiameter's log (TLS session): no ERROR" [ ! -s "$T/t1.err" ]

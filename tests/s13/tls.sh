@@ -60,6 +60,20 @@ check "osmo-eir: no TLS handshake in time" grep -q "closing: no TLS handshake in
 $ERR tls_pipeline $TLS_PORT "$T/dia-ca.pem" "$T/mme.pem" "$T/mme.key" mme.tls.test 5 > "$T/pipe2.out" 2>&1
 check "after all that: the TLS peer served again" [ $? -eq 0 ]
 
+# the connection cap holds for TLS sockets too: at max-connections 4, sockets that never start their handshake make
+# room for a peer (the oldest without CER is closed), so they cannot lock the MMEs out
+$VTY "$EIR_VTY_PORT" enable "configure terminal" "diameter" "max-connections 4" "end" > /dev/null 2>&1
+lim0=$(dia_ctr conn:limit)
+$PY "$top_srcdir/tests/sbi/silent.py" "$TLS_PORT" 4 10 --stop "$T/stop" > "$T/hold.out" 2>&1 &
+hold=$!
+wait_for 5 grep -q "^open 4" "$T/hold.out"
+$ERR tls_pipeline $TLS_PORT "$T/dia-ca.pem" "$T/mme.pem" "$T/mme.key" mme.tls.test 5 > "$T/pipe3.out" 2>&1
+check "4 silent sockets at max-connections 4: the TLS peer still served" [ $? -eq 0 ]
+touch "$T/stop"
+wait $hold
+check "one silent socket made room ($(grep -c '^closed' "$T/hold.out") closed; conn:limit $(dia_ctr conn:limit))" \
+	[ "$(dia_ctr conn:limit)" -gt "${lim0:-0}" ] && grep -q '^closed 0' "$T/hold.out"
+
 # the configuration written back
 out=$($VTY "$EIR_VTY_PORT" enable "show running-config" 2>/dev/null)
 for l in "tls listen 127.0.0.1 $TLS_PORT" "tls certificate $T/eir.pem" "tls private-key $T/eir.key" \
