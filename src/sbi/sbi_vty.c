@@ -74,10 +74,27 @@ DEFUN(cfg_sbi_tls_key, cfg_sbi_tls_key_cmd, "tls private-key FILE", TLS_STR "The
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_sbi_tls_ca, cfg_sbi_tls_ca_cmd, "tls ca-file FILE",
+      TLS_STR "Mutual TLS (TS 33.501 13.1): every client (AMF) must present a certificate issued by a CA of this "
+      "file; a client without one, or with one from another CA, fails the handshake\n"
+      "PEM file of the CA certificate(s)\n")
+{
+	osmo_talloc_replace_string(sbi_ctx, &SBI_CFG->tls_ca_file, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_no_tls_ca, cfg_sbi_no_tls_ca_cmd, "no tls ca-file",
+      NO_STR TLS_STR "No client certificate asked for (server-only TLS)\n")
+{
+	TALLOC_FREE(SBI_CFG->tls_ca_file);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_sbi_no_tls, cfg_sbi_no_tls_cmd, "no tls", NO_STR "Cleartext HTTP/2 (prior knowledge)\n")
 {
 	TALLOC_FREE(SBI_CFG->tls_cert);
 	TALLOC_FREE(SBI_CFG->tls_key);
+	TALLOC_FREE(SBI_CFG->tls_ca_file);
 	return CMD_SUCCESS;
 }
 
@@ -232,6 +249,8 @@ static int config_write_sbi(struct vty *vty)
 		vty_out(vty, " tls certificate %s%s", s->tls_cert, VTY_NEWLINE);
 	if (s->tls_key)
 		vty_out(vty, " tls private-key %s%s", s->tls_key, VTY_NEWLINE);
+	if (s->tls_ca_file)
+		vty_out(vty, " tls ca-file %s%s", s->tls_ca_file, VTY_NEWLINE);
 	if (s->max_conns != SBI_DEFAULT_MAX_CONNS)
 		vty_out(vty, " max-connections %u%s", s->max_conns, VTY_NEWLINE);
 	if (s->max_conns_per_source)
@@ -302,6 +321,8 @@ void sbi_vty_init(void *ctx, struct sbi_cfg *cfg, struct sbi_server **srv, int n
 	install_element(node, &cfg_sbi_listen_cmd);
 	install_element(node, &cfg_sbi_tls_cert_cmd);
 	install_element(node, &cfg_sbi_tls_key_cmd);
+	install_element(node, &cfg_sbi_tls_ca_cmd);
+	install_element(node, &cfg_sbi_no_tls_ca_cmd);
 	install_element(node, &cfg_sbi_no_tls_cmd);
 	install_element(node, &cfg_sbi_max_conns_cmd);
 	install_element(node, &cfg_sbi_max_conns_src_cmd);

@@ -88,3 +88,12 @@ has() {
 hasnt() {
 	! has "$1" "$2"
 }
+
+# sbi_tls_tools: SKIP (exit 77) without curl with HTTP/2, openssl or /usr/bin/python3 (the TLS tests need them)
+sbi_tls_tools() {
+	for t in curl openssl; do
+		command -v $t >/dev/null || { echo "SKIP: no $t"; exit 77; }
+	done
+	curl -V | grep -q HTTP2 || { echo "SKIP: curl without HTTP/2"; exit 77; }
+	[ -x /usr/bin/python3 ] || { echo "SKIP: no /usr/bin/python3"; exit 77; }
+}

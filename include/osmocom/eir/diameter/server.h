@@ -64,6 +64,12 @@ struct diam_cfg {
 	unsigned stall_timeout_sec;	/*!< a peer that takes none of its answers for this long is closed */
 	unsigned max_conns;		/*!< connections at most, any state */
 	uint32_t vendor_id;
+	/* TLS/TCP (RFC 6733 §13.1, TLS from the first byte): a second listener, NULL address: none */
+	char *tls_listen_addr;
+	uint16_t tls_listen_port;
+	char *tls_cert;			/*!< PEM files: our certificate and key, and the CA a peer's must come from */
+	char *tls_key;
+	char *tls_ca_file;
 };
 
 enum diam_ctr {
@@ -91,6 +97,8 @@ enum diam_ctr {
 	DIAM_CTR_ECR_BAD_SV,
 	DIAM_CTR_ECR_BAD_USER_NAME,
 	DIAM_CTR_CONN_LIMIT,
+	DIAM_CTR_TLS_FAIL,
+	DIAM_CTR_TLS_HOST_MISMATCH,
 };
 
 enum diam_stat {
@@ -104,6 +112,9 @@ struct diam_server {
 	struct eir_db *db;
 	const struct eir_policy *policy;
 	struct osmo_stream_srv_link *link;
+	struct osmo_stream_srv_link *tls_link;	/*!< the TLS listener, NULL: none */
+	void *ssl_ctx;			/*!< SSL_CTX * of the TLS listener */
+	struct eir_ratelimit tls_log_rl;	/* failed TLS handshakes logged per second */
 	struct llist_head conns;	/*!< struct diam_conn */
 	uint32_t origin_state_id;
 	uint32_t next_hbh;
