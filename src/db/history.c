@@ -27,6 +27,7 @@
  *   event      id(8)                     -> struct eir_hist_event
  *   sight      id(8)                     -> ""                    the sightings among the events
  *   meta       "next_id"                 -> uint64_t
+ *              "retention"               -> uint32_t              the writer's retention_days (for the dump)
  * A missing IMSI or MSISDN is 8 zero bytes in a key (packed digits are never all zero bytes: the filler is 0xF).
  */
 enum { D_PAIR, D_PAIR_IMSI, D_RECENT, D_IMEI_LAST, D_IMSI_LAST, D_EVENT, D_SIGHT, D_META, _D_COUNT };
@@ -53,7 +54,11 @@ struct pair_val {
 	uint8_t iface, verdict, flags;
 	struct eir_hist_why why;
 	char node[EIR_HIST_NODE_LEN];
+	/* the RATs seen (eir_rat_bit()): it took what was the struct's tail padding, which every row wrote as zero
+	 * (memset when the row was made), so rows from before read as "none known" and the row size is the same */
+	uint16_t rats;
 };
+_Static_assert(sizeof(struct pair_val) == 152, "the stored pair row changed size: old rows would be unreadable");
 
 struct recent_val {
 	int64_t last;			/*!< last check of this (IMEI, IMSI) */
@@ -84,6 +89,7 @@ struct eir_hist {
 	unsigned retention_rd;			/*!< cfg.retention_days for readers on other threads (atomic) */
 	time_t (*now)(void);
 	uint64_t next_id;
+	unsigned retention_stored;	/*!< the retention in meta, 0: not yet written */
 	struct rr_pos rr[_D_COUNT];
 	unsigned rr_turn;		/*!< which table the next step starts with */
 	unsigned prune_budget;		/*!< rows the next batch's step looks at */
@@ -103,6 +109,50 @@ const struct value_string eir_hist_kind_names[] = {
 };
 
 static const uint8_t zero8[8];
+
+static int get_val(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, void *val, size_t vlen);
+
+/* DIRBS's codes in bit order: 001..007, then 101..105 */
+uint16_t eir_rat_bit(unsigned code)
+{
+	if (code >= 1 && code <= 7)
+		return 1 << (code - 1);
+	if (code >= 101 && code <= 105)
+		return 1 << (code - 101 + 7);
+	return 0;
+}
+
+char *eir_rats_str(char *buf, size_t len, uint16_t rats)
+{
+	size_t n = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (unsigned b = 0; b < 12 && n < len; b++) {
+		if (!(rats & (1 << b)))
+			continue;
+		n += snprintf(buf + n, len - n, "%s%03u", n ? "|" : "", b < 7 ? b + 1 : b - 7 + 101);
+	}
+	return buf;
+}
+
+int eir_rat_parse(const char *s, uint8_t *code)
+{
+	char *end;
+	unsigned long v;
+
+	if (!strcmp(s, "none")) {
+		*code = EIR_RAT_NONE;
+		return 0;
+	}
+	if (!*s || strlen(s) > 3 || strspn(s, "0123456789") != strlen(s))
+		return -EINVAL;
+	v = strtoul(s, &end, 10);
+	if (!eir_rat_bit(v))
+		return -EINVAL;
+	*code = v;
+	return 0;
+}
 
 static void put_be64(uint8_t *p, uint64_t v)
 {
@@ -267,6 +317,70 @@ fail:
 	return rc;
 }
 
+int eir_hist_open_ro(void *ctx, struct eir_hist **hp, const char *dir, char *err, size_t len)
+{
+	struct eir_hist_cfg cfg = EIR_HIST_CFG_DEFAULT;
+	struct eir_hist *h;
+	MDB_txn *txn;
+	struct stat st;
+	uint32_t rd;
+	char path[4096];
+	int rc;
+
+	*hp = NULL;
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (stat(path, &st)) {
+		snprintf(err, len, "no history in %s: %s", dir, strerror(errno));
+		return -ENOENT;
+	}
+	h = talloc_zero(ctx, struct eir_hist);
+	if (!h) {
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
+	}
+	talloc_set_destructor(h, hist_free);
+	h->now = clock_default;
+	rc = mdb_env_create(&h->env);
+	if (!rc)
+		rc = mdb_env_set_maxdbs(h->env, _D_COUNT);
+	/* no map size: a reader takes the one in the file; no lock of the writer's is needed */
+	if (!rc)
+		rc = mdb_env_open(h->env, dir, MDB_RDONLY, 0640);
+	if (!rc)
+		rc = mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn);
+	if (rc) {
+		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
+		talloc_free(h);
+		return -EIO;
+	}
+	/* a table never made (an empty history) reads as empty: it is opened where it exists */
+	for (int i = 0; !rc && i < _D_COUNT; i++) {
+		rc = mdb_dbi_open(txn, dbi_names[i], 0, &h->dbi[i]);
+		if (rc == MDB_NOTFOUND) {
+			snprintf(err, len, "%s holds no history (table %s missing)", dir, dbi_names[i]);
+			mdb_txn_abort(txn);
+			talloc_free(h);
+			return -ENOENT;
+		}
+	}
+	if (!rc && !get_val(txn, h->dbi[D_META], "retention", 9, &rd, sizeof(rd)))
+		cfg.retention_days = rd;
+	mdb_txn_abort(txn);
+	if (rc) {
+		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
+		talloc_free(h);
+		return -EIO;
+	}
+	eir_hist_set_cfg(h, &cfg);
+	*hp = h;
+	return 0;
+}
+
+unsigned eir_hist_retention(struct eir_hist *h)
+{
+	return __atomic_load_n(&h->retention_rd, __ATOMIC_RELAXED);
+}
+
 void eir_hist_close(struct eir_hist *h)
 {
 	talloc_free(h);
@@ -390,6 +504,7 @@ static int pair_update(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_r
 		pv.why = r->why;
 		memcpy(pv.node, r->node, sizeof(pv.node));
 	}
+	pv.rats |= eir_rat_bit(r->rat);
 	if (r->t < pv.first)
 		pv.first = r->t;
 	return put_val(txn, h->dbi[D_PAIR], key, sizeof(key), &pv, sizeof(pv));
@@ -694,6 +809,12 @@ int eir_hist_apply(struct eir_hist *h, const struct eir_hist_rec *recs, unsigned
 		v = (MDB_val){ .mv_size = 8, .mv_data = &h->next_id };
 		rc = mdb_put(txn, h->dbi[D_META], &k, &v, 0);
 	}
+	/* the dump (another process) must know which days of a row still count */
+	if (!rc && h->retention_stored != h->cfg.retention_days) {
+		uint32_t rd = h->cfg.retention_days;
+
+		rc = put_val(txn, h->dbi[D_META], "retention", 9, &rd, sizeof(rd));
+	}
 	if (!rc) {
 		rc = mdb_txn_commit(txn);
 	} else if (txn) {
@@ -703,6 +824,7 @@ int eir_hist_apply(struct eir_hist *h, const struct eir_hist_rec *recs, unsigned
 		/* the batch is lost as a whole; ids are not reused, the pruning cursors start over */
 		snprintf(err, len, "%u history records lost: %s", n, mdb_strerror(rc));
 		h->next_id = first_id;
+		h->retention_stored = 0;
 		h->n_evs = 0;
 		memset(h->rr, 0, sizeof(h->rr));
 		stat_add(&h->st_failed, n);
@@ -713,6 +835,7 @@ int eir_hist_apply(struct eir_hist *h, const struct eir_hist_rec *recs, unsigned
 		h->prune_budget = OSMO_MIN(h->prune_budget * 2, PRUNE_STEP_MAX);
 	else
 		h->prune_budget = PRUNE_STEP;
+	h->retention_stored = h->cfg.retention_days;
 	stat_add(&h->st_records, n);
 	stat_add(&h->st_batches, 1);
 	stat_add(&h->st_pruned, removed);
@@ -743,6 +866,7 @@ static void pair_dec(const struct eir_hist *h, const uint8_t *key, const struct 
 	p->why = pv->why;
 	memcpy(p->node, pv->node, sizeof(p->node));
 	p->node[sizeof(p->node) - 1] = '\0';
+	p->rats = pv->rats;
 }
 
 /* the rows of 'table' whose key starts with prefix (8 bytes); for the IMSI index, the pair rows they name */
@@ -907,4 +1031,55 @@ int eir_hist_counts(struct eir_hist *h, uint64_t *pairs, uint64_t *events, uint6
 	}
 	mdb_txn_abort(txn);
 	return rc ? -EIO : 0;
+}
+
+int eir_hist_pairs_days(struct eir_hist *h, unsigned from, unsigned to, eir_hist_days_cb cb, void *data)
+{
+	unsigned today = h->now() / DAY_SEC, retention = eir_hist_retention(h);
+	uint64_t days[DAY_WORDS];
+	MDB_txn *txn;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc, cbrc = 0;
+
+	if (to < from || to - from >= DAY_WORDS * 64)
+		return -EINVAL;
+	/* one read transaction: a consistent picture while the writer goes on */
+	rc = mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn);
+	if (rc)
+		return -EIO;
+	rc = mdb_cursor_open(txn, h->dbi[D_PAIR], &cur);
+	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct pair_val pv;
+		struct eir_hist_pair p;
+		bool any = false;
+
+		if (k.mv_size != 24 || v.mv_size != sizeof(pv))
+			continue;
+		memcpy(&pv, v.mv_data, sizeof(pv));
+		memset(days, 0, sizeof(days));
+		for (unsigned d = from; d <= to && d <= pv.last_day; d++) {
+			unsigned i = pv.last_day - d;
+
+			/* a bit older than the retention is kept until the row is pruned: it no longer counts */
+			if (i >= DAY_WORDS * 64 || d > today || today - d >= retention)
+				continue;
+			if (pv.days[i / 64] & (1ULL << (i % 64))) {
+				days[(d - from) / 64] |= 1ULL << ((d - from) % 64);
+				any = true;
+			}
+		}
+		if (!any)
+			continue;
+		pair_dec(h, k.mv_data, &pv, &p, today);
+		cbrc = cb(data, &p, days);
+		if (cbrc)
+			break;
+	}
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	if (cbrc)
+		return cbrc;
+	return rc && rc != MDB_NOTFOUND ? -EIO : 0;
 }

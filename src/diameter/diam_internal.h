@@ -101,6 +101,7 @@ struct diam_conn {
 	enum diam_peer_state state;
 	char *origin_host;
 	char *origin_realm;
+	uint8_t rat;			/*!< DIRBS RAT code for the history (its ACL entry or cfg), at CER */
 	uint32_t peer_osi;		/*!< the peer's Origin-State-Id, 0: none */
 	bool dw_pending;
 	bool suspect;

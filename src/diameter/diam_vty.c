@@ -13,6 +13,7 @@
 #include <osmocom/vty/misc.h>
 
 #include <osmocom/eir/diameter/server.h>
+#include <osmocom/eir/history.h>
 
 static void *g_ctx;
 static struct diam_cfg *g_cfg;
@@ -130,6 +131,36 @@ DEFUN(cfg_peer_realm_addr, cfg_peer_realm_addr_cmd, "peer ORIGIN_HOST realm REAL
       PEER_HELP REALM_HELP ADDR_HELP)
 {
 	set_peer(argv[0], argv[1], argv[2]);
+	return CMD_SUCCESS;
+}
+
+/* DIRBS-Core's RAT codes (its radio_access_technology_map): what the device history records for the dump */
+#define RAT_ARGS "(001|002|003|004|005|006|007|101|102|103|104|105|none)"
+#define RAT_HELP "The radio access technology recorded in the device history for the DIRBS operator dump\n" \
+	"UTRAN\n" "GERAN\n" "WLAN\n" "GAN\n" "HSPA Evolution\n" "E-UTRAN (the default)\n" "Virtual\n" \
+	"IEEE 802.16\n" "3GPP2 eHRPD\n" "3GPP2 HRPD\n" "3GPP2 1xRTT\n" "3GPP2 UMB\n" "None: the dump's rat column empty\n"
+
+DEFUN(cfg_rat, cfg_rat_cmd, "rat " RAT_ARGS, RAT_HELP)
+{
+	/* the VTY took only the listed words: the parse cannot fail */
+	eir_rat_parse(argv[0], &g_cfg->rat);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_peer_rat, cfg_peer_rat_cmd, "peer ORIGIN_HOST rat " RAT_ARGS,
+      "A Diameter peer (MME, SGSN) by its Origin-Host, allowed if it is not yet\n" "Its Origin-Host\n" RAT_HELP)
+{
+	struct diam_peer_acl *acl;
+
+	llist_for_each_entry(acl, &g_cfg->peers, list)
+		if (!strcasecmp(acl->origin_host, argv[0]))
+			break;
+	if (&acl->list == &g_cfg->peers) {
+		set_peer(argv[0], NULL, NULL);
+		acl = llist_last_entry(&g_cfg->peers, struct diam_peer_acl, list);
+	}
+	eir_rat_parse(argv[1], &acl->rat);
+	acl->rat_set = true;
 	return CMD_SUCCESS;
 }
 
@@ -252,6 +283,13 @@ static void config_write_tls(struct vty *vty, const struct diam_cfg *d)
 		vty_out(vty, " tls ca-file %s%s", d->tls_ca_file, VTY_NEWLINE);
 }
 
+static const char *rat_name(uint8_t rat)
+{
+	static char buf[8];
+
+	return rat ? eir_rats_str(buf, sizeof(buf), eir_rat_bit(rat)) : "none";
+}
+
 static int config_write_diameter(struct vty *vty)
 {
 	struct diam_cfg *d = g_cfg;
@@ -274,7 +312,11 @@ static int config_write_diameter(struct vty *vty)
 		if (acl->addr)
 			vty_out(vty, " address %s", acl->addr);
 		vty_out(vty, "%s", VTY_NEWLINE);
+		if (acl->rat_set)
+			vty_out(vty, " peer %s rat %s%s", acl->origin_host, rat_name(acl->rat), VTY_NEWLINE);
 	}
+	if (d->rat != DIAM_DEFAULT_RAT)
+		vty_out(vty, " rat %s%s", rat_name(d->rat), VTY_NEWLINE);
 	if (d->tw_sec != DIAM_DEFAULT_TW_SEC)
 		vty_out(vty, " watchdog-timer %u%s", d->tw_sec, VTY_NEWLINE);
 	if (d->cer_timeout_sec != DIAM_DEFAULT_CER_TIMEOUT_SEC)
@@ -333,6 +375,8 @@ void diam_vty_init(void *ctx, struct diam_cfg *cfg, struct diam_server **srv, in
 	install_element(node, &cfg_peer_addr_cmd);
 	install_element(node, &cfg_peer_realm_addr_cmd);
 	install_element(node, &cfg_no_peer_cmd);
+	install_element(node, &cfg_peer_rat_cmd);
+	install_element(node, &cfg_rat_cmd);
 	install_element(node, &cfg_unknown_peers_cmd);
 	install_element(node, &cfg_tw_cmd);
 	install_element(node, &cfg_cer_timeout_cmd);

@@ -193,8 +193,10 @@ static bool peer_allowed(struct diam_conn *c, const char *host, const char *real
 			continue;
 		if (acl->addr && strcmp(acl->addr, c->ip))
 			continue;
+		c->rat = acl->rat_set ? acl->rat : c->srv->cfg->rat;
 		return true;
 	}
+	c->rat = c->srv->cfg->rat;
 	return c->srv->cfg->accept_unknown_peers;
 }
 

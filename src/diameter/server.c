@@ -94,6 +94,7 @@ void diam_cfg_init(void *ctx, struct diam_cfg *cfg)
 	INIT_LLIST_HEAD(&cfg->peers);
 	INIT_LLIST_HEAD(&cfg->realms);
 	cfg->tw_sec = DIAM_DEFAULT_TW_SEC;
+	cfg->rat = DIAM_DEFAULT_RAT;
 	cfg->cer_timeout_sec = DIAM_DEFAULT_CER_TIMEOUT_SEC;
 	cfg->dpa_timeout_sec = 5;
 	cfg->max_msg_size = DIAM_DEFAULT_MAX_MSG_SIZE;

@@ -268,6 +268,7 @@ static void hook(void *data, const struct eir_query *q, const struct eir_decisio
 				       .listed = d->why.entry.listed, .reason_id = d->why.entry.reason_id,
 				       .first = d->why.entry.imei, .last = d->why.entry.last };
 	osmo_strlcpy(r.node, node ? node : "", sizeof(r.node));
+	r.rat = q->rat;
 	switch (eir_hist_writer_push(G.w, &r)) {
 	case EIR_HIST_QUEUED:
 		rate_ctr_inc2(G.ctrs, H_CTR_RECORDED);

@@ -68,6 +68,7 @@ struct eir_hist_rec {
 	uint8_t flags;		/*!< EIR_HIST_F_* */
 	struct eir_hist_why why;
 	char node[EIR_HIST_NODE_LEN];	/*!< NUL-terminated */
+	uint8_t rat;		/*!< the DIRBS RAT code of the asking front end (EIR_RAT_*), 0: none */
 };
 
 enum eir_hist_kind {
@@ -100,7 +101,32 @@ struct eir_hist_pair {
 	uint8_t iface, verdict, flags;
 	struct eir_hist_why why;
 	char node[EIR_HIST_NODE_LEN];
+	uint16_t rats;		/*!< the RATs it was seen on (eir_rat_bit() of each), 0: none known */
 };
+
+/*! DIRBS-Core's radio access technology codes (its radio_access_technology_map; the operator data's 'rat' column
+ *  takes these, joined by '|'). It has none for NR: a 5G check has no code. */
+enum eir_rat {
+	EIR_RAT_NONE = 0,
+	EIR_RAT_UTRAN = 1,
+	EIR_RAT_GERAN = 2,
+	EIR_RAT_WLAN = 3,
+	EIR_RAT_GAN = 4,
+	EIR_RAT_HSPA_EVOLUTION = 5,
+	EIR_RAT_EUTRAN = 6,
+	EIR_RAT_VIRTUAL = 7,
+	EIR_RAT_IEEE_802_16 = 101,
+	EIR_RAT_3GPP2_EHRPD = 102,
+	EIR_RAT_3GPP2_HRPD = 103,
+	EIR_RAT_3GPP2_1XRTT = 104,
+	EIR_RAT_3GPP2_UMB = 105,
+};
+/*! A code's bit in eir_hist_pair.rats, 0 for none or an unknown code. */
+uint16_t eir_rat_bit(unsigned code);
+/*! "006", "001|006" (codes ascending), "" for none. */
+char *eir_rats_str(char *buf, size_t len, uint16_t rats);
+/*! "006" or "6" (a DIRBS code) -> the code; "none" -> 0. \returns 0, or -EINVAL. */
+int eir_rat_parse(const char *s, uint8_t *code);
 
 /*! The writer side's figures (read by the loop). */
 struct eir_hist_stats {
@@ -116,6 +142,9 @@ struct eir_hist;
 /* --- the store (src/db/history.c) --- */
 int eir_hist_open(void *ctx, struct eir_hist **h, const char *dir, const struct eir_hist_cfg *cfg, char *err,
 		  size_t len);
+/*! Open an existing history for reading only, beside a running osmo-eir (LMDB readers need no writer lock): the
+ *  tools' way in. \returns 0, -ENOENT (no history in dir), -EIO; err says why. */
+int eir_hist_open_ro(void *ctx, struct eir_hist **h, const char *dir, char *err, size_t len);
 void eir_hist_close(struct eir_hist *h);
 bool eir_hist_sighting(const struct eir_hist_cfg *cfg, enum eir_verdict v, bool error);
 bool eir_hist_wanted(const struct eir_hist_cfg *cfg, bool have_imsi, enum eir_verdict v, bool error);
@@ -144,6 +173,13 @@ char *eir_hist_other_str(char *buf, size_t len, const struct eir_hist_event *ev)
 typedef int (*eir_hist_ev_cb)(void *data, const struct eir_hist_event *ev);
 /*! The last n events, newest first; sightings_only: only sightings. */
 int eir_hist_events(struct eir_hist *h, unsigned n, bool sightings_only, eir_hist_ev_cb cb, void *data);
+/*! The retention the writer last ran with (kept in the history), EIR_HIST_RETENTION_DEFAULT if it never said. */
+unsigned eir_hist_retention(struct eir_hist *h);
+/*! Every pair row in key order (IMEI, IMSI, MSISDN) with its days seen in [from, to] (eir_day_t, UTC days) that
+ *  are within the retention: bit j of days is day from + j; rows seen on none of them are left out. \returns 0, the
+ *  callback's non-zero, or -EIO. */
+typedef int (*eir_hist_days_cb)(void *data, const struct eir_hist_pair *p, const uint64_t *days);
+int eir_hist_pairs_days(struct eir_hist *h, unsigned from, unsigned to, eir_hist_days_cb cb, void *data);
 /*! Rows in the history: pairs, events, IMEIs and IMSIs with a last partner. */
 int eir_hist_counts(struct eir_hist *h, uint64_t *pairs, uint64_t *events, uint64_t *imeis, uint64_t *imsis);
 

@@ -31,6 +31,8 @@ struct diam_peer_acl {
 	char *origin_host;
 	char *realm;		/*!< NULL: any */
 	char *addr;		/*!< NULL: any source address */
+	bool rat_set;		/*!< 'peer HOST rat CODE': its RAT, else the diameter node's */
+	uint8_t rat;		/*!< DIRBS RAT code (enum eir_rat in history.h), 0: none */
 };
 
 /*! A realm served besides origin-realm: requests without Destination-Host must name one of them (else 3003). */
@@ -46,6 +48,7 @@ struct diam_realm {
 #define DIAM_DEFAULT_MAX_QUEUE_BYTES (4 * 1024 * 1024)
 #define DIAM_DEFAULT_STALL_TIMEOUT_SEC 10
 #define DIAM_DEFAULT_MAX_CONNS 256
+#define DIAM_DEFAULT_RAT 6		/* E-UTRAN: S13 is the MME's (SGSN's S13' would be UTRAN or GERAN) */
 
 struct diam_cfg {
 	char *origin_host;
@@ -70,6 +73,7 @@ struct diam_cfg {
 	char *tls_cert;			/*!< PEM files: our certificate and key, and the CA a peer's must come from */
 	char *tls_key;
 	char *tls_ca_file;
+	uint8_t rat;			/*!< the RAT recorded for checks of peers without their own (DIRBS code) */
 };
 
 enum diam_ctr {
