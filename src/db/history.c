@@ -365,7 +365,11 @@ int eir_hist_open_ro(void *ctx, struct eir_hist **hp, const char *dir, char *err
 	}
 	if (!rc && !get_val(txn, h->dbi[D_META], "retention", 9, &rd, sizeof(rd)))
 		cfg.retention_days = rd;
-	mdb_txn_abort(txn);
+	/* committed, not aborted: an abort would close the table handles opened in it */
+	if (!rc)
+		rc = mdb_txn_commit(txn);
+	else
+		mdb_txn_abort(txn);
 	if (rc) {
 		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
 		talloc_free(h);

@@ -22,6 +22,7 @@
 #include <osmocom/eir/logging.h>
 #include <osmocom/eir/sync_status.h>
 #include <osmocom/eir/tool.h>
+#include "db_dump.h"
 #include "db_import.h"
 
 static void *ctx;
@@ -53,7 +54,12 @@ static void usage(FILE *f)
 		"  stats\n"
 		"  audit [N]                  the last N (default 20) changes of the local lists: who, what, before, "
 		"after\n"
-		"Exit: 0 done; 1 failed, nothing changed; 2 import applied with rows skipped.\n");
+		"  export-dump --operator ID --from YYYYMMDD --to YYYYMMDD (--plmn MCCMNC ... | --all-imsis)\n"
+		"              [--history DIR] [--spool DIR] [--msisdn-file FILE]\n"
+		"                             the DIRBS operator data dump from the device history:\n"
+		"                             SPOOL/ID_FROM_TO.zip (date,imei,imsi,msisdn,rat)\n"
+		"Exit: 0 done; 1 failed, nothing changed; 2 import applied with rows skipped;\n"
+		"      export-dump: 3 no history or no pair rows in it, 4 the spool cannot be written.\n");
 }
 
 /* A usage error: the syntax that was expected, and where to read more. \returns 1, the exit code */
@@ -425,8 +431,10 @@ static int run(const char *cmd, int argc, char **argv)
 	}
 	if (!strcmp(cmd, "audit"))
 		return cmd_audit(argc, argv);
+	if (!strcmp(cmd, "export-dump"))
+		return db_export_dump(ctx, db_dir, argc, argv);
 	eir_fail(1, "unknown command '%s'", cmd);
-	return bad_usage("create|import|export|lookup|add|del|stats|audit ...");
+	return bad_usage("create|import|export|export-dump|lookup|add|del|stats|audit ...");
 }
 
 int main(int argc, char **argv)
