@@ -105,8 +105,9 @@ int main(void)
 	snprintf(dir, sizeof(dir), "%s/history", base);
 
 	printf("test_ro_missing: no history yet\n");
-	printf("  -ENOENT %d: %s\n", eir_hist_open_ro(ctx, &h, dir, err, sizeof(err)) == -ENOENT,
-	       strstr(err, "no history in /tmp/") ? "no history in ..." : err);
+	n = eir_hist_open_ro(ctx, &h, dir, err, sizeof(err)) == -ENOENT;
+	printf("  -ENOENT %u: %s\n", n, strstr(err, "no history in /tmp/") ? "no history in ..." : err);
+	n = 0;
 
 	printf("test_days: the days of a period, the RATs, the retention\n");
 	cfg.full = true;
