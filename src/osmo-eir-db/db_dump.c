@@ -384,8 +384,8 @@ int db_export_dump(void *ctx, const char *db_dir, int argc, char **argv)
 		goto out;
 	}
 	if (!pairs) {
-		eir_fail(DUMP_EXIT_HISTORY, "the history in %s has no (IMEI, IMSI) rows: full history is off "
-			 "('history on' in the history node)", hist_dir);
+		eir_fail(DUMP_EXIT_HISTORY, "the history in %s has no (IMEI, IMSI) rows: none recorded yet, or full "
+			 "history is off ('history on' in the history node)", hist_dir);
 		ex = DUMP_EXIT_HISTORY;
 		goto out;
 	}
