@@ -136,6 +136,15 @@ char *eir_rats_str(char *buf, size_t len, uint16_t rats)
 	return buf;
 }
 
+char *eir_rat_word(char *buf, size_t len, uint8_t code)
+{
+	if (!eir_rat_bit(code)) {
+		snprintf(buf, len, "none");
+		return buf;
+	}
+	return eir_rats_str(buf, len, eir_rat_bit(code));
+}
+
 int eir_rat_parse(const char *s, uint8_t *code)
 {
 	char *end;

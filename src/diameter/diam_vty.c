@@ -134,21 +134,16 @@ DEFUN(cfg_peer_realm_addr, cfg_peer_realm_addr_cmd, "peer ORIGIN_HOST realm REAL
 	return CMD_SUCCESS;
 }
 
-/* DIRBS-Core's RAT codes (its radio_access_technology_map): what the device history records for the dump */
-#define RAT_ARGS "(001|002|003|004|005|006|007|101|102|103|104|105|none)"
-#define RAT_HELP "The radio access technology recorded in the device history for the DIRBS operator dump\n" \
-	"UTRAN\n" "GERAN\n" "WLAN\n" "GAN\n" "HSPA Evolution\n" "E-UTRAN (the default)\n" "Virtual\n" \
-	"IEEE 802.16\n" "3GPP2 eHRPD\n" "3GPP2 HRPD\n" "3GPP2 1xRTT\n" "3GPP2 UMB\n" "None: the dump's rat column empty\n"
-
-DEFUN(cfg_rat, cfg_rat_cmd, "rat " RAT_ARGS, RAT_HELP)
+DEFUN(cfg_rat, cfg_rat_cmd, "rat " EIR_RAT_VTY_ARGS, EIR_RAT_VTY_HELP)
 {
 	/* the VTY took only the listed words: the parse cannot fail */
 	eir_rat_parse(argv[0], &g_cfg->rat);
 	return CMD_SUCCESS;
 }
 
-DEFUN(cfg_peer_rat, cfg_peer_rat_cmd, "peer ORIGIN_HOST rat " RAT_ARGS,
-      "A Diameter peer (MME, SGSN) by its Origin-Host, allowed if it is not yet\n" "Its Origin-Host\n" RAT_HELP)
+DEFUN(cfg_peer_rat, cfg_peer_rat_cmd, "peer ORIGIN_HOST rat " EIR_RAT_VTY_ARGS,
+      "A Diameter peer (MME, SGSN) by its Origin-Host, allowed if it is not yet\n" "Its Origin-Host\n"
+      EIR_RAT_VTY_HELP)
 {
 	struct diam_peer_acl *acl;
 
@@ -283,18 +278,12 @@ static void config_write_tls(struct vty *vty, const struct diam_cfg *d)
 		vty_out(vty, " tls ca-file %s%s", d->tls_ca_file, VTY_NEWLINE);
 }
 
-static const char *rat_name(uint8_t rat)
-{
-	static char buf[8];
-
-	return rat ? eir_rats_str(buf, sizeof(buf), eir_rat_bit(rat)) : "none";
-}
-
 static int config_write_diameter(struct vty *vty)
 {
 	struct diam_cfg *d = g_cfg;
 	struct diam_peer_acl *acl;
 	struct diam_realm *r;
+	char rat[8];
 
 	vty_out(vty, "diameter%s", VTY_NEWLINE);
 	vty_out(vty, " origin-host %s%s", d->origin_host, VTY_NEWLINE);
@@ -313,10 +302,11 @@ static int config_write_diameter(struct vty *vty)
 			vty_out(vty, " address %s", acl->addr);
 		vty_out(vty, "%s", VTY_NEWLINE);
 		if (acl->rat_set)
-			vty_out(vty, " peer %s rat %s%s", acl->origin_host, rat_name(acl->rat), VTY_NEWLINE);
+			vty_out(vty, " peer %s rat %s%s", acl->origin_host, eir_rat_word(rat, sizeof(rat), acl->rat),
+				VTY_NEWLINE);
 	}
 	if (d->rat != DIAM_DEFAULT_RAT)
-		vty_out(vty, " rat %s%s", rat_name(d->rat), VTY_NEWLINE);
+		vty_out(vty, " rat %s%s", eir_rat_word(rat, sizeof(rat), d->rat), VTY_NEWLINE);
 	if (d->tw_sec != DIAM_DEFAULT_TW_SEC)
 		vty_out(vty, " watchdog-timer %u%s", d->tw_sec, VTY_NEWLINE);
 	if (d->cer_timeout_sec != DIAM_DEFAULT_CER_TIMEOUT_SEC)

@@ -12,6 +12,7 @@
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 
+#include <osmocom/eir/history.h>
 #include "sbi_internal.h"
 
 /* what sbi_vty_init() was handed: the node number the daemon gave the 'sbi' node, the config the commands set (its
@@ -174,6 +175,13 @@ DEFUN(cfg_sbi_pei_other, cfg_sbi_pei_other_cmd, "pei-other (reject|unknown|white
 
 #define NRF_STR "Register with an NRF (TS 29.510 NFRegister, heartbeat, NFDeregister on shutdown)\n"
 
+DEFUN(cfg_sbi_rat, cfg_sbi_rat_cmd, "rat " EIR_RAT_VTY_ARGS, EIR_RAT_VTY_HELP)
+{
+	/* the VTY took only the listed words */
+	eir_rat_parse(argv[0], &sbi_cfg->rat);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_sbi_nrf_uri, cfg_sbi_nrf_uri_cmd, "nrf uri URI",
       NRF_STR "The NRF's apiRoot\n"
       "http://ADDR[:PORT] (cleartext HTTP/2, prior knowledge) or https://HOST[:PORT] (TLS, ALPN h2)\n")
@@ -240,6 +248,7 @@ DEFUN(cfg_sbi_no_nrf, cfg_sbi_no_nrf_cmd, "no nrf", NO_STR "Do not register with
 static int config_write_sbi(struct vty *vty)
 {
 	struct sbi_cfg *s = SBI_CFG;
+	char rat[8];
 
 	if (!s->enabled)
 		return CMD_SUCCESS;
@@ -279,6 +288,8 @@ static int config_write_sbi(struct vty *vty)
 		vty_out(vty, " nrf advertise-address %s%s", s->nrf_advertise_addr, VTY_NEWLINE);
 	if (s->nrf_heartbeat_sec != SBI_DEFAULT_NRF_HEARTBEAT_SEC)
 		vty_out(vty, " nrf heartbeat %u%s", s->nrf_heartbeat_sec, VTY_NEWLINE);
+	if (s->rat)
+		vty_out(vty, " rat %s%s", eir_rat_word(rat, sizeof(rat), s->rat), VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -319,6 +330,7 @@ void sbi_vty_init(void *ctx, struct sbi_cfg *cfg, struct sbi_server **srv, int n
 	install_element(CONFIG_NODE, &cfg_no_sbi_cmd);
 	install_node(&sbi_node, config_write_sbi);
 	install_element(node, &cfg_sbi_listen_cmd);
+	install_element(node, &cfg_sbi_rat_cmd);
 	install_element(node, &cfg_sbi_tls_cert_cmd);
 	install_element(node, &cfg_sbi_tls_key_cmd);
 	install_element(node, &cfg_sbi_tls_ca_cmd);

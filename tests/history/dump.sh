@@ -251,6 +251,23 @@ else
 	echo "# (root: the unwritable spool is not tested, root writes anyway)"
 fi
 
+# N5g-eir: no RAT by default (DIRBS has no code for NR), one if configured, written back
+check "write: no rat in the sbi node by default" sh -c '! echo "$1" | grep -A30 "^sbi$" | grep -q "^ rat "' _ \
+	"$(vty "show running-config" | tr -d '\r')"
+vty "configure terminal" "sbi" "rat 101" "end" > /dev/null
+check "write: the sbi node's rat" sh -c 'echo "$1" | grep -A30 "^sbi$" | grep -qx " rat 101"' _ \
+	"$(vty "show running-config" | tr -d '\r')"
+curl -sS --http2-prior-knowledge --max-time 10 -o /dev/null "$SBI_URL?pei=imei-${IMEI2}4&supi=imsi-$OURS1"
+i=0
+while ! vty "show equipment history imsi $OURS1" | grep -q "IMEI $IMEI2"; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && break
+	sleep 0.1
+done
+dump 0 "export-dump after an N5g-eir check with 'rat 101'" --operator op1 --from "$TODAY" --to "$TODAY" \
+	--plmn 00101 --spool "$SPOOL"
+check "  that row has rat 101" sh -c "$PY '$T/zipinfo.py' '$SPOOL/$NAME.zip' | grep -qx '$TODAY,$IMEI2,$OURS1,,101'"
+
 eir_stop
 check "clean shutdown (no sanitizer report)" [ $? -eq 0 ]
 finish

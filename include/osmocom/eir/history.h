@@ -127,6 +127,13 @@ uint16_t eir_rat_bit(unsigned code);
 char *eir_rats_str(char *buf, size_t len, uint16_t rats);
 /*! "006" or "6" (a DIRBS code) -> the code; "none" -> 0. \returns 0, or -EINVAL. */
 int eir_rat_parse(const char *s, uint8_t *code);
+/*! The config word of a code: "006", "none". */
+char *eir_rat_word(char *buf, size_t len, uint8_t code);
+/* the 'rat' VTY commands' argument and help (the Diameter and N5g-eir nodes) */
+#define EIR_RAT_VTY_ARGS "(001|002|003|004|005|006|007|101|102|103|104|105|none)"
+#define EIR_RAT_VTY_HELP "The radio access technology the device history records for the DIRBS operator dump\n" \
+	"UTRAN\n" "GERAN\n" "WLAN\n" "GAN\n" "HSPA Evolution\n" "E-UTRAN\n" "Virtual\n" "IEEE 802.16\n" \
+	"3GPP2 eHRPD\n" "3GPP2 HRPD\n" "3GPP2 1xRTT\n" "3GPP2 UMB\n" "None: the dump's rat column is empty\n"
 
 /*! The writer side's figures (read by the loop). */
 struct eir_hist_stats {
