@@ -91,8 +91,15 @@ static int load_msisdn_file(void *ctx, struct dump *d, const char *path)
 			goto out;
 		}
 		if (d->n_map == max) {
+			struct msisdn_map *nm;
+
 			max = max ? 2 * max : 1024;
-			d->map = talloc_realloc(ctx, d->map, struct msisdn_map, max);
+			nm = talloc_realloc(ctx, d->map, struct msisdn_map, max);
+			if (!nm) {
+				rc = eir_fail(1, "%s: out of memory", path);
+				goto out;
+			}
+			d->map = nm;
 		}
 		m = &d->map[d->n_map];
 		if (eir_imsi_pack(row.f[0], m->imsi, &why)) {
@@ -236,8 +243,13 @@ static int pair_cb(void *data, const struct eir_hist_pair *p, const uint64_t *da
 			g = &d->ents[e];
 	if (!g) {
 		if (d->n_ents == d->max_ents) {
-			d->max_ents = d->max_ents ? 2 * d->max_ents : 8;
-			d->ents = talloc_realloc(NULL, d->ents, struct group_ent, d->max_ents);
+			unsigned m = d->max_ents ? 2 * d->max_ents : 8;
+			struct group_ent *ne = talloc_realloc(NULL, d->ents, struct group_ent, m);
+
+			if (!ne)
+				return -ENOMEM;
+			d->ents = ne;
+			d->max_ents = m;
 		}
 		g = &d->ents[d->n_ents++];
 		memset(g, 0, sizeof(*g));
@@ -373,8 +385,8 @@ int db_export_dump(void *ctx, const char *db_dir, int argc, char **argv)
 		return eir_fail(DUMP_EXIT_HISTORY, "%s", err);
 	retention = eir_hist_retention(h);
 	if (today - d.from >= retention) {
-		eir_fail(1, "the period starts %s, before the history's retention of %u days (the first day kept is %s)",
-			 from_s, retention, day_fmt(a, sizeof(a), today - retention + 1));
+		eir_fail(1, "the period starts %s, before the history's retention of %u days (the first day kept is "
+			 "%s)", from_s, retention, day_fmt(a, sizeof(a), today - retention + 1));
 		ex = 1;
 		goto out;
 	}
@@ -421,6 +433,11 @@ int db_export_dump(void *ctx, const char *db_dir, int argc, char **argv)
 		ex = DUMP_EXIT_SPOOL;
 		goto fail_csv;
 	}
+	if (rc == -ENOMEM) {
+		eir_fail(1, "out of memory");
+		ex = 1;
+		goto fail_csv;
+	}
 	if (rc) {
 		eir_fail(DUMP_EXIT_HISTORY, "cannot read the history %s", hist_dir);
 		ex = DUMP_EXIT_HISTORY;
@@ -445,12 +462,12 @@ int db_export_dump(void *ctx, const char *db_dir, int argc, char **argv)
 	       (unsigned long long)d.left_out);
 	/* DIRBS's default null_msisdn_threshold and null_rat_threshold: 5 % */
 	if (d.rows && d.no_msisdn * 20 > d.rows)
-		fprintf(stderr, "osmo-eir-db: note: %llu of %llu rows have no MSISDN: DIRBS's default import refuses more "
-			"than 5 %% (import with --disable-msisdn-import, or give --msisdn-file)\n",
+		fprintf(stderr, "osmo-eir-db: note: %llu of %llu rows have no MSISDN: DIRBS's default import refuses "
+			"more than 5 %% (import with --disable-msisdn-import, or give --msisdn-file)\n",
 			(unsigned long long)d.no_msisdn, (unsigned long long)d.rows);
 	if (d.rows && d.no_rat * 20 > d.rows)
-		fprintf(stderr, "osmo-eir-db: note: %llu of %llu rows have no RAT: DIRBS's default import refuses more "
-			"than 5 %% (raise null_rat_threshold and null_threshold in its operator_threshold)\n",
+		fprintf(stderr, "osmo-eir-db: note: %llu of %llu rows have no RAT: DIRBS's default import refuses "
+			"more than 5 %% (raise null_rat_threshold and null_threshold in its operator_threshold)\n",
 			(unsigned long long)d.no_rat, (unsigned long long)d.rows);
 	return 0;
 

@@ -66,8 +66,8 @@ struct sbi_cfg {
 	char *nf_instance_id;		/*!< UUID */
 	char *nrf_advertise_addr;	/*!< IPv4 or IPv6 address in the NFProfile; NULL: listen_addr */
 	unsigned nrf_heartbeat_sec;	/*!< asked for in the profile; the NRF's answer decides */
-	uint8_t rat;			/*!< DIRBS RAT code the history records (enum eir_rat), 0: none (the default:
-					 *   DIRBS has no code for NR) */
+	uint8_t rat;			/*!< DIRBS RAT code the history records (enum eir_rat), 0: none (the
+					 *   default: DIRBS has no code for NR) */
 };
 
 enum sbi_ctr {
