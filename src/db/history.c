@@ -261,6 +261,15 @@ static int hist_free(struct eir_hist *h)
 	return 0;
 }
 
+/* a transaction's end: committed if all went well (rc 0), else aborted; \returns rc or the commit's error */
+static int txn_end(MDB_txn *txn, int rc)
+{
+	if (!rc)
+		return mdb_txn_commit(txn);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
 int eir_hist_open(void *ctx, struct eir_hist **hp, const char *dir, const struct eir_hist_cfg *cfg, char *err,
 		  size_t len)
 {
@@ -308,10 +317,7 @@ int eir_hist_open(void *ctx, struct eir_hist **hp, const char *dir, const struct
 		else if (rc == MDB_NOTFOUND)
 			rc = 0;
 	}
-	if (!rc)
-		rc = mdb_txn_commit(txn);
-	else
-		mdb_txn_abort(txn);
+	rc = txn_end(txn, rc);
 	if (rc) {
 		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
 		rc = -EIO;
@@ -375,10 +381,7 @@ int eir_hist_open_ro(void *ctx, struct eir_hist **hp, const char *dir, char *err
 	if (!rc && !get_val(txn, h->dbi[D_META], "retention", 9, &rd, sizeof(rd)))
 		cfg.retention_days = rd;
 	/* committed, not aborted: an abort would close the table handles opened in it */
-	if (!rc)
-		rc = mdb_txn_commit(txn);
-	else
-		mdb_txn_abort(txn);
+	rc = txn_end(txn, rc);
 	if (rc) {
 		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
 		talloc_free(h);

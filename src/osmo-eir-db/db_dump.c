@@ -243,13 +243,13 @@ static int pair_cb(void *data, const struct eir_hist_pair *p, const uint64_t *da
 			g = &d->ents[e];
 	if (!g) {
 		if (d->n_ents == d->max_ents) {
-			unsigned m = d->max_ents ? 2 * d->max_ents : 8;
-			struct group_ent *ne = talloc_realloc(NULL, d->ents, struct group_ent, m);
+			unsigned mx = d->max_ents ? 2 * d->max_ents : 8;
+			struct group_ent *ne = talloc_realloc(NULL, d->ents, struct group_ent, mx);
 
 			if (!ne)
 				return -ENOMEM;
 			d->ents = ne;
-			d->max_ents = m;
+			d->max_ents = mx;
 		}
 		g = &d->ents[d->n_ents++];
 		memset(g, 0, sizeof(*g));
