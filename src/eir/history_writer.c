@@ -209,6 +209,8 @@ static uint32_t rec_tag(const struct eir_hist_rec *r)
 	h = (h ^ (uint8_t)r->sv) * 16777619u;
 	h = (h ^ r->iface) * 16777619u;
 	h = (h ^ r->verdict) * 16777619u;
+	/* the RAT too: the pair row gathers the RATs it was seen on (the DIRBS dump's rat column) */
+	h = (h ^ r->rat) * 16777619u;
 	return (h ^ r->flags) * 16777619u;
 }
 

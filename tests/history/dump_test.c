@@ -91,6 +91,36 @@ static void test_rat_codes(void)
 	printf("  all: '%s'\n", eir_rats_str(buf, sizeof(buf), 0xfff));
 }
 
+static const char *push_str(struct eir_hist_writer *w, struct eir_hist_rec r)
+{
+	static const char *const s[] = { [EIR_HIST_QUEUED] = "queued", [EIR_HIST_COALESCED] = "coalesced",
+					 [EIR_HIST_DROPPED] = "dropped" };
+
+	return s[eir_hist_writer_push(w, &r)];
+}
+
+/* the repeat filter on the loop must not swallow a check over another RAT: the row would miss that RAT */
+static void test_coalesce_rat(void *ctx, struct eir_hist *h)
+{
+	struct eir_hist_cfg c = EIR_HIST_CFG_DEFAULT;
+	struct eir_hist_writer *w;
+	struct eir_hist_rec r = rec(D0 + 12, 3600, IMEI_A, "001010000000009", NULL, EIR_RAT_EUTRAN);
+
+	printf("test_coalesce_rat: a repeat over another RAT is recorded\n");
+	c.full = true;
+	c.coalesce_sec = 60;
+	c.queue_len = 16;
+	w = eir_hist_writer_alloc(ctx, h, &c, NULL, NULL);
+	OSMO_ASSERT(w);
+	printf("  first: %s\n", push_str(w, r));
+	r.t += 10;
+	printf("  the same 10 s later: %s\n", push_str(w, r));
+	r.t += 10;
+	r.rat = EIR_RAT_UTRAN;
+	printf("  the same over UTRAN: %s\n", push_str(w, r));
+	eir_hist_writer_stop(w);
+}
+
 int main(void)
 {
 	void *ctx = talloc_named_const(NULL, 0, "dump_test");
@@ -129,6 +159,7 @@ int main(void)
 	show(h, 0, 12);
 	show(h, 5, 8);
 	show(h, 6, 7);
+	test_coalesce_rat(ctx, h);
 	eir_hist_close(h);
 
 	printf("test_ro: read-only, the retention the writer ran with\n");
