@@ -249,7 +249,9 @@ if [ "$(id -u)" != 0 ]; then
 		--from "$TODAY" --to "$TODAY"
 	chmod 0700 "$SPOOL"
 else
-	echo "# (root: the unwritable spool is not tested, root writes anyway)"
+	# root writes through the mode bits: sysfs refuses a new file even to root
+	refused 4 "a spool we may not write (root: /sys)" "cannot write to the spool /sys: " --operator op1 \
+		--plmn 00101 --from "$TODAY" --to "$TODAY" --spool /sys
 fi
 
 # N5g-eir: no RAT by default (DIRBS has no code for NR), one if configured, written back
