@@ -273,4 +273,21 @@ check "  that row has rat 101" sh -c "$PY '$T/zipinfo.py' '$SPOOL/$NAME.zip' | g
 
 eir_stop
 check "clean shutdown (no sanitizer report)" [ $? -eq 0 ]
+
+# full history off: checks are seen (the last IMSI is kept) but there are no pair rows to dump
+eir_start " unknown-peers accept" "" "history
+ history off
+ path $T/hist-off" || exit 1
+$ECR --port $EIR_PORT --origin-host mme1.example.org $IMEI1 $OURS1 > /dev/null
+i=0
+while ! vty "show equipment history imei $IMEI1" | grep -q "last IMSI $OURS1"; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && { not_ok "history off: the check recorded (last IMSI)"; break; }
+	sleep 0.1
+done
+rm -f "$SPOOL/$NAME.zip"
+refused 3 "full history off" "the history in $T/hist-off has no (IMEI, IMSI) rows: none recorded yet, or full" \
+	--operator op1 --from "$TODAY" --to "$TODAY" --plmn 00101 --spool "$SPOOL" --history "$T/hist-off"
+eir_stop
+check "clean shutdown (no sanitizer report)" [ $? -eq 0 ]
 finish
