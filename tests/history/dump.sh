@@ -8,12 +8,8 @@
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/s13/lib-eir.sh"
-PY=/usr/bin/python3
-[ -x $PY ] || { echo "SKIP: no /usr/bin/python3"; exit 77; }
-command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
-curl -V | grep -q HTTP2 || { echo "SKIP: curl without HTTP/2"; exit 77; }
-ECR="$PY $top_srcdir/contrib/s13-ecr.py --realm example.org --dest-realm example.org"
-VTY="$PY $top_srcdir/tests/vty.py"
+. "$top_srcdir/tests/sbi/lib-sbi.sh"
+. "$top_srcdir/tests/history/lib-history.sh"
 VAL="$PY $top_srcdir/tests/history/dirbs_validate.py"
 IMEI1=35693803564380
 IMEI2=35000001000002
@@ -25,8 +21,14 @@ TODAY=$(date -u +%Y%m%d)
 SPOOL="$T/spool"
 mkdir "$SPOOL"
 
-vty() {
-	$VTY "$EIR_VTY_PORT" enable "$@"
+# recorded DESC CMD PATTERN: the VTY output of CMD matches PATTERN within 10 s (the writer commits every 100 ms)
+recorded() {
+	i=0
+	while ! vty "$2" | grep -q -- "$3"; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { not_ok "$1"; return 1; }
+		sleep 0.1
+	done
 }
 
 # dump EXPECTED_EXIT DESC ARGS...: run export-dump; its exit code must be EXPECTED_EXIT; stderr in $T/dump.err
@@ -53,19 +55,9 @@ refused() {
 		ls -A "$SPOOL" | sed 's/^/#   /'; fi
 }
 
-SBI_PORT=$(free_port)
-eir_start " unknown-peers accept
- peer mme2.example.org rat 001" "" "sbi
- listen 127.0.0.1 $SBI_PORT
-history
- history on" || exit 1
-i=0
-while ! grep -q "N5g-eir on 127.0.0.1:$SBI_PORT" "$EIR_LOG"; do
-	i=$((i + 1))
-	[ $i -gt 50 ] && { echo "# no N5g-eir:"; sed 's/^/#   /' "$EIR_LOG"; exit 1; }
-	sleep 0.1
-done
-SBI_URL="http://127.0.0.1:$SBI_PORT/n5g-eir-eic/v1/equipment-status"
+sbi_start "history
+ history on" "" " unknown-peers accept
+ peer mme2.example.org rat 001" || exit 1
 
 # the RAT configuration, written back
 out=$(vty "show running-config" | tr -d '\r')
@@ -90,12 +82,7 @@ $ECR --port $EIR_PORT --origin-host mme2.example.org $IMEI2 $OURS3 > /dev/null
 curl -sS --http2-prior-knowledge --max-time 10 -o /dev/null \
 	"$SBI_URL?pei=imei-${IMEI1}9&supi=imsi-$OURS2&gpsi=msisdn-4915112345678"
 $ECR --port $EIR_PORT --origin-host mme1.example.org $IMEI2 $FOREIGN > /dev/null
-i=0
-while ! vty "show equipment history imei $IMEI2" | grep -q "IMSI $FOREIGN"; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && { not_ok "the history has the checks"; break; }
-	sleep 0.1
-done
+recorded "the history has the checks" "show equipment history imei $IMEI2" "IMSI $FOREIGN"
 
 # the dump, while osmo-eir runs (a read-only reader of the history)
 dump 0 "export-dump while osmo-eir runs" --operator op1 --from "$TODAY" --to "$TODAY" --plmn 00101 --spool "$SPOOL"
@@ -261,12 +248,7 @@ vty "configure terminal" "sbi" "rat 101" "end" > /dev/null
 check "write: the sbi node's rat" sh -c 'echo "$1" | grep -A30 "^sbi$" | grep -qx " rat 101"' _ \
 	"$(vty "show running-config" | tr -d '\r')"
 curl -sS --http2-prior-knowledge --max-time 10 -o /dev/null "$SBI_URL?pei=imei-${IMEI2}4&supi=imsi-$OURS1"
-i=0
-while ! vty "show equipment history imsi $OURS1" | grep -q "IMEI $IMEI2"; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && break
-	sleep 0.1
-done
+recorded "the N5g-eir check recorded" "show equipment history imsi $OURS1" "IMEI $IMEI2"
 dump 0 "export-dump after an N5g-eir check with 'rat 101'" --operator op1 --from "$TODAY" --to "$TODAY" \
 	--plmn 00101 --spool "$SPOOL"
 check "  that row has rat 101" sh -c "$PY '$T/zipinfo.py' '$SPOOL/$NAME.zip' | grep -qx '$TODAY,$IMEI2,$OURS1,,101'"
@@ -279,12 +261,7 @@ eir_start " unknown-peers accept" "" "history
  history off
  path $T/hist-off" || exit 1
 $ECR --port $EIR_PORT --origin-host mme1.example.org $IMEI1 $OURS1 > /dev/null
-i=0
-while ! vty "show equipment history imei $IMEI1" | grep -q "last IMSI $OURS1"; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && { not_ok "history off: the check recorded (last IMSI)"; break; }
-	sleep 0.1
-done
+recorded "history off: the check recorded (last IMSI)" "show equipment history imei $IMEI1" "last IMSI $OURS1"
 rm -f "$SPOOL/$NAME.zip"
 refused 3 "full history off" "the history in $T/hist-off has no (IMEI, IMSI) rows: none recorded yet, or full" \
 	--operator op1 --from "$TODAY" --to "$TODAY" --plmn 00101 --spool "$SPOOL" --history "$T/hist-off"

@@ -8,22 +8,12 @@ set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/s13/lib-eir.sh"
 . "$top_srcdir/tests/sbi/lib-sbi.sh"
-PY=/usr/bin/python3
-[ -x $PY ] || { echo "SKIP: no /usr/bin/python3"; exit 77; }
-command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
-curl -V | grep -q HTTP2 || { echo "SKIP: curl without HTTP/2"; exit 77; }
-ECR="$PY $top_srcdir/contrib/s13-ecr.py --realm example.org --dest-realm example.org"
-VTY="$PY $top_srcdir/tests/vty.py"
+. "$top_srcdir/tests/history/lib-history.sh"
 CTRL="$PY $top_srcdir/tests/ctrl.py"
 BLACK=35693803564380
 IMSI1=001010000000002
 IMSI2=001010000000003
 IMSI3=001010000000004
-
-# vty CMD...: the output of enable + CMDs
-vty() {
-	$VTY "$EIR_VTY_PORT" enable "$@"
-}
 
 # wait_for DESC PATTERN CMD: the VTY output of CMD matches the grep PATTERN within 10 s (the writer commits in
 # batches of 100 ms)

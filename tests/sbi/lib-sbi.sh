@@ -2,10 +2,11 @@
 # For the N5g-eir shell tests (source after tests/lib.sh and tests/s13/lib-eir.sh): start osmo-eir with an 'sbi'
 # node on a free port, send requests with curl and compare status, content type and body.
 
-# sbi_start [EXTRA_SBI_LINES] [EXTRA_EIR_LINES]: sets SBI_PORT, SBI_URL (the equipment-status resource)
+# sbi_start [EXTRA_SBI_LINES] [EXTRA_EIR_LINES] [DIAMETER_LINES (default: unknown-peers accept)]: sets SBI_PORT,
+# SBI_URL (the equipment-status resource)
 sbi_start() {
 	SBI_PORT=$(free_port)
-	eir_start "" "${2:-}" "sbi
+	eir_start "${3:-}" "${2:-}" "sbi
  listen 127.0.0.1 $SBI_PORT
 ${1:-}" || return 1
 	i=0
