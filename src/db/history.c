@@ -267,6 +267,51 @@ fail:
 	return rc;
 }
 
+/* read-only: no MDB_CREATE, the map size the writer set, a read transaction that is committed to keep the handles */
+int eir_hist_open_ro(void *ctx, struct eir_hist **hp, const char *dir, char *err, size_t len)
+{
+	struct eir_hist_cfg cfg = EIR_HIST_CFG_DEFAULT;
+	struct eir_hist *h;
+	MDB_txn *txn;
+	int rc;
+
+	*hp = NULL;
+	h = talloc_zero(ctx, struct eir_hist);
+	if (!h) {
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
+	}
+	talloc_set_destructor(h, hist_free);
+	eir_hist_set_cfg(h, &cfg);
+	h->now = clock_default;
+	rc = mdb_env_create(&h->env);
+	if (!rc)
+		rc = mdb_env_set_maxdbs(h->env, _D_COUNT);
+	if (!rc)
+		rc = mdb_env_open(h->env, dir, MDB_RDONLY, 0640);
+	if (rc) {
+		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
+		talloc_free(h);
+		return rc == ENOENT ? -ENOENT : -EIO;
+	}
+	rc = mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn);
+	for (int i = 0; !rc && i < _D_COUNT; i++)
+		rc = mdb_dbi_open(txn, dbi_names[i], 0, &h->dbi[i]);
+	if (!rc)
+		rc = mdb_txn_commit(txn);
+	else if (txn)
+		mdb_txn_abort(txn);
+	if (rc) {
+		/* a history osmo-eir has not opened yet has no tables */
+		snprintf(err, len, "cannot read the history %s: %s", dir,
+			 rc == MDB_NOTFOUND ? "no history tables (has osmo-eir opened it?)" : mdb_strerror(rc));
+		talloc_free(h);
+		return rc == MDB_NOTFOUND ? -ENOENT : -EIO;
+	}
+	*hp = h;
+	return 0;
+}
+
 void eir_hist_close(struct eir_hist *h)
 {
 	talloc_free(h);
@@ -887,6 +932,63 @@ int eir_hist_events(struct eir_hist *h, unsigned n, bool sightings_only, eir_his
 	}
 	if (cur)
 		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc && rc != MDB_NOTFOUND ? -EIO : 0;
+}
+
+int eir_hist_events_after(struct eir_hist *h, uint64_t after, unsigned max, enum eir_hist_kind kind, eir_hist_ev_cb cb,
+			  void *data)
+{
+	uint8_t key[8];
+	MDB_txn *txn;
+	MDB_cursor *cur = NULL;
+	MDB_val k = { .mv_size = 8, .mv_data = key }, v;
+	unsigned got = 0;
+	int rc;
+
+	if (after == UINT64_MAX)
+		return 0;
+	put_be64(key, after + 1);
+	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
+		return -EIO;
+	/* sightings have an index of their own; the other kinds are few enough to filter */
+	rc = mdb_cursor_open(txn, h->dbi[kind == EIR_HIST_EV_SIGHTING ? D_SIGHT : D_EVENT], &cur);
+	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc && (!max || got < max);
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct eir_hist_event ev;
+
+		if (kind == EIR_HIST_EV_SIGHTING) {
+			if (get_val(txn, h->dbi[D_EVENT], k.mv_data, k.mv_size, &ev, sizeof(ev)))
+				continue;
+		} else if (v.mv_size == sizeof(ev)) {
+			memcpy(&ev, v.mv_data, sizeof(ev));
+		} else {
+			continue;
+		}
+		if (kind && ev.kind != kind)
+			continue;
+		got++;
+		if (cb(data, &ev))
+			break;
+	}
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc && rc != MDB_NOTFOUND ? -EIO : 0;
+}
+
+int eir_hist_next_id(struct eir_hist *h, uint64_t *next)
+{
+	MDB_val k = { .mv_size = 7, .mv_data = "next_id" }, v;
+	MDB_txn *txn;
+	int rc;
+
+	*next = 1;
+	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
+		return -EIO;
+	rc = mdb_get(txn, h->dbi[D_META], &k, &v);
+	if (!rc && v.mv_size == 8)
+		memcpy(next, v.mv_data, 8);
 	mdb_txn_abort(txn);
 	return rc && rc != MDB_NOTFOUND ? -EIO : 0;
 }

@@ -117,6 +117,9 @@ struct eir_hist;
 int eir_hist_open(void *ctx, struct eir_hist **h, const char *dir, const struct eir_hist_cfg *cfg, char *err,
 		  size_t len);
 void eir_hist_close(struct eir_hist *h);
+/*! A reader of the history another process writes (osmo-eir-push, osmo-eir-db export-events): never creates or
+ *  writes anything; a missing or incomplete history fails with the reason in err. \returns 0, -ENOENT, -EIO. */
+int eir_hist_open_ro(void *ctx, struct eir_hist **h, const char *dir, char *err, size_t len);
 bool eir_hist_sighting(const struct eir_hist_cfg *cfg, enum eir_verdict v, bool error);
 bool eir_hist_wanted(const struct eir_hist_cfg *cfg, bool have_imsi, enum eir_verdict v, bool error);
 /*! The clock pruning reads (default time()); tests set their own. */
@@ -144,6 +147,20 @@ char *eir_hist_other_str(char *buf, size_t len, const struct eir_hist_event *ev)
 typedef int (*eir_hist_ev_cb)(void *data, const struct eir_hist_event *ev);
 /*! The last n events, newest first; sightings_only: only sightings. */
 int eir_hist_events(struct eir_hist *h, unsigned n, bool sightings_only, eir_hist_ev_cb cb, void *data);
+/*! The events with an id above after, oldest first, at most max (0: no limit); kind 0: all kinds. Stops early when
+ *  cb returns non-zero. \returns 0 or -EIO. */
+int eir_hist_events_after(struct eir_hist *h, uint64_t after, unsigned max, enum eir_hist_kind kind, eir_hist_ev_cb cb,
+			  void *data);
+/*! The next event id the writer will give (1 + the last one given), as committed. \returns 0 or -EIO. */
+int eir_hist_next_id(struct eir_hist *h, uint64_t *next);
+
+/* --- the events as JSON (src/eir/history_json.c; doc/schemas/osmo-eir-event.schema.json) --- */
+struct eir_db;
+/*! One event as one JSON object, no newline; its reason text looked up in db (the lists store) when db is not NULL,
+ *  else only its id given. \returns the length, or -ENOSPC when cap was too small (buf then holds no object). */
+int eir_hist_event_json(const struct eir_hist_event *ev, struct eir_db *db, char *buf, size_t cap);
+#define EIR_HIST_JSON_MAX 2048	/* enough for any event */
+
 /*! Rows in the history: pairs, events, IMEIs and IMSIs with a last partner. */
 int eir_hist_counts(struct eir_hist *h, uint64_t *pairs, uint64_t *events, uint64_t *imeis, uint64_t *imsis);
 
