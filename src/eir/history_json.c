@@ -55,8 +55,10 @@ static void why_json(struct eir_jbuf *b, const struct eir_hist_rec *r, struct ei
 	if (w->reason_id) {
 		eir_jb_printf(b, ",\"reason_id\":%u", w->reason_id);
 		/* the text lives in the lists store; an id whose text is gone (or no store) gives the id only */
-		if (db && !eir_db_reason(db, w->part, w->reason_id, reason, sizeof(reason)) && reason[0])
-			eir_jb_str(b, ",\"reason\":", reason);
+		if (db && !eir_db_reason(db, w->part, w->reason_id, reason, sizeof(reason)) && reason[0]) {
+			eir_jb_printf(b, ",\"reason\":");
+			eir_jb_str(b, "", reason);
+		}
 	}
 	eir_jb_printf(b, "}");
 }
