@@ -109,6 +109,9 @@ printf 'url https://127.0.0.1:1/\nfrobnicate 1\n' > bad.cfg
 out=$("$PUSH" -c bad.cfg 2>&1); rc=$?
 check "an unknown setting in the config file: exit 1 with file and line" \
 	sh -c "[ $rc = 1 ] && echo \"\$1\" | grep -qx \"osmo-eir-push: bad.cfg:2: unknown setting 'frobnicate'\"" _ "$out"
+out=$("$PUSH" -c "$top_srcdir/doc/examples/osmo-eir-push.cfg" 2>&1); rc=$?
+check "the example config: every setting known, no URL: exit 1, nothing sent" \
+	sh -c "[ $rc = 1 ] && echo \"\$1\" | grep -q 'no receiver configured'" _ "$out"
 out=$("$PUSH" -c "$T/none.cfg" 2>&1); rc=$?
 check "a config file that cannot be read: exit 1" [ $rc = 1 ]
 out=$("$PUSH" --url https://127.0.0.1:1/ --once --history "$T/none" --state-file "$T/x.state" 2>&1); rc=$?
