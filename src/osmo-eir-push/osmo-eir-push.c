@@ -196,7 +196,9 @@ static int open_stores(bool *said)
 	char err[512];
 
 	if (!hist && eir_hist_open_ro(ctx, &hist, g_push.history, err, sizeof(err))) {
-		if (!*said)
+		if (g_push.once)
+			LOGP(DPUSH, LOGL_ERROR, "%s\n", err);
+		else if (!*said)
 			LOGP(DPUSH, LOGL_ERROR, "%s; trying again every %ld s\n", err, g_push.poll);
 		*said = true;
 		hist = NULL;

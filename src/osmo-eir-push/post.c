@@ -88,6 +88,10 @@ long post_events(const char *body, size_t len, char *err, size_t errlen)
 	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, xferinfo);
 	curl_easy_setopt(curl, CURLOPT_USERAGENT, "osmo-eir-push/" PACKAGE_VERSION);
 	rc = curl_easy_perform(curl);
+	if (rc == CURLE_ABORTED_BY_CALLBACK) {
+		snprintf(err, errlen, "stopped during the POST (the events are sent again at the next start)");
+		return -1;
+	}
 	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : curl_easy_strerror(rc));
 		return -1;

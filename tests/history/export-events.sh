@@ -23,40 +23,57 @@ $XE > "$T/all.jsonl" 2> "$T/all.err"
 rc=$?
 check "export-events: exit 0, nothing on stderr" sh -c "[ $rc = 0 ] && [ ! -s '$T/all.err' ]"
 check "  10 events, one per line" [ "$(wc -l < "$T/all.jsonl")" = 10 ]
-check "  ids 1..10 in order" [ "$(sed 's/^{"id":\([0-9]*\),.*/\1/' "$T/all.jsonl" | tr '\n' ' ')" = "1 2 3 4 5 6 7 8 9 10 " ]
+# ids IN: the ids of the JSON lines IN
+ids() {
+	sed 's/^{"id":\([0-9]*\),.*/\1/' | tr '\n' ' '
+}
+check "  ids 1..10 in order" [ "$(ids < "$T/all.jsonl")" = "1 2 3 4 5 6 7 8 9 10 " ]
 want='{"id":2,"kind":"sighting","time":"[-0-9]*T[0-9:]*Z","imei":"35693803564380","imei15":"356938035643809",'
 want="$want"'"imsi":"001010000000003","msisdn":"4915112345678","verdict":"BLACKLISTED","why":{"level":"local entry",'
 want="$want"'"list":"black","source":"local","listed":"[-0-9]*","reason_id":1,"reason":"Reported stolen"},'
 want="$want"'"interface":"n5g-eir","node":"127.0.0.1:[0-9]*"}'
 check "  the N5g-eir sighting, whole" grep -qx "$want" "$T/all.jsonl"
-check "  the S13 one names the Origin-Host" grep -q '^{"id":1,"kind":"sighting",.*"interface":"s13","node":"mme1.example.org"}$' "$T/all.jsonl"
-check "  a new SIM with the previous IMSI" grep -q '"kind":"new-sim",.*"imsi":"001010000000003",.*"previous_imsi":"001010000000002"}$' "$T/all.jsonl"
-check "  a new handset with the previous IMEI" grep -q '"kind":"new-handset",.*"imei":"35000001000002",.*"previous_imei":"35693803564380"}$' "$T/all.jsonl"
-check "  a clone suspect with the count" grep -q '"kind":"clone-suspect",.*"imsi":"001010000000004",.*"imsis":3}$' "$T/all.jsonl"
-check "  the range sighting with its bounds" grep -q '"imei":"35000004000150",.*"level":"local range",.*"range":{"first":"35000004000100","last":"35000004000199"},.*"reason":"Counterfeit"' "$T/all.jsonl"
+out=$(cat "$T/all.jsonl")
+rc=0
+exits "  the S13 one names the Origin-Host" 0 \
+	'^{"id":1,"kind":"sighting",.*"interface":"s13","node":"mme1.example.org"}$'
+exits "  a new SIM with the previous IMSI" 0 \
+	'"kind":"new-sim",.*"imsi":"001010000000003",.*"previous_imsi":"001010000000002"}$'
+exits "  a new handset with the previous IMEI" 0 \
+	'"kind":"new-handset",.*"imei":"35000001000002",.*"previous_imei":"35693803564380"}$'
+exits "  a clone suspect with the count" 0 '"kind":"clone-suspect",.*"imsi":"001010000000004",.*"imsis":3}$'
+want='"imei":"35000004000150",.*"level":"local range",.*"range":{"first":"35000004000100","last":"35000004000199"},'
+exits "  the range sighting with its bounds" 0 "$want.*\"reason\":\"Counterfeit\""
 
-out=$($XE --since 7)
-check "--since 7: events 8..10" [ "$(echo "$out" | sed 's/^{"id":\([0-9]*\),.*/\1/' | tr '\n' ' ')" = "8 9 10 " ]
-out=$($XE --kind sighting)
-check "--kind sighting: the 5 sightings" sh -c '[ "$(echo "$1" | grep -c "\"kind\":\"sighting\"")" = 5 ] && [ "$(echo "$1" | wc -l)" = 5 ]' _ "$out"
-out=$($XE --kind clone-suspect --since 2)
-check "--kind clone-suspect --since 2: one" [ "$(echo "$out" | grep -c '"kind":"clone-suspect"')" = 1 ]
-out=$($XE --since 10)
-check "--since the last: nothing, exit 0" sh -c "[ -z \"\$1\" ]" _ "$out"
+check "--since 7: events 8..10" [ "$($XE --since 7 | ids)" = "8 9 10 " ]
+run $XE --kind sighting
+check "--kind sighting: the 5 sightings" \
+	sh -c '[ "$(echo "$1" | grep -c "\"kind\":\"sighting\"")" = 5 ] && [ "$(echo "$1" | wc -l)" = 5 ]' _ "$out"
+check "--kind clone-suspect --since 2: one" [ "$($XE --kind clone-suspect --since 2 | grep -c clone-suspect)" = 1 ]
+run $XE --since 10
+check "--since the last: nothing, exit 0" sh -c "[ $rc = 0 ] && [ -z \"\$1\" ]" _ "$out"
 
 # bad inputs: exit 1 and why
-out=$($XE --kind sightings 2>&1); rc=$?
-check "a bad kind: exit 1" sh -c "[ $rc = 1 ] && [ \"\$1\" = \"osmo-eir-db: invalid event kind 'sightings': sighting, new-sim, new-handset or clone-suspect\" ]" _ "$out"
-out=$($XE --since x 2>&1); rc=$?
-check "a bad id: exit 1" sh -c "[ $rc = 1 ] && [ \"\$1\" = \"osmo-eir-db: invalid event id 'x': a number\" ]" _ "$out"
-out=$($XE --since 2>&1); rc=$?
-check "--since without a value: exit 1, the syntax" sh -c "[ $rc = 1 ] && echo \"\$1\" | grep -q 'usage: osmo-eir-db .* export-events \[--since ID\] \[--kind KIND\] \[--history DIR\]'" _ "$out"
-out=$($XE --history "$T/none" 2>&1); rc=$?
-check "no history: exit 1, nothing created" sh -c "[ $rc = 1 ] && [ ! -e '$T/none' ] && [ \"\$1\" = 'osmo-eir-db: cannot open the history $T/none: No such file or directory' ]" _ "$out"
+run $XE --kind sightings
+exits "a bad kind: exit 1" 1 \
+	"^osmo-eir-db: invalid event kind 'sightings': sighting, new-sim, new-handset or clone-suspect$"
+run $XE --since x
+exits "a bad id: exit 1" 1 "^osmo-eir-db: invalid event id 'x': a number$"
+run $XE --since
+exits "--since without a value: exit 1, the syntax" 1 \
+	'^usage: osmo-eir-db .* export-events \[--since ID\] \[--kind KIND\] \[--history DIR\]$'
+run $XE --frob 1
+exits "an unknown option: exit 1, the syntax" 1 '^usage: osmo-eir-db .* export-events \[--since ID\]'
+run $XE --history "$T/none"
+exits "no history: exit 1" 1 "^osmo-eir-db: cannot open the history $T/none: No such file or directory$"
+check "  nothing created" [ ! -e "$T/none" ]
 # without the lists store the reasons are given by id only
-out=$("$EIR_DB" -l "$T/nostore" export-events --history "$T/history" 2> "$T/nostore.err"); rc=$?
-check "no lists store: exit 0, said on stderr" sh -c "[ $rc = 0 ] && grep -q 'the store $T/nostore cannot be read: reasons given by id only' '$T/nostore.err'"
-check "  reason_id without reason" sh -c 'echo "$1" | grep -q "\"reason_id\":1}" && ! echo "$1" | grep -q "\"reason\":"' _ "$out"
+out=$("$EIR_DB" -l "$T/nostore" export-events --history "$T/history" 2> "$T/nostore.err")
+rc=$?
+check "no lists store: exit 0, said on stderr" \
+	sh -c "[ $rc = 0 ] && grep -q 'the store $T/nostore cannot be read: reasons given by id only' '$T/nostore.err'"
+check "  reason_id without reason" \
+	sh -c 'echo "$1" | grep -q "\"reason_id\":1}" && ! echo "$1" | grep -q "\"reason\":"' _ "$out"
 echo "$out" > "$T/noreason.jsonl"
 # operator lookups raise no event: osmo-eir-db export-events is no network check either
 check "exporting raised no event" [ "$(n_events)" = 10 ]

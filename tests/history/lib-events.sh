@@ -44,3 +44,25 @@ wait_events() {
 		sleep 0.1
 	done
 }
+
+# run CMD...: its exit code in rc, its stdout and stderr in out
+run() {
+	out=$("$@" 2>&1)
+	rc=$?
+}
+
+# said PATTERN: a line of the last run's output matches the grep PATTERN
+said() {
+	printf '%s\n' "$out" | grep -q -- "$1"
+}
+
+# exits DESC CODE PATTERN: the last run exited CODE and said PATTERN
+exits() {
+	if [ "$rc" = "$2" ] && said "$3"; then
+		ok "$1"
+	else
+		not_ok "$1"
+		echo "#   exit $rc, want $2 and '$3':"
+		printf '%s\n' "$out" | tail -5 | sed 's/^/#   /'
+	fi
+}

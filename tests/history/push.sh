@@ -91,28 +91,6 @@ clean_log() {
 	! grep -q "ERROR: \(Address\|Leak\)Sanitizer\|runtime error:" "$1"
 }
 
-# run CMD...: its exit code in rc, its stdout and stderr in out
-run() {
-	out=$("$@" 2>&1)
-	rc=$?
-}
-
-# said PATTERN: a line of the last run's output matches the grep PATTERN
-said() {
-	printf '%s\n' "$out" | grep -q -- "$1"
-}
-
-# exits DESC CODE PATTERN: the last run exited CODE and said PATTERN
-exits() {
-	if [ "$rc" = "$2" ] && said "$3"; then
-		ok "$1"
-	else
-		not_ok "$1"
-		echo "#   exit $rc, want $2 and '$3':"
-		printf '%s\n' "$out" | tail -5 | sed 's/^/#   /'
-	fi
-}
-
 # --- bad configurations: exit 1 and why, nothing sent ---
 NOWHERE=https://127.0.0.1:1/
 run "$PUSH"
@@ -200,6 +178,10 @@ check "  nothing more marked delivered" grep -qx "last-id $last" push.state
 restart_receiver r1 ca $R1PORT || exit 1
 wait_distinct r1 10 20
 check "back up: every event delivered (10 distinct ids)" [ "$(distinct r1)" = 10 ]
+# the receiver writes the ids before it answers: the state file says when the agent has the answer
+i=0
+while ! grep -qx "last-id 10" push.state && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "  acknowledged: the state file at 10" grep -qx "last-id 10" push.state
 echo "# r1: $(total r1) ids received, $(($(total r1) - $(distinct r1))) duplicates"
 
 # at least once: a state file set back (a crash between a POST and its state write) sends those again
@@ -244,6 +226,21 @@ receiver r4 ca --status 500 || exit 1
 run "$PUSH" -c push.cfg --once --url https://127.0.0.1:$RPORT/ --state-file "$T/r4.state" --batch 4
 exits "HTTP 500: exit 2, said" 2 "POST of events 1..4 (4) .* failed: HTTP status 500$"
 check "  the POST did reach it, no state written" sh -c "[ $(wc -l < r4.ids.posts) = 1 ] && [ ! -e '$T/r4.state' ]"
+
+# SIGTERM during a POST: the agent stops at once, the batch is not marked delivered (sent again at the next start)
+receiver r6 ca --status 200 --hang 20 || exit 1
+"$PUSH" -c push.cfg --url https://127.0.0.1:$RPORT/ --state-file "$T/hang.state" > hang.log 2>&1 &
+PUSH_PID=$!
+i=0
+while [ ! -s r6.ids.posts ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+kill -TERM $PUSH_PID
+wait $PUSH_PID
+rc=$?
+PUSH_PID=
+check "SIGTERM during a POST: exit 0" [ $rc = 0 ]
+check "  said" grep -q "failed: stopped during the POST (the events are sent again at the next start)" hang.log
+check "  nothing marked delivered" [ ! -e hang.state ]
+kill $RPID
 
 # only sightings
 receiver r5 ca || exit 1

@@ -3,12 +3,13 @@
 # A test receiver for osmo-eir-push: HTTPS (http.server + ssl) on 127.0.0.1, takes POSTs of a JSON array of events,
 # appends each event's id to IDS and the event itself as one JSON line to IDS.jsonl, answers STATUS (default 200).
 # receiver.py PORT CERT KEY IDS [--status N] [--client-ca CA]: with --client-ca a client certificate from CA is
-# required. Prints "listening" once it accepts connections.
+# required; --hang S waits S seconds before it answers. Prints "listening" once it accepts connections.
 import argparse
 import http.server
 import json
 import ssl
 import sys
+import time
 
 ap = argparse.ArgumentParser()
 ap.add_argument("port", type=int)
@@ -17,6 +18,7 @@ ap.add_argument("key")
 ap.add_argument("ids")
 ap.add_argument("--status", type=int, default=200)
 ap.add_argument("--client-ca")
+ap.add_argument("--hang", type=float, default=0, help="seconds to wait before answering")
 args = ap.parse_args()
 
 
@@ -45,6 +47,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             print("bad POST: %s" % ex, file=sys.stderr, flush=True)
             self.answer(400)
             return
+        if args.hang:
+            time.sleep(args.hang)
         if args.status // 100 == 2:
             with open(args.ids, "a") as f, open(args.ids + ".jsonl", "a") as j:
                 for i, e in zip(ids, evs):
