@@ -202,6 +202,38 @@ static int hist_free(struct eir_hist *h)
 	return 0;
 }
 
+/* a handle with its defaults, freed with talloc_free() */
+static struct eir_hist *hist_alloc(void *ctx, const struct eir_hist_cfg *cfg, char *err, size_t len)
+{
+	struct eir_hist *h = talloc_zero(ctx, struct eir_hist);
+
+	if (!h) {
+		snprintf(err, len, "out of memory");
+		return NULL;
+	}
+	talloc_set_destructor(h, hist_free);
+	eir_hist_set_cfg(h, cfg);
+	h->now = clock_default;
+	h->prune_budget = PRUNE_STEP;
+	return h;
+}
+
+/* the environment (map_mib 0: the size its writer set); \returns 0, or an LMDB or errno code (said in err) */
+static int env_open(struct eir_hist *h, const char *dir, unsigned flags, unsigned map_mib, char *err, size_t len)
+{
+	int rc = mdb_env_create(&h->env);
+
+	if (!rc)
+		rc = mdb_env_set_maxdbs(h->env, _D_COUNT);
+	if (!rc && map_mib)
+		rc = mdb_env_set_mapsize(h->env, (size_t)map_mib << 20);
+	if (!rc)
+		rc = mdb_env_open(h->env, dir, flags, 0640);
+	if (rc)
+		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
+	return rc;
+}
+
 int eir_hist_open(void *ctx, struct eir_hist **hp, const char *dir, const struct eir_hist_cfg *cfg, char *err,
 		  size_t len)
 {
@@ -211,31 +243,16 @@ int eir_hist_open(void *ctx, struct eir_hist **hp, const char *dir, const struct
 	int rc;
 
 	*hp = NULL;
-	h = talloc_zero(ctx, struct eir_hist);
-	if (!h) {
-		snprintf(err, len, "out of memory");
+	h = hist_alloc(ctx, cfg, err, len);
+	if (!h)
 		return -ENOMEM;
-	}
-	talloc_set_destructor(h, hist_free);
-	eir_hist_set_cfg(h, cfg);
-	h->now = clock_default;
-	h->prune_budget = PRUNE_STEP;
 	rc = mkdir_p(dir);
 	if (rc) {
 		snprintf(err, len, "cannot create %s: %s", dir, strerror(-rc));
 		goto fail;
 	}
-	rc = mdb_env_create(&h->env);
-	if (!rc)
-		rc = mdb_env_set_maxdbs(h->env, _D_COUNT);
-	if (!rc)
-		rc = mdb_env_set_mapsize(h->env, (size_t)(cfg->map_size_mib ? cfg->map_size_mib : EIR_HIST_MAP_DEFAULT)
-					 << 20);
 	/* NOMETASYNC: a crash of the machine may undo the last batch, never corrupt; kill -9 loses nothing committed */
-	if (!rc)
-		rc = mdb_env_open(h->env, dir, MDB_NOMETASYNC, 0640);
-	if (rc) {
-		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
+	if (env_open(h, dir, MDB_NOMETASYNC, cfg->map_size_mib ? cfg->map_size_mib : EIR_HIST_MAP_DEFAULT, err, len)) {
 		rc = -EIO;
 		goto fail;
 	}
@@ -270,27 +287,17 @@ fail:
 /* read-only: no MDB_CREATE, the map size the writer set, a read transaction that is committed to keep the handles */
 int eir_hist_open_ro(void *ctx, struct eir_hist **hp, const char *dir, char *err, size_t len)
 {
-	struct eir_hist_cfg cfg = EIR_HIST_CFG_DEFAULT;
+	static const struct eir_hist_cfg cfg = EIR_HIST_CFG_DEFAULT;
 	struct eir_hist *h;
 	MDB_txn *txn;
 	int rc;
 
 	*hp = NULL;
-	h = talloc_zero(ctx, struct eir_hist);
-	if (!h) {
-		snprintf(err, len, "out of memory");
+	h = hist_alloc(ctx, &cfg, err, len);
+	if (!h)
 		return -ENOMEM;
-	}
-	talloc_set_destructor(h, hist_free);
-	eir_hist_set_cfg(h, &cfg);
-	h->now = clock_default;
-	rc = mdb_env_create(&h->env);
-	if (!rc)
-		rc = mdb_env_set_maxdbs(h->env, _D_COUNT);
-	if (!rc)
-		rc = mdb_env_open(h->env, dir, MDB_RDONLY, 0640);
+	rc = env_open(h, dir, MDB_RDONLY, 0, err, len);
 	if (rc) {
-		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
 		talloc_free(h);
 		return rc == ENOENT ? -ENOENT : -EIO;
 	}

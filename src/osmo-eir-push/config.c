@@ -2,7 +2,6 @@
 /* osmo-eir-push's settings: the command line over a config file of "name value" lines named like the long
  * options, all checked before anything is read or sent. */
 
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 
 #include <talloc.h>
 #include <osmocom/core/utils.h>
+#include <osmocom/eir/cfgfile.h>
 #include <osmocom/eir/history.h>
 
 #include "push.h"
@@ -155,47 +155,10 @@ static int set(int opt, const char *val)
 	return eir_fail(PUSH_E_USAGE, "unknown setting");
 }
 
-static int read_config(void *ctx, const char *path)
+/* a setting from the config file: its value copied, set() keeps it */
+static int set_line(void *ctx, const struct option *o, char *val)
 {
-	char line[4096], *name, *val, *e;
-	unsigned long no = 0;
-	const struct option *o;
-	FILE *f = fopen(path, "r");
-	int rc = 0;
-
-	if (!f)
-		return eir_fail(PUSH_E_USAGE, "cannot read the config file %s: %s", path, strerror(errno));
-	while (!rc && fgets(line, sizeof(line), f)) {
-		no++;
-		if ((e = strchr(line, '#')))
-			*e = '\0';
-		name = line + strspn(line, " \t\r\n");
-		e = name + strlen(name);
-		while (e > name && isspace((unsigned char)e[-1]))
-			*--e = '\0';
-		if (!*name)
-			continue;
-		val = name + strcspn(name, " \t");
-		if (*val) {
-			*val++ = '\0';
-			val += strspn(val, " \t");
-		}
-		for (o = opts; o->name && strcmp(o->name, name); o++)
-			;
-		if (!o->name || o->val == 'c' || o->val == 'h' || o->val == 'V') {
-			rc = eir_fail(PUSH_E_USAGE, "%s:%lu: unknown setting '%s'", path, no, name);
-		} else if (o->has_arg && !*val) {
-			rc = eir_fail(PUSH_E_USAGE, "%s:%lu: '%s' needs a value", path, no, name);
-		} else if (!o->has_arg && *val) {
-			rc = eir_fail(PUSH_E_USAGE, "%s:%lu: '%s' takes no value", path, no, name);
-		} else {
-			rc = set(o->val, talloc_strdup(ctx, val));
-			if (rc)
-				fprintf(stderr, "osmo-eir-push: (%s:%lu)\n", path, no);
-		}
-	}
-	fclose(f);
-	return rc;
+	return set(o->val, val ? talloc_strdup(ctx, val) : NULL);
 }
 
 static int readable(const char *what, const char *path)
@@ -218,7 +181,7 @@ int push_config(void *ctx, int argc, char **argv)
 		if (!strncmp(argv[i], "--config=", 9))
 			g_push.config = argv[i] + 9;
 	}
-	if (g_push.config && read_config(ctx, g_push.config))
+	if (g_push.config && eir_cfgfile_read(g_push.config, opts, "chV", PUSH_E_USAGE, NULL, set_line, ctx))
 		return PUSH_E_USAGE;
 	while ((c = getopt_long(argc, argv, "c:u:H:l:s:p:b:k:vhV", opts, NULL)) != -1) {
 		switch (c) {
