@@ -910,42 +910,24 @@ char *eir_hist_other_str(char *buf, size_t len, const struct eir_hist_event *ev)
 	return buf;
 }
 
-int eir_hist_events(struct eir_hist *h, unsigned n, bool sightings_only, eir_hist_ev_cb cb, void *data)
+/* the event a cursor stands on: in the sightings index (its key names the event) or in the events table */
+static bool ev_get(struct eir_hist *h, MDB_txn *txn, bool via_sight, const MDB_val *k, const MDB_val *v,
+		   struct eir_hist_event *ev)
 {
-	MDB_txn *txn;
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	unsigned got = 0;
-	int rc;
-
-	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
-		return -EIO;
-	rc = mdb_cursor_open(txn, h->dbi[sightings_only ? D_SIGHT : D_EVENT], &cur);
-	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_LAST); !rc && got < n;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
-		struct eir_hist_event ev;
-
-		if (sightings_only) {
-			if (get_val(txn, h->dbi[D_EVENT], k.mv_data, k.mv_size, &ev, sizeof(ev)))
-				continue;
-		} else if (v.mv_size == sizeof(ev)) {
-			memcpy(&ev, v.mv_data, sizeof(ev));
-		} else {
-			continue;
-		}
-		got++;
-		if (cb(data, &ev))
-			break;
-	}
-	if (cur)
-		mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	return rc && rc != MDB_NOTFOUND ? -EIO : 0;
+	if (via_sight)
+		return !get_val(txn, h->dbi[D_EVENT], k->mv_data, k->mv_size, ev, sizeof(*ev));
+	if (v->mv_size != sizeof(*ev))
+		return false;
+	memcpy(ev, v->mv_data, sizeof(*ev));
+	return true;
 }
 
-int eir_hist_events_after(struct eir_hist *h, uint64_t after, unsigned max, enum eir_hist_kind kind, eir_hist_ev_cb cb,
-			  void *data)
+/* up to max events (0: no limit) of kind (0: all), newest first from the last one when after is NULL, else oldest
+ * first from the id after it; through the sightings index for sightings */
+static int events_scan(struct eir_hist *h, const uint64_t *after, unsigned max, enum eir_hist_kind kind,
+		       eir_hist_ev_cb cb, void *data)
 {
+	bool via_sight = kind == EIR_HIST_EV_SIGHTING;
 	uint8_t key[8];
 	MDB_txn *txn;
 	MDB_cursor *cur = NULL;
@@ -953,25 +935,21 @@ int eir_hist_events_after(struct eir_hist *h, uint64_t after, unsigned max, enum
 	unsigned got = 0;
 	int rc;
 
-	if (after == UINT64_MAX)
-		return 0;
-	put_be64(key, after + 1);
+	if (after) {
+		if (*after == UINT64_MAX)
+			return 0;
+		put_be64(key, *after + 1);
+	}
 	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
 		return -EIO;
-	/* sightings have an index of their own; the other kinds are few enough to filter */
-	rc = mdb_cursor_open(txn, h->dbi[kind == EIR_HIST_EV_SIGHTING ? D_SIGHT : D_EVENT], &cur);
-	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); !rc && (!max || got < max);
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	rc = mdb_cursor_open(txn, h->dbi[via_sight ? D_SIGHT : D_EVENT], &cur);
+	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, after ? MDB_SET_RANGE : MDB_LAST); !rc && (!max || got < max);
+	     rc = mdb_cursor_get(cur, &k, &v, after ? MDB_NEXT : MDB_PREV)) {
 		struct eir_hist_event ev;
 
-		if (kind == EIR_HIST_EV_SIGHTING) {
-			if (get_val(txn, h->dbi[D_EVENT], k.mv_data, k.mv_size, &ev, sizeof(ev)))
-				continue;
-		} else if (v.mv_size == sizeof(ev)) {
-			memcpy(&ev, v.mv_data, sizeof(ev));
-		} else {
+		if (!ev_get(h, txn, via_sight, &k, &v, &ev))
 			continue;
-		}
+		/* the other kinds have no index: few enough to filter */
 		if (kind && ev.kind != kind)
 			continue;
 		got++;
@@ -982,6 +960,20 @@ int eir_hist_events_after(struct eir_hist *h, uint64_t after, unsigned max, enum
 		mdb_cursor_close(cur);
 	mdb_txn_abort(txn);
 	return rc && rc != MDB_NOTFOUND ? -EIO : 0;
+}
+
+int eir_hist_events(struct eir_hist *h, unsigned n, bool sightings_only, eir_hist_ev_cb cb, void *data)
+{
+	/* n 0 is no event here, not all of them */
+	if (!n)
+		return 0;
+	return events_scan(h, NULL, n, sightings_only ? EIR_HIST_EV_SIGHTING : 0, cb, data);
+}
+
+int eir_hist_events_after(struct eir_hist *h, uint64_t after, unsigned max, enum eir_hist_kind kind, eir_hist_ev_cb cb,
+			  void *data)
+{
+	return events_scan(h, &after, max, kind, cb, data);
 }
 
 int eir_hist_next_id(struct eir_hist *h, uint64_t *next)

@@ -36,14 +36,15 @@ printf 'subjectAltName=IP:127.0.0.1\n' > san.ext
 } > openssl.log 2>&1 || { cat openssl.log; echo "# cannot make the test certificates"; exit 1; }
 
 RPIDS=""
-# receiver NAME CA [ARGS...]: start a receiver with the server certificate of CA; sets RPORT; its ids in NAME.ids
+# receiver NAME CA [ARGS...]: start a receiver with the server certificate of CA on $RPORT_AT (a restart) or a free
+# port; sets RPORT; its ids in NAME.ids
 receiver() {
 	name=$1
 	ca=$2
 	shift 2
-	RPORT=$(free_port)
+	RPORT=${RPORT_AT:-$(free_port)}
 	$PY "$top_srcdir/tests/history/receiver.py" $RPORT srv-$ca.pem srv-$ca.key "$T/$name.ids" "$@" \
-		> "$T/$name.out" 2> "$T/$name.err" &
+		> "$T/$name.out" 2>> "$T/$name.err" &
 	RPID=$!
 	RPIDS="$RPIDS $RPID"
 	i=0
@@ -53,19 +54,6 @@ receiver() {
 		sleep 0.1
 	done
 	touch "$T/$name.ids"
-}
-
-# restart_receiver NAME CA PORT: the same on a given port (it was free a moment ago, ours)
-restart_receiver() {
-	$PY "$top_srcdir/tests/history/receiver.py" $3 srv-$2.pem srv-$2.key "$T/$1.ids" > "$T/$1.out" 2>> "$T/$1.err" &
-	RPID=$!
-	RPIDS="$RPIDS $RPID"
-	i=0
-	while ! grep -q listening "$T/$1.out" 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -gt 50 ] && { echo "# the receiver did not restart:"; cat "$T/$1.err"; return 1; }
-		sleep 0.1
-	done
 }
 
 cleanup() {
@@ -175,7 +163,8 @@ while [ "$(grep -c 'POST of events .* failed' push.log)" -lt 2 ] && [ $i -lt 150
 check "the agent tries again and fails while it is down (logged, the back-off at most 2 s)" \
 	sh -c "[ \$(grep -c 'POST of events 8..10 (3) .* failed: .*; again in [12] s' '$T/push.log') -ge 2 ]"
 check "  nothing more marked delivered" grep -qx "last-id $last" push.state
-restart_receiver r1 ca $R1PORT || exit 1
+# the same port again: it was free a moment ago, and ours
+RPORT_AT=$R1PORT receiver r1 ca || exit 1
 wait_distinct r1 10 20
 check "back up: every event delivered (10 distinct ids)" [ "$(distinct r1)" = 10 ]
 # the receiver writes the ids before it answers: the state file says when the agent has the answer
