@@ -70,9 +70,8 @@ void eir_jb_str(struct eir_jbuf *b, const char *prefix, const char *s)
 				eir_jb_printf(b, "\\u%04x", cp);
 			p += n;
 		} else {
-			/* not UTF-8: the replacement character, so that the text is still valid JSON */
-			eir_jb_printf(b, "\\ufffd");
-			p++;
+			/* not UTF-8: the byte read as Latin-1, so that none is lost and the text is still valid JSON */
+			eir_jb_printf(b, "\\u%04x", *p++);
 		}
 	}
 	eir_jb_printf(b, "\"");

@@ -27,7 +27,7 @@
 /* events looked at per round at most, when a kind filter skips most of them */
 #define SCAN_MAX 10000
 
-volatile int push_stop;
+static volatile int push_stop;	/* SIGTERM or SIGINT */
 
 /* the state file's content */
 struct push_state {
@@ -349,7 +349,7 @@ int main(int argc, char **argv)
 		goto out;
 	if (g_push.verbose)
 		log_set_category_filter(osmo_stderr_target, DPUSH, 1, LOGL_DEBUG);
-	if (post_init()) {
+	if (post_init(&push_stop)) {
 		rc = eir_fail(PUSH_E_USAGE, "libcurl: cannot initialise");
 		goto out;
 	}

@@ -12,9 +12,11 @@
 
 static CURL *curl;
 static struct curl_slist *headers;
+static volatile int *stop;	/* a POST under way ends when this is set */
 
-int post_init(void)
+int post_init(volatile int *stop_flag)
 {
+	stop = stop_flag;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return -EIO;
 	headers = curl_slist_append(NULL, "Content-Type: application/json");
@@ -51,7 +53,7 @@ static int xferinfo(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl
 	(void)dn;
 	(void)ut;
 	(void)un;
-	return push_stop ? 1 : 0;
+	return *stop ? 1 : 0;
 }
 
 long post_events(const char *body, size_t len, char *err, size_t errlen)

@@ -32,13 +32,13 @@ struct push_cfg {
 	bool verbose;
 };
 extern struct push_cfg g_push;
-extern volatile int push_stop;	/* SIGTERM or SIGINT: a POST under way is cut short (its events are sent again) */
 
 /* \returns -1 to go on, or the exit code (0 after --help or --version) */
 int push_config(void *ctx, int argc, char **argv);
 
 /* post.c */
-int post_init(void);
+/*! stop_flag set (SIGTERM): a POST under way is cut short, its events not delivered (sent again next time) */
+int post_init(volatile int *stop_flag);
 void post_fini(void);
 /*! POST body (a JSON array) to the URL. \returns the HTTP status (2xx: delivered), or -1 with the reason in err. */
 long post_events(const char *body, size_t len, char *err, size_t errlen);

@@ -16,6 +16,6 @@ struct eir_jbuf {
 
 void eir_jb_printf(struct eir_jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /*! prefix then s as one JSON string: '"' and '\\' escaped, control characters and every non-ASCII character as
- *  \uXXXX (UTF-8 decoded, surrogate pairs above U+FFFF), a byte that is not valid UTF-8 as \ufffd. prefix is
- *  trusted text (no escaping). */
+ *  \uXXXX (UTF-8 decoded, surrogate pairs above U+FFFF), a byte that is not valid UTF-8 read as Latin-1 (\u00XX:
+ *  none is lost). prefix is trusted text, inside the string (no escaping). */
 void eir_jb_str(struct eir_jbuf *b, const char *prefix, const char *s);
