@@ -305,6 +305,9 @@ static int run(void)
 		if (rc == 0) {
 			if (g_push.once)
 				return PUSH_OK;
+			/* opened again after each idle wait: a history removed and made anew is seen (its files are
+			 * new), and no reader slot is held while there is nothing to do */
+			hist_close();
 			nap(g_push.poll);
 		} else if (rc == -1) {
 			LOGP(DPUSH, LOGL_ERROR, "cannot read the history %s; opening it again\n", g_push.history);

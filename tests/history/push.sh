@@ -256,6 +256,31 @@ exits "a state file above the history's last id: said, exit 0" 0 \
 	"the history's last event is 7, the state file says 1000 was delivered: a new history"
 check "  then delivered from its beginning (a gap of 5 again)" grep -qx "last-id 7" reset.state
 
+# the history removed and made anew while the agent runs: seen at its next look, said, delivered from its first
+receiver r7 ca || exit 1
+printf 'last-id 10\npruned 0\n' > renew.state
+"$PUSH" -c push.cfg --url https://127.0.0.1:$RPORT/ --state-file "$T/renew.state" > renew.log 2>&1 &
+PUSH_PID=$!
+eir_stop
+check "clean shutdown of osmo-eir" [ $? -eq 0 ]
+rm -rf "$T/history"
+"$EIR" -c "$T/osmo-eir.cfg" -l "$T/store" > "$EIR_LOG" 2>&1 &
+EIR_PID=$!
+i=0
+while ! grep -q "N5g-eir on 127.0.0.1:$SBI_PORT" "$EIR_LOG"; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && { echo "# osmo-eir did not restart:"; sed 's/^/#   /' "$EIR_LOG"; exit 1; }
+	sleep 0.1
+done
+raise_first
+wait_distinct r7 7 20
+check "a new history: its 7 events delivered" [ "$(distinct r7)" = 7 ]
+check "  said" grep -q "the state file says 10 was delivered: a new history; starting from its first event" renew.log
+kill -TERM $PUSH_PID
+wait $PUSH_PID
+check "  a clean stop" [ $? = 0 ]
+PUSH_PID=
+
 eir_stop
 check "clean shutdown of osmo-eir" [ $? -eq 0 ]
 cleanup
