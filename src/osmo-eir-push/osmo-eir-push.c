@@ -244,8 +244,12 @@ static int round_once(struct push_state *st, long *backoff)
 		}
 		return 0;
 	}
-	if (c.first_seen > st->last_id + 1)
+	if (c.first_seen > st->last_id + 1) {
+		/* the place moves past the pruned ones at once: a failed POST after this must not count them again */
 		gap(st, st->last_id + 1, c.first_seen - 1);
+		st->last_id = c.first_seen - 1;
+		state_write(st);
+	}
 	if (!c.n) {
 		/* only other kinds: nothing to send, the place moves on */
 		st->last_id = c.last_seen;

@@ -212,6 +212,7 @@ check "  all 10 delivered" [ "$(distinct r3)" = 10 ]
 
 # a receiver that answers 500: not delivered
 receiver r4 ca --status 500 || exit 1
+R4PORT=$RPORT
 run "$PUSH" -c push.cfg --once --url https://127.0.0.1:$RPORT/ --state-file "$T/r4.state" --batch 4
 exits "HTTP 500: exit 2, said" 2 "POST of events 1..4 (4) .* failed: HTTP status 500$"
 check "  the POST did reach it, no state written" sh -c "[ $(wc -l < r4.ids.posts) = 1 ] && [ ! -e '$T/r4.state' ]"
@@ -249,6 +250,12 @@ exits "a gap: exit 0, logged" 0 \
 check "  counted in the state file" sh -c "grep -qx 'pruned 5' '$T/gap.state' && grep -qx 'last-id 7' '$T/gap.state'"
 exits "  the summary says it" 0 \
 	"done: 2 events delivered in 1 POSTs, 0 POSTs failed, 5 events pruned before delivery"
+# a gap before a failed POST is counted once, however often that POST is tried again
+run "$PUSH" $GAP --state-file "$T/gap2.state" --url https://127.0.0.1:$R4PORT/
+run "$PUSH" $GAP --state-file "$T/gap2.state" --url https://127.0.0.1:$R4PORT/
+exits "a gap, then HTTP 500 twice: exit 2" 2 "failed: HTTP status 500$"
+check "  the pruned counted once, the place past them" \
+	sh -c "grep -qx 'pruned 5' '$T/gap2.state' && grep -qx 'last-id 5' '$T/gap2.state'"
 # a state file from another history (ids above its last): said, started from its beginning
 printf 'last-id 1000\npruned 0\n' > reset.state
 run "$PUSH" $GAP --state-file "$T/reset.state"
