@@ -271,14 +271,7 @@ PUSH_PID=$!
 eir_stop
 check "clean shutdown of osmo-eir" [ $? -eq 0 ]
 rm -rf "$T/history"
-"$EIR" -c "$T/osmo-eir.cfg" -l "$T/store" > "$EIR_LOG" 2>&1 &
-EIR_PID=$!
-i=0
-while ! grep -q "N5g-eir on 127.0.0.1:$SBI_PORT" "$EIR_LOG"; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && { echo "# osmo-eir did not restart:"; sed 's/^/#   /' "$EIR_LOG"; exit 1; }
-	sleep 0.1
-done
+sbi_restart
 raise_first
 wait_distinct r7 7 20
 check "a new history: its 7 events delivered" [ "$(distinct r7)" = 7 ]
