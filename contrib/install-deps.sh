@@ -22,6 +22,8 @@ PKGS=(
 	# Diameter peer, nghttp2-client (h2load) and nghttp2-server (nghttpd) load and serve HTTP/2, python3-h2
 	# is the NRF stand-in
 	tshark freediameterd freediameter-extensions libfreediameter-dev nghttp2-client nghttp2-server python3-h2
+	# the history events (osmo-eir-db export-events) checked against doc/schemas/osmo-eir-event.schema.json
+	python3-jsonschema
 	# a real HTTP(S) server that serves the national feed to osmo-eir-sync in the tests and benchmarks
 	nginx-light
 	# the fuzz targets (make fuzz, make check-slow; doc/fuzzing.md): clang, and libFuzzer with its sanitizer

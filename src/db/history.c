@@ -270,6 +270,38 @@ static int txn_end(MDB_txn *txn, int rc)
 	return rc;
 }
 
+/* a handle with its defaults, freed with talloc_free() */
+static struct eir_hist *hist_alloc(void *ctx, const struct eir_hist_cfg *cfg, char *err, size_t len)
+{
+	struct eir_hist *h = talloc_zero(ctx, struct eir_hist);
+
+	if (!h) {
+		snprintf(err, len, "out of memory");
+		return NULL;
+	}
+	talloc_set_destructor(h, hist_free);
+	eir_hist_set_cfg(h, cfg);
+	h->now = clock_default;
+	h->prune_budget = PRUNE_STEP;
+	return h;
+}
+
+/* the environment (map_mib 0: the size its writer set); \returns 0, or an LMDB or errno code (said in err) */
+static int env_open(struct eir_hist *h, const char *dir, unsigned flags, unsigned map_mib, char *err, size_t len)
+{
+	int rc = mdb_env_create(&h->env);
+
+	if (!rc)
+		rc = mdb_env_set_maxdbs(h->env, _D_COUNT);
+	if (!rc && map_mib)
+		rc = mdb_env_set_mapsize(h->env, (size_t)map_mib << 20);
+	if (!rc)
+		rc = mdb_env_open(h->env, dir, flags, 0640);
+	if (rc)
+		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
+	return rc;
+}
+
 int eir_hist_open(void *ctx, struct eir_hist **hp, const char *dir, const struct eir_hist_cfg *cfg, char *err,
 		  size_t len)
 {
@@ -279,31 +311,16 @@ int eir_hist_open(void *ctx, struct eir_hist **hp, const char *dir, const struct
 	int rc;
 
 	*hp = NULL;
-	h = talloc_zero(ctx, struct eir_hist);
-	if (!h) {
-		snprintf(err, len, "out of memory");
+	h = hist_alloc(ctx, cfg, err, len);
+	if (!h)
 		return -ENOMEM;
-	}
-	talloc_set_destructor(h, hist_free);
-	eir_hist_set_cfg(h, cfg);
-	h->now = clock_default;
-	h->prune_budget = PRUNE_STEP;
 	rc = mkdir_p(dir);
 	if (rc) {
 		snprintf(err, len, "cannot create %s: %s", dir, strerror(-rc));
 		goto fail;
 	}
-	rc = mdb_env_create(&h->env);
-	if (!rc)
-		rc = mdb_env_set_maxdbs(h->env, _D_COUNT);
-	if (!rc)
-		rc = mdb_env_set_mapsize(h->env, (size_t)(cfg->map_size_mib ? cfg->map_size_mib : EIR_HIST_MAP_DEFAULT)
-					 << 20);
 	/* NOMETASYNC: a crash of the machine may undo the last batch, never corrupt; kill -9 loses nothing committed */
-	if (!rc)
-		rc = mdb_env_open(h->env, dir, MDB_NOMETASYNC, 0640);
-	if (rc) {
-		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
+	if (env_open(h, dir, MDB_NOMETASYNC, cfg->map_size_mib ? cfg->map_size_mib : EIR_HIST_MAP_DEFAULT, err, len)) {
 		rc = -EIO;
 		goto fail;
 	}
@@ -332,11 +349,12 @@ fail:
 	return rc;
 }
 
+/* read-only: no MDB_CREATE, the map size the writer set, a read transaction that is committed to keep the handles */
 int eir_hist_open_ro(void *ctx, struct eir_hist **hp, const char *dir, char *err, size_t len)
 {
 	struct eir_hist_cfg cfg = EIR_HIST_CFG_DEFAULT;
 	struct eir_hist *h;
-	MDB_txn *txn;
+	MDB_txn *txn = NULL;
 	struct stat st;
 	uint32_t rd;
 	char path[4096];
@@ -348,19 +366,11 @@ int eir_hist_open_ro(void *ctx, struct eir_hist **hp, const char *dir, char *err
 		snprintf(err, len, "no history in %s: %s", dir, strerror(errno));
 		return -ENOENT;
 	}
-	h = talloc_zero(ctx, struct eir_hist);
-	if (!h) {
-		snprintf(err, len, "out of memory");
+	h = hist_alloc(ctx, &cfg, err, len);
+	if (!h)
 		return -ENOMEM;
-	}
-	talloc_set_destructor(h, hist_free);
-	h->now = clock_default;
-	rc = mdb_env_create(&h->env);
-	if (!rc)
-		rc = mdb_env_set_maxdbs(h->env, _D_COUNT);
-	/* no map size: a reader takes the one in the file; no lock of the writer's is needed */
-	if (!rc)
-		rc = mdb_env_open(h->env, dir, MDB_RDONLY, 0640);
+	/* map size 0: a reader takes the one in the file; no lock of the writer's is needed */
+	rc = env_open(h, dir, MDB_RDONLY, 0, err, len);
 	if (!rc)
 		rc = mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn);
 	if (rc) {
@@ -368,11 +378,12 @@ int eir_hist_open_ro(void *ctx, struct eir_hist **hp, const char *dir, char *err
 		talloc_free(h);
 		return -EIO;
 	}
-	/* a table never made (an empty history) reads as empty: it is opened where it exists */
 	for (int i = 0; !rc && i < _D_COUNT; i++) {
 		rc = mdb_dbi_open(txn, dbi_names[i], 0, &h->dbi[i]);
 		if (rc == MDB_NOTFOUND) {
-			snprintf(err, len, "%s holds no history (table %s missing)", dir, dbi_names[i]);
+			/* a history osmo-eir has not opened yet has no tables */
+			snprintf(err, len, "%s holds no history (table %s missing: has osmo-eir opened it?)", dir,
+				 dbi_names[i]);
 			mdb_txn_abort(txn);
 			talloc_free(h);
 			return -ENOENT;
@@ -383,7 +394,7 @@ int eir_hist_open_ro(void *ctx, struct eir_hist **hp, const char *dir, char *err
 	/* committed, not aborted: an abort would close the table handles opened in it */
 	rc = txn_end(txn, rc);
 	if (rc) {
-		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
+		snprintf(err, len, "cannot read the history %s: %s", dir, mdb_strerror(rc));
 		talloc_free(h);
 		return -EIO;
 	}
@@ -998,35 +1009,84 @@ char *eir_hist_other_str(char *buf, size_t len, const struct eir_hist_event *ev)
 	return buf;
 }
 
-int eir_hist_events(struct eir_hist *h, unsigned n, bool sightings_only, eir_hist_ev_cb cb, void *data)
+/* the event a cursor stands on: in the sightings index (its key names the event) or in the events table */
+static bool ev_get(struct eir_hist *h, MDB_txn *txn, bool via_sight, const MDB_val *k, const MDB_val *v,
+		   struct eir_hist_event *ev)
 {
+	if (via_sight)
+		return !get_val(txn, h->dbi[D_EVENT], k->mv_data, k->mv_size, ev, sizeof(*ev));
+	if (v->mv_size != sizeof(*ev))
+		return false;
+	memcpy(ev, v->mv_data, sizeof(*ev));
+	return true;
+}
+
+/* up to max events (0: no limit) of kind (0: all), newest first from the last one when after is NULL, else oldest
+ * first from the id after it; through the sightings index for sightings */
+static int events_scan(struct eir_hist *h, const uint64_t *after, unsigned max, enum eir_hist_kind kind,
+		       eir_hist_ev_cb cb, void *data)
+{
+	bool via_sight = kind == EIR_HIST_EV_SIGHTING;
+	uint8_t key[8];
 	MDB_txn *txn;
 	MDB_cursor *cur = NULL;
-	MDB_val k, v;
+	MDB_val k = { .mv_size = 8, .mv_data = key }, v;
 	unsigned got = 0;
 	int rc;
 
+	if (after) {
+		if (*after == UINT64_MAX)
+			return 0;
+		put_be64(key, *after + 1);
+	}
 	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
 		return -EIO;
-	rc = mdb_cursor_open(txn, h->dbi[sightings_only ? D_SIGHT : D_EVENT], &cur);
-	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_LAST); !rc && got < n;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+	rc = mdb_cursor_open(txn, h->dbi[via_sight ? D_SIGHT : D_EVENT], &cur);
+	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, after ? MDB_SET_RANGE : MDB_LAST); !rc && (!max || got < max);
+	     rc = mdb_cursor_get(cur, &k, &v, after ? MDB_NEXT : MDB_PREV)) {
 		struct eir_hist_event ev;
 
-		if (sightings_only) {
-			if (get_val(txn, h->dbi[D_EVENT], k.mv_data, k.mv_size, &ev, sizeof(ev)))
-				continue;
-		} else if (v.mv_size == sizeof(ev)) {
-			memcpy(&ev, v.mv_data, sizeof(ev));
-		} else {
+		if (!ev_get(h, txn, via_sight, &k, &v, &ev))
 			continue;
-		}
+		/* the other kinds have no index: few enough to filter */
+		if (kind && ev.kind != kind)
+			continue;
 		got++;
 		if (cb(data, &ev))
 			break;
 	}
 	if (cur)
 		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc && rc != MDB_NOTFOUND ? -EIO : 0;
+}
+
+int eir_hist_events(struct eir_hist *h, unsigned n, bool sightings_only, eir_hist_ev_cb cb, void *data)
+{
+	/* n 0 is no event here, not all of them */
+	if (!n)
+		return 0;
+	return events_scan(h, NULL, n, sightings_only ? EIR_HIST_EV_SIGHTING : 0, cb, data);
+}
+
+int eir_hist_events_after(struct eir_hist *h, uint64_t after, unsigned max, enum eir_hist_kind kind, eir_hist_ev_cb cb,
+			  void *data)
+{
+	return events_scan(h, &after, max, kind, cb, data);
+}
+
+int eir_hist_next_id(struct eir_hist *h, uint64_t *next)
+{
+	MDB_val k = { .mv_size = 7, .mv_data = "next_id" }, v;
+	MDB_txn *txn;
+	int rc;
+
+	*next = 1;
+	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
+		return -EIO;
+	rc = mdb_get(txn, h->dbi[D_META], &k, &v);
+	if (!rc && v.mv_size == 8)
+		memcpy(next, v.mv_data, 8);
 	mdb_txn_abort(txn);
 	return rc && rc != MDB_NOTFOUND ? -EIO : 0;
 }

@@ -41,18 +41,6 @@ ctr() {
 	$CTRL "$EIR_CTRL_PORT" get "rate_ctr.abs.history.0.$1"
 }
 
-# restart_eir: start osmo-eir again with the same config, store and ports
-restart_eir() {
-	"$EIR" -c "$T/osmo-eir.cfg" -l "$T/store" > "$EIR_LOG" 2>&1 &
-	EIR_PID=$!
-	i=0
-	while ! grep -q "N5g-eir on 127.0.0.1:$SBI_PORT" "$EIR_LOG"; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && { echo "# osmo-eir did not restart:"; sed 's/^/#   /' "$EIR_LOG"; exit 1; }
-		sleep 0.1
-	done
-}
-
 H="
 history
  history on
@@ -176,7 +164,7 @@ has "write: the history node without defaults" "^history| history on| sightings 
 eir_stop
 check "clean shutdown (no sanitizer report)" [ $? -eq 0 ]
 sed -i 's/^ history on$/ history off/' "$T/osmo-eir.cfg"
-restart_eir
+sbi_restart
 out=$(vty "show equipment history imei $BLACK")
 check "after a restart: the rows are still there" [ "$(echo "$out" | grep -c '^ IMEI ')" = 3 ]
 out=$(vty "show equipment events")
@@ -196,7 +184,7 @@ check "event ids go on across the restart (no id twice)" \
 $ECR --port $EIR_PORT --origin-host mme1.example.org 35000004000160 001010000000010 > /dev/null
 wait_for "a sighting committed" "IMEI 35000004000160 IMSI 001010000000010" "show equipment sightings"
 { kill -KILL $EIR_PID; wait $EIR_PID; } 2>/dev/null
-restart_eir
+sbi_restart
 out=$(vty "show equipment sightings")
 has "after kill -9: the committed sighting is there" "IMEI 35000004000160 IMSI 001010000000010" "$out"
 
@@ -204,7 +192,7 @@ has "after kill -9: the committed sighting is there" "IMEI 35000004000160 IMSI 0
 eir_stop
 check "clean shutdown (no sanitizer report)" [ $? -eq 0 ]
 sed -i 's|^ history off$| history off\n path /proc/no-history-here|' "$T/osmo-eir.cfg"
-restart_eir
+sbi_restart
 check "an unusable history path: said in the log" \
 	grep -q "DHIST.*device history off: cannot create /proc/no-history-here: " "$EIR_LOG"
 has "  the answers go on" BLACKLISTED "$($ECR --port $EIR_PORT --origin-host mme1.example.org $BLACK $IMSI1)"

@@ -19,6 +19,8 @@
 #include <osmocom/eir/imei.h>
 #include <osmocom/eir/types.h>
 
+#include "../sbi/json_valid.h"
+
 #define DAY 86400
 #define T0 ((time_t)20000 * DAY + 3600)	/* a day number the days bitmap starts from, 01:00 UTC */
 #define IMEI_A 35693803564380ULL
@@ -269,6 +271,104 @@ static void test_reopen(void)
 	hist_open();
 	show_counts();
 	apply1(rec(T0 + 7 * DAY + 100, IMEI_A, "001010000000002", NULL, EIR_BLACKLISTED, "mme1"));
+}
+
+static int ev_id_cb(void *data, const struct eir_hist_event *ev)
+{
+	printf(" %llu:%s", (unsigned long long)ev->id, get_value_string(eir_hist_kind_names, ev->kind));
+	return 0;
+}
+
+static void test_events_after(void)
+{
+	uint64_t next;
+
+	printf("%s: the events after an id, oldest first (what osmo-eir-push and export-events read)\n", __func__);
+	OSMO_ASSERT(!eir_hist_next_id(h, &next));
+	printf(" next id %llu\n after 0, at most 4:", (unsigned long long)next);
+	OSMO_ASSERT(!eir_hist_events_after(h, 0, 4, 0, ev_id_cb, NULL));
+	printf("\n after 3, sightings:");
+	OSMO_ASSERT(!eir_hist_events_after(h, 3, 0, EIR_HIST_EV_SIGHTING, ev_id_cb, NULL));
+	printf("\n after 3, new SIMs:");
+	OSMO_ASSERT(!eir_hist_events_after(h, 3, 0, EIR_HIST_EV_NEW_SIM, ev_id_cb, NULL));
+	printf("\n after the last one:");
+	OSMO_ASSERT(!eir_hist_events_after(h, next - 1, 0, 0, ev_id_cb, NULL));
+	printf("\n");
+}
+
+/* render one event, check it is one valid JSON value, print it */
+static void json_print(const struct eir_hist_event *ev)
+{
+	char buf[EIR_HIST_JSON_MAX];
+	int n = eir_hist_event_json(ev, NULL, buf, sizeof(buf));
+
+	OSMO_ASSERT(n > 0 && (size_t)n == strlen(buf));
+	printf("  %s json_valid=%d\n", buf, json_valid(buf, n));
+}
+
+static void test_json(void)
+{
+	struct eir_hist_event ev = { .id = 17, .kind = EIR_HIST_EV_SIGHTING };
+	char small[64];
+
+	printf("%s: one JSON object per event\n", __func__);
+	ev.rec = rec(T0, IMEI_A, "001010000000002", "4915112345678", EIR_BLACKLISTED, "mme1.example.org");
+	ev.rec.why = (struct eir_hist_why){ .level = EIR_LVL_NAT_BLACK, .part = EIR_DB_NATIONAL, .list = EIR_LIST_BLACK,
+					    .listed = 20000, .reason_id = 3 };
+	ev.rec.iface = EIR_IFACE_N5G_EIR;
+	json_print(&ev);
+	printf(" the node escaped: a quote, a backslash, a control character, UTF-8 (2, 3, 4 bytes), a byte that is "
+	       "not UTF-8\n");
+	osmo_strlcpy(ev.rec.node, "a\"b\\c\x01" "d\xc3\xa9\xe2\x82\xac\xf0\x9f\x93\xb1\xffz", sizeof(ev.rec.node));
+	json_print(&ev);
+	printf(" a node of 48 bytes without a NUL is cut at 47\n");
+	memset(ev.rec.node, 'n', sizeof(ev.rec.node));
+	json_print(&ev);
+	printf(" no IMSI, no SV, a local range, no reason; the store failed\n");
+	ev.rec = rec(T0 + 61, IMEI_B, NULL, NULL, EIR_BLACKLISTED, "");
+	ev.rec.sv = -1;
+	ev.rec.why = (struct eir_hist_why){ .level = EIR_LVL_LOCAL_RANGE, .list = EIR_LIST_BLACK, .first = IMEI_B,
+					    .last = IMEI_B + 99 };
+	json_print(&ev);
+	ev.rec.flags |= EIR_HIST_F_ERROR;
+	json_print(&ev);
+	printf(" the other kinds\n");
+	ev.rec = rec(T0, IMEI_A, "001010000000003", NULL, EIR_WHITELISTED, "mme2");
+	ev.kind = EIR_HIST_EV_NEW_SIM;
+	OSMO_ASSERT(!eir_imsi_pack("001010000000002", ev.other, NULL));
+	json_print(&ev);
+	ev.kind = EIR_HIST_EV_NEW_HANDSET;
+	for (int i = 0; i < 8; i++)
+		ev.other[i] = (IMEI_C >> (56 - 8 * i)) & 0xff;
+	json_print(&ev);
+	ev.kind = EIR_HIST_EV_CLONE;
+	ev.n = 3;
+	json_print(&ev);
+	printf(" a buffer too small: -ENOSPC, nothing half written: %d '%s'\n",
+	       eir_hist_event_json(&ev, NULL, small, sizeof(small)), small);
+}
+
+/* the read-only open of another process's history (after the writer's handle is closed: one environment per
+ * process) */
+static void test_open_ro(const char *base)
+{
+	struct eir_hist *ro;
+	char err[256], missing[96];
+	uint64_t next;
+	int rc;
+
+	printf("%s: a reader's open\n", __func__);
+	OSMO_ASSERT(!eir_hist_open_ro(ctx, &ro, dir, err, sizeof(err)));
+	OSMO_ASSERT(!eir_hist_next_id(ro, &next));
+	printf(" next id %llu, the last two:", (unsigned long long)next);
+	OSMO_ASSERT(!eir_hist_events_after(ro, next - 3, 0, 0, ev_id_cb, NULL));
+	printf("\n");
+	eir_hist_close(ro);
+	snprintf(missing, sizeof(missing), "%s/none", base);
+	rc = eir_hist_open_ro(ctx, &ro, missing, err, sizeof(err));
+	printf(" a missing one: %d (%s), nothing created: %s\n", rc, rc == -ENOENT ? "ENOENT" : "?",
+	       access(missing, F_OK) ? "yes" : "no");
+	OSMO_ASSERT(!ro);
 }
 
 /* prune until a step removes nothing; \returns the rows removed */
@@ -527,6 +627,8 @@ int main(void)
 	test_full_off();
 	test_read_events();
 	test_reopen();
+	test_events_after();
+	test_json();
 	test_prune();
 	test_prune_catch_up();
 	test_queue_full();
@@ -534,6 +636,7 @@ int main(void)
 	test_map_full(base);
 
 	eir_hist_close(h);
+	test_open_ro(base);
 	talloc_free(ctx);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
 	OSMO_ASSERT(!system(cmd));

@@ -22,6 +22,19 @@ ${1:-}" || return 1
 	SBI_URL="http://127.0.0.1:$SBI_PORT/n5g-eir-eic/v1/equipment-status"
 }
 
+# sbi_restart: start osmo-eir again with the same config, store and ports (after eir_stop); exits the test when it
+# does not come up within 10 s
+sbi_restart() {
+	"$EIR" -c "$T/osmo-eir.cfg" -l "$T/store" > "$EIR_LOG" 2>&1 &
+	EIR_PID=$!
+	i=0
+	while ! grep -q "N5g-eir on 127.0.0.1:$SBI_PORT" "$EIR_LOG"; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "# osmo-eir did not restart:"; sed 's/^/#   /' "$EIR_LOG"; exit 1; }
+		sleep 0.1
+	done
+}
+
 # h2 NAME URL [CURL_ARGS...]: one request over cleartext HTTP/2 with prior knowledge; the answer goes to
 # $T/NAME.meta ("STATUS CONTENT_TYPE HTTP_VERSION"), $T/NAME.hdr and $T/NAME.body
 h2() {

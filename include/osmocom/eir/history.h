@@ -149,8 +149,10 @@ struct eir_hist;
 /* --- the store (src/db/history.c) --- */
 int eir_hist_open(void *ctx, struct eir_hist **h, const char *dir, const struct eir_hist_cfg *cfg, char *err,
 		  size_t len);
-/*! Open an existing history for reading only, beside a running osmo-eir (LMDB readers need no writer lock): the
- *  tools' way in. \returns 0, -ENOENT (no history in dir), -EIO; err says why. */
+/*! Open an existing history for reading only, beside the running osmo-eir that writes it (LMDB readers need no
+ *  writer lock): the tools' way in (osmo-eir-db export-dump and export-events, osmo-eir-push). Never creates or
+ *  writes anything. \returns 0, -ENOENT (no history in dir, or one osmo-eir has not opened yet), -EIO; err says
+ *  why. */
 int eir_hist_open_ro(void *ctx, struct eir_hist **h, const char *dir, char *err, size_t len);
 void eir_hist_close(struct eir_hist *h);
 bool eir_hist_sighting(const struct eir_hist_cfg *cfg, enum eir_verdict v, bool error);
@@ -187,6 +189,20 @@ unsigned eir_hist_retention(struct eir_hist *h);
  *  callback's non-zero, or -EIO. */
 typedef int (*eir_hist_days_cb)(void *data, const struct eir_hist_pair *p, const uint64_t *days);
 int eir_hist_pairs_days(struct eir_hist *h, unsigned from, unsigned to, eir_hist_days_cb cb, void *data);
+/*! The events with an id above after, oldest first, at most max (0: no limit); kind 0: all kinds. Stops early when
+ *  cb returns non-zero. \returns 0 or -EIO. */
+int eir_hist_events_after(struct eir_hist *h, uint64_t after, unsigned max, enum eir_hist_kind kind, eir_hist_ev_cb cb,
+			  void *data);
+/*! The next event id the writer will give (1 + the last one given), as committed. \returns 0 or -EIO. */
+int eir_hist_next_id(struct eir_hist *h, uint64_t *next);
+
+/* --- the events as JSON (src/eir/history_json.c; doc/schemas/osmo-eir-event.schema.json) --- */
+struct eir_db;
+/*! One event as one JSON object, no newline; its reason text looked up in db (the lists store) when db is not NULL,
+ *  else only its id given. \returns the length, or -ENOSPC when cap was too small (buf then holds no object). */
+int eir_hist_event_json(const struct eir_hist_event *ev, struct eir_db *db, char *buf, size_t cap);
+#define EIR_HIST_JSON_MAX 2048	/* enough for any event */
+
 /*! Rows in the history: pairs, events, IMEIs and IMSIs with a last partner. */
 int eir_hist_counts(struct eir_hist *h, uint64_t *pairs, uint64_t *events, uint64_t *imeis, uint64_t *imsis);
 
