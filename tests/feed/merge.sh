@@ -81,7 +81,8 @@ refused() {
 	shift 3
 	pub "$f" 2 "$@"
 	check "$d: exit 1 ($rc)" [ $rc -eq 1 ]
-	check "$d: says '$msg'" grep -qxF "$msg" "$T/$f-2.out" || sed 's/^/#   /' "$T/$f-2.out"
+	grep -qxF "$msg" "$T/$f-2.out" && ok "$d: says '$msg'" ||
+		{ not_ok "$d: says '$msg'"; sed 's/^/#   /' "$T/$f-2.out"; }
 	check "$d: RUNS unchanged" cmp -s "$T/runs-before" "$T/$f/RUNS"
 	check "$d: no temporary files left" tmp_empty
 }
@@ -97,8 +98,8 @@ head -n 12000 "$T/bl-good.csv" > "$T/r2/bl.csv"
 printf '35000000000099,20261101,"unterminated\n' >> "$T/r2/bl.csv"
 pub disk 2 --mem-budget 4k --tmp "$T/tmp"
 check "a broken row under a 4k budget: exit 1 ($rc)" [ $rc -eq 1 ]
-check "a broken row: says where" grep -q "^osmo-eir-feed: $T/r2/bl.csv: .*line 12001" "$T/disk-2.out" ||
-	sed 's/^/#   /' "$T/disk-2.out"
+grep -q "^osmo-eir-feed: $T/r2/bl.csv: .*line 12001" "$T/disk-2.out" && ok "a broken row: says where" ||
+	{ not_ok "a broken row: says where"; sed 's/^/#   /' "$T/disk-2.out"; }
 check "a broken row: RUNS unchanged" cmp -s "$T/runs-before" "$T/disk/RUNS"
 check "a broken row: no temporary files left" tmp_empty
 cp "$T/bl-good.csv" "$T/r2/bl.csv"

@@ -15,6 +15,12 @@ A=35000000000011 B=35000000000022 C=35000000000033
 
 F="$T/www/feed"
 # resign: $T/z64.zip in place of $F/$zname, hashed and signed again (right hash, right signature)
+# shown FILE DESCRIPTION COMMAND...: check, with FILE shown when it fails
+shown() {
+	f=$1 d=$2
+	shift 2
+	if "$@"; then ok "$d"; else not_ok "$d"; sed 's/^/#   /' "$f"; fi
+}
 resign() {
 	mv "$T/z64.zip" "$F/$zname"
 	{ grep -v "  $zname\$" "$F/SHA256SUMS"; (cd "$F" && sha256sum "$zname"); } > "$T/sums"
@@ -28,14 +34,13 @@ publish --zip --blacklist "$T/in/bl.csv" $(op_lists)
 check "run 1 published zipped" grep -q "published run 1 " "$T/publish.out"
 zname=$(cd "$F" && ls ./*_blacklist.zip | cut -c3-)
 python3 "$top_srcdir/tests/feed/zip64.py" "$F/$zname" "$T/z64.zip" 70000 > "$T/z64.out" 2>&1
-check "the blacklist zip rewritten as zip64 with 70001 entries" \
-	grep -qx "70001 entries, zip64 local extra and end of central directory" "$T/z64.out" ||
-	{ sed "s/^/#   /" "$T/z64.out"; false; }
+shown "$T/z64.out" "the blacklist zip rewritten as zip64 with 70001 entries" \
+	grep -qx "70001 entries, zip64 local extra and end of central directory" "$T/z64.out"
 resign
 
 "$EIR_DB" -l "$T/s" create >/dev/null
 feed_sync "$T/s" -u "file://$F/"
-check "zip64 run 1: exit 0 ($rc)" [ $rc -eq 0 ] || sed 's/^/#   /' "$T/sync.out"
+shown "$T/sync.out" "zip64 run 1: exit 0 ($rc)" [ $rc -eq 0 ]
 check "zip64 run 1: both entries applied" grep -q "applied from the full lists of run 1: 2 added, 0 removed" "$T/sync.out"
 check "zip64 run 1: $A BLACKLISTED" [ "$(verdict "$T/s" $A)" = BLACKLISTED ]
 check "zip64 run 1: $B BLACKLISTED" [ "$(verdict "$T/s" $B)" = BLACKLISTED ]
@@ -45,13 +50,13 @@ blacklist "$T/in/bl.csv" $B $C
 publish --zip --blacklist "$T/in/bl.csv" $(op_lists)
 zname=$(cd "$F" && ls -t ./*_blacklist.zip | head -1 | cut -c3-)
 python3 "$top_srcdir/tests/feed/zip64.py" "$F/$zname" "$T/z64.zip" 0 > "$T/z64.out" 2>&1
-check "run 2's blacklist zip rewritten with zip64 local headers" grep -qx "4 entries, zip64 local extra" "$T/z64.out" ||
-	{ sed "s/^/#   /" "$T/z64.out"; false; }
+shown "$T/z64.out" "run 2's blacklist zip rewritten with zip64 local headers" \
+	grep -qx "4 entries, zip64 local extra" "$T/z64.out"
 resign
 feed_sync "$T/s" -u "file://$F/"
-check "zip64 run 2: exit 0 ($rc)" [ $rc -eq 0 ] || sed 's/^/#   /' "$T/sync.out"
-check "zip64 run 2: applied as deltas" grep -q "applied as deltas from run 1: 1 added, 1 removed" "$T/sync.out" ||
-	sed 's/^/#   /' "$T/sync.out"
+shown "$T/sync.out" "zip64 run 2: exit 0 ($rc)" [ $rc -eq 0 ]
+shown "$T/sync.out" "zip64 run 2: applied as deltas" \
+	grep -q "applied as deltas from run 1: 1 added, 1 removed" "$T/sync.out"
 check "zip64 run 2: $A no longer listed" [ "$(verdict "$T/s" $A)" != BLACKLISTED ]
 check "zip64 run 2: $C BLACKLISTED" [ "$(verdict "$T/s" $C)" = BLACKLISTED ]
 finish
