@@ -7,7 +7,8 @@
 # feed_rows.py --rows N --run 1|2 --out DIR [--delta D] [--quirks] [--crlf]
 #   writes DIR/bl.csv (N rows), DIR/notif.csv (N/10) and DIR/exc.csv (N/20); D: the run 2 blacklist delta's entries
 #   (default N/100); --quirks adds what the feed allows: duplicate keys (the last row counts), 15-digit forms of
-#   earlier IMEIs, invalid IMEIs, an IMSI-less row; --crlf ends lines with CRLF.
+#   earlier IMEIs, invalid IMEIs, an IMSI-less row; --crlf ends lines with CRLF; --blacklist-only: notif.csv and
+#   exc.csv header-only (contrib/bench/feed-scale.sh compares with osmo-eir-db import of the blacklist).
 
 import argparse
 import os
@@ -60,6 +61,7 @@ def main():
     ap.add_argument('--delta', type=int)
     ap.add_argument('--quirks', action='store_true')
     ap.add_argument('--crlf', action='store_true')
+    ap.add_argument('--blacklist-only', action='store_true')
     a = ap.parse_args()
     eol = '\r\n' if a.crlf else '\n'
     os.makedirs(a.out, exist_ok=True)
@@ -78,14 +80,14 @@ def main():
                 f.write(''.join(buf))
                 buf = []
         f.write(''.join(buf))
-    n = a.rows // 10
+    n = 0 if a.blacklist_only else a.rows // 10
     with open(os.path.join(a.out, 'notif.csv'), 'w', newline='') as f:
         f.write('imei,imsi,msisdn,block_date,reasons' + eol)
         for i, t, v in rows(n, a.run, k_for(n), a.quirks):
             imsi = '' if a.quirks and i % 89 == 4 else '00101%010d' % i
             f.write('%s,%s,4477%08d,20261201,%s%s' % (t, imsi, i % 10 ** 8, 'Duplicate IMEI' if v == 0 else
                                                      'Duplicate IMEI|Invalid IMEI', eol))
-    n = a.rows // 20
+    n = 0 if a.blacklist_only else a.rows // 20
     with open(os.path.join(a.out, 'exc.csv'), 'w', newline='') as f:
         f.write('imei,imsi,msisdn' + eol)
         for i, t, v in rows(n, a.run, k_for(n), a.quirks):
