@@ -11,25 +11,21 @@
 #   exc.csv header-only (contrib/bench/feed-scale.sh compares with osmo-eir-db import of the blacklist).
 
 import argparse
+import importlib.util
 import os
+
+# the IMEI check digit of the sample lists' generator, one Luhn for the project's Python
+_spec = importlib.util.spec_from_file_location(
+    'gen_sample_list', os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'contrib',
+                                    'gen-sample-list.py'))
+_gen = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_gen)
 
 SPACE = 10 ** 12	# IMEIs 35 followed by 12 digits: i -> 35 * SPACE + (i * MULT) % SPACE spreads the keys
 
 
 def imei(i):
     return 35 * SPACE + (i * 1000003) % SPACE
-
-
-def luhn(digits14):
-    total = 0
-    for pos, ch in enumerate(digits14):
-        d = int(ch)
-        if pos % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return str((10 - total % 10) % 10)
 
 
 def rows(n, run, k, quirks):
@@ -44,7 +40,7 @@ def rows(n, run, k, quirks):
                 text = "12AB*#%d" % (i % 10)	# not an IMEI: its own key, by its text
             elif i % 101 == 3 and i > 0:
                 prev = str(imei(i - 3))
-                text = prev + luhn(prev)	# the 15-digit form of an earlier row's IMEI: the same entry
+                text = _gen.imei15(prev)	# the 15-digit form of an earlier row's IMEI: the same entry
         yield i, text, variant
         if quirks and i % 97 == 5:
             yield i, text, variant + 2		# the same key again, later in the file: this one counts

@@ -7,10 +7,8 @@ set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sync/lib-feed.sh"
 
-command -v openssl >/dev/null || { echo "# SKIP: openssl not installed"; exit 77; }
-command -v python3 >/dev/null || { echo "# SKIP: python3 not installed"; exit 77; }
 [ -x /usr/bin/time ] || { echo "# SKIP: /usr/bin/time not installed (the time package)"; exit 77; }
-feed_key || { echo "# cannot make a feed key"; exit 1; }
+feed_prereqs
 GEN="$top_srcdir/tests/feed/feed_rows.py"
 ROWS=3000000
 BUDGET_MB=16

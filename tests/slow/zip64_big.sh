@@ -8,11 +8,9 @@ set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/sync/lib-feed.sh"
 
-command -v openssl >/dev/null || { echo "# SKIP: openssl not installed"; exit 77; }
-command -v python3 >/dev/null || { echo "# SKIP: python3 not installed"; exit 77; }
 free_kb=$(df -Pk "$T" | awk 'NR == 2 { print $4 }')
 [ "$free_kb" -ge $((15 * 1024 * 1024)) ] || { echo "# SKIP: $((free_kb / 1024)) MB free in $T, 15 GB needed"; exit 77; }
-feed_key || { echo "# cannot make a feed key"; exit 1; }
+feed_prereqs
 ROWS=540000
 LAST=35000000000022
 
