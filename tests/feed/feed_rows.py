@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # Full lists of any length for osmo-eir-feed publish, run 1 and run 2 of one feed (tests/feed/merge.sh and
-# contrib/bench/feed-scale.sh): run 2 is run 1 with every Kth row removed, every Kth (offset) row's reason changed
-# and N/K new rows added, so that its deltas have about 3N/K entries.
+# contrib/bench/feed-scale.sh): run 2 is run 1 with every Kth row removed, every Kth (offset) row's reason and block
+# date changed and N/K new rows added, so that its deltas have about 3N/K entries. Seven reason texts, as national
+# lists have few (a text per row would cost the store ~100 bytes an entry).
 #
 # feed_rows.py --rows N --run 1|2 --out DIR [--delta D] [--quirks] [--crlf]
 #   writes DIR/bl.csv (N rows), DIR/notif.csv (N/10) and DIR/exc.csv (N/20); D: the run 2 blacklist delta's entries
@@ -71,7 +72,7 @@ def main():
         f.write('imei,block_date,reasons' + eol)
         buf = []
         for i, t, v in rows(n, a.run, k_for(n), a.quirks):
-            buf.append('%s,2026110%d,"Stolen, ref %d.%d"%s' % (t, 1 + v, i, v, eol))
+            buf.append('%s,2026110%d,"Stolen, category %d"%s' % (t, 1 + v, i % 7 + 10 * v, eol))
             if len(buf) >= 65536:
                 f.write(''.join(buf))
                 buf = []
