@@ -9,8 +9,9 @@
 #      a third removed, a third changed, a third added), sorted in MEM_BUDGET (default 256M)
 #   5. osmo-eir-sync applying run 2 as deltas
 # and prints a table. OLD_FEED=path/to/another/osmo-eir-feed: step 4 also by that one (an older build, whose
-# publish diffed in memory), on a copy of the feed. Run from an optimised build tree: `builddir=$PWD ../contrib/bench/feed-scale.sh`.
-# Scratch data in BENCH_DIR (default a temp dir under TMPDIR, removed afterwards); about 330 bytes a row of disk at
+# publish diffed in memory), on a copy of the feed.
+# Run from an optimised build tree: `builddir=$PWD ../contrib/bench/feed-scale.sh`.
+# Scratch data in BENCH_DIR (default a temp dir in /tmp, removed afterwards); about 330 bytes a row of disk at
 # the peak: refused when that would leave less than 20 GB free.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)

@@ -725,8 +725,8 @@ int main(int argc, char **argv)
 			break;
 		case 'M':
 			if (parse_size(optarg, &opt_mem_budget) || opt_mem_budget < 4096)
-				return eir_fail(1, "invalid --mem-budget '%s': a size in bytes (k, M or G), at least 4k",
-						optarg);
+				return eir_fail(1, "invalid --mem-budget '%s': a size in bytes (k, M or G), "
+						"at least 4k", optarg);
 			break;
 		case 'T':
 			tmp_dir = optarg;

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # Rewrite a feed zip as zip64 (tests/feed/zip64.sh): its members again, each with the zip64 extra field in its local
-# header (Python's force_zip64), then EXTRA header-only notification files of other operators, so that (EXTRA > 65534) the
-# archive has over 65535 entries and needs the zip64 end of central directory. Checks that both are in the result.
+# header (Python's force_zip64), then EXTRA header-only notification files of other operators: with EXTRA > 65534
+# the archive has over 65535 entries and needs the zip64 end of central directory. Checks that both are there.
 #
 # zip64.py IN.zip OUT.zip EXTRA
 

@@ -39,7 +39,8 @@ resign
 "$EIR_DB" -l "$T/s" create >/dev/null
 feed_sync "$T/s" -u "file://$F/"
 shown "$T/sync.out" "zip64 run 1: exit 0 ($rc)" [ $rc -eq 0 ]
-check "zip64 run 1: both entries applied" grep -q "applied from the full lists of run 1: 2 added, 0 removed" "$T/sync.out"
+check "zip64 run 1: both entries applied" \
+	grep -q "applied from the full lists of run 1: 2 added, 0 removed" "$T/sync.out"
 check "zip64 run 1: $A BLACKLISTED" [ "$(verdict "$T/s" $A)" = BLACKLISTED ]
 check "zip64 run 1: $B BLACKLISTED" [ "$(verdict "$T/s" $B)" = BLACKLISTED ]
 

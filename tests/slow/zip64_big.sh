@@ -34,7 +34,8 @@ check "the member is zip64: its size, version 4.5, the zip64 extra field first" 
 
 "$EIR_DB" -l "$T/s" create >/dev/null
 feed_sync "$T/s" -u "file://$T/www/feed/"
-[ $rc -eq 0 ] && ok "sync: exit 0" || { not_ok "sync: exit 0 ($rc)"; grep -v "longer than" "$T/sync.out" | sed "s/^/#   /"; }
+[ $rc -eq 0 ] && ok "sync: exit 0" ||
+	{ not_ok "sync: exit 0 ($rc)"; grep -v "longer than" "$T/sync.out" | sed "s/^/#   /"; }
 grep "applied" "$T/sync.out" | sed 's/^/#   /'
 check "sync: the last row applied, the long ones skipped" \
 	grep -q "applied from the full lists of run 1: 1 added, 0 removed, 0 changed, $ROWS skipped" "$T/sync.out"
