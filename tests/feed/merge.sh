@@ -102,4 +102,23 @@ grep -q "^osmo-eir-feed: $T/r2/bl.csv: .*line 12001" "$T/disk-2.out" && ok "a br
 check "a broken row: RUNS unchanged" cmp -s "$T/runs-before" "$T/disk/RUNS"
 check "a broken row: no temporary files left" tmp_empty
 cp "$T/bl-good.csv" "$T/r2/bl.csv"
+
+# kill -9 half-way through the sort: its runs are open in --tmp but never linked there, so nothing is left
+python3 "$GEN" --rows 200000 --run 1 --out "$T/r3" || { echo "# cannot generate the lists"; exit 1; }
+"$EIR_FEED" -d "$T/disk" -k "$T/feed.key" publish --mem-budget 4k --tmp "$T/tmp" --blacklist "$T/r3/bl.csv" \
+	--notifications "$OP=$T/r3/notif.csv" --exceptions "$OP=$T/r3/exc.csv" > "$T/kill.out" 2>&1 &
+pid=$!
+seen=""
+i=0
+while [ $i -lt 1000 ] && [ -z "$seen" ] && kill -0 $pid 2>/dev/null; do
+	seen=$(ls -l "/proc/$pid/fd" 2>/dev/null | grep -F "$T/tmp/" | head -1 | sed 's/.* -> //')
+	[ -n "$seen" ] || sleep 0.01
+	i=$((i + 1))
+done
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+check "kill -9 during the sort: a run was open in --tmp, already unlinked ($seen)" \
+	sh -c "echo '$seen' | grep -q '^$T/tmp/.*(deleted)\$'"
+check "kill -9: RUNS unchanged" cmp -s "$T/runs-before" "$T/disk/RUNS"
+check "kill -9: nothing left in --tmp" tmp_empty
 finish
