@@ -237,7 +237,7 @@ struct out_set {
 	size_t keys;	/* the entries it holds (a key repeated in the file is one entry, its rows all copied) */
 };
 
-/* Copy the rows of path that marks names (sorted by mark_cmp()) to the sets they name; only sets[want...] are named. */
+/* Copy the rows of path that marks name (sorted by mark_cmp()) to the sets they name, sets[first..first+n_sets-1]. */
 static int write_marked(enum feed_list l, const char *path, struct xsort *marks, struct out_set *sets,
 			unsigned first, unsigned n_sets)
 {
