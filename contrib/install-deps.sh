@@ -16,8 +16,9 @@ PKGS=(
 	# libraries osmo-eir builds against
 	libosmocore-dev libosmo-netif-dev libtalloc-dev liblmdb-dev libnghttp2-dev libssl-dev libzip-dev
 	libcurl4-openssl-dev
-	# tools: inspecting the LMDB store, the sample list generator, the shell tests
-	lmdb-utils python3 util-linux procps iproute2 netcat-openbsd openssl
+	# tools: inspecting the LMDB store, the sample list generator, the shell tests (time: /usr/bin/time's peak RSS
+	# in tests/slow/feed_rss.sh and contrib/bench/feed-scale.sh)
+	lmdb-utils python3 util-linux procps iproute2 netcat-openbsd openssl time
 	# test peers that check our wire format from the outside: tshark dissects S13, freeDiameter is a real
 	# Diameter peer, nghttp2-client (h2load) and nghttp2-server (nghttpd) load and serve HTTP/2, python3-h2
 	# is the NRF stand-in
