@@ -43,8 +43,8 @@
 #define WRITER_NICE 10
 
 /* the repeat filter (on the loop only): tables of the last check queued per IMEI and per IMSI, 4-way set-associative
- * (a key goes in the oldest slot of its set); a key pushed out makes at worst one more record queued, never a wrong
- * one */
+ * (a new key takes the oldest slot of its set once that one's window is over); a key without a slot makes one more
+ * record queued, never a wrong one */
 #define COAL_SET_BITS 16
 #define COAL_WAYS 4
 #define COAL_SLOTS (COAL_WAYS << COAL_SET_BITS)	/* 2 x 256k slots x 24 bytes: 12 MiB, when the filter is on */
@@ -248,29 +248,32 @@ static bool coal_repeat(const struct eir_hist_writer *w, const struct eir_hist_r
 	return b && b->imei == r->imei;
 }
 
-/* into key's slot, or the oldest of its set */
-static void coal_put(struct coal_slot *tab, uint64_t key, bool by_imsi, const struct coal_slot *s)
+/* into key's slot, else the oldest of its set if that one's window is over; else nowhere: a set's keys within their
+ * window stay, and the one more key is queued each time (pushing out the oldest would make a set of five keys
+ * checked in turn miss every time) */
+static void coal_put(struct coal_slot *tab, uint64_t key, bool by_imsi, const struct coal_slot *s, unsigned sec)
 {
 	struct coal_slot *set = coal_set_of(tab, key), *v = &set[0];
 
 	for (unsigned i = 0; i < COAL_WAYS; i++) {
 		if ((by_imsi ? set[i].imsi : set[i].imei) == key) {
-			v = &set[i];
-			break;
+			set[i] = *s;
+			return;
 		}
 		if (set[i].t < v->t)
 			v = &set[i];
 	}
-	*v = *s;
+	if (s->t >= v->t && s->t - v->t > sec)
+		*v = *s;
 }
 
 static void coal_note(struct eir_hist_writer *w, const struct eir_hist_rec *r, uint64_t imsi, uint32_t tag)
 {
 	struct coal_slot s = { .imei = r->imei, .imsi = imsi, .tag = tag, .t = (uint32_t)r->t };
 
-	coal_put(w->by_imei, r->imei, false, &s);
+	coal_put(w->by_imei, r->imei, false, &s, w->coal_sec);
 	if (r->flags & EIR_HIST_F_IMSI)
-		coal_put(w->by_imsi, imsi, true, &s);
+		coal_put(w->by_imsi, imsi, true, &s, w->coal_sec);
 }
 
 static void coal_set(struct eir_hist_writer *w, unsigned sec)
