@@ -45,9 +45,7 @@
 /* the repeat filter (on the loop only): tables of the last check queued per IMEI and per IMSI, 4-way set-associative
  * (a new key takes the oldest slot of its set once that one's window is over); a key without a slot makes one more
  * record queued, never a wrong one */
-#define COAL_SET_BITS 16
-#define COAL_WAYS 4
-#define COAL_SLOTS (COAL_WAYS << COAL_SET_BITS)	/* 2 x 256k slots x 24 bytes: 12 MiB, when the filter is on */
+#define COAL_WAYS 4u
 
 struct coal_slot {
 	uint64_t imei;
@@ -85,6 +83,7 @@ struct eir_hist_writer {
 	void *cb_data;
 	/* the repeat filter (loop side) */
 	unsigned coal_sec;
+	unsigned coal_bits;		/*!< log2 of the sets per table */
 	struct coal_slot *by_imei, *by_imsi;
 };
 
@@ -214,15 +213,16 @@ static uint32_t rec_tag(const struct eir_hist_rec *r)
 	return (h ^ r->flags) * 16777619u;
 }
 
-static struct coal_slot *coal_set_of(struct coal_slot *tab, uint64_t key)
+static struct coal_slot *coal_set_of(const struct eir_hist_writer *w, struct coal_slot *tab, uint64_t key)
 {
-	return &tab[(mix64(key) >> (32 - COAL_SET_BITS)) * COAL_WAYS];
+	return &tab[(mix64(key) >> (32 - w->coal_bits)) * COAL_WAYS];
 }
 
 /* the slot of key in its set, or NULL */
-static const struct coal_slot *coal_find(struct coal_slot *tab, uint64_t key, bool by_imsi)
+static const struct coal_slot *coal_find(const struct eir_hist_writer *w, struct coal_slot *tab, uint64_t key,
+					 bool by_imsi)
 {
-	const struct coal_slot *set = coal_set_of(tab, key);
+	const struct coal_slot *set = coal_set_of(w, tab, key);
 
 	for (unsigned i = 0; i < COAL_WAYS; i++)
 		if ((by_imsi ? set[i].imsi : set[i].imei) == key)
@@ -233,7 +233,7 @@ static const struct coal_slot *coal_find(struct coal_slot *tab, uint64_t key, bo
 /* true: r repeats the last check queued for its IMEI and its IMSI, on the same day, within coal_sec */
 static bool coal_repeat(const struct eir_hist_writer *w, const struct eir_hist_rec *r, uint64_t imsi, uint32_t tag)
 {
-	const struct coal_slot *a = coal_find(w->by_imei, r->imei, false), *b;
+	const struct coal_slot *a = coal_find(w, w->by_imei, r->imei, false), *b;
 	uint32_t t = (uint32_t)r->t;
 
 	/* each key's window a little shorter than coal_sec, by up to a quarter, from its hash: the checks of a mass
@@ -244,16 +244,17 @@ static bool coal_repeat(const struct eir_hist_writer *w, const struct eir_hist_r
 	if (!(r->flags & EIR_HIST_F_IMSI))
 		return true;
 	/* the IMSI's last IMEI too, or a SIM moved back to this handset would go unseen */
-	b = coal_find(w->by_imsi, imsi, true);
+	b = coal_find(w, w->by_imsi, imsi, true);
 	return b && b->imei == r->imei;
 }
 
 /* into key's slot, else the oldest of its set if that one's window is over; else nowhere: a set's keys within their
  * window stay, and the one more key is queued each time (pushing out the oldest would make a set of five keys
  * checked in turn miss every time) */
-static void coal_put(struct coal_slot *tab, uint64_t key, bool by_imsi, const struct coal_slot *s, unsigned sec)
+static void coal_put(const struct eir_hist_writer *w, struct coal_slot *tab, uint64_t key, bool by_imsi,
+		     const struct coal_slot *s)
 {
-	struct coal_slot *set = coal_set_of(tab, key), *v = &set[0];
+	struct coal_slot *set = coal_set_of(w, tab, key), *v = &set[0];
 
 	for (unsigned i = 0; i < COAL_WAYS; i++) {
 		if ((by_imsi ? set[i].imsi : set[i].imei) == key) {
@@ -263,7 +264,7 @@ static void coal_put(struct coal_slot *tab, uint64_t key, bool by_imsi, const st
 		if (set[i].t < v->t)
 			v = &set[i];
 	}
-	if (s->t >= v->t && s->t - v->t > sec)
+	if (s->t >= v->t && s->t - v->t > w->coal_sec)
 		*v = *s;
 }
 
@@ -271,23 +272,31 @@ static void coal_note(struct eir_hist_writer *w, const struct eir_hist_rec *r, u
 {
 	struct coal_slot s = { .imei = r->imei, .imsi = imsi, .tag = tag, .t = (uint32_t)r->t };
 
-	coal_put(w->by_imei, r->imei, false, &s, w->coal_sec);
+	coal_put(w, w->by_imei, r->imei, false, &s);
 	if (r->flags & EIR_HIST_F_IMSI)
-		coal_put(w->by_imsi, imsi, true, &s, w->coal_sec);
+		coal_put(w, w->by_imsi, imsi, true, &s);
 }
 
-static void coal_set(struct eir_hist_writer *w, unsigned sec)
+/* the filter's window and size (entries per table, rounded down to a power of two, at least one set) */
+static void coal_set(struct eir_hist_writer *w, unsigned sec, unsigned entries)
 {
-	w->coal_sec = sec;
-	if (!sec) {
+	unsigned bits = 8;	/* 1024 slots at least: the shift in coal_set_of() needs a bit */
+
+	while (bits < 24 && (COAL_WAYS << (bits + 1)) <= entries)
+		bits++;
+	if (!sec || bits != w->coal_bits) {
 		TALLOC_FREE(w->by_imei);
 		TALLOC_FREE(w->by_imsi);
-		return;
 	}
+	w->coal_sec = sec;
+	w->coal_bits = bits;
+	if (!sec)
+		return;
+	/* calloc'd: the pages come as keys touch them */
 	if (!w->by_imei)
-		w->by_imei = talloc_zero_array(w, struct coal_slot, COAL_SLOTS);
+		w->by_imei = talloc_zero_array(w, struct coal_slot, COAL_WAYS << bits);
 	if (!w->by_imsi)
-		w->by_imsi = talloc_zero_array(w, struct coal_slot, COAL_SLOTS);
+		w->by_imsi = talloc_zero_array(w, struct coal_slot, COAL_WAYS << bits);
 	if (!w->by_imei || !w->by_imsi) {
 		/* no memory for it: run without the filter rather than without the history */
 		TALLOC_FREE(w->by_imei);
@@ -348,7 +357,7 @@ struct eir_hist_writer *eir_hist_writer_alloc(void *ctx, struct eir_hist *h, con
 		return NULL;
 	}
 	eir_hist_set_cfg(h, cfg);
-	coal_set(w, cfg->coalesce_sec);
+	coal_set(w, cfg->coalesce_sec, cfg->coalesce_entries);
 	return w;
 }
 
@@ -399,7 +408,7 @@ void eir_hist_writer_set_cfg(struct eir_hist_writer *w, const struct eir_hist_cf
 	pthread_mutex_lock(&w->cfg_mutex);
 	w->cfg_new = *cfg;
 	pthread_mutex_unlock(&w->cfg_mutex);
-	coal_set(w, cfg->coalesce_sec);
+	coal_set(w, cfg->coalesce_sec, cfg->coalesce_entries);
 	atomic_store(&w->cfg_changed, true);
 	if (!w->running)
 		take_cfg(w);

@@ -432,6 +432,16 @@ DEFUN(cfg_h_coalesce, cfg_h_coalesce_cmd, "coalesce-seconds <0-3600>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_h_coalesce_entries, cfg_h_coalesce_entries_cmd, "coalesce-entries <1024-16777216>",
+      "How many IMEIs (and as many IMSIs) the repeat filter holds: 24 bytes each, taken as they are used\n"
+      "Entries, rounded down to a power of two (default 1048576; more distinct handsets than this within "
+      "coalesce-seconds are recorded at every check)\n")
+{
+	G.cfg.coalesce_entries = atoi(argv[0]);
+	cfg_changed();
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_h_map, cfg_h_map_cmd, "map-size-mib <16-1048576>",
       "The history's fixed map size: when it is full, records are lost and counted (at start)\n"
       "MiB (default 1024)\n")
@@ -456,7 +466,8 @@ static int config_write_history(struct vty *vty)
 	if (G.recording && c->full == def.full && c->sightings == def.sightings &&
 	    c->sightings_grey == def.sightings_grey && c->retention_days == def.retention_days &&
 	    c->clone_imsis == def.clone_imsis && c->clone_window_hours == def.clone_window_hours &&
-	    c->queue_len == def.queue_len && c->coalesce_sec == def.coalesce_sec && c->map_size_mib == def.map_size_mib && !c->path)
+	    c->queue_len == def.queue_len && c->coalesce_sec == def.coalesce_sec &&
+	    c->coalesce_entries == def.coalesce_entries && c->map_size_mib == def.map_size_mib && !c->path)
 		return CMD_SUCCESS;
 	vty_out(vty, "history%s", VTY_NEWLINE);
 	if (!G.recording)
@@ -477,6 +488,8 @@ static int config_write_history(struct vty *vty)
 		vty_out(vty, " queue-length %u%s", c->queue_len, VTY_NEWLINE);
 	if (c->coalesce_sec != def.coalesce_sec)
 		vty_out(vty, " coalesce-seconds %u%s", c->coalesce_sec, VTY_NEWLINE);
+	if (c->coalesce_entries != def.coalesce_entries)
+		vty_out(vty, " coalesce-entries %u%s", c->coalesce_entries, VTY_NEWLINE);
 	if (c->map_size_mib != def.map_size_mib)
 		vty_out(vty, " map-size-mib %u%s", c->map_size_mib, VTY_NEWLINE);
 	if (c->path)
@@ -673,6 +686,7 @@ void eir_history_vty_init(void)
 	install_element(HISTORY_NODE, &cfg_h_clone_window_cmd);
 	install_element(HISTORY_NODE, &cfg_h_queue_cmd);
 	install_element(HISTORY_NODE, &cfg_h_coalesce_cmd);
+	install_element(HISTORY_NODE, &cfg_h_coalesce_entries_cmd);
 	install_element(HISTORY_NODE, &cfg_h_map_cmd);
 	install_element(HISTORY_NODE, &cfg_h_path_cmd);
 	install_element(ENABLE_NODE, &show_hist_imei_cmd);

@@ -23,6 +23,7 @@ struct eir_hist_cfg {
 	unsigned clone_window_hours;	/*!< ... within this many hours */
 	unsigned queue_len;		/*!< records waiting for the writer; more are dropped and counted */
 	unsigned coalesce_sec;		/*!< a check equal to one queued this long ago or less is not queued (0: off) */
+	unsigned coalesce_entries;	/*!< keys the repeat filter holds, per table (IMEIs, IMSIs): 24 bytes each */
 	unsigned map_size_mib;		/*!< the history environment's fixed map size */
 	char *path;			/*!< its directory; NULL: <store dir>/../history */
 };
@@ -33,12 +34,14 @@ struct eir_hist_cfg {
 #define EIR_HIST_QUEUE_DEFAULT 65536
 #define EIR_HIST_MAP_DEFAULT 1024
 #define EIR_HIST_COALESCE_DEFAULT 300
+#define EIR_HIST_COALESCE_ENTRIES_DEFAULT 1048576
 /* the same listed (IMEI, IMSI) again within this time is a repeat, not a new sighting */
 #define EIR_HIST_SIGHTING_REPEAT_SEC 3600
 #define EIR_HIST_CFG_DEFAULT { .full = false, .sightings = true, .sightings_grey = false, \
 	.retention_days = EIR_HIST_RETENTION_DEFAULT, .clone_imsis = EIR_HIST_CLONE_IMSIS_DEFAULT, \
 	.clone_window_hours = EIR_HIST_CLONE_WINDOW_DEFAULT, .queue_len = EIR_HIST_QUEUE_DEFAULT, \
-	.coalesce_sec = EIR_HIST_COALESCE_DEFAULT, .map_size_mib = EIR_HIST_MAP_DEFAULT }
+	.coalesce_sec = EIR_HIST_COALESCE_DEFAULT, \
+	.coalesce_entries = EIR_HIST_COALESCE_ENTRIES_DEFAULT, .map_size_mib = EIR_HIST_MAP_DEFAULT }
 
 #define EIR_HIST_NODE_LEN 48	/* the asking node, truncated: enough for an Origin-Host or NF instance id */
 
