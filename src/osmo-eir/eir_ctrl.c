@@ -20,6 +20,8 @@
 #include <sys/socket.h>
 
 #include <talloc.h>
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/select.h>
 #include <osmocom/core/utils.h>
 #include <osmocom/ctrl/control_cmd.h>
 #include <osmocom/ctrl/control_if.h>
@@ -188,10 +190,15 @@ static int verify_local(struct ctrl_cmd *cmd, const char *value, void *data)
 	return 0;
 }
 
+/* SETs of one connection waiting for their commit at most: then the connection is not read until replies went out.
+ * A pipelining client is slowed down, never loses a reply (libosmoctrl's write queue holds 100 and drops beyond). */
+#define CTRL_DEFERRED_MAX 32
+
 /* on the loop, once the edit's commit is durable (or it failed): the deferred reply, as a synchronous SET's */
 static void set_local_done(void *data, int rc, const char *err)
 {
 	struct ctrl_cmd_def *cd = data;
+	struct ctrl_connection *ccon;
 	struct ctrl_cmd *cmd;
 
 	/* the client went away meanwhile: the edit stands (audited), there is nobody to tell */
@@ -204,7 +211,10 @@ static void set_local_done(void *data, int rc, const char *err)
 	} else if (get_local(cmd, NULL) != CTRL_CMD_REPLY) {
 		cmd->type = CTRL_TYPE_ERROR;
 	}
+	ccon = cmd->ccon;
 	ctrl_cmd_def_send(cd);
+	if (llist_count(&ccon->def_cmds) < CTRL_DEFERRED_MAX)
+		osmo_fd_read_enable(&ccon->write_queue.bfd);
 }
 
 /* A SET of a local entry goes to the edit writer thread (lists.c): the reply waits for the durable commit, which it
@@ -230,7 +240,8 @@ static int set_local(struct ctrl_cmd *cmd, void *data)
 	ed.who = who;
 	/* the reply reads the entry back later, when g_key names another command's: a copy of the key of its own */
 	k = talloc(cmd, struct ctrl_key);
-	cd = k ? ctrl_cmd_def_make(g_eir, cmd, NULL, 0) : NULL;
+	/* (no connection, no deferring: never for a command read from one) */
+	cd = k && cmd->ccon ? ctrl_cmd_def_make(g_eir, cmd, NULL, 0) : NULL;
 	if (!cd) {
 		cmd->reply = "out of memory";
 		return CTRL_CMD_ERROR;
@@ -245,6 +256,8 @@ static int set_local(struct ctrl_cmd *cmd, void *data)
 		cmd->reply = talloc_strdup(cmd, err);
 		return CTRL_CMD_ERROR;
 	}
+	if (llist_count(&cmd->ccon->def_cmds) >= CTRL_DEFERRED_MAX)
+		osmo_fd_read_disable(&cmd->ccon->write_queue.bfd);
 	return CTRL_CMD_HANDLED;
 }
 CTRL_CMD_DEFINE(local, "local");
