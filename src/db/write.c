@@ -675,7 +675,8 @@ int eir_db_write(struct eir_db *db, enum eir_db_part part, eir_db_write_fn fn, v
 }
 
 /*! Grow the map of a part for a thread handle's write that found it full (-EAGAIN), on db's own thread with no read
- *  snapshot open. \returns 0, -ENOSPC (at the limit, or a snapshot open) or -EIO, with the message in eir_db_errstr(). */
+ *  snapshot open. \returns 0, -ENOSPC (at the limit, or a snapshot open) or -EIO, with the message in
+ *  eir_db_errstr(). */
 int eir_db_grow(struct eir_db *db, enum eir_db_part part)
 {
 	int rc;
