@@ -61,17 +61,6 @@ def bad(msg):
             print("# " + msg, file=sys.stderr)
 
 
-def reply(c):
-    """(type, id, rest) of the next reply that is not a TRAP"""
-    while True:
-        r = c._recv()
-        typ, rest = r.split(" ", 1)
-        if typ == "TRAP":
-            continue
-        rid, rest = (rest.split(" ", 1) + [""])[:2]
-        return typ, rid, rest
-
-
 def run(k):
     try:
         c = Ctrl(port, timeout=120)
@@ -86,7 +75,7 @@ def run(k):
     got = 0
     try:
         while got < len(p):
-            typ, rid, rest = reply(c)
+            typ, rid, rest = c.reply()
             if rid not in want:
                 bad("connection %d: a reply to an unknown id %s" % (k, rid))
                 continue
@@ -125,7 +114,7 @@ if check and not res["bad"]:
         for j, (imei, _) in enumerate(win):
             c._send("GET %d equipment.imei.%s.local" % (1000000 + w + j, imei))
         for j, (imei, text) in enumerate(win):
-            typ, rid, rest = reply(c)
+            typ, rid, rest = c.reply()
             val = rest.split(" ", 1)[1] if " " in rest else ""
             if typ != "GET_REPLY" or rid != str(1000000 + w + j) or val != text:
                 bad("read back %s: %s %s %s, expected %s" % (imei, typ, rid, rest, text))
