@@ -201,9 +201,13 @@ static void set_local_done(void *data, int rc, const char *err)
 	struct ctrl_connection *ccon;
 	struct ctrl_cmd *cmd;
 
-	/* the client went away meanwhile: the edit stands (audited), there is nobody to tell */
-	if (ctrl_cmd_def_is_zombie(cd))
+	/* the client went away meanwhile: the edit stands (audited), there is nobody to tell. Not
+	 * ctrl_cmd_def_is_zombie(): in libosmoctrl 1.7 it unlinks cd from the connection's list a second time, after
+	 * the closing connection did (a crash on the poisoned list pointers); here the zombie is freed alone. */
+	if (!cd->cmd) {
+		talloc_free(cd);
 		return;
+	}
 	cmd = cd->cmd;
 	if (rc) {
 		cmd->reply = talloc_strdup(cmd, err);
