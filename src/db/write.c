@@ -620,7 +620,13 @@ static int write_locked(struct eir_db *db, enum eir_db_part part, eir_db_write_f
 		txn.db = db;
 		txn.part = part;
 		txn.p = p;
-		rc = db_txn_begin(p, 0, &txn.txn);
+		/* a thread handle does not adopt a map another process grew either: the owner does (eir_db_grow()) */
+		rc = db->origin ? mdb_txn_begin(p->env, NULL, 0, &txn.txn) : db_txn_begin(p, 0, &txn.txn);
+		if (rc == MDB_MAP_RESIZED) {
+			db_errf(db, "%s: another process grew the map: grow it here (eir_db_grow()) and write again",
+				p->path);
+			return -EAGAIN;
+		}
 		if (rc)
 			return db_lmdb_err(db, rc, "begin write transaction");
 

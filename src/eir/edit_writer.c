@@ -54,6 +54,9 @@ struct eir_edit_writer {
 	pthread_cond_t cond;		/* the thread waits here for edits, a grown map, or the stop */
 	struct llist_head in;
 	bool stop;
+	bool paused;			/* no batch is taken (the lists are lent to an import) */
+	bool busy;			/* a batch is being written */
+	pthread_cond_t idle;		/* the loop waits here for the batch under way when it pauses the writer */
 	enum grow_state grow;
 	int grow_rc;
 	char grow_err[512];
@@ -155,9 +158,10 @@ static void *writer_main(void *arg)
 	eir_thread_nice(WRITER_NICE);
 	pthread_mutex_lock(&w->mutex);
 	while (1) {
-		while (llist_empty(&w->in) && !w->stop)
+		while ((llist_empty(&w->in) || w->paused) && !w->stop)
 			pthread_cond_wait(&w->cond, &w->mutex);
-		if (llist_empty(&w->in))
+		/* stopping: what waits is applied, unless the lists are lent out (those edits were never acknowledged) */
+		if (llist_empty(&w->in) || w->paused)
 			break;
 		b.n = 0;
 		while (!llist_empty(&w->in) && b.n < EIR_EDIT_BATCH_MAX) {
@@ -166,9 +170,12 @@ static void *writer_main(void *arg)
 			llist_del(&j->list);
 			b.jobs[b.n++] = j;
 		}
+		w->busy = true;
 		pthread_mutex_unlock(&w->mutex);
 		run_batch(w, &b);
 		pthread_mutex_lock(&w->mutex);
+		w->busy = false;
+		pthread_cond_signal(&w->idle);
 	}
 	pthread_mutex_unlock(&w->mutex);
 	return NULL;
@@ -219,6 +226,7 @@ static int writer_free(struct eir_edit_writer *w)
 	if (w->tdb)
 		eir_db_close(w->tdb);
 	pthread_cond_destroy(&w->cond);
+	pthread_cond_destroy(&w->idle);
 	pthread_mutex_destroy(&w->mutex);
 	return 0;
 }
@@ -231,6 +239,7 @@ struct eir_edit_writer *eir_edit_writer_alloc(void *ctx, struct eir_db *db, eir_
 		return NULL;
 	pthread_mutex_init(&w->mutex, NULL);
 	pthread_cond_init(&w->cond, NULL);
+	pthread_cond_init(&w->idle, NULL);
 	INIT_LLIST_HEAD(&w->in);
 	INIT_LLIST_HEAD(&w->grow_item);
 	talloc_set_destructor(w, writer_free);
@@ -286,6 +295,20 @@ int eir_edit_writer_submit(struct eir_edit_writer *w, const struct eir_edit *ed,
 	return 0;
 }
 
+void eir_edit_writer_pause(struct eir_edit_writer *w, bool pause)
+{
+	pthread_mutex_lock(&w->mutex);
+	w->paused = pause;
+	if (pause) {
+		/* at most one batch; its outcomes reach the loop through the osmo_it_q as usual */
+		while (w->busy)
+			pthread_cond_wait(&w->idle, &w->mutex);
+	} else {
+		pthread_cond_signal(&w->cond);
+	}
+	pthread_mutex_unlock(&w->mutex);
+}
+
 void eir_edit_writer_stop(struct eir_edit_writer *w)
 {
 	if (!w)
@@ -300,7 +323,7 @@ void eir_edit_writer_stop(struct eir_edit_writer *w)
 	}
 	/* the outcomes the loop has not read yet (the thread is gone: nobody enqueues) */
 	eir_itq_drain(w->itq);
-	/* edits of a writer never started */
+	/* edits of a writer never started, or left waiting while the lists were lent to an import */
 	while (!llist_empty(&w->in)) {
 		struct job *j = llist_first_entry(&w->in, struct job, list);
 

@@ -78,6 +78,7 @@ static struct {
 	struct osmo_stat_item_group *stats;
 	struct osmo_timer_list timer;
 	struct eir_edit_writer *writer;
+	char lent_to[96];		/* non-empty: the local lists are lent to an import (lend.c) */
 } L;
 
 #define STATS_INTERVAL_SEC 10
@@ -209,6 +210,14 @@ int eir_lists_edit(struct eir_edit *ed, bool ctrl, struct eir_audit *au, char *e
 {
 	int rc;
 
+	if (L.lent_to[0]) {
+		/* the VTY cannot wait for it: refused at once, nothing changed */
+		memset(au, 0, sizeof(*au));
+		snprintf(err, len, "the local lists are lent to an import by %s: try again when it is done", L.lent_to);
+		eir_lists_ctr_inc(EIR_LISTS_CTR_EDIT_FAILED);
+		LOGP(DCTRLIF, LOGL_NOTICE, "%s: list change refused: %s\n", ed->who ? ed->who : "vty", err);
+		return -EBUSY;
+	}
 	rc = eir_edit_apply(g_eir->db, ed, au);
 	edit_outcome(ed, ctrl, au, rc, eir_db_errstr(g_eir->db), err, len);
 	if (!rc)
@@ -265,4 +274,28 @@ int eir_lists_edit_async(const struct eir_edit *ed, eir_lists_edit_cb cb, void *
 		LOGP(DCTRLIF, LOGL_NOTICE, "%s: list change refused: %s\n", ed->who ? ed->who : "ctrl", err);
 	}
 	return rc;
+}
+
+/*! Lend the local lists to an import by another process (to: who, for the messages), or take them back (to NULL).
+ *  Lent: the edit writer takes no more batches (CTRL edits wait in its queue), VTY edits are refused, the writer
+ *  lock is released. Taken back: the lock is taken again and the waiting edits are applied.
+ *  \returns 0; taking back: -EBUSY while the import still holds the lock (try again), with the message in
+ *  eir_db_errstr(). */
+int eir_lists_lend(const char *to)
+{
+	int rc;
+
+	if (to) {
+		eir_edit_writer_pause(L.writer, true);
+		eir_db_writer_unlock(g_eir->db, EIR_DB_LOCAL);
+		osmo_strlcpy(L.lent_to, to, sizeof(L.lent_to));
+		return 0;
+	}
+	rc = eir_db_writer_lock(g_eir->db, EIR_DB_LOCAL, "osmo-eir");
+	if (rc)
+		return rc;
+	L.lent_to[0] = '\0';
+	eir_edit_writer_pause(L.writer, false);
+	stats_update(NULL);
+	return 0;
 }

@@ -50,11 +50,16 @@ int eir_lists_edit(struct eir_edit *ed, bool ctrl, struct eir_audit *au, char *e
 typedef void (*eir_lists_edit_cb)(void *data, int rc, const char *err);
 int eir_lists_edit_async(const struct eir_edit *ed, eir_lists_edit_cb cb, void *data, char *err, size_t len);
 int eir_lists_summary(struct eir_summary *s);
+int eir_lists_lend(const char *to);
 void eir_lists_who(char *buf, size_t len, const char *iface, int fd);
 void eir_lists_ctr_inc(enum eir_lists_ctr c);
 
 /* eir_ctrl.c: the CTRL interface, for TRAPs (NULL: none) */
 extern struct ctrl_handle *eir_ctrl_handle;
+
+/* lend.c: the local lists lent to an import (osmo-eir-db import while osmo-eir runs) over DIR/local/import.sock */
+int eir_lend_start(void *ctx);
+void eir_lend_stop(void);
 
 /* vty_guard.c */
 void eir_vty_guard_init(void);

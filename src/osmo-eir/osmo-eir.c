@@ -225,6 +225,8 @@ int main(int argc, char **argv)
 	rc = eir_ctrl_start(g_eir);
 	if (rc)
 		return 1;
+	if (eir_lend_start(g_eir))
+		return 1;
 	if (g_eir->sbi.enabled) {
 		g_eir->sbi_srv = sbi_server_alloc(g_eir, &g_eir->sbi, g_eir->db, &g_eir->policy);
 		eir_history_attach(&g_eir->sbi_srv->dec);
@@ -276,6 +278,7 @@ int main(int argc, char **argv)
 	osmo_timer_del(&reader_check_timer);
 	/* after the front ends: every check they answered is in the ring, the writer commits it all */
 	eir_history_stop();
+	eir_lend_stop();
 	eir_lists_free();
 	eir_db_close(g_eir->db);
 	log_fini();

@@ -32,6 +32,9 @@ int eir_edit_writer_start(struct eir_edit_writer *w);
 /*! On the loop, never blocks: queue a copy of ed (its strings too); cb gets its outcome later, on the loop.
  *  \returns 0, -ENOBUFS (EIR_EDIT_QUEUE_MAX edits waiting) or -ENOMEM. */
 int eir_edit_writer_submit(struct eir_edit_writer *w, const struct eir_edit *ed, void *data);
+/*! On the loop: take no more batches (pause), waiting for the one under way, or go on again. Edits submitted
+ *  meanwhile wait (bounded by EIR_EDIT_QUEUE_MAX). */
+void eir_edit_writer_pause(struct eir_edit_writer *w, bool pause);
 /*! Stop: the thread applies what is queued, commits and ends; the outcomes not handed yet go to cb; then freed. */
 void eir_edit_writer_stop(struct eir_edit_writer *w);
 /*! Counted by the thread: transactions committed, edits applied in them, map growths asked of the loop. */
