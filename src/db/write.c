@@ -697,6 +697,16 @@ int eir_db_grow(struct eir_db *db, enum eir_db_part part)
 	return rc;
 }
 
+/*! Adopt the map size another process gave a part (it wrote while this one lent it the writer lock), on db's own
+ *  thread with no snapshot open: else the next snapshot would adopt it while a thread handle may be writing. */
+void eir_db_map_adopt(struct eir_db *db, enum eir_db_part part)
+{
+	pthread_mutex_lock(&db->write_mutex);
+	if (!db->origin && !db->p[part].rtxn_active)
+		mdb_env_set_mapsize(db->p[part].env, 0);
+	pthread_mutex_unlock(&db->write_mutex);
+}
+
 /*! Run fn in a transaction nested in txn: when fn fails (< 0) its changes alone are undone and txn goes on, as if
  *  fn had not run; a failure of the store itself (map full, I/O) fails txn as a whole. \returns fn's result. */
 int eir_db_txn_sub(struct eir_db_txn *txn, eir_db_write_fn fn, void *arg)

@@ -295,6 +295,8 @@ int eir_lists_lend(const char *to)
 	if (rc)
 		return rc;
 	L.lent_to[0] = '\0';
+	/* the import may have grown the map: adopted here, on the loop, before the writer thread writes again */
+	eir_db_map_adopt(g_eir->db, EIR_DB_LOCAL);
 	eir_edit_writer_pause(L.writer, false);
 	stats_update(NULL);
 	return 0;

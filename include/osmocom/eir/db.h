@@ -113,6 +113,8 @@ int eir_db_txn_sub(struct eir_db_txn *txn, eir_db_write_fn fn, void *arg);
  *    eir_db_grow() (between two snapshots) and the thread writes again from the start. */
 struct eir_db *eir_db_thread_handle(void *ctx, struct eir_db *db);
 int eir_db_grow(struct eir_db *db, enum eir_db_part part);
+/* After another process wrote the part (a lent writer lock): adopt its map size before a thread handle writes. */
+void eir_db_map_adopt(struct eir_db *db, enum eir_db_part part);
 
 int eir_db_txn_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir_entry *e);
 int eir_db_txn_del(struct eir_db_txn *txn, enum eir_db_table t, const struct eir_entry *key);
