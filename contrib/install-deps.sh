@@ -16,12 +16,15 @@ PKGS=(
 	# libraries osmo-eir builds against
 	libosmocore-dev libosmo-netif-dev libtalloc-dev liblmdb-dev libnghttp2-dev libssl-dev libzip-dev
 	libcurl4-openssl-dev
-	# tools: inspecting the LMDB store, the sample list generator, the shell tests
-	lmdb-utils python3 util-linux procps iproute2 netcat-openbsd openssl
+	# tools: inspecting the LMDB store, the sample list generator, the shell tests (time: /usr/bin/time's peak RSS
+	# in tests/slow/feed_rss.sh and contrib/bench/feed-scale.sh)
+	lmdb-utils python3 util-linux procps iproute2 netcat-openbsd openssl time
 	# test peers that check our wire format from the outside: tshark dissects S13, freeDiameter is a real
 	# Diameter peer, nghttp2-client (h2load) and nghttp2-server (nghttpd) load and serve HTTP/2, python3-h2
 	# is the NRF stand-in
 	tshark freediameterd freediameter-extensions libfreediameter-dev nghttp2-client nghttp2-server python3-h2
+	# the history events (osmo-eir-db export-events) checked against doc/schemas/osmo-eir-event.schema.json
+	python3-jsonschema
 	# a real HTTP(S) server that serves the national feed to osmo-eir-sync in the tests and benchmarks
 	nginx-light
 	# the fuzz targets (make fuzz, make check-slow; doc/fuzzing.md): clang, and libFuzzer with its sanitizer

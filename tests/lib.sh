@@ -30,6 +30,17 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
 
+# wait_for SECONDS CMD...: poll CMD every 0.2 s until it succeeds or SECONDS pass
+wait_for() {
+	n=$(($1 * 5))
+	shift
+	while ! "$@"; do
+		n=$((n - 1))
+		[ $n -le 0 ] && return 1
+		sleep 0.2
+	done
+}
+
 finish() {
 	echo "# $n_ok ok, $n_fail not ok"
 	[ "$n_fail" -eq 0 ]

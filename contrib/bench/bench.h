@@ -115,6 +115,7 @@ struct conn {
 	uint32_t hbh_ctl;	/*!< hbh of our CER / DPR */
 	/* pacing */
 	double rate;		/*!< this connection's share of -r, requests/s */
+	size_t next_q;		/*!< with --sticky, its next query: its own share of the list */
 	uint64_t paced_sent;
 	uint64_t sent, answered;
 };
@@ -140,7 +141,8 @@ struct bench {
 
 	struct query *q;
 	size_t nq, nq_checked;
-	size_t next_q;
+	size_t next_q;		/*!< the next query of all connections, in turn */
+	bool sticky;		/*!< --sticky: each connection sends its own share (queries idx, idx + conns, ...) */
 
 	struct conn *c;
 	int ep, tfd;

@@ -237,11 +237,21 @@ static bool send_ecr(struct conn *c, uint64_t now)
 	s->hbh = (++c->seq << c->slot_bits) | (uint32_t)si;
 	s->e2e = next_e2e();
 	s->sid = ++c->sid_counter;
-	s->query = (uint32_t)bench_g.next_q;
+	if (bench_g.sticky) {
+		/* queries idx, idx + conns, ...: each (IMEI, IMSI) always through the same connection, as a handset is
+		 * attached to one MME (the device history takes one seen from two at once for a clone) */
+		s->query = (uint32_t)c->next_q;
+		c->next_q += bench_g.nq > bench_g.conns ? bench_g.conns : 1;
+		if (c->next_q >= bench_g.nq)
+			c->next_q = bench_g.nq > bench_g.conns ? c->idx : 0;
+	} else {
+		/* every connection takes the next query of the list: each line as often as the others */
+		s->query = (uint32_t)bench_g.next_q;
+		if (++bench_g.next_q == bench_g.nq)
+			bench_g.next_q = 0;
+	}
 	s->t_sent = now;
-	q = &bench_g.q[bench_g.next_q];
-	if (++bench_g.next_q == bench_g.nq)
-		bench_g.next_q = 0;
+	q = &bench_g.q[s->query];
 
 	sid_increment(c->tmpl + c->sid_digits);
 	diam_enc_init(&e, p, c->ecr_max);
@@ -579,6 +589,7 @@ void bench_conn_init(void *ctx, struct conn *c, unsigned idx, const struct addri
 	unsigned i;
 
 	c->idx = idx;
+	c->next_q = bench_g.nq > bench_g.conns ? idx : 0;
 	c->fd = -1;
 	conn_name(c);
 	conn_make_template(c);

@@ -247,6 +247,8 @@ static void usage(FILE *f)
 		"  -g, --generate N        N random 14-digit IMEIs instead (not checked)\n"
 		"  -o, --output FILE       write the generated IMEIs to FILE as imei,, (without -n/-d: only that)\n"
 		"  -s, --seed S            seed of -g (default 1)\n"
+		"      --sticky            each connection sends its own share of the IMEIs (lines k, k + N, ...),\n"
+		"                          as a handset stays with one MME (default: the next line, whichever connection)\n"
 		"      --origin-host NAME  Origin-Host; a %%d in it becomes the connection number\n"
 		"                          (default mme-bench-<k>.REALM)\n"
 		"      --realm R           Origin-Realm (default example.org)\n"
@@ -263,6 +265,7 @@ enum {
 	OPT_REALM,
 	OPT_DEST_REALM,
 	OPT_TICK,
+	OPT_STICKY,
 };
 
 static void parse_options(int argc, char **argv)
@@ -276,6 +279,7 @@ static void parse_options(int argc, char **argv)
 		{ "duration", 1, 0, 'd' },
 		{ "rate", 1, 0, 'r' },
 		{ "tick", 1, 0, OPT_TICK },
+		{ "sticky", 0, 0, OPT_STICKY },
 		{ "timeout", 1, 0, 't' },
 		{ "imei-file", 1, 0, 'i' },
 		{ "generate", 1, 0, 'g' },
@@ -320,6 +324,9 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'r':
 			bench_g.rate = bench_parse_double(optarg, 1, 1e9, "-r");
+			break;
+		case OPT_STICKY:
+			bench_g.sticky = true;
 			break;
 		case OPT_TICK:
 			bench_g.tick_us = (unsigned)bench_parse_u64(optarg, 10, 1000000, "--tick");

@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # Device history benchmark (not a test): S13 answers/s of osmo-eir with the history hook off ('recording off'),
-# with the default (sightings, SIM/handset events) and with full history on, in the same run, alternating rounds,
-# each daemon on its own copy of the same store, unpaced at W and paced at 50k ECR/s; the history's queued/dropped
-# counters (cumulative) after each load.
+# with the default (sightings, SIM/handset events), the default without the repeat filter (coalesce-seconds 0: every
+# check queued, the worst case) and with full history on, in the same run, alternating rounds,
+# each daemon on its own copy of the same store, unpaced at W and paced at 50k ECR/s, after a first pass (WARMUP=1,
+# the default) in which every pair is new; after each load what it did to the history: records queued, coalesced
+# (repeats within coalesce-seconds) and dropped (the writer's queue full), with the dropped share.
 # Run from an optimised build tree: `builddir=$PWD ../contrib/bench/run-history-bench.sh`. Prints figures, asserts
 # nothing. Scratch data in BENCH_DIR (default a temp dir, removed afterwards).
 set -eu
@@ -30,7 +32,8 @@ mkdir -p "$dir/off"
 "$EIR_DB" -l "$dir/off/store" create >/dev/null
 "$EIR_DB" -l "$dir/off/store" -m 2048 import "$dir/list.csv" 2>&1 | tail -n 1
 rm -f "$dir/list.csv"
-for v in default full; do
+VARIANTS="off default nocoal full"
+for v in default nocoal full; do
 	mkdir -p "$dir/$v/store"
 	cp "$dir/off/store/"* -r "$dir/$v/store/"
 done
@@ -49,13 +52,14 @@ with open(sys.argv[1], "w") as f:
 PY
 
 declare -A S13 CT
-for v in off default full; do
+for v in $VARIANTS; do
 	S13[$v]=$(port)
 	CT[$v]=$(port)
 	eir_config "$dir/$v.cfg" "${S13[$v]}" "$(port)"
 	sed -i "s/^ ctrl-port 0$/ ctrl-port ${CT[$v]}/" "$dir/$v.cfg"
 	case $v in
 	off) printf 'history\n recording off\n' >> "$dir/$v.cfg" ;;
+	nocoal) printf 'history\n coalesce-seconds 0\n' >> "$dir/$v.cfg" ;;
 	full) printf 'history\n history on\n' >> "$dir/$v.cfg" ;;
 	esac
 	"$EIR" -c "$dir/$v.cfg" -l "$dir/$v/store" > "$dir/$v.log" 2>&1 &
@@ -63,21 +67,43 @@ for v in off default full; do
 	wait_port "${S13[$v]}"
 done
 
-ctr() { $CTRL "${CT[$1]}" get "rate_ctr.abs.history.0.$2" 2>/dev/null || echo -; }
+ctr() { $CTRL "${CT[$1]}" get "rate_ctr.abs.history.0.$2" 2>/dev/null || echo 0; }
+declare -A Q C D
+snap() { Q[$1]=$(ctr "$1" record:queued); C[$1]=$(ctr "$1" record:coalesced); D[$1]=$(ctr "$1" record:dropped); }
+# what the load just run did to the history: records queued, coalesced and dropped, and the dropped share
+delta() {
+	local q0=${Q[$1]} c0=${C[$1]} d0=${D[$1]}
+	snap "$1"
+	awk -v q=$((Q[$1] - q0)) -v c=$((C[$1] - c0)) -v d=$((D[$1] - d0)) 'BEGIN {
+		n = q + c + d; printf "         history: %d queued, %d coalesced, %d dropped (%.2f %%)\n", q, c, d,
+		n ? 100 * d / n : 0 }'
+}
+load() {	# variant label args...
+	local v=$1 l=$2
+	shift 2
+	printf '%-10s ' "$l"
+	"$BENCH" -p "${S13[$v]}" -c "$CONNS" --sticky -i "$dir/q.csv" "$@" 2>&1 | tail -n 1
+	sleep 1	# the writer's counters follow once a second
+	delta "$v"
+}
+for v in $VARIANTS; do
+	snap "$v"
+done
+if [ "${WARMUP:-1}" = 1 ]; then
+	# every daemon's first sight of the 200,000 pairs: each one new, the writer's worst moment
+	echo "## first pass (warm-up, not in the rounds)"
+	for v in $VARIANTS; do
+		load "$v" "$v" -w "$W" -d "$SECS"
+	done
+fi
 for r in $(seq "$ROUNDS"); do
 	echo "## round $r"
-	for v in off default full; do
-		printf '%-8s ' "$v"
-		"$BENCH" -p "${S13[$v]}" -c "$CONNS" -w "$W" -d "$SECS" -i "$dir/q.csv" 2>&1 | tail -n 1
-		sleep 1
-		echo "         history: queued $(ctr "$v" record:queued), dropped $(ctr "$v" record:dropped)"
-		printf '%-8s ' "$v/50k"
-		"$BENCH" -p "${S13[$v]}" -c "$CONNS" -w 256 -d "$SECS" -r 50000 -i "$dir/q.csv" 2>&1 | tail -n 1
-		sleep 1
-		echo "         history: queued $(ctr "$v" record:queued), dropped $(ctr "$v" record:dropped)"
+	for v in $VARIANTS; do
+		load "$v" "$v" -w "$W" -d "$SECS"
+		load "$v" "$v/50k" -w 256 -d "$SECS" -r 50000
 	done
 done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-for v in default full; do
+for v in default nocoal full; do
 	echo "# $v: history directory $(du -sh "$dir/$v/history" | cut -f1)"
 done

@@ -18,6 +18,8 @@ static const struct log_info_cat eir_log_cats[] = {
 		      .loglevel = LOGL_NOTICE },
 	[DHIST] = { .name = "DHIST", .description = "Device history, sightings and events", .enabled = 1,
 		    .loglevel = LOGL_NOTICE },
+	[DPUSH] = { .name = "DPUSH", .description = "Delivery of the events (osmo-eir-push)", .enabled = 1,
+		    .loglevel = LOGL_NOTICE },
 };
 
 const struct log_info eir_log_info = {

@@ -27,6 +27,7 @@
  *   event      id(8)                     -> struct eir_hist_event
  *   sight      id(8)                     -> ""                    the sightings among the events
  *   meta       "next_id"                 -> uint64_t
+ *              "retention"               -> uint32_t              the writer's retention_days (for the dump)
  * A missing IMSI or MSISDN is 8 zero bytes in a key (packed digits are never all zero bytes: the filler is 0xF).
  */
 enum { D_PAIR, D_PAIR_IMSI, D_RECENT, D_IMEI_LAST, D_IMSI_LAST, D_EVENT, D_SIGHT, D_META, _D_COUNT };
@@ -36,8 +37,11 @@ static const char *const dbi_names[_D_COUNT] = {
 
 #define DAY_WORDS 6	/* 384 bits >= EIR_HIST_RETENTION_MAX */
 #define DAY_SEC 86400
-/* rows looked at per pruning step: small, so that one batch never waits long for it */
-#define PRUNE_STEP 256
+/* rows looked at per pruning step: small, so that one batch never waits long for it; while steps find much to
+ * remove (a retention shortened, or a history back from a long stop), each one looks at twice as many, up to
+ * PRUNE_STEP_MAX (a few milliseconds) */
+#define PRUNE_STEP 1024
+#define PRUNE_STEP_MAX 8192
 /* a clone count stops here: the threshold is far lower */
 #define CLONE_SCAN_MAX 1024
 
@@ -50,7 +54,11 @@ struct pair_val {
 	uint8_t iface, verdict, flags;
 	struct eir_hist_why why;
 	char node[EIR_HIST_NODE_LEN];
+	/* the RATs seen (eir_rat_bit()): it took what was the struct's tail padding, which every row wrote as zero
+	 * (memset when the row was made), so rows from before read as "none known" and the row size is the same */
+	uint16_t rats;
 };
+_Static_assert(sizeof(struct pair_val) == 152, "the stored pair row changed size: old rows would be unreadable");
 
 struct recent_val {
 	int64_t last;			/*!< last check of this (IMEI, IMSI) */
@@ -81,8 +89,10 @@ struct eir_hist {
 	unsigned retention_rd;			/*!< cfg.retention_days for readers on other threads (atomic) */
 	time_t (*now)(void);
 	uint64_t next_id;
+	unsigned retention_stored;	/*!< the retention in meta, 0: not yet written */
 	struct rr_pos rr[_D_COUNT];
 	unsigned rr_turn;		/*!< which table the next step starts with */
+	unsigned prune_budget;		/*!< rows the next batch's step looks at */
 	/* events of the batch being applied, handed out after the commit */
 	struct eir_hist_event *evs;
 	unsigned n_evs, max_evs;
@@ -99,6 +109,59 @@ const struct value_string eir_hist_kind_names[] = {
 };
 
 static const uint8_t zero8[8];
+
+static int get_val(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, void *val, size_t vlen);
+
+/* DIRBS's codes in bit order: 001..007, then 101..105 */
+uint16_t eir_rat_bit(unsigned code)
+{
+	if (code >= 1 && code <= 7)
+		return 1 << (code - 1);
+	if (code >= 101 && code <= 105)
+		return 1 << (code - 101 + 7);
+	return 0;
+}
+
+char *eir_rats_str(char *buf, size_t len, uint16_t rats)
+{
+	size_t n = 0;
+
+	if (len)
+		buf[0] = '\0';
+	for (unsigned b = 0; b < 12 && n < len; b++) {
+		if (!(rats & (1 << b)))
+			continue;
+		n += snprintf(buf + n, len - n, "%s%03u", n ? "|" : "", b < 7 ? b + 1 : b - 7 + 101);
+	}
+	return buf;
+}
+
+char *eir_rat_word(char *buf, size_t len, uint8_t code)
+{
+	if (!eir_rat_bit(code)) {
+		snprintf(buf, len, "none");
+		return buf;
+	}
+	return eir_rats_str(buf, len, eir_rat_bit(code));
+}
+
+int eir_rat_parse(const char *s, uint8_t *code)
+{
+	char *end;
+	unsigned long v;
+
+	if (!strcmp(s, "none")) {
+		*code = EIR_RAT_NONE;
+		return 0;
+	}
+	if (!*s || strlen(s) > 3 || strspn(s, "0123456789") != strlen(s))
+		return -EINVAL;
+	v = strtoul(s, &end, 10);
+	if (!eir_rat_bit(v))
+		return -EINVAL;
+	*code = v;
+	return 0;
+}
 
 static void put_be64(uint8_t *p, uint64_t v)
 {
@@ -198,6 +261,47 @@ static int hist_free(struct eir_hist *h)
 	return 0;
 }
 
+/* a transaction's end: committed if all went well (rc 0), else aborted; \returns rc or the commit's error */
+static int txn_end(MDB_txn *txn, int rc)
+{
+	if (!rc)
+		return mdb_txn_commit(txn);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+/* a handle with its defaults, freed with talloc_free() */
+static struct eir_hist *hist_alloc(void *ctx, const struct eir_hist_cfg *cfg, char *err, size_t len)
+{
+	struct eir_hist *h = talloc_zero(ctx, struct eir_hist);
+
+	if (!h) {
+		snprintf(err, len, "out of memory");
+		return NULL;
+	}
+	talloc_set_destructor(h, hist_free);
+	eir_hist_set_cfg(h, cfg);
+	h->now = clock_default;
+	h->prune_budget = PRUNE_STEP;
+	return h;
+}
+
+/* the environment (map_mib 0: the size its writer set); \returns 0, or an LMDB or errno code (said in err) */
+static int env_open(struct eir_hist *h, const char *dir, unsigned flags, unsigned map_mib, char *err, size_t len)
+{
+	int rc = mdb_env_create(&h->env);
+
+	if (!rc)
+		rc = mdb_env_set_maxdbs(h->env, _D_COUNT);
+	if (!rc && map_mib)
+		rc = mdb_env_set_mapsize(h->env, (size_t)map_mib << 20);
+	if (!rc)
+		rc = mdb_env_open(h->env, dir, flags, 0640);
+	if (rc)
+		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
+	return rc;
+}
+
 int eir_hist_open(void *ctx, struct eir_hist **hp, const char *dir, const struct eir_hist_cfg *cfg, char *err,
 		  size_t len)
 {
@@ -207,30 +311,16 @@ int eir_hist_open(void *ctx, struct eir_hist **hp, const char *dir, const struct
 	int rc;
 
 	*hp = NULL;
-	h = talloc_zero(ctx, struct eir_hist);
-	if (!h) {
-		snprintf(err, len, "out of memory");
+	h = hist_alloc(ctx, cfg, err, len);
+	if (!h)
 		return -ENOMEM;
-	}
-	talloc_set_destructor(h, hist_free);
-	eir_hist_set_cfg(h, cfg);
-	h->now = clock_default;
 	rc = mkdir_p(dir);
 	if (rc) {
 		snprintf(err, len, "cannot create %s: %s", dir, strerror(-rc));
 		goto fail;
 	}
-	rc = mdb_env_create(&h->env);
-	if (!rc)
-		rc = mdb_env_set_maxdbs(h->env, _D_COUNT);
-	if (!rc)
-		rc = mdb_env_set_mapsize(h->env, (size_t)(cfg->map_size_mib ? cfg->map_size_mib : EIR_HIST_MAP_DEFAULT)
-					 << 20);
 	/* NOMETASYNC: a crash of the machine may undo the last batch, never corrupt; kill -9 loses nothing committed */
-	if (!rc)
-		rc = mdb_env_open(h->env, dir, MDB_NOMETASYNC, 0640);
-	if (rc) {
-		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
+	if (env_open(h, dir, MDB_NOMETASYNC, cfg->map_size_mib ? cfg->map_size_mib : EIR_HIST_MAP_DEFAULT, err, len)) {
 		rc = -EIO;
 		goto fail;
 	}
@@ -244,10 +334,7 @@ int eir_hist_open(void *ctx, struct eir_hist **hp, const char *dir, const struct
 		else if (rc == MDB_NOTFOUND)
 			rc = 0;
 	}
-	if (!rc)
-		rc = mdb_txn_commit(txn);
-	else
-		mdb_txn_abort(txn);
+	rc = txn_end(txn, rc);
 	if (rc) {
 		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
 		rc = -EIO;
@@ -260,6 +347,65 @@ int eir_hist_open(void *ctx, struct eir_hist **hp, const char *dir, const struct
 fail:
 	talloc_free(h);
 	return rc;
+}
+
+/* read-only: no MDB_CREATE, the map size the writer set, a read transaction that is committed to keep the handles */
+int eir_hist_open_ro(void *ctx, struct eir_hist **hp, const char *dir, char *err, size_t len)
+{
+	struct eir_hist_cfg cfg = EIR_HIST_CFG_DEFAULT;
+	struct eir_hist *h;
+	MDB_txn *txn = NULL;
+	struct stat st;
+	uint32_t rd;
+	char path[4096];
+	int rc;
+
+	*hp = NULL;
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (stat(path, &st)) {
+		snprintf(err, len, "no history in %s: %s", dir, strerror(errno));
+		return -ENOENT;
+	}
+	h = hist_alloc(ctx, &cfg, err, len);
+	if (!h)
+		return -ENOMEM;
+	/* map size 0: a reader takes the one in the file; no lock of the writer's is needed */
+	rc = env_open(h, dir, MDB_RDONLY, 0, err, len);
+	if (!rc)
+		rc = mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn);
+	if (rc) {
+		snprintf(err, len, "cannot open the history %s: %s", dir, mdb_strerror(rc));
+		talloc_free(h);
+		return -EIO;
+	}
+	for (int i = 0; !rc && i < _D_COUNT; i++) {
+		rc = mdb_dbi_open(txn, dbi_names[i], 0, &h->dbi[i]);
+		if (rc == MDB_NOTFOUND) {
+			/* a history osmo-eir has not opened yet has no tables */
+			snprintf(err, len, "%s holds no history (table %s missing: has osmo-eir opened it?)", dir,
+				 dbi_names[i]);
+			mdb_txn_abort(txn);
+			talloc_free(h);
+			return -ENOENT;
+		}
+	}
+	if (!rc && !get_val(txn, h->dbi[D_META], "retention", 9, &rd, sizeof(rd)))
+		cfg.retention_days = rd;
+	/* committed, not aborted: an abort would close the table handles opened in it */
+	rc = txn_end(txn, rc);
+	if (rc) {
+		snprintf(err, len, "cannot read the history %s: %s", dir, mdb_strerror(rc));
+		talloc_free(h);
+		return -EIO;
+	}
+	eir_hist_set_cfg(h, &cfg);
+	*hp = h;
+	return 0;
+}
+
+unsigned eir_hist_retention(struct eir_hist *h)
+{
+	return __atomic_load_n(&h->retention_rd, __ATOMIC_RELAXED);
 }
 
 void eir_hist_close(struct eir_hist *h)
@@ -385,6 +531,7 @@ static int pair_update(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_r
 		pv.why = r->why;
 		memcpy(pv.node, r->node, sizeof(pv.node));
 	}
+	pv.rats |= eir_rat_bit(r->rat);
 	if (r->t < pv.first)
 		pv.first = r->t;
 	return put_val(txn, h->dbi[D_PAIR], key, sizeof(key), &pv, sizeof(pv));
@@ -684,10 +831,16 @@ int eir_hist_apply(struct eir_hist *h, const struct eir_hist_rec *recs, unsigned
 	for (unsigned i = 0; !rc && i < n; i++)
 		rc = apply_one(h, txn, &recs[i]);
 	if (!rc)
-		rc = prune_step(h, txn, PRUNE_STEP, &removed);
+		rc = prune_step(h, txn, h->prune_budget, &removed);
 	if (!rc && h->next_id != first_id) {
 		v = (MDB_val){ .mv_size = 8, .mv_data = &h->next_id };
 		rc = mdb_put(txn, h->dbi[D_META], &k, &v, 0);
+	}
+	/* the dump (another process) must know which days of a row still count */
+	if (!rc && h->retention_stored != h->cfg.retention_days) {
+		uint32_t rd = h->cfg.retention_days;
+
+		rc = put_val(txn, h->dbi[D_META], "retention", 9, &rd, sizeof(rd));
 	}
 	if (!rc) {
 		rc = mdb_txn_commit(txn);
@@ -698,11 +851,18 @@ int eir_hist_apply(struct eir_hist *h, const struct eir_hist_rec *recs, unsigned
 		/* the batch is lost as a whole; ids are not reused, the pruning cursors start over */
 		snprintf(err, len, "%u history records lost: %s", n, mdb_strerror(rc));
 		h->next_id = first_id;
+		h->retention_stored = 0;
 		h->n_evs = 0;
 		memset(h->rr, 0, sizeof(h->rr));
 		stat_add(&h->st_failed, n);
 		return rc == MDB_MAP_FULL ? -ENOSPC : -EIO;
 	}
+	/* one row in 16 of those looked at removed: there is a backlog */
+	if (removed >= h->prune_budget / 16)
+		h->prune_budget = OSMO_MIN(h->prune_budget * 2, PRUNE_STEP_MAX);
+	else
+		h->prune_budget = PRUNE_STEP;
+	h->retention_stored = h->cfg.retention_days;
 	stat_add(&h->st_records, n);
 	stat_add(&h->st_batches, 1);
 	stat_add(&h->st_pruned, removed);
@@ -733,6 +893,7 @@ static void pair_dec(const struct eir_hist *h, const uint8_t *key, const struct 
 	p->why = pv->why;
 	memcpy(p->node, pv->node, sizeof(p->node));
 	p->node[sizeof(p->node) - 1] = '\0';
+	p->rats = pv->rats;
 }
 
 /* the rows of 'table' whose key starts with prefix (8 bytes); for the IMSI index, the pair rows they name */
@@ -848,35 +1009,84 @@ char *eir_hist_other_str(char *buf, size_t len, const struct eir_hist_event *ev)
 	return buf;
 }
 
-int eir_hist_events(struct eir_hist *h, unsigned n, bool sightings_only, eir_hist_ev_cb cb, void *data)
+/* the event a cursor stands on: in the sightings index (its key names the event) or in the events table */
+static bool ev_get(struct eir_hist *h, MDB_txn *txn, bool via_sight, const MDB_val *k, const MDB_val *v,
+		   struct eir_hist_event *ev)
 {
+	if (via_sight)
+		return !get_val(txn, h->dbi[D_EVENT], k->mv_data, k->mv_size, ev, sizeof(*ev));
+	if (v->mv_size != sizeof(*ev))
+		return false;
+	memcpy(ev, v->mv_data, sizeof(*ev));
+	return true;
+}
+
+/* up to max events (0: no limit) of kind (0: all), newest first from the last one when after is NULL, else oldest
+ * first from the id after it; through the sightings index for sightings */
+static int events_scan(struct eir_hist *h, const uint64_t *after, unsigned max, enum eir_hist_kind kind,
+		       eir_hist_ev_cb cb, void *data)
+{
+	bool via_sight = kind == EIR_HIST_EV_SIGHTING;
+	uint8_t key[8];
 	MDB_txn *txn;
 	MDB_cursor *cur = NULL;
-	MDB_val k, v;
+	MDB_val k = { .mv_size = 8, .mv_data = key }, v;
 	unsigned got = 0;
 	int rc;
 
+	if (after) {
+		if (*after == UINT64_MAX)
+			return 0;
+		put_be64(key, *after + 1);
+	}
 	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
 		return -EIO;
-	rc = mdb_cursor_open(txn, h->dbi[sightings_only ? D_SIGHT : D_EVENT], &cur);
-	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_LAST); !rc && got < n;
-	     rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+	rc = mdb_cursor_open(txn, h->dbi[via_sight ? D_SIGHT : D_EVENT], &cur);
+	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, after ? MDB_SET_RANGE : MDB_LAST); !rc && (!max || got < max);
+	     rc = mdb_cursor_get(cur, &k, &v, after ? MDB_NEXT : MDB_PREV)) {
 		struct eir_hist_event ev;
 
-		if (sightings_only) {
-			if (get_val(txn, h->dbi[D_EVENT], k.mv_data, k.mv_size, &ev, sizeof(ev)))
-				continue;
-		} else if (v.mv_size == sizeof(ev)) {
-			memcpy(&ev, v.mv_data, sizeof(ev));
-		} else {
+		if (!ev_get(h, txn, via_sight, &k, &v, &ev))
 			continue;
-		}
+		/* the other kinds have no index: few enough to filter */
+		if (kind && ev.kind != kind)
+			continue;
 		got++;
 		if (cb(data, &ev))
 			break;
 	}
 	if (cur)
 		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	return rc && rc != MDB_NOTFOUND ? -EIO : 0;
+}
+
+int eir_hist_events(struct eir_hist *h, unsigned n, bool sightings_only, eir_hist_ev_cb cb, void *data)
+{
+	/* n 0 is no event here, not all of them */
+	if (!n)
+		return 0;
+	return events_scan(h, NULL, n, sightings_only ? EIR_HIST_EV_SIGHTING : 0, cb, data);
+}
+
+int eir_hist_events_after(struct eir_hist *h, uint64_t after, unsigned max, enum eir_hist_kind kind, eir_hist_ev_cb cb,
+			  void *data)
+{
+	return events_scan(h, &after, max, kind, cb, data);
+}
+
+int eir_hist_next_id(struct eir_hist *h, uint64_t *next)
+{
+	MDB_val k = { .mv_size = 7, .mv_data = "next_id" }, v;
+	MDB_txn *txn;
+	int rc;
+
+	*next = 1;
+	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
+		return -EIO;
+	rc = mdb_get(txn, h->dbi[D_META], &k, &v);
+	if (!rc && v.mv_size == 8)
+		memcpy(next, v.mv_data, 8);
 	mdb_txn_abort(txn);
 	return rc && rc != MDB_NOTFOUND ? -EIO : 0;
 }
@@ -897,4 +1107,55 @@ int eir_hist_counts(struct eir_hist *h, uint64_t *pairs, uint64_t *events, uint6
 	}
 	mdb_txn_abort(txn);
 	return rc ? -EIO : 0;
+}
+
+int eir_hist_pairs_days(struct eir_hist *h, unsigned from, unsigned to, eir_hist_days_cb cb, void *data)
+{
+	unsigned today = h->now() / DAY_SEC, retention = eir_hist_retention(h);
+	uint64_t days[DAY_WORDS];
+	MDB_txn *txn;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	int rc, cbrc = 0;
+
+	if (to < from || to - from >= DAY_WORDS * 64)
+		return -EINVAL;
+	/* one read transaction: a consistent picture while the writer goes on */
+	rc = mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn);
+	if (rc)
+		return -EIO;
+	rc = mdb_cursor_open(txn, h->dbi[D_PAIR], &cur);
+	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		struct pair_val pv;
+		struct eir_hist_pair p;
+		bool any = false;
+
+		if (k.mv_size != 24 || v.mv_size != sizeof(pv))
+			continue;
+		memcpy(&pv, v.mv_data, sizeof(pv));
+		memset(days, 0, sizeof(days));
+		for (unsigned d = from; d <= to && d <= pv.last_day; d++) {
+			unsigned i = pv.last_day - d;
+
+			/* a bit older than the retention is kept until the row is pruned: it no longer counts */
+			if (i >= DAY_WORDS * 64 || d > today || today - d >= retention)
+				continue;
+			if (pv.days[i / 64] & (1ULL << (i % 64))) {
+				days[(d - from) / 64] |= 1ULL << ((d - from) % 64);
+				any = true;
+			}
+		}
+		if (!any)
+			continue;
+		pair_dec(h, k.mv_data, &pv, &p, today);
+		cbrc = cb(data, &p, days);
+		if (cbrc)
+			break;
+	}
+	if (cur)
+		mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	if (cbrc)
+		return cbrc;
+	return rc && rc != MDB_NOTFOUND ? -EIO : 0;
 }

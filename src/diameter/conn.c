@@ -4,10 +4,13 @@
  * MSG_NOSIGNAL) that survives partial writes. When a peer's answers pile up (it sends faster than it reads),
  * its requests are not read until they drain, so TCP slows it down; a peer that takes none of its answers for
  * the stall timeout is closed. Nothing a peer does grows our memory beyond its bounds; a peer that sends
- * garbage is closed without our reading unbounded data. The transport knows the layer above only through the
- * struct diam_conn_ops it was given: one rx call per whole message. */
+ * garbage is closed without our reading unbounded data. A connection of the TLS listener (RFC 6733 §13.1) runs its
+ * handshake first (the CER deadline bounds it) and then the same framing and queue through SSL_read/SSL_write.
+ * The transport knows the layer above only through the struct diam_conn_ops it was given: one rx call per whole
+ * message. */
 
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/socket.h>
@@ -21,7 +24,11 @@
 #include <osmocom/core/socket.h>
 #include <osmocom/core/utils.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
 #include <osmocom/eir/logging.h>
+#include <osmocom/eir/tls.h>
 #include "diam_internal.h"
 
 #define RX_READ 65536
@@ -36,6 +43,14 @@ static void conn_free(struct diam_conn *c)
 
 	osmo_timer_del(&c->timer);
 	osmo_timer_del(&c->stall_timer);
+	if (c->ssl) {
+		/* a close_notify when the session is up (best effort: the socket is non-blocking) */
+		if (c->tls_up)
+			SSL_shutdown(c->ssl);
+		ERR_clear_error();
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
 	if (c->ofd.fd >= 0) {
 		osmo_fd_unregister(&c->ofd);
 		close(c->ofd.fd);
@@ -97,6 +112,32 @@ void diam_conn_tx_commit(struct diam_conn *c, size_t len)
 	c->tx_bytes += len;
 }
 
+/* one chunk through TLS (a record each: no writev); \returns bytes, or -1 with errno EAGAIN or EPIPE */
+static ssize_t tls_write(struct diam_conn *c, const struct iovec *iov)
+{
+	int rc;
+
+	if (!c->tls_up) {
+		/* answers cannot exist before the handshake; wait for it all the same */
+		errno = EAGAIN;
+		return -1;
+	}
+	rc = SSL_write(c->ssl, iov->iov_base, (int)iov->iov_len);
+	if (rc > 0)
+		return rc;
+	/* WANT_READ (no renegotiation is allowed, so only with a TLS 1.3 key update): the read side drives it */
+	switch (SSL_get_error(c->ssl, rc)) {
+	case SSL_ERROR_WANT_WRITE:
+	case SSL_ERROR_WANT_READ:
+		errno = EAGAIN;
+		return -1;
+	default:
+		ERR_clear_error();
+		errno = EPIPE;
+		return -1;
+	}
+}
+
 /*! Send what is queued, as far as the socket takes it. */
 void diam_conn_flush(struct diam_conn *c)
 {
@@ -116,11 +157,11 @@ void diam_conn_flush(struct diam_conn *c)
 			i++;
 		}
 		mh.msg_iovlen = i;
-		n = sendmsg(c->ofd.fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+		n = c->ssl ? tls_write(c, &iov[0]) : sendmsg(c->ofd.fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				break;
-			diam_conn_close(c, strerror(errno));
+			diam_conn_close(c, c->ssl ? "TLS write failed" : strerror(errno));
 			return;
 		}
 		c->tx_bytes -= (size_t)n;
@@ -240,6 +281,65 @@ static int rx_grow(struct diam_conn *c)
 	return 0;
 }
 
+/* \returns bytes read into the receive buffer, 0 when the peer closed, -1 with errno EAGAIN or EPIPE */
+static ssize_t tls_read(struct diam_conn *c, size_t room)
+{
+	int rc = SSL_read(c->ssl, c->rx + c->rx_len, (int)OSMO_MIN(room, (size_t)INT_MAX));
+
+	if (rc > 0)
+		return rc;
+	switch (SSL_get_error(c->ssl, rc)) {
+	case SSL_ERROR_WANT_WRITE:
+		osmo_fd_write_enable(&c->ofd);
+		/* fall through */
+	case SSL_ERROR_WANT_READ:
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	default:
+		ERR_clear_error();
+		errno = EPIPE;
+		return -1;
+	}
+}
+
+/* Records TLS decrypted but not yet handed over: no select() announces them. */
+static bool tls_pending(const struct diam_conn *c)
+{
+	return c->ssl && c->tls_up && !c->dead && !c->read_paused && !c->rx_done && SSL_pending(c->ssl) > 0;
+}
+
+/* Drive the TLS handshake. \returns 1 when done, 0 to wait for the socket, -1 when it failed (closed) */
+static int tls_handshake(struct diam_conn *c)
+{
+	int rc = SSL_do_handshake(c->ssl);
+	char subj[256];
+
+	if (rc != 1) {
+		int err = SSL_get_error(c->ssl, rc);
+
+		if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+			osmo_fd_update_when(&c->ofd, ~(OSMO_FD_READ | OSMO_FD_WRITE), OSMO_FD_READ |
+					    (err == SSL_ERROR_WANT_WRITE ? OSMO_FD_WRITE : 0));
+			return 0;
+		}
+		rate_ctr_inc2(c->ctrs, DIAM_CTR_TLS_FAIL);
+		/* a flood of failing handshakes must not flood the log: every one is counted */
+		if (eir_ratelimit_allow(c->tls_log_rl, EIR_CONN_LOG_PER_SEC))
+			LOGP(DDIAM, LOGL_NOTICE, "%s: TLS handshake failed: %s\n", c->name,
+			     eir_tls_fail_reason(c->ssl));
+		ERR_clear_error();
+		diam_conn_close(c, "TLS handshake failed");
+		return -1;
+	}
+	c->tls_up = true;
+	LOGP(DDIAM, LOGL_INFO, "%s: TLS %s, peer certificate %s\n", c->name, SSL_get_version(c->ssl),
+	     eir_tls_peer_subject(c->ssl, subj, sizeof(subj)));
+	osmo_fd_update_when(&c->ofd, ~(OSMO_FD_READ | OSMO_FD_WRITE), OSMO_FD_READ);
+	return 1;
+}
+
 static int conn_read(struct diam_conn *c)
 {
 	size_t room;
@@ -253,15 +353,15 @@ static int conn_read(struct diam_conn *c)
 		diam_conn_close(c, "receive buffer full");
 		return -1;
 	}
-	n = read(c->ofd.fd, c->rx + c->rx_len, room);
+	n = c->ssl ? tls_read(c, room) : read(c->ofd.fd, c->rx + c->rx_len, room);
 	if (n == 0) {
-		diam_conn_close(c, "peer closed the connection");
+		diam_conn_close(c, c->ssl ? "peer closed TLS" : "peer closed the connection");
 		return -1;
 	}
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EINTR)
 			return 0;
-		diam_conn_close(c, strerror(errno));
+		diam_conn_close(c, c->ssl ? "TLS read failed" : strerror(errno));
 		return -1;
 	}
 	c->rx_len += (size_t)n;
@@ -270,7 +370,7 @@ static int conn_read(struct diam_conn *c)
 	/* the read took all the room there was: more may be waiting (a pipelining peer, a long message) */
 	if (!c->dead && (size_t)n == room && rx_grow(c))
 		return -1;
-	return 0;
+	return tls_pending(c) ? conn_read(c) : 0;
 }
 
 static int conn_cb(struct osmo_fd *ofd, unsigned int what)
@@ -278,6 +378,8 @@ static int conn_cb(struct osmo_fd *ofd, unsigned int what)
 	struct diam_conn *c = ofd->data;
 
 	c->in_rx = true;
+	if (c->ssl && !c->tls_up && tls_handshake(c) <= 0)
+		goto out;
 	if (what & OSMO_FD_READ) {
 		c->ops->read_begin(c);
 		conn_read(c);
@@ -286,6 +388,15 @@ static int conn_cb(struct osmo_fd *ofd, unsigned int what)
 	/* answer everything this read produced with as few system calls as possible */
 	if (!c->dead && (c->tx_bytes || (what & OSMO_FD_WRITE)))
 		diam_conn_flush(c);
+	/* reading resumed (the queue drained) over records TLS already holds: take them now */
+	if (tls_pending(c)) {
+		c->ops->read_begin(c);
+		conn_read(c);
+		c->ops->read_end(c);
+		if (!c->dead && c->tx_bytes)
+			diam_conn_flush(c);
+	}
+out:
 	c->in_rx = false;
 	if (c->dead)
 		conn_free(c);
@@ -316,6 +427,21 @@ static void conn_stall_cb(void *data)
 void diam_conn_timer(struct diam_conn *c, unsigned sec)
 {
 	osmo_timer_schedule(&c->timer, sec, 0);
+}
+
+/*! Make c a TLS server connection of ctx (before any byte is read): the handshake runs first, bounded by the
+ *  connection's CER deadline. \returns 0, or -1 (the connection is closed then). */
+int diam_conn_tls_accept(struct diam_conn *c, struct ssl_ctx_st *ctx, struct eir_ratelimit *log_rl)
+{
+	c->ssl = SSL_new(ctx);
+	if (!c->ssl || SSL_set_fd(c->ssl, c->ofd.fd) != 1) {
+		ERR_clear_error();
+		diam_conn_close(c, "cannot set up TLS");
+		return -1;
+	}
+	SSL_set_accept_state(c->ssl);
+	c->tls_log_rl = log_rl;
+	return 0;
 }
 
 /*! Take over an accepted socket; ops are the layer above (the caller puts the connection in its list).

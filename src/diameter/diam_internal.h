@@ -7,8 +7,9 @@
  *   answer.c        answers (errors with Failed-AVP, CEA, DWA, DPA) and our DWR/DPR built into a buffer
  *                   (include/osmocom/eir/diameter/answer.h)
  *   s13_codec.c     the ECR decoder and the ECA encoder, pure (include/osmocom/eir/diameter/s13.h)
- *   conn.c          the transport: one socket, framing into whole messages, the send queue, flow control;
- *                   calls up through the struct diam_conn_ops it is given (one rx per whole message)
+ *   conn.c          the transport: one socket (TLS on it for the TLS listener), framing into whole messages,
+ *                   the send queue, flow control; calls up through the struct diam_conn_ops it is given (one rx
+ *                   per whole message)
  *   peer.c          the peer state machine (CER/CEA with the ACL, DWR/DWA and the watchdog, DPR/DPA) and the
  *                   dispatch of every request through the server's table of (application, command, R) rows
  *   s13.c           the S13 ECR handler, one row of the table: decode, eir_decide(), encode, queue
@@ -43,6 +44,8 @@ struct diam_tx_chunk {
 };
 
 struct diam_conn;
+struct ssl_st;
+struct ssl_ctx_st;
 
 /*! What the transport calls in the layer above it (the server hands these to every connection). */
 struct diam_conn_ops {
@@ -87,6 +90,10 @@ struct diam_conn {
 	unsigned tx_chunks;
 	bool in_rx;			/*!< inside a callback: free later */
 	bool dead;
+	/* TLS (RFC 6733 §13.1: from the first byte, on the TLS port): no Diameter byte before the handshake is done */
+	struct ssl_st *ssl;		/*!< NULL: plain TCP or SCTP */
+	bool tls_up;			/*!< handshake done, the peer's certificate verified */
+	struct eir_ratelimit *tls_log_rl;	/*!< the server's: failed handshakes logged per second */
 
 	/* --- the peer's (peer.c, s13.c, server.c) --- */
 	struct llist_head list;		/*!< in srv->conns */
@@ -94,6 +101,7 @@ struct diam_conn {
 	enum diam_peer_state state;
 	char *origin_host;
 	char *origin_realm;
+	uint8_t rat;			/*!< DIRBS RAT code for the history (its ACL entry or cfg), at CER */
 	uint32_t peer_osi;		/*!< the peer's Origin-State-Id, 0: none */
 	bool dw_pending;
 	bool suspect;
@@ -123,6 +131,7 @@ uint8_t *diam_conn_tx_reserve(struct diam_conn *c, size_t max);
 void diam_conn_tx_commit(struct diam_conn *c, size_t len);
 void diam_conn_flush(struct diam_conn *c);
 void diam_conn_timer(struct diam_conn *c, unsigned sec);
+int diam_conn_tls_accept(struct diam_conn *c, struct ssl_ctx_st *ctx, struct eir_ratelimit *log_rl);
 
 /* peer.c: the base protocol and the dispatch */
 void diam_peer_init(struct diam_conn *c, struct diam_server *srv);

@@ -13,6 +13,7 @@
 #include <osmocom/vty/misc.h>
 
 #include <osmocom/eir/diameter/server.h>
+#include <osmocom/eir/history.h>
 
 static void *g_ctx;
 static struct diam_cfg *g_cfg;
@@ -133,6 +134,31 @@ DEFUN(cfg_peer_realm_addr, cfg_peer_realm_addr_cmd, "peer ORIGIN_HOST realm REAL
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_rat, cfg_rat_cmd, "rat " EIR_RAT_VTY_ARGS, EIR_RAT_VTY_HELP)
+{
+	/* the VTY took only the listed words: the parse cannot fail */
+	eir_rat_parse(argv[0], &g_cfg->rat);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_peer_rat, cfg_peer_rat_cmd, "peer ORIGIN_HOST rat " EIR_RAT_VTY_ARGS,
+      "A Diameter peer (MME, SGSN) by its Origin-Host, allowed if it is not yet\n" "Its Origin-Host\n"
+      EIR_RAT_VTY_HELP)
+{
+	struct diam_peer_acl *acl;
+
+	llist_for_each_entry(acl, &g_cfg->peers, list)
+		if (!strcasecmp(acl->origin_host, argv[0]))
+			break;
+	if (&acl->list == &g_cfg->peers) {
+		set_peer(argv[0], NULL, NULL);
+		acl = llist_last_entry(&g_cfg->peers, struct diam_peer_acl, list);
+	}
+	eir_rat_parse(argv[1], &acl->rat);
+	acl->rat_set = true;
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_no_peer, cfg_no_peer_cmd, "no peer ORIGIN_HOST", NO_STR "Remove an allowed peer\n" "Its Origin-Host\n")
 {
 	struct diam_peer_acl *acl;
@@ -198,11 +224,66 @@ DEFUN(cfg_max_conns, cfg_max_conns_cmd, "max-connections <1-65535>",
 	return CMD_SUCCESS;
 }
 
+#define TLS_STR "Diameter over TLS/TCP (RFC 6733 13.1): a second listener where TLS starts at once; every peer must " \
+	"show a certificate of tls ca-file that names its Origin-Host\n"
+
+DEFUN(cfg_tls_listen, cfg_tls_listen_cmd, "tls listen (A.B.C.D|X:X::X:X) <1-65535>",
+      TLS_STR "Where to accept TLS connections (TCP; needs tls certificate, private-key and ca-file)\n"
+      "IPv4 address\n" "IPv6 address\n" "Port (5658 is Diameter's over TLS)\n")
+{
+	osmo_talloc_replace_string(g_ctx, &g_cfg->tls_listen_addr, argv[0]);
+	g_cfg->tls_listen_port = atoi(argv[1]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_tls_cert, cfg_tls_cert_cmd, "tls certificate FILE",
+      TLS_STR "This EIR's certificate (PEM; may be followed by its chain), naming its origin-host\n" "File name\n")
+{
+	osmo_talloc_replace_string(g_ctx, &g_cfg->tls_cert, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_tls_key, cfg_tls_key_cmd, "tls private-key FILE", TLS_STR "The private key (PEM)\n" "File name\n")
+{
+	osmo_talloc_replace_string(g_ctx, &g_cfg->tls_key, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_tls_ca, cfg_tls_ca_cmd, "tls ca-file FILE",
+      TLS_STR "The CA certificate(s) the peers' certificates must come from (required)\n" "PEM file\n")
+{
+	osmo_talloc_replace_string(g_ctx, &g_cfg->tls_ca_file, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_no_tls, cfg_no_tls_cmd, "no tls", NO_STR "No TLS listener (the TCP/SCTP listen stays)\n")
+{
+	TALLOC_FREE(g_cfg->tls_listen_addr);
+	g_cfg->tls_listen_port = 0;
+	TALLOC_FREE(g_cfg->tls_cert);
+	TALLOC_FREE(g_cfg->tls_key);
+	TALLOC_FREE(g_cfg->tls_ca_file);
+	return CMD_SUCCESS;
+}
+
+static void config_write_tls(struct vty *vty, const struct diam_cfg *d)
+{
+	if (d->tls_listen_addr)
+		vty_out(vty, " tls listen %s %u%s", d->tls_listen_addr, d->tls_listen_port, VTY_NEWLINE);
+	if (d->tls_cert)
+		vty_out(vty, " tls certificate %s%s", d->tls_cert, VTY_NEWLINE);
+	if (d->tls_key)
+		vty_out(vty, " tls private-key %s%s", d->tls_key, VTY_NEWLINE);
+	if (d->tls_ca_file)
+		vty_out(vty, " tls ca-file %s%s", d->tls_ca_file, VTY_NEWLINE);
+}
+
 static int config_write_diameter(struct vty *vty)
 {
 	struct diam_cfg *d = g_cfg;
 	struct diam_peer_acl *acl;
 	struct diam_realm *r;
+	char rat[8];
 
 	vty_out(vty, "diameter%s", VTY_NEWLINE);
 	vty_out(vty, " origin-host %s%s", d->origin_host, VTY_NEWLINE);
@@ -220,7 +301,12 @@ static int config_write_diameter(struct vty *vty)
 		if (acl->addr)
 			vty_out(vty, " address %s", acl->addr);
 		vty_out(vty, "%s", VTY_NEWLINE);
+		if (acl->rat_set)
+			vty_out(vty, " peer %s rat %s%s", acl->origin_host, eir_rat_word(rat, sizeof(rat), acl->rat),
+				VTY_NEWLINE);
 	}
+	if (d->rat != DIAM_DEFAULT_RAT)
+		vty_out(vty, " rat %s%s", eir_rat_word(rat, sizeof(rat), d->rat), VTY_NEWLINE);
 	if (d->tw_sec != DIAM_DEFAULT_TW_SEC)
 		vty_out(vty, " watchdog-timer %u%s", d->tw_sec, VTY_NEWLINE);
 	if (d->cer_timeout_sec != DIAM_DEFAULT_CER_TIMEOUT_SEC)
@@ -233,6 +319,7 @@ static int config_write_diameter(struct vty *vty)
 		vty_out(vty, " send-stall-timeout %u%s", d->stall_timeout_sec, VTY_NEWLINE);
 	if (d->max_conns != DIAM_DEFAULT_MAX_CONNS)
 		vty_out(vty, " max-connections %u%s", d->max_conns, VTY_NEWLINE);
+	config_write_tls(vty, d);
 	return CMD_SUCCESS;
 }
 
@@ -278,6 +365,8 @@ void diam_vty_init(void *ctx, struct diam_cfg *cfg, struct diam_server **srv, in
 	install_element(node, &cfg_peer_addr_cmd);
 	install_element(node, &cfg_peer_realm_addr_cmd);
 	install_element(node, &cfg_no_peer_cmd);
+	install_element(node, &cfg_peer_rat_cmd);
+	install_element(node, &cfg_rat_cmd);
 	install_element(node, &cfg_unknown_peers_cmd);
 	install_element(node, &cfg_tw_cmd);
 	install_element(node, &cfg_cer_timeout_cmd);
@@ -285,6 +374,11 @@ void diam_vty_init(void *ctx, struct diam_cfg *cfg, struct diam_server **srv, in
 	install_element(node, &cfg_max_queue_cmd);
 	install_element(node, &cfg_stall_cmd);
 	install_element(node, &cfg_max_conns_cmd);
+	install_element(node, &cfg_tls_listen_cmd);
+	install_element(node, &cfg_tls_cert_cmd);
+	install_element(node, &cfg_tls_key_cmd);
+	install_element(node, &cfg_tls_ca_cmd);
+	install_element(node, &cfg_no_tls_cmd);
 
 	install_element_ve(&show_diameter_peers_cmd);
 }

@@ -14,6 +14,7 @@
 #include <osmocom/core/utils.h>
 
 #include <osmocom/eir/logging.h>
+#include <osmocom/eir/tls.h>
 #include "diam_internal.h"
 
 const struct value_string diam_peer_state_names[] = {
@@ -192,8 +193,10 @@ static bool peer_allowed(struct diam_conn *c, const char *host, const char *real
 			continue;
 		if (acl->addr && strcmp(acl->addr, c->ip))
 			continue;
+		c->rat = acl->rat_set ? acl->rat : c->srv->cfg->rat;
 		return true;
 	}
+	c->rat = c->srv->cfg->rat;
 	return c->srv->cfg->accept_unknown_peers;
 }
 
@@ -272,6 +275,17 @@ static void cer_exchange(struct diam_conn *c, const uint8_t *msg, const struct d
 		     c->origin_host, c->origin_realm);
 		send_cea(c, h, DIAM_UNKNOWN_PEER, "unknown peer", NULL);
 		diam_ctr_inc(c->srv, DIAM_CTR_CONN_REFUSED);
+		goto reject;
+	}
+	/* over TLS the certificate is the peer's identity: an Origin-Host it does not name is a peer we do not know
+	 * (RFC 6733 §13.1: the peer's identity must be verified; 3010 as for an Origin-Host not allowed) */
+	if (c->ssl && !eir_tls_peer_names(c->ssl, c->origin_host)) {
+		char subj[256];
+
+		LOGP(DDIAM, LOGL_NOTICE, "%s: CER Origin-Host %s is not named by the peer's TLS certificate %s: "
+		     "refused\n", c->name, c->origin_host, eir_tls_peer_subject(c->ssl, subj, sizeof(subj)));
+		send_cea(c, h, DIAM_UNKNOWN_PEER, "Origin-Host not in the TLS certificate", NULL);
+		diam_ctr_inc(c->srv, DIAM_CTR_TLS_HOST_MISMATCH);
 		goto reject;
 	}
 	if (!common) {
@@ -428,7 +442,7 @@ void diam_peer_timeout(struct diam_conn *c)
 	switch (c->state) {
 	case DIAM_PS_WAIT_CER:
 		diam_ctr_inc(c->srv, DIAM_CTR_PROTO_ERROR_CLOSE);
-		diam_conn_close(c, "no CER in time");
+		diam_conn_close(c, c->ssl && !c->tls_up ? "no TLS handshake in time" : "no CER in time");
 		return;
 	case DIAM_PS_CLOSING:
 	case DIAM_PS_REFUSED:

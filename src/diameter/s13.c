@@ -41,6 +41,7 @@ void diam_s13_rx_ecr(struct diam_conn *c, const uint8_t *msg, const struct diam_
 	diam_s13_query(&r, &q);
 	q.node = c->origin_host;
 	q.peer = c->name;
+	q.rat = c->rat;
 	eir_decide(&srv->dec, &q, &d);
 	if (d.error)
 		diam_ctr_inc(srv, DIAM_CTR_ECA_ERROR);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The Diameter server, the top of src/diameter (layers: diam_internal.h): configuration defaults, the listening
- * socket (libosmo-netif's stream server link, TCP or SCTP), the dispatch table and the transport's callbacks,
- * counters, the walk over the peers for the VTY, and an orderly shutdown that says DPR to every open peer. */
+ * sockets (libosmo-netif's stream server links: TCP or SCTP, and TLS/TCP), the dispatch table and the transport's
+ * callbacks, counters, the walk over the peers for the VTY, and an orderly shutdown that says DPR to every open
+ * peer. */
 
 #include <errno.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include <osmocom/eir/db.h>
 #include <osmocom/eir/logging.h>
 #include <osmocom/eir/sock.h>
+#include <osmocom/eir/tls.h>
 #include "diam_internal.h"
 
 #ifndef IPPROTO_SCTP
@@ -52,6 +54,10 @@ static const struct rate_ctr_desc diam_ctr_desc[] = {
 	[DIAM_CTR_ECR_BAD_SV] = { "ecr:bad_sv", "ECR Software-Version not 2 digits (ignored, verdict given)" },
 	[DIAM_CTR_CONN_LIMIT] = { "conn:limit", "Connections closed at max-connections (the oldest without CER, or "
 							"the new one)" },
+	[DIAM_CTR_TLS_FAIL] = { "conn:tls_fail", "TLS handshakes that failed (no peer certificate, another CA, not "
+						"TLS)" },
+	[DIAM_CTR_TLS_HOST_MISMATCH] = { "cer:tls_host_mismatch", "CER over TLS whose Origin-Host the peer's "
+							       "certificate does not name (3010)" },
 	[DIAM_CTR_ECR_BAD_USER_NAME] = { "ecr:bad_user_name", "ECR User-Name not an IMSI (ignored, no pair "
 									"exception, verdict given)" },
 };
@@ -88,6 +94,7 @@ void diam_cfg_init(void *ctx, struct diam_cfg *cfg)
 	INIT_LLIST_HEAD(&cfg->peers);
 	INIT_LLIST_HEAD(&cfg->realms);
 	cfg->tw_sec = DIAM_DEFAULT_TW_SEC;
+	cfg->rat = DIAM_DEFAULT_RAT;
 	cfg->cer_timeout_sec = DIAM_DEFAULT_CER_TIMEOUT_SEC;
 	cfg->dpa_timeout_sec = 5;
 	cfg->max_msg_size = DIAM_DEFAULT_MAX_MSG_SIZE;
@@ -141,9 +148,8 @@ static const struct diam_conn_ops conn_ops = {
 	.closed = diam_peer_closed,
 };
 
-/*! Take over a connected socket as a new peer connection, as an accepted one is (the connection cap applies;
- *  the fuzz target diam_base hands it one end of a socketpair). \returns 0, or -1 when it was closed instead. */
-int diam_server_adopt(struct diam_server *srv, int fd)
+/* a new connection, the cap applied; tls: one of the TLS listener */
+static int adopt(struct diam_server *srv, int fd, bool tls)
 {
 	struct diam_conn *c, *oldest = NULL;
 	unsigned n = 0;
@@ -177,12 +183,27 @@ int diam_server_adopt(struct diam_server *srv, int fd)
 	if (!c)
 		return -1;
 	diam_peer_init(c, srv);
+	if (tls)
+		return diam_conn_tls_accept(c, srv->ssl_ctx, &srv->tls_log_rl);
 	return 0;
+}
+
+/*! Take over a connected socket as a new peer connection, as an accepted one is (the connection cap applies;
+ *  the fuzz target diam_base hands it one end of a socketpair). \returns 0, or -1 when it was closed instead. */
+int diam_server_adopt(struct diam_server *srv, int fd)
+{
+	return adopt(srv, fd, false);
 }
 
 static int accept_cb(struct osmo_stream_srv_link *link, int fd)
 {
 	diam_server_adopt(osmo_stream_srv_link_get_data(link), fd);
+	return 0;
+}
+
+static int tls_accept_cb(struct osmo_stream_srv_link *link, int fd)
+{
+	adopt(osmo_stream_srv_link_get_data(link), fd, true);
 	return 0;
 }
 
@@ -215,6 +236,41 @@ struct diam_server *diam_server_alloc(void *ctx, struct diam_cfg *cfg, struct ei
 	return srv;
 }
 
+/* The TLS listener (RFC 6733 §13.1: TLS from the first byte, port 5658 by convention; over TCP only, no DTLS):
+ * every peer must show a certificate of tls ca-file, and its CER's Origin-Host must be a name of it (peer.c). */
+static int tls_start(struct diam_server *srv)
+{
+	struct diam_cfg *cfg = srv->cfg;
+	struct eir_tls_opts o = { .server = true, .cert = cfg->tls_cert, .key = cfg->tls_key,
+				  .ca_file = cfg->tls_ca_file, .no_tickets = true, .log_ss = DDIAM,
+				  .what = "diameter tls" };
+
+	if (!cfg->tls_cert || !cfg->tls_key || !cfg->tls_ca_file) {
+		LOGP(DDIAM, LOGL_ERROR, "'tls listen' needs 'tls certificate', 'tls private-key' and 'tls ca-file' "
+		     "(the CA of the peers' certificates)\n");
+		return -EINVAL;
+	}
+	srv->ssl_ctx = eir_tls_ctx_new(&o);
+	if (!srv->ssl_ctx)
+		return -EINVAL;
+	srv->tls_link = osmo_stream_srv_link_create(srv);
+	osmo_stream_srv_link_set_addr(srv->tls_link, cfg->tls_listen_addr);
+	osmo_stream_srv_link_set_port(srv->tls_link, cfg->tls_listen_port);
+	osmo_stream_srv_link_set_proto(srv->tls_link, IPPROTO_TCP);
+	osmo_stream_srv_link_set_nodelay(srv->tls_link, true);
+	osmo_stream_srv_link_set_data(srv->tls_link, srv);
+	osmo_stream_srv_link_set_accept_cb(srv->tls_link, tls_accept_cb);
+	if (osmo_stream_srv_link_open(srv->tls_link) < 0) {
+		LOGP(DDIAM, LOGL_ERROR, "cannot listen on %s:%u (tls): %s\n", cfg->tls_listen_addr,
+		     cfg->tls_listen_port, strerror(errno));
+		return -EADDRINUSE;
+	}
+	eir_listen_backlog(osmo_stream_srv_link_get_ofd(srv->tls_link)->fd, DDIAM, "S13 TLS");
+	LOGP(DDIAM, LOGL_NOTICE, "S13 TLS on %s:%u (tcp, peer certificate of %s required, bound to Origin-Host)\n",
+	     cfg->tls_listen_addr, cfg->tls_listen_port, cfg->tls_ca_file);
+	return 0;
+}
+
 /*! Open the listening socket. \returns 0, or a negative errno (SCTP where the kernel has none: -EPROTONOSUPPORT) */
 int diam_server_start(struct diam_server *srv)
 {
@@ -239,6 +295,11 @@ int diam_server_start(struct diam_server *srv)
 		return -EADDRINUSE;
 	}
 	eir_listen_backlog(osmo_stream_srv_link_get_ofd(srv->link)->fd, DDIAM, "S13");
+	if (cfg->tls_listen_addr) {
+		rc = tls_start(srv);
+		if (rc)
+			return rc;
+	}
 	LOGP(DDIAM, LOGL_NOTICE, "S13 on %s:%u (%s), Origin-Host %s, Origin-Realm %s\n", cfg->listen_addr,
 	     cfg->listen_port, cfg->transport == DIAM_TRANSPORT_SCTP ? "sctp" : "tcp", cfg->origin_host,
 	     cfg->origin_realm);
@@ -293,6 +354,8 @@ void diam_server_shutdown(struct diam_server *srv, void (*done_cb)(void *data), 
 	srv->shutting_down = true;
 	if (srv->link)
 		osmo_stream_srv_link_close(srv->link);
+	if (srv->tls_link)
+		osmo_stream_srv_link_close(srv->tls_link);
 	llist_for_each_entry_safe(c, tmp, &srv->conns, list)
 		diam_peer_send_dpr(c, 0);
 	if (done_cb)
@@ -307,6 +370,10 @@ void diam_server_free(struct diam_server *srv)
 		diam_conn_close(c, "server stopped");
 	if (srv->link)
 		osmo_stream_srv_link_destroy(srv->link);
+	if (srv->tls_link)
+		osmo_stream_srv_link_destroy(srv->tls_link);
+	if (srv->ssl_ctx)
+		SSL_CTX_free(srv->ssl_ctx);
 	/* out of libosmocore's lists of groups before their memory goes */
 	rate_ctr_group_free(srv->ctrs);
 	osmo_stat_item_group_free(srv->stats);

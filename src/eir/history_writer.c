@@ -34,11 +34,26 @@
 /* records per transaction at most: the random keys of a batch copy-on-write most leaf pages they touch, so a large
  * batch (when the writer is behind) writes each page once for many records */
 #define BATCH_MAX 32768
-#define IDLE_PRUNE_MS 10000	/* with no records, a pruning step this often */
+#define IDLE_PRUNE_MS 10000	/* with no records, a pruning step this often (every tick while it finds rows) */
+#define IDLE_PRUNE_ROWS 1024
 #define HANDBACK_MAX 4096	/* events waiting for the loop; more are dropped (they are in the store) and counted */
 /* the thread yields the CPU to the answering loop: when both want it, the ring fills and records are dropped and
  * counted rather than answers delayed (on Linux a nice value is per thread) */
 #define WRITER_NICE 10
+
+/* the repeat filter (on the loop only): tables of the last check queued per IMEI and per IMSI, 4-way set-associative
+ * (a key goes in the oldest slot of its set); a key pushed out makes at worst one more record queued, never a wrong
+ * one */
+#define COAL_SET_BITS 16
+#define COAL_WAYS 4
+#define COAL_SLOTS (COAL_WAYS << COAL_SET_BITS)	/* 2 x 256k slots x 24 bytes: 12 MiB, when the filter is on */
+
+struct coal_slot {
+	uint64_t imei;
+	uint64_t imsi;		/*!< the packed IMSI's 8 bytes; 0: none */
+	uint32_t tag;		/*!< a hash of what else the row keeps (MSISDN, SV, interface, node, verdict, why) */
+	uint32_t t;		/*!< when the check last queued for this key was made */
+};
 
 /* what goes back to the loop: an event, or a message of the writer's (it does not log itself) */
 struct handback {
@@ -67,6 +82,9 @@ struct eir_hist_writer {
 	struct osmo_it_q *itq;
 	eir_hist_loop_cb cb;
 	void *cb_data;
+	/* the repeat filter (loop side) */
+	unsigned coal_sec;
+	struct coal_slot *by_imei, *by_imsi;
 };
 
 /* --- on the writer thread --- */
@@ -147,8 +165,8 @@ static void *writer_main(void *arg)
 		} else if (stopping) {
 			break;
 		} else if (idle_ms >= IDLE_PRUNE_MS) {
-			eir_hist_prune(w->h, 256);
-			idle_ms = 0;
+			/* a step that found rows to remove is followed by another at the next tick */
+			idle_ms = eir_hist_prune(w->h, IDLE_PRUNE_ROWS) > 0 ? IDLE_PRUNE_MS - COMMIT_MS : 0;
 		}
 		if (stopping)
 			continue;
@@ -158,6 +176,117 @@ static void *writer_main(void *arg)
 		idle_ms += COMMIT_MS;
 	}
 	return NULL;
+}
+
+/* --- the repeat filter (on the loop) --- */
+
+static uint32_t mix64(uint64_t x)
+{
+	/* the finaliser of MurmurHash3: every input bit moves every output bit */
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return (uint32_t)x;
+}
+
+static uint32_t rec_tag(const struct eir_hist_rec *r)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a over what the row keeps besides the key and the time */
+	const uint8_t *p[] = { r->msisdn, (const uint8_t *)&r->why };
+	const size_t n[] = { sizeof(r->msisdn), sizeof(r->why) };
+
+	for (unsigned k = 0; k < ARRAY_SIZE(p); k++)
+		for (size_t i = 0; i < n[k]; i++)
+			h = (h ^ p[k][i]) * 16777619u;
+	for (const char *c = r->node; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	h = (h ^ (uint8_t)r->sv) * 16777619u;
+	h = (h ^ r->iface) * 16777619u;
+	h = (h ^ r->verdict) * 16777619u;
+	/* the RAT too: the pair row gathers the RATs it was seen on (the DIRBS dump's rat column) */
+	h = (h ^ r->rat) * 16777619u;
+	return (h ^ r->flags) * 16777619u;
+}
+
+static struct coal_slot *coal_set_of(struct coal_slot *tab, uint64_t key)
+{
+	return &tab[(mix64(key) >> (32 - COAL_SET_BITS)) * COAL_WAYS];
+}
+
+/* the slot of key in its set, or NULL */
+static const struct coal_slot *coal_find(struct coal_slot *tab, uint64_t key, bool by_imsi)
+{
+	const struct coal_slot *set = coal_set_of(tab, key);
+
+	for (unsigned i = 0; i < COAL_WAYS; i++)
+		if ((by_imsi ? set[i].imsi : set[i].imei) == key)
+			return &set[i];
+	return NULL;
+}
+
+/* true: r repeats the last check queued for its IMEI and its IMSI, on the same day, within coal_sec */
+static bool coal_repeat(const struct eir_hist_writer *w, const struct eir_hist_rec *r, uint64_t imsi, uint32_t tag)
+{
+	const struct coal_slot *a = coal_find(w->by_imei, r->imei, false), *b;
+	uint32_t t = (uint32_t)r->t;
+
+	/* each key's window a little shorter than coal_sec, by up to a quarter, from its hash: the checks of a mass
+	 * re-attach (after an outage, or a benchmark's first pass) do not all fall due at once again */
+	if (!a || a->imsi != imsi || a->tag != tag || t < a->t ||
+	    t - a->t > w->coal_sec - mix64(r->imei ^ imsi) % (w->coal_sec / 4 + 1) || t / 86400 != a->t / 86400)
+		return false;
+	if (!(r->flags & EIR_HIST_F_IMSI))
+		return true;
+	/* the IMSI's last IMEI too, or a SIM moved back to this handset would go unseen */
+	b = coal_find(w->by_imsi, imsi, true);
+	return b && b->imei == r->imei;
+}
+
+/* into key's slot, or the oldest of its set */
+static void coal_put(struct coal_slot *tab, uint64_t key, bool by_imsi, const struct coal_slot *s)
+{
+	struct coal_slot *set = coal_set_of(tab, key), *v = &set[0];
+
+	for (unsigned i = 0; i < COAL_WAYS; i++) {
+		if ((by_imsi ? set[i].imsi : set[i].imei) == key) {
+			v = &set[i];
+			break;
+		}
+		if (set[i].t < v->t)
+			v = &set[i];
+	}
+	*v = *s;
+}
+
+static void coal_note(struct eir_hist_writer *w, const struct eir_hist_rec *r, uint64_t imsi, uint32_t tag)
+{
+	struct coal_slot s = { .imei = r->imei, .imsi = imsi, .tag = tag, .t = (uint32_t)r->t };
+
+	coal_put(w->by_imei, r->imei, false, &s);
+	if (r->flags & EIR_HIST_F_IMSI)
+		coal_put(w->by_imsi, imsi, true, &s);
+}
+
+static void coal_set(struct eir_hist_writer *w, unsigned sec)
+{
+	w->coal_sec = sec;
+	if (!sec) {
+		TALLOC_FREE(w->by_imei);
+		TALLOC_FREE(w->by_imsi);
+		return;
+	}
+	if (!w->by_imei)
+		w->by_imei = talloc_zero_array(w, struct coal_slot, COAL_SLOTS);
+	if (!w->by_imsi)
+		w->by_imsi = talloc_zero_array(w, struct coal_slot, COAL_SLOTS);
+	if (!w->by_imei || !w->by_imsi) {
+		/* no memory for it: run without the filter rather than without the history */
+		TALLOC_FREE(w->by_imei);
+		TALLOC_FREE(w->by_imsi);
+		w->coal_sec = 0;
+	}
 }
 
 /* --- on the loop --- */
@@ -211,6 +340,7 @@ struct eir_hist_writer *eir_hist_writer_alloc(void *ctx, struct eir_hist *h, con
 		return NULL;
 	}
 	eir_hist_set_cfg(h, cfg);
+	coal_set(w, cfg->coalesce_sec);
 	return w;
 }
 
@@ -224,15 +354,25 @@ int eir_hist_writer_start(struct eir_hist_writer *w)
 	return 0;
 }
 
-bool eir_hist_writer_push(struct eir_hist_writer *w, const struct eir_hist_rec *r)
+enum eir_hist_push eir_hist_writer_push(struct eir_hist_writer *w, const struct eir_hist_rec *r)
 {
 	uint64_t hd = atomic_load_explicit(&w->head, memory_order_relaxed);
 	uint64_t t = atomic_load_explicit(&w->tail, memory_order_acquire);
+	uint64_t imsi = 0;
+	uint32_t tag = 0;
 
+	if (w->coal_sec) {
+		memcpy(&imsi, r->imsi, sizeof(imsi));
+		tag = rec_tag(r);
+		if (coal_repeat(w, r, imsi, tag))
+			return EIR_HIST_COALESCED;
+	}
 	if (hd - t >= w->cap) {
 		atomic_fetch_add_explicit(&w->dropped, 1, memory_order_relaxed);
-		return false;
+		return EIR_HIST_DROPPED;
 	}
+	if (w->coal_sec)
+		coal_note(w, r, imsi, tag);
 	w->ring[hd % w->cap] = *r;
 	atomic_store_explicit(&w->head, hd + 1, memory_order_release);
 	/* past half full: wake the thread now rather than at its next tick (once, not a syscall per record) */
@@ -243,7 +383,7 @@ bool eir_hist_writer_push(struct eir_hist_writer *w, const struct eir_hist_rec *
 		if (write(w->wake_fd, &one, sizeof(one)) < 0)
 			atomic_store(&w->kicked, false);
 	}
-	return true;
+	return EIR_HIST_QUEUED;
 }
 
 void eir_hist_writer_set_cfg(struct eir_hist_writer *w, const struct eir_hist_cfg *cfg)
@@ -251,6 +391,7 @@ void eir_hist_writer_set_cfg(struct eir_hist_writer *w, const struct eir_hist_cf
 	pthread_mutex_lock(&w->cfg_mutex);
 	w->cfg_new = *cfg;
 	pthread_mutex_unlock(&w->cfg_mutex);
+	coal_set(w, cfg->coalesce_sec);
 	atomic_store(&w->cfg_changed, true);
 	if (!w->running)
 		take_cfg(w);

@@ -21,10 +21,12 @@
 #include <osmocom/eir/check.h>
 #include <osmocom/eir/db.h>
 #include <osmocom/eir/edit.h>
+#include <osmocom/eir/history.h>
 #include <osmocom/eir/imei.h>
 #include <osmocom/eir/logging.h>
 #include <osmocom/eir/sync_status.h>
 #include <osmocom/eir/tool.h>
+#include "db_dump.h"
 #include "db_import.h"
 
 static void *ctx;
@@ -56,7 +58,15 @@ static void usage(FILE *f)
 		"  stats\n"
 		"  audit [N]                  the last N (default 20) changes of the local lists: who, what, before, "
 		"after\n"
-		"Exit: 0 done; 1 failed, nothing changed; 2 import applied with rows skipped.\n");
+		"  export-dump --operator ID --from YYYYMMDD --to YYYYMMDD (--plmn MCCMNC ... | --all-imsis)\n"
+		"              [--history DIR] [--spool DIR] [--msisdn-file FILE]\n"
+		"                             the DIRBS operator data dump from the device history:\n"
+		"                             SPOOL/ID_FROM_TO.zip (date,imei,imsi,msisdn,rat)\n"
+		"  export-events [--since ID] [--kind KIND] [--history DIR]\n"
+		"                             the history's events after ID as JSON lines (KIND: sighting, new-sim,\n"
+		"                             new-handset, clone-suspect; DIR default: the store's ../history)\n"
+		"Exit: 0 done; 1 failed, nothing changed; 2 import applied with rows skipped;\n"
+		"      export-dump: 3 no history or no pair rows in it, 4 the spool cannot be written.\n");
 }
 
 /* A usage error: the syntax that was expected, and where to read more. \returns 1, the exit code */
@@ -428,6 +438,82 @@ static int cmd_audit(int argc, char **argv)
 	return rc ? 1 : 0;
 }
 
+struct ev_out {
+	struct eir_db *db;
+	unsigned n;
+	bool failed;
+};
+
+static int print_event(void *data, const struct eir_hist_event *ev)
+{
+	struct ev_out *o = data;
+	char buf[EIR_HIST_JSON_MAX];
+	int n = eir_hist_event_json(ev, o->db, buf, sizeof(buf));
+
+	if (n < 0 || printf("%s\n", buf) < 0) {
+		o->failed = true;
+		return 1;
+	}
+	o->n++;
+	return 0;
+}
+
+/* The history's events as JSON lines (doc/schemas/osmo-eir-event.schema.json), read-only, the reasons looked up
+ * in the lists store when it can be opened. */
+static int cmd_export_events(int argc, char **argv)
+{
+	static const char *const syntax = "export-events [--since ID] [--kind KIND] [--history DIR]";
+	const char *hdir = NULL;
+	uint64_t since = 0;
+	int kind = 0, i, rc;
+	struct eir_db_opts o = { .read_only = true };
+	struct ev_out out = { 0 };
+	struct eir_hist *h;
+	char err[512], *end;
+
+	for (i = 0; i < argc; i++) {
+		if (i + 1 >= argc)
+			return bad_usage(syntax);
+		if (!strcmp(argv[i], "--since")) {
+			errno = 0;
+			since = strtoull(argv[++i], &end, 10);
+			if (errno || *end || !argv[i][0] || argv[i][0] == '-')
+				return eir_fail(1, "invalid event id '%s': a number", argv[i]);
+		} else if (!strcmp(argv[i], "--kind")) {
+			kind = get_string_value(eir_hist_kind_names, argv[++i]);
+			if (kind <= 0)
+				return eir_fail(1, "invalid event kind '%s': sighting, new-sim, new-handset or "
+						"clone-suspect", argv[i]);
+		} else if (!strcmp(argv[i], "--history")) {
+			hdir = argv[++i];
+		} else {
+			return bad_usage(syntax);
+		}
+	}
+	if (!hdir)
+		hdir = talloc_asprintf(ctx, "%s/../history", db_dir);
+	rc = eir_hist_open_ro(ctx, &h, hdir, err, sizeof(err));
+	if (rc)
+		return eir_fail(1, "%s", err);
+	/* without the lists the events still go out, with their reason ids */
+	if (eir_db_open(ctx, &out.db, db_dir, &o)) {
+		fprintf(stderr, "osmo-eir-db: the store %s cannot be read: reasons given by id only\n", db_dir);
+		eir_db_close(out.db);
+		out.db = NULL;
+	}
+	rc = eir_hist_events_after(h, since, 0, kind, print_event, &out);
+	if (fflush(stdout))
+		out.failed = true;
+	if (out.db)
+		eir_db_close(out.db);
+	eir_hist_close(h);
+	if (rc)
+		return eir_fail(1, "cannot read the history %s", hdir);
+	if (out.failed)
+		return eir_fail(1, "cannot write the events: %s", strerror(errno));
+	return 0;
+}
+
 static int run(const char *cmd, int argc, char **argv)
 {
 	struct eir_db *db;
@@ -469,8 +555,12 @@ static int run(const char *cmd, int argc, char **argv)
 	}
 	if (!strcmp(cmd, "audit"))
 		return cmd_audit(argc, argv);
+	if (!strcmp(cmd, "export-dump"))
+		return db_export_dump(ctx, db_dir, argc, argv);
+	if (!strcmp(cmd, "export-events"))
+		return cmd_export_events(argc, argv);
 	eir_fail(1, "unknown command '%s'", cmd);
-	return bad_usage("create|import|export|lookup|add|del|stats|audit ...");
+	return bad_usage("create|import|export|export-dump|export-events|lookup|add|del|stats|audit ...");
 }
 
 int main(int argc, char **argv)

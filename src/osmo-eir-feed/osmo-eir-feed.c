@@ -27,11 +27,14 @@
 #include <osmocom/eir/logging.h>
 #include <osmocom/eir/feed.h>
 #include "feed_pub.h"
+#include "xsort.h"
 
 #define STATE_DIR ".osmo-eir-feed"	/* the last published full lists, for the next run's deltas */
 #define MAX_OPS 16
 
 static bool opt_zip, opt_no_full, opt_no_deltas, opt_keep_full = true;
+static size_t opt_mem_budget = 256 << 20;	/* for the deltas' sorts (--mem-budget) */
+static const char *tmp_dir;			/* their runs (--tmp; default the state directory) */
 
 /* the change type of each kind of difference, per list */
 static const enum feed_change ch_added[_FEED_LIST_COUNT] = { FC_BLOCKED, FC_NEW, FC_ADDED };
@@ -43,12 +46,7 @@ static const enum feed_change ch_removed[_FEED_LIST_COUNT] = { FC_UNBLOCKED, FC_
 struct row {
 	uint64_t k0, k1, k2;	/* the entry's key: IMEI, and IMSI and MSISDN for notifications and exceptions */
 	uint64_t h;		/* hash of the other fields */
-	uint32_t idx;		/* position in the file: the last of duplicate keys wins */
-};
-
-struct rows {
-	struct row *r;
-	size_t n, cap;
+	uint64_t idx;		/* position in the file: the last of duplicate keys wins */
 };
 
 static uint64_t fnv(uint64_t h, const char *s, size_t len)
@@ -116,19 +114,6 @@ static void row_key(enum feed_list l, const struct eir_csv_row *row, struct row 
 	}
 }
 
-static int row_cmp(const void *a, const void *b)
-{
-	const struct row *x = a, *y = b;
-
-	if (x->k0 != y->k0)
-		return x->k0 < y->k0 ? -1 : 1;
-	if (x->k1 != y->k1)
-		return x->k1 < y->k1 ? -1 : 1;
-	if (x->k2 != y->k2)
-		return x->k2 < y->k2 ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
 static int key_cmp(const void *a, const void *b)
 {
 	const struct row *x = a, *y = b;
@@ -170,75 +155,104 @@ err:
 	return NULL;
 }
 
-/* Every row's key and hash, sorted, the last of duplicate keys kept. \returns 0 or 1 (message printed) */
-static int load_rows(enum feed_list l, const char *path, struct rows *rs)
+/* The order of the key sort: by key, and within a key the last row of the file first (it is the one that counts) */
+static int row_cmp(const void *a, const void *b)
 {
-	struct eir_csv_row row;
-	struct eir_csv *csv;
-	size_t i, o;
-	FILE *f;
-	int rc;
+	const struct row *x = a, *y = b;
+	int c = key_cmp(a, b);
 
-	memset(rs, 0, sizeof(*rs));
-	if (!path)
-		return 0;
-	csv = open_list(l, path, &f, &row);
-	if (!csv)
-		return 1;
-	while ((rc = eir_csv_next(csv, &row)) != 0) {
-		if (rc < 0) {
-			rc = eir_fail(1, "%s: %s", path, eir_csv_error(csv));
-			break;
-		}
-		if (rs->n == rs->cap) {
-			rs->cap = rs->cap ? rs->cap * 2 : 65536;
-			rs->r = realloc(rs->r, rs->cap * sizeof(*rs->r));
-			if (!rs->r) {
-				rc = eir_fail(1, "out of memory");
-				break;
-			}
-		}
-		row_key(l, &row, &rs->r[rs->n]);
-		rs->r[rs->n].idx = (uint32_t)rs->n;
-		rs->n++;
-	}
-	eir_csv_free(csv);
-	fclose(f);
-	if (rc)
-		return 1;
-	if (rs->n)
-		qsort(rs->r, rs->n, sizeof(*rs->r), row_cmp);
-	for (i = o = 0; i < rs->n; i++) {
-		if (i + 1 < rs->n && !key_cmp(&rs->r[i], &rs->r[i + 1]))
-			continue;	/* a later row has the same key */
-		rs->r[o++] = rs->r[i];
-	}
-	rs->n = o;
-	return 0;
+	if (c)
+		return c;
+	return x->idx > y->idx ? -1 : x->idx < y->idx;
 }
 
-/* Write the rows of path whose key is in one of the sets to that set's file. */
-struct out_set {
-	struct rows *keys;
-	const char *path;
-	FILE *f;
-	unsigned long n;
-};
+/* A row of a list file to copy into a delta: its position in the file << 2 | which delta (0 added, 1 changed, 2
+ * removed); sorted by position, so that the deltas keep the rows in the order of the file they come from. */
+static int mark_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
-static int write_rows(enum feed_list l, const char *path, struct out_set *sets, unsigned n_sets)
+	return x < y ? -1 : x > y;
+}
+
+/* A sorter of a quarter of the budget: two key sorts and two mark sorts are alive at once (publish_deltas()). */
+static struct xsort *sorter(void *tctx, size_t rec, int (*cmp)(const void *a, const void *b))
+{
+	struct xsort *s = xsort_new(tctx, rec, cmp, opt_mem_budget / 4, tmp_dir);
+
+	if (!s)
+		eir_fail(1, "out of memory");
+	return s;
+}
+
+/* Every row's key and hash, sorted by row_cmp() (on disk beyond the budget). \returns the sorter, or NULL (said why) */
+static struct xsort *sort_rows(void *tctx, enum feed_list l, const char *path)
 {
 	struct eir_csv_row row;
 	struct eir_csv *csv;
-	struct row k;
-	unsigned i;
+	struct xsort *s;
+	struct row r;
+	uint64_t n = 0;
 	FILE *f;
 	int rc = 0;
 
+	s = sorter(tctx, sizeof(struct row), row_cmp);
+	if (!s)
+		return NULL;
+	if (path) {
+		csv = open_list(l, path, &f, &row);
+		if (!csv)
+			return NULL;
+		while ((rc = eir_csv_next(csv, &row)) != 0) {
+			if (rc < 0) {
+				rc = eir_fail(1, "%s: %s", path, eir_csv_error(csv));
+				break;
+			}
+			row_key(l, &row, &r);
+			r.idx = n++;
+			if (xsort_add(s, &r)) {
+				rc = eir_fail(1, "cannot sort %s: %s", path, xsort_error(s));
+				break;
+			}
+		}
+		eir_csv_free(csv);
+		fclose(f);
+		if (rc)
+			return NULL;
+	}
+	if (xsort_finish(s)) {
+		eir_fail(1, "cannot sort %s: %s", path, xsort_error(s));
+		return NULL;
+	}
+	if (xsort_spilled(s))
+		printf("%s: sorted in %u runs on disk (memory budget %zu bytes)\n", path, xsort_spilled(s),
+		       opt_mem_budget);
+	return s;
+}
+
+/* One delta file of a list: made only when it has rows. */
+struct out_set {
+	const char *path;
+	FILE *f;
+	size_t keys;	/* the entries it holds (a key repeated in the file is one entry, its rows all copied) */
+};
+
+/* Copy the rows of path that marks name (sorted by mark_cmp()) to the sets they name, sets[first..first+n_sets-1]. */
+static int write_marked(enum feed_list l, const char *path, struct xsort *marks, struct out_set *sets,
+			unsigned first, unsigned n_sets)
+{
+	struct eir_csv_row row;
+	struct eir_csv *csv;
+	uint64_t m, idx;
+	unsigned i;
+	int have, rc = 0;
+	FILE *f;
+
 	csv = open_list(l, path, &f, &row);
 	if (!csv)
 		return 1;
-	for (i = 0; i < n_sets; i++) {
-		if (!sets[i].keys->n)
+	for (i = first; i < first + n_sets; i++) {
+		if (!sets[i].keys)
 			continue;
 		sets[i].f = fopen(sets[i].path, "w");
 		if (!sets[i].f) {
@@ -247,19 +261,19 @@ static int write_rows(enum feed_list l, const char *path, struct out_set *sets, 
 		}
 		eir_csv_put_row(sets[i].f, &row);
 	}
-	while ((rc = eir_csv_next(csv, &row)) > 0) {
-		row_key(l, &row, &k);
-		for (i = 0; i < n_sets; i++) {
-			if (sets[i].f && bsearch(&k, sets[i].keys->r, sets[i].keys->n, sizeof(k), key_cmp)) {
-				eir_csv_put_row(sets[i].f, &row);
-				sets[i].n++;
-			}
+	have = xsort_next(marks, &m);
+	for (idx = 0; have >= 0 && (rc = eir_csv_next(csv, &row)) > 0; idx++) {
+		if (have > 0 && m >> 2 == idx) {
+			eir_csv_put_row(sets[m & 3].f, &row);
+			have = xsort_next(marks, &m);
 		}
 	}
-	if (rc < 0)
+	if (have < 0)
+		rc = eir_fail(1, "cannot sort %s: %s", path, xsort_error(marks));
+	else if (rc < 0)
 		rc = eir_fail(1, "%s: %s", path, eir_csv_error(csv));
 out:
-	for (i = 0; i < n_sets; i++) {
+	for (i = first; i < first + n_sets; i++) {
 		if (sets[i].f && fclose(sets[i].f) && !rc)
 			rc = eir_fail(1, "cannot write %s: %s", sets[i].path, strerror(errno));
 		sets[i].f = NULL;
@@ -269,14 +283,87 @@ out:
 	return rc ? 1 : 0;
 }
 
-static void rows_push(struct rows *rs, const struct row *r)
+/* a sorted stream of rows, one ahead */
+struct stream {
+	struct xsort *s;
+	struct row cur;
+	int have;	/* 1: cur is a row, 0: the end, -1: an error */
+};
+
+static void stream_next(struct stream *st)
 {
-	if (rs->n == rs->cap) {
-		rs->cap = rs->cap ? rs->cap * 2 : 1024;
-		rs->r = realloc(rs->r, rs->cap * sizeof(*rs->r));
-		OSMO_ASSERT(rs->r);
+	st->have = xsort_next(st->s, &st->cur);
+}
+
+/* Mark the rows of the entry at the head of st (every row of its key) for delta cls, or skip them (cls < 0). */
+static int mark_entry(struct stream *st, struct xsort *marks, int cls)
+{
+	struct row k = st->cur;
+
+	do {
+		if (cls >= 0) {
+			uint64_t m = st->cur.idx << 2 | (unsigned)cls;
+
+			if (xsort_add(marks, &m))
+				return -1;
+		}
+		stream_next(st);
+	} while (st->have > 0 && !key_cmp(&st->cur, &k));
+	return 0;
+}
+
+/* The deltas of list l from the previous full list prev (NULL: none) to the new one, as streams: both lists' keys
+ * sorted, merged to find the added, changed and removed entries, their rows then copied in file order. */
+static int publish_deltas(enum feed_list l, const char *prev, const char *path, struct out_set *sets)
+{
+	void *tctx = talloc_new(ctx);
+	struct stream a = { 0 }, b = { 0 };
+	struct xsort *mnew, *mold;
+	int rc = 1, c, cls;
+
+	a.s = sort_rows(tctx, l, path);
+	b.s = a.s ? sort_rows(tctx, l, prev) : NULL;
+	mnew = b.s ? sorter(tctx, sizeof(uint64_t), mark_cmp) : NULL;
+	mold = mnew ? sorter(tctx, sizeof(uint64_t), mark_cmp) : NULL;
+	if (!mold)
+		goto out;
+	stream_next(&a);
+	stream_next(&b);
+	while ((a.have > 0 || b.have > 0) && a.have >= 0 && b.have >= 0) {
+		c = a.have <= 0 ? 1 : b.have <= 0 ? -1 : key_cmp(&a.cur, &b.cur);
+		if (c <= 0) {
+			/* exceptions have no "changed": a changed row is added again (insert or overwrite) */
+			cls = c < 0 ? 0 : a.cur.h == b.cur.h ? -1 : l == FEED_EXC ? 0 : 1;
+			if (cls >= 0)
+				sets[cls].keys++;
+			if (mark_entry(&a, mnew, cls) || (c == 0 && mark_entry(&b, mold, -1))) {
+				eir_fail(1, "cannot sort %s: %s", path, xsort_error(mnew));
+				goto out;
+			}
+		} else {
+			sets[2].keys++;
+			if (mark_entry(&b, mold, 2)) {
+				eir_fail(1, "cannot sort %s: %s", prev, xsort_error(mold));
+				goto out;
+			}
+		}
 	}
-	rs->r[rs->n++] = *r;
+	if (a.have < 0 || b.have < 0) {
+		eir_fail(1, "cannot sort %s: %s", a.have < 0 ? path : prev, xsort_error(a.have < 0 ? a.s : b.s));
+		goto out;
+	}
+	talloc_free(a.s);
+	talloc_free(b.s);
+	if (xsort_finish(mnew) || xsort_finish(mold)) {
+		eir_fail(1, "cannot sort the deltas of %s: %s", path, xsort_error(xsort_error(mnew)[0] ? mnew : mold));
+		goto out;
+	}
+	rc = write_marked(l, path, mnew, sets, 0, 2);
+	if (!rc && prev)
+		rc = write_marked(l, prev, mold, sets, 2, 1);
+out:
+	talloc_free(tctx);
+	return rc;
 }
 
 /* --- publish --- */
@@ -314,11 +401,8 @@ static int publish_list(const struct input *in, struct feed_run *r, bool deltas,
 	const char *op = in->op ? in->op : "";
 	struct feed_name fn = { .list = in->list, .base = r->base, .run = r->run };
 	char name[512], *state, *prev;
-	struct rows old, new, sets_k[3] = { { 0 } };
-	struct out_set sets[3];
 	struct stat st;
-	size_t i, j;
-	int rc = 0;
+	unsigned i;
 
 	memcpy(fn.date, r->date, sizeof(fn.date));
 	state = in->op ? pathf("%s/%s/%s_%s.csv", dir, STATE_DIR, feed_list_names[in->list], op)
@@ -332,52 +416,22 @@ static int publish_list(const struct input *in, struct feed_run *r, bool deltas,
 		(*made)[(*n_made)++] = talloc_strdup(ctx, name);
 	}
 	if (deltas) {
-		if (load_rows(in->list, prev, &old) || load_rows(in->list, in->path, &new))
-			return 1;
-		/* merge: added and changed keys from the new list, removed ones from the old */
-		for (i = j = 0; i < new.n || j < old.n;) {
-			int c = i >= new.n ? 1 : j >= old.n ? -1 : key_cmp(&new.r[i], &old.r[j]);
+		struct out_set sets[3] = { { 0 } };
 
-			if (c < 0) {
-				rows_push(&sets_k[0], &new.r[i++]);
-			} else if (c > 0) {
-				rows_push(&sets_k[2], &old.r[j++]);
-			} else {
-				if (new.r[i].h != old.r[j].h)
-					rows_push(&sets_k[1], &new.r[i]);
-				i++;
-				j++;
-			}
-		}
 		fn.delta = true;
 		for (i = 0; i < 3; i++) {
 			fn.change = i == 0 ? ch_added[in->list] : i == 1 ? ch_changed[in->list] : ch_removed[in->list];
 			feed_name_make(name, sizeof(name), &fn, op);
-			sets[i] = (struct out_set){ .keys = &sets_k[i], .path = pathf("%s/%s", dir, name) };
+			sets[i].path = pathf("%s/%s", dir, name);
 		}
-		/* exceptions have no "changed": a changed row is added again (insert or overwrite) */
-		if (in->list == FEED_EXC) {
-			for (i = 0; i < sets_k[1].n; i++)
-				rows_push(&sets_k[0], &sets_k[1].r[i]);
-			sets_k[1].n = 0;
-			if (sets_k[0].n)
-				qsort(sets_k[0].r, sets_k[0].n, sizeof(struct row), key_cmp);
-		}
-		rc = write_rows(in->list, in->path, sets, 2);
-		if (!rc && prev)
-			rc = write_rows(in->list, prev, &sets[2], 1);
-		for (i = 0; i < 3 && !rc; i++) {
-			if (sets_k[i].n)
+		if (publish_deltas(in->list, prev, in->path, sets))
+			return 1;
+		for (i = 0; i < 3; i++) {
+			if (sets[i].keys)
 				(*made)[(*n_made)++] = talloc_strdup(ctx, strrchr(sets[i].path, '/') + 1);
 		}
 		printf("%s%s%s: %zu added, %zu changed, %zu removed\n", feed_list_names[in->list], in->op ? " " : "",
-		       op, sets_k[0].n, sets_k[1].n, sets_k[2].n);
-		free(old.r);
-		free(new.r);
-		for (i = 0; i < 3; i++)
-			free(sets_k[i].r);
-		if (rc)
-			return rc;
+		       op, sets[0].keys, sets[1].keys, sets[2].keys);
 	}
 	/* the state for the next run's deltas: in place once the run is published (commit_state()) */
 	if (copy_file(in->path, pathf("%s.new", state)))
@@ -443,6 +497,16 @@ static int cmd_publish(struct input *in, unsigned n_in)
 		return eir_fail(1, "cannot make %s: %s", dir, strerror(errno));
 	if (mkdir(pathf("%s/%s", dir, STATE_DIR), 0755) && errno != EEXIST)
 		return eir_fail(1, "cannot make %s/%s: %s", dir, STATE_DIR, strerror(errno));
+	if (!tmp_dir) {
+		tmp_dir = pathf("%s/%s", dir, STATE_DIR);
+	} else {
+		struct stat st;
+
+		/* said now, not at the first spill half-way through the lists */
+		errno = 0;
+		if (stat(tmp_dir, &st) || !S_ISDIR(st.st_mode) || access(tmp_dir, W_OK | X_OK))
+			return eir_fail(1, "--tmp %s: %s", tmp_dir, errno ? strerror(errno) : "not a directory");
+	}
 	if (load_runs(&runs, &sums))
 		return 1;
 	prev = runs.n ? &runs.r[runs.n - 1] : NULL;
@@ -563,6 +627,31 @@ static int cmd_prune(unsigned keep)
 	return 0;
 }
 
+/* A size in bytes, with an optional k, M or G (powers of 1024). \returns 0, or -1 */
+static int parse_size(const char *s, size_t *out)
+{
+	unsigned long long v;
+	char *end;
+	unsigned shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || errno || *s == '-')
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		shift = 10;
+	else if (*end == 'm' || *end == 'M')
+		shift = 20;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end || v > (SIZE_MAX >> shift))
+		return -1;
+	*out = (size_t)(v << shift);
+	return 0;
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -571,10 +660,12 @@ static void usage(FILE *f)
 		"  -k, --key FILE       the feed's Ed25519 private key (PEM)\n"
 		"  -h, --help  -V, --version\n"
 		"Commands:\n"
-		"  publish [--zip] [--no-full-lists] [--no-deltas] --blacklist FILE\n"
-		"          [--notifications OP=FILE]... [--exceptions OP=FILE]...\n"
+		"  publish [--zip] [--no-full-lists] [--no-deltas] [--mem-budget SIZE] [--tmp DIR]\n"
+		"          --blacklist FILE [--notifications OP=FILE]... [--exceptions OP=FILE]...\n"
 		"      the next run from these full lists: the full lists (unless --no-full-lists) and the deltas\n"
-		"      against the previous run (unless --no-deltas), each list zipped with --zip\n"
+		"      against the previous run (unless --no-deltas), each list zipped with --zip; the deltas are\n"
+		"      sorted in SIZE bytes of memory (k, M, G; default 256M), beyond that in temporary files in DIR\n"
+		"      (default DIR/.osmo-eir-feed of the feed)\n"
 		"  publish-dirbs LISTGEN_DIR\n"
 		"      the next run: a dirbs-listgen output directory as it is (its run and base read from its delta\n"
 		"      names), appended to RUNS, hashed and signed\n"
@@ -592,6 +683,8 @@ int main(int argc, char **argv)
 		{ "no-full-lists", 0, 0, 'F' },
 		{ "no-deltas", 0, 0, 'D' },
 		{ "no-keep-full", 0, 0, 'K' },
+		{ "mem-budget", 1, 0, 'M' },
+		{ "tmp", 1, 0, 'T' },
 		{ "blacklist", 1, 0, 'b' },
 		{ "notifications", 1, 0, 'n' },
 		{ "exceptions", 1, 0, 'e' },
@@ -629,6 +722,14 @@ int main(int argc, char **argv)
 			break;
 		case 'K':
 			opt_keep_full = false;
+			break;
+		case 'M':
+			if (parse_size(optarg, &opt_mem_budget) || opt_mem_budget < 4096)
+				return eir_fail(1, "invalid --mem-budget '%s': a size in bytes (k, M or G), "
+						"at least 4k", optarg);
+			break;
+		case 'T':
+			tmp_dir = optarg;
 			break;
 		case 'b':
 			in[0] = (struct input){ .list = FEED_BLACK, .path = optarg };

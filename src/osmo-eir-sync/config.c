@@ -2,7 +2,6 @@
 /* osmo-eir-sync's settings: the command line and the config file ("name value" lines named like the long options),
  * checked before anything is fetched. */
 
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -13,6 +12,7 @@
 #include <unistd.h>
 
 #include <talloc.h>
+#include <osmocom/eir/cfgfile.h>
 
 #include "sync.h"
 
@@ -219,58 +219,27 @@ static bool keeps_value(int opt)
 	return opt == 'l' || opt == 'n' || opt == 'u' || opt == 'k' || opt == 'o' || opt == O_CA || opt == O_TMP;
 }
 
-/* The config file: "name value" per line, the names of the long options; '#' starts a comment. accept_only: only
- * accept-removals, read again before each attempt (the operator's answer to a refusal, without a restart). */
+static bool accept_line(const struct option *o)
+{
+	return o && o->val == O_ACCEPT;
+}
+
+static int set_line(void *data, const struct option *o, char *val)
+{
+	int rc;
+
+	(void)data;
+	from_file = true;
+	rc = set(o->val, !val ? NULL : keeps_value(o->val) ? talloc_strdup(NULL, val) : val);
+	from_file = false;
+	return rc;
+}
+
+/* The config file (src/core/cfgfile.c). accept_only: only accept-removals, read again before each attempt (the
+ * operator's answer to a refusal, without a restart). */
 static int read_config(const char *path, bool accept_only)
 {
-	char line[4096], *name, *val, *e;
-	unsigned long no = 0;
-	const struct option *o;
-	FILE *f = fopen(path, "r");
-	int rc = 0;
-
-	if (!f)
-		return eir_fail(SYNC_E_USAGE, "cannot read the config file %s: %s", path, strerror(errno));
-	while (!rc && fgets(line, sizeof(line), f)) {
-		no++;
-		if ((e = strchr(line, '#')))
-			*e = '\0';
-		for (name = line; isspace((unsigned char)*name); name++)
-			;
-		/* trailing blanks, before a comment too ("poll 60 # a minute"): one at a time */
-		for (e = name + strlen(name); e > name && isspace((unsigned char)e[-1]);)
-			*--e = '\0';
-		if (!*name)
-			continue;
-		for (val = name; *val && !isspace((unsigned char)*val); val++)
-			;
-		if (*val) {
-			*val++ = '\0';
-			while (isspace((unsigned char)*val))
-				val++;
-		}
-		for (o = opts; o->name; o++) {
-			if (!strcmp(o->name, name))
-				break;
-		}
-		if (accept_only && (!o->name || o->val != O_ACCEPT))
-			continue;
-		if (!o->name || o->val == 'c' || o->val == 'h' || o->val == 'V' || o->val == 'v') {
-			rc = eir_fail(SYNC_E_USAGE, "%s:%lu: unknown setting '%s'", path, no, name);
-			break;
-		}
-		if (o->has_arg && !*val) {
-			rc = eir_fail(SYNC_E_USAGE, "%s:%lu: '%s' needs a value", path, no, name);
-			break;
-		}
-		from_file = true;
-		rc = set(o->val, !*val ? NULL : keeps_value(o->val) ? talloc_strdup(NULL, val) : val);
-		from_file = false;
-		if (rc)
-			fprintf(stderr, "osmo-eir-sync: (%s:%lu)\n", path, no);
-	}
-	fclose(f);
-	return rc;
+	return eir_cfgfile_read(path, opts, "chVv", SYNC_E_USAGE, accept_only ? accept_line : NULL, set_line, NULL);
 }
 
 /*! Read the config file (-c) and then the command line over it, and check the result.

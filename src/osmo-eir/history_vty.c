@@ -42,6 +42,7 @@ enum {
 	H_CTR_EV_CLONE,
 	H_CTR_EV_DROPPED,
 	H_CTR_TRAP_SUPPRESSED,
+	H_CTR_COALESCED,
 };
 
 static const struct rate_ctr_desc hist_ctr_desc[] = {
@@ -55,6 +56,7 @@ static const struct rate_ctr_desc hist_ctr_desc[] = {
 	[H_CTR_EV_CLONE] = { "event:clone-suspect", "Events: an IMEI with many IMSIs within the window" },
 	[H_CTR_EV_DROPPED] = { "event:not-reported", "Events stored but not logged or TRAPped (hand-back queue full)" },
 	[H_CTR_TRAP_SUPPRESSED] = { "trap:suppressed", "Event TRAPs left out by the rate limit" },
+	[H_CTR_COALESCED] = { "record:coalesced", "Network checks not queued: a repeat within coalesce-seconds" },
 };
 
 static const struct rate_ctr_group_desc hist_ctrg_desc = {
@@ -266,7 +268,18 @@ static void hook(void *data, const struct eir_query *q, const struct eir_decisio
 				       .listed = d->why.entry.listed, .reason_id = d->why.entry.reason_id,
 				       .first = d->why.entry.imei, .last = d->why.entry.last };
 	osmo_strlcpy(r.node, node ? node : "", sizeof(r.node));
-	rate_ctr_inc2(G.ctrs, eir_hist_writer_push(G.w, &r) ? H_CTR_RECORDED : H_CTR_DROPPED);
+	r.rat = q->rat;
+	switch (eir_hist_writer_push(G.w, &r)) {
+	case EIR_HIST_QUEUED:
+		rate_ctr_inc2(G.ctrs, H_CTR_RECORDED);
+		break;
+	case EIR_HIST_COALESCED:
+		rate_ctr_inc2(G.ctrs, H_CTR_COALESCED);
+		break;
+	case EIR_HIST_DROPPED:
+		rate_ctr_inc2(G.ctrs, H_CTR_DROPPED);
+		break;
+	}
 }
 
 void eir_history_attach(struct eir_decider *d)
@@ -410,6 +423,15 @@ DEFUN(cfg_h_queue, cfg_h_queue_cmd, "queue-length <16-1048576>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_h_coalesce, cfg_h_coalesce_cmd, "coalesce-seconds <0-3600>",
+      "A check repeating the last one recorded for its IMEI and IMSI this recently is not recorded again\n"
+      "Seconds: how old a row's last-seen time may be (default 300; 0: record every check)\n")
+{
+	G.cfg.coalesce_sec = atoi(argv[0]);
+	cfg_changed();
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_h_map, cfg_h_map_cmd, "map-size-mib <16-1048576>",
       "The history's fixed map size: when it is full, records are lost and counted (at start)\n"
       "MiB (default 1024)\n")
@@ -434,7 +456,7 @@ static int config_write_history(struct vty *vty)
 	if (G.recording && c->full == def.full && c->sightings == def.sightings &&
 	    c->sightings_grey == def.sightings_grey && c->retention_days == def.retention_days &&
 	    c->clone_imsis == def.clone_imsis && c->clone_window_hours == def.clone_window_hours &&
-	    c->queue_len == def.queue_len && c->map_size_mib == def.map_size_mib && !c->path)
+	    c->queue_len == def.queue_len && c->coalesce_sec == def.coalesce_sec && c->map_size_mib == def.map_size_mib && !c->path)
 		return CMD_SUCCESS;
 	vty_out(vty, "history%s", VTY_NEWLINE);
 	if (!G.recording)
@@ -453,6 +475,8 @@ static int config_write_history(struct vty *vty)
 		vty_out(vty, " clone-window-hours %u%s", c->clone_window_hours, VTY_NEWLINE);
 	if (c->queue_len != def.queue_len)
 		vty_out(vty, " queue-length %u%s", c->queue_len, VTY_NEWLINE);
+	if (c->coalesce_sec != def.coalesce_sec)
+		vty_out(vty, " coalesce-seconds %u%s", c->coalesce_sec, VTY_NEWLINE);
 	if (c->map_size_mib != def.map_size_mib)
 		vty_out(vty, " map-size-mib %u%s", c->map_size_mib, VTY_NEWLINE);
 	if (c->path)
@@ -648,6 +672,7 @@ void eir_history_vty_init(void)
 	install_element(HISTORY_NODE, &cfg_h_clone_imsis_cmd);
 	install_element(HISTORY_NODE, &cfg_h_clone_window_cmd);
 	install_element(HISTORY_NODE, &cfg_h_queue_cmd);
+	install_element(HISTORY_NODE, &cfg_h_coalesce_cmd);
 	install_element(HISTORY_NODE, &cfg_h_map_cmd);
 	install_element(HISTORY_NODE, &cfg_h_path_cmd);
 	install_element(ENABLE_NODE, &show_hist_imei_cmd);

@@ -9,6 +9,7 @@
 #include <osmocom/core/utils.h>
 
 #include <osmocom/eir/imei.h>
+#include <osmocom/eir/json.h>
 #include <osmocom/eir/sbi/n5g.h>
 
 /* every problem but the 400's cause and parameters: one row each */
@@ -262,78 +263,37 @@ enum n5g_parsed n5g_parse(const struct sbi_cfg *cfg, const struct n5g_http *h, s
 
 /* --- the answers --- */
 
-/* A JSON body built in the caller's buffer. Each piece goes in whole or not at all (one escape is one piece), and a
- * body that did not fit is replaced by a short one: whatever the client sent, the body is valid JSON. */
-struct jbuf {
-	char *p;
-	size_t len, cap;
-	bool overflow;
-};
-
-static void jb_printf(struct jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void jb_printf(struct jbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->overflow)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= b->cap - b->len) {
-		b->overflow = true;
-		b->p[b->len] = '\0';
-		return;
-	}
-	b->len += (size_t)n;
-}
-
-/* a JSON string of text that came from the client (a query parameter's name) */
-static void jb_str(struct jbuf *b, const char *prefix, const char *s)
-{
-	jb_printf(b, "\"%s", prefix);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			jb_printf(b, "\\%c", ch);
-		else if (ch < 0x20 || ch >= 0x7f)
-			jb_printf(b, "\\u%04x", ch);
-		else
-			jb_printf(b, "%c", ch);
-	}
-	jb_printf(b, "\"");
-}
+/* A JSON body built in the caller's buffer (include/osmocom/eir/json.h): a body that did not fit is replaced by a
+ * short one, so that whatever the client sent, the body is valid JSON. */
 
 void n5g_encode_problem(const struct n5g_problem *pb, char *buf, size_t cap, struct n5g_answer *a)
 {
-	struct jbuf b = { .p = buf, .cap = cap };
+	struct eir_jbuf b = { .p = buf, .cap = cap };
 	unsigned i;
 
-	jb_printf(&b, "{\"title\":\"%s\",\"status\":%u", pb->title, pb->status);
+	eir_jb_printf(&b, "{\"title\":\"%s\",\"status\":%u", pb->title, pb->status);
 	if (pb->detail)
-		jb_printf(&b, ",\"detail\":\"%s\"", pb->detail);
+		eir_jb_printf(&b, ",\"detail\":\"%s\"", pb->detail);
 	if (pb->cause)
-		jb_printf(&b, ",\"cause\":\"%s\"", pb->cause);
+		eir_jb_printf(&b, ",\"cause\":\"%s\"", pb->cause);
 	if (pb->n_ip) {
-		jb_printf(&b, ",\"invalidParams\":[");
+		eir_jb_printf(&b, ",\"invalidParams\":[");
 		for (i = 0; i < pb->n_ip; i++) {
-			jb_printf(&b, "%s{\"param\":", i ? "," : "");
-			jb_str(&b, "query ", pb->ip[i].param);
-			jb_printf(&b, ",\"reason\":\"%s\"}", pb->ip[i].reason);
+			eir_jb_printf(&b, "%s{\"param\":", i ? "," : "");
+			eir_jb_str(&b, "query ", pb->ip[i].param);
+			eir_jb_printf(&b, ",\"reason\":\"%s\"}", pb->ip[i].reason);
 		}
-		jb_printf(&b, "]");
+		eir_jb_printf(&b, "]");
 	}
-	jb_printf(&b, "}");
+	eir_jb_printf(&b, "}");
 	a->shortened = b.overflow;
 	if (b.overflow) {
 		/* N5G_BODY_MAX is sized for the longest body; should that ever be wrong, still valid JSON */
-		b = (struct jbuf){ .p = buf, .cap = cap };
-		jb_printf(&b, "{\"title\":\"%s\",\"status\":%u", pb->title, pb->status);
+		b = (struct eir_jbuf){ .p = buf, .cap = cap };
+		eir_jb_printf(&b, "{\"title\":\"%s\",\"status\":%u", pb->title, pb->status);
 		if (pb->cause)
-			jb_printf(&b, ",\"cause\":\"%s\"", pb->cause);
-		jb_printf(&b, "}");
+			eir_jb_printf(&b, ",\"cause\":\"%s\"", pb->cause);
+		eir_jb_printf(&b, "}");
 		OSMO_ASSERT(!b.overflow);
 	}
 	a->status = pb->status;

@@ -77,7 +77,7 @@ static void n5g_eir_request(struct sbi_server *srv, const struct sbi_request *rq
 	}
 	qy = (struct eir_query){ .iface = EIR_IFACE_N5G_EIR, .imei = req.imei, .sv = req.sv,
 				 .imsi = req.have_imsi ? req.imsi : NULL, .imsi_str = req.imsi_str, .imsi_len = -1,
-				 .peer = rq->peer };
+				 .peer = rq->peer, .rat = srv->cfg->rat };
 	/* a GPSI of the msisdn- form is the subscriber's number (validated by n5g_parse()): for the history */
 	if (req.have_gpsi && !strncmp(req.gpsi, "msisdn-", 7))
 		qy.msisdn = req.gpsi + 7;

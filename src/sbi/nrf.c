@@ -25,6 +25,7 @@
 #include <osmocom/gsm/gsm_utils.h>
 
 #include <osmocom/eir/logging.h>
+#include <osmocom/eir/tls.h>
 #include "sbi_internal.h"
 
 #define NRF_RETRY_SEC 5
@@ -227,17 +228,11 @@ static int nrf_tls_handshake(struct sbi_nrf *n)
 
 	if (rc != 1) {
 		int err = SSL_get_error(n->ssl, rc);
-		long vr = SSL_get_verify_result(n->ssl);
 
 		if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
 			return 0;
 		sbi_ctr_inc(n->srv, SBI_CTR_NRF_TLS_FAIL);
-		if (vr != X509_V_OK)
-			LOGP(DSBI, LOGL_ERROR, "NRF %s: TLS handshake failed: certificate verify failed: %s\n",
-			     n->authority, X509_verify_cert_error_string(vr));
-		else
-			LOGP(DSBI, LOGL_ERROR, "NRF %s: TLS handshake failed: %s\n", n->authority,
-			     ERR_reason_error_string(ERR_peek_last_error()) ? : "connection closed");
+		LOGP(DSBI, LOGL_ERROR, "NRF %s: TLS handshake failed: %s\n", n->authority, eir_tls_fail_reason(n->ssl));
 		nrf_disconnect(n, "TLS handshake failed");
 		return -1;
 	}
@@ -567,33 +562,17 @@ static char *make_uuid(void *ctx)
 			       osmo_hexdump_nospc(r + 10, 6));
 }
 
-/* The TLS client context for an https:// NRF: TLS 1.2 or later, ALPN h2, the CA file (or the system's CAs).
+/* The TLS client context for an https:// NRF: TLS 1.2 or later, ALPN h2, the CA file (or the system's CAs); our
+ * own 'tls certificate' as the client certificate when the NRF asks for one (mutual TLS, TS 33.501 §13.1).
  * \returns 0 or -EINVAL (logged) */
 static int nrf_tls_setup(struct sbi_nrf *n)
 {
-	const char *ca = n->srv->cfg->nrf_ca_file;
+	const struct sbi_cfg *cfg = n->srv->cfg;
+	struct eir_tls_opts o = { .cert = cfg->tls_cert, .key = cfg->tls_key, .ca_file = cfg->nrf_ca_file,
+				  .alpn = "\x02h2", .log_ss = DSBI, .what = "nrf" };
 
-	n->ssl_ctx = SSL_CTX_new(TLS_client_method());
-	if (!n->ssl_ctx)
-		return -EINVAL;
-	SSL_CTX_set_min_proto_version(n->ssl_ctx, TLS1_2_VERSION);
-	SSL_CTX_set_mode(n->ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	/* SSL_CTX_set_alpn_protos returns 0 on success */
-	if (SSL_CTX_set_alpn_protos(n->ssl_ctx, (const unsigned char *)"\x02h2", 3))
-		goto fail;
-	if (ca ? SSL_CTX_load_verify_locations(n->ssl_ctx, ca, NULL) != 1 :
-		 SSL_CTX_set_default_verify_paths(n->ssl_ctx) != 1) {
-		LOGP(DSBI, LOGL_ERROR, "nrf ca-file %s: cannot load it: %s\n", ca ? : "(system default)",
-		     ERR_reason_error_string(ERR_peek_last_error()) ? : "?");
-		goto fail;
-	}
-	ERR_clear_error();
-	return 0;
-fail:
-	ERR_clear_error();
-	SSL_CTX_free(n->ssl_ctx);
-	n->ssl_ctx = NULL;
-	return -EINVAL;
+	n->ssl_ctx = eir_tls_ctx_new(&o);
+	return n->ssl_ctx ? 0 : -EINVAL;
 }
 
 /*! Parse 'nrf uri' (http:// or https://, host or [IPv6], port 80 or 443 when left out), set up TLS for https,

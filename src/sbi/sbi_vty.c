@@ -12,6 +12,7 @@
 #include <osmocom/vty/command.h>
 #include <osmocom/vty/vty.h>
 
+#include <osmocom/eir/history.h>
 #include "sbi_internal.h"
 
 /* what sbi_vty_init() was handed: the node number the daemon gave the 'sbi' node, the config the commands set (its
@@ -74,10 +75,27 @@ DEFUN(cfg_sbi_tls_key, cfg_sbi_tls_key_cmd, "tls private-key FILE", TLS_STR "The
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_sbi_tls_ca, cfg_sbi_tls_ca_cmd, "tls ca-file FILE",
+      TLS_STR "Mutual TLS (TS 33.501 13.1): every client (AMF) must present a certificate issued by a CA of this "
+      "file; a client without one, or with one from another CA, fails the handshake\n"
+      "PEM file of the CA certificate(s)\n")
+{
+	osmo_talloc_replace_string(sbi_ctx, &SBI_CFG->tls_ca_file, argv[0]);
+	return CMD_SUCCESS;
+}
+
+DEFUN(cfg_sbi_no_tls_ca, cfg_sbi_no_tls_ca_cmd, "no tls ca-file",
+      NO_STR TLS_STR "No client certificate asked for (server-only TLS)\n")
+{
+	TALLOC_FREE(SBI_CFG->tls_ca_file);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_sbi_no_tls, cfg_sbi_no_tls_cmd, "no tls", NO_STR "Cleartext HTTP/2 (prior knowledge)\n")
 {
 	TALLOC_FREE(SBI_CFG->tls_cert);
 	TALLOC_FREE(SBI_CFG->tls_key);
+	TALLOC_FREE(SBI_CFG->tls_ca_file);
 	return CMD_SUCCESS;
 }
 
@@ -157,6 +175,13 @@ DEFUN(cfg_sbi_pei_other, cfg_sbi_pei_other_cmd, "pei-other (reject|unknown|white
 
 #define NRF_STR "Register with an NRF (TS 29.510 NFRegister, heartbeat, NFDeregister on shutdown)\n"
 
+DEFUN(cfg_sbi_rat, cfg_sbi_rat_cmd, "rat " EIR_RAT_VTY_ARGS, EIR_RAT_VTY_HELP)
+{
+	/* the VTY took only the listed words */
+	eir_rat_parse(argv[0], &sbi_cfg->rat);
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_sbi_nrf_uri, cfg_sbi_nrf_uri_cmd, "nrf uri URI",
       NRF_STR "The NRF's apiRoot\n"
       "http://ADDR[:PORT] (cleartext HTTP/2, prior knowledge) or https://HOST[:PORT] (TLS, ALPN h2)\n")
@@ -223,6 +248,7 @@ DEFUN(cfg_sbi_no_nrf, cfg_sbi_no_nrf_cmd, "no nrf", NO_STR "Do not register with
 static int config_write_sbi(struct vty *vty)
 {
 	struct sbi_cfg *s = SBI_CFG;
+	char rat[8];
 
 	if (!s->enabled)
 		return CMD_SUCCESS;
@@ -232,6 +258,8 @@ static int config_write_sbi(struct vty *vty)
 		vty_out(vty, " tls certificate %s%s", s->tls_cert, VTY_NEWLINE);
 	if (s->tls_key)
 		vty_out(vty, " tls private-key %s%s", s->tls_key, VTY_NEWLINE);
+	if (s->tls_ca_file)
+		vty_out(vty, " tls ca-file %s%s", s->tls_ca_file, VTY_NEWLINE);
 	if (s->max_conns != SBI_DEFAULT_MAX_CONNS)
 		vty_out(vty, " max-connections %u%s", s->max_conns, VTY_NEWLINE);
 	if (s->max_conns_per_source)
@@ -260,6 +288,8 @@ static int config_write_sbi(struct vty *vty)
 		vty_out(vty, " nrf advertise-address %s%s", s->nrf_advertise_addr, VTY_NEWLINE);
 	if (s->nrf_heartbeat_sec != SBI_DEFAULT_NRF_HEARTBEAT_SEC)
 		vty_out(vty, " nrf heartbeat %u%s", s->nrf_heartbeat_sec, VTY_NEWLINE);
+	if (s->rat)
+		vty_out(vty, " rat %s%s", eir_rat_word(rat, sizeof(rat), s->rat), VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -300,8 +330,11 @@ void sbi_vty_init(void *ctx, struct sbi_cfg *cfg, struct sbi_server **srv, int n
 	install_element(CONFIG_NODE, &cfg_no_sbi_cmd);
 	install_node(&sbi_node, config_write_sbi);
 	install_element(node, &cfg_sbi_listen_cmd);
+	install_element(node, &cfg_sbi_rat_cmd);
 	install_element(node, &cfg_sbi_tls_cert_cmd);
 	install_element(node, &cfg_sbi_tls_key_cmd);
+	install_element(node, &cfg_sbi_tls_ca_cmd);
+	install_element(node, &cfg_sbi_no_tls_ca_cmd);
 	install_element(node, &cfg_sbi_no_tls_cmd);
 	install_element(node, &cfg_sbi_max_conns_cmd);
 	install_element(node, &cfg_sbi_max_conns_src_cmd);

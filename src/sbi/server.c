@@ -26,6 +26,7 @@
 
 #include <osmocom/eir/logging.h>
 #include <osmocom/eir/sock.h>
+#include <osmocom/eir/tls.h>
 #include "sbi_internal.h"
 
 static const struct rate_ctr_desc sbi_ctr_desc[] = {
@@ -43,6 +44,8 @@ static const struct rate_ctr_desc sbi_ctr_desc[] = {
 	[SBI_CTR_CONN_STALLED] = { "conn:stalled", "Connections closed: the client did not read its answers" },
 	[SBI_CTR_CONN_PROTO_ERROR] = { "conn:proto_error", "Connections closed for an HTTP/2 protocol error" },
 	[SBI_CTR_TLS_FAIL] = { "conn:tls_fail", "TLS handshakes that failed" },
+	[SBI_CTR_TLS_CLIENT_CERT] = { "conn:tls_client_cert", "TLS handshakes refused for the client certificate "
+				      "(none, or not from tls ca-file)" },
 	[SBI_CTR_HTTP1] = { "conn:http1", "HTTP/1.x requests answered with 505 and closed" },
 	[SBI_CTR_REQ] = { "req:rx", "HTTP/2 requests received" },
 	[SBI_CTR_RSP_WHITE] = { "rsp:whitelisted", "200 WHITELISTED" },
@@ -332,10 +335,19 @@ static void conn_read(struct sbi_conn *c)
 
 			if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
 				return;
-			LOGP(DSBI, LOGL_INFO, "%s: TLS handshake failed: %s\n", c->name,
-			     ERR_reason_error_string(ERR_peek_last_error()) ? : "closed");
-			ERR_clear_error();
 			sbi_ctr_inc(c->srv, SBI_CTR_TLS_FAIL);
+			if (c->srv->cfg->tls_ca_file && eir_tls_fail_is_cert(c->ssl)) {
+				/* no client certificate, or one not from the CA: a notice, but a flood stays bounded */
+				sbi_ctr_inc(c->srv, SBI_CTR_TLS_CLIENT_CERT);
+				if (eir_ratelimit_allow(&c->srv->tls_log_rl, EIR_CONN_LOG_PER_SEC))
+					LOGP(DSBI, LOGL_NOTICE, "%s: TLS client refused: %s\n", c->name,
+					     eir_tls_fail_reason(c->ssl));
+				else
+					ERR_clear_error();
+			} else {
+				LOGP(DSBI, LOGL_INFO, "%s: TLS handshake failed: %s\n", c->name,
+				     eir_tls_fail_reason(c->ssl));
+			}
 			conn_close(c, "TLS handshake failed");
 			return;
 		}
@@ -722,46 +734,16 @@ static int accept_cb(struct osmo_stream_srv_link *link, int fd)
 
 /* --- TLS --- */
 
-static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen, const unsigned char *in,
-		       unsigned int inlen, void *arg)
-{
-	static const unsigned char h2[] = "\x02h2";
-
-	if (SSL_select_next_proto((unsigned char **)out, outlen, h2, sizeof(h2) - 1, in, inlen) !=
-	    OPENSSL_NPN_NEGOTIATED)
-		return SSL_TLSEXT_ERR_NOACK;	/* no h2 offered: the HTTP/1.1 that follows gets a 505 */
-	return SSL_TLSEXT_ERR_OK;
-}
-
+/* TLS 1.2 or later, ALPN h2; with 'tls ca-file' every client must show a certificate from that CA (mutual TLS,
+ * TS 33.501 §13.1: an AMF without one fails the handshake) */
 static int tls_setup(struct sbi_server *srv)
 {
 	struct sbi_cfg *cfg = srv->cfg;
-	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+	struct eir_tls_opts o = { .server = true, .cert = cfg->tls_cert, .key = cfg->tls_key,
+				  .ca_file = cfg->tls_ca_file, .alpn = "\x02h2", .log_ss = DSBI, .what = "sbi tls" };
 
-	if (!ctx)
-		return -ENOMEM;
-	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-			 SSL_MODE_RELEASE_BUFFERS);
-	if (SSL_CTX_use_certificate_chain_file(ctx, cfg->tls_cert) != 1) {
-		LOGP(DSBI, LOGL_ERROR, "cannot load the TLS certificate %s: %s\n", cfg->tls_cert,
-		     ERR_reason_error_string(ERR_get_error()));
-		goto fail;
-	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_check_private_key(ctx) != 1) {
-		LOGP(DSBI, LOGL_ERROR, "cannot load the TLS private key %s (or it does not match the certificate): "
-		     "%s\n", cfg->tls_key, ERR_reason_error_string(ERR_get_error()));
-		goto fail;
-	}
-	SSL_CTX_set_alpn_select_cb(ctx, alpn_select, NULL);
-	srv->ssl_ctx = ctx;
-	return 0;
-fail:
-	ERR_clear_error();
-	SSL_CTX_free(ctx);
-	return -EINVAL;
+	srv->ssl_ctx = eir_tls_ctx_new(&o);
+	return srv->ssl_ctx ? 0 : -EINVAL;
 }
 
 /* --- the server --- */
@@ -812,6 +794,11 @@ int sbi_server_start(struct sbi_server *srv)
 		LOGP(DSBI, LOGL_ERROR, "TLS needs both 'tls certificate' and 'tls private-key'\n");
 		return -EINVAL;
 	}
+	if (cfg->tls_ca_file && !cfg->tls_cert) {
+		LOGP(DSBI, LOGL_ERROR, "'tls ca-file' (client certificates) needs 'tls certificate' and "
+		     "'tls private-key'\n");
+		return -EINVAL;
+	}
 	if (cfg->tls_cert) {
 		rc = tls_setup(srv);
 		if (rc)
@@ -829,8 +816,9 @@ int sbi_server_start(struct sbi_server *srv)
 		return -EADDRINUSE;
 	}
 	eir_listen_backlog(osmo_stream_srv_link_get_ofd(srv->link)->fd, DSBI, "N5g-eir");
-	LOGP(DSBI, LOGL_NOTICE, "N5g-eir on %s:%u (%s)\n", cfg->listen_addr, cfg->listen_port,
-	     srv->ssl_ctx ? "TLS, ALPN h2" : "cleartext HTTP/2, prior knowledge");
+	LOGP(DSBI, LOGL_NOTICE, "N5g-eir on %s:%u (%s%s)\n", cfg->listen_addr, cfg->listen_port,
+	     srv->ssl_ctx ? "TLS, ALPN h2" : "cleartext HTTP/2, prior knowledge",
+	     cfg->tls_ca_file ? ", client certificate required" : "");
 	if (cfg->nrf_uri)
 		return sbi_nrf_start(srv);
 	return 0;

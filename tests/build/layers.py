@@ -22,6 +22,7 @@ FOLDERS = {
     'src/eir': 2,
     'src/diameter': 3, 'src/sbi': 3,
     'src/osmo-eir': 4, 'src/osmo-eir-db': 4, 'src/osmo-eir-sync': 4, 'src/osmo-eir-feed': 4, 'contrib/bench': 4,
+    'src/osmo-eir-push': 4,
 }
 
 # files of a folder, bottom first; files in one group may call each other one way (no circle)

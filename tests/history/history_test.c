@@ -19,6 +19,8 @@
 #include <osmocom/eir/imei.h>
 #include <osmocom/eir/types.h>
 
+#include "../sbi/json_valid.h"
+
 #define DAY 86400
 #define T0 ((time_t)20000 * DAY + 3600)	/* a day number the days bitmap starts from, 01:00 UTC */
 #define IMEI_A 35693803564380ULL
@@ -271,6 +273,104 @@ static void test_reopen(void)
 	apply1(rec(T0 + 7 * DAY + 100, IMEI_A, "001010000000002", NULL, EIR_BLACKLISTED, "mme1"));
 }
 
+static int ev_id_cb(void *data, const struct eir_hist_event *ev)
+{
+	printf(" %llu:%s", (unsigned long long)ev->id, get_value_string(eir_hist_kind_names, ev->kind));
+	return 0;
+}
+
+static void test_events_after(void)
+{
+	uint64_t next;
+
+	printf("%s: the events after an id, oldest first (what osmo-eir-push and export-events read)\n", __func__);
+	OSMO_ASSERT(!eir_hist_next_id(h, &next));
+	printf(" next id %llu\n after 0, at most 4:", (unsigned long long)next);
+	OSMO_ASSERT(!eir_hist_events_after(h, 0, 4, 0, ev_id_cb, NULL));
+	printf("\n after 3, sightings:");
+	OSMO_ASSERT(!eir_hist_events_after(h, 3, 0, EIR_HIST_EV_SIGHTING, ev_id_cb, NULL));
+	printf("\n after 3, new SIMs:");
+	OSMO_ASSERT(!eir_hist_events_after(h, 3, 0, EIR_HIST_EV_NEW_SIM, ev_id_cb, NULL));
+	printf("\n after the last one:");
+	OSMO_ASSERT(!eir_hist_events_after(h, next - 1, 0, 0, ev_id_cb, NULL));
+	printf("\n");
+}
+
+/* render one event, check it is one valid JSON value, print it */
+static void json_print(const struct eir_hist_event *ev)
+{
+	char buf[EIR_HIST_JSON_MAX];
+	int n = eir_hist_event_json(ev, NULL, buf, sizeof(buf));
+
+	OSMO_ASSERT(n > 0 && (size_t)n == strlen(buf));
+	printf("  %s json_valid=%d\n", buf, json_valid(buf, n));
+}
+
+static void test_json(void)
+{
+	struct eir_hist_event ev = { .id = 17, .kind = EIR_HIST_EV_SIGHTING };
+	char small[64];
+
+	printf("%s: one JSON object per event\n", __func__);
+	ev.rec = rec(T0, IMEI_A, "001010000000002", "4915112345678", EIR_BLACKLISTED, "mme1.example.org");
+	ev.rec.why = (struct eir_hist_why){ .level = EIR_LVL_NAT_BLACK, .part = EIR_DB_NATIONAL, .list = EIR_LIST_BLACK,
+					    .listed = 20000, .reason_id = 3 };
+	ev.rec.iface = EIR_IFACE_N5G_EIR;
+	json_print(&ev);
+	printf(" the node escaped: a quote, a backslash, a control character, UTF-8 (2, 3, 4 bytes), a byte that is "
+	       "not UTF-8\n");
+	osmo_strlcpy(ev.rec.node, "a\"b\\c\x01" "d\xc3\xa9\xe2\x82\xac\xf0\x9f\x93\xb1\xffz", sizeof(ev.rec.node));
+	json_print(&ev);
+	printf(" a node of 48 bytes without a NUL is cut at 47\n");
+	memset(ev.rec.node, 'n', sizeof(ev.rec.node));
+	json_print(&ev);
+	printf(" no IMSI, no SV, a local range, no reason; the store failed\n");
+	ev.rec = rec(T0 + 61, IMEI_B, NULL, NULL, EIR_BLACKLISTED, "");
+	ev.rec.sv = -1;
+	ev.rec.why = (struct eir_hist_why){ .level = EIR_LVL_LOCAL_RANGE, .list = EIR_LIST_BLACK, .first = IMEI_B,
+					    .last = IMEI_B + 99 };
+	json_print(&ev);
+	ev.rec.flags |= EIR_HIST_F_ERROR;
+	json_print(&ev);
+	printf(" the other kinds\n");
+	ev.rec = rec(T0, IMEI_A, "001010000000003", NULL, EIR_WHITELISTED, "mme2");
+	ev.kind = EIR_HIST_EV_NEW_SIM;
+	OSMO_ASSERT(!eir_imsi_pack("001010000000002", ev.other, NULL));
+	json_print(&ev);
+	ev.kind = EIR_HIST_EV_NEW_HANDSET;
+	for (int i = 0; i < 8; i++)
+		ev.other[i] = (IMEI_C >> (56 - 8 * i)) & 0xff;
+	json_print(&ev);
+	ev.kind = EIR_HIST_EV_CLONE;
+	ev.n = 3;
+	json_print(&ev);
+	printf(" a buffer too small: -ENOSPC, nothing half written: %d '%s'\n",
+	       eir_hist_event_json(&ev, NULL, small, sizeof(small)), small);
+}
+
+/* the read-only open of another process's history (after the writer's handle is closed: one environment per
+ * process) */
+static void test_open_ro(const char *base)
+{
+	struct eir_hist *ro;
+	char err[256], missing[96];
+	uint64_t next;
+	int rc;
+
+	printf("%s: a reader's open\n", __func__);
+	OSMO_ASSERT(!eir_hist_open_ro(ctx, &ro, dir, err, sizeof(err)));
+	OSMO_ASSERT(!eir_hist_next_id(ro, &next));
+	printf(" next id %llu, the last two:", (unsigned long long)next);
+	OSMO_ASSERT(!eir_hist_events_after(ro, next - 3, 0, 0, ev_id_cb, NULL));
+	printf("\n");
+	eir_hist_close(ro);
+	snprintf(missing, sizeof(missing), "%s/none", base);
+	rc = eir_hist_open_ro(ctx, &ro, missing, err, sizeof(err));
+	printf(" a missing one: %d (%s), nothing created: %s\n", rc, rc == -ENOENT ? "ENOENT" : "?",
+	       access(missing, F_OK) ? "yes" : "no");
+	OSMO_ASSERT(!ro);
+}
+
 /* prune until a step removes nothing; \returns the rows removed */
 static int prune_all(void)
 {
@@ -305,6 +405,42 @@ static void test_prune(void)
 	fake_now = T0;
 }
 
+static void test_prune_catch_up(void)
+{
+	struct eir_hist_rec b[1000];
+	struct eir_hist_stats st0, st1;
+	uint64_t pairs, events, imeis, imsis;
+	char err[256];
+
+	printf("%s: while steps find much to remove, each batch's step looks at twice as many rows\n", __func__);
+	for (int k = 0; k < 8; k++) {
+		for (int i = 0; i < 1000; i++)
+			b[i] = rec(T0 + 50 * DAY, 35000020000000ULL + k * 1000 + i, NULL, NULL, EIR_WHITELISTED, "mme1");
+		for (int i = 0; i < 1000; i++)
+			OSMO_ASSERT(!eir_imsi_pack("001010000000030", b[i].imsi, NULL));
+		for (int i = 0; i < 1000; i++)
+			b[i].flags |= EIR_HIST_F_IMSI;
+		fake_now = T0 + 50 * DAY;
+		OSMO_ASSERT(!eir_hist_apply(h, b, 1000, NULL, NULL, err, sizeof(err)));
+	}
+	OSMO_ASSERT(!eir_hist_counts(h, &pairs, &events, &imeis, &imsis));
+	printf("  8000 pairs of day 50 (%llu pairs in all); on day 90 they are all past the retention\n",
+	       (unsigned long long)pairs);
+	fake_now = T0 + 90 * DAY;
+	for (int n = 1; n <= 7; n++) {
+		struct eir_hist_rec r = rec(fake_now, IMEI_B, "001010000000001", NULL, EIR_WHITELISTED, "mme1");
+
+		eir_hist_stats_get(h, &st0);
+		apply1(r);
+		eir_hist_stats_get(h, &st1);
+		printf("  batch %d: %llu rows removed\n", n, (unsigned long long)(st1.pruned - st0.pruned));
+	}
+	while (eir_hist_prune(h, 8192) > 0)
+		;
+	show_counts();
+	fake_now = T0;
+}
+
 static unsigned loop_events;
 static void loop_cb(void *data, const struct eir_hist_event *ev, const char *err)
 {
@@ -318,7 +454,7 @@ static bool push_black(struct eir_hist_writer *w, uint64_t imei)
 {
 	struct eir_hist_rec r = { .t = T0, .imei = imei, .iface = EIR_IFACE_S13, .verdict = EIR_BLACKLISTED };
 
-	return eir_hist_writer_push(w, &r);
+	return eir_hist_writer_push(w, &r) == EIR_HIST_QUEUED;
 }
 
 static void test_queue_full(void)
@@ -356,6 +492,88 @@ static void test_queue_full(void)
 	eir_hist_stats_get(h, &st0);
 	printf("  pushed %u, committed %llu, %u sightings handed back to the loop\n", ok,
 	       (unsigned long long)(st0.records - st1.records), loop_events);
+}
+
+static const char *push_str(struct eir_hist_writer *w, struct eir_hist_rec r)
+{
+	static const char *const s[] = { [EIR_HIST_QUEUED] = "queued", [EIR_HIST_COALESCED] = "coalesced",
+					 [EIR_HIST_DROPPED] = "dropped" };
+
+	return s[eir_hist_writer_push(w, &r)];
+}
+
+static void test_repeat_filter(void)
+{
+	struct eir_hist_cfg c = cfg;
+	struct eir_hist_writer *w;
+	struct eir_hist_rec r0 = rec(T0, IMEI_C + 20, "001010000000020", NULL, EIR_WHITELISTED, "mme1"), r;
+
+	printf("%s: a repeat within coalesce-seconds is not queued; anything the row keeps that changed is\n",
+	       __func__);
+	c.coalesce_sec = 60;
+	c.queue_len = 64;
+	w = eir_hist_writer_alloc(ctx, h, &c, loop_cb, NULL);
+	OSMO_ASSERT(w);
+	printf("  first: %s\n", push_str(w, r0));
+	r = r0;
+	r.t += 30;
+	printf("  the same 30 s later: %s\n", push_str(w, r));
+	/* each key's window is 45 to 60 s (coalesce-seconds less up to a quarter, from its hash) */
+	r.t = T0 + 45;
+	printf("  the same 45 s later: %s\n", push_str(w, r));
+	r.t = T0 + 61;
+	printf("  the same 61 s later: %s (and it starts a new window)\n", push_str(w, r));
+	r.t = T0 + 90;
+	printf("  the same 90 s later: %s\n", push_str(w, r));
+	r.verdict = EIR_BLACKLISTED;
+	printf("  another verdict: %s\n", push_str(w, r));
+	r = r0;
+	r.t = T0 + 91;
+	printf("  the first verdict again: %s\n", push_str(w, r));
+	r.sv = 7;
+	printf("  another software version: %s\n", push_str(w, r));
+	osmo_strlcpy(r.node, "mme2", sizeof(r.node));
+	printf("  from another node: %s\n", push_str(w, r));
+	r = rec(T0 + 92, IMEI_C + 20, "001010000000020", "4915112345678", EIR_WHITELISTED, "mme2");
+	r.sv = 7;
+	printf("  with an MSISDN: %s\n", push_str(w, r));
+	r.t = T0 + 93;
+	printf("  again: %s\n", push_str(w, r));
+
+	printf(" SIM changes are never coalesced\n");
+	r = rec(T0 + 100, IMEI_C + 20, "001010000000021", NULL, EIR_WHITELISTED, "mme2");
+	printf("  a new SIM in the handset: %s\n", push_str(w, r));
+	r = rec(T0 + 101, IMEI_C + 20, "001010000000020", "4915112345678", EIR_WHITELISTED, "mme2");
+	r.sv = 7;
+	printf("  the old SIM back, within the window of its last record: %s\n", push_str(w, r));
+	r = rec(T0 + 102, IMEI_C + 21, "001010000000020", NULL, EIR_WHITELISTED, "mme2");
+	printf("  that SIM in another handset: %s\n", push_str(w, r));
+	r = rec(T0 + 103, IMEI_C + 20, "001010000000020", "4915112345678", EIR_WHITELISTED, "mme2");
+	r.sv = 7;
+	printf("  and back in the first: %s\n", push_str(w, r));
+
+	printf(" a new day is a new row's day\n");
+	r = rec(T0 - 3600 + DAY - 10, IMEI_C + 22, "001010000000022", NULL, EIR_WHITELISTED, "mme1");
+	printf("  10 s before midnight: %s\n", push_str(w, r));
+	r.t = T0 - 3600 + DAY + 10;
+	printf("  10 s after: %s\n", push_str(w, r));
+
+	printf(" a record dropped at a full ring is not taken for queued\n");
+	for (int i = 0; eir_hist_writer_fill(w) < 64; i++)
+		push_black(w, 35000007000000ULL + i);
+	r = rec(T0 + 200, IMEI_C + 23, "001010000000023", NULL, EIR_WHITELISTED, "mme1");
+	printf("  at a full ring: %s\n", push_str(w, r));
+	eir_hist_writer_drain(w);
+	r.t++;
+	printf("  its repeat once there is room: %s\n", push_str(w, r));
+
+	printf(" coalesce-seconds 0: every check queued\n");
+	c.coalesce_sec = 0;
+	eir_hist_writer_set_cfg(w, &c);
+	r.t++;
+	printf("  the repeat: %s\n", push_str(w, r));
+	eir_hist_writer_stop(w);
+	loop_events = 0;
 }
 
 static void test_map_full(const char *base)
@@ -409,11 +627,16 @@ int main(void)
 	test_full_off();
 	test_read_events();
 	test_reopen();
+	test_events_after();
+	test_json();
 	test_prune();
+	test_prune_catch_up();
 	test_queue_full();
+	test_repeat_filter();
 	test_map_full(base);
 
 	eir_hist_close(h);
+	test_open_ro(base);
 	talloc_free(ctx);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
 	OSMO_ASSERT(!system(cmd));

@@ -120,7 +120,8 @@ for b in $(dpkg -L $PKGS | grep '^/usr/bin/'); do
 	n=${b##*/}
 	check "man page of $n" bash -c "ls /usr/share/man/man[18]/$n.[18].gz >/dev/null 2>&1"
 done
-for u in osmo-eir.service osmo-eir-sync.service osmo-eir-sync.timer osmo-eir-sync-poll.service; do
+for u in osmo-eir.service osmo-eir-sync.service osmo-eir-sync.timer osmo-eir-sync-poll.service \
+	osmo-eir-dump.service osmo-eir-dump.timer osmo-eir-push.service; do
 	check "unit $u installed" test -f /lib/systemd/system/$u
 	out=$(systemd-analyze verify /lib/systemd/system/$u 2>&1)
 	check "systemd-analyze verify $u: clean${out:+: $out}" test -z "$out"
@@ -129,7 +130,16 @@ check "osmo-eir.service enabled" test -L /etc/systemd/system/multi-user.target.w
 check "osmo-eir-sync.timer enabled (the default)" test -L /etc/systemd/system/timers.target.wants/osmo-eir-sync.timer
 check "osmo-eir-sync-poll.service not enabled (the alternative)" \
 	test ! -e /etc/systemd/system/multi-user.target.wants/osmo-eir-sync-poll.service
-for u in osmo-eir.service osmo-eir-sync.service osmo-eir-sync-poll.service; do
+check "osmo-eir-dump.timer not enabled (nothing leaves the machine unless configured)" \
+	test ! -e /etc/systemd/system/timers.target.wants/osmo-eir-dump.timer
+check "osmo-eir-push.service not enabled (nothing leaves the machine unless configured)" \
+	test ! -e /etc/systemd/system/multi-user.target.wants/osmo-eir-push.service
+check "conffiles: /etc/osmocom/osmo-eir-push.cfg" grep -q '/etc/osmocom/osmo-eir-push.cfg ' <<<"$conffiles"
+out=$(osmo-eir-push -c /etc/osmocom/osmo-eir-push.cfg 2>&1)
+rc=$?
+check "osmo-eir-push with the installed config: exit 1, no URL: nothing sent" \
+	bash -c "[ $rc = 1 ] && grep -q 'no receiver configured' <<<\"\$1\"" _ "$out"
+for u in osmo-eir.service osmo-eir-sync.service osmo-eir-sync-poll.service osmo-eir-push.service osmo-eir-dump.service; do
 	echo "# systemd-analyze security --offline=true $u: $(systemd-analyze security --offline=true \
 		/lib/systemd/system/$u 2>&1 | grep -o 'Overall exposure level.*')"
 done

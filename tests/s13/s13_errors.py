@@ -868,6 +868,75 @@ def part_store_fallback(port, imei):
     c.close()
     return 0
 
+class TlsConn(Conn):
+    """A Conn over TLS (RFC 6733 §13.1: from the first byte), with a client certificate (or none); the server's
+    certificate checked against ca for eir.example.org."""
+    def __init__(self, port, ca, cert=None, key=None):
+        import ssl
+        ctx = ssl.create_default_context(cafile=ca)
+        if cert:
+            ctx.load_cert_chain(cert, key)
+        raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+        self.s = ctx.wrap_socket(raw, server_hostname="eir.example.org")
+        self.buf = b""
+        self.eof = False
+
+
+def part_tls_host(port, ca, cert, key, host):
+    """a certificate that does not name the CER's Origin-Host: CEA 3010, E bit, closed"""
+    c = TlsConn(int(port), ca, cert, key)
+    h, avps = ask(c, cer(host))
+    em = find(avps, 281)
+    ok(h is not None and h["cmd"] == 257 and result_code(avps) == 3010 and h["flags"] & E,
+       "Origin-Host %s not in the certificate: CEA 3010 DIAMETER_UNKNOWN_PEER, E bit" % host)
+    ok(bool(em) and em[0]["data"] == b"Origin-Host not in the TLS certificate",
+       "Error-Message: Origin-Host not in the TLS certificate")
+    try:
+        rest = c.drain(5)
+    except OSError:
+        rest = []
+    ok(c.eof and not rest, "then closed, nothing more")
+    return 0
+
+
+def part_tls_pipeline(port, ca, cert, key, host, n):
+    """the right certificate: CEA 2001, then n ECRs in one write all answered (records TLS holds decrypted)"""
+    c = TlsConn(int(port), ca, cert, key)
+    h, avps = ask(c, cer(host))
+    ok(result_code(avps) == 2001, "certificate names Origin-Host %s: CEA 2001" % host)
+    n = int(n)
+    c.send(b"".join(ecr(imei=b"35693803564380", hbh=i + 1) for i in range(n)))
+    got = [c.recv() for i in range(n)]
+    good = [m for m in got if m is not None and result_code(parse(m)[1]) == 2001]
+    ok(len(good) == n and sorted(parse(m)[0]["hbh"] for m in good) == list(range(1, n + 1)),
+       "%d ECRs in one TLS write: %d answered 2001, each hop-by-hop once" % (n, len(good)))
+    c.close()
+    return 0
+
+def part_tls_plain(port, plain_port):
+    """a plain TCP peer on the TLS port: its CER is no TLS record, the handshake fails, it is closed unanswered
+    (at most a TLS alert comes back, never a Diameter message); the plain port still answers"""
+    c = Conn(int(port))
+    c.try_send(cer("plain.example.org"))
+    got = b""
+    c.s.settimeout(5)
+    try:
+        while True:
+            d = c.s.recv(65536)
+            if not d:
+                break
+            got += d
+    except OSError:
+        pass
+    ok(not got.startswith(b"\x01"), "plain CER on the TLS port: no Diameter answer (%d bytes back: %s)" %
+       (len(got), "a TLS alert" if got[:1] == b"\x15" else "nothing" if not got else got[:8].hex()))
+    c.close()
+    c = open_conn(int(plain_port))
+    h, avps = ask(c, ecr(imei=b"35693803564380"))
+    ok(result_code(avps) == 2001, "the plain listener still answers an ECR")
+    c.close()
+    return 0
+
 
 if __name__ == "__main__":
     part, port = sys.argv[1], int(sys.argv[2])

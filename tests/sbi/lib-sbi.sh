@@ -2,10 +2,11 @@
 # For the N5g-eir shell tests (source after tests/lib.sh and tests/s13/lib-eir.sh): start osmo-eir with an 'sbi'
 # node on a free port, send requests with curl and compare status, content type and body.
 
-# sbi_start [EXTRA_SBI_LINES] [EXTRA_EIR_LINES]: sets SBI_PORT, SBI_URL (the equipment-status resource)
+# sbi_start [EXTRA_SBI_LINES] [EXTRA_EIR_LINES] [DIAMETER_LINES (default: unknown-peers accept)]: sets SBI_PORT,
+# SBI_URL (the equipment-status resource)
 sbi_start() {
 	SBI_PORT=$(free_port)
-	eir_start "" "${2:-}" "sbi
+	eir_start "${3:-}" "${2:-}" "sbi
  listen 127.0.0.1 $SBI_PORT
 ${1:-}" || return 1
 	i=0
@@ -19,6 +20,19 @@ ${1:-}" || return 1
 		sleep 0.1
 	done
 	SBI_URL="http://127.0.0.1:$SBI_PORT/n5g-eir-eic/v1/equipment-status"
+}
+
+# sbi_restart: start osmo-eir again with the same config, store and ports (after eir_stop); exits the test when it
+# does not come up within 10 s
+sbi_restart() {
+	"$EIR" -c "$T/osmo-eir.cfg" -l "$T/store" > "$EIR_LOG" 2>&1 &
+	EIR_PID=$!
+	i=0
+	while ! grep -q "N5g-eir on 127.0.0.1:$SBI_PORT" "$EIR_LOG"; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "# osmo-eir did not restart:"; sed 's/^/#   /' "$EIR_LOG"; exit 1; }
+		sleep 0.1
+	done
 }
 
 # h2 NAME URL [CURL_ARGS...]: one request over cleartext HTTP/2 with prior knowledge; the answer goes to
@@ -87,4 +101,13 @@ has() {
 # hasnt TEXT PATTERN: no line of TEXT matches PATTERN
 hasnt() {
 	! has "$1" "$2"
+}
+
+# sbi_tls_tools: SKIP (exit 77) without curl with HTTP/2, openssl or /usr/bin/python3 (the TLS tests need them)
+sbi_tls_tools() {
+	for t in curl openssl; do
+		command -v $t >/dev/null || { echo "SKIP: no $t"; exit 77; }
+	done
+	curl -V | grep -q HTTP2 || { echo "SKIP: curl without HTTP/2"; exit 77; }
+	[ -x /usr/bin/python3 ] || { echo "SKIP: no /usr/bin/python3"; exit 77; }
 }

@@ -9,28 +9,21 @@ set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/s13/lib-eir.sh"
 . "$top_srcdir/tests/sbi/lib-sbi.sh"
+. "$top_srcdir/tests/lib-tls.sh"
 PY=/usr/bin/python3
 [ -x $PY ] && $PY -c 'import h2, ssl' 2>/dev/null || { echo "SKIP: no python3-h2"; exit 77; }
 command -v openssl >/dev/null || { echo "SKIP: no openssl"; exit 77; }
 
 cd "$T" || exit 1
-# mkcert NAME CA SAN: a P-256 key NAME.key and NAME.pem signed by CA (CA.pem, CA.key) for subjectAltName SAN
-mkcert() {
-	printf 'subjectAltName=%s\n' "$3" > "$1.ext"
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$1.key" -out "$1.csr" \
-		-subj "/CN=$1" &&
-	openssl x509 -req -in "$1.csr" -CA "$2.pem" -CAkey "$2.key" -CAcreateserial -out "$1.pem" -days 2 \
-		-extfile "$1.ext"
-}
 {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout ca.key -out ca.pem \
 		-days 2 -subj /CN=osmo-eir-test-nrf-ca &&
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout other-ca.key \
 		-out other-ca.pem -days 2 -subj /CN=another-ca &&
-	mkcert nrf ca "IP:127.0.0.1,DNS:nrf.example.org" &&
-	mkcert stranger other-ca "IP:127.0.0.1" &&
-	mkcert elsewhere ca "IP:127.0.0.2,DNS:nrf.example.org" &&
-	mkcert localhost ca "DNS:localhost"
+	tls_cert nrf ca nrf "subjectAltName=IP:127.0.0.1,DNS:nrf.example.org" &&
+	tls_cert stranger other-ca stranger "subjectAltName=IP:127.0.0.1" &&
+	tls_cert elsewhere ca elsewhere "subjectAltName=IP:127.0.0.2,DNS:nrf.example.org" &&
+	tls_cert localhost ca localhost "subjectAltName=DNS:localhost"
 } > openssl.log 2>&1 || { cat openssl.log; echo "# cannot make the test certificates"; exit 1; }
 
 # standin NAME CERT [--no-alpn]: an https NRF stand-in on a free port (NRF_PORT), its requests in NAME.log

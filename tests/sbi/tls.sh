@@ -8,11 +8,7 @@ set -u
 . "$top_srcdir/tests/s13/lib-eir.sh"
 . "$top_srcdir/tests/sbi/lib-sbi.sh"
 PY=/usr/bin/python3
-for t in curl openssl; do
-	command -v $t >/dev/null || { echo "SKIP: no $t"; exit 77; }
-done
-curl -V | grep -q HTTP2 || { echo "SKIP: curl without HTTP/2"; exit 77; }
-[ -x $PY ] || { echo "SKIP: no /usr/bin/python3"; exit 77; }
+sbi_tls_tools
 
 cd "$T" || exit 1
 printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > san.ext

@@ -11,6 +11,14 @@ feed_key() {
 	openssl pkey -in "$T/feed.key" -pubout -out "$T/feed.pub" 2>/dev/null
 }
 
+# feed_prereqs: SKIP (exit 77) without openssl or python3, else the feed key (for the tests of tests/feed and the
+# slow feed tests, which generate their lists with Python)
+feed_prereqs() {
+	command -v openssl >/dev/null || { echo "# SKIP: openssl not installed"; exit 77; }
+	command -v python3 >/dev/null || { echo "# SKIP: python3 not installed"; exit 77; }
+	feed_key || { echo "# cannot make a feed key"; exit 1; }
+}
+
 # publish [osmo-eir-feed publish options...]: into $T/www/feed with the test key
 publish() {
 	"$EIR_FEED" -d "$T/www/feed" -k "$T/feed.key" publish "$@" > "$T/publish.out" 2>&1 ||

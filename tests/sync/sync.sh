@@ -33,6 +33,28 @@ check "run 1 published" grep -q "published run 1 " "$T/publish.out"
 S1="$T/s1"
 "$EIR_DB" -l "$S1" create >/dev/null
 
+# --- the config file (src/core/cfgfile.c, shared with osmo-eir-push): a bad line says where ---
+printf 'url %s # the feed\n\nfrobnicate 1\n' "$HTTP_URL" > "$T/bad.cfg"
+rc=0
+"$EIR_SYNC" -c "$T/bad.cfg" -l "$S1" -o $OP > "$T/sync.out" 2>&1 || rc=$?
+check "an unknown setting in the config file: exit 1 ($rc)" [ $rc -eq 1 ]
+said "  file and line" "^osmo-eir-sync: $T/bad.cfg:3: unknown setting 'frobnicate'$"
+printf 'operator\n' > "$T/bad.cfg"
+rc=0
+"$EIR_SYNC" -c "$T/bad.cfg" -l "$S1" -u "$HTTP_URL" > "$T/sync.out" 2>&1 || rc=$?
+check "a setting without its value: exit 1 ($rc)" [ $rc -eq 1 ]
+said "  file and line" "^osmo-eir-sync: $T/bad.cfg:1: 'operator' needs a value$"
+printf 'help\n' > "$T/bad.cfg"
+rc=0
+"$EIR_SYNC" -c "$T/bad.cfg" > "$T/sync.out" 2>&1 || rc=$?
+check "help in the config file is no setting: exit 1 ($rc)" [ $rc -eq 1 ]
+said "  file and line" "^osmo-eir-sync: $T/bad.cfg:1: unknown setting 'help'$"
+printf 'poll 0\n' > "$T/bad.cfg"
+rc=0
+"$EIR_SYNC" -c "$T/bad.cfg" > "$T/sync.out" 2>&1 || rc=$?
+check "a bad value in the config file: exit 1 ($rc)" [ $rc -eq 1 ]
+said "  the value, then file and line" "^osmo-eir-sync: ($T/bad.cfg:1)$"
+
 # --- no key: refused unless marked insecure ---
 rc=0
 "$EIR_SYNC" -l "$S1" -o $OP -u "$HTTP_URL" > "$T/sync.out" 2>&1 || rc=$?

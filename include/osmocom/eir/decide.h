@@ -31,6 +31,7 @@ struct eir_query {
 	const char *node;	/*!< the asking node: Origin-Host, NF instance; NULL: not known */
 	const char *peer;	/*!< the connection ("addr:port") */
 	const char *msisdn;	/*!< N5g-eir gpsi "msisdn-" digits, NUL-terminated; NULL: none (S13 has none) */
+	uint8_t rat;		/*!< the DIRBS RAT code (enum eir_rat) the front end is configured with, 0: none */
 };
 
 /*! The counters the step counts in, as indexes into the front end's rate counter group. */

@@ -22,6 +22,7 @@ struct eir_hist_cfg {
 	unsigned clone_imsis;		/*!< a clone suspect: this many distinct IMSIs in one IMEI ... (0: off) */
 	unsigned clone_window_hours;	/*!< ... within this many hours */
 	unsigned queue_len;		/*!< records waiting for the writer; more are dropped and counted */
+	unsigned coalesce_sec;		/*!< a check equal to one queued this long ago or less is not queued (0: off) */
 	unsigned map_size_mib;		/*!< the history environment's fixed map size */
 	char *path;			/*!< its directory; NULL: <store dir>/../history */
 };
@@ -31,12 +32,13 @@ struct eir_hist_cfg {
 #define EIR_HIST_CLONE_WINDOW_DEFAULT 24
 #define EIR_HIST_QUEUE_DEFAULT 65536
 #define EIR_HIST_MAP_DEFAULT 1024
+#define EIR_HIST_COALESCE_DEFAULT 300
 /* the same listed (IMEI, IMSI) again within this time is a repeat, not a new sighting */
 #define EIR_HIST_SIGHTING_REPEAT_SEC 3600
 #define EIR_HIST_CFG_DEFAULT { .full = false, .sightings = true, .sightings_grey = false, \
 	.retention_days = EIR_HIST_RETENTION_DEFAULT, .clone_imsis = EIR_HIST_CLONE_IMSIS_DEFAULT, \
 	.clone_window_hours = EIR_HIST_CLONE_WINDOW_DEFAULT, .queue_len = EIR_HIST_QUEUE_DEFAULT, \
-	.map_size_mib = EIR_HIST_MAP_DEFAULT }
+	.coalesce_sec = EIR_HIST_COALESCE_DEFAULT, .map_size_mib = EIR_HIST_MAP_DEFAULT }
 
 #define EIR_HIST_NODE_LEN 48	/* the asking node, truncated: enough for an Origin-Host or NF instance id */
 
@@ -66,6 +68,7 @@ struct eir_hist_rec {
 	uint8_t flags;		/*!< EIR_HIST_F_* */
 	struct eir_hist_why why;
 	char node[EIR_HIST_NODE_LEN];	/*!< NUL-terminated */
+	uint8_t rat;		/*!< the DIRBS RAT code of the asking front end (EIR_RAT_*), 0: none */
 };
 
 enum eir_hist_kind {
@@ -98,7 +101,39 @@ struct eir_hist_pair {
 	uint8_t iface, verdict, flags;
 	struct eir_hist_why why;
 	char node[EIR_HIST_NODE_LEN];
+	uint16_t rats;		/*!< the RATs it was seen on (eir_rat_bit() of each), 0: none known */
 };
+
+/*! DIRBS-Core's radio access technology codes (its radio_access_technology_map; the operator data's 'rat' column
+ *  takes these, joined by '|'). It has none for NR: a 5G check has no code. */
+enum eir_rat {
+	EIR_RAT_NONE = 0,
+	EIR_RAT_UTRAN = 1,
+	EIR_RAT_GERAN = 2,
+	EIR_RAT_WLAN = 3,
+	EIR_RAT_GAN = 4,
+	EIR_RAT_HSPA_EVOLUTION = 5,
+	EIR_RAT_EUTRAN = 6,
+	EIR_RAT_VIRTUAL = 7,
+	EIR_RAT_IEEE_802_16 = 101,
+	EIR_RAT_3GPP2_EHRPD = 102,
+	EIR_RAT_3GPP2_HRPD = 103,
+	EIR_RAT_3GPP2_1XRTT = 104,
+	EIR_RAT_3GPP2_UMB = 105,
+};
+/*! A code's bit in eir_hist_pair.rats, 0 for none or an unknown code. */
+uint16_t eir_rat_bit(unsigned code);
+/*! "006", "001|006" (codes ascending), "" for none. */
+char *eir_rats_str(char *buf, size_t len, uint16_t rats);
+/*! "006" or "6" (a DIRBS code) -> the code; "none" -> 0. \returns 0, or -EINVAL. */
+int eir_rat_parse(const char *s, uint8_t *code);
+/*! The config word of a code: "006", "none". */
+char *eir_rat_word(char *buf, size_t len, uint8_t code);
+/* the 'rat' VTY commands' argument and help (the Diameter and N5g-eir nodes) */
+#define EIR_RAT_VTY_ARGS "(001|002|003|004|005|006|007|101|102|103|104|105|none)"
+#define EIR_RAT_VTY_HELP "The radio access technology the device history records for the DIRBS operator dump\n" \
+	"UTRAN\n" "GERAN\n" "WLAN\n" "GAN\n" "HSPA Evolution\n" "E-UTRAN\n" "Virtual\n" "IEEE 802.16\n" \
+	"3GPP2 eHRPD\n" "3GPP2 HRPD\n" "3GPP2 1xRTT\n" "3GPP2 UMB\n" "None: the dump's rat column is empty\n"
 
 /*! The writer side's figures (read by the loop). */
 struct eir_hist_stats {
@@ -114,6 +149,11 @@ struct eir_hist;
 /* --- the store (src/db/history.c) --- */
 int eir_hist_open(void *ctx, struct eir_hist **h, const char *dir, const struct eir_hist_cfg *cfg, char *err,
 		  size_t len);
+/*! Open an existing history for reading only, beside the running osmo-eir that writes it (LMDB readers need no
+ *  writer lock): the tools' way in (osmo-eir-db export-dump and export-events, osmo-eir-push). Never creates or
+ *  writes anything. \returns 0, -ENOENT (no history in dir, or one osmo-eir has not opened yet), -EIO; err says
+ *  why. */
+int eir_hist_open_ro(void *ctx, struct eir_hist **h, const char *dir, char *err, size_t len);
 void eir_hist_close(struct eir_hist *h);
 bool eir_hist_sighting(const struct eir_hist_cfg *cfg, enum eir_verdict v, bool error);
 bool eir_hist_wanted(const struct eir_hist_cfg *cfg, bool have_imsi, enum eir_verdict v, bool error);
@@ -142,6 +182,27 @@ char *eir_hist_other_str(char *buf, size_t len, const struct eir_hist_event *ev)
 typedef int (*eir_hist_ev_cb)(void *data, const struct eir_hist_event *ev);
 /*! The last n events, newest first; sightings_only: only sightings. */
 int eir_hist_events(struct eir_hist *h, unsigned n, bool sightings_only, eir_hist_ev_cb cb, void *data);
+/*! The retention the writer last ran with (kept in the history), EIR_HIST_RETENTION_DEFAULT if it never said. */
+unsigned eir_hist_retention(struct eir_hist *h);
+/*! Every pair row in key order (IMEI, IMSI, MSISDN) with its days seen in [from, to] (eir_day_t, UTC days) that
+ *  are within the retention: bit j of days is day from + j; rows seen on none of them are left out. \returns 0, the
+ *  callback's non-zero, or -EIO. */
+typedef int (*eir_hist_days_cb)(void *data, const struct eir_hist_pair *p, const uint64_t *days);
+int eir_hist_pairs_days(struct eir_hist *h, unsigned from, unsigned to, eir_hist_days_cb cb, void *data);
+/*! The events with an id above after, oldest first, at most max (0: no limit); kind 0: all kinds. Stops early when
+ *  cb returns non-zero. \returns 0 or -EIO. */
+int eir_hist_events_after(struct eir_hist *h, uint64_t after, unsigned max, enum eir_hist_kind kind, eir_hist_ev_cb cb,
+			  void *data);
+/*! The next event id the writer will give (1 + the last one given), as committed. \returns 0 or -EIO. */
+int eir_hist_next_id(struct eir_hist *h, uint64_t *next);
+
+/* --- the events as JSON (src/eir/history_json.c; doc/schemas/osmo-eir-event.schema.json) --- */
+struct eir_db;
+/*! One event as one JSON object, no newline; its reason text looked up in db (the lists store) when db is not NULL,
+ *  else only its id given. \returns the length, or -ENOSPC when cap was too small (buf then holds no object). */
+int eir_hist_event_json(const struct eir_hist_event *ev, struct eir_db *db, char *buf, size_t cap);
+#define EIR_HIST_JSON_MAX 2048	/* enough for any event */
+
 /*! Rows in the history: pairs, events, IMEIs and IMSIs with a last partner. */
 int eir_hist_counts(struct eir_hist *h, uint64_t *pairs, uint64_t *events, uint64_t *imeis, uint64_t *imsis);
 
@@ -153,8 +214,16 @@ typedef void (*eir_hist_loop_cb)(void *data, const struct eir_hist_event *ev, co
 struct eir_hist_writer *eir_hist_writer_alloc(void *ctx, struct eir_hist *h, const struct eir_hist_cfg *cfg,
 					      eir_hist_loop_cb cb, void *data);
 int eir_hist_writer_start(struct eir_hist_writer *w);
-/*! On the loop, never blocks: false when the ring is full (the record is dropped and counted). */
-bool eir_hist_writer_push(struct eir_hist_writer *w, const struct eir_hist_rec *r);
+enum eir_hist_push {
+	EIR_HIST_QUEUED,	/*!< in the ring */
+	EIR_HIST_COALESCED,	/*!< a repeat of a check queued within coalesce_sec: nothing to write */
+	EIR_HIST_DROPPED,	/*!< the ring was full: dropped and counted */
+};
+/*! On the loop, never blocks. A repeat (the same IMEI with the same IMSI, MSISDN, software version, interface, node
+ * and verdict as the last check queued for it, that IMSI's last IMEI the same too, on the same day, within
+ * coalesce_sec) is not queued: the stored row already says all of it but the last-seen time, which is then up to
+ * coalesce_sec old. */
+enum eir_hist_push eir_hist_writer_push(struct eir_hist_writer *w, const struct eir_hist_rec *r);
 /*! A new configuration (VTY), taken by the thread at its next batch (queue_len only at a restart). */
 void eir_hist_writer_set_cfg(struct eir_hist_writer *w, const struct eir_hist_cfg *cfg);
 /*! Without a thread (tests): apply what is in the ring now, on the caller's thread. \returns records applied. */

@@ -14,6 +14,7 @@ enum {
 	DSYNC,		/* national feed sync */
 	DCTRLIF,	/* VTY / CTRL list edits */
 	DHIST,		/* device history, sightings and events */
+	DPUSH,		/* delivery of the events (osmo-eir-push) */
 };
 
 extern const struct log_info eir_log_info;

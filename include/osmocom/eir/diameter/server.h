@@ -31,6 +31,8 @@ struct diam_peer_acl {
 	char *origin_host;
 	char *realm;		/*!< NULL: any */
 	char *addr;		/*!< NULL: any source address */
+	bool rat_set;		/*!< 'peer HOST rat CODE': its RAT, else the diameter node's */
+	uint8_t rat;		/*!< DIRBS RAT code (enum eir_rat in history.h), 0: none */
 };
 
 /*! A realm served besides origin-realm: requests without Destination-Host must name one of them (else 3003). */
@@ -46,6 +48,7 @@ struct diam_realm {
 #define DIAM_DEFAULT_MAX_QUEUE_BYTES (4 * 1024 * 1024)
 #define DIAM_DEFAULT_STALL_TIMEOUT_SEC 10
 #define DIAM_DEFAULT_MAX_CONNS 256
+#define DIAM_DEFAULT_RAT 6		/* E-UTRAN: S13 is the MME's (SGSN's S13' would be UTRAN or GERAN) */
 
 struct diam_cfg {
 	char *origin_host;
@@ -64,6 +67,13 @@ struct diam_cfg {
 	unsigned stall_timeout_sec;	/*!< a peer that takes none of its answers for this long is closed */
 	unsigned max_conns;		/*!< connections at most, any state */
 	uint32_t vendor_id;
+	/* TLS/TCP (RFC 6733 §13.1, TLS from the first byte): a second listener, NULL address: none */
+	char *tls_listen_addr;
+	uint16_t tls_listen_port;
+	char *tls_cert;			/*!< PEM files: our certificate and key, and the CA a peer's must come from */
+	char *tls_key;
+	char *tls_ca_file;
+	uint8_t rat;			/*!< the RAT recorded for checks of peers without their own (DIRBS code) */
 };
 
 enum diam_ctr {
@@ -91,6 +101,8 @@ enum diam_ctr {
 	DIAM_CTR_ECR_BAD_SV,
 	DIAM_CTR_ECR_BAD_USER_NAME,
 	DIAM_CTR_CONN_LIMIT,
+	DIAM_CTR_TLS_FAIL,
+	DIAM_CTR_TLS_HOST_MISMATCH,
 };
 
 enum diam_stat {
@@ -104,6 +116,9 @@ struct diam_server {
 	struct eir_db *db;
 	const struct eir_policy *policy;
 	struct osmo_stream_srv_link *link;
+	struct osmo_stream_srv_link *tls_link;	/*!< the TLS listener, NULL: none */
+	void *ssl_ctx;			/*!< SSL_CTX * of the TLS listener */
+	struct eir_ratelimit tls_log_rl;	/* failed TLS handshakes logged per second */
 	struct llist_head conns;	/*!< struct diam_conn */
 	uint32_t origin_state_id;
 	uint32_t next_hbh;

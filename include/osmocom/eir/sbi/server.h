@@ -47,6 +47,7 @@ struct sbi_cfg {
 	uint16_t listen_port;
 	char *tls_cert;			/*!< PEM files; both set: TLS with ALPN h2, else cleartext */
 	char *tls_key;
+	char *tls_ca_file;		/*!< set: mutual TLS, a client certificate from this CA required */
 	unsigned max_conns;		/*!< beyond: the oldest without a request is evicted, else the new one
 					 *   closed */
 	unsigned max_conns_per_source;	/*!< from one client address, beyond: the new one closed; 0: no cap */
@@ -65,6 +66,8 @@ struct sbi_cfg {
 	char *nf_instance_id;		/*!< UUID */
 	char *nrf_advertise_addr;	/*!< IPv4 or IPv6 address in the NFProfile; NULL: listen_addr */
 	unsigned nrf_heartbeat_sec;	/*!< asked for in the profile; the NRF's answer decides */
+	uint8_t rat;			/*!< DIRBS RAT code the history records (enum eir_rat), 0: none (the
+					 *   default: DIRBS has no code for NR) */
 };
 
 enum sbi_ctr {
@@ -78,6 +81,7 @@ enum sbi_ctr {
 	SBI_CTR_CONN_STALLED,
 	SBI_CTR_CONN_PROTO_ERROR,
 	SBI_CTR_TLS_FAIL,
+	SBI_CTR_TLS_CLIENT_CERT,
 	SBI_CTR_HTTP1,
 	SBI_CTR_REQ,
 	SBI_CTR_RSP_WHITE,
@@ -117,6 +121,7 @@ struct sbi_server {
 	struct sbi_nrf *nrf;
 	sbi_handler_t handler;		/* called once per complete request (n5g_eir.c's) */
 	struct eir_decider dec;		/* the decision step: verdicts, their counters and log lines */
+	struct eir_ratelimit tls_log_rl;	/* client certificate refusals logged per second */
 	struct eir_ratelimit conn_log_rl;	/* evicted/refused log lines per second (EIR_CONN_LOG_PER_SEC) */
 	bool shutting_down;
 };
