@@ -35,17 +35,22 @@ class Ctrl:
                 raise ConnectionError("CTRL connection closed")
             self.buf += d
 
+    def reply(self):
+        """(type, id, rest) of the next message that is not a TRAP (for clients that pipeline)"""
+        while True:
+            typ, rest = self._recv().split(" ", 1)
+            if typ == "TRAP":
+                continue
+            rid, rest = (rest.split(" ", 1) + [""])[:2]
+            return typ, rid, rest
+
     def cmd(self, kind, var, value=None):
         """returns (ok, value-or-error-text)"""
         self.id += 1
         cid = str(self.id)
         self._send("%s %s %s%s" % (kind, cid, var, "" if value is None else " " + value))
         while True:
-            r = self._recv()
-            typ, rest = r.split(" ", 1)
-            if typ == "TRAP":
-                continue
-            rid, rest = (rest.split(" ", 1) + [""])[:2]
+            typ, rid, rest = self.reply()
             if rid != cid:
                 continue
             if typ == "ERROR":

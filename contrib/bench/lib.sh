@@ -32,7 +32,7 @@ wait_port() {
 }
 
 # eir_config FILE S13_PORT VTY_PORT [SBI_PORT]: the benchmarks' osmo-eir config (errors only in the log, so no
-# verdict lines either; no CTRL, any MME), with N5g-eir on SBI_PORT when given
+# verdict lines either; no CTRL unless BENCH_CTRL_PORT is set, any MME), with N5g-eir on SBI_PORT when given
 eir_config() {
 	cat > "$1" <<CFG
 log stderr
@@ -40,7 +40,7 @@ log stderr
 line vty
  bind 127.0.0.1 $3
 eir
- ctrl-port 0
+ ctrl-port ${BENCH_CTRL_PORT:-0}
 diameter
  origin-host eir.example.org
  origin-realm example.org

@@ -3,7 +3,9 @@
 # S13 with and without a concurrent stream of VTY list edits (not a test): osmo-eir with ROWS listed IMEIs is
 # loaded by osmo-eir-bench, first alone, then while an operator script makes list edits on the VTY as fast as
 # the VTY takes them, then alone again; answers/s of each, the ratio, the edits/s reached, and p99 at a paced
-# 50k ECR/s with and without edits. Run from an optimised build tree: `make bench-edits`.
+# 50k ECR/s with and without edits. Run from an optimised build tree: `make bench-edits`. VIA=ctrl makes the edits
+# CTRL SETs instead (pipelined on one connection, WINDOW=32 waiting for their replies, unpaced or paced), which
+# osmo-eir applies from its edit writer thread in group commits.
 # Prints figures, asserts nothing. Every loop is bounded in count and time.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -11,6 +13,8 @@ top=$(cd "$here/../.." && pwd)
 builddir=${builddir:-$(pwd)}
 ROWS=${ROWS:-1000000}
 SECS=${SECS:-5}
+VIA=${VIA:-vty}
+WINDOW=${WINDOW:-32}
 EIR="$builddir/src/osmo-eir/osmo-eir"
 EIR_DB="$builddir/src/osmo-eir-db/osmo-eir-db"
 BENCH="$builddir/contrib/bench/osmo-eir-bench"
@@ -35,6 +39,7 @@ PY
 
 eport=$(port)
 vport=$(port)
+[ "$VIA" = vty ] || BENCH_CTRL_PORT=$(port)
 eir_config "$dir/osmo-eir.cfg" "$eport" "$vport"
 "$EIR" -c "$dir/osmo-eir.cfg" -l "$dir/store" > "$dir/eir.log" 2>&1 &
 pids+=($!)
@@ -43,6 +48,7 @@ for _ in $(seq 100); do grep -q "S13 on" "$dir/eir.log" 2>/dev/null && break; sl
 # the operator: edits of IMEIs outside the queried ones (35100...), add / change / remove, until told to stop;
 # RATE 0: as fast as the VTY takes them, else paced to RATE edits/s
 editor() { # STOPFILE OUT RATE
+	[ "$VIA" = vty ] || { ctrl_editor "$@"; return; }
 	PYTHONPATH="$top/tests" /usr/bin/python3 - "$vport" "$1" "$2" "$3" <<'PY'
 import os, sys, time
 from vty import Vty
@@ -62,6 +68,39 @@ while not os.path.exists(stop) and n < 1000000 and time.time() - t0 < 120:
 open(out, "w").write("%d %.3f\n" % (n, time.time() - t0))
 PY
 }
+# the same over CTRL: SETs pipelined on one connection, WINDOW of them waiting for their replies at most; every reply
+# must be a SET_REPLY (counted as an edit done when it comes)
+ctrl_editor() { # STOPFILE OUT RATE
+	PYTHONPATH="$top/tests" /usr/bin/python3 - "$BENCH_CTRL_PORT" "$1" "$2" "$3" "$WINDOW" <<'PY'
+import os, sys, time
+from ctrl import Ctrl
+port, stop, out, rate, window = int(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4]), int(sys.argv[5])
+c = Ctrl(port, timeout=30)
+sent = done = bad = 0
+t0 = time.time()
+while done < 1000000 and time.time() - t0 < 120:
+    stopping = os.path.exists(stop)
+    if not stopping and sent - done < window and (rate <= 0 or sent < rate * (time.time() - t0)):
+        imei = "351%011d" % (sent // 3)
+        v = ("black,bench", "grey,bench", "none")[sent % 3]
+        sent += 1
+        c._send("SET %d equipment.imei.%s.local %s" % (sent, imei, v))
+        continue
+    if sent == done:
+        if stopping:
+            break
+        time.sleep(0.001)
+        continue
+    r = c._recv()
+    if r.startswith("TRAP"):
+        continue
+    done += 1
+    bad += not r.startswith("SET_REPLY")
+if bad:
+    print("%d CTRL edits refused" % bad, file=sys.stderr)
+open(out, "w").write("%d %.3f\n" % (done, time.time() - t0))
+PY
+}
 run() { # NAME ARGS...
 	local name=$1
 	shift
@@ -79,15 +118,15 @@ with_edits() { # RATE NAME ARGS...
 	touch "$dir/stop"
 	wait $ed
 	read -r n s < "$dir/edits"
-	printf '%-28s %d edits in %.1f s = %.0f edits/s\n' "  (VTY edits meanwhile)" "$n" "$s" \
+	printf '%-28s %d edits in %.1f s = %.0f edits/s\n' "  ($VIA edits meanwhile)" "$n" "$s" \
 		"$(awk -v n="$n" -v s="$s" 'BEGIN { print n / s }')"
 }
-echo "## W=16, 2 connections, ${SECS}s: alone, with VTY edits at 100/s, with edits as fast as they go, alone again"
+echo "## W=16, 2 connections, ${SECS}s: alone, with $VIA edits at 100/s, with edits as fast as they go, alone again"
 run "S13 alone" -c 2 -w 16 -d "$SECS" -i "$dir/imeis.csv"
-with_edits 100 "S13 + 100 VTY edits/s" -c 2 -w 16 -d "$SECS" -i "$dir/imeis.csv"
-with_edits 0 "S13 + unpaced VTY edits" -c 2 -w 16 -d "$SECS" -i "$dir/imeis.csv"
+with_edits 100 "S13 + 100 $VIA edits/s" -c 2 -w 16 -d "$SECS" -i "$dir/imeis.csv"
+with_edits 0 "S13 + unpaced $VIA edits" -c 2 -w 16 -d "$SECS" -i "$dir/imeis.csv"
 run "S13 alone again" -c 2 -w 16 -d "$SECS" -i "$dir/imeis.csv"
-echo "## paced 50000 ECR/s, W=256, 2 connections, ${SECS}s: latency alone and with VTY edits"
+echo "## paced 50000 ECR/s, W=256, 2 connections, ${SECS}s: latency alone and with $VIA edits"
 run "S13 50k/s alone" -c 2 -w 256 -d "$SECS" -r 50000 --tick 100 -i "$dir/imeis.csv"
 with_edits 100 "S13 50k/s + 100 edits/s" -c 2 -w 256 -d "$SECS" -r 50000 --tick 100 -i "$dir/imeis.csv"
 with_edits 0 "S13 50k/s + unpaced edits" -c 2 -w 256 -d "$SECS" -r 50000 --tick 100 -i "$dir/imeis.csv"

@@ -25,8 +25,10 @@ void db_errf(struct eir_db *db, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(db->err, sizeof(db->err), fmt, ap);
 	va_end(ap);
-	/* callers report the error (eir_db_errstr()) where it matters; here only for debugging */
-	LOGP(DDB, LOGL_DEBUG, "%s\n", db->err);
+	/* callers report the error (eir_db_errstr()) where it matters; here only for debugging, and never from a
+	 * thread handle's thread (logging is the select loop's) */
+	if (!db->origin)
+		LOGP(DDB, LOGL_DEBUG, "%s\n", db->err);
 }
 
 /*! Turn an LMDB error into ours, with a message naming what failed. */

@@ -75,6 +75,10 @@ int eir_db_read_begin(struct eir_db *db)
 {
 	int i, rc;
 
+	if (db->origin) {
+		db_errf(db, "a thread handle of the store does not read");
+		return -EIO;
+	}
 	if (db->read_depth++)
 		return 0;
 	for (i = 0; i < _EIR_DB_PART_COUNT; i++) {

@@ -3,6 +3,7 @@
  * and eir_db_close() takes them down. */
 
 #include <errno.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,6 +50,7 @@ static int eir_db_destructor(struct eir_db *db)
 			close(p->lock_fd);
 		p->env = NULL;
 	}
+	pthread_mutex_destroy(&db->write_mutex);
 	return 0;
 }
 
@@ -65,6 +67,7 @@ int eir_db_open(void *ctx, struct eir_db **out, const char *dir, const struct ei
 	talloc_set_name_const(db, "eir_db");
 	talloc_set_destructor(db, eir_db_destructor);
 	*out = db;
+	pthread_mutex_init(&db->write_mutex, NULL);
 	for (i = 0; i < _EIR_DB_PART_COUNT; i++)
 		db->p[i].lock_fd = -1;
 	if (opts)
@@ -91,6 +94,30 @@ int eir_db_open(void *ctx, struct eir_db **out, const char *dir, const struct ei
 		return rc;
 	LOGP(DDB, LOGL_INFO, "opened store %s\n", dir);
 	return 0;
+}
+
+/*! A handle for one other thread on the environments of db (never a second open of them, see db.h): its own
+ *  error text, no read snapshot, writes under db's write mutex and never growing the map. Freed with
+ *  eir_db_close() (which leaves db's environments alone), before db. \returns NULL when out of memory. */
+struct eir_db *eir_db_thread_handle(void *ctx, struct eir_db *db)
+{
+	struct eir_db *t = talloc_zero(ctx, struct eir_db);
+	int i;
+
+	if (!t)
+		return NULL;
+	talloc_set_name_const(t, "eir_db thread handle");
+	t->dir = db->dir;
+	t->opts = db->opts;
+	t->origin = db->origin ? db->origin : db;
+	for (i = 0; i < _EIR_DB_PART_COUNT; i++) {
+		/* the environment and its sub-databases, which do not change after the open; nothing of the snapshot */
+		t->p[i].env = db->p[i].env;
+		memcpy(t->p[i].dbi, db->p[i].dbi, sizeof(t->p[i].dbi));
+		t->p[i].path = db->p[i].path;
+		t->p[i].lock_fd = -1;
+	}
+	return t;
 }
 
 void eir_db_close(struct eir_db *db)

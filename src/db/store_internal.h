@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <pthread.h>
 #include <lmdb.h>
 
 #include <osmocom/eir/db.h>
@@ -58,6 +59,12 @@ struct eir_db {
 	struct part p[_EIR_DB_PART_COUNT];
 	unsigned read_depth;
 	char err[512];
+	/* held for the whole of eir_db_write() (begin, commit, map growth, redo) by whichever thread writes: the map
+	 * only ever grows with no write transaction open in the process (see eir_db_thread_handle() in db.h) */
+	pthread_mutex_t write_mutex;
+	/* a thread handle (eir_db_thread_handle()): the handle it was made from, whose environments and write mutex it
+	 * uses; NULL on a handle of eir_db_open() */
+	struct eir_db *origin;
 };
 
 struct eir_db_txn {

@@ -608,25 +608,25 @@ static bool disk_full(const char *path)
 	return statvfs(path, &st) == 0 && (unsigned long long)st.f_bavail * st.f_frsize < 1024 * 1024;
 }
 
-/*! Run fn in one write transaction of a part and commit it; see db.h.
- *  \returns 0 when committed; fn's negative return (aborted); -ENOSPC (map full at its limit, or disk full);
- *  -EIO. Nothing is written unless 0 is returned. */
-int eir_db_write(struct eir_db *db, enum eir_db_part part, eir_db_write_fn fn, void *arg)
+/* The write loop of eir_db_write(), under the write mutex. */
+static int write_locked(struct eir_db *db, enum eir_db_part part, eir_db_write_fn fn, void *arg)
 {
 	struct part *p = &db->p[part];
 	struct eir_db_txn txn;
 	int rc;
 
-	if (db->opts.read_only) {
-		db_errf(db, "%s: store opened read-only", p->path);
-		return -EROFS;
-	}
 	for (;;) {
 		memset(&txn, 0, sizeof(txn));
 		txn.db = db;
 		txn.part = part;
 		txn.p = p;
-		rc = db_txn_begin(p, 0, &txn.txn);
+		/* a thread handle does not adopt a map another process grew either: the owner does (eir_db_grow()) */
+		rc = db->origin ? mdb_txn_begin(p->env, NULL, 0, &txn.txn) : db_txn_begin(p, 0, &txn.txn);
+		if (rc == MDB_MAP_RESIZED) {
+			db_errf(db, "%s: another process grew the map: grow it here (eir_db_grow()) and write again",
+				p->path);
+			return -EAGAIN;
+		}
 		if (rc)
 			return db_lmdb_err(db, rc, "begin write transaction");
 
@@ -650,8 +650,98 @@ int eir_db_write(struct eir_db *db, enum eir_db_part part, eir_db_write_fn fn, v
 		}
 		if (!txn.map_full)
 			return rc < 0 ? rc : -EIO;
+		/* a thread handle never grows the map: its owner does, on its own thread (db.h) */
+		if (db->origin) {
+			db_errf(db, "%s: the map is full: grow it (eir_db_grow()) and write again", p->path);
+			return -EAGAIN;
+		}
 		rc = grow_map(db, p);
 		if (rc)
 			return rc;
 	}
+}
+
+/*! Run fn in one write transaction of a part and commit it; see db.h.
+ *  \returns 0 when committed; fn's negative return (aborted); -ENOSPC (map full at its limit, or disk full);
+ *  -EAGAIN (a thread handle's map full: eir_db_grow() it, then call again); -EIO. Nothing is written unless 0 is
+ *  returned. */
+int eir_db_write(struct eir_db *db, enum eir_db_part part, eir_db_write_fn fn, void *arg)
+{
+	struct eir_db *owner = db->origin ? db->origin : db;
+	int rc;
+
+	if (db->opts.read_only) {
+		db_errf(db, "%s: store opened read-only", db->p[part].path);
+		return -EROFS;
+	}
+	pthread_mutex_lock(&owner->write_mutex);
+	rc = write_locked(db, part, fn, arg);
+	pthread_mutex_unlock(&owner->write_mutex);
+	return rc;
+}
+
+/*! Grow the map of a part for a thread handle's write that found it full (-EAGAIN), on db's own thread with no read
+ *  snapshot open. \returns 0, -ENOSPC (at the limit, or a snapshot open) or -EIO, with the message in
+ *  eir_db_errstr(). */
+int eir_db_grow(struct eir_db *db, enum eir_db_part part)
+{
+	int rc;
+
+	if (db->origin) {
+		db_errf(db, "a thread handle of the store does not grow the map");
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&db->write_mutex);
+	rc = grow_map(db, &db->p[part]);
+	pthread_mutex_unlock(&db->write_mutex);
+	return rc;
+}
+
+/*! Adopt the map size another process gave a part (it wrote while this one lent it the writer lock), on db's own
+ *  thread with no snapshot open: else the next snapshot would adopt it while a thread handle may be writing. */
+void eir_db_map_adopt(struct eir_db *db, enum eir_db_part part)
+{
+	pthread_mutex_lock(&db->write_mutex);
+	if (!db->origin && !db->p[part].rtxn_active)
+		mdb_env_set_mapsize(db->p[part].env, 0);
+	pthread_mutex_unlock(&db->write_mutex);
+}
+
+/*! Run fn in a transaction nested in txn: when fn fails (< 0) its changes alone are undone and txn goes on, as if
+ *  fn had not run; a failure of the store itself (map full, I/O) fails txn as a whole. \returns fn's result. */
+int eir_db_txn_sub(struct eir_db_txn *txn, eir_db_write_fn fn, void *arg)
+{
+	struct eir_db_txn sub;
+	int rc, i;
+
+	if (txn->failed)
+		return txn->map_full ? -ENOSPC : -EIO;
+	/* LMDB: a parent transaction does nothing while a child is open, its cursors included */
+	txn_close_cursors(txn);
+	memset(txn->append, 0, sizeof(txn->append));
+	memset(&sub, 0, sizeof(sub));
+	sub.db = txn->db;
+	sub.part = txn->part;
+	sub.p = txn->p;
+	sub.next_reason = txn->next_reason;
+	rc = mdb_txn_begin(txn->p->env, txn->txn, 0, &sub.txn);
+	if (rc)
+		return txn_fail(txn, rc, "begin nested transaction");
+	rc = fn(&sub, arg);
+	txn_close_cursors(&sub);
+	if (rc == 0 && !sub.failed) {
+		rc = mdb_txn_commit(sub.txn);
+		if (rc)
+			return txn_fail(txn, rc, "commit nested transaction");
+		for (i = 0; i < 4; i++)
+			txn->dcount[i] += sub.dcount[i];
+		txn->next_reason = sub.next_reason;
+		return 0;
+	}
+	mdb_txn_abort(sub.txn);
+	if (sub.failed) {
+		txn->failed = true;
+		txn->map_full = sub.map_full;
+	}
+	return rc < 0 ? rc : -EIO;
 }

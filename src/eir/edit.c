@@ -190,13 +190,8 @@ static int apply_cb(struct eir_db_txn *txn, void *arg)
 	return eir_db_txn_audit_add(txn, au);
 }
 
-/*! Apply one change to the local lists with its audit record, in one transaction.
- *  \param[out] audit the record written (who, what, before, after, seq), also on -ENOENT (before filled)
- *  \returns 0; -ENOENT (nothing to delete); -EEXIST (overlapping range); -ESRCH (TAC removal that would hit
- *  a different range); -EINVAL, -ENOSPC, -EBUSY, -EIO with a message in eir_db_errstr(). */
-int eir_edit_apply(struct eir_db *db, struct eir_edit *ed, struct eir_audit *audit)
+static void audit_init(struct eir_edit *ed, struct eir_audit *audit)
 {
-	struct apply ap = { .ed = ed, .audit = audit };
 	struct timespec ts;
 	char what[128];
 
@@ -206,7 +201,28 @@ int eir_edit_apply(struct eir_db *db, struct eir_edit *ed, struct eir_audit *aud
 	osmo_strlcpy(audit->who, ed->who ? ed->who : "unknown", sizeof(audit->who));
 	snprintf(audit->what, sizeof(audit->what), "%s %s", ed->del ? "del" : "add",
 		 eir_edit_describe(what, sizeof(what), ed));
+}
+
+/*! Apply one change to the local lists with its audit record, in one transaction.
+ *  \param[out] audit the record written (who, what, before, after, seq), also on -ENOENT (before filled)
+ *  \returns 0; -ENOENT (nothing to delete); -EEXIST (overlapping range); -ESRCH (TAC removal that would hit
+ *  a different range); -EINVAL, -ENOSPC, -EBUSY, -EIO with a message in eir_db_errstr(). */
+int eir_edit_apply(struct eir_db *db, struct eir_edit *ed, struct eir_audit *audit)
+{
+	struct apply ap = { .ed = ed, .audit = audit };
+
+	audit_init(ed, audit);
 	return eir_db_write(db, EIR_DB_LOCAL, apply_cb, &ap);
+}
+
+/*! The same inside a write transaction of the local part holding other edits too (a group commit): a refused edit
+ *  leaves txn as it was. \returns as eir_edit_apply(); committed only with txn. */
+int eir_edit_apply_txn(struct eir_db_txn *txn, struct eir_edit *ed, struct eir_audit *audit)
+{
+	struct apply ap = { .ed = ed, .audit = audit };
+
+	audit_init(ed, audit);
+	return eir_db_txn_sub(txn, apply_cb, &ap);
 }
 
 /*! One audit record on one line: "2026-11-23 10:31:15.123 UTC #13 vty 127.0.0.1:40312: add imei 35693803564380:

@@ -22,14 +22,13 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 
 #include <talloc.h>
 #include <osmocom/core/it_q.h>
 #include <osmocom/core/utils.h>
 
 #include <osmocom/eir/history.h>
+#include <osmocom/eir/thread.h>
 
 #define COMMIT_MS 100		/* a batch at least this often while records come */
 /* records per transaction at most: the random keys of a batch copy-on-write most leaf pages they touch, so a large
@@ -150,10 +149,7 @@ static void *writer_main(void *arg)
 	unsigned idle_ms = 0;
 
 	/* may be refused (a seccomp filter without @resources): then the thread runs at the loop's priority */
-	if (setpriority(PRIO_PROCESS, syscall(SYS_gettid), WRITER_NICE))
-		atomic_store(&w->niced, false);
-	else
-		atomic_store(&w->niced, true);
+	atomic_store(&w->niced, eir_thread_nice(WRITER_NICE));
 	while (1) {
 		bool stopping = atomic_load(&w->stop);
 		uint64_t v;
@@ -350,9 +346,8 @@ struct eir_hist_writer *eir_hist_writer_alloc(void *ctx, struct eir_hist *h, con
 	w->ring = talloc_array(w, struct eir_hist_rec, w->cap);
 	w->batch = talloc_array(w, struct eir_hist_rec, BATCH_MAX);
 	w->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	w->itq = osmo_it_q_alloc(w, "eir-history", HANDBACK_MAX, itq_read, w);
-	/* libosmocore 1.7 leaves registering the queue's eventfd to the user (osmo_it_q_destroy() closes it) */
-	if (!w->ring || !w->batch || w->wake_fd < 0 || !w->itq || osmo_fd_register(&w->itq->event_ofd)) {
+	w->itq = eir_itq_alloc(w, "eir-history", HANDBACK_MAX, itq_read, w);
+	if (!w->ring || !w->batch || w->wake_fd < 0 || !w->itq) {
 		talloc_free(w);
 		return NULL;
 	}
@@ -427,7 +422,6 @@ unsigned eir_hist_writer_drain(struct eir_hist_writer *w)
 
 void eir_hist_writer_stop(struct eir_hist_writer *w)
 {
-	struct llist_head *l;
 	uint64_t one = 1;
 
 	if (!w)
@@ -440,10 +434,8 @@ void eir_hist_writer_stop(struct eir_hist_writer *w)
 		pthread_join(w->thread, NULL);
 		w->running = false;
 	}
-	/* the events the loop has not read yet (the thread is gone: nobody enqueues). libosmocore 1.7's dequeue returns
-	 * the list head itself on an empty queue: look first. */
-	while (!llist_empty(&w->itq->list) && (l = _osmo_it_q_dequeue(w->itq)))
-		handle(w, llist_entry(l, struct handback, list));
+	/* the events the loop has not read yet (the thread is gone: nobody enqueues) */
+	eir_itq_drain(w->itq);
 	talloc_free(w);
 }
 

@@ -67,6 +67,7 @@ struct import {
 	unsigned long applied, skipped;	/* of this run */
 	unsigned long warnings;		/* over all runs, each row once */
 	unsigned long reported;		/* messages, over all runs, each once */
+	bool tty;			/* stderr is a terminal: the rows so far are shown as they go */
 	char fields[EIR_CSV_MAX_RECORD + EIR_CSV_MAX_FIELDS];	/* the row's fields, trimmed */
 	struct eir_reasons reasons;	/* ids of this run's transaction */
 };
@@ -92,6 +93,8 @@ static void report(struct import *im, unsigned long line, const char *fmt, ...)
 		return;
 	if (im->reported++ >= MAX_REPORTED)
 		return;
+	if (im->tty)
+		fputs("\r\033[K", stderr);	/* over the progress line */
 	fprintf(stderr, "%s:%lu: ", im->name, line);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -298,7 +301,11 @@ static int import_cb(struct eir_db_txn *txn, void *arg)
 		}
 		if (row.line > im->done_line)
 			im->done_line = row.line;
+		if (im->tty && !(row.line & 0xffff))
+			fprintf(stderr, "\r%s: %lu rows...", im->name, im->applied + im->skipped);
 	}
+	if (im->tty)
+		fputs("\r\033[K", stderr);
 	eir_csv_free(csv);
 	if (rc < 0)
 		return rc;
@@ -456,6 +463,7 @@ enum import_result db_import(void *ctx, struct eir_db *db, const char *path)
 		return IMPORT_NOTHING;
 	}
 	im->today = eir_day_today();
+	im->tty = isatty(STDERR_FILENO);
 	im->name = strcmp(path, "-") ? path : "stdin";
 	im->f = open_input(path, im->name);
 	if (!im->f)

@@ -9,6 +9,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include <talloc.h>
 #include <osmocom/core/application.h>
@@ -74,8 +77,35 @@ static int bad_usage(const char *syntax)
 	return 1;
 }
 
-/* Open the store; for writing, also take the local writer lock (refused while osmo-eir runs). */
-static struct eir_db *open_db(bool write, bool create)
+/* Ask a running osmo-eir to lend its local lists to this import (src/osmo-eir/lend.c): it pauses its edits and
+ * releases the writer lock. The socket stays open until this process exits, which gives them back.
+ * \returns 0 when lent, -1 when there is no such osmo-eir or it lends them to another import already. */
+static int borrow_lists(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct pollfd pfd;
+	char buf[16] = "";
+	ssize_t n;
+	int fd;
+
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/local/import.sock", db_dir) >= sizeof(sa.sun_path))
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) || send(fd, "lend\n", 5, MSG_NOSIGNAL) != 5 ||
+	    poll(&pfd, 1, 10000) != 1 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0 || strncmp(buf, "lent\n", 5)) {
+		close(fd);
+		return -1;
+	}
+	/* fd stays open: closed when we exit, however we exit */
+	return 0;
+}
+
+/* Open the store; for writing, also take the local writer lock (refused while osmo-eir runs, unless borrow: then a
+ * running osmo-eir is asked to lend its lists, as for an import). */
+static struct eir_db *open_db_borrow(bool write, bool create, bool borrow)
 {
 	struct eir_db_opts o = { .create = create, .read_only = !write, .map_size = map_mib << 20 };
 	struct eir_db *db = NULL;
@@ -93,6 +123,15 @@ static struct eir_db *open_db(bool write, bool create)
 	}
 	if (write) {
 		rc = eir_db_writer_lock(db, EIR_DB_LOCAL, "osmo-eir-db");
+		if (rc == -EBUSY && borrow && borrow_lists() == 0) {
+			/* lent: the lock is free once osmo-eir has let go of it (at once; a few tries for safety) */
+			for (int i = 0; i < 100 && (rc = eir_db_writer_lock(db, EIR_DB_LOCAL, "osmo-eir-db")) == -EBUSY; i++)
+				usleep(20000);
+			if (!rc)
+				fputs("osmo-eir-db: the running osmo-eir lent its local lists to this import: it answers "
+				      "throughout; its CTRL edits wait and its VTY edits are refused until the import is done\n",
+				      stderr);
+		}
 		if (rc) {
 			eir_fail(1, "%s", eir_db_errstr(db));
 			if (rc == -EBUSY)
@@ -103,6 +142,11 @@ static struct eir_db *open_db(bool write, bool create)
 		}
 	}
 	return db;
+}
+
+static struct eir_db *open_db(bool write, bool create)
+{
+	return open_db_borrow(write, create, false);
 }
 
 static char *join(int argc, char **argv)
@@ -488,8 +532,8 @@ static int run(const char *cmd, int argc, char **argv)
 	if (!strcmp(cmd, "import")) {
 		if (argc != 1)
 			return bad_usage("import FILE|-");
-		/* the lock first, then the file: a FIFO is opened while we hold the lists */
-		db = open_db(true, false);
+		/* the lock first, then the file: a FIFO is opened while we hold the lists; a running osmo-eir lends them */
+		db = open_db_borrow(true, false, true);
 		if (!db)
 			return 1;
 		rc = db_import(ctx, db, argv[0]);

@@ -9,6 +9,9 @@
  *   GET/SET equipment.tac.TAC.local             a whole TAC
  *   GET/SET equipment.range.FIRST.LAST.local    a range (SET none removes the range FIRST..LAST)
  *   GET equipment.summary                       key=value,... figures of 'show equipment summary'
+ *
+ * A SET of a local entry is applied by the edit writer thread: its reply comes once the change is durable, the
+ * changes waiting together sharing one commit (lists.c, src/eir/edit_writer.c); the loop answers meanwhile.
  */
 
 #include <errno.h>
@@ -17,6 +20,8 @@
 #include <sys/socket.h>
 
 #include <talloc.h>
+#include <osmocom/core/linuxlist.h>
+#include <osmocom/core/select.h>
 #include <osmocom/core/utils.h>
 #include <osmocom/ctrl/control_cmd.h>
 #include <osmocom/ctrl/control_if.h>
@@ -185,13 +190,46 @@ static int verify_local(struct ctrl_cmd *cmd, const char *value, void *data)
 	return 0;
 }
 
+/* SETs of one connection waiting for their commit at most: then the connection is not read until replies went out.
+ * A pipelining client is slowed down, never loses a reply (libosmoctrl's write queue holds 100 and drops beyond). */
+#define CTRL_DEFERRED_MAX 32
+
+/* on the loop, once the edit's commit is durable (or it failed): the deferred reply, as a synchronous SET's */
+static void set_local_done(void *data, int rc, const char *err)
+{
+	struct ctrl_cmd_def *cd = data;
+	struct ctrl_connection *ccon;
+	struct ctrl_cmd *cmd;
+
+	/* the client went away meanwhile: the edit stands (audited), there is nobody to tell. Not
+	 * ctrl_cmd_def_is_zombie(): in libosmoctrl 1.7 it unlinks cd from the connection's list a second time, after
+	 * the closing connection did (a crash on the poisoned list pointers); here the zombie is freed alone. */
+	if (!cd->cmd) {
+		talloc_free(cd);
+		return;
+	}
+	cmd = cd->cmd;
+	if (rc) {
+		cmd->reply = talloc_strdup(cmd, err);
+		cmd->type = CTRL_TYPE_ERROR;
+	} else if (get_local(cmd, NULL) != CTRL_CMD_REPLY) {
+		cmd->type = CTRL_TYPE_ERROR;
+	}
+	ccon = cmd->ccon;
+	ctrl_cmd_def_send(cd);
+	if (llist_count(&ccon->def_cmds) < CTRL_DEFERRED_MAX)
+		osmo_fd_read_enable(&ccon->write_queue.bfd);
+}
+
+/* A SET of a local entry goes to the edit writer thread (lists.c): the reply waits for the durable commit, which it
+ * shares with the other edits waiting, and the loop answers meanwhile. */
 static int set_local(struct ctrl_cmd *cmd, void *data)
 {
 	struct eir_edit ed = { 0 };
-	struct eir_audit au;
+	struct ctrl_key *k;
+	struct ctrl_cmd_def *cd;
 	const char *comma = strchr(cmd->value, ',');
 	char list[16], err[512], who[96];
-	int rc;
 
 	if (key_edit(cmd, &ed))
 		return CTRL_CMD_ERROR;
@@ -204,12 +242,27 @@ static int set_local(struct ctrl_cmd *cmd, void *data)
 	}
 	eir_lists_who(who, sizeof(who), "ctrl", cmd->ccon ? cmd->ccon->write_queue.bfd.fd : -1);
 	ed.who = who;
-	rc = eir_lists_edit(&ed, true, &au, err, sizeof(err));
-	if (rc) {
+	/* the reply reads the entry back later, when g_key names another command's: a copy of the key of its own */
+	k = talloc(cmd, struct ctrl_key);
+	/* (no connection, no deferring: never for a command read from one) */
+	cd = k && cmd->ccon ? ctrl_cmd_def_make(g_eir, cmd, NULL, 0) : NULL;
+	if (!cd) {
+		cmd->reply = "out of memory";
+		return CTRL_CMD_ERROR;
+	}
+	*k = *(const struct ctrl_key *)cmd->node;
+	cmd->node = k;
+	if (eir_lists_edit_async(&ed, set_local_done, cd, err, sizeof(err))) {
+		/* refused at once: an ordinary error reply, not deferred */
+		llist_del(&cd->list);
+		talloc_free(cd);
+		cmd->defer = NULL;
 		cmd->reply = talloc_strdup(cmd, err);
 		return CTRL_CMD_ERROR;
 	}
-	return get_local(cmd, data);
+	if (llist_count(&cmd->ccon->def_cmds) >= CTRL_DEFERRED_MAX)
+		osmo_fd_read_disable(&cmd->ccon->write_queue.bfd);
+	return CTRL_CMD_HANDLED;
 }
 CTRL_CMD_DEFINE(local, "local");
 static struct ctrl_cmd_element cmd_local_pair = {

@@ -19,6 +19,7 @@
 
 #include <osmocom/eir/eir.h>
 #include <osmocom/eir/logging.h>
+#include <osmocom/eir/edit_writer.h>
 #include "lists.h"
 
 /* the daemon's state (include/osmocom/eir/eir.h), defined here at the bottom of src/osmo-eir: main() fills it and
@@ -32,6 +33,10 @@ static const struct rate_ctr_desc lists_ctr_desc[] = {
 	[EIR_LISTS_CTR_QUERY] = { "query:operator", "Verdicts asked by an operator (VTY show, CTRL GET)" },
 	[EIR_LISTS_CTR_VTY_LINE_DROPPED] = { "vty:line_too_long",
 					     "VTY connections closed for a line over 4096 characters" },
+	[EIR_LISTS_CTR_EDIT_CTRL_COMMIT] = { "edit:ctrl:commit",
+					     "Durable commits of CTRL list changes (the changes waiting together share one)" },
+	[EIR_LISTS_CTR_EDIT_CTRL_BUSY] = { "edit:ctrl:busy",
+					   "CTRL list changes refused at once: too many waiting for the store" },
 };
 
 static const struct rate_ctr_group_desc lists_ctrg_desc = {
@@ -72,6 +77,8 @@ static struct {
 	struct rate_ctr_group *ctrs;
 	struct osmo_stat_item_group *stats;
 	struct osmo_timer_list timer;
+	struct eir_edit_writer *writer;
+	char lent_to[96];		/* non-empty: the local lists are lent to an import (lend.c) */
 } L;
 
 #define STATS_INTERVAL_SEC 10
@@ -138,11 +145,15 @@ static void stats_update(void *data)
 	osmo_timer_schedule(&L.timer, STATS_INTERVAL_SEC, 0);
 }
 
+static void edit_done(void *cb_data, const struct eir_edit_done *d);
+
 int eir_lists_init(void *ctx)
 {
 	L.ctrs = rate_ctr_group_alloc(ctx, &lists_ctrg_desc, 0);
 	L.stats = osmo_stat_item_group_alloc(ctx, &lists_statg_desc, 0);
-	if (!L.ctrs || !L.stats)
+	/* the writer of CTRL's edits: a thread with a handle of its own on the daemon's store */
+	L.writer = eir_edit_writer_alloc(ctx, g_eir->db, edit_done, NULL);
+	if (!L.ctrs || !L.stats || !L.writer || eir_edit_writer_start(L.writer))
 		return -ENOMEM;
 	osmo_timer_setup(&L.timer, stats_update, NULL);
 	stats_update(NULL);
@@ -151,6 +162,8 @@ int eir_lists_init(void *ctx)
 
 void eir_lists_free(void)
 {
+	/* the edits still queued are applied and their outcomes handled (their replies queued) before it goes */
+	eir_edit_writer_stop(L.writer);
 	osmo_timer_del(&L.timer);
 	rate_ctr_group_free(L.ctrs);
 	osmo_stat_item_group_free(L.stats);
@@ -170,26 +183,121 @@ void eir_lists_who(char *buf, size_t len, const char *iface, int fd)
 		snprintf(buf, len, "%s", iface);
 }
 
-/*! Apply an edit of the local lists for the VTY or CTRL: counted, logged, audited (ed->who says who).
- *  \param[out] err a message for the operator when it fails. \returns eir_edit_apply()'s result. */
-int eir_lists_edit(struct eir_edit *ed, bool ctrl, struct eir_audit *au, char *err, size_t len)
+/* an edit's outcome: counted, logged, and a message for the operator in err when it failed */
+static void edit_outcome(const struct eir_edit *ed, bool ctrl, const struct eir_audit *au, int rc, const char *dberr,
+			 char *err, size_t len)
 {
 	char desc[128];
-	int rc;
 
-	rc = eir_edit_apply(g_eir->db, ed, au);
 	if (rc) {
 		eir_lists_ctr_inc(EIR_LISTS_CTR_EDIT_FAILED);
 		if (rc == -ENOENT)
 			snprintf(err, len, "%s: not on the local lists", eir_edit_describe(desc, sizeof(desc), ed));
 		else
-			snprintf(err, len, "%s", eir_db_errstr(g_eir->db));
+			snprintf(err, len, "%s", dberr);
 		LOGP(DCTRLIF, LOGL_NOTICE, "%s: %s refused: %s\n", au->who, au->what, err);
-		return rc;
+		return;
 	}
 	eir_lists_ctr_inc(ctrl ? EIR_LISTS_CTR_EDIT_CTRL : EIR_LISTS_CTR_EDIT_VTY);
 	LOGP(DCTRLIF, LOGL_NOTICE, "%s: %s: %s -> %s (audit #%llu)\n", au->who, au->what, au->before, au->after,
 	     (unsigned long long)au->seq);
+}
+
+/*! Apply an edit of the local lists now, on the loop (the VTY): counted, logged, audited (ed->who says who). It waits
+ *  for the edit writer's transaction under way, if any (db.h: the writers take turns).
+ *  \param[out] err a message for the operator when it fails. \returns eir_edit_apply()'s result. */
+int eir_lists_edit(struct eir_edit *ed, bool ctrl, struct eir_audit *au, char *err, size_t len)
+{
+	int rc;
+
+	if (L.lent_to[0]) {
+		/* the VTY cannot wait for it: refused at once, nothing changed */
+		memset(au, 0, sizeof(*au));
+		snprintf(err, len, "the local lists are lent to an import by %s: try again when it is done", L.lent_to);
+		eir_lists_ctr_inc(EIR_LISTS_CTR_EDIT_FAILED);
+		LOGP(DCTRLIF, LOGL_NOTICE, "%s: list change refused: %s\n", ed->who ? ed->who : "vty", err);
+		return -EBUSY;
+	}
+	rc = eir_edit_apply(g_eir->db, ed, au);
+	edit_outcome(ed, ctrl, au, rc, eir_db_errstr(g_eir->db), err, len);
+	if (!rc)
+		stats_update(NULL);
+	return rc;
+}
+
+struct pending {
+	eir_lists_edit_cb cb;
+	void *data;
+};
+
+static void edit_done(void *cb_data, const struct eir_edit_done *d)
+{
+	struct pending *p = d->data;
+	char err[512] = "";
+
+	if (d->commit) {
+		eir_lists_ctr_inc(EIR_LISTS_CTR_EDIT_CTRL_COMMIT);
+		/* once per commit, not per edit: the figures of all the edits it held */
+		stats_update(NULL);
+	}
+	edit_outcome(d->ed, true, d->au, d->rc, d->err, err, sizeof(err));
+	p->cb(p->data, d->rc, err);
+	talloc_free(p);
+}
+
+/*! Hand an edit of the local lists to the edit writer (CTRL): applied with the others waiting in one transaction;
+ *  cb(data, rc, err) is called on the loop once its commit is durable (or it failed: err says why), counted, logged
+ *  and audited as eir_lists_edit(). ed's strings are copied.
+ *  \returns 0; -ENOBUFS (too many edits waiting: err says so, cb is not called) or -ENOMEM. */
+int eir_lists_edit_async(const struct eir_edit *ed, eir_lists_edit_cb cb, void *data, char *err, size_t len)
+{
+	struct pending *p = talloc_zero(g_eir, struct pending);
+	int rc;
+
+	if (!p) {
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
+	}
+	p->cb = cb;
+	p->data = data;
+	rc = eir_edit_writer_submit(L.writer, ed, p);
+	if (rc) {
+		talloc_free(p);
+		eir_lists_ctr_inc(EIR_LISTS_CTR_EDIT_FAILED);
+		if (rc == -ENOBUFS) {
+			eir_lists_ctr_inc(EIR_LISTS_CTR_EDIT_CTRL_BUSY);
+			snprintf(err, len, "too many list changes waiting for the store (%d): try again",
+				 EIR_EDIT_QUEUE_MAX);
+		} else {
+			snprintf(err, len, "out of memory");
+		}
+		LOGP(DCTRLIF, LOGL_NOTICE, "%s: list change refused: %s\n", ed->who ? ed->who : "ctrl", err);
+	}
+	return rc;
+}
+
+/*! Lend the local lists to an import by another process (to: who, for the messages), or take them back (to NULL).
+ *  Lent: the edit writer takes no more batches (CTRL edits wait in its queue), VTY edits are refused, the writer
+ *  lock is released. Taken back: the lock is taken again and the waiting edits are applied.
+ *  \returns 0; taking back: -EBUSY while the import still holds the lock (try again), with the message in
+ *  eir_db_errstr(). */
+int eir_lists_lend(const char *to)
+{
+	int rc;
+
+	if (to) {
+		eir_edit_writer_pause(L.writer, true);
+		eir_db_writer_unlock(g_eir->db, EIR_DB_LOCAL);
+		osmo_strlcpy(L.lent_to, to, sizeof(L.lent_to));
+		return 0;
+	}
+	rc = eir_db_writer_lock(g_eir->db, EIR_DB_LOCAL, "osmo-eir");
+	if (rc)
+		return rc;
+	L.lent_to[0] = '\0';
+	/* the import may have grown the map: adopted here, on the loop, before the writer thread writes again */
+	eir_db_map_adopt(g_eir->db, EIR_DB_LOCAL);
+	eir_edit_writer_pause(L.writer, false);
 	stats_update(NULL);
 	return 0;
 }

@@ -15,6 +15,8 @@ enum eir_lists_ctr {
 	EIR_LISTS_CTR_EDIT_FAILED,
 	EIR_LISTS_CTR_QUERY,
 	EIR_LISTS_CTR_VTY_LINE_DROPPED,
+	EIR_LISTS_CTR_EDIT_CTRL_COMMIT,
+	EIR_LISTS_CTR_EDIT_CTRL_BUSY,
 };
 
 enum eir_lists_stat {
@@ -44,12 +46,20 @@ struct eir_summary {
 int eir_lists_init(void *ctx);
 void eir_lists_free(void);
 int eir_lists_edit(struct eir_edit *ed, bool ctrl, struct eir_audit *au, char *err, size_t len);
+/* an edit's outcome, on the loop: rc 0 once durable, else err says why */
+typedef void (*eir_lists_edit_cb)(void *data, int rc, const char *err);
+int eir_lists_edit_async(const struct eir_edit *ed, eir_lists_edit_cb cb, void *data, char *err, size_t len);
 int eir_lists_summary(struct eir_summary *s);
+int eir_lists_lend(const char *to);
 void eir_lists_who(char *buf, size_t len, const char *iface, int fd);
 void eir_lists_ctr_inc(enum eir_lists_ctr c);
 
 /* eir_ctrl.c: the CTRL interface, for TRAPs (NULL: none) */
 extern struct ctrl_handle *eir_ctrl_handle;
+
+/* lend.c: the local lists lent to an import (osmo-eir-db import while osmo-eir runs) over DIR/local/import.sock */
+int eir_lend_start(void *ctx);
+void eir_lend_stop(void);
 
 /* vty_guard.c */
 void eir_vty_guard_init(void);

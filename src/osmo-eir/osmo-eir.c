@@ -47,10 +47,12 @@ static struct vty_app_info vty_info = {
 
 static void print_help(void)
 {
-	printf("Usage: osmo-eir [-c CONFIG] [-l DBDIR] [-D] [-V]\n"
+	printf("Usage: osmo-eir [-c CONFIG] [-l DBDIR] [-m MAP_MIB] [-D] [-V]\n"
 	       "  -h --help                  this text\n"
 	       "  -c --config-file FILE      configuration file (default osmo-eir.cfg)\n"
 	       "  -l --database DIR          the store (default /var/lib/osmocom/osmo-eir)\n"
+	       "  -m --map-size MIB          initial map size of each part of the store (default 1024; it grows\n"
+	       "                             when full)\n"
 	       "  -D --daemonize             fork into the background\n"
 	       "  -V --version               print the version\n"
 	       "     --vty-ref-xml           write the VTY reference as XML to stdout and exit\n"
@@ -62,6 +64,7 @@ static void handle_options(int argc, char **argv)
 	static int long_opt;
 	enum vty_ref_gen_mode mode = VTY_REF_GEN_MODE_DEFAULT;
 	bool ref_xml = false;
+	int mib;
 
 	while (1) {
 		int idx = 0, c;
@@ -69,6 +72,7 @@ static void handle_options(int argc, char **argv)
 			{ "help", 0, 0, 'h' },
 			{ "config-file", 1, 0, 'c' },
 			{ "database", 1, 0, 'l' },
+			{ "map-size", 1, 0, 'm' },
 			{ "daemonize", 0, 0, 'D' },
 			{ "version", 0, 0, 'V' },
 			{ "vty-ref-xml", 0, &long_opt, 1 },
@@ -76,7 +80,7 @@ static void handle_options(int argc, char **argv)
 			{ 0, 0, 0, 0 }
 		};
 
-		c = getopt_long(argc, argv, "hc:l:DV", opts, &idx);
+		c = getopt_long(argc, argv, "hc:l:m:DV", opts, &idx);
 		if (c == -1)
 			break;
 		switch (c) {
@@ -96,6 +100,13 @@ static void handle_options(int argc, char **argv)
 			break;
 		case 'l':
 			g_eir->db_dir = talloc_strdup(g_eir, optarg);
+			break;
+		case 'm':
+			if (osmo_str_to_int(&mib, optarg, 10, 1, 1024 * 1024)) {
+				fprintf(stderr, "osmo-eir: invalid map size '%s': 1 to 1048576 MiB\n", optarg);
+				exit(2);
+			}
+			g_eir->map_size_mib = mib;
 			break;
 		case 'D':
 			daemonize = 1;
@@ -214,6 +225,8 @@ int main(int argc, char **argv)
 	rc = eir_ctrl_start(g_eir);
 	if (rc)
 		return 1;
+	if (eir_lend_start(g_eir))
+		return 1;
 	if (g_eir->sbi.enabled) {
 		g_eir->sbi_srv = sbi_server_alloc(g_eir, &g_eir->sbi, g_eir->db, &g_eir->policy);
 		eir_history_attach(&g_eir->sbi_srv->dec);
@@ -265,6 +278,7 @@ int main(int argc, char **argv)
 	osmo_timer_del(&reader_check_timer);
 	/* after the front ends: every check they answered is in the ring, the writer commits it all */
 	eir_history_stop();
+	eir_lend_stop();
 	eir_lists_free();
 	eir_db_close(g_eir->db);
 	log_fini();

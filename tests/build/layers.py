@@ -34,7 +34,7 @@ LAYERS = {
                      ['diam_vty']],
     'src/sbi': [['n5g_codec'], ['nrf'], ['server'], ['n5g_eir'], ['sbi_vty']],
     # the daemon: its state (g_eir) at the bottom, main's file at the top wiring the others
-    'src/osmo-eir': [['lists'], ['vty_guard', 'eir_ctrl'], ['eir_vty', 'equipment_vty', 'history_vty'],
+    'src/osmo-eir': [['lists'], ['vty_guard', 'eir_ctrl', 'lend'], ['eir_vty', 'equipment_vty', 'history_vty'],
                      ['osmo-eir']],
 }
 

@@ -37,7 +37,7 @@ PORTS
 }
 
 # eir_start [EXTRA_DIAMETER_CONFIG_LINES] [EXTRA_EIR_CONFIG_LINES] [MORE_CONFIG (other nodes, appended at the end)]
-# (top-level config lines before the eir node: $EIR_TOP_CFG)
+# (top-level config lines before the eir node: $EIR_TOP_CFG; more options of osmo-eir: $EIR_ARGS)
 # sets EIR_PORT, EIR_VTY_PORT, EIR_CTRL_PORT, EIR_PID, EIR_LOG; the store is $T/store
 eir_start() {
 	read -r EIR_PORT EIR_VTY_PORT EIR_CTRL_PORT <<PORTS
@@ -66,7 +66,7 @@ diameter
 ${1:- unknown-peers accept}
 ${3:-}
 CFG
-	"$EIR" -c "$T/osmo-eir.cfg" -l "$T/store" > "$EIR_LOG" 2>&1 &
+	"$EIR" ${EIR_ARGS:-} -c "$T/osmo-eir.cfg" -l "$T/store" > "$EIR_LOG" 2>&1 &
 	EIR_PID=$!
 	i=0
 	while ! grep -q "S13 on 127.0.0.1:$EIR_PORT" "$EIR_LOG" 2>/dev/null; do

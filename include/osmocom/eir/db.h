@@ -97,6 +97,24 @@ int eir_db_iter(struct eir_db *db, enum eir_db_part part, enum eir_db_table t, c
  * again from the start (so fn must be re-runnable), up to opts.map_max. */
 typedef int (*eir_db_write_fn)(struct eir_db_txn *txn, void *arg);
 int eir_db_write(struct eir_db *db, enum eir_db_part part, eir_db_write_fn fn, void *arg);
+/* Several changes in one write transaction, each of which may fail alone: fn in a nested transaction. */
+int eir_db_txn_sub(struct eir_db_txn *txn, eir_db_write_fn fn, void *arg);
+
+/* Threads. A handle belongs to the thread that opened it (osmo-eir: the select loop), which alone reads through it
+ * (the snapshot is the handle's) and grows the map. Another thread that writes takes a handle of its own on the
+ * same environments with eir_db_thread_handle() (LMDB allows one open of an environment per process, and the
+ * environments are MDB_NOTLS, so the loop's snapshot is no thread's business but the loop's):
+ *  - the thread handle only writes (eir_db_write(), eir_db_errstr() of its own writes, no logging);
+ *  - every eir_db_write() of either handle holds one mutex from the transaction's begin to its commit, map growth
+ *    and redo included: the writers take turns (a VTY edit on the loop waits for the thread's current batch), and
+ *    the map never grows while a write transaction is open;
+ *  - the map grows only on the owner's thread, with no snapshot open (mdb_env_set_mapsize() wants no transaction
+ *    open in the process): a thread handle's write that finds the map full returns -EAGAIN; the owner then calls
+ *    eir_db_grow() (between two snapshots) and the thread writes again from the start. */
+struct eir_db *eir_db_thread_handle(void *ctx, struct eir_db *db);
+int eir_db_grow(struct eir_db *db, enum eir_db_part part);
+/* After another process wrote the part (a lent writer lock): adopt its map size before a thread handle writes. */
+void eir_db_map_adopt(struct eir_db *db, enum eir_db_part part);
 
 int eir_db_txn_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir_entry *e);
 int eir_db_txn_del(struct eir_db_txn *txn, enum eir_db_table t, const struct eir_entry *key);

@@ -28,5 +28,6 @@ struct eir_edit {
 int eir_edit_key(struct eir_edit *ed, enum eir_edit_kind kind, const char *a, const char *b, char *err,
 		 size_t len);
 int eir_edit_apply(struct eir_db *db, struct eir_edit *ed, struct eir_audit *audit);
+int eir_edit_apply_txn(struct eir_db_txn *txn, struct eir_edit *ed, struct eir_audit *audit);
 char *eir_edit_describe(char *buf, size_t len, const struct eir_edit *ed);
 char *eir_audit_str(char *buf, size_t len, const struct eir_audit *a);
