@@ -164,41 +164,61 @@ static int upgrade_2_to_3(struct eir_db *db, struct part *p, MDB_txn *txn)
 	return rc ? rc : upgrade_rows_2_to_3(db, p, txn, EIR_T_EXC);
 }
 
-/* 3 → 4 for one table: each record gains the time its entry was applied to this store, 4 bytes at its end, 0 for
- * every entry already there ("unknown": nobody knows when they came). The keys stay, so the cursor rewrites each
- * record where it stands (MDB_CURRENT with a new size is a delete and an insert at the same place). */
-static int upgrade_applied_3_to_4(struct eir_db *db, struct part *p, MDB_txn *txn, enum eir_db_table t)
+/* Put every row of table `from` into the empty table `to` in key order (MDB_APPEND: full pages), each record of
+ * from_len bytes padded with zeroes to to_len. */
+static int append_rows(MDB_txn *txn, MDB_dbi from, MDB_dbi to, size_t from_len, size_t to_len)
 {
-	size_t old_len = t == EIR_T_RANGE ? 6 + REC_LEN_V3 : REC_LEN_V3;
-	uint8_t key[KEY_MAX_LEN], rec[REC_RANGE_LEN];
+	uint8_t rec[REC_RANGE_LEN];
 	MDB_cursor *cur;
 	MDB_val k, v;
 	int rc;
 
-	rc = mdb_cursor_open(txn, p->dbi[t], &cur);
+	rc = mdb_cursor_open(txn, from, &cur);
 	if (rc)
-		return db_lmdb_err(db, rc, "open cursor");
-	rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	while (rc == 0) {
-		if (v.mv_size != old_len || k.mv_size > sizeof(key)) {
+		return rc;
+	memset(rec, 0, sizeof(rec));
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		if (v.mv_size != from_len) {
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		/* copies: the put moves the page's contents under k and v */
-		memcpy(key, k.mv_data, k.mv_size);
-		memcpy(rec, v.mv_data, old_len);
-		memset(rec + old_len, 0, 4);
-		k.mv_data = key;
-		v = (MDB_val){ .mv_size = old_len + 4, .mv_data = rec };
-		rc = mdb_cursor_put(cur, &k, &v, MDB_CURRENT);
+		memcpy(rec, v.mv_data, from_len);
+		v = (MDB_val){ .mv_size = to_len, .mv_data = rec };
+		rc = mdb_put(txn, to, &k, &v, MDB_APPEND);
 		if (rc)
 			break;
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
 	}
 	mdb_cursor_close(cur);
-	if (rc != MDB_NOTFOUND)
-		return db_lmdb_err(db, rc, "add the applied time");
-	return 0;
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* 3 → 4 for one table: each record gains the time its entry was applied to this store, 4 bytes at its end, 0 for
+ * every entry already there ("unknown": nobody knows when they came). Rewriting each record where it stands would
+ * split every page in two (about 53 bytes an entry instead of 30, measured on 1M sorted IMEIs): the rows go to a
+ * scratch table in key order and back, both by appending, so that the table ends as compact as a sorted import. */
+static int upgrade_applied_3_to_4(struct eir_db *db, struct part *p, MDB_txn *txn, enum eir_db_table t)
+{
+	size_t old_len = t == EIR_T_RANGE ? 6 + REC_LEN_V3 : REC_LEN_V3;
+	size_t new_len = (size_t)db_rec_len(t);
+	MDB_dbi scratch;
+	MDB_stat st;
+	int rc;
+
+	rc = mdb_stat(txn, p->dbi[t], &st);
+	if (rc || !st.ms_entries)
+		return rc ? db_lmdb_err(db, rc, "add the applied time") : 0;
+	rc = mdb_dbi_open(txn, "upgrade", MDB_CREATE, &scratch);
+	if (!rc)
+		rc = mdb_drop(txn, scratch, 0);
+	if (!rc)
+		rc = append_rows(txn, p->dbi[t], scratch, old_len, new_len);
+	if (!rc)
+		rc = mdb_drop(txn, p->dbi[t], 0);
+	if (!rc)
+		rc = append_rows(txn, scratch, p->dbi[t], new_len, new_len);
+	if (!rc)
+		rc = mdb_drop(txn, scratch, 1);
+	return rc ? db_lmdb_err(db, rc, "add the applied time") : 0;
 }
 
 static int upgrade_3_to_4(struct eir_db *db, struct part *p, MDB_txn *txn)
