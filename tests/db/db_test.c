@@ -803,6 +803,30 @@ static void test_schema_3(void)
 	eir_db_close(db);
 }
 
+/* Open the store in path (its part forged to an older schema, `used` bytes in use) with a map limit just above what
+ * it holds: the upgrade fills the map, the open fails with step_err, and a read-only look finds the old schema; then
+ * open it with room to grow and return it. */
+static struct eir_db *upgrade_at_map_limit(const char *path, uint64_t used, const char *step_err)
+{
+	struct eir_db_opts o = { .map_size = 256 * 1024, .map_max = used + 64 * 1024 };
+	struct eir_db *db;
+	const char *err;
+
+	RC(eir_db_open(ctx, &db, path, &o));
+	err = strstr(eir_db_errstr(db), step_err);
+	printf("  %s\n", err ? err : eir_db_errstr(db));
+	eir_db_close(db);
+	o.read_only = true;
+	RC(eir_db_open(ctx, &db, path, &o));
+	err = strstr(eir_db_errstr(db), "store schema");
+	printf("  nothing changed: %s\n", err ? err : eir_db_errstr(db));
+	eir_db_close(db);
+	printf("with room to grow:\n");
+	o = (struct eir_db_opts){ .map_size = 256 * 1024, .map_max = 64 << 20 };
+	RC(eir_db_open(ctx, &db, path, &o));
+	return db;
+}
+
 /* A schema 3 store whose upgrade fills the map: at the limit the open fails and the store stays schema 3 with every
  * entry; with room the map grows, the upgrade runs again and every entry is there, applied unknown. */
 static void test_schema_3_map(void)
@@ -815,7 +839,6 @@ static void test_schema_3_map(void)
 	char path[80], part[96];
 	uint64_t used;
 	unsigned n = 0;
-	const char *err;
 
 	printf("\n== an upgrade to schema 4 that fills the map\n");
 	snprintf(path, sizeof(path), "%s/v3map", dir);
@@ -825,19 +848,7 @@ static void test_schema_3_map(void)
 	eir_db_close(db);
 	used = forge_schema_3(part);
 	printf("a schema 3 store of %u IMEI entries, the map at its limit of what it holds:\n", b.n);
-	o = (struct eir_db_opts){ .map_size = 256 * 1024, .map_max = used + 64 * 1024 };
-	RC(eir_db_open(ctx, &db, path, &o));
-	err = strstr(eir_db_errstr(db), "add the applied");
-	printf("  %s\n", err ? err : eir_db_errstr(db));
-	eir_db_close(db);
-	o.read_only = true;
-	RC(eir_db_open(ctx, &db, path, &o));
-	err = strstr(eir_db_errstr(db), "store schema");
-	printf("  nothing changed: %s\n", err ? err : eir_db_errstr(db));
-	eir_db_close(db);
-	printf("with room to grow:\n");
-	o = (struct eir_db_opts){ .map_size = 256 * 1024, .map_max = 64 << 20 };
-	RC(eir_db_open(ctx, &db, path, &o));
+	db = upgrade_at_map_limit(path, used, "add the applied");
 	RC(eir_db_stats(db, EIR_DB_LOCAL, &st));
 	RC(eir_db_iter(db, EIR_DB_LOCAL, EIR_T_IMEI, NULL, count_cb, &n));
 	eir_db_read_begin(db);
@@ -920,19 +931,8 @@ static void test_schema_upgrade_map(void)
 	eir_db_close(db);
 	used = forge_schema_2(part);
 	printf("a schema 2 store of %u exception rows, the map at its limit of what it holds:\n", x.n);
-	o = (struct eir_db_opts){ .map_size = 256 * 1024, .map_max = used + 64 * 1024 };
-	RC(eir_db_open(ctx, &db, path, &o));
-	err = strstr(eir_db_errstr(db), "upgrade the rows");
-	printf("  %s\n", err ? err : eir_db_errstr(db));
-	eir_db_close(db);
-	o.read_only = true;
-	RC(eir_db_open(ctx, &db, path, &o));
-	err = strstr(eir_db_errstr(db), "store schema");
-	printf("  nothing changed: %s\n", err ? err : eir_db_errstr(db));
-	eir_db_close(db);
-	printf("with room to grow:\n");
-	o = (struct eir_db_opts){ .map_size = 256 * 1024, .map_max = 64 << 20 };
-	RC(eir_db_open(ctx, &db, path, &o));
+	/* 2 → 3 fits; the step after it, on the same rows, fills the map */
+	db = upgrade_at_map_limit(path, used, "add the applied");
 	RC(eir_db_stats(db, EIR_DB_NATIONAL, &st));
 	RC(eir_db_iter(db, EIR_DB_NATIONAL, EIR_T_EXC, NULL, count_cb, &n));
 	printf("  schema=%u exc=%llu rows read=%u, the map grew beyond what the store held: %s\n", st.schema,
