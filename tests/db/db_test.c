@@ -474,14 +474,17 @@ static void test_map_full(void)
 	eir_db_close(db);
 }
 
-/* Turn every record of the part in path back into the schema 3 layout (no applied time: 4 bytes shorter) and
- * record schema 3. Returns the bytes in use afterwards (up to the last page). */
-static uint64_t forge_schema_3(const char *path)
+/* One row rewritten into an older layout: key and record in, new key and record out (at most 22 and 20 bytes). */
+typedef void (*forge_row_fn)(const char *table, const MDB_val *k, const MDB_val *v, uint8_t *key, size_t *klen,
+			     uint8_t *rec, size_t *rlen);
+
+/* Rewrite every row of the tables of the part in path with fn and record the schema version. Returns the bytes in
+ * use afterwards (up to the last page). */
+static uint64_t forge(const char *path, const char *const *tables, unsigned n_tables, uint32_t schema, forge_row_fn fn)
 {
-	static const char *const tables[] = { "imei", "pair", "range", "notif", "exc" };
 	uint8_t *keys, *recs, ver[4];
 	MDB_val k, v, sk = { .mv_size = 6, .mv_data = "schema" };
-	size_t *klen;
+	size_t *klen, *rlen;
 	MDB_envinfo info;
 	MDB_cursor *cur;
 	MDB_stat st;
@@ -492,36 +495,36 @@ static uint64_t forge_schema_3(const char *path)
 
 	OSMO_ASSERT(mdb_env_create(&env) == 0);
 	mdb_env_set_maxdbs(env, 16);
+	/* room for the rewrite; the store's own open sets its map size again */
 	mdb_env_set_mapsize(env, 64 << 20);
 	OSMO_ASSERT(mdb_env_open(env, path, 0, 0640) == 0);
 	OSMO_ASSERT(mdb_txn_begin(env, NULL, 0, &txn) == 0);
-	for (t = 0; t < ARRAY_SIZE(tables); t++) {
+	for (t = 0; t < n_tables; t++) {
 		OSMO_ASSERT(mdb_dbi_open(txn, tables[t], 0, &dbi) == 0);
 		OSMO_ASSERT(mdb_stat(txn, dbi, &st) == 0);
 		keys = talloc_array(ctx, uint8_t, 22 * (st.ms_entries + 1));
 		recs = talloc_array(ctx, uint8_t, 20 * (st.ms_entries + 1));
 		klen = talloc_array(ctx, size_t, st.ms_entries + 1);
+		rlen = talloc_array(ctx, size_t, st.ms_entries + 1);
 		OSMO_ASSERT(mdb_cursor_open(txn, dbi, &cur) == 0);
 		for (n = 0; mdb_cursor_get(cur, &k, &v, n ? MDB_NEXT : MDB_FIRST) == 0; n++) {
-			/* schema 4: 14-byte records, 20 for a range */
-			OSMO_ASSERT(n < st.ms_entries && k.mv_size <= 22 && v.mv_size == (t == 2 ? 20 : 14));
-			memcpy(keys + 22 * n, k.mv_data, k.mv_size);
-			memcpy(recs + 20 * n, v.mv_data, v.mv_size - 4);
-			klen[n] = k.mv_size;
+			OSMO_ASSERT(n < st.ms_entries);
+			fn(tables[t], &k, &v, keys + 22 * n, &klen[n], recs + 20 * n, &rlen[n]);
 		}
 		mdb_cursor_close(cur);
 		OSMO_ASSERT(mdb_drop(txn, dbi, 0) == 0);
 		for (i = 0; i < n; i++) {
 			k = (MDB_val){ .mv_size = klen[i], .mv_data = keys + 22 * i };
-			v = (MDB_val){ .mv_size = t == 2 ? 16 : 10, .mv_data = recs + 20 * i };
+			v = (MDB_val){ .mv_size = rlen[i], .mv_data = recs + 20 * i };
 			OSMO_ASSERT(mdb_put(txn, dbi, &k, &v, 0) == 0);
 		}
 		talloc_free(keys);
 		talloc_free(recs);
 		talloc_free(klen);
+		talloc_free(rlen);
 	}
 	OSMO_ASSERT(mdb_dbi_open(txn, "meta", 0, &dbi) == 0);
-	osmo_store32be(3, ver);
+	osmo_store32be(schema, ver);
 	v = (MDB_val){ .mv_size = 4, .mv_data = ver };
 	OSMO_ASSERT(mdb_put(txn, dbi, &sk, &v, 0) == 0);
 	OSMO_ASSERT(mdb_txn_commit(txn) == 0);
@@ -531,60 +534,45 @@ static uint64_t forge_schema_3(const char *path)
 	return (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
 }
 
-/* Turn the national rows of the store in path back into the schema 2 layout: (IMEI, IMSI) → record + MSISDN.
- * Returns the bytes in use afterwards (up to the last page). */
+/* schema 4 → 3: the record without its applied time (14 → 10 bytes, a range 20 → 16) */
+static void row_to_3(const char *table, const MDB_val *k, const MDB_val *v, uint8_t *key, size_t *klen, uint8_t *rec,
+		     size_t *rlen)
+{
+	OSMO_ASSERT(k->mv_size <= 22 && v->mv_size == (strcmp(table, "range") ? 14 : 20));
+	memcpy(key, k->mv_data, k->mv_size);
+	*klen = k->mv_size;
+	memcpy(rec, v->mv_data, v->mv_size - 4);
+	*rlen = v->mv_size - 4;
+}
+
+/* schema 3 → 2 (a national row): (IMEI, IMSI, MSISDN) → record becomes (IMEI, IMSI) → record + MSISDN */
+static void row_to_2(const char *table, const MDB_val *k, const MDB_val *v, uint8_t *key, size_t *klen, uint8_t *rec,
+		     size_t *rlen)
+{
+	OSMO_ASSERT(k->mv_size == 22 && v->mv_size == 10);
+	memcpy(key, k->mv_data, 14);
+	*klen = 14;
+	memcpy(rec, v->mv_data, 10);
+	memcpy(rec + 10, (const uint8_t *)k->mv_data + 14, 8);
+	*rlen = 18;
+}
+
+/* Turn every record of the part in path back into the schema 3 layout (no applied time) and record schema 3. */
+static uint64_t forge_schema_3(const char *path)
+{
+	static const char *const tables[] = { "imei", "pair", "range", "notif", "exc" };
+
+	return forge(path, tables, ARRAY_SIZE(tables), 3, row_to_3);
+}
+
+/* Turn the national rows of the store in path back into the schema 2 layout: (IMEI, IMSI) → record + MSISDN, the
+ * records of schema 3. Returns the bytes in use afterwards (up to the last page). */
 static uint64_t forge_schema_2(const char *path)
 {
 	static const char *const tables[] = { "notif", "exc" };
-	uint8_t *keys, *recs, ver[4];
-	MDB_val k, v, sk = { .mv_size = 6, .mv_data = "schema" };
-	MDB_envinfo info;
-	MDB_cursor *cur;
-	MDB_stat st;
-	MDB_env *env;
-	MDB_txn *txn;
-	MDB_dbi dbi;
-	unsigned t, i, n;
 
-	/* the records of schema 3 first, then the rows' keys of schema 2 */
 	forge_schema_3(path);
-	OSMO_ASSERT(mdb_env_create(&env) == 0);
-	mdb_env_set_maxdbs(env, 16);
-	/* room for the rewrite; the store's own open sets its map size again */
-	mdb_env_set_mapsize(env, 64 << 20);
-	OSMO_ASSERT(mdb_env_open(env, path, 0, 0640) == 0);
-	OSMO_ASSERT(mdb_txn_begin(env, NULL, 0, &txn) == 0);
-	for (t = 0; t < 2; t++) {
-		OSMO_ASSERT(mdb_dbi_open(txn, tables[t], 0, &dbi) == 0);
-		OSMO_ASSERT(mdb_stat(txn, dbi, &st) == 0);
-		keys = talloc_array(ctx, uint8_t, 22 * (st.ms_entries + 1));
-		recs = talloc_array(ctx, uint8_t, 18 * (st.ms_entries + 1));
-		OSMO_ASSERT(mdb_cursor_open(txn, dbi, &cur) == 0);
-		for (n = 0; mdb_cursor_get(cur, &k, &v, n ? MDB_NEXT : MDB_FIRST) == 0; n++) {
-			OSMO_ASSERT(n < st.ms_entries && k.mv_size == 22 && v.mv_size == 10);
-			memcpy(keys + 22 * n, k.mv_data, 22);
-			memcpy(recs + 18 * n, v.mv_data, 10);
-			memcpy(recs + 18 * n + 10, keys + 22 * n + 14, 8);
-		}
-		mdb_cursor_close(cur);
-		OSMO_ASSERT(mdb_drop(txn, dbi, 0) == 0);
-		for (i = 0; i < n; i++) {
-			k = (MDB_val){ .mv_size = 14, .mv_data = keys + 22 * i };
-			v = (MDB_val){ .mv_size = 18, .mv_data = recs + 18 * i };
-			OSMO_ASSERT(mdb_put(txn, dbi, &k, &v, 0) == 0);
-		}
-		talloc_free(keys);
-		talloc_free(recs);
-	}
-	OSMO_ASSERT(mdb_dbi_open(txn, "meta", 0, &dbi) == 0);
-	osmo_store32be(2, ver);
-	v = (MDB_val){ .mv_size = 4, .mv_data = ver };
-	OSMO_ASSERT(mdb_put(txn, dbi, &sk, &v, 0) == 0);
-	OSMO_ASSERT(mdb_txn_commit(txn) == 0);
-	OSMO_ASSERT(mdb_env_info(env, &info) == 0);
-	OSMO_ASSERT(mdb_env_stat(env, &st) == 0);
-	mdb_env_close(env);
-	return (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+	return forge(path, tables, ARRAY_SIZE(tables), 2, row_to_2);
 }
 
 /* Set the schema version recorded in the meta table of the part in path (forging an older or a newer store). */
@@ -725,6 +713,15 @@ static void test_schema_3(void)
 	struct eir_db_stats st;
 	struct eir_db *db;
 	char path[80], part[96];
+	const struct {
+		enum eir_db_part part;
+		enum eir_db_table t;
+		const struct eir_entry *e;
+	} all[] = {
+		{ EIR_DB_LOCAL, EIR_T_IMEI, &b }, { EIR_DB_LOCAL, EIR_T_PAIR, &p }, { EIR_DB_LOCAL, EIR_T_RANGE, &r },
+		{ EIR_DB_NATIONAL, EIR_T_IMEI, &b }, { EIR_DB_NATIONAL, EIR_T_EXC, &x },
+		{ EIR_DB_NATIONAL, EIR_T_NOTIF, &n },
+	};
 	time_t t0, t1;
 	const char *err;
 
@@ -742,12 +739,8 @@ static void test_schema_3(void)
 	OSMO_ASSERT(put(db, EIR_DB_NATIONAL, EIR_T_NOTIF, n, "Duplicate IMEI") == 0);
 	t1 = time(NULL);
 	printf("written by schema 4, each entry has its write's time:\n");
-	show_applied(db, EIR_DB_LOCAL, EIR_T_IMEI, b, t0, t1);
-	show_applied(db, EIR_DB_LOCAL, EIR_T_PAIR, p, t0, t1);
-	show_applied(db, EIR_DB_LOCAL, EIR_T_RANGE, r, t0, t1);
-	show_applied(db, EIR_DB_NATIONAL, EIR_T_IMEI, b, t0, t1);
-	show_applied(db, EIR_DB_NATIONAL, EIR_T_EXC, x, t0, t1);
-	show_applied(db, EIR_DB_NATIONAL, EIR_T_NOTIF, n, t0, t1);
+	for (unsigned i = 0; i < ARRAY_SIZE(all); i++)
+		show_applied(db, all[i].part, all[i].t, *all[i].e, t0, t1);
 	eir_db_close(db);
 	snprintf(part, sizeof(part), "%s/local", path);
 	forge_schema_3(part);
@@ -771,12 +764,8 @@ static void test_schema_3(void)
 	       (unsigned long long)st.t[EIR_T_IMEI].entries, (unsigned long long)st.t[EIR_T_NOTIF].entries,
 	       (unsigned long long)st.t[EIR_T_EXC].entries);
 	printf("  every entry keeps its data, applied unknown:\n");
-	show_applied(db, EIR_DB_LOCAL, EIR_T_IMEI, b, t0, t1);
-	show_applied(db, EIR_DB_LOCAL, EIR_T_PAIR, p, t0, t1);
-	show_applied(db, EIR_DB_LOCAL, EIR_T_RANGE, r, t0, t1);
-	show_applied(db, EIR_DB_NATIONAL, EIR_T_IMEI, b, t0, t1);
-	show_applied(db, EIR_DB_NATIONAL, EIR_T_EXC, x, t0, t1);
-	show_applied(db, EIR_DB_NATIONAL, EIR_T_NOTIF, n, t0, t1);
+	for (unsigned i = 0; i < ARRAY_SIZE(all); i++)
+		show_applied(db, all[i].part, all[i].t, *all[i].e, t0, t1);
 	flags_of(db, I);
 	flags_of(db, J);
 	printf("  a new write gets its time, the others stay unknown:\n");
