@@ -596,6 +596,22 @@ static void forge_version(const char *path, uint32_t schema)
 	mdb_env_close(env);
 }
 
+/* An older store: a read-only open says it needs the upgrade, the read-write open that follows upgrades it. */
+static struct eir_db *open_older(const char *path)
+{
+	struct eir_db_opts o = { .read_only = true };
+	struct eir_db *db;
+	const char *err;
+
+	RC(eir_db_open(ctx, &db, path, &o));
+	err = strstr(eir_db_errstr(db), "store schema");
+	printf("  read-only: %s\n", err ? err : eir_db_errstr(db));
+	eir_db_close(db);
+	o.read_only = false;
+	RC(eir_db_open(ctx, &db, path, &o));
+	return db;
+}
+
 /* a store of schema 2 (one row per (IMEI, IMSI), its MSISDN in the record) keeps its rows, now keyed by the
  * triplet, and their pair flags; it answers as before */
 static void test_schema_2(void)
@@ -606,7 +622,6 @@ static void test_schema_2(void)
 	struct eir_db_stats st;
 	struct eir_db *db;
 	char path[80], reason[64];
-	const char *err;
 
 	printf("a schema 2 store is upgraded by the first read-write open, its national rows kept:\n");
 	snprintf(path, sizeof(path), "%s/v2", dir);
@@ -624,13 +639,7 @@ static void test_schema_2(void)
 	forge_schema_2(path);
 
 	snprintf(path, sizeof(path), "%s/v2", dir);
-	o = (struct eir_db_opts){ .read_only = true };
-	RC(eir_db_open(ctx, &db, path, &o));
-	err = strstr(eir_db_errstr(db), "store schema");
-	printf("  read-only: %s\n", err ? err : eir_db_errstr(db));
-	eir_db_close(db);
-	o.read_only = false;
-	RC(eir_db_open(ctx, &db, path, &o));
+	db = open_older(path);
 	RC(eir_db_stats(db, EIR_DB_NATIONAL, &st));
 	printf("  read-write: schema=%u notif=%llu exc=%llu\n", st.schema,
 	       (unsigned long long)st.t[EIR_T_NOTIF].entries,
@@ -723,7 +732,6 @@ static void test_schema_3(void)
 		{ EIR_DB_NATIONAL, EIR_T_NOTIF, &n },
 	};
 	time_t t0, t1;
-	const char *err;
 
 	printf("\n== schema 3 to 4: the time each entry was applied\n");
 	snprintf(path, sizeof(path), "%s/v3", dir);
@@ -748,13 +756,7 @@ static void test_schema_3(void)
 	forge_schema_3(part);
 
 	printf("forged back to schema 3:\n");
-	o = (struct eir_db_opts){ .read_only = true };
-	RC(eir_db_open(ctx, &db, path, &o));
-	err = strstr(eir_db_errstr(db), "store schema");
-	printf("  read-only: %s\n", err ? err : eir_db_errstr(db));
-	eir_db_close(db);
-	o.read_only = false;
-	RC(eir_db_open(ctx, &db, path, &o));
+	db = open_older(path);
 	RC(eir_db_stats(db, EIR_DB_LOCAL, &st));
 	printf("  read-write: local schema=%u imei=%llu pair=%llu range=%llu\n", st.schema,
 	       (unsigned long long)st.t[EIR_T_IMEI].entries, (unsigned long long)st.t[EIR_T_PAIR].entries,
@@ -792,14 +794,25 @@ static void test_schema_3(void)
 	eir_db_close(db);
 }
 
-/* Open the store in path (its part forged to an older schema, `used` bytes in use) with a map limit just above what
- * it holds: the upgrade fills the map, the open fails with step_err, and a read-only look finds the old schema; then
- * open it with room to grow and return it. */
-static struct eir_db *upgrade_at_map_limit(const char *path, uint64_t used, const char *step_err)
+/* A store in DIR/name whose part (DIR/name/PART, in part_dir) fill() fills and forge_part() forges to an older
+ * schema, then opened with a map limit just above what it holds (*used bytes): the upgrade fills the map, the open
+ * fails with step_err, and a read-only look finds the old schema; then opened with room to grow and returned. */
+static struct eir_db *upgrade_at_map_limit(const char *name, enum eir_db_part pt, eir_db_write_fn fill, void *arg,
+					   uint64_t (*forge_part)(const char *), const char *step_err, char *part_dir,
+					   size_t len, uint64_t *used)
 {
-	struct eir_db_opts o = { .map_size = 256 * 1024, .map_max = used + 64 * 1024 };
+	struct eir_db_opts o = { .create = true, .map_size = 256 * 1024, .map_max = 64 << 20 };
 	struct eir_db *db;
+	char path[80];
 	const char *err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(part_dir, len, "%s/%s", path, get_value_string(eir_db_part_names, pt));
+	OSMO_ASSERT(eir_db_open(ctx, &db, path, &o) == 0);
+	OSMO_ASSERT(eir_db_write(db, pt, fill, arg) == 0);
+	eir_db_close(db);
+	*used = forge_part(part_dir);
+	o = (struct eir_db_opts){ .map_size = 256 * 1024, .map_max = *used + 64 * 1024 };
 
 	RC(eir_db_open(ctx, &db, path, &o));
 	err = strstr(eir_db_errstr(db), step_err);
@@ -820,24 +833,18 @@ static struct eir_db *upgrade_at_map_limit(const char *path, uint64_t used, cons
  * entry; with room the map grows, the upgrade runs again and every entry is there, applied unknown. */
 static void test_schema_3_map(void)
 {
-	struct eir_db_opts o = { .create = true, .map_size = 256 * 1024, .map_max = 64 << 20 };
 	struct bulk b = { .first = 35000000000000ULL, .n = 20000 };
 	struct eir_entry e = { .imei = 35000000000000ULL + 7 * 19999 };
 	struct eir_db_stats st;
 	struct eir_db *db;
-	char path[80], part[96];
+	char part[96];
 	uint64_t used;
 	unsigned n = 0;
 
 	printf("\n== an upgrade to schema 4 that fills the map\n");
-	snprintf(path, sizeof(path), "%s/v3map", dir);
-	snprintf(part, sizeof(part), "%s/local", path);
-	OSMO_ASSERT(eir_db_open(ctx, &db, path, &o) == 0);
-	OSMO_ASSERT(eir_db_write(db, EIR_DB_LOCAL, bulk_cb, &b) == 0);
-	eir_db_close(db);
-	used = forge_schema_3(part);
 	printf("a schema 3 store of %u IMEI entries, the map at its limit of what it holds:\n", b.n);
-	db = upgrade_at_map_limit(path, used, "add the applied");
+	db = upgrade_at_map_limit("v3map", EIR_DB_LOCAL, bulk_cb, &b, forge_schema_3, "add the applied", part,
+				  sizeof(part), &used);
 	RC(eir_db_stats(db, EIR_DB_LOCAL, &st));
 	RC(eir_db_iter(db, EIR_DB_LOCAL, EIR_T_IMEI, NULL, count_cb, &n));
 	eir_db_read_begin(db);
@@ -903,7 +910,7 @@ static int count_cb(const struct eir_entry *e, void *arg)
  * (schema 2, every row), to be upgraded by a later open with room. A schema no step starts from is refused. */
 static void test_schema_upgrade_map(void)
 {
-	struct eir_db_opts o = { .create = true, .map_size = 256 * 1024, .map_max = 64 << 20 };
+	struct eir_db_opts o = { 0 };
 	struct exc_rows x = { .n = 20000 };
 	struct eir_db_stats st;
 	struct eir_db *db;
@@ -913,15 +920,10 @@ static void test_schema_upgrade_map(void)
 	const char *err;
 
 	printf("\n== an upgrade that fills the map\n");
-	snprintf(path, sizeof(path), "%s/upmap", dir);
-	snprintf(part, sizeof(part), "%s/national", path);
-	OSMO_ASSERT(eir_db_open(ctx, &db, path, &o) == 0);
-	OSMO_ASSERT(eir_db_write(db, EIR_DB_NATIONAL, exc_rows_cb, &x) == 0);
-	eir_db_close(db);
-	used = forge_schema_2(part);
 	printf("a schema 2 store of %u exception rows, the map at its limit of what it holds:\n", x.n);
 	/* 2 → 3 fits; the step after it, on the same rows, fills the map */
-	db = upgrade_at_map_limit(path, used, "add the applied");
+	db = upgrade_at_map_limit("upmap", EIR_DB_NATIONAL, exc_rows_cb, &x, forge_schema_2, "add the applied", part,
+				  sizeof(part), &used);
 	RC(eir_db_stats(db, EIR_DB_NATIONAL, &st));
 	RC(eir_db_iter(db, EIR_DB_NATIONAL, EIR_T_EXC, NULL, count_cb, &n));
 	printf("  schema=%u exc=%llu rows read=%u, the map grew beyond what the store held: %s\n", st.schema,
@@ -930,7 +932,7 @@ static void test_schema_upgrade_map(void)
 
 	printf("a schema that no step starts from:\n");
 	forge_version(part, 0);
-	o = (struct eir_db_opts){ 0 };
+	snprintf(path, sizeof(path), "%s/upmap", dir);
 	RC(eir_db_open(ctx, &db, path, &o));
 	err = strstr(eir_db_errstr(db), "store schema");
 	printf("  %s\n", err ? err : eir_db_errstr(db));
