@@ -774,9 +774,18 @@ static int prune_table(struct eir_hist *h, MDB_txn *txn, int d, int64_t cutoff, 
 	return rc;
 }
 
+static bool db_empty(MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_stat st;
+
+	return mdb_stat(txn, dbi, &st) == 0 && !st.ms_entries;
+}
+
 static int prune_step(struct eir_hist *h, MDB_txn *txn, unsigned max, unsigned *removed)
 {
 	static const int tables[] = { D_EVENT, D_PAIR, D_RECENT, D_IMEI_LAST, D_IMSI_LAST, D_IMEI_NODE };
+	/* the two-nodes table only while it holds rows: off (the default), it takes no share of the budget */
+	unsigned n_tables = ARRAY_SIZE(tables) - (db_empty(txn, h->dbi[D_IMEI_NODE]) ? 1 : 0);
 	int64_t now = h->now();
 	int64_t keep = (int64_t)h->cfg.retention_days * DAY_SEC;
 	int64_t recent_keep = (int64_t)h->cfg.clone_window_hours * 3600;
@@ -787,13 +796,13 @@ static int prune_step(struct eir_hist *h, MDB_txn *txn, unsigned max, unsigned *
 		recent_keep = EIR_HIST_SIGHTING_REPEAT_SEC;
 	*removed = 0;
 	/* each step starts with the next table, so that a large one cannot starve the others */
-	for (unsigned i = 0; i < ARRAY_SIZE(tables) && budget && !rc; i++) {
-		int d = tables[(h->rr_turn + i) % ARRAY_SIZE(tables)];
-		unsigned b = budget / (ARRAY_SIZE(tables) - i) ? : 1;
+	for (unsigned i = 0; i < n_tables && budget && !rc; i++) {
+		int d = tables[(h->rr_turn + i) % n_tables];
+		unsigned b = budget / (n_tables - i) ? : 1;
+		int64_t k = d == D_RECENT ? recent_keep : d == D_IMEI_NODE ? node_keep(&h->cfg) : keep;
 
 		budget -= b;
-		rc = prune_table(h, txn, d, now - (d == D_RECENT ? recent_keep : d == D_IMEI_NODE ? node_keep(&h->cfg) : keep),
-				 &b, removed);
+		rc = prune_table(h, txn, d, now - k, &b, removed);
 		budget += b;
 	}
 	h->rr_turn++;

@@ -241,7 +241,8 @@ static const struct schema_step {
 } schema_steps[] = {
 	{ 1, 2, upgrade_1_to_2, "the audit table, and the per-list counts of the IMEI records (counted once)" },
 	{ 2, 3, upgrade_2_to_3, "national notification and exception rows keyed by (IMEI, IMSI, MSISDN)" },
-	{ 3, 4, upgrade_3_to_4, "the time each entry was applied to this store (unknown for the entries already there)" },
+	{ 3, 4, upgrade_3_to_4,
+	  "the time each entry was applied to this store (unknown for the entries already there)" },
 };
 
 /*! Step i of the upgrade path (0: the oldest), for tools and tests.

@@ -154,7 +154,8 @@ static int show_why(struct vty *vty, const char *imei_s, const char *imsi_s)
 		vty_out(vty, "  note: check digit %c is wrong, expected %c%s", im.check_digit, im.luhn, VTY_NEWLINE);
 	vty_out(vty, "  decided by: %s%s", eir_match_applied_str(buf, sizeof(buf), g_eir->db, &res.why), VTY_NEWLINE);
 	for (i = 1; i < res.n_matches; i++)
-		vty_out(vty, "  also matched: %s%s", eir_match_applied_str(buf, sizeof(buf), g_eir->db, &res.matches[i]),
+		vty_out(vty, "  also matched: %s%s",
+			eir_match_applied_str(buf, sizeof(buf), g_eir->db, &res.matches[i]),
 			VTY_NEWLINE);
 	return CMD_SUCCESS;
 }

@@ -197,7 +197,8 @@ static char *ev_str(char *buf, size_t len, const struct eir_hist_event *ev)
 static char *ev_trap_str(char *buf, size_t len, const struct eir_hist_event *ev)
 {
 	const struct eir_hist_rec *r = &ev->rec;
-	char ts[32], im[16], is[20], ms[20], other[EIR_HIST_NODE_LEN + 8], reason[256] = "", at[32] = "", since_s[24] = "";
+	char ts[32], im[16], is[20], ms[20], other[EIR_HIST_NODE_LEN + 8], reason[256] = "";
+	char at[32] = "", since_s[24] = "";
 	int64_t since;
 
 	eir_hist_other_str(other, sizeof(other), ev);
@@ -486,8 +487,8 @@ static int config_write_history(struct vty *vty)
 	if (G.recording && c->full == def.full && c->sightings == def.sightings &&
 	    c->sightings_grey == def.sightings_grey && c->retention_days == def.retention_days &&
 	    c->clone_imsis == def.clone_imsis && c->clone_window_hours == def.clone_window_hours &&
-	    c->queue_len == def.queue_len && c->coalesce_sec == def.coalesce_sec && c->map_size_mib == def.map_size_mib &&
-	    c->clone_nodes_sec == def.clone_nodes_sec && !c->path)
+	    c->queue_len == def.queue_len && c->coalesce_sec == def.coalesce_sec &&
+	    c->map_size_mib == def.map_size_mib && c->clone_nodes_sec == def.clone_nodes_sec && !c->path)
 		return CMD_SUCCESS;
 	vty_out(vty, "history%s", VTY_NEWLINE);
 	if (!G.recording)

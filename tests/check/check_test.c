@@ -221,8 +221,10 @@ static void decide_test(void *ctx, struct eir_db *db)
  * UTC; unknown for an entry from before schema 4; nothing for the default policy, which is no entry. */
 static void applied_test(struct eir_db *db)
 {
-	struct eir_match m = { .level = EIR_LVL_LOCAL_IMEI, .part = EIR_DB_LOCAL, .list = EIR_LIST_BLACK,
-			       .entry = { .imei = imei("35000001000003"), .list = EIR_LIST_BLACK, .applied = 1764597787 } };
+	struct eir_match m = {
+		.level = EIR_LVL_LOCAL_IMEI, .part = EIR_DB_LOCAL, .list = EIR_LIST_BLACK,
+		.entry = { .imei = imei("35000001000003"), .list = EIR_LIST_BLACK, .applied = 1764597787 },
+	};
 	char buf[512];
 
 	printf("-- the why with the time the entry was applied\n");

@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <osmocom/eir/types.h>
 
-#define EIR_DB_SCHEMA_VERSION 4	/* 2: audit table; 3: national rows keyed by (IMEI, IMSI, MSISDN); 4: applied time */
+/* 2: audit table; 3: national rows keyed by (IMEI, IMSI, MSISDN); 4: the time each entry was applied */
+#define EIR_DB_SCHEMA_VERSION 4
 
 struct eir_db;
 struct eir_db_txn;

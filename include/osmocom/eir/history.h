@@ -70,16 +70,16 @@ struct eir_hist_rec {
 	uint8_t flags;		/*!< EIR_HIST_F_* */
 	struct eir_hist_why why;
 	char node[EIR_HIST_NODE_LEN];	/*!< NUL-terminated */
-	int64_t applied;	/*!< when the deciding entry was applied to the lists store (unix seconds; 0: unknown, or
-				 *   no entry decided) */
+	int64_t applied;	/*!< when the deciding entry was applied to the lists store (unix seconds; 0:
+				 *   unknown, or no entry decided) */
 };
 
 enum eir_hist_kind {
 	EIR_HIST_EV_SIGHTING = 1,	/*!< a listed handset was checked */
 	EIR_HIST_EV_NEW_SIM,		/*!< an IMEI with an IMSI other than its last (other: that IMSI) */
 	EIR_HIST_EV_NEW_HANDSET,	/*!< an IMSI with an IMEI other than its last (other: that IMEI) */
-	EIR_HIST_EV_CLONE,		/*!< an IMEI with clone_imsis or more IMSIs within the window (n: how many), or
-					 *   checked by two nodes at once (clone EIR_HIST_CLONE_NODES) */
+	EIR_HIST_EV_CLONE,		/*!< an IMEI with clone_imsis or more IMSIs within the window (n: how
+					 *   many), or checked by two nodes at once (clone EIR_HIST_CLONE_NODES) */
 	_EIR_HIST_EV_COUNT
 };
 /* "sighting", "new-sim", "new-handset", "clone-suspect" */
@@ -91,7 +91,8 @@ struct eir_hist_event {
 	struct eir_hist_rec rec;	/*!< the check that raised it */
 	uint8_t kind;		/*!< enum eir_hist_kind */
 	uint8_t other[8];	/*!< NEW_SIM: the previous IMSI (packed); NEW_HANDSET: the previous IMEI (BE) */
-	uint32_t n;		/*!< CLONE: distinct IMSIs within the window; CLONE_NODES: seconds between the checks */
+	uint32_t n;		/*!< CLONE: distinct IMSIs within the window; CLONE_NODES: seconds between the
+				 *   checks */
 	/* since the time-to-block and the two-nodes clone (an event stored before is read with these zero) */
 	uint8_t clone;		/*!< CLONE: enum eir_hist_clone */
 	char other_node[EIR_HIST_NODE_LEN];	/*!< CLONE_NODES: the other node */
