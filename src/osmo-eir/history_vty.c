@@ -43,6 +43,7 @@ enum {
 	H_CTR_EV_DROPPED,
 	H_CTR_TRAP_SUPPRESSED,
 	H_CTR_COALESCED,
+	H_CTR_EV_CLONE_NODES,
 };
 
 static const struct rate_ctr_desc hist_ctr_desc[] = {
@@ -53,10 +54,12 @@ static const struct rate_ctr_desc hist_ctr_desc[] = {
 	[H_CTR_EV_SIGHTING] = { "event:sighting", "Sightings: a listed handset was checked" },
 	[H_CTR_EV_NEW_SIM] = { "event:new-sim", "Events: an IMEI with an IMSI other than its last" },
 	[H_CTR_EV_NEW_HANDSET] = { "event:new-handset", "Events: an IMSI with an IMEI other than its last" },
-	[H_CTR_EV_CLONE] = { "event:clone-suspect", "Events: an IMEI with many IMSIs within the window" },
+	[H_CTR_EV_CLONE] = { "event:clone-suspect", "Events: an IMEI with many IMSIs within the window, or two nodes" },
 	[H_CTR_EV_DROPPED] = { "event:not-reported", "Events stored but not logged or TRAPped (hand-back queue full)" },
 	[H_CTR_TRAP_SUPPRESSED] = { "trap:suppressed", "Event TRAPs left out by the rate limit" },
 	[H_CTR_COALESCED] = { "record:coalesced", "Network checks not queued: a repeat within coalesce-seconds" },
+	[H_CTR_EV_CLONE_NODES] = { "event:clone-two-nodes",
+				   "Events: clone suspects of the two-nodes kind (counted in event:clone-suspect too)" },
 };
 
 static const struct rate_ctr_group_desc hist_ctrg_desc = {
@@ -235,6 +238,8 @@ static void on_event(void *data, const struct eir_hist_event *ev, const char *er
 	}
 	if (ev->kind < _EIR_HIST_EV_COUNT && kind_ctr[ev->kind])
 		rate_ctr_inc2(G.ctrs, kind_ctr[ev->kind]);
+	if (ev->kind == EIR_HIST_EV_CLONE && ev->clone == EIR_HIST_CLONE_NODES)
+		rate_ctr_inc2(G.ctrs, H_CTR_EV_CLONE_NODES);
 	LOGP(DHIST, LOGL_NOTICE, "%s\n", ev_str(buf, sizeof(buf), ev));
 	if (!eir_ctrl_handle)
 		return;

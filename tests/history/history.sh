@@ -182,6 +182,7 @@ TRAP_PID=$!
 i=0
 while ! grep -q listening "$T/traps2" 2>/dev/null; do i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1; done
 vty "configure terminal" "history" "clone-two-nodes-seconds 3600" "end" > /dev/null
+has "write: clone-two-nodes-seconds" "^ clone-two-nodes-seconds 3600$" "$(vty "show running-config" | tr -d '\r')"
 vty "equipment add imei $STOLEN black Stolen at the fair" > /dev/null
 out=$(vty "show equipment imei $STOLEN")
 applied=$(echo "$out" | sed -n 's/.*, applied \([0-9-]* [0-9:]*\) UTC$/\1/p')
@@ -215,6 +216,9 @@ has "the two-nodes clone's TRAP: clone=two-nodes, the other node" \
 	"${want}other=mme3.example.org,n=[0-9]*,clone=two-nodes,applied=,since-applied=,reason=$" "$(cat "$T/traps2")"
 check "  one clone suspect for the two nodes, none for the one that checked once" \
 	[ "$(vty "show equipment events" | grep -c "clone-suspect at .*IMEI $TWICE ")" = 1 ]
+sleep 1.2	# the counters of the writer side follow once a second
+check "  counted in event:clone-two-nodes and event:clone-suspect" \
+	[ "$(ctr event:clone-two-nodes)" = 1 -a "$(ctr event:clone-suspect)" = 2 ]
 vty "configure terminal" "history" "clone-two-nodes-seconds 0" "end" > /dev/null
 
 # personal data: the views are on the enable node only
