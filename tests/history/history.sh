@@ -53,7 +53,10 @@ ctr() {
 
 # restart_eir: start osmo-eir again with the same config, store and ports
 restart_eir() {
-	"$EIR" -c "$T/osmo-eir.cfg" -l "$T/store" > "$EIR_LOG" 2>&1 &
+	# emptied here, not by the background job's redirection: that one may come after the wait below has already
+	# found the last run's "N5g-eir on" line
+	: > "$EIR_LOG"
+	"$EIR" -c "$T/osmo-eir.cfg" -l "$T/store" >> "$EIR_LOG" 2>&1 &
 	EIR_PID=$!
 	i=0
 	while ! grep -q "N5g-eir on 127.0.0.1:$SBI_PORT" "$EIR_LOG"; do
