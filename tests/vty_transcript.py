@@ -4,7 +4,8 @@
 # A transcript is what an operator would see: a prompt line "OsmoEIR# COMMAND" (or "OsmoEIR> ...",
 # "OsmoEIR(config-eir)# ...") followed by the exact output expected; lines starting with "## " are comments.
 # What changes from run to run is replaced in the output before comparing: today's date by TODAY, audit
-# timestamps by TIME, client ports by PORT, the store path by STORE, storage sizes by N, uids by UID.
+# timestamps by TIME, the time an entry was applied by APPLIED, client ports by PORT, the store path by STORE,
+# storage sizes by N, uids by UID.
 # usage: vty_transcript.py PORT FILE [--update]   (--update rewrites FILE with the outputs seen)
 import datetime
 import difflib
@@ -19,6 +20,7 @@ PROMPT = re.compile(r"^OsmoEIR(\([\w-]+\))?[#>] (.*)$")
 def normalise(text):
     today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
     text = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC", "TIME", text)
+    text = re.sub(r"applied \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "applied APPLIED", text)
     text = text.replace(today, "TODAY")
     text = re.sub(r"\b(vty|ctrl) 127\.0\.0\.1:\d+", r"\1 127.0.0.1:PORT", text)
     text = re.sub(r"^Store \S+, schema", "Store STORE, schema", text, flags=re.M)

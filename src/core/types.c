@@ -131,6 +131,22 @@ int eir_day_parse(const char *s, eir_day_t *out)
 	return 0;
 }
 
+/* when an entry was applied to the store (struct eir_entry .applied), to the second: a time-to-block is measured
+ * in seconds; 0 is an entry from before schema 4, whose time nobody knows */
+char *eir_applied_str(char *buf, size_t len, int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (!t) {
+		snprintf(buf, len, "unknown");
+		return buf;
+	}
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%d %H:%M:%S UTC", &tm);
+	return buf;
+}
+
 char *eir_day_str(char *buf, size_t len, eir_day_t d)
 {
 	time_t t = (time_t)d * 86400;

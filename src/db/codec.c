@@ -108,6 +108,7 @@ void db_rec_enc(enum eir_db_table t, const struct eir_entry *e, uint8_t *rec)
 	osmo_store32be(e->reason_id, r + 2);
 	osmo_store16be(e->listed, r + 6);
 	osmo_store16be(e->block, r + 8);
+	osmo_store32be(e->applied, r + 10);
 }
 
 /*! Decode a record into e (key fields are left as they are; the MSISDN of a table without one is set to none).
@@ -128,6 +129,7 @@ int db_rec_dec(enum eir_db_table t, const MDB_val *v, struct eir_entry *e)
 	e->reason_id = osmo_load32be(r + 2);
 	e->listed = osmo_load16be(r + 6);
 	e->block = osmo_load16be(r + 8);
+	e->applied = osmo_load32be(r + 10);
 	if (!is_row_table(t))
 		memset(e->msisdn, EIR_NO_NUMBER_BYTE, 8);
 	return 0;

@@ -87,7 +87,7 @@ int db_env_open(struct eir_db *db, enum eir_db_part part)
 	rc = mdb_env_create(&p->env);
 	if (rc)
 		return db_lmdb_err(db, rc, "create environment");
-	mdb_env_set_maxdbs(p->env, _DBI_COUNT);
+	mdb_env_set_maxdbs(p->env, _DBI_COUNT + 1);	/* + the schema upgrade's scratch table */
 	mdb_env_set_maxreaders(p->env, 1024);
 	mdb_env_set_mapsize(p->env, db->opts.map_size);
 	if (db->opts.read_only)

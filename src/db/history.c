@@ -24,15 +24,18 @@
  *                                                                 clone counts (kept max(window, 1 h))
  *   imei_last  IMEI(8)                   -> struct imei_last_val  the IMEI's last IMSI (new SIM events)
  *   imsi_last  IMSI(8)                   -> struct imsi_last_val  the IMSI's last IMEI (new handset events)
- *   event      id(8)                     -> struct eir_hist_event
+ *   event      id(8)                     -> struct eir_hist_event (or struct event_v1, stored before the
+ *                                                                 applied time and the two-nodes clone)
  *   sight      id(8)                     -> ""                    the sightings among the events
  *   meta       "next_id"                 -> uint64_t
+ *   imei_node  IMEI(8) iface(1)          -> struct node_val       the last node that checked an IMEI on an
+ *                                                                 interface (two-nodes clones; kept 1 h)
  *              "retention"               -> uint32_t              the writer's retention_days (for the dump)
  * A missing IMSI or MSISDN is 8 zero bytes in a key (packed digits are never all zero bytes: the filler is 0xF).
  */
-enum { D_PAIR, D_PAIR_IMSI, D_RECENT, D_IMEI_LAST, D_IMSI_LAST, D_EVENT, D_SIGHT, D_META, _D_COUNT };
+enum { D_PAIR, D_PAIR_IMSI, D_RECENT, D_IMEI_LAST, D_IMSI_LAST, D_EVENT, D_SIGHT, D_META, D_IMEI_NODE, _D_COUNT };
 static const char *const dbi_names[_D_COUNT] = {
-	"pair", "pair_imsi", "recent", "imei_last", "imsi_last", "event", "sight", "meta",
+	"pair", "pair_imsi", "recent", "imei_last", "imsi_last", "event", "sight", "meta", "imei_node",
 };
 
 #define DAY_WORDS 6	/* 384 bits >= EIR_HIST_RETENTION_MAX */
@@ -76,6 +79,32 @@ struct imsi_last_val {
 	int64_t t;
 } __attribute__((packed));
 
+struct node_val {
+	int64_t t;			/*!< the last check of this IMEI on this interface ... */
+	int64_t clone_at;		/*!< last two-nodes clone raised for it, 0: none */
+	char node[EIR_HIST_NODE_LEN];	/*!< ... and the node that asked */
+} __attribute__((packed));
+
+/* The event layout before the applied time and the two-nodes clone (frozen: events stored then are read with it) */
+struct rec_v1 {
+	int64_t t;
+	uint64_t imei;
+	uint8_t imsi[8], msisdn[8];
+	int8_t sv;
+	uint8_t iface, verdict, flags;
+	struct eir_hist_why why;
+	char node[EIR_HIST_NODE_LEN];
+};
+
+struct event_v1 {
+	uint64_t id;
+	struct rec_v1 rec;
+	uint8_t kind;
+	uint8_t other[8];
+	uint32_t n;
+};
+_Static_assert(sizeof(struct event_v1) == 136, "the stored layout of the first events");
+
 /* a round-robin pruning cursor: where the last step stopped */
 struct rr_pos {
 	uint8_t key[24];
@@ -105,6 +134,12 @@ const struct value_string eir_hist_kind_names[] = {
 	{ EIR_HIST_EV_NEW_SIM, "new-sim" },
 	{ EIR_HIST_EV_NEW_HANDSET, "new-handset" },
 	{ EIR_HIST_EV_CLONE, "clone-suspect" },
+	{ 0, NULL }
+};
+
+const struct value_string eir_hist_clone_names[] = {
+	{ EIR_HIST_CLONE_IMSIS, "imsis" },
+	{ EIR_HIST_CLONE_NODES, "two-nodes" },
 	{ 0, NULL }
 };
 
@@ -461,8 +496,37 @@ static int put_val(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, cons
 	return put_val_f(txn, dbi, key, klen, val, vlen, 0);
 }
 
-static int event_add(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_rec *r, enum eir_hist_kind kind,
-		     const uint8_t *other, uint32_t n)
+/* A stored event, in this layout or the first one. \returns false for a value of neither size */
+static bool event_dec(const MDB_val *v, struct eir_hist_event *ev)
+{
+	const struct event_v1 *o = v->mv_data;
+
+	if (v->mv_size == sizeof(*ev)) {
+		memcpy(ev, v->mv_data, sizeof(*ev));
+		return true;
+	}
+	if (v->mv_size != sizeof(*o))
+		return false;
+	memset(ev, 0, sizeof(*ev));
+	ev->id = o->id;
+	ev->rec.t = o->rec.t;
+	ev->rec.imei = o->rec.imei;
+	memcpy(ev->rec.imsi, o->rec.imsi, 8);
+	memcpy(ev->rec.msisdn, o->rec.msisdn, 8);
+	ev->rec.sv = o->rec.sv;
+	ev->rec.iface = o->rec.iface;
+	ev->rec.verdict = o->rec.verdict;
+	ev->rec.flags = o->rec.flags;
+	ev->rec.why = o->rec.why;
+	memcpy(ev->rec.node, o->rec.node, sizeof(ev->rec.node));
+	ev->kind = o->kind;
+	memcpy(ev->other, o->other, 8);
+	ev->n = o->n;
+	return true;
+}
+
+/* store an event (its id assigned here) and keep it for the hand-out after the commit */
+static int event_put(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_event *e)
 {
 	struct eir_hist_event *ev;
 	uint8_t key[8];
@@ -479,23 +543,32 @@ static int event_add(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_rec
 		h->max_evs = m;
 	}
 	ev = &h->evs[h->n_evs];
-	memset(ev, 0, sizeof(*ev));
+	memcpy(ev, e, sizeof(*ev));
 	ev->id = h->next_id;
-	ev->rec = *r;
-	ev->kind = kind;
-	if (other)
-		memcpy(ev->other, other, 8);
-	ev->n = n;
 	put_be64(key, ev->id);
 	/* ids only grow: appended at the end of the tree, no search, no page split in the middle */
 	rc = put_val_f(txn, h->dbi[D_EVENT], key, 8, ev, sizeof(*ev), MDB_APPEND);
-	if (!rc && kind == EIR_HIST_EV_SIGHTING)
+	if (!rc && ev->kind == EIR_HIST_EV_SIGHTING)
 		rc = put_val_f(txn, h->dbi[D_SIGHT], key, 8, "", 0, MDB_APPEND);
 	if (rc)
 		return rc;
 	h->next_id++;
 	h->n_evs++;
 	return 0;
+}
+
+static int event_add(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_rec *r, enum eir_hist_kind kind,
+		     const uint8_t *other, uint32_t n)
+{
+	struct eir_hist_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.rec = *r;
+	ev.kind = kind;
+	if (other)
+		memcpy(ev.other, other, 8);
+	ev.n = n;
+	return event_put(h, txn, &ev);
 }
 
 static int pair_update(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_rec *r)
@@ -588,6 +661,75 @@ static int clone_count(struct eir_hist *h, MDB_txn *txn, uint64_t imei, int64_t 
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* How long a node's last check of an IMEI is kept: the two-nodes interval, and at least the sightings' repeat interval,
+ * which is also the shortest time between two two-nodes clones of one IMEI. */
+static int64_t node_keep(const struct eir_hist_cfg *cfg)
+{
+	int64_t keep = 2 * (int64_t)cfg->clone_nodes_sec;
+
+	return keep > EIR_HIST_SIGHTING_REPEAT_SEC ? keep : EIR_HIST_SIGHTING_REPEAT_SEC;
+}
+
+/* The length of a node's name without a trailing ":port": a peer address (N5g-eir without an NF instance id) is one
+ * node whichever of its connections asked; an Origin-Host or an NF instance id has no such tail. */
+static size_t node_id_len(const char *node)
+{
+	size_t n = strnlen(node, EIR_HIST_NODE_LEN), i = n;
+
+	while (i && node[i - 1] >= '0' && node[i - 1] <= '9')
+		i--;
+	return i < n && i > 1 && node[i - 1] == ':' ? i - 1 : n;
+}
+
+static bool node_same(const char *a, const char *b)
+{
+	size_t la = node_id_len(a), lb = node_id_len(b);
+
+	return la == lb && !memcmp(a, b, la);
+}
+
+/* A clone suspect: the IMEI checked on this interface by another node than last time, within clone_nodes_sec. One
+ * handset is attached to one MME (one AMF) at a time, and moving to another takes a new attach or tracking area
+ * update, which is seconds away; two interfaces (S13 and N5g-eir) may well ask at once for one handset, so each
+ * interface is looked at apart. */
+static int two_nodes(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_rec *r)
+{
+	uint8_t key[9];
+	struct node_val nv;
+	int64_t dt;
+	int rc;
+
+	put_be64(key, r->imei);
+	key[8] = r->iface;
+	rc = get_val(txn, h->dbi[D_IMEI_NODE], key, sizeof(key), &nv, sizeof(nv));
+	if (rc == MDB_NOTFOUND)
+		memset(&nv, 0, sizeof(nv));
+	else if (rc)
+		return rc;
+	dt = r->t >= nv.t ? r->t - nv.t : nv.t - r->t;
+	if (nv.t && nv.node[0] && !node_same(nv.node, r->node) && dt <= h->cfg.clone_nodes_sec &&
+	    (!nv.clone_at || r->t - nv.clone_at >= EIR_HIST_SIGHTING_REPEAT_SEC)) {
+		struct eir_hist_event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.rec = *r;
+		ev.kind = EIR_HIST_EV_CLONE;
+		ev.clone = EIR_HIST_CLONE_NODES;
+		ev.n = (uint32_t)dt;
+		memcpy(ev.other_node, nv.node, sizeof(ev.other_node));
+		ev.other_node[sizeof(ev.other_node) - 1] = '\0';
+		rc = event_put(h, txn, &ev);
+		if (rc)
+			return rc;
+		nv.clone_at = r->t;
+	}
+	if (r->t >= nv.t) {
+		nv.t = r->t;
+		memcpy(nv.node, r->node, sizeof(nv.node));
+	}
+	return put_val(txn, h->dbi[D_IMEI_NODE], key, sizeof(key), &nv, sizeof(nv));
+}
+
 static int apply_one(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_rec *r)
 {
 	bool have_imsi = r->flags & EIR_HIST_F_IMSI;
@@ -623,6 +765,8 @@ static int apply_one(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_rec
 	if (r->t > rv.last)
 		rv.last = r->t;
 	rc = put_val(txn, h->dbi[D_RECENT], rkey, sizeof(rkey), &rv, sizeof(rv));
+	if (!rc && h->cfg.clone_nodes_sec && r->node[0])
+		rc = two_nodes(h, txn, r);
 	if (rc || !have_imsi)
 		return rc;
 
@@ -696,8 +840,11 @@ static int64_t row_time(int d, const MDB_val *v)
 	case D_IMSI_LAST:
 		return v->mv_size == sizeof(struct imsi_last_val) ? ((const struct imsi_last_val *)v->mv_data)->t : 0;
 	case D_EVENT:
-		return v->mv_size == sizeof(struct eir_hist_event) ? ((const struct eir_hist_event *)v->mv_data)->rec.t
-								  : 0;
+		/* both layouts begin with the id and the record's time */
+		return v->mv_size == sizeof(struct eir_hist_event) || v->mv_size == sizeof(struct event_v1) ?
+		       ((const struct event_v1 *)v->mv_data)->rec.t : 0;
+	case D_IMEI_NODE:
+		return v->mv_size == sizeof(struct node_val) ? ((const struct node_val *)v->mv_data)->t : 0;
 	}
 	return -1;
 }
@@ -769,9 +916,18 @@ static int prune_table(struct eir_hist *h, MDB_txn *txn, int d, int64_t cutoff, 
 	return rc;
 }
 
+static bool db_empty(MDB_txn *txn, MDB_dbi dbi)
+{
+	MDB_stat st;
+
+	return mdb_stat(txn, dbi, &st) == 0 && !st.ms_entries;
+}
+
 static int prune_step(struct eir_hist *h, MDB_txn *txn, unsigned max, unsigned *removed)
 {
-	static const int tables[] = { D_EVENT, D_PAIR, D_RECENT, D_IMEI_LAST, D_IMSI_LAST };
+	static const int tables[] = { D_EVENT, D_PAIR, D_RECENT, D_IMEI_LAST, D_IMSI_LAST, D_IMEI_NODE };
+	/* the two-nodes table only while it holds rows: off (the default), it takes no share of the budget */
+	unsigned n_tables = ARRAY_SIZE(tables) - (db_empty(txn, h->dbi[D_IMEI_NODE]) ? 1 : 0);
 	int64_t now = h->now();
 	int64_t keep = (int64_t)h->cfg.retention_days * DAY_SEC;
 	int64_t recent_keep = (int64_t)h->cfg.clone_window_hours * 3600;
@@ -782,12 +938,13 @@ static int prune_step(struct eir_hist *h, MDB_txn *txn, unsigned max, unsigned *
 		recent_keep = EIR_HIST_SIGHTING_REPEAT_SEC;
 	*removed = 0;
 	/* each step starts with the next table, so that a large one cannot starve the others */
-	for (unsigned i = 0; i < ARRAY_SIZE(tables) && budget && !rc; i++) {
-		int d = tables[(h->rr_turn + i) % ARRAY_SIZE(tables)];
-		unsigned b = budget / (ARRAY_SIZE(tables) - i) ? : 1;
+	for (unsigned i = 0; i < n_tables && budget && !rc; i++) {
+		int d = tables[(h->rr_turn + i) % n_tables];
+		unsigned b = budget / (n_tables - i) ? : 1;
+		int64_t k = d == D_RECENT ? recent_keep : d == D_IMEI_NODE ? node_keep(&h->cfg) : keep;
 
 		budget -= b;
-		rc = prune_table(h, txn, d, now - (d == D_RECENT ? recent_keep : keep), &b, removed);
+		rc = prune_table(h, txn, d, now - k, &b, removed);
 		budget += b;
 	}
 	h->rr_turn++;
@@ -1004,21 +1161,33 @@ char *eir_hist_other_str(char *buf, size_t len, const struct eir_hist_event *ev)
 		return eir_imsi_unpack(buf, len, ev->other);
 	if (ev->kind == EIR_HIST_EV_NEW_HANDSET)
 		return eir_imei_str(buf, len, get_be64(ev->other));
+	if (ev->kind == EIR_HIST_EV_CLONE && ev->clone == EIR_HIST_CLONE_NODES) {
+		snprintf(buf, len, "%.*s", EIR_HIST_NODE_LEN, ev->other_node);
+		return buf;
+	}
 	if (len)
 		buf[0] = '\0';
 	return buf;
+}
+
+bool eir_hist_since_applied(const struct eir_hist_rec *r, int64_t *sec)
+{
+	/* the hook leaves applied 0 when no entry decided; an entry applied after the check is a clock gone back */
+	if (!r->applied || r->t < r->applied)
+		return false;
+	*sec = r->t - r->applied;
+	return true;
 }
 
 /* the event a cursor stands on: in the sightings index (its key names the event) or in the events table */
 static bool ev_get(struct eir_hist *h, MDB_txn *txn, bool via_sight, const MDB_val *k, const MDB_val *v,
 		   struct eir_hist_event *ev)
 {
-	if (via_sight)
-		return !get_val(txn, h->dbi[D_EVENT], k->mv_data, k->mv_size, ev, sizeof(*ev));
-	if (v->mv_size != sizeof(*ev))
+	MDB_val key = *k, val = *v;
+
+	if (via_sight && mdb_get(txn, h->dbi[D_EVENT], &key, &val))
 		return false;
-	memcpy(ev, v->mv_data, sizeof(*ev));
-	return true;
+	return event_dec(&val, ev);
 }
 
 /* up to max events (0: no limit) of kind (0: all), newest first from the last one when after is NULL, else oldest

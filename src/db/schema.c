@@ -93,7 +93,7 @@ int db_counts_put(MDB_txn *txn, struct part *p, const uint64_t count[4])
 static int upgrade_1_to_2(struct eir_db *db, struct part *p, MDB_txn *txn)
 {
 	uint64_t count[4] = { 0 };
-	struct eir_entry e;
+	uint8_t list;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	int rc;
@@ -101,13 +101,14 @@ static int upgrade_1_to_2(struct eir_db *db, struct part *p, MDB_txn *txn)
 	rc = mdb_cursor_open(txn, p->dbi[EIR_T_IMEI], &cur);
 	if (rc)
 		return db_lmdb_err(db, rc, "open cursor");
+	/* a schema 1 record has the layout of schema 3 (REC_LEN_V3), its list in the first byte */
 	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
-		memset(&e, 0, sizeof(e));
-		if (db_rec_dec(EIR_T_IMEI, &v, &e) || e.list > EIR_LIST_BLACK) {
+		list = *(const uint8_t *)v.mv_data;
+		if (v.mv_size != REC_LEN_V3 || list > EIR_LIST_BLACK) {
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		count[e.list]++;
+		count[list]++;
 	}
 	mdb_cursor_close(cur);
 	if (rc != MDB_NOTFOUND)
@@ -121,7 +122,7 @@ static int upgrade_1_to_2(struct eir_db *db, struct part *p, MDB_txn *txn)
  * prefix), so the cursor, left on the new key by the put, goes on with the next old row. */
 static int upgrade_rows_2_to_3(struct eir_db *db, struct part *p, MDB_txn *txn, enum eir_db_table t)
 {
-	uint8_t key[KEY_ROW_LEN], rec[REC_LEN];
+	uint8_t key[KEY_ROW_LEN], rec[REC_LEN_V3];
 	MDB_cursor *cur;
 	MDB_val k, v;
 	int rc;
@@ -137,13 +138,13 @@ static int upgrade_rows_2_to_3(struct eir_db *db, struct part *p, MDB_txn *txn, 
 				break;
 			}
 			memcpy(key, k.mv_data, KEY_PAIR_LEN);
-			memcpy(key + KEY_PAIR_LEN, (const uint8_t *)v.mv_data + REC_LEN, 8);
-			memcpy(rec, v.mv_data, REC_LEN);
+			memcpy(key + KEY_PAIR_LEN, (const uint8_t *)v.mv_data + REC_LEN_V3, 8);
+			memcpy(rec, v.mv_data, REC_LEN_V3);
 			rc = mdb_cursor_del(cur, 0);
 			if (rc)
 				break;
 			k = (MDB_val){ .mv_size = KEY_ROW_LEN, .mv_data = key };
-			v = (MDB_val){ .mv_size = REC_LEN, .mv_data = rec };
+			v = (MDB_val){ .mv_size = REC_LEN_V3, .mv_data = rec };
 			rc = mdb_cursor_put(cur, &k, &v, 0);
 			if (rc)
 				break;
@@ -163,6 +164,73 @@ static int upgrade_2_to_3(struct eir_db *db, struct part *p, MDB_txn *txn)
 	return rc ? rc : upgrade_rows_2_to_3(db, p, txn, EIR_T_EXC);
 }
 
+/* Put every row of table `from` into the empty table `to` in key order (MDB_APPEND: full pages), each record of
+ * from_len bytes padded with zeroes to to_len. */
+static int append_rows(MDB_txn *txn, MDB_dbi from, MDB_dbi to, size_t from_len, size_t to_len)
+{
+	uint8_t rec[REC_RANGE_LEN];
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	rc = mdb_cursor_open(txn, from, &cur);
+	if (rc)
+		return rc;
+	memset(rec, 0, sizeof(rec));
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		if (v.mv_size != from_len) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		memcpy(rec, v.mv_data, from_len);
+		v = (MDB_val){ .mv_size = to_len, .mv_data = rec };
+		rc = mdb_put(txn, to, &k, &v, MDB_APPEND);
+		if (rc)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* 3 → 4 for one table: each record gains the time its entry was applied to this store, 4 bytes at its end, 0 for
+ * every entry already there ("unknown": nobody knows when they came). Rewriting each record where it stands would
+ * split every page in two (about 53 bytes an entry instead of 30, measured on 1M sorted IMEIs): the rows go to a
+ * scratch table in key order and back, both by appending, so that the table ends as compact as a sorted import. */
+static int upgrade_applied_3_to_4(struct eir_db *db, struct part *p, MDB_txn *txn, enum eir_db_table t)
+{
+	size_t old_len = t == EIR_T_RANGE ? 6 + REC_LEN_V3 : REC_LEN_V3;
+	size_t new_len = (size_t)db_rec_len(t);
+	MDB_dbi scratch;
+	MDB_stat st;
+	int rc;
+
+	rc = mdb_stat(txn, p->dbi[t], &st);
+	if (rc || !st.ms_entries)
+		return rc ? db_lmdb_err(db, rc, "add the applied time") : 0;
+	rc = mdb_dbi_open(txn, "upgrade", MDB_CREATE, &scratch);
+	if (!rc)
+		rc = mdb_drop(txn, scratch, 0);
+	if (!rc)
+		rc = append_rows(txn, p->dbi[t], scratch, old_len, new_len);
+	if (!rc)
+		rc = mdb_drop(txn, p->dbi[t], 0);
+	if (!rc)
+		rc = append_rows(txn, scratch, p->dbi[t], new_len, new_len);
+	if (!rc)
+		rc = mdb_drop(txn, scratch, 1);
+	return rc ? db_lmdb_err(db, rc, "add the applied time") : 0;
+}
+
+static int upgrade_3_to_4(struct eir_db *db, struct part *p, MDB_txn *txn)
+{
+	static const enum eir_db_table tables[] = { EIR_T_IMEI, EIR_T_PAIR, EIR_T_RANGE, EIR_T_NOTIF, EIR_T_EXC };
+	int rc = 0;
+
+	for (unsigned int i = 0; i < ARRAY_SIZE(tables) && !rc; i++)
+		rc = upgrade_applied_3_to_4(db, p, txn, tables[i]);
+	return rc;
+}
+
 /* The upgrades of the on-disk layout, oldest first: each step turns schema `from` into `to` inside the one write
  * transaction that also records `to` (so a crash leaves the old schema whole). New sub-databases are created
  * before the steps run (MDB_CREATE). A new schema version is one row here and its function above. */
@@ -173,6 +241,8 @@ static const struct schema_step {
 } schema_steps[] = {
 	{ 1, 2, upgrade_1_to_2, "the audit table, and the per-list counts of the IMEI records (counted once)" },
 	{ 2, 3, upgrade_2_to_3, "national notification and exception rows keyed by (IMEI, IMSI, MSISDN)" },
+	{ 3, 4, upgrade_3_to_4,
+	  "the time each entry was applied to this store (unknown for the entries already there)" },
 };
 
 /*! Step i of the upgrade path (0: the oldest), for tools and tests.

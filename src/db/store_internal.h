@@ -36,9 +36,10 @@ enum {
 #define KEY_PAIR_LEN 14		/* IMEI, IMSI: local pairs (and national rows up to schema 2) */
 #define KEY_ROW_LEN 22		/* IMEI, IMSI, MSISDN: national notification and exception rows (schema 3) */
 #define KEY_MAX_LEN KEY_ROW_LEN
-#define REC_LEN 10		/* list, flags, reason, listed, block */
+#define REC_LEN 14		/* list, flags, reason, listed, block, applied */
 #define REC_RANGE_LEN (6 + REC_LEN)
-#define REC_ROW_LEN_V2 (REC_LEN + 8)	/* schema 2 rows: the MSISDN after the record, not in the key */
+#define REC_LEN_V3 10		/* up to schema 3: no applied time */
+#define REC_ROW_LEN_V2 (REC_LEN_V3 + 8)	/* schema 2 rows: the MSISDN after the record, not in the key */
 #define REASON_MAX 500
 
 struct part {
@@ -76,6 +77,7 @@ struct eir_db_txn {
 	uint8_t last_key[_EIR_T_COUNT][KEY_MAX_LEN];
 	int8_t append[_EIR_T_COUNT];	/* 0: not looked yet, 1: keys in order so far (MDB_APPEND), -1: not */
 	uint32_t next_reason;		/* 0: not looked up yet */
+	int64_t now;			/* eir_db_txn_time() */
 	int64_t dcount[4];		/* change of the IMEI records per list (enum eir_list), saved at commit */
 	bool map_full;
 	bool failed;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/statvfs.h>
+#include <time.h>
 
 #include <osmocom/core/logging.h>
 #include <osmocom/core/utils.h>
@@ -21,6 +22,22 @@
 struct eir_db *eir_db_txn_db(struct eir_db_txn *txn)
 {
 	return txn->db;
+}
+
+int64_t eir_db_txn_time(const struct eir_db_txn *txn)
+{
+	return txn->now;
+}
+
+/* an entry as a put writes it: no pair flags (the store keeps those), applied now unless the writer kept one */
+static struct eir_entry stamped(const struct eir_db_txn *txn, const struct eir_entry *e)
+{
+	struct eir_entry rec = *e;
+
+	rec.flags = 0;
+	if (!rec.applied)
+		rec.applied = (uint32_t)txn->now;
+	return rec;
 }
 
 void eir_db_txn_errf(struct eir_db_txn *txn, const char *fmt, ...)
@@ -238,8 +255,7 @@ int eir_db_txn_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir
 			eir_db_txn_errf(txn, "an entry needs a list");
 			return -EINVAL;
 		}
-		rec = *e;
-		rec.flags = 0;
+		rec = stamped(txn, e);
 		/* in a sorted run a key above the last one cannot exist yet: skip the lookup that keeps old flags */
 		db_key_enc(t, e, key);
 		if (txn->append[t] > 0 && memcmp(key, txn->last_key[t], KEY_IMEI_LEN) > 0) {
@@ -258,8 +274,7 @@ int eir_db_txn_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir
 		return raw_put(txn, t, &rec);
 	}
 
-	rec = *e;
-	rec.flags = 0;
+	rec = stamped(txn, e);
 	rc = raw_put(txn, t, &rec);
 	if (rc)
 		return rc;
@@ -291,6 +306,7 @@ int eir_db_txn_del(struct eir_db_txn *txn, enum eir_db_table t, const struct eir
 		rec.list = EIR_LIST_NONE;
 		rec.reason_id = 0;
 		rec.listed = rec.block = 0;
+		rec.applied = 0;
 		return raw_put(txn, t, &rec);
 	}
 	rc = raw_del(txn, t, &rec);
@@ -371,8 +387,7 @@ int eir_db_txn_put_range(struct eir_db_txn *txn, const struct eir_entry *e)
 	}
 	if (rc != -ENOENT)
 		return rc;
-	rec = *e;
-	rec.flags = 0;
+	rec = stamped(txn, e);
 	return raw_put(txn, EIR_T_RANGE, &rec);
 }
 
@@ -412,6 +427,7 @@ static int strip_imei_records(struct eir_db_txn *txn, uint8_t clear_flags, bool 
 			e.list = EIR_LIST_NONE;
 			e.reason_id = 0;
 			e.listed = e.block = 0;
+			e.applied = 0;
 		}
 		if (e.list == EIR_LIST_NONE && !e.flags) {
 			rc = mdb_cursor_del(cur, 0);
@@ -612,6 +628,8 @@ static bool disk_full(const char *path)
 static int write_locked(struct eir_db *db, enum eir_db_part part, eir_db_write_fn fn, void *arg)
 {
 	struct part *p = &db->p[part];
+	/* one time for every attempt: a redo after the map grew stamps the same */
+	int64_t now = time(NULL);
 	struct eir_db_txn txn;
 	int rc;
 
@@ -620,6 +638,7 @@ static int write_locked(struct eir_db *db, enum eir_db_part part, eir_db_write_f
 		txn.db = db;
 		txn.part = part;
 		txn.p = p;
+		txn.now = now;
 		/* a thread handle does not adopt a map another process grew either: the owner does (eir_db_grow()) */
 		rc = db->origin ? mdb_txn_begin(p->env, NULL, 0, &txn.txn) : db_txn_begin(p, 0, &txn.txn);
 		if (rc == MDB_MAP_RESIZED) {

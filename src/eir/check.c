@@ -281,3 +281,17 @@ char *eir_match_str(char *buf, size_t len, struct eir_db *db, const struct eir_m
 		OSMO_STRBUF_PRINTF(sb, ", amnesty granted");
 	return buf;
 }
+
+char *eir_match_applied_str(char *buf, size_t len, struct eir_db *db, const struct eir_match *m)
+{
+	size_t n;
+	char at[32];
+
+	eir_match_str(buf, len, db, m);
+	if (m->level >= EIR_LVL_DEFAULT)
+		return buf;
+	n = strlen(buf);
+	if (n < len)
+		snprintf(buf + n, len - n, ", applied %s", eir_applied_str(at, sizeof(at), m->entry.applied));
+	return buf;
+}

@@ -20,13 +20,13 @@ static const char *const iface_json[_EIR_IFACE_COUNT] = {
 	[EIR_IFACE_N5G_EIR] = "n5g-eir",
 };
 
-/* The network-side time-to-block of a sighting (how long after the deciding entry was applied to this store),
- * -1: not known. The applied time per entry is another step of issue #12 (schema step 4); until it is wired in,
- * the field is left out, which the schema allows. */
+/* The network-side time-to-block of a sighting: how long after the deciding entry was applied to this store it was
+ * checked, -1 where not known (an entry of a store before schema 4, or a clock gone back) */
 static long long time_to_block_s(const struct eir_hist_event *ev)
 {
-	(void)ev;
-	return -1;
+	int64_t sec;
+
+	return eir_hist_since_applied(&ev->rec, &sec) ? (long long)sec : -1;
 }
 
 static void why_json(struct eir_jbuf *b, const struct eir_hist_rec *r, struct eir_db *db)
@@ -52,6 +52,14 @@ static void why_json(struct eir_jbuf *b, const struct eir_hist_rec *r, struct ei
 	}
 	if (w->listed)
 		eir_jb_printf(b, ",\"listed\":\"%s\"", eir_day_str(day, sizeof(day), w->listed));
+	if (r->applied) {
+		time_t at = r->applied;
+		struct tm tm;
+		char ts[32];
+
+		if (gmtime_r(&at, &tm) && strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm))
+			eir_jb_printf(b, ",\"applied\":\"%s\"", ts);
+	}
 	if (w->reason_id) {
 		eir_jb_printf(b, ",\"reason_id\":%u", w->reason_id);
 		/* the text lives in the lists store; an id whose text is gone (or no store) gives the id only */
@@ -102,7 +110,16 @@ int eir_hist_event_json(const struct eir_hist_event *ev, struct eir_db *db, char
 		eir_jb_printf(&b, ",\"previous_imei\":\"%s\"", eir_hist_other_str(num, sizeof(num), ev));
 		break;
 	case EIR_HIST_EV_CLONE:
-		eir_jb_printf(&b, ",\"imsis\":%u", ev->n);
+		eir_jb_printf(&b, ",\"clone\":\"%s\"", get_value_string(eir_hist_clone_names, ev->clone));
+		if (ev->clone == EIR_HIST_CLONE_NODES) {
+			memcpy(node, ev->other_node, sizeof(node));
+			node[sizeof(node) - 1] = '\0';
+			eir_jb_printf(&b, ",\"other_node\":");
+			eir_jb_str(&b, "", node);
+			eir_jb_printf(&b, ",\"seconds_apart\":%u", ev->n);
+		} else {
+			eir_jb_printf(&b, ",\"imsis\":%u", ev->n);
+		}
 		break;
 	default:
 		break;

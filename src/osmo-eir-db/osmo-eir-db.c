@@ -185,14 +185,14 @@ static int cmd_lookup(int argc, char **argv)
 		eir_db_close(db);
 		return 1;
 	}
-	printf("%s by %s", eir_verdict_name(res.verdict), eir_match_str(buf, sizeof(buf), db, &res.why));
+	printf("%s by %s", eir_verdict_name(res.verdict), eir_match_applied_str(buf, sizeof(buf), db, &res.why));
 	if (im.status == EIR_IMEI_LUHN_MISMATCH)
 		printf(" (check digit %c is wrong, expected %c)", im.check_digit, im.luhn);
 	else if (im.status == EIR_IMEI_SPARE_ZERO)
 		printf(" (15th digit 0 taken as the spare digit; the check digit would be %c)", im.luhn);
 	printf("\n");
 	for (i = 1; i < res.n_matches; i++)
-		printf("  also: %s\n", eir_match_str(buf, sizeof(buf), db, &res.matches[i]));
+		printf("  also: %s\n", eir_match_applied_str(buf, sizeof(buf), db, &res.matches[i]));
 	eir_db_close(db);
 	return 0;
 }

@@ -285,7 +285,10 @@ static int upsert(struct ctx *c, enum eir_db_table t, struct eir_entry *e, bool 
 	if (!held_empty || !key_is_new(c, t, e)) {
 		rc = eir_db_txn_get(c->txn, t, &old);
 		if (rc == 0 && old.list != EIR_LIST_NONE) {
+			/* a changed row was in force already: it keeps the day it was listed and the time it was
+			 * applied (one unknown since the upgrade to schema 4 gets this run's) */
 			e->listed = old.listed;
+			e->applied = old.applied;
 			if (same(t, e, &old)) {
 				c->plan->st.unchanged++;
 				return 0;
@@ -584,7 +587,8 @@ static int apply_cb(struct eir_db_txn *txn, void *arg)
 	OSMO_STRLCPY_ARRAY(fs.name, plan->feed);
 	fs.run_id = last->run;
 	OSMO_STRLCPY_ARRAY(fs.run_date, last->date);
-	fs.applied_at = time(NULL);
+	/* the time every entry this run added was stamped with */
+	fs.applied_at = eir_db_txn_time(txn);
 	rc = eir_db_txn_feed_state_put(txn, &fs);
 	return rc ? store_fail(&c, rc) : 0;
 }

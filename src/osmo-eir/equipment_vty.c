@@ -152,9 +152,10 @@ static int show_why(struct vty *vty, const char *imei_s, const char *imsi_s)
 		imsi_s ? imsi_s : "", eir_verdict_name(res.verdict), VTY_NEWLINE);
 	if (im.status == EIR_IMEI_LUHN_MISMATCH)
 		vty_out(vty, "  note: check digit %c is wrong, expected %c%s", im.check_digit, im.luhn, VTY_NEWLINE);
-	vty_out(vty, "  decided by: %s%s", eir_match_str(buf, sizeof(buf), g_eir->db, &res.why), VTY_NEWLINE);
+	vty_out(vty, "  decided by: %s%s", eir_match_applied_str(buf, sizeof(buf), g_eir->db, &res.why), VTY_NEWLINE);
 	for (i = 1; i < res.n_matches; i++)
-		vty_out(vty, "  also matched: %s%s", eir_match_str(buf, sizeof(buf), g_eir->db, &res.matches[i]),
+		vty_out(vty, "  also matched: %s%s",
+			eir_match_applied_str(buf, sizeof(buf), g_eir->db, &res.matches[i]),
 			VTY_NEWLINE);
 	return CMD_SUCCESS;
 }

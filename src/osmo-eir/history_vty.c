@@ -43,6 +43,7 @@ enum {
 	H_CTR_EV_DROPPED,
 	H_CTR_TRAP_SUPPRESSED,
 	H_CTR_COALESCED,
+	H_CTR_EV_CLONE_NODES,
 };
 
 static const struct rate_ctr_desc hist_ctr_desc[] = {
@@ -53,10 +54,12 @@ static const struct rate_ctr_desc hist_ctr_desc[] = {
 	[H_CTR_EV_SIGHTING] = { "event:sighting", "Sightings: a listed handset was checked" },
 	[H_CTR_EV_NEW_SIM] = { "event:new-sim", "Events: an IMEI with an IMSI other than its last" },
 	[H_CTR_EV_NEW_HANDSET] = { "event:new-handset", "Events: an IMSI with an IMEI other than its last" },
-	[H_CTR_EV_CLONE] = { "event:clone-suspect", "Events: an IMEI with many IMSIs within the window" },
+	[H_CTR_EV_CLONE] = { "event:clone-suspect", "Events: an IMEI with many IMSIs within the window, or two nodes" },
 	[H_CTR_EV_DROPPED] = { "event:not-reported", "Events stored but not logged or TRAPped (hand-back queue full)" },
 	[H_CTR_TRAP_SUPPRESSED] = { "trap:suppressed", "Event TRAPs left out by the rate limit" },
 	[H_CTR_COALESCED] = { "record:coalesced", "Network checks not queued: a repeat within coalesce-seconds" },
+	[H_CTR_EV_CLONE_NODES] = { "event:clone-two-nodes",
+				   "Events: clone suspects of the two-nodes kind (counted in event:clone-suspect too)" },
 };
 
 static const struct rate_ctr_group_desc hist_ctrg_desc = {
@@ -142,12 +145,20 @@ static char *why_str(char *buf, size_t len, const struct eir_hist_why *w, bool e
 	return buf;
 }
 
-/* what an event says beyond the check: the previous IMSI or IMEI, the clone count */
+/* what an event says beyond the check: the time from the entry's apply to a sighting (the network-side time-to-block),
+ * the previous IMSI or IMEI, the clone count or the other node */
 static char *ev_extra(char *buf, size_t len, const struct eir_hist_event *ev)
 {
-	char o[20];
+	char o[EIR_HIST_NODE_LEN + 8];
+	int64_t since;
 
 	switch (ev->kind) {
+	case EIR_HIST_EV_SIGHTING:
+		if (eir_hist_since_applied(&ev->rec, &since))
+			snprintf(buf, len, ", applied %lld s before", (long long)since);
+		else
+			snprintf(buf, len, ", applied unknown");
+		break;
 	case EIR_HIST_EV_NEW_SIM:
 		snprintf(buf, len, ", previous IMSI %s", eir_hist_other_str(o, sizeof(o), ev));
 		break;
@@ -155,7 +166,11 @@ static char *ev_extra(char *buf, size_t len, const struct eir_hist_event *ev)
 		snprintf(buf, len, ", previous IMEI %s", eir_hist_other_str(o, sizeof(o), ev));
 		break;
 	case EIR_HIST_EV_CLONE:
-		snprintf(buf, len, ", %u IMSIs within %u h", ev->n, G.cfg.clone_window_hours);
+		if (ev->clone == EIR_HIST_CLONE_NODES)
+			snprintf(buf, len, ", two nodes: node %s %u s before", eir_hist_other_str(o, sizeof(o), ev),
+				 ev->n);
+		else
+			snprintf(buf, len, ", %u IMSIs within %u h", ev->n, G.cfg.clone_window_hours);
 		break;
 	default:
 		buf[0] = '\0';
@@ -167,7 +182,7 @@ static char *ev_extra(char *buf, size_t len, const struct eir_hist_event *ev)
 static char *ev_str(char *buf, size_t len, const struct eir_hist_event *ev)
 {
 	const struct eir_hist_rec *r = &ev->rec;
-	char ts[32], im[16], is[20], ms[20], why[400], extra[80];
+	char ts[32], im[16], is[20], ms[20], why[400], extra[EIR_HIST_NODE_LEN + 64];
 
 	snprintf(buf, len, "event %llu %s at %s: IMEI %s IMSI %s MSISDN %s SV %d, %s (%s), %s node %s%s",
 		 (unsigned long long)ev->id, get_value_string(eir_hist_kind_names, ev->kind),
@@ -180,17 +195,24 @@ static char *ev_str(char *buf, size_t len, const struct eir_hist_event *ev)
 	return buf;
 }
 
-/* the TRAP's value: key=value pairs, the reason last (it may hold commas) */
+/* the TRAP's value: key=value pairs, the reason last (it may hold commas); clone= says which clone suspect, applied=
+ * the deciding entry's apply time and since-applied= the seconds from it to the check (both empty: unknown) */
 static char *ev_trap_str(char *buf, size_t len, const struct eir_hist_event *ev)
 {
 	const struct eir_hist_rec *r = &ev->rec;
-	char ts[32], im[16], is[20], ms[20], other[20], reason[256] = "";
+	char ts[32], im[16], is[20], ms[20], other[EIR_HIST_NODE_LEN + 8], reason[256] = "";
+	char at[32] = "", since_s[24] = "";
+	int64_t since;
 
 	eir_hist_other_str(other, sizeof(other), ev);
+	if (eir_hist_since_applied(r, &since)) {
+		time_fmt(at, sizeof(at), r->applied, true);
+		snprintf(since_s, sizeof(since_s), "%lld", (long long)since);
+	}
 	if (g_eir->db && r->why.reason_id && r->why.level < EIR_LVL_DEFAULT)
 		eir_db_reason(g_eir->db, r->why.part, r->why.reason_id, reason, sizeof(reason));
 	snprintf(buf, len, "id=%llu,kind=%s,time=%s,imei=%s,imsi=%s,msisdn=%s,sv=%d,verdict=%s,level=%s,list=%s,"
-		 "source=%s,iface=%s,node=%s,other=%s,n=%u,reason=%s",
+		 "source=%s,iface=%s,node=%s,other=%s,n=%u,clone=%s,applied=%s,since-applied=%s,reason=%s",
 		 (unsigned long long)ev->id, get_value_string(eir_hist_kind_names, ev->kind),
 		 time_fmt(ts, sizeof(ts), r->t, true), eir_imei_str(im, sizeof(im), r->imei),
 		 r->flags & EIR_HIST_F_IMSI ? eir_imsi_unpack(is, sizeof(is), r->imsi) : "",
@@ -198,7 +220,9 @@ static char *ev_trap_str(char *buf, size_t len, const struct eir_hist_event *ev)
 		 eir_verdict_name(r->verdict), get_value_string(eir_level_names, r->why.level),
 		 eir_list_name(r->why.list),
 		 r->why.part == EIR_DB_NATIONAL ? "national" : "local", get_value_string(eir_iface_names, r->iface),
-		 r->node, other, ev->n, reason);
+		 r->node, other, ev->n,
+		 ev->kind == EIR_HIST_EV_CLONE ? get_value_string(eir_hist_clone_names, ev->clone) : "", at, since_s,
+		 reason);
 	return buf;
 }
 
@@ -214,6 +238,8 @@ static void on_event(void *data, const struct eir_hist_event *ev, const char *er
 	}
 	if (ev->kind < _EIR_HIST_EV_COUNT && kind_ctr[ev->kind])
 		rate_ctr_inc2(G.ctrs, kind_ctr[ev->kind]);
+	if (ev->kind == EIR_HIST_EV_CLONE && ev->clone == EIR_HIST_CLONE_NODES)
+		rate_ctr_inc2(G.ctrs, H_CTR_EV_CLONE_NODES);
 	LOGP(DHIST, LOGL_NOTICE, "%s\n", ev_str(buf, sizeof(buf), ev));
 	if (!eir_ctrl_handle)
 		return;
@@ -267,6 +293,8 @@ static void hook(void *data, const struct eir_query *q, const struct eir_decisio
 	r.why = (struct eir_hist_why){ .level = d->why.level, .part = d->why.part, .list = d->why.list,
 				       .listed = d->why.entry.listed, .reason_id = d->why.entry.reason_id,
 				       .first = d->why.entry.imei, .last = d->why.entry.last };
+	/* for the time-to-block of a sighting; only an entry has one (the default policy's entry is all zero) */
+	r.applied = d->why.level < EIR_LVL_DEFAULT ? d->why.entry.applied : 0;
 	osmo_strlcpy(r.node, node ? node : "", sizeof(r.node));
 	r.rat = q->rat;
 	switch (eir_hist_writer_push(G.w, &r)) {
@@ -416,6 +444,15 @@ DEFUN(cfg_h_clone_window, cfg_h_clone_window_cmd, "clone-window-hours <1-8760>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_h_clone_nodes, cfg_h_clone_nodes_cmd, "clone-two-nodes-seconds <0-3600>",
+      "Clone suspect: an IMEI checked by two nodes of one interface (two MMEs, two AMFs) at once\n"
+      "Seconds between the two checks at most (default 0: off; 1 suggested, see the manual)\n")
+{
+	G.cfg.clone_nodes_sec = atoi(argv[0]);
+	cfg_changed();
+	return CMD_SUCCESS;
+}
+
 DEFUN(cfg_h_queue, cfg_h_queue_cmd, "queue-length <16-1048576>",
       "Checks waiting for the writer thread; more are dropped and counted (at start)\n" "Records (default 65536)\n")
 {
@@ -467,7 +504,8 @@ static int config_write_history(struct vty *vty)
 	    c->sightings_grey == def.sightings_grey && c->retention_days == def.retention_days &&
 	    c->clone_imsis == def.clone_imsis && c->clone_window_hours == def.clone_window_hours &&
 	    c->queue_len == def.queue_len && c->coalesce_sec == def.coalesce_sec &&
-	    c->coalesce_entries == def.coalesce_entries && c->map_size_mib == def.map_size_mib && !c->path)
+	    c->coalesce_entries == def.coalesce_entries && c->map_size_mib == def.map_size_mib &&
+	    c->clone_nodes_sec == def.clone_nodes_sec && !c->path)
 		return CMD_SUCCESS;
 	vty_out(vty, "history%s", VTY_NEWLINE);
 	if (!G.recording)
@@ -484,6 +522,8 @@ static int config_write_history(struct vty *vty)
 		vty_out(vty, " clone-imsis %u%s", c->clone_imsis, VTY_NEWLINE);
 	if (c->clone_window_hours != def.clone_window_hours)
 		vty_out(vty, " clone-window-hours %u%s", c->clone_window_hours, VTY_NEWLINE);
+	if (c->clone_nodes_sec != def.clone_nodes_sec)
+		vty_out(vty, " clone-two-nodes-seconds %u%s", c->clone_nodes_sec, VTY_NEWLINE);
 	if (c->queue_len != def.queue_len)
 		vty_out(vty, " queue-length %u%s", c->queue_len, VTY_NEWLINE);
 	if (c->coalesce_sec != def.coalesce_sec)
@@ -684,6 +724,7 @@ void eir_history_vty_init(void)
 	install_element(HISTORY_NODE, &cfg_h_retention_cmd);
 	install_element(HISTORY_NODE, &cfg_h_clone_imsis_cmd);
 	install_element(HISTORY_NODE, &cfg_h_clone_window_cmd);
+	install_element(HISTORY_NODE, &cfg_h_clone_nodes_cmd);
 	install_element(HISTORY_NODE, &cfg_h_queue_cmd);
 	install_element(HISTORY_NODE, &cfg_h_coalesce_cmd);
 	install_element(HISTORY_NODE, &cfg_h_coalesce_entries_cmd);

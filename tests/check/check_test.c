@@ -217,6 +217,25 @@ static void decide_test(void *ctx, struct eir_db *db)
 	rate_ctr_group_free(d.ctrs);
 }
 
+/* The why lines of the VTY and osmo-eir-db end with when the deciding entry was applied to the store: to the second,
+ * UTC; unknown for an entry from before schema 4; nothing for the default policy, which is no entry. */
+static void applied_test(struct eir_db *db)
+{
+	struct eir_match m = {
+		.level = EIR_LVL_LOCAL_IMEI, .part = EIR_DB_LOCAL, .list = EIR_LIST_BLACK,
+		.entry = { .imei = imei("35000001000003"), .list = EIR_LIST_BLACK, .applied = 1764597787 },
+	};
+	char buf[512];
+
+	printf("-- the why with the time the entry was applied\n");
+	printf("%s\n", eir_match_applied_str(buf, sizeof(buf), db, &m));
+	m.entry.applied = 0;
+	printf("%s\n", eir_match_applied_str(buf, sizeof(buf), db, &m));
+	printf("cut to fit: %s\n", eir_match_applied_str(buf, 12, db, &m));
+	m = (struct eir_match){ .level = EIR_LVL_DEFAULT };
+	printf("%s\n", eir_match_applied_str(buf, sizeof(buf), db, &m));
+}
+
 int main(void)
 {
 	void *ctx = talloc_named_const(NULL, 0, "check_test");
@@ -307,6 +326,7 @@ int main(void)
 	check(db, &pol, "35000004000150", NULL, 0);
 
 	decide_test(ctx, db);
+	applied_test(db);
 
 	eir_db_close(db);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

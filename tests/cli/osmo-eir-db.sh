@@ -81,7 +81,9 @@ t "  and says so" has "default policy"
 lookup_is "-d unknown" UNKNOWN -d unknown 35693803564380
 lookup_is "-d black" BLACKLISTED -d black 35693803564380
 
+applied_from=$(date -u +%s)
 run "$E" -l "$D" add imei 35693803564380 black stolen, police ref 42
+applied_to=$(date -u +%s)
 t "add imei black" eval 'rc_is 0 && has "^add imei 35693803564380: none -> black \"stolen, police ref 42\" listed "'
 run "$E" -l "$D" add imei 35693803564381 grey
 t "add imei grey" rc_is 0
@@ -89,6 +91,11 @@ run "$E" -l "$D" add imei 35693803564382 white
 t "add imei white" rc_is 0
 lookup_is "black entry" BLACKLISTED 35693803564380
 t "  with its reason and the day it was listed" eval 'has "reason \"stolen, police ref 42\"" && has "listed 20"'
+# the time the entry was applied to the store, to the second: the add's own time
+applied=$(printf '%s\n' "$out" | head -n 1 | sed -n 's/.*, applied \([0-9-]* [0-9:]*\) UTC$/\1/p')
+applied_s=$(date -u -d "$applied" +%s 2>/dev/null || echo 0)
+t "  and the time it was applied, the add's (UTC, at the end of the why)" \
+	test "$applied_s" -ge "$applied_from" -a "$applied_s" -le "$applied_to"
 lookup_is "grey entry" GREYLISTED 35693803564381
 lookup_is "white entry" WHITELISTED -d unknown 35693803564382
 run "$E" -l "$D" add imei 35693803564381 black changed
@@ -404,7 +411,7 @@ done
 "$E" -l "$S" add pair 35900000000001 001010000000001 white > /dev/null
 "$E" -l "$S" add pair 35900000000001 001010000000002 white > /dev/null
 run "$E" -l "$S" stats
-t "stats: exit 0, both parts" eval 'rc_is 0 && has "^local: schema 3" && has "^national: schema 3"'
+t "stats: exit 0, both parts" eval 'rc_is 0 && has "^local: schema 4" && has "^national: schema 4"'
 t "  3 IMEI entries" has "^  imei *3 entries"
 t "  2 ranges" has "^  range *2 entries"
 t "  2 pairs" has "^  pair *2 entries"

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The store: CRUD of every table, pair flags, national rows keyed by (IMEI, IMSI, MSISDN), ranges at their
- * boundaries and overlapping, schema mismatch and upgrades (1 and 2 forged; the table of upgrade steps; an upgrade
- * that fills the map, grown or refused at the limit; a schema no step starts from), a full map (grow and redo; a
+ * boundaries and overlapping, schema mismatch and upgrades (1, 2 and 3 forged; the table of upgrade steps; upgrades
+ * that fill the map, grown or refused at the limit; a schema no step starts from), a full map (grow and redo; a
  * clear error at the limit, nothing half written). */
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <lmdb.h>	/* only to forge older and newer stores below; the store's callers never need it */
@@ -473,13 +474,17 @@ static void test_map_full(void)
 	eir_db_close(db);
 }
 
-/* Turn the national rows of the store in path back into the schema 2 layout: (IMEI, IMSI) → record + MSISDN.
- * Returns the bytes in use afterwards (up to the last page). */
-static uint64_t forge_schema_2(const char *path)
+/* One row rewritten into an older layout: key and record in, new key and record out (at most 22 and 20 bytes). */
+typedef void (*forge_row_fn)(const char *table, const MDB_val *k, const MDB_val *v, uint8_t *key, size_t *klen,
+			     uint8_t *rec, size_t *rlen);
+
+/* Rewrite every row of the tables of the part in path with fn and record the schema version. Returns the bytes in
+ * use afterwards (up to the last page). */
+static uint64_t forge(const char *path, const char *const *tables, unsigned n_tables, uint32_t schema, forge_row_fn fn)
 {
-	static const char *const tables[] = { "notif", "exc" };
 	uint8_t *keys, *recs, ver[4];
 	MDB_val k, v, sk = { .mv_size = 6, .mv_data = "schema" };
+	size_t *klen, *rlen;
 	MDB_envinfo info;
 	MDB_cursor *cur;
 	MDB_stat st;
@@ -494,30 +499,32 @@ static uint64_t forge_schema_2(const char *path)
 	mdb_env_set_mapsize(env, 64 << 20);
 	OSMO_ASSERT(mdb_env_open(env, path, 0, 0640) == 0);
 	OSMO_ASSERT(mdb_txn_begin(env, NULL, 0, &txn) == 0);
-	for (t = 0; t < 2; t++) {
+	for (t = 0; t < n_tables; t++) {
 		OSMO_ASSERT(mdb_dbi_open(txn, tables[t], 0, &dbi) == 0);
 		OSMO_ASSERT(mdb_stat(txn, dbi, &st) == 0);
 		keys = talloc_array(ctx, uint8_t, 22 * (st.ms_entries + 1));
-		recs = talloc_array(ctx, uint8_t, 18 * (st.ms_entries + 1));
+		recs = talloc_array(ctx, uint8_t, 20 * (st.ms_entries + 1));
+		klen = talloc_array(ctx, size_t, st.ms_entries + 1);
+		rlen = talloc_array(ctx, size_t, st.ms_entries + 1);
 		OSMO_ASSERT(mdb_cursor_open(txn, dbi, &cur) == 0);
 		for (n = 0; mdb_cursor_get(cur, &k, &v, n ? MDB_NEXT : MDB_FIRST) == 0; n++) {
-			OSMO_ASSERT(n < st.ms_entries && k.mv_size == 22 && v.mv_size == 10);
-			memcpy(keys + 22 * n, k.mv_data, 22);
-			memcpy(recs + 18 * n, v.mv_data, 10);
-			memcpy(recs + 18 * n + 10, keys + 22 * n + 14, 8);
+			OSMO_ASSERT(n < st.ms_entries);
+			fn(tables[t], &k, &v, keys + 22 * n, &klen[n], recs + 20 * n, &rlen[n]);
 		}
 		mdb_cursor_close(cur);
 		OSMO_ASSERT(mdb_drop(txn, dbi, 0) == 0);
 		for (i = 0; i < n; i++) {
-			k = (MDB_val){ .mv_size = 14, .mv_data = keys + 22 * i };
-			v = (MDB_val){ .mv_size = 18, .mv_data = recs + 18 * i };
+			k = (MDB_val){ .mv_size = klen[i], .mv_data = keys + 22 * i };
+			v = (MDB_val){ .mv_size = rlen[i], .mv_data = recs + 20 * i };
 			OSMO_ASSERT(mdb_put(txn, dbi, &k, &v, 0) == 0);
 		}
 		talloc_free(keys);
 		talloc_free(recs);
+		talloc_free(klen);
+		talloc_free(rlen);
 	}
 	OSMO_ASSERT(mdb_dbi_open(txn, "meta", 0, &dbi) == 0);
-	osmo_store32be(2, ver);
+	osmo_store32be(schema, ver);
 	v = (MDB_val){ .mv_size = 4, .mv_data = ver };
 	OSMO_ASSERT(mdb_put(txn, dbi, &sk, &v, 0) == 0);
 	OSMO_ASSERT(mdb_txn_commit(txn) == 0);
@@ -525,6 +532,47 @@ static uint64_t forge_schema_2(const char *path)
 	OSMO_ASSERT(mdb_env_stat(env, &st) == 0);
 	mdb_env_close(env);
 	return (uint64_t)(info.me_last_pgno + 1) * st.ms_psize;
+}
+
+/* schema 4 → 3: the record without its applied time (14 → 10 bytes, a range 20 → 16) */
+static void row_to_3(const char *table, const MDB_val *k, const MDB_val *v, uint8_t *key, size_t *klen, uint8_t *rec,
+		     size_t *rlen)
+{
+	OSMO_ASSERT(k->mv_size <= 22 && v->mv_size == (strcmp(table, "range") ? 14 : 20));
+	memcpy(key, k->mv_data, k->mv_size);
+	*klen = k->mv_size;
+	memcpy(rec, v->mv_data, v->mv_size - 4);
+	*rlen = v->mv_size - 4;
+}
+
+/* schema 3 → 2 (a national row): (IMEI, IMSI, MSISDN) → record becomes (IMEI, IMSI) → record + MSISDN */
+static void row_to_2(const char *table, const MDB_val *k, const MDB_val *v, uint8_t *key, size_t *klen, uint8_t *rec,
+		     size_t *rlen)
+{
+	OSMO_ASSERT(k->mv_size == 22 && v->mv_size == 10);
+	memcpy(key, k->mv_data, 14);
+	*klen = 14;
+	memcpy(rec, v->mv_data, 10);
+	memcpy(rec + 10, (const uint8_t *)k->mv_data + 14, 8);
+	*rlen = 18;
+}
+
+/* Turn every record of the part in path back into the schema 3 layout (no applied time) and record schema 3. */
+static uint64_t forge_schema_3(const char *path)
+{
+	static const char *const tables[] = { "imei", "pair", "range", "notif", "exc" };
+
+	return forge(path, tables, ARRAY_SIZE(tables), 3, row_to_3);
+}
+
+/* Turn the national rows of the store in path back into the schema 2 layout: (IMEI, IMSI) → record + MSISDN, the
+ * records of schema 3. Returns the bytes in use afterwards (up to the last page). */
+static uint64_t forge_schema_2(const char *path)
+{
+	static const char *const tables[] = { "notif", "exc" };
+
+	forge_schema_3(path);
+	return forge(path, tables, ARRAY_SIZE(tables), 2, row_to_2);
 }
 
 /* Set the schema version recorded in the meta table of the part in path (forging an older or a newer store). */
@@ -548,6 +596,22 @@ static void forge_version(const char *path, uint32_t schema)
 	mdb_env_close(env);
 }
 
+/* An older store: a read-only open says it needs the upgrade, the read-write open that follows upgrades it. */
+static struct eir_db *open_older(const char *path)
+{
+	struct eir_db_opts o = { .read_only = true };
+	struct eir_db *db;
+	const char *err;
+
+	RC(eir_db_open(ctx, &db, path, &o));
+	err = strstr(eir_db_errstr(db), "store schema");
+	printf("  read-only: %s\n", err ? err : eir_db_errstr(db));
+	eir_db_close(db);
+	o.read_only = false;
+	RC(eir_db_open(ctx, &db, path, &o));
+	return db;
+}
+
 /* a store of schema 2 (one row per (IMEI, IMSI), its MSISDN in the record) keeps its rows, now keyed by the
  * triplet, and their pair flags; it answers as before */
 static void test_schema_2(void)
@@ -558,7 +622,6 @@ static void test_schema_2(void)
 	struct eir_db_stats st;
 	struct eir_db *db;
 	char path[80], reason[64];
-	const char *err;
 
 	printf("a schema 2 store is upgraded by the first read-write open, its national rows kept:\n");
 	snprintf(path, sizeof(path), "%s/v2", dir);
@@ -576,13 +639,7 @@ static void test_schema_2(void)
 	forge_schema_2(path);
 
 	snprintf(path, sizeof(path), "%s/v2", dir);
-	o = (struct eir_db_opts){ .read_only = true };
-	RC(eir_db_open(ctx, &db, path, &o));
-	err = strstr(eir_db_errstr(db), "store schema");
-	printf("  read-only: %s\n", err ? err : eir_db_errstr(db));
-	eir_db_close(db);
-	o.read_only = false;
-	RC(eir_db_open(ctx, &db, path, &o));
+	db = open_older(path);
 	RC(eir_db_stats(db, EIR_DB_NATIONAL, &st));
 	printf("  read-write: schema=%u notif=%llu exc=%llu\n", st.schema,
 	       (unsigned long long)st.t[EIR_T_NOTIF].entries,
@@ -611,6 +668,203 @@ static void test_schema_2(void)
 	RC(eir_db_stats(db, EIR_DB_NATIONAL, &st));
 	printf("  schema=%u exc=%llu\n", st.schema, (unsigned long long)st.t[EIR_T_EXC].entries);
 	eir_db_close(db);
+}
+
+static int count_cb(const struct eir_entry *e, void *arg);
+
+/* when an entry was applied, as the test can say it: unknown, the time of the write that put it (between the test's
+ * clock before and after that write), or something else (a failure) */
+static const char *applied_of(uint32_t applied, time_t before, time_t after)
+{
+	static char buf[32];
+
+	if (!applied)
+		return "unknown";
+	if (applied >= before && applied <= after)
+		return "its write's time";
+	snprintf(buf, sizeof(buf), "%u (wrong)", applied);
+	return buf;
+}
+
+static void show_applied(struct eir_db *db, enum eir_db_part part, enum eir_db_table t, struct eir_entry e,
+			 time_t before, time_t after)
+{
+	char reason[64], im[16], imsi[20];
+	int rc;
+
+	eir_db_read_begin(db);
+	rc = t == EIR_T_RANGE ? eir_db_range_find(db, e.imei, &e) : eir_db_get(db, part, t, &e);
+	eir_db_read_end(db);
+	printf("  %s.%s %s", get_value_string(eir_db_part_names, part), get_value_string(eir_db_table_names, t),
+	       eir_imei_str(im, sizeof(im), e.imei));
+	if (t != EIR_T_IMEI && t != EIR_T_RANGE)
+		printf("/%s", eir_imsi_unpack(imsi, sizeof(imsi), e.imsi));
+	if (rc) {
+		printf(": %s\n", rcname(rc));
+		return;
+	}
+	eir_db_reason(db, part, e.reason_id, reason, sizeof(reason));
+	printf(": list=%s reason=\"%s\" listed=%u block=%u amnesty=%d applied %s\n", eir_list_name(e.list), reason,
+	       e.listed, e.block, e.amnesty, applied_of(e.applied, before, after));
+}
+
+/* A schema 3 store (no applied time) is upgraded in both parts: every entry keeps its data and its applied time is
+ * unknown; a write after the upgrade stamps its entries with its time, a delete of the list clears it. */
+static void test_schema_3(void)
+{
+	static const char *I = "35693803564385", *J = "35693803564386";
+	struct eir_db_opts o = { .create = true };
+	struct eir_entry n = row(J, "001010000000005", "447700900005", EIR_LIST_GREY);
+	struct eir_entry x = row(I, "001010000000004", NULL, EIR_LIST_WHITE);
+	struct eir_entry b = { .imei = imei(I), .list = EIR_LIST_BLACK, .listed = 20400, .block = 20401 };
+	struct eir_entry p = pair(I, "001010000000004", EIR_LIST_WHITE);
+	struct eir_entry r = { .imei = imei("35000007000000"), .last = imei("35000007999999"), .list = EIR_LIST_GREY };
+	struct eir_db_stats st;
+	struct eir_db *db;
+	char path[80], part[96];
+	const struct {
+		enum eir_db_part part;
+		enum eir_db_table t;
+		const struct eir_entry *e;
+	} all[] = {
+		{ EIR_DB_LOCAL, EIR_T_IMEI, &b }, { EIR_DB_LOCAL, EIR_T_PAIR, &p }, { EIR_DB_LOCAL, EIR_T_RANGE, &r },
+		{ EIR_DB_NATIONAL, EIR_T_IMEI, &b }, { EIR_DB_NATIONAL, EIR_T_EXC, &x },
+		{ EIR_DB_NATIONAL, EIR_T_NOTIF, &n },
+	};
+	time_t t0, t1;
+
+	printf("\n== schema 3 to 4: the time each entry was applied\n");
+	snprintf(path, sizeof(path), "%s/v3", dir);
+	t0 = time(NULL);
+	OSMO_ASSERT(eir_db_open(ctx, &db, path, &o) == 0);
+	OSMO_ASSERT(put(db, EIR_DB_LOCAL, EIR_T_IMEI, b, "Stolen") == 0);
+	OSMO_ASSERT(put(db, EIR_DB_LOCAL, EIR_T_PAIR, p, "Owner") == 0);
+	OSMO_ASSERT(put(db, EIR_DB_LOCAL, EIR_T_RANGE, r, "Batch") == 0);
+	OSMO_ASSERT(put(db, EIR_DB_NATIONAL, EIR_T_IMEI, b, "Stolen") == 0);
+	OSMO_ASSERT(put(db, EIR_DB_NATIONAL, EIR_T_EXC, x, NULL) == 0);
+	n.block = 20402;
+	n.amnesty = true;
+	OSMO_ASSERT(put(db, EIR_DB_NATIONAL, EIR_T_NOTIF, n, "Duplicate IMEI") == 0);
+	t1 = time(NULL);
+	printf("written by schema 4, each entry has its write's time:\n");
+	for (unsigned i = 0; i < ARRAY_SIZE(all); i++)
+		show_applied(db, all[i].part, all[i].t, *all[i].e, t0, t1);
+	eir_db_close(db);
+	snprintf(part, sizeof(part), "%s/local", path);
+	forge_schema_3(part);
+	snprintf(part, sizeof(part), "%s/national", path);
+	forge_schema_3(part);
+
+	printf("forged back to schema 3:\n");
+	db = open_older(path);
+	RC(eir_db_stats(db, EIR_DB_LOCAL, &st));
+	printf("  read-write: local schema=%u imei=%llu pair=%llu range=%llu\n", st.schema,
+	       (unsigned long long)st.t[EIR_T_IMEI].entries, (unsigned long long)st.t[EIR_T_PAIR].entries,
+	       (unsigned long long)st.t[EIR_T_RANGE].entries);
+	RC(eir_db_stats(db, EIR_DB_NATIONAL, &st));
+	printf("  national schema=%u imei=%llu notif=%llu exc=%llu\n", st.schema,
+	       (unsigned long long)st.t[EIR_T_IMEI].entries, (unsigned long long)st.t[EIR_T_NOTIF].entries,
+	       (unsigned long long)st.t[EIR_T_EXC].entries);
+	printf("  every entry keeps its data, applied unknown:\n");
+	for (unsigned i = 0; i < ARRAY_SIZE(all); i++)
+		show_applied(db, all[i].part, all[i].t, *all[i].e, t0, t1);
+	flags_of(db, I);
+	flags_of(db, J);
+	printf("  a new write gets its time, the others stay unknown:\n");
+	t0 = time(NULL);
+	b.list = EIR_LIST_GREY;
+	OSMO_ASSERT(put(db, EIR_DB_LOCAL, EIR_T_IMEI, b, "Under investigation") == 0);
+	t1 = time(NULL);
+	show_applied(db, EIR_DB_LOCAL, EIR_T_IMEI, b, t0, t1);
+	show_applied(db, EIR_DB_LOCAL, EIR_T_PAIR, p, t0, t1);
+	printf("  a writer that keeps an applied time (osmo-eir-sync for a changed row) writes it:\n");
+	b.applied = 1234567890;
+	OSMO_ASSERT(put(db, EIR_DB_LOCAL, EIR_T_IMEI, b, NULL) == 0);
+	eir_db_read_begin(db);
+	b.applied = 0;
+	RC(eir_db_get(db, EIR_DB_LOCAL, EIR_T_IMEI, &b));
+	eir_db_read_end(db);
+	printf("  applied=%u\n", b.applied);
+	printf("  deleting the entry of an IMEI with pairs keeps a flags-only record, its applied cleared:\n");
+	RC(del(db, EIR_DB_LOCAL, EIR_T_IMEI, b));
+	eir_db_read_begin(db);
+	RC(eir_db_get(db, EIR_DB_LOCAL, EIR_T_IMEI, &b));
+	eir_db_read_end(db);
+	printf("  list=%s flags=0x%02x applied=%u\n", eir_list_name(b.list), b.flags, b.applied);
+	eir_db_close(db);
+}
+
+/* A store in DIR/name whose part (DIR/name/PART, in part_dir) fill() fills and forge_part() forges to an older
+ * schema, then opened with a map limit just above what it holds (*used bytes): the upgrade fills the map, the open
+ * fails with step_err, and a read-only look finds the old schema; then opened with room to grow and returned. */
+static struct eir_db *upgrade_at_map_limit(const char *name, enum eir_db_part pt, eir_db_write_fn fill, void *arg,
+					   uint64_t (*forge_part)(const char *), const char *step_err, char *part_dir,
+					   size_t len, uint64_t *used)
+{
+	struct eir_db_opts o = { .create = true, .map_size = 256 * 1024, .map_max = 64 << 20 };
+	struct eir_db *db;
+	char path[80];
+	const char *err;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	snprintf(part_dir, len, "%s/%s", path, get_value_string(eir_db_part_names, pt));
+	OSMO_ASSERT(eir_db_open(ctx, &db, path, &o) == 0);
+	OSMO_ASSERT(eir_db_write(db, pt, fill, arg) == 0);
+	eir_db_close(db);
+	*used = forge_part(part_dir);
+	o = (struct eir_db_opts){ .map_size = 256 * 1024, .map_max = *used + 64 * 1024 };
+
+	RC(eir_db_open(ctx, &db, path, &o));
+	err = strstr(eir_db_errstr(db), step_err);
+	printf("  %s\n", err ? err : eir_db_errstr(db));
+	eir_db_close(db);
+	o.read_only = true;
+	RC(eir_db_open(ctx, &db, path, &o));
+	err = strstr(eir_db_errstr(db), "store schema");
+	printf("  nothing changed: %s\n", err ? err : eir_db_errstr(db));
+	eir_db_close(db);
+	printf("with room to grow:\n");
+	o = (struct eir_db_opts){ .map_size = 256 * 1024, .map_max = 64 << 20 };
+	RC(eir_db_open(ctx, &db, path, &o));
+	return db;
+}
+
+/* A schema 3 store whose upgrade fills the map: at the limit the open fails and the store stays schema 3 with every
+ * entry; with room the map grows, the upgrade runs again and every entry is there, applied unknown. */
+static void test_schema_3_map(void)
+{
+	struct bulk b = { .first = 35000000000000ULL, .n = 20000 };
+	struct eir_entry e = { .imei = 35000000000000ULL + 7 * 19999 };
+	struct eir_db_opts o = { .create = true };
+	struct eir_db_stats st, fresh;
+	struct eir_db *db;
+	char part[96];
+	uint64_t used;
+	unsigned n = 0;
+
+	printf("\n== an upgrade to schema 4 that fills the map\n");
+	printf("a schema 3 store of %u IMEI entries, the map at its limit of what it holds:\n", b.n);
+	db = upgrade_at_map_limit("v3map", EIR_DB_LOCAL, bulk_cb, &b, forge_schema_3, "add the applied", part,
+				  sizeof(part), &used);
+	RC(eir_db_stats(db, EIR_DB_LOCAL, &st));
+	RC(eir_db_iter(db, EIR_DB_LOCAL, EIR_T_IMEI, NULL, count_cb, &n));
+	eir_db_read_begin(db);
+	RC(eir_db_get(db, EIR_DB_LOCAL, EIR_T_IMEI, &e));
+	eir_db_read_end(db);
+	printf("  schema=%u imei=%llu black=%llu read=%u, the last one %s applied=%u; the map grew: %s\n", st.schema,
+	       (unsigned long long)st.t[EIR_T_IMEI].entries, (unsigned long long)st.imei_lists[EIR_LIST_BLACK], n,
+	       eir_list_name(e.list), e.applied, st.map_size > used ? "yes" : "no");
+	eir_db_close(db);
+	/* the rows go back by appending: the upgraded table as compact as the same entries written fresh (rewritten
+	 * where they stood, every full page would split in two) */
+	snprintf(part, sizeof(part), "%s/v4fresh", dir);
+	OSMO_ASSERT(eir_db_open(ctx, &db, part, &o) == 0);
+	OSMO_ASSERT(eir_db_write(db, EIR_DB_LOCAL, bulk_cb, &b) == 0);
+	OSMO_ASSERT(eir_db_stats(db, EIR_DB_LOCAL, &fresh) == 0);
+	eir_db_close(db);
+	printf("  the upgraded table as compact as the same entries written fresh (%s pages): %s\n",
+	       st.t[EIR_T_IMEI].pages == fresh.t[EIR_T_IMEI].pages ? "the same" : "other",
+	       st.t[EIR_T_IMEI].pages <= fresh.t[EIR_T_IMEI].pages ? "yes" : "no");
 }
 
 /* The upgrade path is a table: each step listed once, in order, each starting where the one before ended, the last
@@ -667,7 +921,7 @@ static int count_cb(const struct eir_entry *e, void *arg)
  * (schema 2, every row), to be upgraded by a later open with room. A schema no step starts from is refused. */
 static void test_schema_upgrade_map(void)
 {
-	struct eir_db_opts o = { .create = true, .map_size = 256 * 1024, .map_max = 64 << 20 };
+	struct eir_db_opts o = { 0 };
 	struct exc_rows x = { .n = 20000 };
 	struct eir_db_stats st;
 	struct eir_db *db;
@@ -677,26 +931,10 @@ static void test_schema_upgrade_map(void)
 	const char *err;
 
 	printf("\n== an upgrade that fills the map\n");
-	snprintf(path, sizeof(path), "%s/upmap", dir);
-	snprintf(part, sizeof(part), "%s/national", path);
-	OSMO_ASSERT(eir_db_open(ctx, &db, path, &o) == 0);
-	OSMO_ASSERT(eir_db_write(db, EIR_DB_NATIONAL, exc_rows_cb, &x) == 0);
-	eir_db_close(db);
-	used = forge_schema_2(part);
 	printf("a schema 2 store of %u exception rows, the map at its limit of what it holds:\n", x.n);
-	o = (struct eir_db_opts){ .map_size = 256 * 1024, .map_max = used + 64 * 1024 };
-	RC(eir_db_open(ctx, &db, path, &o));
-	err = strstr(eir_db_errstr(db), "upgrade the rows");
-	printf("  %s\n", err ? err : eir_db_errstr(db));
-	eir_db_close(db);
-	o.read_only = true;
-	RC(eir_db_open(ctx, &db, path, &o));
-	err = strstr(eir_db_errstr(db), "store schema");
-	printf("  nothing changed: %s\n", err ? err : eir_db_errstr(db));
-	eir_db_close(db);
-	printf("with room to grow:\n");
-	o = (struct eir_db_opts){ .map_size = 256 * 1024, .map_max = 64 << 20 };
-	RC(eir_db_open(ctx, &db, path, &o));
+	/* 2 → 3 fits; the step after it, on the same rows, fills the map */
+	db = upgrade_at_map_limit("upmap", EIR_DB_NATIONAL, exc_rows_cb, &x, forge_schema_2, "add the applied", part,
+				  sizeof(part), &used);
 	RC(eir_db_stats(db, EIR_DB_NATIONAL, &st));
 	RC(eir_db_iter(db, EIR_DB_NATIONAL, EIR_T_EXC, NULL, count_cb, &n));
 	printf("  schema=%u exc=%llu rows read=%u, the map grew beyond what the store held: %s\n", st.schema,
@@ -705,7 +943,7 @@ static void test_schema_upgrade_map(void)
 
 	printf("a schema that no step starts from:\n");
 	forge_version(part, 0);
-	o = (struct eir_db_opts){ 0 };
+	snprintf(path, sizeof(path), "%s/upmap", dir);
 	RC(eir_db_open(ctx, &db, path, &o));
 	err = strstr(eir_db_errstr(db), "store schema");
 	printf("  %s\n", err ? err : eir_db_errstr(db));
@@ -731,6 +969,7 @@ static void test_schema(void)
 	/* forge a schema 1 store (before the audit table and the per-list counts) from the 'small' one */
 	printf("a schema 1 store is upgraded by the first read-write open:\n");
 	snprintf(path, sizeof(path), "%s/small/local", dir);
+	forge_schema_3(path);
 	OSMO_ASSERT(mdb_env_create(&env) == 0);
 	mdb_env_set_maxdbs(env, 16);
 	OSMO_ASSERT(mdb_env_open(env, path, 0, 0640) == 0);
@@ -925,6 +1164,8 @@ int main(void)
 	test_schema();
 	test_schema_steps();
 	test_schema_upgrade_map();
+	test_schema_3();
+	test_schema_3_map();
 	test_edit_audit();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);

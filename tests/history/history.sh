@@ -144,9 +144,60 @@ wait $TRAP_PID 2>/dev/null
 check "7 TRAPs on the CTRL connection" [ "$(grep -c '^TRAP 0 equipment.event ' "$T/traps")" = 7 ]
 want="^TRAP 0 equipment.event id=[0-9]*,kind=sighting,time=[-0-9]*T[0-9:]*Z,imei=35693803564380,"
 want="${want}imsi=001010000000003,msisdn=4915112345678,sv=-1,verdict=BLACKLISTED,level=local entry,list=black,source=local,"
+# the entry's apply time and the seconds from it to the check
+want_applied="applied=[-0-9]*T[0-9:]*Z,since-applied=[0-9]*"
 has "the sighting's TRAP: key=value, the reason last" \
-	"${want}iface=N5g-eir,node=127.0.0.1:[0-9]*,other=,n=0,reason=Reported stolen$" "$(cat "$T/traps")"
+	"${want}iface=N5g-eir,node=127.0.0.1:[0-9]*,other=,n=0,clone=,$want_applied,reason=Reported stolen$" "$(cat "$T/traps")"
 sed 's/^/#   /' "$T/traps" | head -3
+
+# the time-to-block: an entry added on the VTY at a known time, then the handset checked; its sighting says how long
+# after the entry's apply it came, in the TRAP, the VTY and the log, all the same. And two MMEs checking one IMEI at
+# once: a clone suspect of the two-nodes kind (the interval made long here, so that the test does not hang on speed).
+STOLEN=35000012000001
+TWICE=35000012000002
+$PY "$T/trapl.py" "$top_srcdir/tests" "$EIR_CTRL_PORT" > "$T/traps2" 2>&1 &
+TRAP_PID=$!
+i=0
+while ! grep -q listening "$T/traps2" 2>/dev/null; do i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1; done
+vty "configure terminal" "history" "clone-two-nodes-seconds 3600" "end" > /dev/null
+has "write: clone-two-nodes-seconds" "^ clone-two-nodes-seconds 3600$" "$(vty "show running-config" | tr -d '\r')"
+vty "equipment add imei $STOLEN black Stolen at the fair" > /dev/null
+out=$(vty "show equipment imei $STOLEN")
+applied=$(echo "$out" | sed -n 's/.*, applied \([0-9-]* [0-9:]*\) UTC$/\1/p')
+applied_s=$(date -u -d "$applied" +%s 2>/dev/null || echo 0)
+check "the VTY's entry shows when it was applied" [ "$applied_s" -gt 0 ]
+sleep 1.1	# at least a second between the apply and the check: the time since apply is not 0
+$ECR --port $EIR_PORT --origin-host mme3.example.org $STOLEN 001010000000021 > /dev/null
+$ECR --port $EIR_PORT --origin-host mme3.example.org $TWICE 001010000000022 > /dev/null
+$ECR --port $EIR_PORT --origin-host mme4.example.org $TWICE 001010000000022 > /dev/null
+wait_for "the sighting of the entry added on the VTY" "sighting at .*IMEI $STOLEN " "show equipment sightings"
+wait_for "the two-nodes clone suspect" "clone-suspect at .*IMEI $TWICE .*two nodes: node mme3.example.org" \
+	"show equipment events"
+i=0
+while [ "$(grep -c '^TRAP ' "$T/traps2")" -lt 2 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+kill $TRAP_PID 2>/dev/null
+wait $TRAP_PID 2>/dev/null
+sed 's/^/#   /' "$T/traps2"
+trap=$(grep "^TRAP 0 equipment.event .*kind=sighting,.*imei=$STOLEN," "$T/traps2")
+t_s=$(date -u -d "$(echo "$trap" | sed -n 's/.*,time=\([^,]*\),.*/\1/p')" +%s 2>/dev/null || echo 0)
+a_s=$(date -u -d "$(echo "$trap" | sed -n 's/.*,applied=\([^,]*\),.*/\1/p')" +%s 2>/dev/null || echo 0)
+since=$(echo "$trap" | sed -n 's/.*,since-applied=\([0-9]*\),.*/\1/p')
+check "the sighting's TRAP: applied= is the entry's apply time as the VTY showed it" [ "$a_s" = "$applied_s" ]
+check "  since-applied= is the seconds from it to the check, at least the second waited" \
+	[ -n "$since" ] && [ "$since" = $((t_s - a_s)) ] && [ "$since" -ge 1 ]
+out=$(vty "show equipment sightings")
+has "  the VTY's sighting says the same" \
+	"IMEI $STOLEN .*reason \"Stolen at the fair\"), S13 node mme3.example.org, applied $since s before$" "$out"
+check "  and the log" grep -q "DHIST.*sighting at .*IMEI $STOLEN .*, applied $since s before" "$EIR_LOG"
+want="^TRAP 0 equipment.event id=[0-9]*,kind=clone-suspect,.*imei=$TWICE,.*node=mme4.example.org,"
+has "the two-nodes clone's TRAP: clone=two-nodes, the other node" \
+	"${want}other=mme3.example.org,n=[0-9]*,clone=two-nodes,applied=,since-applied=,reason=$" "$(cat "$T/traps2")"
+check "  one clone suspect for the two nodes, none for the one that checked once" \
+	[ "$(vty "show equipment events" | grep -c "clone-suspect at .*IMEI $TWICE ")" = 1 ]
+sleep 1.2	# the counters of the writer side follow once a second
+check "  counted in event:clone-two-nodes and event:clone-suspect" \
+	[ "$(ctr event:clone-two-nodes)" = 1 -a "$(ctr event:clone-suspect)" = 2 ]
+vty "configure terminal" "history" "clone-two-nodes-seconds 0" "end" > /dev/null
 
 # personal data: the views are on the enable node only
 out=$($VTY "$EIR_VTY_PORT" "show equipment sightings" "show equipment history imei $BLACK" "show equipment events")
@@ -168,7 +219,8 @@ sbi_restart
 out=$(vty "show equipment history imei $BLACK")
 check "after a restart: the rows are still there" [ "$(echo "$out" | grep -c '^ IMEI ')" = 3 ]
 out=$(vty "show equipment events")
-check "after a restart: the events too" [ "$(echo "$out" | grep -c ' event ')" = 7 ]
+# the 7 above, the sighting and the two-nodes clone
+check "after a restart: the events too" [ "$(echo "$out" | grep -c ' event ')" = 9 ]
 # a new IMEI, grey (on no list before: sightings greylisted is off here again)
 $ECR --port $EIR_PORT --origin-host mme1.example.org 35000004000150 001010000000009 > /dev/null
 wait_for "history off: a sighting still" "sighting at .*IMEI 35000004000150 IMSI 001010000000009" \

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The history store and its event detection without a daemon (src/db/history.c, src/eir/history_writer.c): repeats
  * coalesce, the days seen, each event kind, the clone threshold, retention pruning with a controlled clock, event
- * ids across a reopen, and a full queue dropping and counting. */
+ * ids across a reopen, a full queue dropping and counting, a sighting's time since its entry was applied, and the
+ * two-nodes clone suspect. */
 
 #include <errno.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <lmdb.h>	/* only to forge an event of the first layout */
 #include <talloc.h>
 #include <osmocom/core/select.h>
 #include <osmocom/core/utils.h>
@@ -58,14 +60,21 @@ static struct eir_hist_rec rec(time_t t, uint64_t imei, const char *imsi, const 
 
 static void print_event(const struct eir_hist_event *ev)
 {
-	char im[16], is[20], other[20];
+	char im[16], is[20], other[EIR_HIST_NODE_LEN + 8], extra[64] = "";
+	int64_t since;
 
 	eir_hist_other_str(other, sizeof(other), ev);
-	printf("  event %llu %s t=+%llds IMEI %s IMSI %s %s%s%s n=%u\n", (unsigned long long)ev->id,
+	if (ev->kind == EIR_HIST_EV_SIGHTING && eir_hist_since_applied(&ev->rec, &since))
+		snprintf(extra, sizeof(extra), " applied %llds before", (long long)since);
+	else if (ev->kind == EIR_HIST_EV_SIGHTING)
+		snprintf(extra, sizeof(extra), " applied unknown");
+	else if (ev->kind == EIR_HIST_EV_CLONE)
+		snprintf(extra, sizeof(extra), " by %s", get_value_string(eir_hist_clone_names, ev->clone));
+	printf("  event %llu %s t=+%llds IMEI %s IMSI %s %s%s%s n=%u%s\n", (unsigned long long)ev->id,
 	       get_value_string(eir_hist_kind_names, ev->kind), (long long)(ev->rec.t - T0),
 	       eir_imei_str(im, sizeof(im), ev->rec.imei),
 	       ev->rec.flags & EIR_HIST_F_IMSI ? eir_imsi_unpack(is, sizeof(is), ev->rec.imsi) : "-",
-	       eir_verdict_name(ev->rec.verdict), other[0] ? " other " : "", other, ev->n);
+	       eir_verdict_name(ev->rec.verdict), other[0] ? " other " : "", other, ev->n, extra);
 }
 
 static void ev_cb(void *data, const struct eir_hist_event *ev)
@@ -317,6 +326,10 @@ static void test_json(void)
 					    .listed = 20000, .reason_id = 3 };
 	ev.rec.iface = EIR_IFACE_N5G_EIR;
 	json_print(&ev);
+	printf(" the deciding entry applied 42 s before the check: its time and the time to block\n");
+	ev.rec.applied = T0 - 42;
+	json_print(&ev);
+	ev.rec.applied = 0;
 	printf(" the node escaped: a quote, a backslash, a control character, UTF-8 (2, 3, 4 bytes), a byte that is "
 	       "not UTF-8\n");
 	osmo_strlcpy(ev.rec.node, "a\"b\\c\x01" "d\xc3\xa9\xe2\x82\xac\xf0\x9f\x93\xb1\xffz", sizeof(ev.rec.node));
@@ -343,6 +356,11 @@ static void test_json(void)
 	json_print(&ev);
 	ev.kind = EIR_HIST_EV_CLONE;
 	ev.n = 3;
+	json_print(&ev);
+	printf(" a clone suspect by two nodes, 1 s apart\n");
+	ev.clone = EIR_HIST_CLONE_NODES;
+	ev.n = 1;
+	osmo_strlcpy(ev.other_node, "mme9.example.org", sizeof(ev.other_node));
 	json_print(&ev);
 	printf(" a buffer too small: -ENOSPC, nothing half written: %d '%s'\n",
 	       eir_hist_event_json(&ev, NULL, small, sizeof(small)), small);
@@ -576,6 +594,114 @@ static void test_repeat_filter(void)
 	loop_events = 0;
 }
 
+/* Store a sighting as the first layout kept it (136 bytes: the record without its applied time, then kind, other,
+ * n), with an id above the others, beside the store (closed and opened again around it). */
+static void forge_event_v1(void)
+{
+	struct eir_hist_rec r = rec(T0 + 9 * DAY + 70, 35000010000004ULL, "001040000000004", NULL, EIR_BLACKLISTED,
+				    "mme9");
+	uint8_t v1[136] = { 0 }, key[8];
+	uint64_t id = 900000;
+	MDB_val k = { .mv_size = 8, .mv_data = key }, v = { .mv_size = sizeof(v1), .mv_data = v1 };
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi ev, sight;
+
+	r.applied = T0;		/* not in the first layout: lost */
+	memcpy(v1, &id, 8);
+	memcpy(v1 + 8, &r, 112);
+	v1[120] = EIR_HIST_EV_SIGHTING;
+	for (int i = 0; i < 8; i++)
+		key[i] = (uint8_t)(id >> (56 - 8 * i));
+	eir_hist_close(h);
+	OSMO_ASSERT(mdb_env_create(&env) == 0);
+	mdb_env_set_maxdbs(env, 16);
+	OSMO_ASSERT(mdb_env_open(env, dir, 0, 0640) == 0);
+	OSMO_ASSERT(mdb_txn_begin(env, NULL, 0, &txn) == 0);
+	OSMO_ASSERT(mdb_dbi_open(txn, "event", 0, &ev) == 0 && mdb_dbi_open(txn, "sight", 0, &sight) == 0);
+	OSMO_ASSERT(mdb_put(txn, ev, &k, &v, 0) == 0);
+	v.mv_size = 0;
+	OSMO_ASSERT(mdb_put(txn, sight, &k, &v, 0) == 0);
+	/* the store's next id, as the writer of that event would have left it (host order, as the store keeps it) */
+	id++;
+	k = (MDB_val){ .mv_size = 7, .mv_data = "next_id" };
+	v = (MDB_val){ .mv_size = 8, .mv_data = &id };
+	OSMO_ASSERT(mdb_dbi_open(txn, "meta", 0, &ev) == 0 && mdb_put(txn, ev, &k, &v, 0) == 0);
+	OSMO_ASSERT(mdb_txn_commit(txn) == 0);
+	mdb_env_close(env);
+	hist_open();
+}
+
+/* The sighting carries the time from the deciding entry's apply to the check (the network-side time-to-block): the
+ * record's time minus the entry's applied time, both set here like the clock */
+static void test_time_to_block(void)
+{
+	const time_t s = T0 + 9 * DAY;
+	struct eir_hist_rec r;
+
+	printf("%s: a sighting says how long after its entry was applied it came\n", __func__);
+	r = rec(s + 42, 35000010000001ULL, "001040000000001", NULL, EIR_BLACKLISTED, "mme1");
+	r.applied = s;
+	apply1(r);
+	printf(" an entry applied before schema 4 (unknown): unknown\n");
+	r = rec(s + 50, 35000010000002ULL, "001040000000002", NULL, EIR_BLACKLISTED, "mme1");
+	apply1(r);
+	printf(" an entry applied after the check (a clock set back): unknown, never negative\n");
+	r = rec(s + 60, 35000010000003ULL, "001040000000003", NULL, EIR_BLACKLISTED, "mme1");
+	r.applied = s + 61;
+	apply1(r);
+	printf(" read back from the store, the same\n");
+	OSMO_ASSERT(!eir_hist_events(h, 3, true, ev_print_cb, NULL));
+	forge_event_v1();
+	printf(" an event stored in the first layout (before the applied time) reads back, applied unknown\n");
+	OSMO_ASSERT(!eir_hist_events(h, 1, true, ev_print_cb, NULL));
+}
+
+/* A clone suspect of the other kind: one IMEI checked by two nodes of one interface within clone-two-nodes-seconds */
+static void test_two_nodes(void)
+{
+	const time_t c = T0 + 10 * DAY;
+	struct eir_hist_rec r;
+
+	printf("%s: off by default: two MMEs in the same second, no event\n", __func__);
+	apply1(rec(c, 35000011000001ULL, "001050000000001", NULL, EIR_WHITELISTED, "mme1"));
+	apply1(rec(c, 35000011000001ULL, "001050000000001", NULL, EIR_WHITELISTED, "mme2"));
+	cfg.clone_nodes_sec = 1;
+	eir_hist_set_cfg(h, &cfg);
+	printf(" clone-two-nodes-seconds 1: two MMEs 1 s apart, one event naming the other node\n");
+	apply1(rec(c + 10, 35000011000002ULL, "001050000000002", NULL, EIR_WHITELISTED, "mme1"));
+	apply1(rec(c + 11, 35000011000002ULL, "001050000000002", NULL, EIR_WHITELISTED, "mme2"));
+	printf(" and back at once: no second event within the hour\n");
+	apply1(rec(c + 11, 35000011000002ULL, "001050000000002", NULL, EIR_WHITELISTED, "mme1"));
+	printf(" after the hour, again\n");
+	apply1(rec(c + 11 + 3600, 35000011000002ULL, "001050000000002", NULL, EIR_WHITELISTED, "mme2"));
+	apply1(rec(c + 11 + 3600, 35000011000002ULL, "001050000000002", NULL, EIR_WHITELISTED, "mme1"));
+	printf(" 2 s apart: beyond the interval, none\n");
+	apply1(rec(c + 20, 35000011000003ULL, "001050000000003", NULL, EIR_WHITELISTED, "mme1"));
+	apply1(rec(c + 22, 35000011000003ULL, "001050000000003", NULL, EIR_WHITELISTED, "mme2"));
+	printf(" the same node again at once: none\n");
+	apply1(rec(c + 30, 35000011000004ULL, "001050000000004", NULL, EIR_WHITELISTED, "mme1"));
+	apply1(rec(c + 30, 35000011000004ULL, "001050000000004", NULL, EIR_WHITELISTED, "mme1"));
+	printf(" an MME and an AMF at once (S13 and N5g-eir): none, each interface is looked at apart\n");
+	apply1(rec(c + 40, 35000011000005ULL, "001050000000005", NULL, EIR_WHITELISTED, "mme1"));
+	r = rec(c + 40, 35000011000005ULL, "001050000000005", NULL, EIR_WHITELISTED, "amf1");
+	r.iface = EIR_IFACE_N5G_EIR;
+	apply1(r);
+	printf(" one peer address on two connections (ports): one node, none; another address: an event\n");
+	r = rec(c + 50, 35000011000006ULL, "001050000000006", NULL, EIR_WHITELISTED, "192.0.2.1:40000");
+	r.iface = EIR_IFACE_N5G_EIR;
+	apply1(r);
+	osmo_strlcpy(r.node, "192.0.2.1:40001", sizeof(r.node));
+	apply1(r);
+	osmo_strlcpy(r.node, "192.0.2.2:40001", sizeof(r.node));
+	apply1(r);
+	printf(" a late record (older than the last) from another node within the interval: an event\n");
+	apply1(rec(c + 61, 35000011000007ULL, "001050000000007", NULL, EIR_WHITELISTED, "mme1"));
+	apply1(rec(c + 60, 35000011000007ULL, "001050000000007", NULL, EIR_WHITELISTED, "mme2"));
+	cfg.clone_nodes_sec = 0;
+	eir_hist_set_cfg(h, &cfg);
+}
+
 static void test_map_full(const char *base)
 {
 	struct eir_hist_cfg c = cfg;
@@ -633,6 +759,8 @@ int main(void)
 	test_prune_catch_up();
 	test_queue_full();
 	test_repeat_filter();
+	test_time_to_block();
+	test_two_nodes();
 	test_map_full(base);
 
 	eir_hist_close(h);

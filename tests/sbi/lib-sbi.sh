@@ -25,7 +25,10 @@ ${1:-}" || return 1
 # sbi_restart: start osmo-eir again with the same config, store and ports (after eir_stop); exits the test when it
 # does not come up within 10 s
 sbi_restart() {
-	"$EIR" -c "$T/osmo-eir.cfg" -l "$T/store" > "$EIR_LOG" 2>&1 &
+	# emptied here, not by the background job's redirection: that one may come after the wait below has already
+	# found the last run's "N5g-eir on" line
+	: > "$EIR_LOG"
+	"$EIR" -c "$T/osmo-eir.cfg" -l "$T/store" >> "$EIR_LOG" 2>&1 &
 	EIR_PID=$!
 	i=0
 	while ! grep -q "N5g-eir on 127.0.0.1:$SBI_PORT" "$EIR_LOG"; do

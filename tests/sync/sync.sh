@@ -79,6 +79,12 @@ check "notification greylists, whatever IMSI" [ "$(verdict "$S1" $N 001010000000
 check "operator_1 does not take operator's list" [ "$(verdict "$S1" $D)" = WHITELISTED ]
 check "sync-status records the run" grep -q "^run_id 1$" "$S1/sync-status"
 check "sync-status records success" grep -q "^exit_code 0$" "$S1/sync-status"
+# when an entry was applied (osmo-eir-db lookup's why), and the feed's last apply (osmo-eir-db stats)
+applied_of() { "$EIR_DB" -l "$1" lookup "$2" 2>&1 | head -1 | sed -n 's/.*, applied \([0-9-]* [0-9:]*\) UTC$/\1/p'; }
+feed_applied() { "$EIR_DB" -l "$1" stats 2>&1 | sed -n 's/^  feed .*, applied \(.*\) UTC$/\1/p'; }
+run1_at=$(feed_applied "$S1")
+check "run 1: its entries were applied at the run's apply time ($run1_at)" \
+	[ -n "$run1_at" -a "$(applied_of "$S1" $B)" = "$run1_at" ]
 cp -a "$S1" "$T/s1-run1"
 cp "$T/www/feed/SHA256SUMS" "$T/www/feed/SHA256SUMS.sig" "$T/www/feed/RUNS" "$T/in/"
 
@@ -120,6 +126,10 @@ said "run 2: applied as deltas" "run 2 (.*) applied as deltas from run 1: 1 adde
 check "run 2: unblocked IMEI no longer blacklisted" [ "$(verdict "$S1" $A)" = WHITELISTED ]
 check "run 2: blocked IMEI blacklisted" [ "$(verdict "$S1" $D)" = BLACKLISTED ]
 check "run 2: changed reason" lookup_has "$S1" $B 'reason "Stolen, ref 1"'
+run2_at=$(feed_applied "$S1")
+check "run 2: the changed row keeps the time it was applied (run 1's)" [ "$(applied_of "$S1" $B)" = "$run1_at" ]
+check "run 2: the added row has run 2's ($run2_at)" \
+	[ "$(applied_of "$S1" $D)" = "$run2_at" -a "$run2_at" != "$run1_at" ]
 blacklist "$T/in/bl3.csv" "${C}0" $D
 publish --blacklist "$T/in/bl3.csv" --notifications "$OP=$T/in/notif1.csv" --exceptions "$OP=$T/in/exc1.csv"
 feed_sync "$S1" -u "http://127.0.0.1:$HTTP_PORT/moved/"

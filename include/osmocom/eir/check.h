@@ -52,3 +52,6 @@ struct eir_result {
 int eir_check(struct eir_db *db, const struct eir_policy *pol, uint64_t imei, int sv, const uint8_t *imsi,
 	      unsigned flags, struct eir_result *res);
 char *eir_match_str(char *buf, size_t len, struct eir_db *db, const struct eir_match *m);
+/* eir_match_str() and, for a match of an entry, when it was applied to this store (", applied 2026-12-01 14:03:07
+ * UTC", ", applied unknown"): the VTY's and osmo-eir-db's why lines */
+char *eir_match_applied_str(char *buf, size_t len, struct eir_db *db, const struct eir_match *m);

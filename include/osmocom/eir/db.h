@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <osmocom/eir/types.h>
 
-#define EIR_DB_SCHEMA_VERSION 3	/* 2: audit table; 3: national rows keyed by (IMEI, IMSI, MSISDN) */
+/* 2: audit table; 3: national rows keyed by (IMEI, IMSI, MSISDN); 4: the time each entry was applied */
+#define EIR_DB_SCHEMA_VERSION 4
 
 struct eir_db;
 struct eir_db_txn;
@@ -55,6 +56,8 @@ struct eir_entry {
 	uint32_t reason_id;	/*!< 0: no reason */
 	eir_day_t listed;	/*!< when it was listed (day), 0: unknown */
 	eir_day_t block;	/*!< block date (day), 0: none */
+	uint32_t applied;	/*!< when it was applied to this store (unix seconds), 0: unknown (before schema 4).
+				 *   A put with 0 gets the transaction's time (eir_db_txn_time()) */
 };
 
 struct eir_db_opts {
@@ -129,6 +132,9 @@ int eir_db_txn_iter(struct eir_db_txn *txn, enum eir_db_table t, eir_db_iter_cb 
 int eir_db_txn_meta_put(struct eir_db_txn *txn, const char *key, const void *val, size_t len);
 void eir_db_txn_errf(struct eir_db_txn *txn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 struct eir_db *eir_db_txn_db(struct eir_db_txn *txn);
+/* The transaction's time (unix seconds, taken once when eir_db_write() starts, the same in a redo after the map
+ * grew): every entry put with applied 0 gets it. */
+int64_t eir_db_txn_time(const struct eir_db_txn *txn);
 
 /* Per-feed state, kept in the national part's meta and written in the same transaction as the lists. */
 struct eir_feed_state {

@@ -24,6 +24,8 @@ struct eir_hist_cfg {
 	unsigned queue_len;		/*!< records waiting for the writer; more are dropped and counted */
 	unsigned coalesce_sec;		/*!< a check equal to one queued this long ago or less is not queued (0: off) */
 	unsigned coalesce_entries;	/*!< keys the repeat filter holds, per table (IMEIs, IMSIs): 24 bytes each */
+	unsigned clone_nodes_sec;	/*!< a clone suspect: one IMEI checked by two nodes of one interface this many
+					 *   seconds apart or less (0: off, the default) */
 	unsigned map_size_mib;		/*!< the history environment's fixed map size */
 	char *path;			/*!< its directory; NULL: <store dir>/../history */
 };
@@ -72,13 +74,16 @@ struct eir_hist_rec {
 	struct eir_hist_why why;
 	char node[EIR_HIST_NODE_LEN];	/*!< NUL-terminated */
 	uint8_t rat;		/*!< the DIRBS RAT code of the asking front end (EIR_RAT_*), 0: none */
+	int64_t applied;	/*!< when the deciding entry was applied to the lists store (unix seconds; 0:
+				 *   unknown, or no entry decided) */
 };
 
 enum eir_hist_kind {
 	EIR_HIST_EV_SIGHTING = 1,	/*!< a listed handset was checked */
 	EIR_HIST_EV_NEW_SIM,		/*!< an IMEI with an IMSI other than its last (other: that IMSI) */
 	EIR_HIST_EV_NEW_HANDSET,	/*!< an IMSI with an IMEI other than its last (other: that IMEI) */
-	EIR_HIST_EV_CLONE,		/*!< an IMEI with clone_imsis or more IMSIs within the window (n: how many) */
+	EIR_HIST_EV_CLONE,		/*!< an IMEI with clone_imsis or more IMSIs within the window (n: how
+					 *   many), or checked by two nodes at once (clone EIR_HIST_CLONE_NODES) */
 	_EIR_HIST_EV_COUNT
 };
 /* "sighting", "new-sim", "new-handset", "clone-suspect" */
@@ -90,8 +95,21 @@ struct eir_hist_event {
 	struct eir_hist_rec rec;	/*!< the check that raised it */
 	uint8_t kind;		/*!< enum eir_hist_kind */
 	uint8_t other[8];	/*!< NEW_SIM: the previous IMSI (packed); NEW_HANDSET: the previous IMEI (BE) */
-	uint32_t n;		/*!< CLONE: distinct IMSIs within the window */
+	uint32_t n;		/*!< CLONE: distinct IMSIs within the window; CLONE_NODES: seconds between the
+				 *   checks */
+	/* since the time-to-block and the two-nodes clone (an event stored before is read with these zero) */
+	uint8_t clone;		/*!< CLONE: enum eir_hist_clone */
+	char other_node[EIR_HIST_NODE_LEN];	/*!< CLONE_NODES: the other node */
 };
+
+enum eir_hist_clone {
+	EIR_HIST_CLONE_IMSIS = 0,	/*!< clone_imsis distinct IMSIs within the window */
+	EIR_HIST_CLONE_NODES,		/*!< two nodes of one interface within clone_nodes_sec */
+};
+/* "imsis", "two-nodes" */
+extern const struct value_string eir_hist_clone_names[];
+/*! Seconds from the deciding entry's apply to the check, for a sighting; false when unknown. */
+bool eir_hist_since_applied(const struct eir_hist_rec *r, int64_t *sec);
 
 /*! One (IMEI, IMSI, MSISDN) row. */
 struct eir_hist_pair {
@@ -180,7 +198,8 @@ int eir_hist_pairs_imsi(struct eir_hist *h, const uint8_t imsi[8], eir_hist_pair
 /*! Kept even with full history off: an IMEI's last IMSI, an IMSI's last IMEI. \returns 0, -ENOENT, -EIO. */
 int eir_hist_last_imsi(struct eir_hist *h, uint64_t imei, uint8_t imsi[8], int64_t *t);
 int eir_hist_last_imei(struct eir_hist *h, const uint8_t imsi[8], uint64_t *imei, int64_t *t);
-/*! An event's other party: NEW_SIM the previous IMSI, NEW_HANDSET the previous IMEI, else "". */
+/*! An event's other party: NEW_SIM the previous IMSI, NEW_HANDSET the previous IMEI, a two-nodes clone the other
+ * node, else "". */
 char *eir_hist_other_str(char *buf, size_t len, const struct eir_hist_event *ev);
 typedef int (*eir_hist_ev_cb)(void *data, const struct eir_hist_event *ev);
 /*! The last n events, newest first; sightings_only: only sightings. */

@@ -41,3 +41,4 @@ typedef uint16_t eir_day_t;
 eir_day_t eir_day_today(void);
 int eir_day_parse(const char *yyyymmdd, eir_day_t *out);	/* "YYYYMMDD" or "YYYY-MM-DD"; "" → 0 */
 char *eir_day_str(char *buf, size_t len, eir_day_t d);		/* "YYYY-MM-DD", "" for 0 */
+char *eir_applied_str(char *buf, size_t len, int64_t t);	/* "YYYY-MM-DD HH:MM:SS UTC", "unknown" for 0 */
