@@ -30,13 +30,13 @@ ids() {
 check "  ids 1..10 in order" [ "$(ids < "$T/all.jsonl")" = "1 2 3 4 5 6 7 8 9 10 " ]
 want='{"id":2,"kind":"sighting","time":"[-0-9]*T[0-9:]*Z","imei":"35693803564380","imei15":"356938035643809",'
 want="$want"'"imsi":"001010000000003","msisdn":"4915112345678","verdict":"BLACKLISTED","why":{"level":"local entry",'
-want="$want"'"list":"black","source":"local","listed":"[-0-9]*","reason_id":1,"reason":"Reported stolen"},'
-want="$want"'"interface":"n5g-eir","node":"127.0.0.1:[0-9]*"}'
+want="$want"'"list":"black","source":"local","listed":"[-0-9]*","applied":"[-0-9]*T[0-9:]*Z","reason_id":1,'
+want="$want"'"reason":"Reported stolen"},"interface":"n5g-eir","node":"127.0.0.1:[0-9]*","time_to_block_s":[0-9]*}'
 check "  the N5g-eir sighting, whole" grep -qx "$want" "$T/all.jsonl"
 out=$(cat "$T/all.jsonl")
 rc=0
 exits "  the S13 one names the Origin-Host" 0 \
-	'^{"id":1,"kind":"sighting",.*"interface":"s13","node":"mme1.example.org"}$'
+	'^{"id":1,"kind":"sighting",.*"interface":"s13","node":"mme1.example.org","time_to_block_s":[0-9]*}$'
 exits "  a new SIM with the previous IMSI" 0 \
 	'"kind":"new-sim",.*"imsi":"001010000000003",.*"previous_imsi":"001010000000002"}$'
 exits "  a new handset with the previous IMEI" 0 \
