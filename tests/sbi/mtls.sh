@@ -36,7 +36,8 @@ check "the same over TLS 1.2: 200 WHITELISTED" [ "$out" = '{"status":"WHITELISTE
 
 # refused in the handshake, never an HTTP status. TLS 1.2: the handshake fails on the client too, curl exits 35.
 # TLS 1.3: the client is done with its Finished and sends its first HTTP/2 bytes before the server's alert comes;
-# curl then exits 56 (it reads the alert) or 16 (the close of a socket with its unread bytes reset it first).
+# curl then exits 56 (it reads the alert), 16 (the close of a socket with its unread bytes reset it first) or 55
+# (the reset came before curl asked the socket for its peer: getpeername() ENOTCONN, seen under load).
 refused() {
 	desc=$1
 	want=$2
@@ -49,9 +50,9 @@ refused() {
 		not_ok "$desc: curl exit $rc (want $want), status $(cat refused.meta): $(cat refused.err)"
 	fi
 }
-refused "no client certificate, TLS 1.3: refused" "16 56"
+refused "no client certificate, TLS 1.3: refused" "16 55 56"
 refused "no client certificate, TLS 1.2: refused" 35 --tls-max 1.2
-refused "client certificate of another CA, TLS 1.3: refused" "16 56" --cert rogue.pem --key rogue.key
+refused "client certificate of another CA, TLS 1.3: refused" "16 55 56" --cert rogue.pem --key rogue.key
 refused "client certificate of another CA, TLS 1.2: refused" 35 --cert rogue.pem --key rogue.key --tls-max 1.2
 out=$(vty "show rate-counters")
 check_ctr "$out" conn:tls_client_cert -eq 4
