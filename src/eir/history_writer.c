@@ -214,6 +214,12 @@ static struct coal_slot *coal_set_of(const struct eir_hist_writer *w, struct coa
 	return &tab[(mix64(key) >> (32 - w->coal_bits)) * COAL_WAYS];
 }
 
+static void coal_prefetch(const struct coal_slot *set)
+{
+	__builtin_prefetch(set);
+	__builtin_prefetch((const char *)set + sizeof(*set) * COAL_WAYS - 1);
+}
+
 /* the slot of key in its set, or NULL */
 static const struct coal_slot *coal_find(const struct eir_hist_writer *w, struct coal_slot *tab, uint64_t key,
 					 bool by_imsi)
@@ -375,6 +381,10 @@ enum eir_hist_push eir_hist_writer_push(struct eir_hist_writer *w, const struct 
 
 	if (w->coal_sec) {
 		memcpy(&imsi, r->imsi, sizeof(imsi));
+		/* the two sets (96 bytes each: two cache lines) are cache misses: start them now, hash the tag meanwhile */
+		coal_prefetch(coal_set_of(w, w->by_imei, r->imei));
+		if (r->flags & EIR_HIST_F_IMSI)
+			coal_prefetch(coal_set_of(w, w->by_imsi, imsi));
 		tag = rec_tag(r);
 		if (coal_repeat(w, r, imsi, tag))
 			return EIR_HIST_COALESCED;
