@@ -27,7 +27,7 @@
 #include <osmocom/eir/logging.h>
 #include <osmocom/eir/feed.h>
 #include "feed_pub.h"
-#include "xsort.h"
+#include <osmocom/eir/xsort.h>
 
 #define STATE_DIR ".osmo-eir-feed"	/* the last published full lists, for the next run's deltas */
 #define MAX_OPS 16
