@@ -397,6 +397,31 @@ unsigned xsort_spilled(const struct xsort *s)
 	return s->spilled;
 }
 
+/*! A memory budget: a size in bytes, with an optional k, M or G (powers of 1024). \returns 0, or -1 */
+int xsort_parse_size(const char *s, size_t *out)
+{
+	unsigned long long v;
+	char *end;
+	unsigned shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || errno || *s == '-')
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		shift = 10;
+	else if (*end == 'm' || *end == 'M')
+		shift = 20;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end || v > (SIZE_MAX >> shift))
+		return -1;
+	*out = (size_t)(v << shift);
+	return 0;
+}
+
 const char *xsort_error(const struct xsort *s)
 {
 	return s->err;

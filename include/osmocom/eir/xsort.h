@@ -16,3 +16,7 @@ int xsort_finish(struct xsort *s);
 int xsort_next(struct xsort *s, void *rec);
 unsigned xsort_spilled(const struct xsort *s);
 const char *xsort_error(const struct xsort *s);
+int xsort_parse_size(const char *s, size_t *out);
+
+/* the default memory budget of a sort (--mem-budget) */
+#define XSORT_DEFAULT_MEM ((size_t)256 << 20)
