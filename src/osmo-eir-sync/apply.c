@@ -2,7 +2,9 @@
 /* Applying a run chain to the national part in one write transaction: the full lists of the first run (when the
  * chain starts from full lists) by difference against what is held, then each run's deltas; the run id and date
  * in the same transaction. Every input is a verified local file, read again from the start when the store redoes
- * the transaction after growing its map. */
+ * the transaction after growing its map. Each file's rows are checked in file order, then sorted by their store key
+ * (in bounded memory, src/core/xsort.c) and written in that order: the store appends them to an empty table, and
+ * touches each page of a full one once, whatever the order of the file. */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -21,6 +23,7 @@
 #include <osmocom/eir/logging.h>
 #include <osmocom/eir/reasons.h>
 #include <osmocom/eir/types.h>
+#include <osmocom/eir/xsort.h>
 #include "sync.h"
 
 #define MAX_REPORTED 20
@@ -331,20 +334,73 @@ static void progress(struct ctx *c)
 		apply_progress_cb(&c->plan->st);
 }
 
-/* Read one file; each valid row goes to a delta operation or, for a full list, an upsert and the key vector. */
-static int read_file(struct ctx *c, const struct feed_plan_file *af, struct keyvec *kv, bool held_empty)
+/* A checked row of a file waiting in the sort: its store key as words (the IMEI's alone for the blacklist), its line
+ * (within one key the file's order: a later row still wins) and its entry. */
+struct sorted_row {
+	uint64_t k[3];
+	uint64_t line;
+	struct eir_entry e;
+};
+
+static int sorted_row_cmp(const void *a, const void *b)
+{
+	const struct sorted_row *x = a, *y = b;
+	int c = cmp_words(x->k, y->k, 3);
+
+	if (c)
+		return c;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* The sorted rows of one file into the store: a delta operation each or, for a full list, an upsert and the key
+ * vector (sorted then, as the sweep wants it). */
+static int write_sorted(struct ctx *c, const struct feed_plan_file *af, struct xsort *sort, struct keyvec *kv,
+			bool held_empty)
 {
 	enum eir_db_table t = list_table[af->list];
+	bool removes = !af->full_src && feed_change_removes(af->change);
+	struct sorted_row r;
+	int rc = 0, n;
+
+	if (xsort_finish(sort))
+		return fail(c, SYNC_E_STORE, "cannot sort %s: %s", af->name, xsort_error(sort));
+	while (!rc && (n = xsort_next(sort, &r)) > 0) {
+		if (removes) {
+			rc = remove_row(c, af->list, &r.e, af->change == FC_BLACKLISTED);
+			continue;
+		}
+		if (kv && !held_empty) {
+			rc = keyvec_add(c, kv, &r.e);
+			if (rc)
+				break;
+		}
+		rc = upsert(c, t, &r.e, held_empty);
+	}
+	if (!rc && n < 0)
+		return fail(c, SYNC_E_STORE, "cannot sort %s: %s", af->name, xsort_error(sort));
+	return rc;
+}
+
+/* Read one file: each valid row is checked (and its reason given an id) in the file's order, then sorted by key and
+ * written by write_sorted(). */
+static int read_file(struct ctx *c, const struct feed_plan_file *af, struct keyvec *kv, bool held_empty)
+{
+	unsigned w = list_table[af->list] == EIR_T_IMEI ? 1 : 3;
 	struct eir_csv_row row;
 	struct eir_csv *csv;
-	struct eir_entry e;
+	struct sorted_row r;
+	struct xsort *sort;
 	const char *reason = NULL;	/* set by parse_row() for every row it accepts */
 	int rc;
 
 	c->have_top = false;
+	sort = xsort_new(NULL, sizeof(r), sorted_row_cmp, c->plan->mem_budget, c->plan->dir);
+	if (!sort)
+		return fail(c, SYNC_E_STORE, "out of memory");
 	csv = file_open(c, af);
 	if (!csv) {
 		file_close(c);
+		talloc_free(sort);
 		return -ECANCELED;
 	}
 	rc = eir_csv_next(csv, &row);
@@ -359,7 +415,9 @@ static int read_file(struct ctx *c, const struct feed_plan_file *af, struct keyv
 	rc = check_header(c, &row);
 	while (rc == 0 && (rc = eir_csv_next(csv, &row)) == 1) {
 		progress(c);
-		rc = parse_row(c, &row, &e, &reason);
+		memset(&r, 0, sizeof(r));	/* no stray padding bytes in the runs on disk */
+		r.line = row.line;
+		rc = parse_row(c, &row, &r.e, &reason);
 		if (rc == -EINVAL) {
 			c->plan->st.skipped++;
 			rc = 0;
@@ -367,11 +425,13 @@ static int read_file(struct ctx *c, const struct feed_plan_file *af, struct keyv
 		}
 		if (rc)
 			break;
+		key_words(&r.e, w, r.k);
 		if (!af->full_src && feed_change_removes(af->change)) {
-			rc = remove_row(c, af->list, &e, af->change == FC_BLACKLISTED);
+			if (xsort_add(sort, &r))
+				rc = fail(c, SYNC_E_STORE, "cannot sort %s: %s", af->name, xsort_error(sort));
 			continue;
 		}
-		rc = eir_reasons_id(&c->reasons, c->txn, reason, &e.reason_id);
+		rc = eir_reasons_id(&c->reasons, c->txn, reason, &r.e.reason_id);
 		if (rc == -EINVAL) {
 			report(c, row.line, "%s", eir_db_errstr(eir_db_txn_db(c->txn)));
 			c->plan->st.skipped++;
@@ -382,12 +442,8 @@ static int read_file(struct ctx *c, const struct feed_plan_file *af, struct keyv
 			rc = store_fail(c, rc);
 			break;
 		}
-		if (kv && !held_empty) {
-			rc = keyvec_add(c, kv, &e);
-			if (rc)
-				break;
-		}
-		rc = upsert(c, t, &e, held_empty);
+		if (xsort_add(sort, &r))
+			rc = fail(c, SYNC_E_STORE, "cannot sort %s: %s", af->name, xsort_error(sort));
 	}
 	if (rc < 0 && rc != -ECANCELED && rc != -ENOSPC)
 		rc = fail(c, SYNC_E_FORMAT, "%s: %s", af->name, eir_csv_error(csv)[0] ? eir_csv_error(csv) :
@@ -395,6 +451,9 @@ static int read_file(struct ctx *c, const struct feed_plan_file *af, struct keyv
 out:
 	eir_csv_free(csv);
 	file_close(c);
+	if (rc >= 0)
+		rc = write_sorted(c, af, sort, kv, held_empty);
+	talloc_free(sort);	/* its runs on disk go with it, on every path */
 	return rc < 0 ? rc : 0;
 }
 
