@@ -68,6 +68,7 @@ struct import {
 	unsigned long quiet_seen, quiet_done;	/* the same when this run started */
 	bool in_store;				/* the current row is being written */
 	unsigned long applied, skipped;	/* of this run */
+	unsigned long read;		/* rows read in this run (sorted ones are applied after the last) */
 	unsigned long warnings;		/* over all runs, each row once */
 	unsigned long reported;		/* messages, over all runs, each once */
 	bool tty;			/* stderr is a terminal: the rows so far are shown as they go */
@@ -367,14 +368,15 @@ static int import_cb(struct eir_db_txn *txn, void *arg)
 	im->quiet_seen = im->seen_line;
 	im->quiet_done = im->done_line;
 	im->quiet_put = im->put_done;
-	im->applied = im->skipped = 0;
+	im->applied = im->skipped = im->read = 0;
 	eir_reasons_clear(&im->reasons);
 	if (im->run > 1)
 		LOGP(DIMPORT, LOGL_INFO, "%s: starting again from the top (run %u)\n", im->name, im->run);
 	rewind(im->f);
 	TALLOC_FREE(im->sort);
 	if (im->form != F_RANGES && im->form != F_TACS) {
-		im->sort = xsort_new(im, sizeof(struct sorted_row), sorted_row_cmp, im->mem_budget, im->tmp_dir);
+		/* half the budget: glibc's qsort() sorts the buffer through a scratch copy of it */
+		im->sort = xsort_new(im, sizeof(struct sorted_row), sorted_row_cmp, im->mem_budget / 2, im->tmp_dir);
 		if (!im->sort) {
 			eir_db_txn_errf(txn, "out of memory");
 			return -ENOMEM;
@@ -411,10 +413,11 @@ static int import_cb(struct eir_db_txn *txn, void *arg)
 		} else if (!im->sort) {
 			im->applied++;
 		}
+		im->read++;
 		if (row.line > im->done_line)
 			im->done_line = row.line;
 		if (im->tty && !(row.line & 0xffff))
-			fprintf(stderr, "\r%s: %lu rows...", im->name, im->applied + im->skipped);
+			fprintf(stderr, "\r%s: %lu rows...", im->name, im->read);
 	}
 	eir_csv_free(csv);
 	if (rc >= 0 && im->sort)

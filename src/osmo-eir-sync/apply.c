@@ -406,7 +406,8 @@ static int read_file(struct ctx *c, const struct feed_plan_file *af, struct keyv
 	int rc;
 
 	c->have_top = false;
-	sort = xsort_new(NULL, sizeof(r), sorted_row_cmp, c->plan->mem_budget, c->plan->dir);
+	/* half the budget: glibc's qsort() sorts the buffer through a scratch copy of it (or of pointers to it) */
+	sort = xsort_new(NULL, sizeof(r), sorted_row_cmp, c->plan->mem_budget / 2, c->plan->dir);
 	if (!sort)
 		return fail(c, SYNC_E_STORE, "out of memory");
 	csv = file_open(c, af);
