@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Import of CSV lists into the local part in one transaction (the form is told by the header row; bad rows are
- * reported with their line numbers and skipped), and export in the same forms, so that one round-trips. */
+ * reported with their line numbers and skipped), and export in the same forms, so that one round-trips. Entries and
+ * pairs are sorted by their key first (in bounded memory, src/core/xsort.c) so that the store appends them: a list in
+ * any order loads at the speed of a sorted one. */
 
 #include <errno.h>
 #include <stdbool.h>
@@ -23,6 +25,7 @@
 #include <osmocom/eir/logging.h>
 #include <osmocom/eir/reasons.h>
 #include <osmocom/eir/types.h>
+#include <osmocom/eir/xsort.h>
 #include "db_import.h"
 
 #define MAX_REPORTED 100
@@ -65,12 +68,46 @@ struct import {
 	unsigned long quiet_seen, quiet_done;	/* the same when this run started */
 	bool in_store;				/* the current row is being written */
 	unsigned long applied, skipped;	/* of this run */
+	unsigned long read;		/* rows read in this run (sorted ones are applied after the last) */
 	unsigned long warnings;		/* over all runs, each row once */
 	unsigned long reported;		/* messages, over all runs, each once */
 	bool tty;			/* stderr is a terminal: the rows so far are shown as they go */
 	char fields[EIR_CSV_MAX_RECORD + EIR_CSV_MAX_FIELDS];	/* the row's fields, trimmed */
 	struct eir_reasons reasons;	/* ids of this run's transaction */
+	/* entries and pairs: checked rows sorted by key, then written (ranges are written as read: which of two
+	 * overlapping ranges is refused depends on their order in the file) */
+	size_t mem_budget;
+	const char *tmp_dir;
+	struct xsort *sort;
+	bool writing;				/* the sorted rows are being written */
+	unsigned long put_idx;			/* the sorted row being written, from 1 */
+	unsigned long put_done, quiet_put;	/* as done_line, counted in sorted rows */
 };
+
+/* A checked row waiting in the sort: what its entry needs and its line (for messages, and the order within one key);
+ * 32 bytes, as little as the sort's memory and disk traffic can be. */
+struct sorted_row {
+	uint64_t imei;
+	uint8_t imsi[8];
+	uint64_t line;
+	uint32_t reason_id;
+	eir_day_t block;
+	uint8_t list;
+};
+
+/* The store's key order (the IMEI, then the IMSI of a pair), then the file's: a later row for a key still wins. */
+static int sorted_row_cmp(const void *a, const void *b)
+{
+	const struct sorted_row *x = a, *y = b;
+	int c;
+
+	if (x->imei != y->imei)
+		return x->imei < y->imei ? -1 : 1;
+	c = memcmp(x->imsi, y->imsi, sizeof(x->imsi));
+	if (c)
+		return c;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
 
 /* A copy of s without surrounding white space. */
 static char *trim_copy(char **dst, const char *s, size_t len)
@@ -89,7 +126,7 @@ static void report(struct import *im, unsigned long line, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (line <= (im->in_store ? im->quiet_done : im->quiet_seen))
+	if (im->writing ? im->put_idx <= im->quiet_put : line <= (im->in_store ? im->quiet_done : im->quiet_seen))
 		return;
 	if (im->reported++ >= MAX_REPORTED)
 		return;
@@ -142,7 +179,22 @@ static int parse_date(struct import *im, unsigned long line, const char *s, eir_
 	return 0;
 }
 
-/* One data row. \returns 0 applied, -EINVAL skipped (reported), or a store error that aborts the import. */
+/* Write one checked row. \returns 0 applied, -EINVAL skipped (reported), or a store error that aborts the import. */
+static int put_row(struct import *im, struct eir_db_txn *txn, enum eir_db_table t, const struct eir_entry *e,
+		   unsigned long line)
+{
+	int rc = t == EIR_T_RANGE ? eir_db_txn_put_range(txn, e) : eir_db_txn_put(txn, t, e);
+
+	if (rc == -EEXIST || rc == -EINVAL) {
+		/* the store's message, e.g. the range this one overlaps */
+		report(im, line, "%s", eir_db_errstr(eir_db_txn_db(txn)));
+		return -EINVAL;
+	}
+	return rc;
+}
+
+/* One data row: written, or into the sort. \returns 0 applied or sorted, -EINVAL skipped (reported), or a store
+ * error that aborts the import. */
 static int import_row(struct import *im, struct eir_db_txn *txn, const struct eir_csv_row *row)
 {
 	struct eir_entry e = { .listed = im->today };
@@ -227,13 +279,65 @@ static int import_row(struct import *im, struct eir_db_txn *txn, const struct ei
 	}
 	if (rc)
 		return rc;
-	rc = t == EIR_T_RANGE ? eir_db_txn_put_range(txn, &e) : eir_db_txn_put(txn, t, &e);
-	if (rc == -EEXIST || rc == -EINVAL) {
-		/* the store's message, e.g. the range this one overlaps */
-		report(im, row->line, "%s", eir_db_errstr(eir_db_txn_db(txn)));
-		return -EINVAL;
+	if (im->sort) {
+		struct sorted_row r;
+
+		memset(&r, 0, sizeof(r));	/* no stray padding bytes in the runs on disk */
+		r.imei = e.imei;
+		memcpy(r.imsi, e.imsi, sizeof(r.imsi));
+		r.line = row->line;
+		r.reason_id = e.reason_id;
+		r.block = e.block;
+		r.list = (uint8_t)e.list;
+		if (xsort_add(im->sort, &r)) {
+			eir_db_txn_errf(txn, "cannot sort %s: %s", im->name, xsort_error(im->sort));
+			return -EIO;
+		}
+		return 0;
 	}
-	return rc;
+	return put_row(im, txn, t, &e, row->line);
+}
+
+/* The sorted rows into the store, in key order (appended). \returns 0 or a store error */
+static int put_sorted(struct import *im, struct eir_db_txn *txn)
+{
+	enum eir_db_table t = im->form == F_PAIRS ? EIR_T_PAIR : EIR_T_IMEI;
+	struct sorted_row r;
+	int rc, n;
+
+	if (xsort_finish(im->sort)) {
+		eir_db_txn_errf(txn, "cannot sort %s: %s", im->name, xsort_error(im->sort));
+		return -EIO;
+	}
+	im->writing = true;
+	im->put_idx = 0;
+	while ((n = xsort_next(im->sort, &r)) > 0) {
+		struct eir_entry e = { .imei = r.imei, .list = r.list, .reason_id = r.reason_id, .listed = im->today,
+				       .block = r.block };
+
+		memcpy(e.imsi, r.imsi, sizeof(e.imsi));
+		memset(e.msisdn, EIR_NO_NUMBER_BYTE, sizeof(e.msisdn));
+		im->put_idx++;
+		rc = put_row(im, txn, t, &e, (unsigned long)r.line);
+		if (rc == -EINVAL) {
+			im->skipped++;
+		} else if (rc) {
+			im->writing = false;
+			return rc;
+		} else {
+			im->applied++;
+		}
+		if (im->put_idx > im->put_done)
+			im->put_done = im->put_idx;
+		if (im->tty && !(im->put_idx & 0xffff))
+			fprintf(stderr, "\r%s: %lu rows written...", im->name, im->put_idx);
+	}
+	im->writing = false;
+	if (n < 0) {
+		eir_db_txn_errf(txn, "cannot sort %s: %s", im->name, xsort_error(im->sort));
+		return -EIO;
+	}
+	return 0;
 }
 
 /* One audit record for the whole import, in its transaction: rows one by one would bury the trail. */
@@ -263,11 +367,21 @@ static int import_cb(struct eir_db_txn *txn, void *arg)
 	im->run++;
 	im->quiet_seen = im->seen_line;
 	im->quiet_done = im->done_line;
-	im->applied = im->skipped = 0;
+	im->quiet_put = im->put_done;
+	im->applied = im->skipped = im->read = 0;
 	eir_reasons_clear(&im->reasons);
 	if (im->run > 1)
 		LOGP(DIMPORT, LOGL_INFO, "%s: starting again from the top (run %u)\n", im->name, im->run);
 	rewind(im->f);
+	TALLOC_FREE(im->sort);
+	if (im->form != F_RANGES && im->form != F_TACS) {
+		/* half the budget: glibc's qsort() sorts the buffer through a scratch copy of it */
+		im->sort = xsort_new(im, sizeof(struct sorted_row), sorted_row_cmp, im->mem_budget / 2, im->tmp_dir);
+		if (!im->sort) {
+			eir_db_txn_errf(txn, "out of memory");
+			return -ENOMEM;
+		}
+	}
 	csv = eir_csv_new_file(im, im->f);
 	if (!csv) {
 		eir_db_txn_errf(txn, "out of memory");
@@ -296,17 +410,21 @@ static int import_cb(struct eir_db_txn *txn, void *arg)
 			rc = 0;
 		} else if (rc) {
 			break;
-		} else {
+		} else if (!im->sort) {
 			im->applied++;
 		}
+		im->read++;
 		if (row.line > im->done_line)
 			im->done_line = row.line;
 		if (im->tty && !(row.line & 0xffff))
-			fprintf(stderr, "\r%s: %lu rows...", im->name, im->applied + im->skipped);
+			fprintf(stderr, "\r%s: %lu rows...", im->name, im->read);
 	}
+	eir_csv_free(csv);
+	if (rc >= 0 && im->sort)
+		rc = put_sorted(im, txn);
 	if (im->tty)
 		fputs("\r\033[K", stderr);
-	eir_csv_free(csv);
+	TALLOC_FREE(im->sort);	/* its runs on disk go now, whatever happens to the transaction */
 	if (rc < 0)
 		return rc;
 	if (!im->applied && im->skipped)
@@ -450,7 +568,7 @@ static int read_header(struct import *im)
 }
 
 /*! Import path ("-" for stdin) into the local lists of db, in one transaction. The caller holds the writer lock. */
-enum import_result db_import(void *ctx, struct eir_db *db, const char *path)
+enum import_result db_import(void *ctx, struct eir_db *db, const char *path, size_t mem_budget, const char *tmp_dir)
 {
 	struct import *im;
 	enum import_result res;
@@ -463,6 +581,8 @@ enum import_result db_import(void *ctx, struct eir_db *db, const char *path)
 		return IMPORT_NOTHING;
 	}
 	im->today = eir_day_today();
+	im->mem_budget = mem_budget;
+	im->tmp_dir = tmp_dir;
 	im->tty = isatty(STDERR_FILENO);
 	im->name = strcmp(path, "-") ? path : "stdin";
 	im->f = open_input(path, im->name);

@@ -20,5 +20,6 @@ enum export_form {
 	EXPORT_EXCEPTIONS,	/*!< national: imei,imsi,msisdn */
 };
 
-enum import_result db_import(void *ctx, struct eir_db *db, const char *path);
+/* the rows are sorted in mem_budget bytes, beyond that in temporary files in tmp_dir */
+enum import_result db_import(void *ctx, struct eir_db *db, const char *path, size_t mem_budget, const char *tmp_dir);
 int db_export(struct eir_db *db, enum export_form form, FILE *out);

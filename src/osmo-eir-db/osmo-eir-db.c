@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <talloc.h>
@@ -26,6 +27,7 @@
 #include <osmocom/eir/logging.h>
 #include <osmocom/eir/sync_status.h>
 #include <osmocom/eir/tool.h>
+#include <osmocom/eir/xsort.h>
 #include "db_dump.h"
 #include "db_import.h"
 
@@ -47,7 +49,10 @@ static void usage(FILE *f)
 		"  -h, --help  -V, --version\n"
 		"Commands:\n"
 		"  create\n"
-		"  import FILE|-              CSV into the local lists, one transaction\n"
+		"  import FILE|- [--mem-budget SIZE] [--tmp DIR]\n"
+		"                             CSV into the local lists, one transaction; entries and pairs sorted\n"
+		"                             by key first in SIZE (default 256M; k, M, G), beyond it in temporary\n"
+		"                             files in DIR (default: the store's DIR)\n"
 		"  export [entries|ranges|pairs|notifications|exceptions] [FILE|-]\n"
 		"  lookup IMEI [IMSI]         the verdict, then why\n"
 		"  add imei IMEI LIST [REASON...]\n"
@@ -530,13 +535,40 @@ static int run(const char *cmd, int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "import")) {
-		if (argc != 1)
-			return bad_usage("import FILE|-");
+		size_t mem_budget = XSORT_DEFAULT_MEM;
+		const char *tmp_dir = db_dir;
+		const char *file = NULL;
+		struct stat st;
+		int i;
+
+		/* the options before or after the file (a file named like one: ./--tmp) */
+		for (i = 0; i < argc; i++) {
+			bool mem = !strcmp(argv[i], "--mem-budget"), tmp = !strcmp(argv[i], "--tmp");
+
+			if ((mem || tmp) && i + 1 < argc) {
+				if (mem && (xsort_parse_size(argv[i + 1], &mem_budget) || mem_budget < 4096))
+					return eir_fail(1, "invalid --mem-budget '%s': a size in bytes (k, M or G), "
+							"4096 or more", argv[i + 1]);
+				if (tmp)
+					tmp_dir = argv[i + 1];
+				i++;
+			} else if (!file && !mem && !tmp) {
+				file = argv[i];
+			} else {
+				file = NULL;
+				break;
+			}
+		}
+		if (!file)
+			return bad_usage("import FILE|- [--mem-budget SIZE] [--tmp DIR]");
+		errno = 0;
+		if (tmp_dir != db_dir && (stat(tmp_dir, &st) || !S_ISDIR(st.st_mode) || access(tmp_dir, W_OK | X_OK)))
+			return eir_fail(1, "--tmp %s: %s", tmp_dir, errno ? strerror(errno) : "not a directory");
 		/* the lock first, then the file: a FIFO is opened while we hold the lists; a running osmo-eir lends them */
 		db = open_db_borrow(true, false, true);
 		if (!db)
 			return 1;
-		rc = db_import(ctx, db, argv[0]);
+		rc = db_import(ctx, db, file, mem_budget, tmp_dir);
 		eir_db_close(db);
 		return rc;
 	}

@@ -27,13 +27,13 @@
 #include <osmocom/eir/logging.h>
 #include <osmocom/eir/feed.h>
 #include "feed_pub.h"
-#include "xsort.h"
+#include <osmocom/eir/xsort.h>
 
 #define STATE_DIR ".osmo-eir-feed"	/* the last published full lists, for the next run's deltas */
 #define MAX_OPS 16
 
 static bool opt_zip, opt_no_full, opt_no_deltas, opt_keep_full = true;
-static size_t opt_mem_budget = 256 << 20;	/* for the deltas' sorts (--mem-budget) */
+static size_t opt_mem_budget = XSORT_DEFAULT_MEM;	/* for the deltas' sorts (--mem-budget) */
 static const char *tmp_dir;			/* their runs (--tmp; default the state directory) */
 
 /* the change type of each kind of difference, per list */
@@ -627,31 +627,6 @@ static int cmd_prune(unsigned keep)
 	return 0;
 }
 
-/* A size in bytes, with an optional k, M or G (powers of 1024). \returns 0, or -1 */
-static int parse_size(const char *s, size_t *out)
-{
-	unsigned long long v;
-	char *end;
-	unsigned shift = 0;
-
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (end == s || errno || *s == '-')
-		return -1;
-	if (*end == 'k' || *end == 'K')
-		shift = 10;
-	else if (*end == 'm' || *end == 'M')
-		shift = 20;
-	else if (*end == 'g' || *end == 'G')
-		shift = 30;
-	if (shift)
-		end++;
-	if (*end || v > (SIZE_MAX >> shift))
-		return -1;
-	*out = (size_t)(v << shift);
-	return 0;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -724,7 +699,7 @@ int main(int argc, char **argv)
 			opt_keep_full = false;
 			break;
 		case 'M':
-			if (parse_size(optarg, &opt_mem_budget) || opt_mem_budget < 4096)
+			if (xsort_parse_size(optarg, &opt_mem_budget) || opt_mem_budget < 4096)
 				return eir_fail(1, "invalid --mem-budget '%s': a size in bytes (k, M or G), "
 						"at least 4k", optarg);
 			break;

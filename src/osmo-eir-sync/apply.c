@@ -2,7 +2,9 @@
 /* Applying a run chain to the national part in one write transaction: the full lists of the first run (when the
  * chain starts from full lists) by difference against what is held, then each run's deltas; the run id and date
  * in the same transaction. Every input is a verified local file, read again from the start when the store redoes
- * the transaction after growing its map. */
+ * the transaction after growing its map. Each file's rows are checked in file order, then sorted by their store key
+ * (in bounded memory, src/core/xsort.c) and written in that order: the store appends them to an empty table, and
+ * touches each page of a full one once, whatever the order of the file. */
 
 #include <errno.h>
 #include <inttypes.h>
@@ -21,6 +23,7 @@
 #include <osmocom/eir/logging.h>
 #include <osmocom/eir/reasons.h>
 #include <osmocom/eir/types.h>
+#include <osmocom/eir/xsort.h>
 #include "sync.h"
 
 #define MAX_REPORTED 20
@@ -331,20 +334,86 @@ static void progress(struct ctx *c)
 		apply_progress_cb(&c->plan->st);
 }
 
-/* Read one file; each valid row goes to a delta operation or, for a full list, an upsert and the key vector. */
-static int read_file(struct ctx *c, const struct feed_plan_file *af, struct keyvec *kv, bool held_empty)
+/* A checked row of a file waiting in the sort: its store key as words (the IMEI's alone for the blacklist), its line
+ * (within one key the file's order: a later row still wins) and the rest of its entry; 40 bytes, as little as the
+ * sort's memory and disk traffic can be. */
+struct sorted_row {
+	uint64_t k[3];
+	uint64_t line;
+	uint32_t reason_id;
+	eir_day_t block;
+	uint8_t list;
+	bool amnesty;
+};
+
+static int sorted_row_cmp(const void *a, const void *b)
+{
+	const struct sorted_row *x = a, *y = b;
+	int c = cmp_words(x->k, y->k, 3);
+
+	if (c)
+		return c;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* The sorted rows of one file into the store: a delta operation each or, for a full list, an upsert and the key
+ * vector (sorted then, as the sweep wants it). */
+static int write_sorted(struct ctx *c, const struct feed_plan_file *af, struct xsort *sort, struct keyvec *kv,
+			bool held_empty)
 {
 	enum eir_db_table t = list_table[af->list];
+	bool removes = !af->full_src && feed_change_removes(af->change);
+	struct sorted_row r;
+	int rc = 0, n;
+
+	if (xsort_finish(sort))
+		return fail(c, SYNC_E_STORE, "cannot sort %s: %s", af->name, xsort_error(sort));
+	while (!rc && (n = xsort_next(sort, &r)) > 0) {
+		struct eir_entry e;
+
+		words_key(r.k, 3, &e);
+		e.list = r.list;
+		e.reason_id = r.reason_id;
+		e.block = r.block;
+		e.amnesty = r.amnesty;
+		if (removes) {
+			rc = remove_row(c, af->list, &e, af->change == FC_BLACKLISTED);
+			continue;
+		}
+		if (kv && !held_empty) {
+			rc = keyvec_add(c, kv, &e);
+			if (rc)
+				break;
+		}
+		rc = upsert(c, t, &e, held_empty);
+	}
+	if (!rc && n < 0)
+		return fail(c, SYNC_E_STORE, "cannot sort %s: %s", af->name, xsort_error(sort));
+	return rc;
+}
+
+/* Read one file: each valid row is checked (and its reason given an id) in the file's order, then sorted by key and
+ * written by write_sorted(). */
+static int read_file(struct ctx *c, const struct feed_plan_file *af, struct keyvec *kv, bool held_empty)
+{
+	unsigned w = list_table[af->list] == EIR_T_IMEI ? 1 : 3;
 	struct eir_csv_row row;
 	struct eir_csv *csv;
+	struct sorted_row r;
 	struct eir_entry e;
+	struct xsort *sort;
 	const char *reason = NULL;	/* set by parse_row() for every row it accepts */
 	int rc;
 
 	c->have_top = false;
+	/* half the budget: glibc's qsort() sorts the buffer through a scratch copy of it (or of pointers to it) */
+	sort = xsort_new(NULL, sizeof(r), sorted_row_cmp, c->plan->mem_budget / 2, c->plan->dir);
+	if (!sort)
+		return fail(c, SYNC_E_STORE, "out of memory");
 	csv = file_open(c, af);
 	if (!csv) {
 		file_close(c);
+		talloc_free(sort);
 		return -ECANCELED;
 	}
 	rc = eir_csv_next(csv, &row);
@@ -359,6 +428,8 @@ static int read_file(struct ctx *c, const struct feed_plan_file *af, struct keyv
 	rc = check_header(c, &row);
 	while (rc == 0 && (rc = eir_csv_next(csv, &row)) == 1) {
 		progress(c);
+		memset(&r, 0, sizeof(r));	/* no stray padding bytes in the runs on disk */
+		r.line = row.line;
 		rc = parse_row(c, &row, &e, &reason);
 		if (rc == -EINVAL) {
 			c->plan->st.skipped++;
@@ -367,11 +438,16 @@ static int read_file(struct ctx *c, const struct feed_plan_file *af, struct keyv
 		}
 		if (rc)
 			break;
+		key_words(&e, w, r.k);
+		r.list = (uint8_t)e.list;
+		r.block = e.block;
+		r.amnesty = e.amnesty;
 		if (!af->full_src && feed_change_removes(af->change)) {
-			rc = remove_row(c, af->list, &e, af->change == FC_BLACKLISTED);
+			if (xsort_add(sort, &r))
+				rc = fail(c, SYNC_E_STORE, "cannot sort %s: %s", af->name, xsort_error(sort));
 			continue;
 		}
-		rc = eir_reasons_id(&c->reasons, c->txn, reason, &e.reason_id);
+		rc = eir_reasons_id(&c->reasons, c->txn, reason, &r.reason_id);
 		if (rc == -EINVAL) {
 			report(c, row.line, "%s", eir_db_errstr(eir_db_txn_db(c->txn)));
 			c->plan->st.skipped++;
@@ -382,12 +458,8 @@ static int read_file(struct ctx *c, const struct feed_plan_file *af, struct keyv
 			rc = store_fail(c, rc);
 			break;
 		}
-		if (kv && !held_empty) {
-			rc = keyvec_add(c, kv, &e);
-			if (rc)
-				break;
-		}
-		rc = upsert(c, t, &e, held_empty);
+		if (xsort_add(sort, &r))
+			rc = fail(c, SYNC_E_STORE, "cannot sort %s: %s", af->name, xsort_error(sort));
 	}
 	if (rc < 0 && rc != -ECANCELED && rc != -ENOSPC)
 		rc = fail(c, SYNC_E_FORMAT, "%s: %s", af->name, eir_csv_error(csv)[0] ? eir_csv_error(csv) :
@@ -395,6 +467,9 @@ static int read_file(struct ctx *c, const struct feed_plan_file *af, struct keyv
 out:
 	eir_csv_free(csv);
 	file_close(c);
+	if (rc >= 0)
+		rc = write_sorted(c, af, sort, kv, held_empty);
+	talloc_free(sort);	/* its runs on disk go with it, on every path */
 	return rc < 0 ? rc : 0;
 }
 

@@ -14,11 +14,14 @@
 #include <talloc.h>
 #include <osmocom/eir/cfgfile.h>
 
+#include <osmocom/eir/xsort.h>
+
 #include "sync.h"
 
 struct sync_cfg g_sync = {
 	.db_dir = "/var/lib/osmocom/osmo-eir",
 	.feed = "national",
+	.mem_budget = XSORT_DEFAULT_MEM,
 	.fo = { .connect_timeout = 10, .timeout = 600, .low_speed_time = 30 },
 	.limit = { .pct = 10, .notif_pct = 50, .min = 1000, .accept = { -1, -1 } },
 };
@@ -41,6 +44,9 @@ static void usage(FILE *f)
 		"      --timeout S            one file's whole transfer (default 600)\n"
 		"      --low-speed-time S     abort a transfer slower than 1 KiB/s for S seconds (default 30)\n"
 		"      --tmp-dir DIR          where downloads are kept until applied (default: the store's DIR)\n"
+		"      --mem-budget SIZE      memory for sorting a list file by key before it is applied (default\n"
+		"                             256M; k, M, G), beyond it sorted runs in temporary files beside the\n"
+		"                             downloads\n"
 		"  -m, --map-size MIB         initial map size of each part (it grows when full)\n"
 		"      --map-max MIB          the map grows up to this (default 1048576, 1 TiB)\n"
 		"      --once                 one attempt, then exit (the default)\n"
@@ -89,7 +95,7 @@ static int parse_pct(const char *name, const char *s, double *out)
 
 enum {
 	O_INSECURE = 256, O_CA, O_CONNECT_TIMEOUT, O_TIMEOUT, O_LOW_SPEED, O_TMP, O_ONCE, O_TLS_NO_VERIFY, O_MAP_MAX,
-	O_LIMIT, O_LIMIT_NOTIF, O_LIMIT_MIN, O_ACCEPT,
+	O_LIMIT, O_LIMIT_NOTIF, O_LIMIT_MIN, O_ACCEPT, O_MEM_BUDGET,
 };
 
 static bool yes(const char *s)
@@ -141,6 +147,11 @@ static int set(int opt, const char *val)
 		return parse_secs("low speed time", val, &g_sync.fo.low_speed_time, 1);
 	case O_TMP:
 		g_sync.tmp_dir = val;
+		return 0;
+	case O_MEM_BUDGET:
+		if (xsort_parse_size(val, &g_sync.mem_budget) || g_sync.mem_budget < 4096)
+			return eir_fail(SYNC_E_USAGE, "invalid memory budget '%s': a size in bytes (k, M or G), 4096 or "
+					"more", val);
 		return 0;
 	case 'm':
 		errno = 0;
@@ -198,6 +209,7 @@ static const struct option opts[] = {
 	{ "timeout", 1, 0, O_TIMEOUT },
 	{ "low-speed-time", 1, 0, O_LOW_SPEED },
 	{ "tmp-dir", 1, 0, O_TMP },
+	{ "mem-budget", 1, 0, O_MEM_BUDGET },
 	{ "map-size", 1, 0, 'm' },
 	{ "map-max", 1, 0, O_MAP_MAX },
 	{ "once", 0, 0, O_ONCE },

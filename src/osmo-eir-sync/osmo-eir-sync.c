@@ -426,6 +426,7 @@ static int do_attempt(struct attempt *a, struct outcome *out)
 	plan.runs = fp.runs;
 	plan.n_runs = fp.n_runs;
 	plan.limit = g_sync.limit;
+	plan.mem_budget = g_sync.mem_budget;
 	rc = apply_plan(a->db, &plan);
 	progress_end();
 	if (rc)

@@ -66,7 +66,9 @@ struct apply_limit {
 
 struct apply_plan {
 	const char *feed;
-	const char *dir;	/* where the plan's files are (verified local copies, by their names in RUNS) */
+	const char *dir;	/* where the plan's files are (verified local copies, by their names in RUNS); the
+				 * sort's runs go there too */
+	size_t mem_budget;	/* the memory each file's sort by key may hold (beyond it: runs on disk) */
 	int64_t held;		/* -1: none */
 	unsigned n_runs;
 	const struct feed_plan_run *runs;	/* feed_plan_make()'s */
@@ -90,6 +92,7 @@ struct sync_cfg {
 	const char *pubkey;
 	const char *op;
 	const char *tmp_dir;
+	size_t mem_budget;	/* --mem-budget */
 	bool insecure;
 	bool once;
 	long poll;

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* External merge sort of fixed-size records for osmo-eir-feed publish: records gather in a buffer of at most the
- * given memory; a full buffer is sorted and written as a run to a temporary file that is unlinked as soon as it is
- * made (nothing is left behind on any exit, even kill -9); runs are merged FANIN at a time, the last merge streamed
- * to the reader. Input that fits is sorted in memory and never touches the disk. */
+/* External merge sort of fixed-size records (osmo-eir-feed publish; the sync's apply and osmo-eir-db import, which
+ * insert in key order): records gather in a buffer of at most the given memory; a full buffer is sorted and written
+ * as a run to a temporary file that is unlinked as soon as it is made (nothing is left behind on any exit, even
+ * kill -9); runs are merged FANIN at a time, the last merge streamed to the reader. Input that fits is sorted in
+ * memory and never touches the disk. */
 
 #define _GNU_SOURCE	/* O_TMPFILE, mkostemp() */
 #include <errno.h>
@@ -15,7 +16,7 @@
 
 #include <talloc.h>
 
-#include "xsort.h"
+#include <osmocom/eir/xsort.h>
 
 #define FANIN 16		/* runs merged at once: FANIN read buffers of RUN_BUF bytes */
 #define RUN_BUF 65536
@@ -108,7 +109,7 @@ static int tmp_open(struct xsort *s)
 	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
 		return fd >= 0 ? fd : fail(s, errno, "cannot make a temporary file");
 	/* a file system without O_TMPFILE: a named file, unlinked at once */
-	path = talloc_asprintf(s, "%s/.osmo-eir-feed-sort-XXXXXX", s->tmpdir);
+	path = talloc_asprintf(s, "%s/.osmo-eir-sort-XXXXXX", s->tmpdir);
 	fd = path ? mkostemp(path, O_CLOEXEC) : -1;
 	if (fd < 0) {
 		talloc_free(path);
@@ -394,6 +395,31 @@ int xsort_next(struct xsort *s, void *rec)
 unsigned xsort_spilled(const struct xsort *s)
 {
 	return s->spilled;
+}
+
+/*! A memory budget: a size in bytes, with an optional k, M or G (powers of 1024). \returns 0, or -1 */
+int xsort_parse_size(const char *s, size_t *out)
+{
+	unsigned long long v;
+	char *end;
+	unsigned shift = 0;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || errno || *s == '-')
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		shift = 10;
+	else if (*end == 'm' || *end == 'M')
+		shift = 20;
+	else if (*end == 'g' || *end == 'G')
+		shift = 30;
+	if (shift)
+		end++;
+	if (*end || v > (SIZE_MAX >> shift))
+		return -1;
+	*out = (size_t)(v << shift);
+	return 0;
 }
 
 const char *xsort_error(const struct xsort *s)
