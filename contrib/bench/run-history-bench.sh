@@ -37,18 +37,18 @@ for v in default nocoal full; do
 	mkdir -p "$dir/$v/store"
 	cp "$dir/off/store/"* -r "$dir/$v/store/"
 done
+# 200,000 handsets, each with its own IMEI and IMSI (no IMEI twice: two lines with one IMEI would be a handset
+# changing SIMs at every check, a new-sim event each time); half of them listed, the other half on no list
 /usr/bin/python3 - "$dir/q.csv" "$ROWS" <<'PY'
 import random, sys
 r = random.Random(1)
 n = int(sys.argv[2])
+listed = r.sample(range(n), 100000)
+unlisted = r.sample(range(n), 100000)
 with open(sys.argv[1], "w") as f:
-    for i in range(200000):
-        imsi = "00101%010d" % r.randrange(10**9)
-        if i % 2:
-            f.write("%d,%s,BLACKLISTED\n" % (35000000000000 + r.randrange(n) * 7, imsi))
-        else:
-            k = r.randrange(n * 7)
-            f.write("%d,%s,%s\n" % (35000000000000 + k, imsi, "BLACKLISTED" if k % 7 == 0 else "WHITELISTED"))
+    for i in range(100000):
+        f.write("%d,00101%010d,BLACKLISTED\n" % (35000000000000 + listed[i] * 7, 2 * i))
+        f.write("%d,00101%010d,WHITELISTED\n" % (35000000000000 + unlisted[i] * 7 + 1 + i % 6, 2 * i + 1))
 PY
 
 declare -A S13 CT

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 
 #include <talloc.h>
 #include <osmocom/core/it_q.h>
@@ -279,30 +280,51 @@ static void coal_note(struct eir_hist_writer *w, const struct eir_hist_rec *r, u
 		coal_put(w, w->by_imsi, imsi, true, &s);
 }
 
-/* the filter's window and size (entries per table, rounded down to a power of two, at least one set) */
+/* a table of the filter: anonymous memory, zero until touched, in huge pages where the kernel gives them (the
+ * lookups are random: with 4 KiB pages nearly each one is a TLB miss as well as a cache miss) */
+static struct coal_slot *coal_alloc(unsigned bits)
+{
+	size_t len = sizeof(struct coal_slot) * (COAL_WAYS << bits);
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	/* may be refused (THP off, an old kernel): then 4 KiB pages */
+	madvise(p, len, MADV_HUGEPAGE);
+	return p;
+}
+
+static void coal_free(struct eir_hist_writer *w)
+{
+	size_t len = sizeof(struct coal_slot) * (COAL_WAYS << w->coal_bits);
+
+	if (w->by_imei)
+		munmap(w->by_imei, len);
+	if (w->by_imsi)
+		munmap(w->by_imsi, len);
+	w->by_imei = w->by_imsi = NULL;
+}
+
+/* the filter's window and size (entries per table, rounded down to a power of two, at least 1024) */
 static void coal_set(struct eir_hist_writer *w, unsigned sec, unsigned entries)
 {
 	unsigned bits = 8;	/* 1024 slots at least: the shift in coal_set_of() needs a bit */
 
 	while (bits < 24 && (COAL_WAYS << (bits + 1)) <= entries)
 		bits++;
-	if (!sec || bits != w->coal_bits) {
-		TALLOC_FREE(w->by_imei);
-		TALLOC_FREE(w->by_imsi);
-	}
+	if (!sec || bits != w->coal_bits)
+		coal_free(w);
 	w->coal_sec = sec;
 	w->coal_bits = bits;
 	if (!sec)
 		return;
-	/* calloc'd: the pages come as keys touch them */
 	if (!w->by_imei)
-		w->by_imei = talloc_zero_array(w, struct coal_slot, COAL_WAYS << bits);
+		w->by_imei = coal_alloc(bits);
 	if (!w->by_imsi)
-		w->by_imsi = talloc_zero_array(w, struct coal_slot, COAL_WAYS << bits);
+		w->by_imsi = coal_alloc(bits);
 	if (!w->by_imei || !w->by_imsi) {
 		/* no memory for it: run without the filter rather than without the history */
-		TALLOC_FREE(w->by_imei);
-		TALLOC_FREE(w->by_imsi);
+		coal_free(w);
 		w->coal_sec = 0;
 	}
 }
@@ -326,6 +348,7 @@ static void itq_read(struct osmo_it_q *q, struct llist_head *item)
 
 static int writer_free(struct eir_hist_writer *w)
 {
+	coal_free(w);
 	if (w->wake_fd >= 0)
 		close(w->wake_fd);
 	if (w->itq)
