@@ -191,23 +191,31 @@ static uint32_t mix64(uint64_t x)
 	return (uint32_t)x;
 }
 
+static uint64_t tag_step(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
+/* a hash of what the row keeps besides the key and the time, eight bytes a step (it runs for every check) */
 static uint32_t rec_tag(const struct eir_hist_rec *r)
 {
-	uint32_t h = 2166136261u;	/* FNV-1a over what the row keeps besides the key and the time */
-	const uint8_t *p[] = { r->msisdn, (const uint8_t *)&r->why };
-	const size_t n[] = { sizeof(r->msisdn), sizeof(r->why) };
+	uint64_t why[(sizeof(r->why) + 7) / 8] = { 0 }, node[EIR_HIST_NODE_LEN / 8] = { 0 }, m, h = 0xcbf29ce484222325ULL;
+	size_t nl = strnlen(r->node, sizeof(r->node));
 
-	for (unsigned k = 0; k < ARRAY_SIZE(p); k++)
-		for (size_t i = 0; i < n[k]; i++)
-			h = (h ^ p[k][i]) * 16777619u;
-	for (const char *c = r->node; *c; c++)
-		h = (h ^ (uint8_t)*c) * 16777619u;
-	h = (h ^ (uint8_t)r->sv) * 16777619u;
-	h = (h ^ r->iface) * 16777619u;
-	h = (h ^ r->verdict) * 16777619u;
+	memcpy(why, &r->why, sizeof(r->why));
+	memcpy(node, r->node, nl);
+	memcpy(&m, r->msisdn, sizeof(m));
+	h = tag_step(h, m);
+	for (unsigned i = 0; i < ARRAY_SIZE(why); i++)
+		h = tag_step(h, why[i]);
+	for (unsigned i = 0; i < (nl + 7) / 8; i++)
+		h = tag_step(h, node[i]);
 	/* the RAT too: the pair row gathers the RATs it was seen on (the DIRBS dump's rat column) */
-	h = (h ^ r->rat) * 16777619u;
-	return (h ^ r->flags) * 16777619u;
+	h = tag_step(h, (uint64_t)(uint8_t)r->sv | (uint64_t)r->iface << 8 | (uint64_t)r->verdict << 16 |
+			(uint64_t)r->flags << 24 | (uint64_t)r->rat << 32 | (uint64_t)nl << 40);
+	h = tag_step(h, (uint64_t)r->applied);
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static struct coal_slot *coal_set_of(const struct eir_hist_writer *w, struct coal_slot *tab, uint64_t key)
