@@ -29,6 +29,15 @@ static long long time_to_block_s(const struct eir_hist_event *ev)
 	return eir_hist_since_applied(&ev->rec, &sec) ? (long long)sec : -1;
 }
 
+/* unix seconds as RFC 3339 UTC; \returns false when they cannot be (buf then holds nothing to use) */
+static bool rfc3339(char *buf, size_t len, int64_t sec)
+{
+	time_t t = sec;
+	struct tm tm;
+
+	return gmtime_r(&t, &tm) && strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 static void why_json(struct eir_jbuf *b, const struct eir_hist_rec *r, struct eir_db *db)
 {
 	const struct eir_hist_why *w = &r->why;
@@ -53,11 +62,9 @@ static void why_json(struct eir_jbuf *b, const struct eir_hist_rec *r, struct ei
 	if (w->listed)
 		eir_jb_printf(b, ",\"listed\":\"%s\"", eir_day_str(day, sizeof(day), w->listed));
 	if (r->applied) {
-		time_t at = r->applied;
-		struct tm tm;
 		char ts[32];
 
-		if (gmtime_r(&at, &tm) && strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm))
+		if (rfc3339(ts, sizeof(ts), r->applied))
 			eir_jb_printf(b, ",\"applied\":\"%s\"", ts);
 	}
 	if (w->reason_id) {
@@ -76,13 +83,11 @@ int eir_hist_event_json(const struct eir_hist_event *ev, struct eir_db *db, char
 	const struct eir_hist_rec *r = &ev->rec;
 	struct eir_jbuf b = { .p = buf, .cap = cap };
 	char ts[32], im[16], im15[17], num[20], node[EIR_HIST_NODE_LEN];
-	time_t t = r->t;
-	struct tm tm;
 	long long ttb;
 
 	if (!cap)
 		return -ENOSPC;
-	if (!gmtime_r(&t, &tm) || !strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (!rfc3339(ts, sizeof(ts), r->t))
 		snprintf(ts, sizeof(ts), "1970-01-01T00:00:00Z");
 	eir_jb_printf(&b, "{\"id\":%llu,\"kind\":\"%s\",\"time\":\"%s\",\"imei\":\"%s\",\"imei15\":\"%s\"",
 		      (unsigned long long)ev->id, get_value_string(eir_hist_kind_names, ev->kind), ts,
