@@ -76,10 +76,14 @@ check "osmo-eir: closed after freeDiameter's DPA over TLS" grep -q "(mme.fd.test
 stop_pid $FD_PID 20 >/dev/null
 FD_PID=""
 # (osmo-eir closes the connection once the DPA is in, after its close_notify, without waiting for freeDiameter's,
-# as TLS allows (RFC 5246 §7.2.1, RFC 8446 §6.1): freeDiameter's gnutls_bye() then cannot push its own and its
-# receiver thread logs ENOTCONN. Both come after the DPR/DPA, in the close of the transport: not session errors)
+# as TLS allows (RFC 5246 §7.2.1, RFC 8446 §6.1). freeDiameter's receiver thread reads that close_notify and then
+# its gnutls_bye(RDWR) in another thread, racing the close, logs one of three things: it cannot push its own
+# close_notify, the receiver gets ENOTCONN, or (under load, the socket still open when it pushes) it waits for a
+# close_notify its receiver has already consumed and reads EOF: "non-properly terminated". All three come after
+# the DPR/DPA, in the close of the transport: not session errors)
 fd_errors t1 | grep -v "fd_tls_rcvthr_core.*Transport endpoint is not connected" |
-	grep -v "gnutls_bye(.*Error in the push function" > "$T/t1.err"
+	grep -v "gnutls_bye(.*Error in the push function" |
+	grep -v "gnutls_bye(.*The TLS connection was non-properly terminated" > "$T/t1.err"
 check "freeDiameter's log (TLS session): no ERROR" [ ! -s "$T/t1.err" ]
 sed 's/^/#   /' "$T/t1.err"
 
