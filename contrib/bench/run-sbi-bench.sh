@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # N5g-eir benchmark (not a test): osmo-eir with 10M listed IMEIs answering GET equipment-status, and in the same
 # run nghttpd (Debian nghttp2-server) serving the same JSON body as a static file, both loaded by h2load with the
-# same URI list: -c 4 -m 32, a fixed count of requests, alternating rounds.
+# same URI list: -c 4 -m 32, a fixed count of requests, alternating rounds. TLS=1: both over TLS (h2 by ALPN), with
+# the same P-256 certificate made here, h2load the same (`make bench-sbi-tls`).
 # Run from an optimised build tree: `make bench-sbi`, or `builddir=$PWD ../contrib/bench/run-sbi-bench.sh`.
 # Prints figures, asserts nothing. Scratch data in BENCH_DIR (default a temp dir, removed afterwards).
 set -eu
@@ -11,6 +12,7 @@ builddir=${builddir:-$(pwd)}
 ROWS=${ROWS:-10000000}
 COUNT=${COUNT:-1000000}
 ROUNDS=${ROUNDS:-3}
+TLS=${TLS:-0}
 EIR="$builddir/src/osmo-eir/osmo-eir"
 EIR_DB="$builddir/src/osmo-eir-db/osmo-eir-db"
 for t in h2load nghttpd; do
@@ -33,26 +35,38 @@ fi
 eport=$(port)
 nport=$(port)
 # 10,000 URIs: half listed IMEIs, half random ones (mostly not listed); IMEISV so no check digit is involved
-/usr/bin/python3 - "$ROWS" "$eport" "$nport" "$dir" <<'PY'
+scheme=http
+[ "$TLS" = 0 ] || scheme=https
+/usr/bin/python3 - "$ROWS" "$eport" "$nport" "$dir" "$scheme" <<'PY'
 import random, sys
-n, eport, nport, d = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+n, eport, nport, d, scheme = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 r = random.Random(1)
 with open(d + "/uris-eir", "w") as e, open(d + "/uris-nghttpd", "w") as g:
     for i in range(10000):
         imei = 35000000000000 + (r.randrange(n) * 7 if i % 2 else r.randrange(n * 7))
         path = "/n5g-eir-eic/v1/equipment-status?pei=imeisv-%d%02d" % (imei, r.randrange(100))
-        e.write("http://127.0.0.1:%s%s\n" % (eport, path))
-        g.write("http://127.0.0.1:%s%s\n" % (nport, path))
+        e.write("%s://127.0.0.1:%s%s\n" % (scheme, eport, path))
+        g.write("%s://127.0.0.1:%s%s\n" % (scheme, nport, path))
 PY
 
 sbi_config "$dir/osmo-eir.cfg" "$eport"
+if [ "$TLS" != 0 ]; then
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$dir/key.pem" \
+		-out "$dir/cert.pem" -days 2 -subj /CN=eir.example.org 2>/dev/null
+	printf ' tls certificate %s\n tls private-key %s\n' "$dir/cert.pem" "$dir/key.pem" >> "$dir/osmo-eir.cfg"
+	echo "## over TLS: $(openssl version | cut -d' ' -f1-2), one P-256 certificate for both servers"
+fi
 "$EIR" -c "$dir/osmo-eir.cfg" -l "$dir/store" > "$dir/eir.log" 2>&1 &
 pids+=($!)
 wait_port "$eport"
 
 mkdir -p "$dir/www/n5g-eir-eic/v1"
 printf '{"status":"BLACKLISTED"}' > "$dir/www/n5g-eir-eic/v1/equipment-status"
-nghttpd --no-tls -d "$dir/www" "$nport" > "$dir/nghttpd.log" 2>&1 &
+if [ "$TLS" != 0 ]; then
+	nghttpd -d "$dir/www" "$nport" "$dir/key.pem" "$dir/cert.pem" > "$dir/nghttpd.log" 2>&1 &
+else
+	nghttpd --no-tls -d "$dir/www" "$nport" > "$dir/nghttpd.log" 2>&1 &
+fi
 pids+=($!)
 wait_port "$nport"
 
@@ -62,7 +76,9 @@ run() { # NAME URIS
 	out=$(h2load -n "$COUNT" -c 4 -m 32 -t 1 -i "$2" 2>&1)
 	rps=$(printf '%s\n' "$out" | sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p')
 	codes=$(printf '%s\n' "$out" | sed -n 's/^status codes: //p')
-	printf '%-9s %12.0f req/s   %s\n' "$1" "$rps" "$codes"
+	proto=$(printf '%s\n' "$out" | sed -n 's/^Application protocol: //p')
+	cipher=$(printf '%s\n' "$out" | sed -n 's/^Cipher: //p' | head -n 1)
+	printf '%-9s %12.0f req/s   %s   %s %s\n' "$1" "$rps" "$codes" "${proto:-?}" "$cipher"
 	echo "$rps" >> "$dir/$1.rps"
 }
 for i in $(seq "$ROUNDS"); do
@@ -74,6 +90,8 @@ import statistics, sys
 e = [float(x) for x in open(sys.argv[1])]
 n = [float(x) for x in open(sys.argv[2])]
 me, mn = statistics.median(e), statistics.median(n)
+r = sorted(a / b for a, b in zip(e, n))
 print("## median: osmo-eir %.0f req/s, nghttpd %.0f req/s, ratio %.2fx" % (me, mn, me / mn))
+print("## per-round ratios: %s (spread %.2f-%.2f)" % (" ".join("%.2f" % x for x in r), r[0], r[-1]))
 PY
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
