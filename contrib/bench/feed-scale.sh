@@ -12,7 +12,7 @@
 # publish diffed in memory), on a copy of the feed.
 # Run from an optimised build tree: `builddir=$PWD ../contrib/bench/feed-scale.sh`.
 # Scratch data in BENCH_DIR (default a temp dir in /tmp, removed afterwards); about 330 bytes a row of disk at
-# the peak: refused when that would leave less than 20 GB free.
+# the peak: refused when that would leave less than MIN_FREE_GB (default 20) GB free.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -20,6 +20,7 @@ builddir=${builddir:-$(pwd)}
 ROWS=${ROWS:-200000000}
 DELTA=${DELTA:-50000}
 MEM_BUDGET=${MEM_BUDGET:-256M}
+MIN_FREE_GB=${MIN_FREE_GB:-20}
 FEED="$builddir/src/osmo-eir-feed/osmo-eir-feed"
 SYNC="$builddir/src/osmo-eir-sync/osmo-eir-sync"
 EIR_DB="$builddir/src/osmo-eir-db/osmo-eir-db"
@@ -32,9 +33,9 @@ bench_setup feed-scale
 
 need_kb=$((ROWS * 330 / 1024))
 free_kb=$(df -Pk "$dir" | awk 'NR == 2 { print $4 }')
-if [ $((free_kb - need_kb)) -lt $((20 * 1024 * 1024)) ]; then
+if [ $((free_kb - need_kb)) -lt $((MIN_FREE_GB * 1024 * 1024)) ]; then
 	echo "feed-scale.sh: $ROWS rows need about $((need_kb / 1024 / 1024)) GB in $dir, $((free_kb / 1024 / 1024))" \
-	     "GB free: less than 20 GB would be left" >&2
+	     "GB free: less than $MIN_FREE_GB GB would be left (MIN_FREE_GB)" >&2
 	exit 1
 fi
 
