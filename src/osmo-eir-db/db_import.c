@@ -572,6 +572,7 @@ enum import_result db_import(void *ctx, struct eir_db *db, const char *path, siz
 {
 	struct import *im;
 	enum import_result res;
+	struct stat st;
 	double t0 = now(), dt;
 	int rc;
 
@@ -593,6 +594,10 @@ enum import_result db_import(void *ctx, struct eir_db *db, const char *path, siz
 		goto nothing;
 	}
 
+	/* room for it in the map at once: each doubling of a full map would redo the whole import (the input's
+	 * size, a pipe's spooled copy's too, is about what its rows take in the store) */
+	if (!fstat(fileno(im->f), &st) && eir_db_reserve(db, EIR_DB_LOCAL, (uint64_t)st.st_size))
+		fprintf(stderr, "osmo-eir-db: %s\n", eir_db_errstr(db));
 	rc = eir_db_write(db, EIR_DB_LOCAL, import_cb, im);
 	dt = now() - t0;
 	eir_reasons_clear(&im->reasons);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/stat.h>
 
 #include <talloc.h>
 #include <osmocom/core/logging.h>
@@ -668,6 +669,34 @@ static int apply_cb(struct eir_db_txn *txn, void *arg)
 	return rc ? store_fail(&c, rc) : 0;
 }
 
+/* About what the plan's files take in the store: their sizes (each file once), a zip's as 8 times (CSV lists
+ * compress 4-8x); the store takes ~30 bytes an entry against the 40-odd of a CSV row (eir_db_reserve()) */
+static uint64_t plan_bytes(const struct apply_plan *plan)
+{
+	const char *seen[64];
+	unsigned i, j, k, n_seen = 0;
+	uint64_t sum = 0;
+
+	for (i = 0; i < plan->n_runs; i++) {
+		for (j = 0; j < plan->runs[i].n_files; j++) {
+			const struct feed_plan_file *f = &plan->runs[i].files[j];
+			char path[4400];
+			struct stat st;
+
+			for (k = 0; k < n_seen && strcmp(seen[k], f->file); k++)
+				;
+			if (k < n_seen)
+				continue;
+			if (n_seen < ARRAY_SIZE(seen))
+				seen[n_seen++] = f->file;
+			snprintf(path, sizeof(path), "%s/%s", plan->dir, f->file);
+			if (!stat(path, &st))
+				sum += (uint64_t)st.st_size * (f->member ? 8 : 1);
+		}
+	}
+	return sum;
+}
+
 /*! Apply the plan in one write transaction of the national part.
  *  \returns SYNC_OK, or a SYNC_E_* code with plan->err saying why (the store unchanged) */
 int apply_plan(struct eir_db *db, struct apply_plan *plan)
@@ -688,6 +717,10 @@ int apply_plan(struct eir_db *db, struct apply_plan *plan)
 	plan->held_rows[FEED_BLACK] = ds.imei_lists[EIR_LIST_BLACK];
 	plan->held_rows[FEED_NOTIF] = ds.t[EIR_T_NOTIF].entries;
 	plan->held_rows[FEED_EXC] = ds.t[EIR_T_EXC].entries;
+	/* room for it in the map at once (else each doubling redoes the whole apply); too small an estimate only
+	 * leaves the doublings to the write */
+	if (eir_db_reserve(db, EIR_DB_NATIONAL, plan_bytes(plan)))
+		LOGP(DSYNC, LOGL_NOTICE, "%s\n", eir_db_errstr(db));
 	rc = eir_db_write(db, EIR_DB_NATIONAL, apply_cb, plan);
 	if (rc == 0)
 		return SYNC_OK;

@@ -474,6 +474,36 @@ static void test_map_full(void)
 	eir_db_close(db);
 }
 
+/* eir_db_reserve(): the map grown at once before a big write, which then runs once; an estimate beyond the limit
+ * is said, and the write still goes as far as the limit allows */
+static void test_reserve(void)
+{
+	struct eir_db *db;
+	struct eir_db_opts o = { .create = true, .map_size = 256 * 1024, .map_max = 16 << 20 };
+	struct eir_db_stats st;
+	struct bulk b = { .first = 35000000000000ULL, .n = 20000 };
+	char sub[80];
+
+	printf("\n== reserve\n");
+	snprintf(sub, sizeof(sub), "%s/reserve", dir);
+	RC(eir_db_open(ctx, &db, sub, &o));
+	RC(eir_db_reserve(db, EIR_DB_LOCAL, 2 << 20));
+	RC(eir_db_stats(db, EIR_DB_LOCAL, &st));
+	printf("  map=%llu KiB (256 KiB doubled past 2 MiB more than in use)\n", (unsigned long long)st.map_size / 1024);
+	RC(eir_db_write(db, EIR_DB_LOCAL, bulk_cb, &b));
+	printf("  runs=%u (the write ran once)\n", b.runs);
+	RC(eir_db_reserve(db, EIR_DB_LOCAL, 1 << 20));
+	RC(eir_db_stats(db, EIR_DB_LOCAL, &st));
+	printf("  map=%llu KiB (room left: unchanged)\n", (unsigned long long)st.map_size / 1024);
+	RC(eir_db_reserve(db, EIR_DB_LOCAL, 64 << 20));
+	printf("  %s\n", strstr(eir_db_errstr(db), "limit of 16 MiB is below") ? "error says: the limit is below" :
+	       eir_db_errstr(db));
+	RC(eir_db_stats(db, EIR_DB_LOCAL, &st));
+	printf("  map=%llu KiB (grown to the limit) entries=%llu\n", (unsigned long long)st.map_size / 1024,
+	       (unsigned long long)st.t[EIR_T_IMEI].entries);
+	eir_db_close(db);
+}
+
 /* One row rewritten into an older layout: key and record in, new key and record out (at most 22 and 20 bytes). */
 typedef void (*forge_row_fn)(const char *table, const MDB_val *k, const MDB_val *v, uint8_t *key, size_t *klen,
 			     uint8_t *rec, size_t *rlen);
@@ -1160,6 +1190,7 @@ int main(void)
 	test_ranges();
 	test_iter();
 	test_map_full();
+	test_reserve();
 	test_lock();
 	test_schema();
 	test_schema_steps();

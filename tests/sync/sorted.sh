@@ -154,6 +154,22 @@ for s in d-1 d-2 f-2; do
 		cmp -s "$T/ssorted-$s.snap" "$T/stiny-$s.snap"
 done
 check "sync --mem-budget 4096: nothing left in --tmp-dir" [ -z "$(ls -A "$T/synctmp")" ]
+# a first sync into a node whose map is too small for it (200000 entries, ~6 MB, into 1 MiB): grown once, before the
+# write, by what the list files take (not doubled again and again, the whole apply redone after each doubling)
+mkdir -p "$T/rbig"
+awk 'BEGIN { print "imei,block_date,reasons"
+	for (i = 0; i < 200000; i++) printf "%.0f,20261101,Reported stolen\n", 35000000000000 + i * 7 }' > "$T/rbig/bl.csv"
+cp "$T/r1/notif.csv" "$T/r1/exc.csv" "$T/rbig/"
+pub big "$T/rbig"
+"$EIR_DB" -l "$T/smallmap" -m 1 create > /dev/null
+feed_sync "$T/smallmap" -u "file://$T/www/big/" -m 1
+check "sync of 200000 entries into a 1 MiB map: exit 0 ($rc), the map grown once, before the write" \
+	sh -c "[ $rc -eq 0 ] && grep -q 'map grown to .* (room for a write of' '$T/sync.out' &&
+	[ \$(grep -c 'map grown' '$T/sync.out') -eq 1 ]"
+grep 'map grown' "$T/sync.out" | sed 's/^/#   /'
+check "  and the node holds them (the first and the last BLACKLISTED)" \
+	sh -c "[ '$(verdict "$T/smallmap" 35000000000000)' = BLACKLISTED ] &&
+	[ '$(verdict "$T/smallmap" 35000001399993)' = BLACKLISTED ]"
 rc=0
 "$EIR_SYNC" -l "$T/ssorted-d" --mem-budget 1x > "$T/sync.out" 2>&1 || rc=$?
 said "sync --mem-budget 1x: the valid sizes" "invalid memory budget '1x': a size in bytes (k, M or G), 4096 or more"

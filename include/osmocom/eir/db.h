@@ -116,6 +116,8 @@ int eir_db_txn_sub(struct eir_db_txn *txn, eir_db_write_fn fn, void *arg);
  *    eir_db_grow() (between two snapshots) and the thread writes again from the start. */
 struct eir_db *eir_db_thread_handle(void *ctx, struct eir_db *db);
 int eir_db_grow(struct eir_db *db, enum eir_db_part part);
+/* Before a big write: the map grown at once to hold about bytes more (see write.c). */
+int eir_db_reserve(struct eir_db *db, enum eir_db_part part, uint64_t bytes);
 /* After another process wrote the part (a lent writer lock): adopt its map size before a thread handle writes. */
 void eir_db_map_adopt(struct eir_db *db, enum eir_db_part part);
 
