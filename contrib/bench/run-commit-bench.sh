@@ -46,7 +46,7 @@ if [ ! -d "$dir/www/feed" ]; then
 		--notifications "op=$dir/in/notif0.csv" --exceptions "op=$dir/in/exc0.csv" >/dev/null
 	rm -f "$dir/in/bl.csv"
 fi
-rm -rf "$dir/store" "$dir"/alone-* "$dir"/after-* "$dir/sync" "$dir/import"
+rm -rf "$dir/store" "$dir"/alone-* "$dir"/after-* "$dir"/sync* "$dir"/import*
 # the local import: other IMEIs (odd offsets), so that it adds rows the S13 load does not ask for
 awk -v n="$IMPORT" 'BEGIN { print "imei,block_date,reasons"
 	for (i = 0; i < n; i++) printf "%.0f,20261101,Reported stolen\n", 37000000000000 + i * 7 }' > "$dir/in/local.csv"
@@ -93,32 +93,35 @@ for ph in sys.argv[2:]:
 PY
 }
 
+# during PHASE COMMAND...: COMMAND in the background (its output in $dir/PHASE.log), windows of PHASE while it runs
+# (at most 600 s), then its last line; windows() N PHASE: N windows
+during() {
+	local phase=$1 pid t0
+	shift
+	"$@" > "$dir/$phase.log" 2>&1 < /dev/null &
+	pid=$!
+	t0=$(date +%s)
+	while kill -0 $pid 2>/dev/null && [ $(($(date +%s) - t0)) -lt 600 ]; do window "$phase"; done
+	wait $pid || echo "$phase: $1 failed"
+	echo "# $(tail -n 1 "$dir/$phase.log")"
+}
+windows() { for _ in $(seq "$1"); do window "$2"; done; }
+
 # warm the connections and the (empty) map
 "$BENCH" -p "$S13_PORT" -c 2 -w 256 -d 2 -r "$RATE" -i "$dir/imeis.csv" > /dev/null 2>&1 || true
 echo "## 1. alone, national part empty"
-for _ in $(seq "$ALONE"); do window alone-empty; done
+windows "$ALONE" alone-empty
 
 echo "## 2. during the first sync of $ROWS rows into the empty national part, then after its commit"
-nice -n 19 ionice -c 3 "$SYNC" -l "$dir/store" -o op -k "$dir/feed.pub" -u "file://$dir/www/feed/" \
-	> "$dir/sync.log" 2>&1 &
-spid=$!
-t0=$(date +%s)
-while kill -0 $spid 2>/dev/null && [ $(($(date +%s) - t0)) -lt 600 ]; do window sync; done
-wait $spid || echo "osmo-eir-sync failed: $(tail -n 1 "$dir/sync.log")"
-echo "# $(tail -n 1 "$dir/sync.log")"
-for _ in $(seq "$AFTER"); do window after-sync; done
+during sync nice -n 19 ionice -c 3 "$SYNC" -l "$dir/store" -o op -k "$dir/feed.pub" -u "file://$dir/www/feed/"
+windows "$AFTER" after-sync
 echo "## 3. alone, the national part holding $ROWS"
-for _ in $(seq "$ALONE"); do window alone-full; done
+windows "$ALONE" alone-full
 
 echo "## 4. during an import of $IMPORT rows into the running osmo-eir's local part, then after it"
-"$EIR_DB" -l "$dir/store" import "$dir/in/local.csv" > "$dir/import.log" 2>&1 < /dev/null &
-ipid=$!
-t0=$(date +%s)
-while kill -0 $ipid 2>/dev/null && [ $(($(date +%s) - t0)) -lt 600 ]; do window import; done
-wait $ipid || echo "osmo-eir-db import failed: $(tail -n 1 "$dir/import.log")"
-echo "# $(tail -n 1 "$dir/import.log")"
-for _ in $(seq "$AFTER"); do window after-import; done
-for _ in $(seq "$ALONE"); do window alone-end; done
+during import "$EIR_DB" -l "$dir/store" import "$dir/in/local.csv"
+windows "$AFTER" after-import
+windows "$ALONE" alone-end
 
 summary alone-empty sync after-sync alone-full import after-import alone-end
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

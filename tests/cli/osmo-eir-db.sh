@@ -372,7 +372,8 @@ bigcsv 100000 > "$T/big.csv"
 run "$E" -l "$T/grow" -m 1 create
 run "$E" -l "$T/grow" -m 1 import "$T/big.csv"
 t "100000 rows into a 1 MiB map: exit 2 (2 bad rows)" rc_is 2
-t "  the map grew before the write, and during it (redone)" eval 'has "room for a write" && [ "$(count "map grown")" -ge 2 ]'
+t "  the map grew before the write, and during it (redone)" \
+	eval 'has "room for a write" && [ "$(count "map grown")" -ge 2 ]'
 t "  the bad rows reported once each" \
 	eval '[ "$(count "big.csv:3: invalid IMEI")" -eq 1 ] && [ "$(count "big.csv:90002: invalid IMEI")" -eq 1 ]'
 t "  the check digit warning once" [ "$(count "big.csv:95002: warning")" -eq 1 ]
