@@ -791,6 +791,7 @@ int eir_db_txn_sub(struct eir_db_txn *txn, eir_db_write_fn fn, void *arg)
 	sub.db = txn->db;
 	sub.part = txn->part;
 	sub.p = txn->p;
+	sub.now = txn->now;
 	sub.next_reason = txn->next_reason;
 	rc = mdb_txn_begin(txn->p->env, txn->txn, 0, &sub.txn);
 	if (rc)

@@ -51,6 +51,9 @@ ctrl_is "SET an entry: list,reason (commas in the reason kept)" "black,Stolen, c
 ctrl_is "  and the verdict follows" \
 	"BLACKLISTED,local entry IMEI 35000002000001: list black, source local, reason \"Stolen, case 7\", listed $today" \
 	get equipment.imei.35000002000001.verdict
+# a SET is written in a group commit (a nested transaction per edit): the entry carries that commit's time
+applied=$("$EIR_DB" -l "$T/store" lookup 35000002000001 2>&1 | sed -n 's/.*, applied \(.*\)$/\1/p')
+check "  the entry has its applied time ($applied)" sh -c "case '$applied' in ''|unknown) exit 1;; esac"
 ctrl_is "SET an entry again changes it (list only, no reason)" "grey" set equipment.imei.35000002000001.local grey
 ctrl_is "SET none removes it" "none" set equipment.imei.35000002000001.local none
 ctrl_is "  and the verdict follows" "WHITELISTED,default policy for an IMEI on no list" \
