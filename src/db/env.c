@@ -112,11 +112,11 @@ int db_txn_begin(struct part *p, unsigned int flags, MDB_txn **txn)
 	return rc;
 }
 
-/*! Double the map of part p, up to opts.map_max. LMDB wants no transaction of this process active then; the
- *  callers have none but the read snapshot, which is refused here.
+/*! Double the map of part p, again until it holds at least min_size bytes (0: once), up to opts.map_max. LMDB wants
+ *  no transaction of this process active then; the callers have none but the read snapshot, which is refused here.
  *  \param[in] why appended to the log line
  *  \returns 0, -ENOSPC (at the limit), -EBUSY (a read snapshot is open) or an LMDB error (> 0) */
-int db_env_grow(struct eir_db *db, struct part *p, const char *why)
+int db_env_grow(struct eir_db *db, struct part *p, uint64_t min_size, const char *why)
 {
 	MDB_envinfo info;
 	uint64_t size;
@@ -127,7 +127,9 @@ int db_env_grow(struct eir_db *db, struct part *p, const char *why)
 		return -ENOSPC;
 	if (p->rtxn_active)
 		return -EBUSY;
-	size = OSMO_MIN((uint64_t)info.me_mapsize * 2, db->opts.map_max);
+	for (size = (uint64_t)info.me_mapsize * 2; size < min_size && size < db->opts.map_max; size *= 2)
+		;
+	size = OSMO_MIN(size, db->opts.map_max);
 	rc = mdb_env_set_mapsize(p->env, size);
 	if (rc)
 		return rc;

@@ -445,7 +445,7 @@ int db_schema_open(struct eir_db *db, enum eir_db_part part)
 		}
 		if (rc == PASS_NEEDS_MAP) {
 			/* with the upgrade's message ("...: the store's map is full") when the map cannot grow */
-			if (db_env_grow(db, &db->p[part], " for the schema upgrade"))
+			if (db_env_grow(db, &db->p[part], 0, " for the schema upgrade"))
 				return -ENOSPC;
 			continue;
 		}

@@ -100,7 +100,7 @@ void db_errf(struct eir_db *db, const char *fmt, ...) __attribute__((format(prin
 int db_lmdb_err(struct eir_db *db, int rc, const char *what);
 int db_env_open(struct eir_db *db, enum eir_db_part part);
 int db_txn_begin(struct part *p, unsigned int flags, MDB_txn **txn);
-int db_env_grow(struct eir_db *db, struct part *p, const char *why);
+int db_env_grow(struct eir_db *db, struct part *p, uint64_t min_size, const char *why);
 
 /* schema.c: open (create, check, upgrade) the sub-databases of a part whose environment is open */
 int db_schema_open(struct eir_db *db, enum eir_db_part part);

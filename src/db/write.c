@@ -603,7 +603,7 @@ static int save_counts(struct eir_db_txn *txn)
 
 static int grow_map(struct eir_db *db, struct part *p)
 {
-	int rc = db_env_grow(db, p, "");
+	int rc = db_env_grow(db, p, 0, "");
 
 	if (rc == -ENOSPC)
 		db_errf(db, "%s: the store's map is full at its limit of %llu MiB: raise the map size limit",
@@ -726,40 +726,32 @@ int eir_db_reserve(struct eir_db *db, enum eir_db_part part, uint64_t bytes)
 	struct part *p = &db->p[part];
 	MDB_envinfo info;
 	MDB_stat st;
-	uint64_t want, size;
-	int rc;
+	uint64_t want;
+	char why[64];
+	int rc = 0;
 
 	if (db->origin || db->opts.read_only)
 		return 0;
 	pthread_mutex_lock(&db->write_mutex);
-	rc = mdb_env_info(p->env, &info) || mdb_env_stat(p->env, &st) ? -EIO : 0;
-	if (rc) {
+	if (mdb_env_info(p->env, &info) || mdb_env_stat(p->env, &st)) {
 		db_errf(db, "%s: cannot read the map's size", p->path);
+		rc = -EIO;
 		goto out;
 	}
 	want = (uint64_t)(info.me_last_pgno + 1) * st.ms_psize + bytes;
 	if (want <= info.me_mapsize)
 		goto out;
-	if (p->rtxn_active) {
+	snprintf(why, sizeof(why), " (room for a write of ~%llu MiB)", (unsigned long long)(bytes / MIB));
+	rc = db_env_grow(db, p, want, why);
+	if (rc == -EBUSY)
 		db_errf(db, "%s: the map cannot grow while a read snapshot is open", p->path);
-		rc = -EIO;
-		goto out;
-	}
-	for (size = info.me_mapsize; size < want && size < db->opts.map_max; size *= 2)
-		;
-	size = OSMO_MIN(size, db->opts.map_max);
-	rc = mdb_env_set_mapsize(p->env, size);
-	if (rc) {
+	else if (rc > 0)
 		rc = db_lmdb_err(db, rc, "grow map");
-		goto out;
-	}
-	LOGP(DDB, LOGL_NOTICE, "%s: map grown to %llu KiB (room for a write of ~%llu MiB)\n", p->path,
-	     (unsigned long long)(size / 1024), (unsigned long long)(bytes / MIB));
-	if (size < want) {
+	else if (!rc && want > db->opts.map_max)
+		rc = -ENOSPC;	/* grown to the limit, which is short of it */
+	if (rc == -ENOSPC)
 		db_errf(db, "%s: the map's limit of %llu MiB is below the ~%llu MiB this write may need", p->path,
 			(unsigned long long)(db->opts.map_max / MIB), (unsigned long long)(want / MIB));
-		rc = -ENOSPC;
-	}
 out:
 	pthread_mutex_unlock(&db->write_mutex);
 	return rc;
