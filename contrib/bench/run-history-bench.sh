@@ -7,7 +7,8 @@
 # the default) in which every pair is new; after each load what it did to the history: records queued, coalesced
 # (repeats within coalesce-seconds) and dropped (the writer's queue full), with the dropped share.
 # Run from an optimised build tree: `builddir=$PWD ../contrib/bench/run-history-bench.sh`. Prints figures, asserts
-# nothing. Scratch data in BENCH_DIR (default a temp dir, removed afterwards).
+# nothing. VARIANTS picks some of 'off default nocoal full' (default: all
+# four). Scratch data in BENCH_DIR (default a temp dir, removed afterwards).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 builddir=${builddir:-$(pwd)}
@@ -32,8 +33,9 @@ mkdir -p "$dir/off"
 "$EIR_DB" -l "$dir/off/store" create >/dev/null
 "$EIR_DB" -l "$dir/off/store" -m 2048 import "$dir/list.csv" 2>&1 | tail -n 1
 rm -f "$dir/list.csv"
-VARIANTS="off default nocoal full"
-for v in default nocoal full; do
+VARIANTS=${VARIANTS:-off default nocoal full}
+for v in $VARIANTS; do
+	[ "$v" = off ] && continue
 	mkdir -p "$dir/$v/store"
 	cp "$dir/off/store/"* -r "$dir/$v/store/"
 done
@@ -104,6 +106,7 @@ for r in $(seq "$ROUNDS"); do
 	done
 done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-for v in default nocoal full; do
+for v in $VARIANTS; do
+	[ "$v" = off ] && continue
 	echo "# $v: history directory $(du -sh "$dir/$v/history" | cut -f1)"
 done

@@ -88,6 +88,8 @@ void eir_decide(struct eir_decider *d, const struct eir_query *q, struct eir_dec
 	struct eir_result res;
 	int rc;
 
+	if (d->prefetch)
+		d->prefetch(d->hook_data, q);
 	rc = eir_check(d->db, d->policy, q->imei, q->sv, q->imsi, 0, &res);
 	eir_decide_apply(d, q, rc, &res, out);
 }

@@ -403,6 +403,19 @@ int eir_hist_writer_start(struct eir_hist_writer *w)
 	return 0;
 }
 
+void eir_hist_writer_prefetch(const struct eir_hist_writer *w, uint64_t imei, const uint8_t *imsi)
+{
+	uint64_t k;
+
+	if (!w->coal_sec)
+		return;
+	coal_prefetch(coal_set_of(w, w->by_imei, imei));
+	if (imsi) {
+		memcpy(&k, imsi, sizeof(k));
+		coal_prefetch(coal_set_of(w, w->by_imsi, k));
+	}
+}
+
 enum eir_hist_push eir_hist_writer_push(struct eir_hist_writer *w, const struct eir_hist_rec *r)
 {
 	uint64_t hd = atomic_load_explicit(&w->head, memory_order_relaxed);
@@ -412,7 +425,8 @@ enum eir_hist_push eir_hist_writer_push(struct eir_hist_writer *w, const struct 
 
 	if (w->coal_sec) {
 		memcpy(&imsi, r->imsi, sizeof(imsi));
-		/* the two sets (96 bytes each: two cache lines) are cache misses: start them now, hash the tag meanwhile */
+		/* the two sets (96 bytes each: two cache lines) are cache misses unless eir_hist_writer_prefetch() started
+		 * them before the lookup: start them now, hash the tag meanwhile */
 		coal_prefetch(coal_set_of(w, w->by_imei, r->imei));
 		if (r->flags & EIR_HIST_F_IMSI)
 			coal_prefetch(coal_set_of(w, w->by_imsi, imsi));

@@ -310,11 +310,18 @@ static void hook(void *data, const struct eir_query *q, const struct eir_decisio
 	}
 }
 
+/* before the lookup: the filter's slots for this check start coming into the cache meanwhile */
+static void hook_prefetch(void *data, const struct eir_query *q)
+{
+	eir_hist_writer_prefetch(G.w, q->imei, q->imsi);
+}
+
 void eir_history_attach(struct eir_decider *d)
 {
 	if (!G.w || !d)
 		return;
 	d->hook = hook;
+	d->prefetch = hook_prefetch;
 	d->hook_data = NULL;
 }
 

@@ -157,6 +157,12 @@ static void hook(void *data, const struct eir_query *q, const struct eir_decisio
 	       get_value_string(eir_level_names, d->why.level));
 }
 
+/* before the lookup, with the query the hook will get */
+static void prefetch_cb(void *data, const struct eir_query *q)
+{
+	printf("    prefetch %s: IMEI key %" PRIu64 "\n", (const char *)data, q->imei);
+}
+
 static void print_ctrs(const struct eir_decider *d)
 {
 	unsigned i;
@@ -170,7 +176,8 @@ static void print_ctrs(const struct eir_decider *d)
 static void decide_test(void *ctx, struct eir_db *db)
 {
 	struct eir_policy pol = EIR_POLICY_DEFAULT;
-	struct eir_decider d = { .db = db, .policy = &pol, .log_ss = DEIR, .hook = hook, .hook_data = "S13" };
+	struct eir_decider d = { .db = db, .policy = &pol, .log_ss = DEIR, .hook = hook, .prefetch = prefetch_cb,
+				 .hook_data = "S13" };
 	struct eir_query q = { .iface = EIR_IFACE_S13, .sv = 1, .node = "mme.example.org", .peer = "127.0.0.1:1" };
 	struct eir_decision out;
 	struct eir_result res;
@@ -181,7 +188,7 @@ static void decide_test(void *ctx, struct eir_db *db)
 	for (i = 0; i < _EIR_DCTR_COUNT; i++)
 		d.ctr[i] = i;
 
-	printf("-- the decision step: every verdict counted once, the hook called once per check\n");
+	printf("-- the decision step: every verdict counted once, the prefetch then the hook called once per check\n");
 	q.imei = imei("35000001000004");	/* national blacklist */
 	eir_decide(&d, &q, &out);
 	q.imei = imei("35000002000005");	/* national notification */
@@ -190,6 +197,7 @@ static void decide_test(void *ctx, struct eir_db *db)
 	eir_decide(&d, &q, &out);
 	print_ctrs(&d);
 
+	/* eir_decide_apply() has no lookup of its own to overlap: the hook, no prefetch */
 	printf("-- a failing store: its own level in the why, never an uninitialised one\n");
 	memset(&res, 0x5a, sizeof(res));	/* what eir_check() leaves behind is not read */
 	q.imei = imei("35000001000004");
@@ -207,6 +215,7 @@ static void decide_test(void *ctx, struct eir_db *db)
 	pol.log_verdict_per_sec = 1;
 	d.log_rl = (struct eir_ratelimit){ 0 };
 	d.hook = NULL;
+	d.prefetch = NULL;
 	q.imei = imei("35000001000004");
 	for (i = 0; i < 3; i++)
 		eir_decide(&d, &q, &out);

@@ -49,6 +49,9 @@ struct eir_decision;
 
 /*! Called after every decision (the history and sightings hook): must not block or write; it queues. */
 typedef void (*eir_decide_hook_t)(void *data, const struct eir_query *q, const struct eir_decision *d);
+/*! Called before the lookup with the same query and data: the hook may start fetching into the cache what it will
+ *  read (its memory's latency then overlaps the lookup's); must not block or write. */
+typedef void (*eir_decide_prefetch_t)(void *data, const struct eir_query *q);
 
 /*! One per front end: what it decides with, where it counts and logs. */
 struct eir_decider {
@@ -59,6 +62,7 @@ struct eir_decider {
 	unsigned ctr[_EIR_DCTR_COUNT];			/*!< ... at these indexes */
 	struct eir_ratelimit log_rl;			/*!< policy->log_verdict_per_sec */
 	eir_decide_hook_t hook;				/*!< NULL: none */
+	eir_decide_prefetch_t prefetch;			/*!< NULL: none */
 	void *hook_data;
 };
 

@@ -246,6 +246,10 @@ enum eir_hist_push {
  * coalesce_sec) is not queued: the stored row already says all of it but the last-seen time, which is then up to
  * coalesce_sec old. */
 enum eir_hist_push eir_hist_writer_push(struct eir_hist_writer *w, const struct eir_hist_rec *r);
+/*! Start fetching the repeat filter's slots of imei and imsi (packed; NULL: none) into the cache, before the lookup
+ *  whose check will be pushed: their memory latency then overlaps the lookup's (the filter's tables are far larger
+ *  than the caches). On the loop, like the push. */
+void eir_hist_writer_prefetch(const struct eir_hist_writer *w, uint64_t imei, const uint8_t *imsi);
 /*! A new configuration (VTY), taken by the thread at its next batch (queue_len only at a restart). */
 void eir_hist_writer_set_cfg(struct eir_hist_writer *w, const struct eir_hist_cfg *cfg);
 /*! Without a thread (tests): apply what is in the ring now, on the caller's thread. \returns records applied. */
