@@ -7,8 +7,8 @@
 # the default) in which every pair is new; after each load what it did to the history: records queued, coalesced
 # (repeats within coalesce-seconds) and dropped (the writer's queue full), with the dropped share.
 # Run from an optimised build tree: `builddir=$PWD ../contrib/bench/run-history-bench.sh`. Prints figures, asserts
-# nothing. VARIANTS picks some of 'off default nocoal full' (default: all
-# four). Scratch data in BENCH_DIR (default a temp dir, removed afterwards).
+# nothing. VARIANTS picks some of 'off default nocoal full' (default: all four); RATES (e.g. '100000 200000') adds
+# paced loads at those rates after the rounds. Scratch data in BENCH_DIR (default a temp dir, removed afterwards).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 builddir=${builddir:-$(pwd)}
@@ -105,6 +105,16 @@ for r in $(seq "$ROUNDS"); do
 		load "$v" "$v/50k" -w 256 -d "$SECS" -r 50000
 	done
 done
+# RATES: paced loads stepped up after the rounds, for the highest rate at which no record is dropped
+if [ -n "${RATES:-}" ]; then
+	echo "## paced rates: $RATES"
+	for v in $VARIANTS; do
+		[ "$v" = off ] && continue
+		for r in $RATES; do
+			load "$v" "$v/$r" -w 256 -d "$SECS" -r "$r"
+		done
+	done
+fi
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 for v in $VARIANTS; do
 	[ "$v" = off ] && continue
