@@ -31,7 +31,8 @@
 #define WRITER_NICE 10
 
 struct job {
-	struct llist_head list;		/* in w->in, then in the osmo_it_q */
+	struct llist_head list;		/* in w->in, then (a batch's first job) in the osmo_it_q */
+	struct llist_head more;		/* the first job of a batch: the batch's other jobs */
 	struct eir_edit ed;
 	struct eir_audit au;
 	char who[sizeof(((struct eir_audit *)0)->who)];
@@ -145,9 +146,13 @@ static void run_batch(struct eir_edit_writer *w, struct batch *b)
 			osmo_strlcpy(j->err, err, sizeof(j->err));
 		}
 		j->commit = i == 0 && rc == 0;
-		/* the queue holds every edit in flight (eir_edit_writer_submit() bounds them): this cannot fail */
-		_osmo_it_q_enqueue(w->itq, &j->list);
+		INIT_LLIST_HEAD(&j->more);
+		if (i)
+			llist_add_tail(&j->list, &b->jobs[0]->more);
 	}
+	/* the whole batch as one item (one wake-up of the loop, which then has every reply of the commit at once to
+	 * send); the queue holds every edit in flight (eir_edit_writer_submit() bounds them): this cannot fail */
+	_osmo_it_q_enqueue(w->itq, &b->jobs[0]->list);
 }
 
 static void *writer_main(void *arg)
@@ -199,24 +204,36 @@ static void do_grow(struct eir_edit_writer *w)
 	pthread_mutex_unlock(&w->mutex);
 }
 
+static void job_done(struct eir_edit_writer *w, struct job *j)
+{
+	struct eir_edit_done d = { .ed = &j->ed, .au = &j->au, .rc = j->rc, .err = j->err, .commit = j->commit,
+				   .data = j->data };
+
+	w->inflight--;
+	if (w->cb)
+		w->cb(w->cb_data, &d);
+	free(j->reason);
+	free(j);
+}
+
 static void itq_read(struct osmo_it_q *q, struct llist_head *item)
 {
 	struct eir_edit_writer *w = q->data;
-	struct job *j;
-	struct eir_edit_done d;
+	struct job *first, *j, *tmp;
+	LLIST_HEAD(rest);
 
 	if (item == &w->grow_item) {
 		do_grow(w);
 		return;
 	}
-	j = llist_entry(item, struct job, list);
-	w->inflight--;
-	d = (struct eir_edit_done){ .ed = &j->ed, .au = &j->au, .rc = j->rc, .err = j->err, .commit = j->commit,
-				    .data = j->data };
-	if (w->cb)
-		w->cb(w->cb_data, &d);
-	free(j->reason);
-	free(j);
+	/* a batch: its first job, then the others in their order */
+	first = llist_entry(item, struct job, list);
+	llist_splice_init(&first->more, &rest);
+	job_done(w, first);
+	llist_for_each_entry_safe(j, tmp, &rest, list) {
+		llist_del(&j->list);
+		job_done(w, j);
+	}
 }
 
 static int writer_free(struct eir_edit_writer *w)
