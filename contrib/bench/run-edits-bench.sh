@@ -1,12 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # S13 with and without a concurrent stream of VTY list edits (not a test): osmo-eir with ROWS listed IMEIs is
-# loaded by osmo-eir-bench, first alone, then while an operator script makes list edits on the VTY as fast as
-# the VTY takes them, then alone again; answers/s of each, the ratio, the edits/s reached, and p99 at a paced
-# 50k ECR/s with and without edits. Run from an optimised build tree: `make bench-edits`. VIA=ctrl makes the edits
+# loaded by osmo-eir-bench in ROUNDS rounds (default 3), each: alone, while an operator script makes 100 list edits
+# a second on the VTY, alone, while it edits as fast as the VTY takes them, alone; each loaded figure against the
+# mean of the alone runs before and after it, per round and the median: answers/s at W=16, and p99 at a paced
+# 50k ECR/s, with the edits/s reached. Run from an optimised build tree: `make bench-edits`. VIA=ctrl makes the edits
 # CTRL SETs instead (pipelined on one connection, WINDOW=32 waiting for their replies, unpaced or paced), which
 # osmo-eir applies from its edit writer thread in group commits.
-# Prints figures, asserts nothing. Every loop is bounded in count and time.
+# EIR: another osmo-eir binary (an A/B run). Prints figures, asserts nothing. Every loop is bounded in count and time.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -15,13 +16,15 @@ ROWS=${ROWS:-1000000}
 SECS=${SECS:-5}
 VIA=${VIA:-vty}
 WINDOW=${WINDOW:-32}
-EIR="$builddir/src/osmo-eir/osmo-eir"
+ROUNDS=${ROUNDS:-3}
+EIR=${EIR:-$builddir/src/osmo-eir/osmo-eir}
 EIR_DB="$builddir/src/osmo-eir-db/osmo-eir-db"
 BENCH="$builddir/contrib/bench/osmo-eir-bench"
 . "$here/lib.sh"
 bench_setup edits
 
 echo "# $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "## store: $ROWS listed IMEIs"
 awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
 	for (i = 0; i < n; i++) printf "%.0f,20261101,Reported stolen\n", 35000000000000 + i * 7 }' > "$dir/list.csv"
@@ -101,11 +104,14 @@ if bad:
 open(out, "w").write("%d %.3f\n" % (done, time.time() - t0))
 PY
 }
-run() { # NAME ARGS...
-	local name=$1
+# run NAME ARGS...: one load; its line, and its rate and p99 kept in LAST_RATE / LAST_P99
+run() {
+	local name=$1 out
 	shift
-	printf '%-28s ' "$name"
-	"$BENCH" -p "$eport" "$@" 2>&1 | tail -n 1
+	out=$("$BENCH" -p "$eport" "$@" 2>&1 | tail -n 1)
+	printf '%-28s %s\n' "$name" "$out"
+	LAST_RATE=$(sed -n 's/.* rate=\([0-9.]*\)\/s.*/\1/p' <<< "$out")
+	LAST_P99=$(sed -n 's/.* p99=\([0-9.]*\)us.*/\1/p' <<< "$out")
 }
 with_edits() { # RATE NAME ARGS...
 	local rate=$1
@@ -118,15 +124,40 @@ with_edits() { # RATE NAME ARGS...
 	touch "$dir/stop"
 	wait $ed
 	read -r n s < "$dir/edits"
-	printf '%-28s %d edits in %.1f s = %.0f edits/s\n' "  ($VIA edits meanwhile)" "$n" "$s" \
-		"$(awk -v n="$n" -v s="$s" 'BEGIN { print n / s }')"
+	LAST_EDITS=$(awk -v n="$n" -v s="$s" 'BEGIN { printf "%.0f", n / s }')
+	printf '%-28s %d edits in %.1f s = %s edits/s\n' "  ($VIA edits meanwhile)" "$n" "$s" "$LAST_EDITS"
 }
-echo "## W=16, 2 connections, ${SECS}s: alone, with $VIA edits at 100/s, with edits as fast as they go, alone again"
-run "S13 alone" -c 2 -w 16 -d "$SECS" -i "$dir/imeis.csv"
-with_edits 100 "S13 + 100 $VIA edits/s" -c 2 -w 16 -d "$SECS" -i "$dir/imeis.csv"
-with_edits 0 "S13 + unpaced $VIA edits" -c 2 -w 16 -d "$SECS" -i "$dir/imeis.csv"
-run "S13 alone again" -c 2 -w 16 -d "$SECS" -i "$dir/imeis.csv"
-echo "## paced 50000 ECR/s, W=256, 2 connections, ${SECS}s: latency alone and with $VIA edits"
-run "S13 50k/s alone" -c 2 -w 256 -d "$SECS" -r 50000 --tick 100 -i "$dir/imeis.csv"
-with_edits 100 "S13 50k/s + 100 edits/s" -c 2 -w 256 -d "$SECS" -r 50000 --tick 100 -i "$dir/imeis.csv"
-with_edits 0 "S13 50k/s + unpaced edits" -c 2 -w 256 -d "$SECS" -r 50000 --tick 100 -i "$dir/imeis.csv"
+# a round of one kind of load: alone, with 100 edits/s, alone, with unpaced edits, alone; each loaded figure against
+# the mean of the alone runs just before and after it (FIELD: LAST_RATE or LAST_P99), appended to RATIOS[KIND.*]
+declare -A RATIOS
+round() { # KIND FIELD ARGS...
+	local kind=$1 field=$2 a b l e
+	shift 2
+	run "$kind alone" "$@"
+	a=${!field}
+	with_edits 100 "$kind + 100 $VIA edits/s" "$@"
+	l=${!field}
+	run "$kind alone" "$@"
+	b=${!field}
+	RATIOS[$kind.100]+="$(awk -v l="$l" -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", 2 * l / (a + b) }') "
+	with_edits 0 "$kind + unpaced $VIA edits" "$@"
+	l=${!field}
+	e=$LAST_EDITS
+	run "$kind alone" "$@"
+	a=${!field}
+	RATIOS[$kind.unpaced]+="$(awk -v l="$l" -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", 2 * l / (a + b) }')@$e "
+}
+for r in $(seq "$ROUNDS"); do
+	echo "## round $r: W=16, 2 connections, ${SECS}s: alone, with $VIA edits at 100/s, alone, with edits as fast" \
+		"as they go, alone"
+	round W16 LAST_RATE -c 2 -w 16 -d "$SECS" -i "$dir/imeis.csv"
+	echo "## round $r: paced 50000 ECR/s, W=256, 2 connections, ${SECS}s: p99 the same way"
+	round paced LAST_P99 -c 2 -w 256 -d "$SECS" -r 50000 --tick 100 -i "$dir/imeis.csv"
+done
+echo "## against alone (the mean of the alone runs before and after), per round, then the median"
+for k in W16.100 W16.unpaced paced.100 paced.unpaced; do
+	printf '%-16s %s median %s\n' "$k" "${RATIOS[$k]}" "$(tr ' ' '\n' <<< "${RATIOS[$k]}" | sed '/^$/d' |
+		cut -d@ -f1 | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')"
+done
+echo "# W16: answers/s ratio (target >= 0.8x unpaced); paced: p99 ratio (target <= 1.5x); @N: the edits/s reached"
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

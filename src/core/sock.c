@@ -4,8 +4,11 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <osmocom/core/logging.h>
+#include <osmocom/core/msgb.h>
+#include <osmocom/core/write_queue.h>
 #include <osmocom/eir/sock.h>
 
 /*! Raise a listening socket's backlog to SOMAXCONN. libosmo-netif and libosmoctrl listen with 10: the SYNs of a
@@ -17,4 +20,45 @@ void eir_listen_backlog(int fd, int log_subsys, const char *what)
 	if (listen(fd, SOMAXCONN) < 0)
 		LOGP(log_subsys, LOGL_NOTICE, "cannot raise the %s listen backlog to %d: %s\n", what, SOMAXCONN,
 		     strerror(errno));
+}
+
+/*! For a write queue's write callback: write msg (just taken off q by libosmocore, which writes one message per
+ *  poll round) and the messages queued behind it, up to EIR_WQUEUE_JOIN_MAX in all, in one writev(). Those behind
+ *  it that were written entirely leave the queue (freed); a partly written one, msg included, keeps its rest (pulled).
+ *  msg itself stays the caller's. \returns what writev() returned: <= 0 nothing written (errno set), less than
+ *  msg's length (before) msg only partly written and nothing else changed, else msg wholly written. */
+ssize_t eir_wqueue_writev(int fd, struct osmo_wqueue *q, struct msgb *msg)
+{
+	struct iovec iov[EIR_WQUEUE_JOIN_MAX];
+	struct msgb *m, *tmp;
+	unsigned n = 1;
+	ssize_t rc, left;
+
+	iov[0] = (struct iovec){ .iov_base = msg->data, .iov_len = msg->len };
+	llist_for_each_entry(m, &q->msg_queue, list) {
+		if (n == EIR_WQUEUE_JOIN_MAX)
+			break;
+		iov[n++] = (struct iovec){ .iov_base = m->data, .iov_len = m->len };
+	}
+	rc = writev(fd, iov, n);
+	if (rc <= 0)
+		return rc;
+	if (rc < msg->len) {
+		msgb_pull(msg, rc);
+		return rc;
+	}
+	left = rc - msg->len;
+	llist_for_each_entry_safe(m, tmp, &q->msg_queue, list) {
+		if (!left)
+			break;
+		if (left < m->len) {
+			msgb_pull(m, left);
+			break;
+		}
+		left -= m->len;
+		llist_del(&m->list);
+		q->current_length--;
+		msgb_free(m);
+	}
+	return rc;
 }

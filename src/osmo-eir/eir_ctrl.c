@@ -21,7 +21,9 @@
 
 #include <talloc.h>
 #include <osmocom/core/linuxlist.h>
+#include <osmocom/core/msgb.h>
 #include <osmocom/core/select.h>
+#include <osmocom/core/write_queue.h>
 #include <osmocom/core/utils.h>
 #include <osmocom/ctrl/control_cmd.h>
 #include <osmocom/ctrl/control_if.h>
@@ -190,6 +192,40 @@ static int verify_local(struct ctrl_cmd *cmd, const char *value, void *data)
 	return 0;
 }
 
+/* The replies of one commit reach the loop together (the edit writer hands a batch back as one item), and
+ * libosmocore's write queue writes one message per poll round: a connection with deferred SETs gets a write callback
+ * that writes its queued replies in one writev() (the client then reads them in one go too). A full socket keeps
+ * them queued; any other failure goes to libosmoctrl's own callback, which closes the connection or logs as before. */
+static int (*ctrl_write_orig)(struct osmo_fd *bfd, struct msgb *msg);
+
+static int ctrl_write_joined(struct osmo_fd *bfd, struct msgb *msg)
+{
+	struct osmo_wqueue *q = container_of(bfd, struct osmo_wqueue, bfd);
+	unsigned len = msg->len;
+	ssize_t rc;
+
+	if (llist_empty(&q->msg_queue))
+		return ctrl_write_orig(bfd, msg);
+	rc = eir_wqueue_writev(bfd->fd, q, msg);
+	if (rc < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return -EAGAIN;
+	if (rc <= 0)
+		return ctrl_write_orig(bfd, msg);
+	/* -EAGAIN: the queue puts msg's rest back at its head */
+	return rc < len ? -EAGAIN : 0;
+}
+
+static void ctrl_join_writes(struct ctrl_connection *ccon)
+{
+	if (ccon->write_queue.write_cb == ctrl_write_joined)
+		return;
+	if (!ctrl_write_orig)
+		ctrl_write_orig = ccon->write_queue.write_cb;
+	/* every connection of libosmoctrl has the same callback; anything else is left alone */
+	if (ccon->write_queue.write_cb == ctrl_write_orig)
+		ccon->write_queue.write_cb = ctrl_write_joined;
+}
+
 /* SETs of one connection waiting for their commit at most: then the connection is not read until replies went out.
  * A pipelining client is slowed down, never loses a reply (libosmoctrl's write queue holds 100 and drops beyond). */
 #define CTRL_DEFERRED_MAX 32
@@ -260,6 +296,7 @@ static int set_local(struct ctrl_cmd *cmd, void *data)
 		cmd->reply = talloc_strdup(cmd, err);
 		return CTRL_CMD_ERROR;
 	}
+	ctrl_join_writes(cmd->ccon);
 	if (llist_count(&cmd->ccon->def_cmds) >= CTRL_DEFERRED_MAX)
 		osmo_fd_read_disable(&cmd->ccon->write_queue.bfd);
 	return CTRL_CMD_HANDLED;
