@@ -5,7 +5,8 @@
 # same URI list: -c 4 -m 32, a fixed count of requests, alternating rounds. TLS=1: both over TLS (h2 by ALPN), with
 # the same P-256 certificate made here, h2load the same (`make bench-sbi-tls`).
 # Run from an optimised build tree: `make bench-sbi`, or `builddir=$PWD ../contrib/bench/run-sbi-bench.sh`.
-# Prints figures, asserts nothing. Scratch data in BENCH_DIR (default a temp dir, removed afterwards).
+# EIR: another osmo-eir binary (an A/B run). Prints figures, asserts nothing. Scratch data in BENCH_DIR (default a
+# temp dir, removed afterwards; a store already in it is used).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 builddir=${builddir:-$(pwd)}
@@ -13,7 +14,7 @@ ROWS=${ROWS:-10000000}
 COUNT=${COUNT:-1000000}
 ROUNDS=${ROUNDS:-3}
 TLS=${TLS:-0}
-EIR="$builddir/src/osmo-eir/osmo-eir"
+EIR=${EIR:-$builddir/src/osmo-eir/osmo-eir}
 EIR_DB="$builddir/src/osmo-eir-db/osmo-eir-db"
 for t in h2load nghttpd; do
 	command -v $t >/dev/null || { echo "$t missing: install-deps.sh installs nghttp2-client, -server"; exit 1; }
