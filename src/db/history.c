@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The history store (include/osmocom/eir/history.h): an LMDB environment of its own, apart from the lists, so that a
- * full or slow history never stops an answer; the event detection, which needs the history, runs here too. */
+ * full or slow history never stops an answer; the event detection, which needs the history, runs here too. Here:
+ * open, apply a batch, prune; the reads are in history_read.c, the layout they share in history_internal.h. */
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,33 +14,14 @@
 #include <talloc.h>
 
 #include <osmocom/eir/history.h>
+#include "history_internal.h"
 #include <osmocom/eir/imei.h>
 #include <osmocom/eir/types.h>
 
-/*
- * Sub-databases (keys big-endian so that LMDB's order is numeric):
- *   pair       IMEI(8) IMSI(8) MSISDN(8) -> struct pair_val       only with full history
- *   pair_imsi  IMSI(8) IMEI(8) MSISDN(8) -> ""                    its index by IMSI
- *   recent     IMEI(8) IMSI(8)           -> struct recent_val     the last check of a pair: sighting repeats and
- *                                                                 clone counts (kept max(window, 1 h))
- *   imei_last  IMEI(8)                   -> struct imei_last_val  the IMEI's last IMSI (new SIM events)
- *   imsi_last  IMSI(8)                   -> struct imsi_last_val  the IMSI's last IMEI (new handset events)
- *   event      id(8)                     -> struct eir_hist_event (or struct event_v1, stored before the
- *                                                                 applied time and the two-nodes clone)
- *   sight      id(8)                     -> ""                    the sightings among the events
- *   meta       "next_id"                 -> uint64_t
- *   imei_node  IMEI(8) iface(1)          -> struct node_val       the last node that checked an IMEI on an
- *                                                                 interface (two-nodes clones; kept 1 h)
- *              "retention"               -> uint32_t              the writer's retention_days (for the dump)
- * A missing IMSI or MSISDN is 8 zero bytes in a key (packed digits are never all zero bytes: the filler is 0xF).
- */
-enum { D_PAIR, D_PAIR_IMSI, D_RECENT, D_IMEI_LAST, D_IMSI_LAST, D_EVENT, D_SIGHT, D_META, D_IMEI_NODE, _D_COUNT };
 static const char *const dbi_names[_D_COUNT] = {
 	"pair", "pair_imsi", "recent", "imei_last", "imsi_last", "event", "sight", "meta", "imei_node",
 };
 
-#define DAY_WORDS 6	/* 384 bits >= EIR_HIST_RETENTION_MAX */
-#define DAY_SEC 86400
 /* rows looked at per pruning step: small, so that one batch never waits long for it; while steps find much to
  * remove (a retention shortened, or a history back from a long stop), each one looks at twice as many, up to
  * PRUNE_STEP_MAX (a few milliseconds) */
@@ -48,35 +30,9 @@ static const char *const dbi_names[_D_COUNT] = {
 /* a clone count stops here: the threshold is far lower */
 #define CLONE_SCAN_MAX 1024
 
-struct pair_val {
-	int64_t first, last;
-	uint64_t days[DAY_WORDS];
-	uint32_t count;
-	uint16_t last_day;		/*!< bit i of days: seen on day last_day - i */
-	int8_t sv;
-	uint8_t iface, verdict, flags;
-	struct eir_hist_why why;
-	char node[EIR_HIST_NODE_LEN];
-	/* the RATs seen (eir_rat_bit()): it took what was the struct's tail padding, which every row wrote as zero
-	 * (memset when the row was made), so rows from before read as "none known" and the row size is the same */
-	uint16_t rats;
-};
-_Static_assert(sizeof(struct pair_val) == 152, "the stored pair row changed size: old rows would be unreadable");
-
 struct recent_val {
 	int64_t last;			/*!< last check of this (IMEI, IMSI) */
 	int64_t sighted;		/*!< last sighting raised for it, 0: none */
-} __attribute__((packed));
-
-struct imei_last_val {
-	uint8_t imsi[8];
-	int64_t t;
-	int64_t clone_at;		/*!< last clone suspect raised for this IMEI, 0: none */
-} __attribute__((packed));
-
-struct imsi_last_val {
-	uint64_t imei;
-	int64_t t;
 } __attribute__((packed));
 
 struct node_val {
@@ -105,30 +61,6 @@ struct event_v1 {
 };
 _Static_assert(sizeof(struct event_v1) == 136, "the stored layout of the first events");
 
-/* a round-robin pruning cursor: where the last step stopped */
-struct rr_pos {
-	uint8_t key[24];
-	size_t len;			/*!< 0: from the start */
-};
-
-struct eir_hist {
-	MDB_env *env;
-	MDB_dbi dbi[_D_COUNT];
-	struct eir_hist_cfg cfg;		/*!< the writer's */
-	unsigned retention_rd;			/*!< cfg.retention_days for readers on other threads (atomic) */
-	time_t (*now)(void);
-	uint64_t next_id;
-	unsigned retention_stored;	/*!< the retention in meta, 0: not yet written */
-	struct rr_pos rr[_D_COUNT];
-	unsigned rr_turn;		/*!< which table the next step starts with */
-	unsigned prune_budget;		/*!< rows the next batch's step looks at */
-	/* events of the batch being applied, handed out after the commit */
-	struct eir_hist_event *evs;
-	unsigned n_evs, max_evs;
-	/* read by the loop while the writer counts */
-	uint64_t st_records, st_batches, st_failed, st_pruned, st_events;
-};
-
 const struct value_string eir_hist_kind_names[] = {
 	{ EIR_HIST_EV_SIGHTING, "sighting" },
 	{ EIR_HIST_EV_NEW_SIM, "new-sim" },
@@ -144,8 +76,6 @@ const struct value_string eir_hist_clone_names[] = {
 };
 
 static const uint8_t zero8[8];
-
-static int get_val(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, void *val, size_t vlen);
 
 /* DIRBS's codes in bit order: 001..007, then 101..105 */
 uint16_t eir_rat_bit(unsigned code)
@@ -198,21 +128,6 @@ int eir_rat_parse(const char *s, uint8_t *code)
 	return 0;
 }
 
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = v & 0xff;
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static void stat_add(uint64_t *c, uint64_t n)
 {
 	__atomic_add_fetch(c, n, __ATOMIC_RELAXED);
@@ -255,7 +170,7 @@ static void days_mark(struct pair_val *pv, unsigned day)
 }
 
 /* distinct days seen among the last retention days before today */
-static unsigned days_count(const struct pair_val *pv, unsigned today, unsigned retention)
+unsigned hist_days_count(const struct pair_val *pv, unsigned today, unsigned retention)
 {
 	unsigned n = 0, off = today > pv->last_day ? today - pv->last_day : 0;
 
@@ -424,7 +339,7 @@ int eir_hist_open_ro(void *ctx, struct eir_hist **hp, const char *dir, char *err
 			return -ENOENT;
 		}
 	}
-	if (!rc && !get_val(txn, h->dbi[D_META], "retention", 9, &rd, sizeof(rd)))
+	if (!rc && !hist_get_val(txn, h->dbi[D_META], "retention", 9, &rd, sizeof(rd)))
 		cfg.retention_days = rd;
 	/* committed, not aborted: an abort would close the table handles opened in it */
 	rc = txn_end(txn, rc);
@@ -470,7 +385,7 @@ void eir_hist_stats_get(struct eir_hist *h, struct eir_hist_stats *st)
 
 /* --- applying a batch --- */
 
-static int get_val(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, void *val, size_t vlen)
+int hist_get_val(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, void *val, size_t vlen)
 {
 	MDB_val k = { .mv_size = klen, .mv_data = (void *)key }, v;
 	int rc = mdb_get(txn, dbi, &k, &v);
@@ -497,7 +412,7 @@ static int put_val(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, cons
 }
 
 /* A stored event, in this layout or the first one. \returns false for a value of neither size */
-static bool event_dec(const MDB_val *v, struct eir_hist_event *ev)
+bool hist_event_dec(const MDB_val *v, struct eir_hist_event *ev)
 {
 	const struct event_v1 *o = v->mv_data;
 
@@ -580,7 +495,7 @@ static int pair_update(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_r
 	put_be64(key, r->imei);
 	memcpy(key + 8, r->flags & EIR_HIST_F_IMSI ? r->imsi : zero8, 8);
 	memcpy(key + 16, r->flags & EIR_HIST_F_MSISDN ? r->msisdn : zero8, 8);
-	rc = get_val(txn, h->dbi[D_PAIR], key, sizeof(key), &pv, sizeof(pv));
+	rc = hist_get_val(txn, h->dbi[D_PAIR], key, sizeof(key), &pv, sizeof(pv));
 	if (rc == MDB_NOTFOUND) {
 		memset(&pv, 0, sizeof(pv));
 		pv.first = pv.last = r->t;
@@ -701,7 +616,7 @@ static int two_nodes(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_rec
 
 	put_be64(key, r->imei);
 	key[8] = r->iface;
-	rc = get_val(txn, h->dbi[D_IMEI_NODE], key, sizeof(key), &nv, sizeof(nv));
+	rc = hist_get_val(txn, h->dbi[D_IMEI_NODE], key, sizeof(key), &nv, sizeof(nv));
 	if (rc == MDB_NOTFOUND)
 		memset(&nv, 0, sizeof(nv));
 	else if (rc)
@@ -750,7 +665,7 @@ static int apply_one(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_rec
 	/* the pair's last check: a sighting once per repeat interval, and the clone count */
 	put_be64(rkey, r->imei);
 	memcpy(rkey + 8, have_imsi ? r->imsi : zero8, 8);
-	rc = get_val(txn, h->dbi[D_RECENT], rkey, sizeof(rkey), &rv, sizeof(rv));
+	rc = hist_get_val(txn, h->dbi[D_RECENT], rkey, sizeof(rkey), &rv, sizeof(rv));
 	if (rc == MDB_NOTFOUND)
 		rv = (struct recent_val){ 0 };
 	else if (rc)
@@ -772,7 +687,7 @@ static int apply_one(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_rec
 
 	/* a new SIM in this handset */
 	put_be64(ikey, r->imei);
-	rc = get_val(txn, h->dbi[D_IMEI_LAST], ikey, 8, &il, sizeof(il));
+	rc = hist_get_val(txn, h->dbi[D_IMEI_LAST], ikey, 8, &il, sizeof(il));
 	if (rc == MDB_NOTFOUND) {
 		il = (struct imei_last_val){ .t = 0 };
 	} else if (rc) {
@@ -805,7 +720,7 @@ static int apply_one(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_rec
 		return rc;
 
 	/* this SIM in a new handset */
-	rc = get_val(txn, h->dbi[D_IMSI_LAST], r->imsi, 8, &sl, sizeof(sl));
+	rc = hist_get_val(txn, h->dbi[D_IMSI_LAST], r->imsi, 8, &sl, sizeof(sl));
 	if (rc == MDB_NOTFOUND) {
 		sl = (struct imsi_last_val){ .t = 0 };
 	} else if (rc) {
@@ -1030,301 +945,3 @@ int eir_hist_apply(struct eir_hist *h, const struct eir_hist_rec *recs, unsigned
 	return 0;
 }
 
-/* --- reading --- */
-
-static void pair_dec(const struct eir_hist *h, const uint8_t *key, const struct pair_val *pv, struct eir_hist_pair *p,
-		     unsigned today)
-{
-	memset(p, 0, sizeof(*p));
-	p->imei = get_be64(key);
-	memcpy(p->imsi, key + 8, 8);
-	memcpy(p->msisdn, key + 16, 8);
-	p->first = pv->first;
-	p->last = pv->last;
-	p->count = pv->count;
-	p->days = days_count(pv, today, __atomic_load_n(&h->retention_rd, __ATOMIC_RELAXED));
-	p->sv = pv->sv;
-	p->iface = pv->iface;
-	p->verdict = pv->verdict;
-	p->flags = pv->flags;
-	p->why = pv->why;
-	memcpy(p->node, pv->node, sizeof(p->node));
-	p->node[sizeof(p->node) - 1] = '\0';
-	p->rats = pv->rats;
-}
-
-/* the rows of 'table' whose key starts with prefix (8 bytes); for the IMSI index, the pair rows they name */
-static int pairs_by(struct eir_hist *h, int table, const uint8_t prefix[8], eir_hist_pair_cb cb, void *data)
-{
-	uint8_t key[24] = { 0 };
-	MDB_txn *txn;
-	MDB_cursor *cur = NULL;
-	MDB_val k = { .mv_size = 24, .mv_data = key }, v;
-	unsigned today = h->now() / DAY_SEC;
-	int rc;
-
-	memcpy(key, prefix, 8);
-	rc = mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn);
-	if (rc)
-		return -EIO;
-	rc = mdb_cursor_open(txn, h->dbi[table], &cur);
-	if (!rc)
-		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	for (; !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		uint8_t pkey[24];
-		struct pair_val pv;
-		struct eir_hist_pair p;
-
-		if (k.mv_size != 24 || memcmp(k.mv_data, prefix, 8))
-			break;
-		memcpy(pkey, k.mv_data, 24);
-		if (table == D_PAIR_IMSI) {
-			memcpy(pkey, (uint8_t *)k.mv_data + 8, 8);
-			memcpy(pkey + 8, k.mv_data, 8);
-			if (get_val(txn, h->dbi[D_PAIR], pkey, 24, &pv, sizeof(pv)))
-				continue;
-		} else if (v.mv_size == sizeof(pv)) {
-			memcpy(&pv, v.mv_data, sizeof(pv));
-		} else {
-			continue;
-		}
-		pair_dec(h, pkey, &pv, &p, today);
-		if (cb(data, &p))
-			break;
-	}
-	/* a read-only transaction's cursor is not closed with it */
-	if (cur)
-		mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	return rc && rc != MDB_NOTFOUND ? -EIO : 0;
-}
-
-int eir_hist_pairs_imei(struct eir_hist *h, uint64_t imei, eir_hist_pair_cb cb, void *data)
-{
-	uint8_t k[8];
-
-	put_be64(k, imei);
-	return pairs_by(h, D_PAIR, k, cb, data);
-}
-
-int eir_hist_pairs_imsi(struct eir_hist *h, const uint8_t imsi[8], eir_hist_pair_cb cb, void *data)
-{
-	return pairs_by(h, D_PAIR_IMSI, imsi, cb, data);
-}
-
-/* one value, in a read transaction of its own; \returns 0, -ENOENT, -EIO */
-static int get_ro(struct eir_hist *h, int d, const void *key, size_t klen, void *val, size_t vlen)
-{
-	MDB_txn *txn;
-	int rc;
-
-	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
-		return -EIO;
-	rc = get_val(txn, h->dbi[d], key, klen, val, vlen);
-	mdb_txn_abort(txn);
-	if (rc)
-		return rc == MDB_NOTFOUND ? -ENOENT : -EIO;
-	return 0;
-}
-
-int eir_hist_last_imsi(struct eir_hist *h, uint64_t imei, uint8_t imsi[8], int64_t *t)
-{
-	struct imei_last_val il;
-	uint8_t k[8];
-	int rc;
-
-	put_be64(k, imei);
-	rc = get_ro(h, D_IMEI_LAST, k, 8, &il, sizeof(il));
-	if (rc)
-		return rc;
-	memcpy(imsi, il.imsi, 8);
-	*t = il.t;
-	return 0;
-}
-
-int eir_hist_last_imei(struct eir_hist *h, const uint8_t imsi[8], uint64_t *imei, int64_t *t)
-{
-	struct imsi_last_val sl;
-	int rc;
-
-	rc = get_ro(h, D_IMSI_LAST, imsi, 8, &sl, sizeof(sl));
-	if (rc)
-		return rc;
-	*imei = sl.imei;
-	*t = sl.t;
-	return 0;
-}
-
-char *eir_hist_other_str(char *buf, size_t len, const struct eir_hist_event *ev)
-{
-	if (ev->kind == EIR_HIST_EV_NEW_SIM)
-		return eir_imsi_unpack(buf, len, ev->other);
-	if (ev->kind == EIR_HIST_EV_NEW_HANDSET)
-		return eir_imei_str(buf, len, get_be64(ev->other));
-	if (ev->kind == EIR_HIST_EV_CLONE && ev->clone == EIR_HIST_CLONE_NODES) {
-		snprintf(buf, len, "%.*s", EIR_HIST_NODE_LEN, ev->other_node);
-		return buf;
-	}
-	if (len)
-		buf[0] = '\0';
-	return buf;
-}
-
-bool eir_hist_since_applied(const struct eir_hist_rec *r, int64_t *sec)
-{
-	/* the hook leaves applied 0 when no entry decided; an entry applied after the check is a clock gone back */
-	if (!r->applied || r->t < r->applied)
-		return false;
-	*sec = r->t - r->applied;
-	return true;
-}
-
-/* the event a cursor stands on: in the sightings index (its key names the event) or in the events table */
-static bool ev_get(struct eir_hist *h, MDB_txn *txn, bool via_sight, const MDB_val *k, const MDB_val *v,
-		   struct eir_hist_event *ev)
-{
-	MDB_val key = *k, val = *v;
-
-	if (via_sight && mdb_get(txn, h->dbi[D_EVENT], &key, &val))
-		return false;
-	return event_dec(&val, ev);
-}
-
-/* up to max events (0: no limit) of kind (0: all), newest first from the last one when after is NULL, else oldest
- * first from the id after it; through the sightings index for sightings */
-static int events_scan(struct eir_hist *h, const uint64_t *after, unsigned max, enum eir_hist_kind kind,
-		       eir_hist_ev_cb cb, void *data)
-{
-	bool via_sight = kind == EIR_HIST_EV_SIGHTING;
-	uint8_t key[8];
-	MDB_txn *txn;
-	MDB_cursor *cur = NULL;
-	MDB_val k = { .mv_size = 8, .mv_data = key }, v;
-	unsigned got = 0;
-	int rc;
-
-	if (after) {
-		if (*after == UINT64_MAX)
-			return 0;
-		put_be64(key, *after + 1);
-	}
-	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
-		return -EIO;
-	rc = mdb_cursor_open(txn, h->dbi[via_sight ? D_SIGHT : D_EVENT], &cur);
-	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, after ? MDB_SET_RANGE : MDB_LAST); !rc && (!max || got < max);
-	     rc = mdb_cursor_get(cur, &k, &v, after ? MDB_NEXT : MDB_PREV)) {
-		struct eir_hist_event ev;
-
-		if (!ev_get(h, txn, via_sight, &k, &v, &ev))
-			continue;
-		/* the other kinds have no index: few enough to filter */
-		if (kind && ev.kind != kind)
-			continue;
-		got++;
-		if (cb(data, &ev))
-			break;
-	}
-	if (cur)
-		mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	return rc && rc != MDB_NOTFOUND ? -EIO : 0;
-}
-
-int eir_hist_events(struct eir_hist *h, unsigned n, bool sightings_only, eir_hist_ev_cb cb, void *data)
-{
-	/* n 0 is no event here, not all of them */
-	if (!n)
-		return 0;
-	return events_scan(h, NULL, n, sightings_only ? EIR_HIST_EV_SIGHTING : 0, cb, data);
-}
-
-int eir_hist_events_after(struct eir_hist *h, uint64_t after, unsigned max, enum eir_hist_kind kind, eir_hist_ev_cb cb,
-			  void *data)
-{
-	return events_scan(h, &after, max, kind, cb, data);
-}
-
-int eir_hist_next_id(struct eir_hist *h, uint64_t *next)
-{
-	MDB_val k = { .mv_size = 7, .mv_data = "next_id" }, v;
-	MDB_txn *txn;
-	int rc;
-
-	*next = 1;
-	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
-		return -EIO;
-	rc = mdb_get(txn, h->dbi[D_META], &k, &v);
-	if (!rc && v.mv_size == 8)
-		memcpy(next, v.mv_data, 8);
-	mdb_txn_abort(txn);
-	return rc && rc != MDB_NOTFOUND ? -EIO : 0;
-}
-
-int eir_hist_counts(struct eir_hist *h, uint64_t *pairs, uint64_t *events, uint64_t *imeis, uint64_t *imsis)
-{
-	static const int d[4] = { D_PAIR, D_EVENT, D_IMEI_LAST, D_IMSI_LAST };
-	uint64_t *out[4] = { pairs, events, imeis, imsis };
-	MDB_txn *txn;
-	MDB_stat st;
-	int rc = 0;
-
-	if (mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn))
-		return -EIO;
-	for (int i = 0; i < 4 && !rc; i++) {
-		rc = mdb_stat(txn, h->dbi[d[i]], &st);
-		*out[i] = st.ms_entries;
-	}
-	mdb_txn_abort(txn);
-	return rc ? -EIO : 0;
-}
-
-int eir_hist_pairs_days(struct eir_hist *h, unsigned from, unsigned to, eir_hist_days_cb cb, void *data)
-{
-	unsigned today = h->now() / DAY_SEC, retention = eir_hist_retention(h);
-	uint64_t days[DAY_WORDS];
-	MDB_txn *txn;
-	MDB_cursor *cur = NULL;
-	MDB_val k, v;
-	int rc, cbrc = 0;
-
-	if (to < from || to - from >= DAY_WORDS * 64)
-		return -EINVAL;
-	/* one read transaction: a consistent picture while the writer goes on */
-	rc = mdb_txn_begin(h->env, NULL, MDB_RDONLY, &txn);
-	if (rc)
-		return -EIO;
-	rc = mdb_cursor_open(txn, h->dbi[D_PAIR], &cur);
-	for (rc = rc ? rc : mdb_cursor_get(cur, &k, &v, MDB_FIRST); !rc; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		struct pair_val pv;
-		struct eir_hist_pair p;
-		bool any = false;
-
-		if (k.mv_size != 24 || v.mv_size != sizeof(pv))
-			continue;
-		memcpy(&pv, v.mv_data, sizeof(pv));
-		memset(days, 0, sizeof(days));
-		for (unsigned d = from; d <= to && d <= pv.last_day; d++) {
-			unsigned i = pv.last_day - d;
-
-			/* a bit older than the retention is kept until the row is pruned: it no longer counts */
-			if (i >= DAY_WORDS * 64 || d > today || today - d >= retention)
-				continue;
-			if (pv.days[i / 64] & (1ULL << (i % 64))) {
-				days[(d - from) / 64] |= 1ULL << ((d - from) % 64);
-				any = true;
-			}
-		}
-		if (!any)
-			continue;
-		pair_dec(h, k.mv_data, &pv, &p, today);
-		cbrc = cb(data, &p, days);
-		if (cbrc)
-			break;
-	}
-	if (cur)
-		mdb_cursor_close(cur);
-	mdb_txn_abort(txn);
-	if (cbrc)
-		return cbrc;
-	return rc && rc != MDB_NOTFOUND ? -EIO : 0;
-}

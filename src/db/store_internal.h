@@ -13,6 +13,7 @@
  *   codec.c    names, keys and records (pure)                 -> nothing
  *   store.c    eir_db_open()/eir_db_close(): wires env, schema and read for each part; nothing calls it
  *   history.c  the device history: an LMDB environment of its own, beside (include/osmocom/eir/history.h)
+ *   history_read.c  its reads                                 -> history (history_internal.h)
  *
  * (checked with nm on the objects: tests/build/layers.sh; callers outside src/db see only db.h.) */
 #pragma once

@@ -28,8 +28,8 @@ FOLDERS = {
 # files of a folder, bottom first; files in one group may call each other one way (no circle)
 LAYERS = {
     # history.c: the device history, an LMDB environment of its own beside the lists' (it calls nothing of theirs)
-    'src/db': [['codec', 'history'], ['env'], ['schema'], ['read'], ['write'], ['audit'], ['meta'], ['reasons'],
-               ['store']],
+    'src/db': [['codec', 'history'], ['history_read'], ['env'], ['schema'], ['read'], ['write'], ['audit'], ['meta'],
+               ['reasons'], ['store']],
     'src/diameter': [['msg', 'dict'], ['answer'], ['s13_codec'], ['conn'], ['peer'], ['s13'], ['server'],
                      ['diam_vty']],
     'src/sbi': [['n5g_codec'], ['nrf'], ['server'], ['n5g_eir'], ['sbi_vty']],
