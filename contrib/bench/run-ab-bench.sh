@@ -88,7 +88,8 @@ echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 for what in s13 sbi; do
 	/usr/bin/python3 - "$what" "$dir/$what.old" "$dir/$what.new" <<'PY'
 import statistics, sys
-what, a, b = sys.argv[1], [float(x) for x in open(sys.argv[2]) if x.strip()], [float(x) for x in open(sys.argv[3]) if x.strip()]
+what = sys.argv[1]
+a, b = ([float(x) for x in open(f) if x.strip()] for f in sys.argv[2:4])
 if not a or not b:
     print("%s: no figures (see the logs)" % what); sys.exit(0)
 ma, mb = statistics.median(a), statistics.median(b)

@@ -28,7 +28,8 @@ echo "## store: $ROWS local IMEIs, $(du -sh "$dir/store" | cut -f1)"
 eport=$(port)
 vport=$(port)
 eir_config "$dir/osmo-eir.cfg" "$eport" "$vport"
-awk -v n="$ROWS" 'BEGIN { srand(1); for (i = 0; i < 100000; i++) printf "%.0f,,BLACKLISTED\n", 35000000000000 + int(rand() * n) * 7 }' \
+awk -v n="$ROWS" 'BEGIN { srand(1)
+	for (i = 0; i < 100000; i++) printf "%.0f,,BLACKLISTED\n", 35000000000000 + int(rand() * n) * 7 }' \
 	> "$dir/imeis.csv"
 
 ms() { echo $(($(date +%s%N) / 1000000)); }

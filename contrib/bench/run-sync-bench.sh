@@ -152,7 +152,8 @@ for k in 1 2 3; do
 	t0=$(now)
 	v=""
 	for _ in $(seq 600); do
-		v=$(/usr/bin/python3 "$here/../s13-ecr.py" --port "$S13_PORT" --dest-realm example.org "$imei" 2>/dev/null | cut -d' ' -f1)
+		v=$(/usr/bin/python3 "$here/../s13-ecr.py" --port "$S13_PORT" --dest-realm example.org "$imei" 2>/dev/null |
+			cut -d' ' -f1)
 		[ "$v" = BLACKLISTED ] && break
 		sleep 0.1
 	done
