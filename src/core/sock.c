@@ -2,6 +2,7 @@
 /* Socket helpers shared by the daemon's servers (S13, N5g-eir, CTRL). */
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -9,6 +10,7 @@
 #include <osmocom/core/logging.h>
 #include <osmocom/core/msgb.h>
 #include <osmocom/core/write_queue.h>
+#include <osmocom/gsm/protocol/ipaccess.h>
 #include <osmocom/eir/sock.h>
 
 /*! Raise a listening socket's backlog to SOMAXCONN. libosmo-netif and libosmoctrl listen with 10: the SYNs of a
@@ -61,4 +63,29 @@ ssize_t eir_wqueue_writev(int fd, struct osmo_wqueue *q, struct msgb *msg)
 		msgb_free(m);
 	}
 	return rc;
+}
+
+/*! Where the IPA stream of a CTRL connection stands at p (len bytes of it): a whole frame libosmoctrl's
+ *  ctrl_handle_msg() takes (an IPA CCM message with its type byte, or an OSMO one with the CTRL extension byte), a
+ *  frame not yet wholly there, or one that cannot be taken. Nothing is read past the header before the frame is
+ *  whole, except the extension byte, which is checked as soon as it is there.
+ *  \param[out] flen the frame's length with its header once the header is there, else 0
+ *  \returns 1 a whole frame; 0 not yet whole; -EMSGSIZE longer than EIR_IPA_FRAME_MAX; -EPROTO another protocol,
+ *  extension, or an empty payload */
+int eir_ipa_ctrl_frame(const uint8_t *p, size_t len, size_t *flen)
+{
+	size_t plen;
+
+	*flen = 0;
+	if (len < EIR_IPA_HDR_LEN)
+		return 0;
+	plen = (size_t)p[0] << 8 | p[1];
+	*flen = EIR_IPA_HDR_LEN + plen;
+	if (*flen > EIR_IPA_FRAME_MAX)
+		return -EMSGSIZE;
+	if (!plen || (p[2] != IPAC_PROTO_OSMO && p[2] != IPAC_PROTO_IPACCESS))
+		return -EPROTO;
+	if (p[2] == IPAC_PROTO_OSMO && len > EIR_IPA_HDR_LEN && p[EIR_IPA_HDR_LEN] != IPAC_PROTO_EXT_CTRL)
+		return -EPROTO;
+	return len >= *flen;
 }

@@ -23,6 +23,7 @@
 #include <osmocom/core/linuxlist.h>
 #include <osmocom/core/msgb.h>
 #include <osmocom/core/select.h>
+#include <osmocom/core/socket.h>
 #include <osmocom/core/write_queue.h>
 #include <osmocom/core/utils.h>
 #include <osmocom/ctrl/control_cmd.h>
@@ -192,10 +193,17 @@ static int verify_local(struct ctrl_cmd *cmd, const char *value, void *data)
 	return 0;
 }
 
-/* The replies of one commit reach the loop together (the edit writer hands a batch back as one item), and
- * libosmocore's write queue writes one message per poll round: a connection with deferred SETs gets a write callback
- * that writes its queued replies in one writev() (the client then reads them in one go too). A full socket keeps
- * them queued; any other failure goes to libosmoctrl's own callback, which closes the connection or logs as before. */
+/* SETs of one connection waiting for their commit at most: then the connection is not read until replies went out.
+ * A pipelining client is slowed down, never loses a reply (libosmoctrl's write queue holds 100 and drops beyond). */
+#define CTRL_DEFERRED_MAX 32
+
+/* Every CTRL connection reads and writes through the callbacks below, put in at accept (ctrl_accept()); the commands
+ * themselves still go through libosmoctrl (ctrl_handle_msg()).
+ *
+ * Writing: the replies of one commit reach the loop together (the edit writer hands a batch back as one item), and
+ * libosmocore's write queue writes one message per poll round: the queued replies go out in one writev() (the client
+ * then reads them in one go too). A full socket keeps them queued; any other failure goes to libosmoctrl's own
+ * callback, which closes the connection or logs as before. */
 static int (*ctrl_write_orig)(struct osmo_fd *bfd, struct msgb *msg);
 
 static int ctrl_write_joined(struct osmo_fd *bfd, struct msgb *msg)
@@ -215,20 +223,158 @@ static int ctrl_write_joined(struct osmo_fd *bfd, struct msgb *msg)
 	return rc < len ? -EAGAIN : 0;
 }
 
-static void ctrl_join_writes(struct ctrl_connection *ccon)
+#define CTRL_READ_PEEK 4096
+static int (*ctrl_read_orig)(struct osmo_fd *bfd);
+
+/* Closing is libosmoctrl's: its control_close_conn() is static, called by its read callback at the end of the
+ * stream. The replies already queued are sent first, as far as the socket takes them without waiting (a client that
+ * shut down its side, or sent a bad frame behind good ones, still gets the answers to those); then the socket is shut
+ * down and what is left in it read away, and that callback reads the end (it logs the close). Deferred SETs become
+ * zombies as ever. \returns -EBADF once closed, for the write queue */
+
+static int ctrl_close(struct osmo_fd *bfd, struct ctrl_connection *ccon, const char *why)
 {
-	if (ccon->write_queue.write_cb == ctrl_write_joined)
-		return;
-	if (!ctrl_write_orig)
-		ctrl_write_orig = ccon->write_queue.write_cb;
-	/* every connection of libosmoctrl has the same callback; anything else is left alone */
-	if (ccon->write_queue.write_cb == ctrl_write_orig)
-		ccon->write_queue.write_cb = ctrl_write_joined;
+	uint8_t sink[CTRL_READ_PEEK];
+	struct msgb *m;
+	unsigned i;
+
+	if (why)
+		LOGP(DCTRLIF, LOGL_NOTICE, "CTRL connection %s: %s, closing it\n", osmo_sock_get_name2(bfd->fd), why);
+	llist_for_each_entry(m, &ccon->write_queue.msg_queue, list) {
+		if (send(bfd->fd, m->data, m->len, MSG_DONTWAIT | MSG_NOSIGNAL) != m->len)
+			break;
+	}
+	shutdown(bfd->fd, SHUT_RDWR);
+	for (i = 0; i < 64 && recv(bfd->fd, sink, sizeof(sink), MSG_DONTWAIT) != 0; i++)
+		;
+	msgb_free(ccon->pending_msg);
+	ccon->pending_msg = NULL;
+	return ctrl_read_orig(bfd);
 }
 
-/* SETs of one connection waiting for their commit at most: then the connection is not read until replies went out.
- * A pipelining client is slowed down, never loses a reply (libosmoctrl's write queue holds 100 and drops beyond). */
-#define CTRL_DEFERRED_MAX 32
+/* one whole frame through libosmoctrl's handling, from a copy with a byte of room: its parser ends the text with a
+ * NUL, and libosmoctrl 1.7's own read leaves none after a frame of EIR_IPA_FRAME_MAX bytes (the daemon aborts) */
+static int ctrl_frame(struct osmo_fd *bfd, struct ctrl_connection *ccon, const uint8_t *p, size_t len)
+{
+	struct msgb *msg = msgb_alloc(len + 1, "CTRL command");
+	int rc;
+
+	if (!msg)
+		return 0;
+	memcpy(msgb_put(msg, len), p, len);
+	msg->l2h = msg->data + EIR_IPA_HDR_LEN;
+	rc = ctrl_handle_msg(bfd->data, ccon, msg);
+	msgb_free(msg);
+	return rc ? ctrl_close(bfd, ccon, "a command it could not take") : 0;
+}
+
+static int ctrl_frame_refused(struct osmo_fd *bfd, struct ctrl_connection *ccon, int rc)
+{
+	return ctrl_close(bfd, ccon, rc == -EMSGSIZE ? "a frame longer than " OSMO_STRINGIFY_VAL(EIR_IPA_FRAME_MAX)
+			  " bytes" : "a frame of another protocol");
+}
+
+/* the rest of a frame that arrived in parts, in ccon->pending_msg (whose only other user, libosmoctrl's own read
+ * callback, no longer runs; libosmoctrl frees it when the connection closes) */
+static int ctrl_read_rest(struct osmo_fd *bfd, struct ctrl_connection *ccon)
+{
+	struct msgb *p = ccon->pending_msg;
+	size_t flen, need;
+	ssize_t got;
+	int rc;
+
+	while ((rc = eir_ipa_ctrl_frame(p->data, p->len, &flen)) == 0) {
+		need = (flen ? flen : EIR_IPA_HDR_LEN) - p->len;
+		got = recv(bfd->fd, p->tail, need, MSG_DONTWAIT);
+		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return 0;
+		if (got <= 0)
+			return ctrl_close(bfd, ccon, NULL);
+		msgb_put(p, got);
+		if ((size_t)got < need)
+			return 0;
+	}
+	if (rc < 0)
+		return ctrl_frame_refused(bfd, ccon, rc);
+	ccon->pending_msg = NULL;
+	rc = ctrl_frame(bfd, ccon, p->data, p->len);
+	msgb_free(p);
+	return rc;
+}
+
+/* Reading: libosmoctrl reads one command per poll round, with two recv() (header, then body). Here a round peeks at
+ * what has arrived, takes the whole frames in it off the socket in one recv() and runs each; the rest stays in the
+ * kernel, so the next round sees it and nothing is kept between rounds but the start of a frame that arrived in
+ * parts. At most as many commands a round as leave the connection's queued replies and waiting SETs within
+ * CTRL_DEFERRED_MAX (one at least, as libosmoctrl). A frame that cannot be taken closes the connection. */
+static int ctrl_read_joined(struct osmo_fd *bfd)
+{
+	struct osmo_wqueue *q = container_of(bfd, struct osmo_wqueue, bfd);
+	struct ctrl_connection *ccon = container_of(q, struct ctrl_connection, write_queue);
+	uint8_t buf[CTRL_READ_PEEK];
+	size_t off = 0, flen, busy;
+	unsigned n = 0, room;
+	ssize_t got;
+	int rc = 0;
+
+	if (ccon->pending_msg)
+		return ctrl_read_rest(bfd, ccon);
+	busy = q->current_length + llist_count(&ccon->def_cmds);
+	room = busy < CTRL_DEFERRED_MAX ? CTRL_DEFERRED_MAX - busy : 1;
+	got = recv(bfd->fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+	if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return 0;
+	if (got <= 0)
+		return ctrl_close(bfd, ccon, NULL);
+	while (n < room && (rc = eir_ipa_ctrl_frame(buf + off, got - off, &flen)) > 0) {
+		off += flen;
+		n++;
+	}
+	if (!n && rc < 0)
+		return ctrl_frame_refused(bfd, ccon, rc);
+	if (!n) {
+		/* the start of a frame (all that is there): kept until its rest comes */
+		ccon->pending_msg = msgb_alloc(EIR_IPA_FRAME_MAX, "CTRL frame in parts");
+		if (!ccon->pending_msg)
+			return 0;
+		off = got;
+	}
+	/* the same bytes again, now taken off */
+	if (recv(bfd->fd, n ? buf : msgb_put(ccon->pending_msg, off), off, MSG_DONTWAIT) != (ssize_t)off)
+		return ctrl_close(bfd, ccon, "a short read of what was there");
+	for (off = 0; n; n--) {
+		eir_ipa_ctrl_frame(buf + off, got - off, &flen);
+		rc = ctrl_frame(bfd, ccon, buf + off, flen);
+		if (rc)
+			return rc;
+		off += flen;
+	}
+	return 0;
+}
+
+/* libosmoctrl's accept, then the new connection (the head of ccon_list) gets the callbacks above */
+static int (*ctrl_accept_orig)(struct osmo_fd *bfd, unsigned int what);
+
+static int ctrl_accept(struct osmo_fd *bfd, unsigned int what)
+{
+	struct ctrl_handle *h = bfd->data;
+	struct ctrl_connection *head = llist_first_entry_or_null(&h->ccon_list, struct ctrl_connection, list_entry);
+	struct ctrl_connection *ccon;
+	int rc = ctrl_accept_orig(bfd, what);
+
+	ccon = llist_first_entry_or_null(&h->ccon_list, struct ctrl_connection, list_entry);
+	if (rc < 0 || !ccon || ccon == head)
+		return rc;
+	if (!ctrl_write_orig)
+		ctrl_write_orig = ccon->write_queue.write_cb;
+	/* every connection of libosmoctrl has the same callbacks; anything else is left alone */
+	if (ccon->write_queue.write_cb != ctrl_write_orig)
+		return rc;
+	ctrl_read_orig = ccon->write_queue.read_cb;
+	ccon->write_queue.write_cb = ctrl_write_joined;
+	ccon->write_queue.read_cb = ctrl_read_joined;
+	return rc;
+}
 
 /* on the loop, once the edit's commit is durable (or it failed): the deferred reply, as a synchronous SET's */
 static void set_local_done(void *data, int rc, const char *err)
@@ -296,7 +442,6 @@ static int set_local(struct ctrl_cmd *cmd, void *data)
 		cmd->reply = talloc_strdup(cmd, err);
 		return CTRL_CMD_ERROR;
 	}
-	ctrl_join_writes(cmd->ccon);
 	if (llist_count(&cmd->ccon->def_cmds) >= CTRL_DEFERRED_MAX)
 		osmo_fd_read_disable(&cmd->ccon->write_queue.bfd);
 	return CTRL_CMD_HANDLED;
@@ -357,6 +502,8 @@ int eir_ctrl_start(void *ctx)
 		return -EIO;
 	}
 	eir_listen_backlog(h->listen_fd.fd, DMAIN, "CTRL");
+	ctrl_accept_orig = h->listen_fd.cb;
+	h->listen_fd.cb = ctrl_accept;
 	eir_ctrl_handle = h;
 	/* our node numbers follow libosmoctrl's own (ctrl_interface_setup_dynip2() was told how many) */
 	if (ctrl_cmd_install(CTRL_NODE_ROOT, &cmd_summary) ||

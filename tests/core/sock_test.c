@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* eir_wqueue_writev() (src/core/sock.c): a write queue's messages joined into one writev() arrive whole and in
- * their order through a socket that takes only part of them at a time; the queue's length stays its list's. */
+ * their order through a socket that takes only part of them at a time; the queue's length stays its list's.
+ * eir_ipa_ctrl_frame(): where a CTRL connection's IPA stream stands, for each way a frame can be. */
 
 #include <errno.h>
 #include <stdbool.h>
@@ -96,8 +97,46 @@ static void run(const char *what, unsigned count, unsigned len, bool say_cut)
 	close(sv[1]);
 }
 
+static void frame(const char *what, const uint8_t *p, size_t len)
+{
+	size_t flen = 12345;
+	int rc = eir_ipa_ctrl_frame(p, len, &flen);
+
+	printf("frame: %s (%zu bytes there): %s, length %zu\n", what, len,
+	       rc == 1 ? "whole" : rc == 0 ? "not yet whole" : rc == -EMSGSIZE ? "-EMSGSIZE" : rc == -EPROTO ? "-EPROTO" :
+	       "?", flen);
+}
+
+static void frames(void)
+{
+	static uint8_t big[EIR_IPA_FRAME_MAX + 1] = { (EIR_IPA_FRAME_MAX - 3) >> 8, (EIR_IPA_FRAME_MAX - 3) & 0xff, 0xee };
+	const uint8_t get[] = { 0, 8, 0xee, 0, 'G', 'E', 'T', ' ', '1', ' ', 'x', 0xaa };
+	const uint8_t ping[] = { 0, 1, 0xfe, 0 };
+	const uint8_t other_ext[] = { 0, 8, 0xee, 1, 'G' };
+	const uint8_t other_proto[] = { 0, 8, 0x12, 0, 'G' };
+	const uint8_t empty[] = { 0, 0, 0xee };
+	const uint8_t huge[] = { 0xff, 0xff, 0xee, 0 };
+
+	frame("nothing", get, 0);
+	frame("2 bytes of a header", get, 2);
+	frame("a header", get, 3);
+	frame("a header and its extension byte", get, 4);
+	frame("all but the last byte", get, 10);
+	frame("a whole CTRL frame", get, 11);
+	frame("a whole CTRL frame, the next one's first byte behind it", get, 12);
+	frame("an IPA PING", ping, sizeof(ping));
+	frame("another extension, as soon as its byte is there", other_ext, sizeof(other_ext));
+	frame("another protocol, from its header", other_proto, 3);
+	frame("an empty payload", empty, sizeof(empty));
+	frame("a length of 65535, from its header", huge, 3);
+	frame("the largest frame, whole", big, EIR_IPA_FRAME_MAX);
+	big[1]++;
+	frame("one byte longer", big, EIR_IPA_FRAME_MAX + 1);
+}
+
 int main(void)
 {
+	frames();
 	run("small messages", MSGS, 40, false);
 	run("more than the socket takes at once", MSGS, MSG_LEN, true);
 	run("one message", 1, MSG_LEN, false);

@@ -136,5 +136,25 @@ out=$($PY "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" "show stats" | tr -d '\r')
 check "stat items: the store's figures, the feed never applied" \
 	sh -c 'echo "$1" | grep -q "IMEI entries on the operator.s lists: *3 *$" &&
 	echo "$1" | grep -q "1 once a national feed run was applied, else 0: *0 *$"' _ "$out"
+
+# the IPA frames as osmo-eir reads them (tests/ctrl_frames.py, its own ok/not ok lines)
+fds() { ls "/proc/$EIR_PID/fd" | wc -l; }
+fd0=$(fds)
+$PY "$top_srcdir/tests/ctrl_frames.py" "$EIR_CTRL_PORT" > "$T/frames.out" 2>&1
+while IFS= read -r l; do
+	case "$l" in
+	"ok - "*) ok "${l#ok - }" ;;
+	"not ok - "*) not_ok "${l#not ok - }" ;;
+	*) echo "# $l" ;;
+	esac
+done < "$T/frames.out"
+check "  ctrl_frames.py made all its 12 checks" [ "$(grep -c -e "^ok - " -e "^not ok - " "$T/frames.out")" -eq 12 ]
+conn='CTRL connection r=127.0.0.1:[0-9]*<->l=127.0.0.1:[0-9]*'
+check "  the closes logged with the peer and the reason" sh -c \
+	'grep -q "$2: a frame of another protocol, closing it" "$1" &&
+	grep -q "$2: a frame longer than 1200 bytes, closing it" "$1"' _ "$EIR_LOG" "$conn"
+wait_for 5 sh -c '[ "$(ls "/proc/$1/fd" | wc -l)" -le "$2" ]' _ "$EIR_PID" "$fd0"
+check "  and every connection of it gone: fds back to $fd0 ($(fds))" [ "$(fds)" -le "$fd0" ]
+ctrl_is "osmo-eir answers a new connection afterwards" "black,Reported stolen" get equipment.imei.35693803564380.local
 check "clean shutdown" eir_stop
 finish

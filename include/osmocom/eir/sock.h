@@ -2,6 +2,8 @@
 /* Socket helpers shared by the daemon's servers (S13, N5g-eir, CTRL). */
 #pragma once
 
+#include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct osmo_wqueue;
@@ -11,3 +13,9 @@ void eir_listen_backlog(int fd, int log_subsys, const char *what);
 
 #define EIR_WQUEUE_JOIN_MAX 64
 ssize_t eir_wqueue_writev(int fd, struct osmo_wqueue *q, struct msgb *msg);
+
+/* IPA framing, as the CTRL interface uses it: a 3-byte header (the payload's length, big-endian; the protocol), then
+ * the payload. libosmoctrl reads frames of at most this many bytes in all (IPA_ALLOC_SIZE in libosmogsm). */
+#define EIR_IPA_HDR_LEN 3
+#define EIR_IPA_FRAME_MAX 1200
+int eir_ipa_ctrl_frame(const uint8_t *p, size_t len, size_t *flen);
