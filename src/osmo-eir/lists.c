@@ -3,13 +3,15 @@
  * with the audit record), are counted and logged here; the store summary and its stat items. */
 
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
 
 #include <osmocom/core/logging.h>
 #include <osmocom/core/rate_ctr.h>
-#include <osmocom/core/socket.h>
 #include <osmocom/core/stat_item.h>
 #include <osmocom/core/stats.h>
 #include <osmocom/core/timer.h>
@@ -174,10 +176,14 @@ void eir_lists_free(void)
  *  when the session has no peer address (fd < 0). */
 void eir_lists_who(char *buf, size_t len, const char *iface, int fd)
 {
-	char peer[64], port[8];
+	struct sockaddr_storage sa;
+	socklen_t sl = sizeof(sa);
+	char peer[INET6_ADDRSTRLEN], port[8];
 
-	if (fd >= 0 && osmo_sock_get_remote_ip(fd, peer, sizeof(peer)) == 0 &&
-	    osmo_sock_get_remote_ip_port(fd, port, sizeof(port)) == 0)
+	/* one getpeername() (osmo_sock_get_remote_ip() and its _port() make one each) */
+	if (fd >= 0 && getpeername(fd, (struct sockaddr *)&sa, &sl) == 0 &&
+	    getnameinfo((struct sockaddr *)&sa, sl, peer, sizeof(peer), port, sizeof(port),
+			NI_NUMERICHOST | NI_NUMERICSERV) == 0)
 		snprintf(buf, len, "%s %s:%s", iface, peer, port);
 	else
 		snprintf(buf, len, "%s", iface);
