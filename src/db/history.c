@@ -30,37 +30,6 @@ static const char *const dbi_names[_D_COUNT] = {
 /* a clone count stops here: the threshold is far lower */
 #define CLONE_SCAN_MAX 1024
 
-struct recent_val {
-	int64_t last;			/*!< last check of this (IMEI, IMSI) */
-	int64_t sighted;		/*!< last sighting raised for it, 0: none */
-} __attribute__((packed));
-
-struct node_val {
-	int64_t t;			/*!< the last check of this IMEI on this interface ... */
-	int64_t clone_at;		/*!< last two-nodes clone raised for it, 0: none */
-	char node[EIR_HIST_NODE_LEN];	/*!< ... and the node that asked */
-} __attribute__((packed));
-
-/* The event layout before the applied time and the two-nodes clone (frozen: events stored then are read with it) */
-struct rec_v1 {
-	int64_t t;
-	uint64_t imei;
-	uint8_t imsi[8], msisdn[8];
-	int8_t sv;
-	uint8_t iface, verdict, flags;
-	struct eir_hist_why why;
-	char node[EIR_HIST_NODE_LEN];
-};
-
-struct event_v1 {
-	uint64_t id;
-	struct rec_v1 rec;
-	uint8_t kind;
-	uint8_t other[8];
-	uint32_t n;
-};
-_Static_assert(sizeof(struct event_v1) == 136, "the stored layout of the first events");
-
 const struct value_string eir_hist_kind_names[] = {
 	{ EIR_HIST_EV_SIGHTING, "sighting" },
 	{ EIR_HIST_EV_NEW_SIM, "new-sim" },
@@ -126,11 +95,6 @@ int eir_rat_parse(const char *s, uint8_t *code)
 		return -EINVAL;
 	*code = v;
 	return 0;
-}
-
-static void stat_add(uint64_t *c, uint64_t n)
-{
-	__atomic_add_fetch(c, n, __ATOMIC_RELAXED);
 }
 
 static time_t clock_default(void)
@@ -576,15 +540,6 @@ static int clone_count(struct eir_hist *h, MDB_txn *txn, uint64_t imei, int64_t 
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* How long a node's last check of an IMEI is kept: the two-nodes interval, and at least the sightings' repeat interval,
- * which is also the shortest time between two two-nodes clones of one IMEI. */
-static int64_t node_keep(const struct eir_hist_cfg *cfg)
-{
-	int64_t keep = 2 * (int64_t)cfg->clone_nodes_sec;
-
-	return keep > EIR_HIST_SIGHTING_REPEAT_SEC ? keep : EIR_HIST_SIGHTING_REPEAT_SEC;
-}
-
 /* The length of a node's name without a trailing ":port": a peer address (N5g-eir without an NF instance id) is one
  * node whichever of its connections asked; an Origin-Host or an NF instance id has no such tail. */
 static size_t node_id_len(const char *node)
@@ -740,155 +695,6 @@ static int apply_one(struct eir_hist *h, MDB_txn *txn, const struct eir_hist_rec
 	return put_val(txn, h->dbi[D_IMSI_LAST], r->imsi, 8, &sl, sizeof(sl));
 }
 
-/* --- pruning --- */
-
-/* the time a row was last touched, -1: keep it */
-static int64_t row_time(int d, const MDB_val *v)
-{
-	switch (d) {
-	case D_PAIR:
-		return v->mv_size == sizeof(struct pair_val) ? ((const struct pair_val *)v->mv_data)->last : 0;
-	case D_RECENT:
-		return v->mv_size == sizeof(struct recent_val) ? ((const struct recent_val *)v->mv_data)->last : 0;
-	case D_IMEI_LAST:
-		return v->mv_size == sizeof(struct imei_last_val) ? ((const struct imei_last_val *)v->mv_data)->t : 0;
-	case D_IMSI_LAST:
-		return v->mv_size == sizeof(struct imsi_last_val) ? ((const struct imsi_last_val *)v->mv_data)->t : 0;
-	case D_EVENT:
-		/* both layouts begin with the id and the record's time */
-		return v->mv_size == sizeof(struct eir_hist_event) || v->mv_size == sizeof(struct event_v1) ?
-		       ((const struct event_v1 *)v->mv_data)->rec.t : 0;
-	case D_IMEI_NODE:
-		return v->mv_size == sizeof(struct node_val) ? ((const struct node_val *)v->mv_data)->t : 0;
-	}
-	return -1;
-}
-
-/* remove a row's companions: a pair's index entry, an event's sighting mark */
-static int row_del_extra(struct eir_hist *h, MDB_txn *txn, int d, const MDB_val *k)
-{
-	uint8_t ikey[24];
-	MDB_val ik;
-	int rc;
-
-	if (d == D_PAIR && k->mv_size == 24) {
-		memcpy(ikey, (uint8_t *)k->mv_data + 8, 8);
-		memcpy(ikey + 8, k->mv_data, 8);
-		memcpy(ikey + 16, (uint8_t *)k->mv_data + 16, 8);
-		ik = (MDB_val){ .mv_size = 24, .mv_data = ikey };
-		rc = mdb_del(txn, h->dbi[D_PAIR_IMSI], &ik, NULL);
-		return rc == MDB_NOTFOUND ? 0 : rc;
-	}
-	if (d == D_EVENT) {
-		ik = *k;
-		rc = mdb_del(txn, h->dbi[D_SIGHT], &ik, NULL);
-		return rc == MDB_NOTFOUND ? 0 : rc;
-	}
-	return 0;
-}
-
-/* look at up to *budget rows of table d from where its last step stopped, remove those older than cutoff */
-static int prune_table(struct eir_hist *h, MDB_txn *txn, int d, int64_t cutoff, unsigned *budget, unsigned *removed)
-{
-	struct rr_pos *pos = &h->rr[d];
-	MDB_cursor *cur;
-	MDB_val k = { .mv_size = pos->len, .mv_data = pos->key }, v;
-	int rc;
-
-	rc = mdb_cursor_open(txn, h->dbi[d], &cur);
-	if (rc)
-		return rc;
-	rc = mdb_cursor_get(cur, &k, &v, pos->len ? MDB_SET_RANGE : MDB_FIRST);
-	while (!rc && *budget) {
-		(*budget)--;
-		if (row_time(d, &v) < cutoff) {
-			rc = row_del_extra(h, txn, d, &k);
-			if (!rc)
-				rc = mdb_cursor_del(cur, 0);
-			if (rc)
-				break;
-			(*removed)++;
-			/* after a delete the cursor stands on the next row: MDB_NEXT returns that one */
-			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-			continue;
-		}
-		/* events are in time order: the first one kept ends the step */
-		if (d == D_EVENT) {
-			rc = MDB_NOTFOUND;
-			break;
-		}
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	}
-	if (!rc && k.mv_size <= sizeof(pos->key)) {
-		memcpy(pos->key, k.mv_data, k.mv_size);
-		pos->len = k.mv_size;
-	} else if (rc == MDB_NOTFOUND) {
-		/* at the end: start over next time */
-		pos->len = 0;
-		rc = 0;
-	}
-	mdb_cursor_close(cur);
-	return rc;
-}
-
-static bool db_empty(MDB_txn *txn, MDB_dbi dbi)
-{
-	MDB_stat st;
-
-	return mdb_stat(txn, dbi, &st) == 0 && !st.ms_entries;
-}
-
-static int prune_step(struct eir_hist *h, MDB_txn *txn, unsigned max, unsigned *removed)
-{
-	static const int tables[] = { D_EVENT, D_PAIR, D_RECENT, D_IMEI_LAST, D_IMSI_LAST, D_IMEI_NODE };
-	/* the two-nodes table only while it holds rows: off (the default), it takes no share of the budget */
-	unsigned n_tables = ARRAY_SIZE(tables) - (db_empty(txn, h->dbi[D_IMEI_NODE]) ? 1 : 0);
-	int64_t now = h->now();
-	int64_t keep = (int64_t)h->cfg.retention_days * DAY_SEC;
-	int64_t recent_keep = (int64_t)h->cfg.clone_window_hours * 3600;
-	unsigned budget = max;
-	int rc = 0;
-
-	if (recent_keep < EIR_HIST_SIGHTING_REPEAT_SEC)
-		recent_keep = EIR_HIST_SIGHTING_REPEAT_SEC;
-	*removed = 0;
-	/* each step starts with the next table, so that a large one cannot starve the others */
-	for (unsigned i = 0; i < n_tables && budget && !rc; i++) {
-		int d = tables[(h->rr_turn + i) % n_tables];
-		unsigned b = budget / (n_tables - i) ? : 1;
-		int64_t k = d == D_RECENT ? recent_keep : d == D_IMEI_NODE ? node_keep(&h->cfg) : keep;
-
-		budget -= b;
-		rc = prune_table(h, txn, d, now - k, &b, removed);
-		budget += b;
-	}
-	h->rr_turn++;
-	return rc;
-}
-
-int eir_hist_prune(struct eir_hist *h, unsigned max)
-{
-	MDB_txn *txn;
-	unsigned removed;
-	int rc;
-
-	rc = mdb_txn_begin(h->env, NULL, 0, &txn);
-	if (rc)
-		return -EIO;
-	rc = prune_step(h, txn, max, &removed);
-	if (rc) {
-		mdb_txn_abort(txn);
-		memset(h->rr, 0, sizeof(h->rr));
-		return -EIO;
-	}
-	if (mdb_txn_commit(txn)) {
-		memset(h->rr, 0, sizeof(h->rr));
-		return -EIO;
-	}
-	stat_add(&h->st_pruned, removed);
-	return removed;
-}
-
 int eir_hist_apply(struct eir_hist *h, const struct eir_hist_rec *recs, unsigned n, eir_hist_event_cb cb, void *data,
 		   char *err, size_t len)
 {
@@ -903,7 +709,7 @@ int eir_hist_apply(struct eir_hist *h, const struct eir_hist_rec *recs, unsigned
 	for (unsigned i = 0; !rc && i < n; i++)
 		rc = apply_one(h, txn, &recs[i]);
 	if (!rc)
-		rc = prune_step(h, txn, h->prune_budget, &removed);
+		rc = hist_prune_step(h, txn, h->prune_budget, &removed);
 	if (!rc && h->next_id != first_id) {
 		v = (MDB_val){ .mv_size = 8, .mv_data = &h->next_id };
 		rc = mdb_put(txn, h->dbi[D_META], &k, &v, 0);
@@ -926,7 +732,7 @@ int eir_hist_apply(struct eir_hist *h, const struct eir_hist_rec *recs, unsigned
 		h->retention_stored = 0;
 		h->n_evs = 0;
 		memset(h->rr, 0, sizeof(h->rr));
-		stat_add(&h->st_failed, n);
+		hist_stat_add(&h->st_failed, n);
 		return rc == MDB_MAP_FULL ? -ENOSPC : -EIO;
 	}
 	/* one row in 16 of those looked at removed: there is a backlog */
@@ -935,10 +741,10 @@ int eir_hist_apply(struct eir_hist *h, const struct eir_hist_rec *recs, unsigned
 	else
 		h->prune_budget = PRUNE_STEP;
 	h->retention_stored = h->cfg.retention_days;
-	stat_add(&h->st_records, n);
-	stat_add(&h->st_batches, 1);
-	stat_add(&h->st_pruned, removed);
-	stat_add(&h->st_events, h->n_evs);
+	hist_stat_add(&h->st_records, n);
+	hist_stat_add(&h->st_batches, 1);
+	hist_stat_add(&h->st_pruned, removed);
+	hist_stat_add(&h->st_events, h->n_evs);
 	for (unsigned i = 0; cb && i < h->n_evs; i++)
 		cb(data, &h->evs[i]);
 	h->n_evs = 0;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The history store's insides, shared by its two files: history.c (open, apply a batch with its event detection,
- * prune) and history_read.c (the reads: pairs, last partners, events, the dump's day walk). Nothing outside
- * src/db includes it. */
+/* The history store's insides, shared by its three files: history.c (open, apply a batch with its event detection),
+ * history_prune.c (pruning) and history_read.c (the reads: pairs, last partners, events, the dump's day walk).
+ * Nothing outside src/db includes it. */
 #pragma once
 
 #include <stdbool.h>
@@ -61,6 +61,37 @@ struct imsi_last_val {
 	int64_t t;
 } __attribute__((packed));
 
+struct recent_val {
+	int64_t last;			/*!< last check of this (IMEI, IMSI) */
+	int64_t sighted;		/*!< last sighting raised for it, 0: none */
+} __attribute__((packed));
+
+struct node_val {
+	int64_t t;			/*!< the last check of this IMEI on this interface ... */
+	int64_t clone_at;		/*!< last two-nodes clone raised for it, 0: none */
+	char node[EIR_HIST_NODE_LEN];	/*!< ... and the node that asked */
+} __attribute__((packed));
+
+/* The event layout before the applied time and the two-nodes clone (frozen: events stored then are read with it) */
+struct rec_v1 {
+	int64_t t;
+	uint64_t imei;
+	uint8_t imsi[8], msisdn[8];
+	int8_t sv;
+	uint8_t iface, verdict, flags;
+	struct eir_hist_why why;
+	char node[EIR_HIST_NODE_LEN];
+};
+
+struct event_v1 {
+	uint64_t id;
+	struct rec_v1 rec;
+	uint8_t kind;
+	uint8_t other[8];
+	uint32_t n;
+};
+_Static_assert(sizeof(struct event_v1) == 136, "the stored layout of the first events");
+
 /* a round-robin pruning cursor: where the last step stopped */
 struct rr_pos {
 	uint8_t key[24];
@@ -100,6 +131,12 @@ static inline uint64_t get_be64(const uint8_t *p)
 	return v;
 }
 
+/* a figure the loop reads while the writer counts */
+static inline void hist_stat_add(uint64_t *c, uint64_t n)
+{
+	__atomic_add_fetch(c, n, __ATOMIC_RELAXED);
+}
+
 /* one value of a sub-database into val (exactly vlen bytes). \returns 0, MDB_NOTFOUND, MDB_CORRUPTED for a value of
  * another size, or an LMDB error */
 int hist_get_val(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, void *val, size_t vlen);
@@ -107,3 +144,5 @@ int hist_get_val(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, void *
 unsigned hist_days_count(const struct pair_val *pv, unsigned today, unsigned retention);
 /* a stored event, either layout, into ev; false: not a readable one */
 bool hist_event_dec(const MDB_val *v, struct eir_hist_event *ev);
+/* one pruning step in txn: up to max rows looked at, those past their keeping removed (history_prune.c) */
+int hist_prune_step(struct eir_hist *h, MDB_txn *txn, unsigned max, unsigned *removed);

@@ -14,6 +14,7 @@
  *   store.c    eir_db_open()/eir_db_close(): wires env, schema and read for each part; nothing calls it
  *   history.c  the device history: an LMDB environment of its own, beside (include/osmocom/eir/history.h)
  *   history_read.c  its reads                                 -> history (history_internal.h)
+ *   history_prune.c its pruning, called by history.c           -> nothing (history_internal.h)
  *
  * (checked with nm on the objects: tests/build/layers.sh; callers outside src/db see only db.h.) */
 #pragma once
