@@ -7,6 +7,8 @@
 # 50k ECR/s, with the edits/s reached. Run from an optimised build tree: `make bench-edits`. VIA=ctrl makes the edits
 # CTRL SETs instead (pipelined on one connection, WINDOW=32 waiting for their replies, unpaced or paced), which
 # osmo-eir applies from its edit writer thread in group commits.
+# First, what an edit costs each thread of osmo-eir (its CPU time per edit, unpaced edits, nothing else running;
+# ROUNDS=0: only that).
 # EIR: another osmo-eir binary (an A/B run). Prints figures, asserts nothing. Every loop is bounded in count and time.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -147,6 +149,32 @@ round() { # KIND FIELD ARGS...
 	a=${!field}
 	RATIOS[$kind.unpaced]+="$(awk -v l="$l" -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", 2 * l / (a + b) }')@$e "
 }
+# what the edits cost each thread of osmo-eir, with nothing else running: unpaced edits for SECS, the CPU time of
+# each thread (/proc/PID/task/*/stat, clock ticks) divided by the edits made; a figure less noisy than the ratios
+thread_ticks() { # PID: "NAME TICKS" per thread (utime + stime); the main thread is the loop
+	local t st c
+	for t in /proc/"$1"/task/*; do
+		st=$(cat "$t/stat") || continue
+		c=$(cat "$t/comm")
+		[ "${t##*/}" = "$1" ] && c=loop
+		# the fields after the name, which may hold spaces: utime and stime are the 12th and 13th
+		awk -v c="${c// /_}" '{ print c, $12 + $13 }' <<< "${st##*) }"
+	done
+}
+echo "## the CPU an edit costs each thread: unpaced $VIA edits for ${SECS}s, no S13 load"
+thread_ticks "${pids[-1]}" > "$dir/ticks0"
+rm -f "$dir/stop" "$dir/edits"
+editor "$dir/stop" "$dir/edits" 0 &
+ed=$!
+sleep "$SECS"
+touch "$dir/stop"
+wait $ed
+thread_ticks "${pids[-1]}" > "$dir/ticks1"
+read -r n s < "$dir/edits"
+awk -v n="$n" -v s="$s" -v hz="$(getconf CLK_TCK)" 'NR == FNR { t0[$1] += $2; next } { t1[$1] += $2 }
+	END { printf "%d edits in %.1f s (%.0f/s):", n, s, n / s
+	      for (c in t1) printf "  %s %.1f us/edit", c, (t1[c] - t0[c]) * 1e6 / hz / n; print "" }' \
+	"$dir/ticks0" "$dir/ticks1"
 for r in $(seq "$ROUNDS"); do
 	echo "## round $r: W=16, 2 connections, ${SECS}s: alone, with $VIA edits at 100/s, alone, with edits as fast" \
 		"as they go, alone"
@@ -154,6 +182,7 @@ for r in $(seq "$ROUNDS"); do
 	echo "## round $r: paced 50000 ECR/s, W=256, 2 connections, ${SECS}s: p99 the same way"
 	round paced LAST_P99 -c 2 -w 256 -d "$SECS" -r 50000 --tick 100 -i "$dir/imeis.csv"
 done
+[ "$ROUNDS" -gt 0 ] || exit 0
 echo "## against alone (the mean of the alone runs before and after), per round, then the median"
 for k in W16.100 W16.unpaced paced.100 paced.unpaced; do
 	printf '%-16s %s median %s\n' "$k" "${RATIOS[$k]}" "$(tr ' ' '\n' <<< "${RATIOS[$k]}" | sed '/^$/d' |
