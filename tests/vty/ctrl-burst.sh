@@ -3,11 +3,13 @@
 # CTRL edits off the answering loop (issue #15): SETs pipelined on one connection and on several, none waiting for
 # its reply, are all acknowledged and all present afterwards, each with its audit record; the refused ones among
 # them get the error replies of a lone SET and take no neighbour with them; edits arriving together share a durable
-# commit (lists edit:ctrl:commit below edit:ctrl); VTY edits, CTRL edits and S13 load at once: every S13 answer
-# right (osmo-eir-bench checks each), every edit there; and a store with a tiny map grows under CTRL edits.
+# commit (lists edit:ctrl:commit below edit:ctrl); VTY edits, CTRL edits, S13 and N5g-eir load at once: every S13
+# answer right (osmo-eir-bench checks each), every N5g-eir answer right (nghttp, 100 streams a connection), every
+# edit there; and a store with a tiny map grows under CTRL edits.
 set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/s13/lib-eir.sh"
+. "$top_srcdir/tests/sbi/lib-sbi.sh"
 PY=/usr/bin/python3
 BENCH="$top_builddir/contrib/bench/osmo-eir-bench"
 [ -x $PY ] || { echo "# SKIP: no /usr/bin/python3"; exit 77; }
@@ -25,7 +27,7 @@ burst_is() {
 ctr() { $CTRL "$EIR_CTRL_PORT" get "rate_ctr.abs.lists.0.$1"; }
 audit() { $CTRL "$EIR_CTRL_PORT" get equipment.summary | tr ',' '\n' | sed -n 's/^audit=//p'; }
 
-eir_start || exit 1
+sbi_start || exit 1
 audit0=$(audit)
 
 # 1. one connection, 400 SETs without waiting, a refused one every 25 (16 removals of nothing, 16 overlaps)
@@ -75,11 +77,46 @@ for i in range(300):
 print("vty bad=%d" % bad)
 PYEOF
 vty=$!
+# N5g-eir meanwhile: rounds of four connections of 100 requests each (one per entry kind), until the CTRL edits are
+# done; each body must be its entry's verdict; "requests=N wrong=W" to $T/n5g.out
+n5g_load() {
+	local r=0 n=0 bad=0 q got all right
+	while [ ! -f "$T/burst.done" ] && [ $r -lt 300 ]; do
+		r=$((r + 1))
+		for q in "imei-356938035643809 BLACKLISTED" "imeisv-3500000100000101 GREYLISTED" \
+			"imeisv-3500000100000201 WHITELISTED" "imei-356938035643809&supi=imsi-001010000000001 WHITELISTED"; do
+			got=$(nghttp -m 100 "$SBI_URL?pei=${q% *}" 2>&1)
+			all=$(printf '%s' "$got" | grep -o '{[^}]*}' | wc -l)
+			right=$(printf '%s' "$got" | grep -o -F "{\"status\":\"${q#* }\"}" | wc -l)
+			n=$((n + 100))
+			bad=$((bad + 100 - right))
+			[ "$all" -eq 100 ] && [ "$right" -eq 100 ] || echo "${q% *}: $(printf '%s' "$got" | head -c 300)" >&2
+		done
+	done
+	echo "requests=$n wrong=$bad"
+}
+rm -f "$T/burst.done"
+if command -v nghttp > /dev/null; then
+	n5g_load > "$T/n5g.out" 2> "$T/n5g.err" &
+	n5g=$!
+else
+	echo "# no nghttp (Debian nghttp2-client): the N5g-eir load is left out" > "$T/n5g.out"
+	n5g=
+fi
 out=$(burst 3 200 355 --check)
+touch "$T/burst.done"
 burst_is "$out" "acked=600 refused=0 bad=0" \
 	"CTRL edits during VTY edits and S13 load: all 600 acknowledged and read back"
 wait $vty
 check "the 300 VTY edits meanwhile: none refused" grep -q "^vty bad=0" "$T/vty.out"
+if [ -n "$n5g" ]; then
+	wait $n5g
+	sed 's/^/#   /' "$T/n5g.err" | head -n 5 | cut -c1-200
+	check "every N5g-eir answer right meanwhile ($(cat "$T/n5g.out"))" \
+		sh -c 'grep -q "^requests=[1-9][0-9]* wrong=0$" "$1"' _ "$T/n5g.out"
+else
+	cat "$T/n5g.out"
+fi
 wait $bench
 rc=$?
 check "every S13 answer right meanwhile (osmo-eir-bench exit $rc: $(tail -n 1 "$T/bench.out"))" [ $rc -eq 0 ]
