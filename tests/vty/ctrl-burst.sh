@@ -84,13 +84,15 @@ n5g_load() {
 	while [ ! -f "$T/burst.done" ] && [ $r -lt 300 ]; do
 		r=$((r + 1))
 		for q in "imei-356938035643809 BLACKLISTED" "imeisv-3500000100000101 GREYLISTED" \
-			"imeisv-3500000100000201 WHITELISTED" "imei-356938035643809&supi=imsi-001010000000001 WHITELISTED"; do
+			"imeisv-3500000100000201 WHITELISTED" \
+			"imei-356938035643809&supi=imsi-001010000000001 WHITELISTED"; do
 			got=$(nghttp -m 100 "$SBI_URL?pei=${q% *}" 2>&1)
 			all=$(printf '%s' "$got" | grep -o '{[^}]*}' | wc -l)
 			right=$(printf '%s' "$got" | grep -o -F "{\"status\":\"${q#* }\"}" | wc -l)
 			n=$((n + 100))
 			bad=$((bad + 100 - right))
-			[ "$all" -eq 100 ] && [ "$right" -eq 100 ] || echo "${q% *}: $(printf '%s' "$got" | head -c 300)" >&2
+			[ "$all" -eq 100 ] && [ "$right" -eq 100 ] ||
+				echo "${q% *}: $(printf '%s' "$got" | head -c 300)" >&2
 		done
 	done
 	echo "requests=$n wrong=$bad"
