@@ -89,3 +89,81 @@ int eir_ipa_ctrl_frame(const uint8_t *p, size_t len, size_t *flen)
 		return -EPROTO;
 	return len >= *flen;
 }
+
+/* the rest of a frame that arrived in parts (*part): at most two recv(), the header's rest then the payload's */
+static int ipa_read_rest(int fd, struct msgb **part, eir_ipa_frame_cb frame_cb, void *data)
+{
+	struct msgb *p = *part;
+	size_t flen, need;
+	ssize_t got;
+	int rc;
+
+	while ((rc = eir_ipa_ctrl_frame(p->data, p->len, &flen)) == 0) {
+		need = (flen ? flen : EIR_IPA_HDR_LEN) - p->len;
+		got = recv(fd, p->tail, need, MSG_DONTWAIT);
+		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+			return 0;
+		if (got <= 0)
+			return -EPIPE;
+		msgb_put(p, got);
+		if ((size_t)got < need)
+			return 0;
+	}
+	if (rc < 0)
+		return rc;
+	*part = NULL;
+	rc = frame_cb(data, p->data, p->len);
+	msgb_free(p);
+	return rc;
+}
+
+/*! One round of reading a non-blocking IPA stream socket (a CTRL connection): a peek at what has arrived, the whole
+ *  frames in it (at most max, at least 1) taken off in one recv() and handed to frame_cb one by one, header included;
+ *  the rest stays in the socket for the next round (which poll() then reports), so nothing is kept between rounds
+ *  but the start of a frame that arrived in parts, in *part (a msgb made here, NULL when none; the caller frees what
+ *  is left when it closes).
+ *  \returns 0 go on; > 0 what frame_cb returned (it stops the round: it must not close fd, the caller does);
+ *  -EPIPE the peer closed or the socket failed; -EPROTO, -EMSGSIZE a frame that cannot be taken
+ *  (eir_ipa_ctrl_frame()); -ENOMEM; -EIO the bytes peeked could not be taken off */
+int eir_ipa_read(int fd, struct msgb **part, unsigned max, eir_ipa_frame_cb frame_cb, void *data)
+{
+	uint8_t buf[EIR_IPA_READ_PEEK];
+	size_t off = 0, flen;
+	unsigned n = 0;
+	ssize_t got;
+	int rc = 0;
+
+	if (*part)
+		return ipa_read_rest(fd, part, frame_cb, data);
+	if (!max)
+		max = 1;
+	got = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+	if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return 0;
+	if (got <= 0)
+		return -EPIPE;
+	while (n < max && (rc = eir_ipa_ctrl_frame(buf + off, got - off, &flen)) > 0) {
+		off += flen;
+		n++;
+	}
+	if (!n && rc < 0)
+		return rc;
+	if (!n) {
+		/* the start of a frame, all that is there (a frame is shorter than the peek): kept until its rest comes */
+		*part = msgb_alloc(EIR_IPA_FRAME_MAX, "IPA frame in parts");
+		if (!*part)
+			return -ENOMEM;
+		off = got;
+	}
+	/* the same bytes again, now taken off */
+	if (recv(fd, n ? buf : msgb_put(*part, off), off, MSG_DONTWAIT) != (ssize_t)off)
+		return -EIO;
+	for (off = 0; n; n--) {
+		eir_ipa_ctrl_frame(buf + off, got - off, &flen);
+		rc = frame_cb(data, buf + off, flen);
+		if (rc)
+			return rc;
+		off += flen;
+	}
+	return 0;
+}

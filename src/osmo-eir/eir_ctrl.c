@@ -223,7 +223,6 @@ static int ctrl_write_joined(struct osmo_fd *bfd, struct msgb *msg)
 	return rc < len ? -EAGAIN : 0;
 }
 
-#define CTRL_READ_PEEK 4096
 static int (*ctrl_read_orig)(struct osmo_fd *bfd);
 
 /* Closing is libosmoctrl's: its control_close_conn() is static, called by its read callback at the end of the
@@ -234,7 +233,7 @@ static int (*ctrl_read_orig)(struct osmo_fd *bfd);
 
 static int ctrl_close(struct osmo_fd *bfd, struct ctrl_connection *ccon, const char *why)
 {
-	uint8_t sink[CTRL_READ_PEEK];
+	uint8_t sink[EIR_IPA_READ_PEEK];
 	struct msgb *m;
 	unsigned i;
 
@@ -253,9 +252,11 @@ static int ctrl_close(struct osmo_fd *bfd, struct ctrl_connection *ccon, const c
 }
 
 /* one whole frame through libosmoctrl's handling, from a copy with a byte of room: its parser ends the text with a
- * NUL, and libosmoctrl 1.7's own read leaves none after a frame of EIR_IPA_FRAME_MAX bytes (the daemon aborts) */
-static int ctrl_frame(struct osmo_fd *bfd, struct ctrl_connection *ccon, const uint8_t *p, size_t len)
+ * NUL, and libosmoctrl 1.7's own read leaves none after a frame of EIR_IPA_FRAME_MAX bytes (the daemon aborts).
+ * \returns 1 when libosmoctrl refuses it (the connection is then closed) */
+static int ctrl_frame(void *data, const uint8_t *p, size_t len)
 {
+	struct ctrl_connection *ccon = data;
 	struct msgb *msg = msgb_alloc(len + 1, "CTRL command");
 	int rc;
 
@@ -263,93 +264,41 @@ static int ctrl_frame(struct osmo_fd *bfd, struct ctrl_connection *ccon, const u
 		return 0;
 	memcpy(msgb_put(msg, len), p, len);
 	msg->l2h = msg->data + EIR_IPA_HDR_LEN;
-	rc = ctrl_handle_msg(bfd->data, ccon, msg);
+	rc = ctrl_handle_msg(ccon->write_queue.bfd.data, ccon, msg);
 	msgb_free(msg);
-	return rc ? ctrl_close(bfd, ccon, "a command it could not take") : 0;
+	return rc ? 1 : 0;
 }
 
-static int ctrl_frame_refused(struct osmo_fd *bfd, struct ctrl_connection *ccon, int rc)
-{
-	return ctrl_close(bfd, ccon, rc == -EMSGSIZE ? "a frame longer than " OSMO_STRINGIFY_VAL(EIR_IPA_FRAME_MAX)
-			  " bytes" : "a frame of another protocol");
-}
-
-/* the rest of a frame that arrived in parts, in ccon->pending_msg (whose only other user, libosmoctrl's own read
- * callback, no longer runs; libosmoctrl frees it when the connection closes) */
-static int ctrl_read_rest(struct osmo_fd *bfd, struct ctrl_connection *ccon)
-{
-	struct msgb *p = ccon->pending_msg;
-	size_t flen, need;
-	ssize_t got;
-	int rc;
-
-	while ((rc = eir_ipa_ctrl_frame(p->data, p->len, &flen)) == 0) {
-		need = (flen ? flen : EIR_IPA_HDR_LEN) - p->len;
-		got = recv(bfd->fd, p->tail, need, MSG_DONTWAIT);
-		if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-			return 0;
-		if (got <= 0)
-			return ctrl_close(bfd, ccon, NULL);
-		msgb_put(p, got);
-		if ((size_t)got < need)
-			return 0;
-	}
-	if (rc < 0)
-		return ctrl_frame_refused(bfd, ccon, rc);
-	ccon->pending_msg = NULL;
-	rc = ctrl_frame(bfd, ccon, p->data, p->len);
-	msgb_free(p);
-	return rc;
-}
-
-/* Reading: libosmoctrl reads one command per poll round, with two recv() (header, then body). Here a round peeks at
- * what has arrived, takes the whole frames in it off the socket in one recv() and runs each; the rest stays in the
- * kernel, so the next round sees it and nothing is kept between rounds but the start of a frame that arrived in
- * parts. At most as many commands a round as leave the connection's queued replies and waiting SETs within
- * CTRL_DEFERRED_MAX (one at least, as libosmoctrl). A frame that cannot be taken closes the connection. */
+/* Reading: libosmoctrl reads one command per poll round, with two recv() (header, then body). Here a round takes
+ * the whole frames that have arrived in one recv() (eir_ipa_read(), src/core/sock.c) and runs each: at most as many
+ * as leave the connection's queued replies and waiting SETs within CTRL_DEFERRED_MAX (one at least, as
+ * libosmoctrl); a frame arriving in parts is kept in ccon->pending_msg (whose only other user, libosmoctrl's own
+ * read callback, no longer runs; libosmoctrl frees it when the connection closes). A frame that cannot be taken
+ * closes the connection. */
 static int ctrl_read_joined(struct osmo_fd *bfd)
 {
 	struct osmo_wqueue *q = container_of(bfd, struct osmo_wqueue, bfd);
 	struct ctrl_connection *ccon = container_of(q, struct ctrl_connection, write_queue);
-	uint8_t buf[CTRL_READ_PEEK];
-	size_t off = 0, flen, busy;
-	unsigned n = 0, room;
-	ssize_t got;
-	int rc = 0;
+	size_t busy = q->current_length + llist_count(&ccon->def_cmds);
+	int rc;
 
-	if (ccon->pending_msg)
-		return ctrl_read_rest(bfd, ccon);
-	busy = q->current_length + llist_count(&ccon->def_cmds);
-	room = busy < CTRL_DEFERRED_MAX ? CTRL_DEFERRED_MAX - busy : 1;
-	got = recv(bfd->fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
-	if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+	rc = eir_ipa_read(bfd->fd, &ccon->pending_msg, busy < CTRL_DEFERRED_MAX ? CTRL_DEFERRED_MAX - busy : 1,
+			  ctrl_frame, ccon);
+	switch (rc) {
+	case 0:
+	case -ENOMEM:
 		return 0;
-	if (got <= 0)
+	case -EPIPE:
 		return ctrl_close(bfd, ccon, NULL);
-	while (n < room && (rc = eir_ipa_ctrl_frame(buf + off, got - off, &flen)) > 0) {
-		off += flen;
-		n++;
-	}
-	if (!n && rc < 0)
-		return ctrl_frame_refused(bfd, ccon, rc);
-	if (!n) {
-		/* the start of a frame (all that is there): kept until its rest comes */
-		ccon->pending_msg = msgb_alloc(EIR_IPA_FRAME_MAX, "CTRL frame in parts");
-		if (!ccon->pending_msg)
-			return 0;
-		off = got;
-	}
-	/* the same bytes again, now taken off */
-	if (recv(bfd->fd, n ? buf : msgb_put(ccon->pending_msg, off), off, MSG_DONTWAIT) != (ssize_t)off)
+	case -EPROTO:
+		return ctrl_close(bfd, ccon, "a frame of another protocol");
+	case -EMSGSIZE:
+		return ctrl_close(bfd, ccon, "a frame longer than " OSMO_STRINGIFY_VAL(EIR_IPA_FRAME_MAX) " bytes");
+	case -EIO:
 		return ctrl_close(bfd, ccon, "a short read of what was there");
-	for (off = 0; n; n--) {
-		eir_ipa_ctrl_frame(buf + off, got - off, &flen);
-		rc = ctrl_frame(bfd, ccon, buf + off, flen);
-		if (rc)
-			return rc;
-		off += flen;
+	default:
+		return ctrl_close(bfd, ccon, "a command it could not take");
 	}
-	return 0;
 }
 
 /* libosmoctrl's accept, then the new connection (the head of ccon_list) gets the callbacks above */

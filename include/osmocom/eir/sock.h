@@ -19,3 +19,9 @@ ssize_t eir_wqueue_writev(int fd, struct osmo_wqueue *q, struct msgb *msg);
 #define EIR_IPA_HDR_LEN 3
 #define EIR_IPA_FRAME_MAX 1200
 int eir_ipa_ctrl_frame(const uint8_t *p, size_t len, size_t *flen);
+
+/* a whole frame of an IPA stream, header included; nonzero stops the read round and is what eir_ipa_read() returns */
+typedef int (*eir_ipa_frame_cb)(void *data, const uint8_t *frame, size_t len);
+/* what one read round peeks at: more than the longest frame */
+#define EIR_IPA_READ_PEEK 4096
+int eir_ipa_read(int fd, struct msgb **part, unsigned max, eir_ipa_frame_cb frame_cb, void *data);
