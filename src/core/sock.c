@@ -149,7 +149,7 @@ int eir_ipa_read(int fd, struct msgb **part, unsigned max, eir_ipa_frame_cb fram
 	if (!n && rc < 0)
 		return rc;
 	if (!n) {
-		/* the start of a frame, all that is there (a frame is shorter than the peek): kept until its rest comes */
+		/* the start of a frame, all that is there (frames are shorter than the peek): kept for its rest */
 		*part = msgb_alloc(EIR_IPA_FRAME_MAX, "IPA frame in parts");
 		if (!*part)
 			return -ENOMEM;
