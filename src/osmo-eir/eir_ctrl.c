@@ -230,7 +230,6 @@ static int (*ctrl_read_orig)(struct osmo_fd *bfd);
  * shut down its side, or sent a bad frame behind good ones, still gets the answers to those); then the socket is shut
  * down and what is left in it read away, and that callback reads the end (it logs the close). Deferred SETs become
  * zombies as ever. \returns -EBADF once closed, for the write queue */
-
 static int ctrl_close(struct osmo_fd *bfd, struct ctrl_connection *ccon, const char *why)
 {
 	uint8_t sink[EIR_IPA_READ_PEEK];
