@@ -424,32 +424,40 @@ static void conn_goaway_close(struct sbi_conn *c, const char *why)
 		conn_free(c);
 }
 
+/* the time left of a limit of sec seconds from since, to the microsecond (counted in whole seconds, a 4 s
+ * idle-timeout closed a connection as early as 3 s after its last activity); \returns true and schedules the timer
+ * for it if any */
+static bool timer_left(struct sbi_conn *c, const struct timespec *now, const struct timespec *since, unsigned sec)
+{
+	long long left = (long long)sec * 1000000000 - ((long long)(now->tv_sec - since->tv_sec) * 1000000000 +
+							 (now->tv_nsec - since->tv_nsec));
+
+	if (left <= 0)
+		return false;
+	/* rounded up: never before the limit */
+	osmo_timer_schedule(&c->timer, left / 1000000000, (left % 1000000000 + 999) / 1000);
+	return true;
+}
+
 static void conn_timer_cb(void *data)
 {
 	struct sbi_conn *c = data;
 	struct sbi_cfg *cfg = c->srv->cfg;
 	struct timespec now;
-	long idle, age;
 
 	osmo_clock_gettime(CLOCK_MONOTONIC, &now);
 	/* a socket that never says HTTP/2 holds a max-connections place for nothing: a short deadline */
 	if (!prefaced(c) && !c->close_after_flush) {
-		age = now.tv_sec - c->connected.tv_sec;
-		if (age < (long)cfg->preface_timeout_sec) {
-			osmo_timer_schedule(&c->timer, cfg->preface_timeout_sec - age, 0);
+		if (timer_left(c, &now, &c->connected, cfg->preface_timeout_sec))
 			return;
-		}
 		sbi_ctr_inc(c->srv, SBI_CTR_CONN_PREFACE_TIMEOUT);
 		LOGP(DSBI, LOGL_INFO, "%s: no HTTP/2 preface within %u s\n", c->name, cfg->preface_timeout_sec);
 		conn_close(c, c->ssl && !SSL_is_init_finished(c->ssl) ? "no TLS handshake in time" :
 			   "no HTTP/2 preface in time");
 		return;
 	}
-	idle = now.tv_sec - c->last_active.tv_sec;
-	if (idle < (long)cfg->idle_timeout_sec) {
-		osmo_timer_schedule(&c->timer, cfg->idle_timeout_sec - idle, 0);
+	if (timer_left(c, &now, &c->last_active, cfg->idle_timeout_sec))
 		return;
-	}
 	if (out_pending(c)) {
 		sbi_ctr_inc(c->srv, SBI_CTR_CONN_STALLED);
 		conn_close(c, "client does not read its answers");
