@@ -90,7 +90,9 @@ int eir_ipa_ctrl_frame(const uint8_t *p, size_t len, size_t *flen)
 	return len >= *flen;
 }
 
-/* the rest of a frame that arrived in parts (*part): at most two recv(), the header's rest then the payload's */
+/* the rest of a frame that arrived in parts (*part): at most two recv(), the header's rest then the payload's. Not
+ * libosmogsm's ipa_msg_recv_buffered(): it checks neither protocol nor extension before the frame is whole, and after
+ * an over-long header it discards the header and reads on out of step; here each step is eir_ipa_ctrl_frame()'s. */
 static int ipa_read_rest(int fd, struct msgb **part, eir_ipa_frame_cb frame_cb, void *data)
 {
 	struct msgb *p = *part;
