@@ -311,7 +311,15 @@ void n5g_encode_verdict(enum eir_verdict v, char *buf, size_t cap, struct n5g_an
 		n5g_encode_problem(&pb, buf, cap, a);
 		return;
 	}
+	static const char head[] = "{\"status\":\"", tail[] = "\"}";
+	const char *name = eir_verdict_name(v);
+	size_t nl = strlen(name);
+
 	*a = (struct n5g_answer){ .status = 200, .content_type = N5G_CT_JSON };
-	a->len = (size_t)snprintf(buf, cap, "{\"status\":\"%s\"}", eir_verdict_name(v));
+	/* by hand: snprintf() cost as much as the rest of the request's own code */
+	a->len = sizeof(head) - 1 + nl + sizeof(tail) - 1;
 	OSMO_ASSERT(a->len < cap);
+	memcpy(buf, head, sizeof(head) - 1);
+	memcpy(buf + sizeof(head) - 1, name, nl);
+	memcpy(buf + sizeof(head) - 1 + nl, tail, sizeof(tail));
 }
