@@ -42,22 +42,33 @@ struct sbi_conn {
 	struct timespec connected;
 	uint64_t n_req;			/*!< requests on this connection, for show sbi connections */
 	unsigned n_streams;
+	struct sbi_stream *spare;	/*!< closed streams kept for the next ones (SBI_SPARE_STREAMS at most) */
+	unsigned n_spare;
 	bool close_after_flush;
 	bool in_cb;
 	bool dead;
 };
 
+/*! A connection keeps up to this many closed streams to reuse, with their path buffers: no allocation per request
+ * once a connection has seen its usual number of concurrent streams. */
+#define SBI_SPARE_STREAMS 32
+
 struct sbi_stream {
+	/* what a new stream starts with zeroed, up to path_buf */
 	struct sbi_conn *c;
 	int32_t id;
 	bool get;
 	bool head;			/*!< HEAD: the answer has no body */
 	bool have_method;
-	char *path;			/*!< :path, NULL when missing or too long */
+	char *path;			/*!< :path (in path_buf), NULL when missing or too long */
 	size_t hdr_bytes;
 	unsigned err;			/*!< 414 or 431 found while reading headers */
-	char body[N5G_BODY_MAX];	/*!< the answer's (include/osmocom/eir/sbi/n5g.h) */
 	size_t body_len, body_off;
+	/* kept when the stream is reused */
+	struct sbi_stream *next_spare;
+	char *path_buf;			/*!< talloc child, path_cap bytes */
+	size_t path_cap;
+	char body[N5G_BODY_MAX];	/*!< the answer's (include/osmocom/eir/sbi/n5g.h) */
 };
 
 static inline void sbi_ctr_inc(struct sbi_server *srv, unsigned ctr)

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -476,7 +477,14 @@ static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, void
 
 	if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
 		return 0;
-	st = talloc_zero(c, struct sbi_stream);
+	if (c->spare) {
+		st = c->spare;
+		c->spare = st->next_spare;
+		c->n_spare--;
+		memset(st, 0, offsetof(struct sbi_stream, next_spare));
+	} else {
+		st = talloc_zero(c, struct sbi_stream);
+	}
 	st->c = c;
 	st->id = frame->hd.stream_id;
 	c->n_streams++;
@@ -502,8 +510,14 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8
 			st->err = 414;
 			return 0;
 		}
-		talloc_free(st->path);
-		st->path = talloc_strndup(st, (const char *)value, valuelen);
+		if (valuelen >= st->path_cap) {
+			talloc_free(st->path_buf);
+			st->path_cap = OSMO_MAX(valuelen + 1, (size_t)256);
+			st->path_buf = talloc_size(st, st->path_cap);
+		}
+		memcpy(st->path_buf, value, valuelen);
+		st->path_buf[valuelen] = '\0';
+		st->path = st->path_buf;
 	} else if (namelen == 7 && !memcmp(name, ":method", 7)) {
 		st->have_method = true;
 		st->get = valuelen == 3 && !memcmp(value, "GET", 3);
@@ -511,7 +525,7 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8
 	}
 	if (st->hdr_bytes > c->srv->cfg->max_header_size) {
 		st->err = 431;
-		TALLOC_FREE(st->path);
+		st->path = NULL;
 	}
 	return 0;
 }
@@ -548,7 +562,13 @@ static int on_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t error
 	if (st) {
 		nghttp2_session_set_stream_user_data(s, stream_id, NULL);
 		c->n_streams--;
-		talloc_free(st);
+		if (c->n_spare < SBI_SPARE_STREAMS) {
+			st->next_spare = c->spare;
+			c->spare = st;
+			c->n_spare++;
+		} else {
+			talloc_free(st);
+		}
 	}
 	return 0;
 }
