@@ -82,6 +82,13 @@ run() { # NAME URIS
 	printf '%-9s %12.0f req/s   %s   %s %s\n' "$1" "$rps" "$codes" "${proto:-?}" "$cipher"
 	echo "$rps" >> "$dir/$1.rps"
 }
+# a store in BENCH_DIR is kept between runs: so are not the figures of the last one
+rm -f "$dir/osmo-eir.rps" "$dir/nghttpd.rps"
+# each server first takes one unmeasured round of a tenth of the count: osmo-eir's first requests fault in the
+# pages of its map (a store just imported ran 89k req/s in its first measured round, 213k-261k in its later ones)
+for u in uris-eir uris-nghttpd; do
+	h2load -n "$((COUNT / 10))" -c 4 -m 32 -t 1 -i "$dir/$u" > /dev/null 2>&1 || true
+done
 for i in $(seq "$ROUNDS"); do
 	run osmo-eir "$dir/uris-eir"
 	run nghttpd "$dir/uris-nghttpd"
