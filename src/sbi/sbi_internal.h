@@ -54,7 +54,7 @@ struct sbi_conn {
 #define SBI_SPARE_STREAMS 32
 
 struct sbi_stream {
-	/* what a new stream starts with zeroed, up to path_buf */
+	/* what a new stream starts with zeroed (memset up to next_spare) */
 	struct sbi_conn *c;
 	int32_t id;
 	bool get;
