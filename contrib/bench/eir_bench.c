@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
 
 #include <lmdb.h>
 #include <talloc.h>
@@ -25,6 +26,7 @@
 
 static unsigned long long n_entries = 1000000, n_ranges = 100000, n_queries = 2000000, n_exc = 0;
 static unsigned seed = 1;
+static bool layouts;
 
 static double now(void)
 {
@@ -114,13 +116,84 @@ static int load_ranges(struct eir_db_txn *txn, void *arg)
 	return 0;
 }
 
+/* the Eytzinger array of -L, filled in order from the sorted keys: \returns the next sorted index */
+static uint64_t *eyt;
+static size_t eyt_fill(const uint64_t *sorted, size_t at, size_t k)
+{
+	if (k > n_entries)
+		return at;
+	at = eyt_fill(sorted, at, 2 * k);
+	eyt[k] = sorted[at++];
+	return eyt_fill(sorted, at, 2 * k + 1);
+}
+
+/* -L: the national keys in two in-memory layouts, for the design of a denser index than LMDB's B-tree (not
+ * something osmo-eir has): a sorted array with a binary search, and the same in Eytzinger order (a[1] the root,
+ * a[2k] and a[2k+1] the children of a[k]) on 2 MiB-aligned memory advised for huge pages, its descent prefetching
+ * four levels ahead. Each must find as many of the queries as the raw gets did (found). \returns 0 or -1 */
+
+static int time_layouts(const uint64_t *q, uint64_t found, double t_raw)
+{
+	size_t bytes = ((n_entries + 1) * sizeof(uint64_t) + (2 << 20) - 1) & ~(size_t)((2 << 20) - 1);
+	uint64_t *sorted = malloc(n_entries * sizeof(uint64_t)), i, f_sorted = 0, f_eyt = 0;	/* over talloc's limit */
+	double t0, t_sorted, t_eyt;
+
+	OSMO_ASSERT(sorted);
+	OSMO_ASSERT(posix_memalign((void **)&eyt, 2 << 20, bytes) == 0);
+	madvise(eyt, bytes, MADV_HUGEPAGE);
+	for (i = 0; i < n_entries; i++)
+		sorted[i] = listed(i);
+	OSMO_ASSERT(eyt_fill(sorted, 0, 1) == n_entries);
+
+	t0 = now();
+	for (i = 0; i < n_queries; i++) {
+		size_t lo = 0, hi = n_entries;
+
+		while (lo < hi) {
+			size_t m = lo + (hi - lo) / 2;
+
+			if (sorted[m] < q[i])
+				lo = m + 1;
+			else
+				hi = m;
+		}
+		f_sorted += lo < n_entries && sorted[lo] == q[i];
+	}
+	t_sorted = now() - t0;
+
+	t0 = now();
+	for (i = 0; i < n_queries; i++) {
+		size_t k = 1;
+
+		while (k <= n_entries) {
+			__builtin_prefetch(eyt + 16 * k);	/* a[16k .. 16k+15]: four levels down, two lines */
+			k = 2 * k + (eyt[k] < q[i]);
+		}
+		k >>= __builtin_ffsll(~(long long)k);	/* back up to the last left turn: the lower bound */
+		f_eyt += k && eyt[k] == q[i];
+	}
+	t_eyt = now() - t0;
+
+	printf("layouts of the national keys in memory (-L): sorted array %.0f /s = %.2fx raw, Eytzinger with "
+	       "prefetch %.0f /s = %.2fx raw; found %llu and %llu\n", n_queries / t_sorted, t_raw / t_sorted,
+	       n_queries / t_eyt, t_raw / t_eyt, (unsigned long long)f_sorted, (unsigned long long)f_eyt);
+	free(eyt);
+	free(sorted);
+	if (f_sorted != found || f_eyt != found) {
+		fprintf(stderr, "layouts: %llu raw hits\n", (unsigned long long)found);
+		return -1;
+	}
+	return 0;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: eir_bench -l DIR [-n ENTRIES] [-r RANGES] [-x EXCEPTIONS] [-q QUERIES] [-s SEED]\n"
+	fprintf(stderr, "usage: eir_bench -l DIR [-n ENTRIES] [-r RANGES] [-x EXCEPTIONS] [-q QUERIES] [-s SEED] [-L]\n"
 			"  creates a fresh store in DIR (national blacklist of ENTRIES, RANGES local ranges), then\n"
 			"  times QUERIES raw mdb_get() lookups and QUERIES eir_check() verdicts on the same keys;\n"
 			"  with -x, EXCEPTIONS national exception rows on listed IMEIs, and QUERIES verdicts for\n"
-			"  those IMEIs with an IMSI (half the row's: WHITELISTED, half another: BLACKLISTED)\n");
+			"  those IMEIs with an IMSI (half the row's: WHITELISTED, half another: BLACKLISTED); with -L,\n"
+			"  the same queries against the national keys as a sorted array and in Eytzinger order\n");
 	exit(1);
 }
 
@@ -140,7 +213,7 @@ int main(int argc, char **argv)
 	char path[512], cmd[600];
 	int c;
 
-	while ((c = getopt(argc, argv, "l:n:r:x:q:s:h")) != -1) {
+	while ((c = getopt(argc, argv, "l:n:r:x:q:s:Lh")) != -1) {
 		switch (c) {
 		case 'l': dir = optarg; break;
 		case 'n': n_entries = strtoull(optarg, NULL, 0); break;
@@ -148,6 +221,7 @@ int main(int argc, char **argv)
 		case 'q': n_queries = strtoull(optarg, NULL, 0); break;
 		case 'x': n_exc = strtoull(optarg, NULL, 0); break;
 		case 's': seed = (unsigned)strtoul(optarg, NULL, 0); break;
+		case 'L': layouts = true; break;
 		default: usage();
 		}
 	}
@@ -231,6 +305,8 @@ int main(int argc, char **argv)
 		hits += res.verdict == EIR_BLACKLISTED;
 	}
 	t_check = now() - t0;
+	if (layouts && time_layouts(q, found, t_raw))
+		return 1;
 
 	/* verdicts by where they come from: exact hits (listed IMEIs: one get) against range hits (an IMEI in a local
 	 * range: the national get misses, then the floor search of the ranges) */
