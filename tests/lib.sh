@@ -41,6 +41,18 @@ wait_for() {
 	done
 }
 
+# relay FILE: a checker's "ok - " and "not ok - " lines (tests/*.py print them) counted as this test's own; any
+# other line shown as a comment
+relay() {
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) ok "${line#ok - }" ;;
+		"not ok - "*) not_ok "${line#not ok - }" ;;
+		*) echo "# $line" ;;
+		esac
+	done < "$1"
+}
+
 finish() {
 	echo "# $n_ok ok, $n_fail not ok"
 	[ "$n_fail" -eq 0 ]

@@ -209,13 +209,7 @@ if [ ! -s "$R/root/results.txt" ]; then
 	[ $rc -eq 124 ] && skip "the tree did not boot under systemd-nspawn within 180 s here"
 	skip "the tree did not run the probe under systemd-nspawn here (exit $rc)"
 fi
-while IFS= read -r line; do
-	case "$line" in
-	"ok - "*) ok "${line#ok - }" ;;
-	"not ok - "*) not_ok "${line#not ok - }" ;;
-	*) echo "$line" ;;
-	esac
-done <"$R/root/results.txt"
+relay "$R/root/results.txt"
 check "the probe ran to its end" grep -q '^probe done' "$R/root/results.txt"
 check "the container powered off by itself (exit $rc)" test $rc -ne 124
 finish

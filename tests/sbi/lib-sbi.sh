@@ -2,6 +2,12 @@
 # For the N5g-eir shell tests (source after tests/lib.sh and tests/s13/lib-eir.sh): start osmo-eir with an 'sbi'
 # node on a free port, send requests with curl and compare status, content type and body.
 
+# sbi_need_h2: PY, a python3 with python3-h2 (the HTTP/2 test clients); without it the test is skipped
+sbi_need_h2() {
+	PY=/usr/bin/python3
+	[ -x $PY ] && $PY -c 'import h2' 2>/dev/null || { echo "SKIP: no python3-h2"; exit 77; }
+}
+
 # sbi_start [EXTRA_SBI_LINES] [EXTRA_EIR_LINES] [DIAMETER_LINES (default: unknown-peers accept)]: sets SBI_PORT,
 # SBI_URL (the equipment-status resource)
 sbi_start() {

@@ -9,8 +9,7 @@ set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/s13/lib-eir.sh"
 . "$top_srcdir/tests/sbi/lib-sbi.sh"
-PY=/usr/bin/python3
-[ -x $PY ] && $PY -c 'import h2' 2>/dev/null || { echo "SKIP: no python3-h2"; exit 77; }
+sbi_need_h2
 command -v curl >/dev/null || { echo "SKIP: no curl"; exit 77; }
 curl -V | grep -q HTTP2 || { echo "SKIP: curl without HTTP/2"; exit 77; }
 

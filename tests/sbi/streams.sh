@@ -7,18 +7,11 @@ set -u
 . "$top_srcdir/tests/lib.sh"
 . "$top_srcdir/tests/s13/lib-eir.sh"
 . "$top_srcdir/tests/sbi/lib-sbi.sh"
-PY=/usr/bin/python3
-[ -x $PY ] && $PY -c 'import h2' 2>/dev/null || { echo "SKIP: no python3-h2"; exit 77; }
+sbi_need_h2
 
 sbi_start || exit 1
 $PY "$top_srcdir/tests/sbi/streams.py" "$SBI_PORT" > "$T/streams.out" 2>&1
-while IFS= read -r l; do
-	case "$l" in
-	"ok - "*) ok "${l#ok - }" ;;
-	"not ok - "*) not_ok "${l#not ok - }" ;;
-	*) echo "# $l" ;;
-	esac
-done < "$T/streams.out"
+relay "$T/streams.out"
 check "streams.py made all its 16 checks" [ "$(grep -c -e "^ok - " -e "^not ok - " "$T/streams.out")" -eq 16 ]
 check "osmo-eir still runs" kill -0 "$EIR_PID"
 check "clean shutdown" eir_stop

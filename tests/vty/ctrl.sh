@@ -141,13 +141,7 @@ check "stat items: the store's figures, the feed never applied" \
 fds() { ls "/proc/$EIR_PID/fd" | wc -l; }
 fd0=$(fds)
 $PY "$top_srcdir/tests/ctrl_frames.py" "$EIR_CTRL_PORT" > "$T/frames.out" 2>&1
-while IFS= read -r l; do
-	case "$l" in
-	"ok - "*) ok "${l#ok - }" ;;
-	"not ok - "*) not_ok "${l#not ok - }" ;;
-	*) echo "# $l" ;;
-	esac
-done < "$T/frames.out"
+relay "$T/frames.out"
 check "  ctrl_frames.py made all its 12 checks" [ "$(grep -c -e "^ok - " -e "^not ok - " "$T/frames.out")" -eq 12 ]
 conn='CTRL connection r=127.0.0.1:[0-9]*<->l=127.0.0.1:[0-9]*'
 check "  the closes logged with the peer and the reason" sh -c \
