@@ -124,7 +124,7 @@ static int ipa_read_rest(int fd, struct msgb **part, eir_ipa_frame_cb frame_cb, 
  *  the rest stays in the socket for the next round (which poll() then reports), so nothing is kept between rounds
  *  but the start of a frame that arrived in parts, in *part (a msgb made here, NULL when none; the caller frees what
  *  is left when it closes).
- *  \returns 0 go on; > 0 what frame_cb returned (it stops the round: it must not close fd, the caller does);
+ *  \returns 0 go on; nonzero what frame_cb returned (it stops the round: it must not close fd, the caller does);
  *  -EPIPE the peer closed or the socket failed; -EPROTO, -EMSGSIZE a frame that cannot be taken
  *  (eir_ipa_ctrl_frame()); -ENOMEM; -EIO the bytes peeked could not be taken off */
 int eir_ipa_read(int fd, struct msgb **part, unsigned max, eir_ipa_frame_cb frame_cb, void *data)

@@ -252,7 +252,8 @@ static int ctrl_close(struct osmo_fd *bfd, struct ctrl_connection *ccon, const c
 
 /* one whole frame through libosmoctrl's handling, from a copy with a byte of room: its parser ends the text with a
  * NUL, and libosmoctrl 1.7's own read leaves none after a frame of EIR_IPA_FRAME_MAX bytes (the daemon aborts).
- * \returns 1 when libosmoctrl refuses it (the connection is then closed) */
+ * \returns 1 when libosmoctrl refuses it, -ENOMEM when there is no memory for the copy (the connection is then closed:
+ * a command dropped without its reply would leave the client waiting on an open connection) */
 static int ctrl_frame(void *data, const uint8_t *p, size_t len)
 {
 	struct ctrl_connection *ccon = data;
@@ -260,7 +261,7 @@ static int ctrl_frame(void *data, const uint8_t *p, size_t len)
 	int rc;
 
 	if (!msg)
-		return 0;
+		return -ENOMEM;
 	memcpy(msgb_put(msg, len), p, len);
 	msg->l2h = msg->data + EIR_IPA_HDR_LEN;
 	rc = ctrl_handle_msg(ccon->write_queue.bfd.data, ccon, msg);
@@ -285,8 +286,10 @@ static int ctrl_read_joined(struct osmo_fd *bfd)
 			  ctrl_frame, ccon);
 	switch (rc) {
 	case 0:
-	case -ENOMEM:
 		return 0;
+	case -ENOMEM:
+		/* what could not be taken stays in the socket, which poll() would report again in every round */
+		return ctrl_close(bfd, ccon, "out of memory");
 	case -EPIPE:
 		return ctrl_close(bfd, ccon, NULL);
 	case -EPROTO:
