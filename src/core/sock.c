@@ -2,15 +2,26 @@
 /* Socket helpers shared by the daemon's servers (S13, N5g-eir, CTRL). */
 
 #include <errno.h>
+#include <netdb.h>
+#include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 
 #include <osmocom/core/logging.h>
 #include <osmocom/core/msgb.h>
+#include <osmocom/core/select.h>
+#include <osmocom/core/timer.h>
+#include <osmocom/core/utils.h>
 #include <osmocom/core/write_queue.h>
 #include <osmocom/gsm/protocol/ipaccess.h>
+#include <osmocom/eir/ratelimit.h>
 #include <osmocom/eir/sock.h>
 
 /*! Raise a listening socket's backlog to SOMAXCONN. libosmo-netif and libosmoctrl listen with 10: the SYNs of a
@@ -22,6 +33,132 @@ void eir_listen_backlog(int fd, int log_subsys, const char *what)
 	if (listen(fd, SOMAXCONN) < 0)
 		LOGP(log_subsys, LOGL_NOTICE, "cannot raise the %s listen backlog to %d: %s\n", what, SOMAXCONN,
 		     strerror(errno));
+}
+
+/* --- listening sockets that cannot accept --- */
+
+/* A listener's callback (libosmo-netif's, libosmoctrl's, libosmovty's, the daemon's own) accepts one connection and
+ * returns < 0 when accept() failed. Out of file descriptors (EMFILE) or of kernel memory, the connection stays in
+ * the backlog, poll() reports the listener readable again at once, and the loop spins, logging each failure (a
+ * daemon at its descriptor limit wrote 100k lines a second and used a whole core). A guard wraps the callback:
+ * after a failure that leaves a connection waiting, the listener is not read for EIR_LISTEN_PAUSE_MS; the
+ * connection is accepted once a descriptor is free again (the peer's connect() completed in the kernel: it waits,
+ * nothing is refused). */
+struct listen_guard {
+	struct osmo_fd *ofd;
+	int (*orig_cb)(struct osmo_fd *ofd, unsigned int what);
+	struct osmo_timer_list resume;
+	struct eir_ratelimit log_rl;
+	unsigned long pauses;
+	char name[64];
+};
+
+static struct listen_guard guards[EIR_LISTEN_GUARD_MAX];
+static unsigned n_guards;
+static int guard_subsys;
+
+static void listen_resume(void *data)
+{
+	struct listen_guard *g = data;
+
+	osmo_fd_read_enable(g->ofd);
+}
+
+static int listen_guard_cb(struct osmo_fd *ofd, unsigned int what)
+{
+	struct pollfd p = { .fd = ofd->fd, .events = POLLIN };
+	struct listen_guard *g = NULL;
+	unsigned i;
+	int rc, err;
+
+	for (i = 0; i < n_guards && !g; i++)
+		g = guards[i].ofd == ofd ? &guards[i] : NULL;
+	if (!g)
+		return 0;
+	rc = g->orig_cb(ofd, what);
+	err = errno;
+	/* a connection gone before it was taken, or nothing left waiting: the next round goes on as ever */
+	if (rc >= 0 || err == ECONNABORTED || err == EINTR || err == EAGAIN || err == EWOULDBLOCK ||
+	    poll(&p, 1, 0) != 1 || !(p.revents & POLLIN))
+		return rc;
+	osmo_fd_read_disable(ofd);
+	osmo_timer_schedule(&g->resume, 0, EIR_LISTEN_PAUSE_MS * 1000);
+	g->pauses++;
+	if (eir_ratelimit_allow(&g->log_rl, 1)) {
+		struct rlimit lim = { 0 };
+		char why[96];
+
+		if (err == EMFILE && !getrlimit(RLIMIT_NOFILE, &lim))
+			snprintf(why, sizeof(why), "%s: the limit is %llu", strerror(err),
+				 (unsigned long long)lim.rlim_cur);
+		else
+			snprintf(why, sizeof(why), "%s", strerror(err));
+		LOGP(guard_subsys, LOGL_ERROR, "%s: cannot accept a connection (%s): the connections wait, tried again "
+		     "every %d ms (%lu pauses so far)\n", g->name, why, EIR_LISTEN_PAUSE_MS, g->pauses);
+	}
+	return rc;
+}
+
+/* "127.0.0.1:3868", "[::1]:7777", or a socket file's path */
+static void listen_name(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage sa;
+	socklen_t sl = sizeof(sa);
+	char host[INET6_ADDRSTRLEN], port[8];
+
+	if (getsockname(fd, (struct sockaddr *)&sa, &sl)) {
+		snprintf(buf, len, "listening socket %d", fd);
+	} else if (sa.ss_family == AF_UNIX) {
+		osmo_strlcpy(buf, ((struct sockaddr_un *)&sa)->sun_path, len);
+	} else if (getnameinfo((struct sockaddr *)&sa, sl, host, sizeof(host), port, sizeof(port),
+			       NI_NUMERICHOST | NI_NUMERICSERV) == 0) {
+		snprintf(buf, len, sa.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
+	} else {
+		snprintf(buf, len, "listening socket %d", fd);
+	}
+}
+
+/*! Guard every listening socket the select loop polls (whoever opened it), once they are all open: see above.
+ *  \param[in] log_subsys where to log a pause  \returns how many are guarded */
+unsigned eir_listen_guard_all(int log_subsys)
+{
+	long max = sysconf(_SC_OPEN_MAX);
+	int fd;
+
+	guard_subsys = log_subsys;
+	for (fd = 0; fd < OSMO_MIN(max, 65536L); fd++) {
+		struct osmo_fd *ofd = osmo_fd_get_by_fd(fd);
+		struct listen_guard *g;
+		socklen_t l = sizeof(int);
+		int on = 0;
+
+		if (!ofd || ofd->cb == listen_guard_cb || getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &l) || !on)
+			continue;
+		if (n_guards == EIR_LISTEN_GUARD_MAX) {
+			LOGP(log_subsys, LOGL_ERROR, "more than %d listening sockets: socket %d is not guarded\n",
+			     EIR_LISTEN_GUARD_MAX, fd);
+			continue;
+		}
+		g = &guards[n_guards++];
+		*g = (struct listen_guard){ .ofd = ofd, .orig_cb = ofd->cb };
+		osmo_timer_setup(&g->resume, listen_resume, g);
+		listen_name(fd, g->name, sizeof(g->name));
+		ofd->cb = listen_guard_cb;
+	}
+	return n_guards;
+}
+
+/*! Give every guarded listener its own callback back, reading again (before its owner closes it). */
+void eir_listen_guard_release(void)
+{
+	unsigned i;
+
+	for (i = 0; i < n_guards; i++) {
+		osmo_timer_del(&guards[i].resume);
+		guards[i].ofd->cb = guards[i].orig_cb;
+		osmo_fd_read_enable(guards[i].ofd);
+	}
+	n_guards = 0;
 }
 
 /*! For a write queue's write callback: write msg (just taken off q by libosmocore, which writes one message per

@@ -106,8 +106,9 @@ static int accept_cb(struct osmo_fd *ofd, unsigned int what)
 	socklen_t l = sizeof(cr);
 	int fd = accept4(ofd->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
+	/* (errno kept: a failure that leaves the borrower waiting pauses the listener, eir_listen_guard_all()) */
 	if (fd < 0)
-		return 0;
+		return -1;
 	if (S.conn.fd >= 0) {
 		if (send(fd, "busy\n", 5, MSG_NOSIGNAL) < 0)
 			LOGP(DMAIN, LOGL_DEBUG, "cannot answer a second borrower\n");

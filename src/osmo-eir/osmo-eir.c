@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include <talloc.h>
 #include <osmocom/core/application.h>
@@ -27,6 +28,7 @@
 
 #include <osmocom/eir/eir.h>
 #include <osmocom/eir/logging.h>
+#include <osmocom/eir/sock.h>
 #include "history.h"
 #include "lists.h"
 
@@ -149,6 +151,35 @@ static void reader_check_cb(void *data)
 	osmo_timer_schedule(&reader_check_timer, 60, 0);
 }
 
+/* descriptors beyond the connections: the store, the history, VTY and CTRL sessions, the listeners */
+#define EIR_FD_SPARE 64
+
+/* The connections the configuration allows must fit the limit of open files: a shell's soft limit is 1024, the
+ * packaged unit's 65536. The soft limit is raised as far as needed (up to the hard limit); what still does not fit
+ * is said once, at start: the connections beyond it wait until a descriptor is free (eir_listen_guard_all()). */
+static void fd_limit_check(void)
+{
+	unsigned long need = g_eir->diam.max_conns + (g_eir->sbi.enabled ? g_eir->sbi.max_conns : 0) + EIR_FD_SPARE;
+	struct rlimit lim;
+
+	if (getrlimit(RLIMIT_NOFILE, &lim) || lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur >= need)
+		return;
+	if (lim.rlim_max == RLIM_INFINITY || lim.rlim_max >= need) {
+		lim.rlim_cur = need;
+		if (!setrlimit(RLIMIT_NOFILE, &lim)) {
+			LOGP(DMAIN, LOGL_INFO, "limit of open files raised to %lu for max-connections\n", need);
+			return;
+		}
+	} else if (lim.rlim_max > lim.rlim_cur) {
+		lim.rlim_cur = lim.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &lim);
+	}
+	getrlimit(RLIMIT_NOFILE, &lim);
+	LOGP(DMAIN, LOGL_NOTICE, "the limit of open files (%llu) is below what max-connections allow (%lu with %d to "
+	     "spare): connections beyond it wait until one closes; raise LimitNOFILE or ulimit -n\n",
+	     (unsigned long long)lim.rlim_cur, need, EIR_FD_SPARE);
+}
+
 int main(int argc, char **argv)
 {
 	void *ctx = talloc_named_const(NULL, 0, "osmo-eir");
@@ -234,6 +265,10 @@ int main(int argc, char **argv)
 			return 1;
 	}
 
+	/* every listener (S13, N5g-eir, VTY, CTRL, the import socket): no spinning at the file descriptor limit */
+	eir_listen_guard_all(DMAIN);
+	fd_limit_check();
+
 	signal(SIGINT, signal_handler);
 	signal(SIGTERM, signal_handler);
 	signal(SIGUSR1, signal_handler);
@@ -261,6 +296,7 @@ int main(int argc, char **argv)
 	/* orderly shutdown: DPR to every peer, GOAWAY to HTTP/2 clients, NFDeregister; then wait for the DPAs and
 	 * the NRF's answer (or the timeout) */
 	LOGP(DMAIN, LOGL_NOTICE, "signal %d: shutting down\n", quit_signal);
+	eir_listen_guard_release();
 	diam_server_shutdown(g_eir->diam_srv, NULL, NULL);
 	if (g_eir->sbi_srv)
 		sbi_server_shutdown(g_eir->sbi_srv);

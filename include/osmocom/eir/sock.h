@@ -11,6 +11,14 @@ struct msgb;
 
 void eir_listen_backlog(int fd, int log_subsys, const char *what);
 
+/* a listening socket whose connection could not be accepted (out of file descriptors, of memory) is not read for
+ * this long: the connection waits in the backlog, the loop does not spin on it */
+#define EIR_LISTEN_PAUSE_MS 100
+/* listening sockets a process guards at most */
+#define EIR_LISTEN_GUARD_MAX 16
+unsigned eir_listen_guard_all(int log_subsys);
+void eir_listen_guard_release(void);
+
 #define EIR_WQUEUE_JOIN_MAX 64
 ssize_t eir_wqueue_writev(int fd, struct osmo_wqueue *q, struct msgb *msg);
 
