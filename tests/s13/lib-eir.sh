@@ -81,6 +81,9 @@ CFG
 }
 
 # eir_stop: SIGTERM, wait; returns osmo-eir's exit status (0 = clean shutdown, no sanitizer report)
+# eir_cpu: the running osmo-eir's CPU time so far (user + system, all threads), in clock ticks
+eir_cpu() { awk '{ print $14 + $15 }' "/proc/$EIR_PID/stat"; }
+
 eir_stop() {
 	kill -TERM $EIR_PID 2>/dev/null
 	wait $EIR_PID

@@ -44,8 +44,6 @@ except socket.timeout:
 print(state + (" " + got[4:].decode(errors="replace") if got else ""))
 PYEOF
 }
-# cpu: the daemon's CPU time so far, in clock ticks
-cpu() { awk '{ print $14 + $15 }' "/proc/$EIR_PID/stat"; }
 imei=35693803564380
 cat > "$T/expect.csv" <<CSV
 $imei,,BLACKLISTED
@@ -57,9 +55,9 @@ EIR_NOMEM_MSGB="IPA frame in parts" LD_PRELOAD="$SHIM" eir_start || exit 1
 got=$($CTRL "$EIR_CTRL_PORT" get "equipment.imei.$imei.verdict" 2>&1)
 check "whole frames need no msgb of their own: a GET answered ($(echo "$got" | cut -c1-40))" \
 	sh -c 'case "$1" in BLACKLISTED,*) exit 0 ;; esac; exit 1' _ "$got"
-c0=$(cpu)
+c0=$(eir_cpu)
 got=$(raw "$EIR_CTRL_PORT" 3 "GET 1 equipment.summary")
-c1=$(cpu)
+c1=$(eir_cpu)
 check "3 bytes of a header, no memory to keep them: the connection closed ($got)" [ "$got" = "closed" ]
 check "  out of memory, in the log" grep -q "CTRL connection .*: out of memory, closing it" "$EIR_LOG"
 # while the bytes stayed in the socket, the loop found it readable in every round: 5 s of CPU (500 ticks) until the
