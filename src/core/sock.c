@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Socket helpers shared by the daemon's servers (S13, N5g-eir, CTRL). */
 
+#define _GNU_SOURCE	/* accept4() */
+
 #include <errno.h>
 #include <netdb.h>
 #include <poll.h>
@@ -56,6 +58,7 @@ struct listen_guard {
 static struct listen_guard guards[EIR_LISTEN_GUARD_MAX];
 static unsigned n_guards;
 static int guard_subsys;
+static eir_listen_pause_cb guard_on_pause;
 
 static void listen_resume(void *data)
 {
@@ -84,6 +87,8 @@ static int listen_guard_cb(struct osmo_fd *ofd, unsigned int what)
 	osmo_fd_read_disable(ofd);
 	osmo_timer_schedule(&g->resume, 0, EIR_LISTEN_PAUSE_MS * 1000);
 	g->pauses++;
+	if (guard_on_pause)
+		guard_on_pause();
 	if (eir_ratelimit_allow(&g->log_rl, 1)) {
 		struct rlimit lim = { 0 };
 		char why[96];
@@ -118,21 +123,72 @@ static void listen_name(int fd, char *buf, size_t len)
 	}
 }
 
-/*! Guard every listening socket the select loop polls (whoever opened it), once they are all open: see above.
- *  \param[in] log_subsys where to log a pause  \returns how many are guarded */
-unsigned eir_listen_guard_all(int log_subsys)
+/* the listening socket the select loop polls next from *fd on (whoever opened it), or NULL */
+static struct osmo_fd *next_listener(int *fd)
 {
-	long max = sysconf(_SC_OPEN_MAX);
-	int fd;
+	long max = OSMO_MIN(sysconf(_SC_OPEN_MAX), 65536L);
 
-	guard_subsys = log_subsys;
-	for (fd = 0; fd < OSMO_MIN(max, 65536L); fd++) {
-		struct osmo_fd *ofd = osmo_fd_get_by_fd(fd);
-		struct listen_guard *g;
+	for (; *fd < max; (*fd)++) {
+		struct osmo_fd *ofd = osmo_fd_get_by_fd(*fd);
 		socklen_t l = sizeof(int);
 		int on = 0;
 
-		if (!ofd || ofd->cb == listen_guard_cb || getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &l) || !on)
+		if (ofd && !getsockopt(*fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &l) && on)
+			return ofd;
+	}
+	return NULL;
+}
+
+/*! The listening socket the select loop polls on TCP port (any address), e.g. libosmovty's, which it keeps to
+ *  itself. \returns it, or NULL */
+struct osmo_fd *eir_listen_find(uint16_t port)
+{
+	struct osmo_fd *ofd;
+	int fd;
+
+	for (fd = 0; (ofd = next_listener(&fd)); fd++) {
+		struct sockaddr_storage sa;
+		socklen_t sl = sizeof(sa);
+
+		if (getsockname(fd, (struct sockaddr *)&sa, &sl))
+			continue;
+		if ((sa.ss_family == AF_INET && ntohs(((struct sockaddr_in *)&sa)->sin_port) == port) ||
+		    (sa.ss_family == AF_INET6 && ntohs(((struct sockaddr_in6 *)&sa)->sin6_port) == port))
+			return ofd;
+	}
+	return NULL;
+}
+
+/*! For a listener whose sessions are capped: take the connection waiting on it and close it at once, after a line
+ *  of text for its peer (best effort, never blocking; NULL: none). \returns 0, or -1 with errno when accept()
+ *  failed (the guard above then pauses the listener, as after its own callback's failure) */
+int eir_listen_refuse(int lfd, const char *text)
+{
+	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	/* (a peer gone already is told nothing) */
+	if (text)
+		(void)send(fd, text, strlen(text), MSG_NOSIGNAL);
+	close(fd);
+	return 0;
+}
+
+/*! Guard every listening socket the select loop polls (whoever opened it), once they are all open: see above.
+ *  \param[in] log_subsys where to log a pause  \param[in] on_pause called at each pause (NULL: nothing)
+ *  \returns how many are guarded */
+unsigned eir_listen_guard_all(int log_subsys, eir_listen_pause_cb on_pause)
+{
+	struct osmo_fd *ofd;
+	int fd;
+
+	guard_subsys = log_subsys;
+	guard_on_pause = on_pause;
+	for (fd = 0; (ofd = next_listener(&fd)); fd++) {
+		struct listen_guard *g;
+
+		if (ofd->cb == listen_guard_cb)
 			continue;
 		if (n_guards == EIR_LISTEN_GUARD_MAX) {
 			LOGP(log_subsys, LOGL_ERROR, "more than %d listening sockets: socket %d is not guarded\n",

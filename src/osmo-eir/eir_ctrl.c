@@ -36,6 +36,7 @@
 #include <osmocom/eir/eir.h>
 #include <osmocom/eir/imei.h>
 #include <osmocom/eir/logging.h>
+#include <osmocom/eir/ratelimit.h>
 #include <osmocom/eir/sock.h>
 #include "lists.h"
 
@@ -303,19 +304,52 @@ static int ctrl_read_joined(struct osmo_fd *bfd)
 	}
 }
 
-/* libosmoctrl's accept, then the new connection (the head of ccon_list) gets the callbacks above */
+/* the connections open, ccon (closing, maybe still listed) left out */
+static unsigned ctrl_sessions(struct ctrl_handle *h, struct ctrl_connection *ccon)
+{
+	struct ctrl_connection *c;
+	unsigned n = 0;
+
+	llist_for_each_entry(c, &h->ccon_list, list_entry)
+		n += c != ccon;
+	return n;
+}
+
+static void ctrl_closed(struct ctrl_connection *ccon)
+{
+	eir_oam_stat_set(EIR_OAM_STAT_CTRL_SESSIONS, ctrl_sessions(eir_ctrl_handle, ccon));
+}
+
+/* libosmoctrl's accept, then the new connection (the head of ccon_list) gets the callbacks above; beyond 'eir' /
+ * 'ctrl max-sessions' open, a new connection is closed at once (CTRL has no greeting to say why in), counted */
 static int (*ctrl_accept_orig)(struct osmo_fd *bfd, unsigned int what);
+static struct eir_ratelimit refuse_rl;
 
 static int ctrl_accept(struct osmo_fd *bfd, unsigned int what)
 {
 	struct ctrl_handle *h = bfd->data;
 	struct ctrl_connection *head = llist_first_entry_or_null(&h->ccon_list, struct ctrl_connection, list_entry);
 	struct ctrl_connection *ccon;
-	int rc = ctrl_accept_orig(bfd, what);
+	unsigned open = ctrl_sessions(h, NULL);
+	int rc;
 
+	if (open >= g_eir->ctrl_max_sessions) {
+		rc = eir_listen_refuse(bfd->fd, NULL);
+		if (rc)
+			return rc;
+		eir_lists_ctr_inc(EIR_LISTS_CTR_CTRL_REFUSED);
+		if (eir_ratelimit_allow(&refuse_rl, 1))
+			LOGP(DCTRLIF, LOGL_NOTICE, "CTRL: %u connections open already (ctrl max-sessions): a new one "
+			     "closed\n", open);
+		return 0;
+	}
+	rc = ctrl_accept_orig(bfd, what);
 	ccon = llist_first_entry_or_null(&h->ccon_list, struct ctrl_connection, list_entry);
 	if (rc < 0 || !ccon || ccon == head)
 		return rc;
+	eir_oam_stat_set(EIR_OAM_STAT_CTRL_SESSIONS, open + 1);
+	if (!ccon->closed_cb)
+		ccon->closed_cb = ctrl_closed;
 	if (!ctrl_write_orig)
 		ctrl_write_orig = ccon->write_queue.write_cb;
 	/* every connection of libosmoctrl has the same callbacks; anything else is left alone */

@@ -65,6 +65,19 @@ DEFUN(cfg_ctrl_port, cfg_ctrl_port_cmd, "ctrl-port <0-65535>",
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_max_sessions, cfg_max_sessions_cmd, "(vty|ctrl) max-sessions <1-1000>",
+      "The VTY (telnet)\n" "The CTRL interface\n"
+      "Connections open at once; one more is closed at once, counted (default 32)\n" "Connections\n")
+{
+	unsigned n = atoi(argv[1]);
+
+	if (argv[0][0] == 'v')
+		g_eir->vty_max_sessions = n;
+	else
+		g_eir->ctrl_max_sessions = n;
+	return CMD_SUCCESS;
+}
+
 static int config_write_eir(struct vty *vty)
 {
 	vty_out(vty, "eir%s", VTY_NEWLINE);
@@ -76,6 +89,10 @@ static int config_write_eir(struct vty *vty)
 		vty_out(vty, " log-verdicts-per-second %u%s", g_eir->policy.log_verdict_per_sec, VTY_NEWLINE);
 	if (g_eir->ctrl_port != OSMO_CTRL_PORT_EIR)
 		vty_out(vty, " ctrl-port %u%s", g_eir->ctrl_port, VTY_NEWLINE);
+	if (g_eir->vty_max_sessions != EIR_DEFAULT_MAX_SESSIONS)
+		vty_out(vty, " vty max-sessions %u%s", g_eir->vty_max_sessions, VTY_NEWLINE);
+	if (g_eir->ctrl_max_sessions != EIR_DEFAULT_MAX_SESSIONS)
+		vty_out(vty, " ctrl max-sessions %u%s", g_eir->ctrl_max_sessions, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -87,5 +104,6 @@ void eir_vty_init(void)
 	install_element(EIR_NODE, &cfg_store_unavailable_cmd);
 	install_element(EIR_NODE, &cfg_log_verdicts_cmd);
 	install_element(EIR_NODE, &cfg_ctrl_port_cmd);
+	install_element(EIR_NODE, &cfg_max_sessions_cmd);
 	diam_vty_init(g_eir, &g_eir->diam, &g_eir->diam_srv, DIAMETER_NODE);
 }

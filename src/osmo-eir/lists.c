@@ -39,6 +39,13 @@ static const struct rate_ctr_desc lists_ctr_desc[] = {
 					     "Durable commits of CTRL list changes (the changes waiting together share one)" },
 	[EIR_LISTS_CTR_EDIT_CTRL_BUSY] = { "edit:ctrl:busy",
 					   "CTRL list changes refused at once: too many waiting for the store" },
+	[EIR_LISTS_CTR_VTY_REFUSED] = { "vty:session_refused",
+					"VTY connections closed at once: 'vty max-sessions' open already" },
+	[EIR_LISTS_CTR_CTRL_REFUSED] = { "ctrl:session_refused",
+					 "CTRL connections closed at once: 'ctrl max-sessions' open already" },
+	[EIR_LISTS_CTR_LISTEN_PAUSED] = { "listen:paused",
+					  "Listeners not read for 100 ms: a connection could not be accepted (no "
+					  "descriptor or memory left)" },
 };
 
 static const struct rate_ctr_group_desc lists_ctrg_desc = {
@@ -75,9 +82,23 @@ static const struct osmo_stat_item_group_desc lists_statg_desc = {
 	.item_desc = lists_stat_desc,
 };
 
+static const struct osmo_stat_item_desc oam_stat_desc[] = {
+	[EIR_OAM_STAT_VTY_SESSIONS] = { "vty:sessions", "VTY connections open", "", 16, 0 },
+	[EIR_OAM_STAT_CTRL_SESSIONS] = { "ctrl:sessions", "CTRL connections open", "", 16, 0 },
+};
+
+static const struct osmo_stat_item_group_desc oam_statg_desc = {
+	.group_name_prefix = "oam",
+	.group_description = "Operator interfaces",
+	.class_id = OSMO_STATS_CLASS_GLOBAL,
+	.num_items = ARRAY_SIZE(oam_stat_desc),
+	.item_desc = oam_stat_desc,
+};
+
 static struct {
 	struct rate_ctr_group *ctrs;
 	struct osmo_stat_item_group *stats;
+	struct osmo_stat_item_group *oam;
 	struct osmo_timer_list timer;
 	struct eir_edit_writer *writer;
 	char lent_to[96];		/* non-empty: the local lists are lent to an import (lend.c) */
@@ -88,6 +109,13 @@ static struct {
 void eir_lists_ctr_inc(enum eir_lists_ctr c)
 {
 	rate_ctr_inc(rate_ctr_group_get_ctr(L.ctrs, c));
+}
+
+void eir_oam_stat_set(enum eir_oam_stat s, int32_t value)
+{
+	/* (sessions may close after eir_lists_free(), at exit) */
+	if (L.oam)
+		osmo_stat_item_set(osmo_stat_item_group_get_item(L.oam, s), value);
 }
 
 /*! Gather the figures of 'show equipment summary' (and CTRL's equipment.summary). \returns 0 or -EIO. */
@@ -153,9 +181,10 @@ int eir_lists_init(void *ctx)
 {
 	L.ctrs = rate_ctr_group_alloc(ctx, &lists_ctrg_desc, 0);
 	L.stats = osmo_stat_item_group_alloc(ctx, &lists_statg_desc, 0);
+	L.oam = osmo_stat_item_group_alloc(ctx, &oam_statg_desc, 0);
 	/* the writer of CTRL's edits: a thread with a handle of its own on the daemon's store */
 	L.writer = eir_edit_writer_alloc(ctx, g_eir->db, edit_done, NULL);
-	if (!L.ctrs || !L.stats || !L.writer || eir_edit_writer_start(L.writer))
+	if (!L.ctrs || !L.stats || !L.oam || !L.writer || eir_edit_writer_start(L.writer))
 		return -ENOMEM;
 	osmo_timer_setup(&L.timer, stats_update, NULL);
 	stats_update(NULL);
@@ -169,6 +198,7 @@ void eir_lists_free(void)
 	osmo_timer_del(&L.timer);
 	rate_ctr_group_free(L.ctrs);
 	osmo_stat_item_group_free(L.stats);
+	osmo_stat_item_group_free(L.oam);
 	memset(&L, 0, sizeof(L));
 }
 

@@ -17,6 +17,9 @@ enum eir_lists_ctr {
 	EIR_LISTS_CTR_VTY_LINE_DROPPED,
 	EIR_LISTS_CTR_EDIT_CTRL_COMMIT,
 	EIR_LISTS_CTR_EDIT_CTRL_BUSY,
+	EIR_LISTS_CTR_VTY_REFUSED,
+	EIR_LISTS_CTR_CTRL_REFUSED,
+	EIR_LISTS_CTR_LISTEN_PAUSED,
 };
 
 enum eir_lists_stat {
@@ -31,6 +34,12 @@ enum eir_lists_stat {
 	EIR_LISTS_STAT_SYNC_LIMIT,
 	EIR_LISTS_STAT_MAP_USE_LOCAL,
 	EIR_LISTS_STAT_MAP_USE_NAT,
+};
+
+/* the operator interfaces' sessions (vty_guard.c, eir_ctrl.c) */
+enum eir_oam_stat {
+	EIR_OAM_STAT_VTY_SESSIONS,
+	EIR_OAM_STAT_CTRL_SESSIONS,
 };
 
 struct eir_summary {
@@ -53,6 +62,7 @@ int eir_lists_summary(struct eir_summary *s);
 int eir_lists_lend(const char *to);
 void eir_lists_who(char *buf, size_t len, const char *iface, int fd);
 void eir_lists_ctr_inc(enum eir_lists_ctr c);
+void eir_oam_stat_set(enum eir_oam_stat s, int32_t value);
 
 /* eir_ctrl.c: the CTRL interface, for TRAPs (NULL: none) */
 extern struct ctrl_handle *eir_ctrl_handle;
@@ -61,5 +71,5 @@ extern struct ctrl_handle *eir_ctrl_handle;
 int eir_lend_start(void *ctx);
 void eir_lend_stop(void);
 
-/* vty_guard.c */
-void eir_vty_guard_init(void);
+/* vty_guard.c, once the VTY listens */
+int eir_vty_guard_init(void);

@@ -151,15 +151,21 @@ static void reader_check_cb(void *data)
 	osmo_timer_schedule(&reader_check_timer, 60, 0);
 }
 
-/* descriptors beyond the connections: the store, the history, VTY and CTRL sessions, the listeners */
+/* descriptors beyond the connections and the VTY and CTRL sessions: the store, the history, the listeners, logs */
 #define EIR_FD_SPARE 64
+
+static void listen_paused(void)
+{
+	eir_lists_ctr_inc(EIR_LISTS_CTR_LISTEN_PAUSED);
+}
 
 /* The connections the configuration allows must fit the limit of open files: a shell's soft limit is 1024, the
  * packaged unit's 65536. The soft limit is raised as far as needed (up to the hard limit); what still does not fit
  * is said once, at start: the connections beyond it wait until a descriptor is free (eir_listen_guard_all()). */
 static void fd_limit_check(void)
 {
-	unsigned long need = g_eir->diam.max_conns + (g_eir->sbi.enabled ? g_eir->sbi.max_conns : 0) + EIR_FD_SPARE;
+	unsigned long need = g_eir->diam.max_conns + (g_eir->sbi.enabled ? g_eir->sbi.max_conns : 0) +
+			     g_eir->vty_max_sessions + (g_eir->ctrl_port ? g_eir->ctrl_max_sessions : 0) + EIR_FD_SPARE;
 	struct rlimit lim;
 
 	if (getrlimit(RLIMIT_NOFILE, &lim) || lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur >= need)
@@ -167,7 +173,8 @@ static void fd_limit_check(void)
 	if (lim.rlim_max == RLIM_INFINITY || lim.rlim_max >= need) {
 		lim.rlim_cur = need;
 		if (!setrlimit(RLIMIT_NOFILE, &lim)) {
-			LOGP(DMAIN, LOGL_INFO, "limit of open files raised to %lu for max-connections\n", need);
+			LOGP(DMAIN, LOGL_INFO, "limit of open files raised to %lu for max-connections and max-sessions\n",
+			     need);
 			return;
 		}
 	} else if (lim.rlim_max > lim.rlim_cur) {
@@ -175,8 +182,8 @@ static void fd_limit_check(void)
 		setrlimit(RLIMIT_NOFILE, &lim);
 	}
 	getrlimit(RLIMIT_NOFILE, &lim);
-	LOGP(DMAIN, LOGL_NOTICE, "the limit of open files (%llu) is below what max-connections allow (%lu with %d to "
-	     "spare): connections beyond it wait until one closes; raise LimitNOFILE or ulimit -n\n",
+	LOGP(DMAIN, LOGL_NOTICE, "the limit of open files (%llu) is below what max-connections and max-sessions allow "
+	     "(%lu with %d to spare): connections beyond it wait until one closes; raise LimitNOFILE or ulimit -n\n",
 	     (unsigned long long)lim.rlim_cur, need, EIR_FD_SPARE);
 }
 
@@ -194,6 +201,8 @@ int main(int argc, char **argv)
 	g_eir->db_dir = talloc_strdup(g_eir, "/var/lib/osmocom/osmo-eir");
 	g_eir->policy = (struct eir_policy)EIR_POLICY_DEFAULT;
 	g_eir->ctrl_port = OSMO_CTRL_PORT_EIR;
+	g_eir->vty_max_sessions = EIR_DEFAULT_MAX_SESSIONS;
+	g_eir->ctrl_max_sessions = EIR_DEFAULT_MAX_SESSIONS;
 	diam_cfg_init(g_eir, &g_eir->diam);
 	sbi_cfg_init(g_eir, &g_eir->sbi);
 
@@ -219,12 +228,13 @@ int main(int argc, char **argv)
 		LOGP(DMAIN, LOGL_FATAL, "cannot read the configuration file '%s'\n", config_file);
 		return 1;
 	}
-	eir_vty_guard_init();
 	rc = telnet_init_default(ctx, NULL, OSMO_VTY_PORT_EIR);
 	if (rc < 0) {
 		LOGP(DMAIN, LOGL_FATAL, "cannot open the VTY on %s:%d\n", vty_get_bind_addr(), OSMO_VTY_PORT_EIR);
 		return 1;
 	}
+	if (eir_vty_guard_init())
+		LOGP(DMAIN, LOGL_ERROR, "VTY listener not found: its sessions are not counted nor capped\n");
 
 	if (g_eir->map_size_mib)
 		dbo.map_size = g_eir->map_size_mib << 20;
@@ -266,7 +276,7 @@ int main(int argc, char **argv)
 	}
 
 	/* every listener (S13, N5g-eir, VTY, CTRL, the import socket): no spinning at the file descriptor limit */
-	eir_listen_guard_all(DMAIN);
+	eir_listen_guard_all(DMAIN, listen_paused);
 	fd_limit_check();
 
 	signal(SIGINT, signal_handler);

@@ -19,11 +19,12 @@ $imei,,BLACKLISTED
 35999999000001,,WHITELISTED
 CSV
 
-# a shell's soft limit below what the default max-connections (256 S13, 256 N5g-eir) need: osmo-eir raises it
+# a shell's soft limit below what the default max-connections (256 S13, 256 N5g-eir) and max-sessions (32 VTY,
+# 32 CTRL) need: osmo-eir raises it
 ulimit -S -n 100
 sbi_start || exit 1
 got=$(awk '/^Max open files/ { print $4 }' "/proc/$EIR_PID/limits")
-check "a soft limit of 100 open files raised to what max-connections need: $got" [ "$got" = 576 ]
+check "a soft limit of 100 open files raised to what max-connections and max-sessions need: $got" [ "$got" = 640 ]
 # an MME connected before, sending all along
 "$BENCH" -p "$EIR_PORT" -c 1 -w 4 -d 6 -r 2000 -i "$T/expect.csv" > "$T/bench.out" 2>&1 &
 bench=$!
@@ -97,6 +98,11 @@ check "the MME connected before was answered throughout, every answer right ($(t
 	[ $rc -eq 0 ]
 got=$(curl -s --max-time 10 --http2-prior-knowledge "$SBI_URL?pei=imei-356938035643809")
 check "a new N5g-eir connection is served at once: $got" [ "$got" = '{"status":"BLACKLISTED"}' ]
+# each pause counted; as many as logged at least (the log says at most one a second for each listener)
+n=$($PY "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" "show rate-counters" |
+	sed -n 's/^ *listen:paused: *\([0-9]*\) .*/\1/p')
+logged=$(grep -c "cannot accept a connection" "$EIR_LOG")
+check "the pauses counted: lists / listen:paused $n, $logged logged" [ "${n:-0}" -ge "$logged" -a "$logged" -gt 0 ]
 eir_stop
 check "osmo-eir stops cleanly" [ $? -eq 0 ]
 
@@ -104,6 +110,7 @@ check "osmo-eir stops cleanly" [ $? -eq 0 ]
 ulimit -n 200
 sbi_start || exit 1
 check "a hard limit of 200 open files: said at start" grep -q \
-	"the limit of open files (200) is below what max-connections allow (576 with 64 to spare)" "$EIR_LOG"
+	"the limit of open files (200) is below what max-connections and max-sessions allow (640 with 64 to spare)" \
+	"$EIR_LOG"
 eir_stop
 finish

@@ -9,6 +9,8 @@
 
 #define OSMO_VTY_PORT_EIR 4290	/* not in Osmocom's assigned list (4236..4278 in libosmocore 1.7) */
 #define OSMO_CTRL_PORT_EIR 4291
+/* sessions open at once on each of the VTY and CTRL (a script that leaks them would take every descriptor) */
+#define EIR_DEFAULT_MAX_SESSIONS 32
 
 enum eir_vty_node {
 	EIR_NODE = _LAST_OSMOVTY_NODE + 1,
@@ -23,6 +25,8 @@ struct eir_global {
 	uint64_t map_size_mib;
 	struct eir_policy policy;
 	uint16_t ctrl_port;		/*!< 0: no CTRL interface */
+	unsigned vty_max_sessions;	/*!< VTY connections open at once; beyond, refused with a message */
+	unsigned ctrl_max_sessions;	/*!< CTRL connections open at once; beyond, closed at once */
 	struct eir_db *db;
 	struct diam_cfg diam;
 	struct diam_server *diam_srv;

@@ -16,8 +16,12 @@ void eir_listen_backlog(int fd, int log_subsys, const char *what);
 #define EIR_LISTEN_PAUSE_MS 100
 /* listening sockets a process guards at most */
 #define EIR_LISTEN_GUARD_MAX 16
-unsigned eir_listen_guard_all(int log_subsys);
+/* called on the loop each time a guarded listener pauses (a rate counter of the caller's, say) */
+typedef void (*eir_listen_pause_cb)(void);
+unsigned eir_listen_guard_all(int log_subsys, eir_listen_pause_cb on_pause);
 void eir_listen_guard_release(void);
+struct osmo_fd *eir_listen_find(uint16_t port);
+int eir_listen_refuse(int lfd, const char *text);
 
 #define EIR_WQUEUE_JOIN_MAX 64
 ssize_t eir_wqueue_writev(int fd, struct osmo_wqueue *q, struct msgb *msg);
