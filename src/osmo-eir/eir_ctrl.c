@@ -315,8 +315,55 @@ static unsigned ctrl_sessions(struct ctrl_handle *h, struct ctrl_connection *cco
 	return n;
 }
 
+/* who each open connection is, for the audit records of its edits ("ctrl 127.0.0.1:40112"): named once, when it
+ * is accepted, not with a getpeername() for every SET. By descriptor; an entry is its connection's while ccon
+ * matches. */
+struct ctrl_peer {
+	const struct ctrl_connection *ccon;
+	char who[72];
+};
+static struct ctrl_peer *peers;
+static unsigned n_peers;
+
+static void peer_name(const struct ctrl_connection *ccon)
+{
+	int fd = ccon->write_queue.bfd.fd;
+
+	if (fd < 0)
+		return;
+	if ((unsigned)fd >= n_peers) {
+		unsigned n = OSMO_MAX((unsigned)fd + 1, 2 * n_peers);
+		struct ctrl_peer *p = talloc_realloc(g_eir, peers, struct ctrl_peer, n);
+
+		if (!p)
+			return; /* (named at each edit instead) */
+		memset(p + n_peers, 0, (n - n_peers) * sizeof(*p));
+		peers = p;
+		n_peers = n;
+	}
+	peers[fd].ccon = ccon;
+	eir_lists_who(peers[fd].who, sizeof(peers[fd].who), "ctrl", fd);
+}
+
+static void ctrl_who(char *buf, size_t len, const struct ctrl_connection *ccon)
+{
+	int fd = ccon ? ccon->write_queue.bfd.fd : -1;
+
+	if (fd >= 0 && (unsigned)fd < n_peers && peers[fd].ccon == ccon)
+		osmo_strlcpy(buf, peers[fd].who, len);
+	else
+		eir_lists_who(buf, len, "ctrl", fd);
+}
+
 static void ctrl_closed(struct ctrl_connection *ccon)
 {
+	unsigned i;
+
+	/* by the connection, not its descriptor, which libosmoctrl closed already (the next connection may have the
+	 * same address; it is named when accepted, should it not be, it must not find this one's name) */
+	for (i = 0; i < n_peers; i++)
+		if (peers[i].ccon == ccon)
+			peers[i].ccon = NULL;
 	eir_oam_stat_set(EIR_OAM_STAT_CTRL_SESSIONS, ctrl_sessions(eir_ctrl_handle, ccon));
 }
 
@@ -348,8 +395,10 @@ static int ctrl_accept(struct osmo_fd *bfd, unsigned int what)
 	if (rc < 0 || !ccon || ccon == head)
 		return rc;
 	eir_oam_stat_set(EIR_OAM_STAT_CTRL_SESSIONS, open + 1);
-	if (!ccon->closed_cb)
+	if (!ccon->closed_cb) {
 		ccon->closed_cb = ctrl_closed;
+		peer_name(ccon);
+	}
 	if (!ctrl_write_orig)
 		ctrl_write_orig = ccon->write_queue.write_cb;
 	/* every connection of libosmoctrl has the same callbacks; anything else is left alone */
@@ -407,7 +456,7 @@ static int set_local(struct ctrl_cmd *cmd, void *data)
 		ed.e.list = eir_list_parse(list);
 		ed.reason = comma ? comma + 1 : NULL;
 	}
-	eir_lists_who(who, sizeof(who), "ctrl", cmd->ccon ? cmd->ccon->write_queue.bfd.fd : -1);
+	ctrl_who(who, sizeof(who), cmd->ccon);
 	ed.who = who;
 	/* the reply reads the entry back later, when g_key names another command's: a copy of the key of its own */
 	k = talloc(cmd, struct ctrl_key);

@@ -81,6 +81,18 @@ time.sleep(0.3)
 out("ctrl_open_after_1_closed", stat(vs[0], "CTRL connections open"))
 cs[0] = Ctrl(cport)
 out("ctrl_room_made", cs[0].get("equipment.imei.%s.verdict" % imei)[1])
+# each edit's audit record names its own connection, also the next one on the same descriptor
+who = []
+for i in range(2):
+    c = Ctrl(cport) if i else cs[0]
+    who.append("ctrl 127.0.0.1:%d" % c.s.getsockname()[1])
+    c.set("equipment.imei.3500000900000%d.local" % i, "grey,audit")
+    c.s.close()
+    time.sleep(0.2)
+cs[0] = Ctrl(cport)
+vs[0].cmd("enable")
+audit = vs[0].cmd("show audit last 2")
+out("audit_who", " ".join("%s:%s" % (w, w + ": add imei 3500000900000%d" % i in audit) for i, w in enumerate(who)))
 
 # a flood of connections beyond the caps: each closed at once
 t = time.time()
@@ -90,7 +102,6 @@ out("flood_s", round(time.time() - t, 1))
 out("counters", " ".join(re.findall(r"already:\s+(\d+)", vs[0].cmd("show stats"))))
 
 # raised on the running daemon: one more VTY session
-vs[0].cmd("enable")
 vs[0].cmd("configure terminal")
 vs[0].cmd("eir")
 vs[0].cmd("vty max-sessions 4")
@@ -126,6 +137,8 @@ check "  logged" grep -q "CTRL: 2 connections open already (ctrl max-sessions): 
 check "  2 open, counted: $(val ctrl_open)" [ "$(val ctrl_open)" = 2 ]
 check "one closed: 1 open, counted: $(val ctrl_open_after_1_closed)" [ "$(val ctrl_open_after_1_closed)" = 1 ]
 check "  room for a new one" sh -c 'case "$1" in BLACKLISTED,*) exit 0 ;; esac; exit 1' _ "$(val ctrl_room_made)"
+check "the audit names each CTRL connection: $(val audit_who)" sh -c 'case "$1" in *False*|"") exit 1 ;; esac' _ \
+	"$(val audit_who)"
 check "a flood of 100 VTY and 100 CTRL connections: every one closed at once ($(val flood_closed) of 200, \
 $(val flood_s) s)" [ "$(val flood_closed)" = 200 ]
 check "  counted: VTY and CTRL refusals $(val counters)" [ "$(val counters)" = "102 101" ]
