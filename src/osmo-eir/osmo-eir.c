@@ -173,8 +173,7 @@ static void fd_limit_check(void)
 	if (lim.rlim_max == RLIM_INFINITY || lim.rlim_max >= need) {
 		lim.rlim_cur = need;
 		if (!setrlimit(RLIMIT_NOFILE, &lim)) {
-			LOGP(DMAIN, LOGL_INFO, "limit of open files raised to %lu for max-connections and max-sessions\n",
-			     need);
+			LOGP(DMAIN, LOGL_INFO, "open files limit raised: %lu (max-connections, max-sessions)\n", need);
 			return;
 		}
 	} else if (lim.rlim_max > lim.rlim_cur) {
