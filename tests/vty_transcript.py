@@ -27,6 +27,7 @@ def normalise(text):
     text = re.sub(r"file \d+ KiB, map \d+ of \d+ KiB used \(\d+ %\), \d+ readers",
                   "file N KiB, map N of N KiB used (N %), N readers", text)
     text = re.sub(r"\buid \d+", "uid UID", text)
+    text = re.sub(r", \d+ lookups answered$", ", N lookups answered", text, flags=re.M)
     return text
 
 

@@ -103,12 +103,25 @@ int db_env_open(struct eir_db *db, enum eir_db_part part)
 
 /*! Begin a transaction of part p; when another process grew the map, adopt its size and begin again.
  *  \returns 0 or an LMDB error */
-int db_txn_begin(struct part *p, unsigned int flags, MDB_txn **txn)
+int db_txn_begin(struct eir_db *db, struct part *p, unsigned int flags, MDB_txn **txn)
 {
 	int rc;
 
 	while ((rc = mdb_txn_begin(p->env, NULL, flags, txn)) == MDB_MAP_RESIZED)
-		mdb_env_set_mapsize(p->env, 0);
+		db_env_set_mapsize(db, p, 0);
+	return rc;
+}
+
+/*! mdb_env_set_mapsize() on an open environment of db's, with no read transaction of another thread open (the map
+ *  lock; the owner's other transactions are the caller's business). eturns its result */
+int db_env_set_mapsize(struct eir_db *db, struct part *p, size_t size)
+{
+	struct eir_db *o = db->origin ? db->origin : db;
+	int rc;
+
+	pthread_rwlock_wrlock(&o->map_lock);
+	rc = mdb_env_set_mapsize(p->env, size);
+	pthread_rwlock_unlock(&o->map_lock);
 	return rc;
 }
 
@@ -130,7 +143,7 @@ int db_env_grow(struct eir_db *db, struct part *p, uint64_t min_size, const char
 	for (size = (uint64_t)info.me_mapsize * 2; size < min_size && size < db->opts.map_max; size *= 2)
 		;
 	size = OSMO_MIN(size, db->opts.map_max);
-	rc = mdb_env_set_mapsize(p->env, size);
+	rc = db_env_set_mapsize(db, p, size);
 	if (rc)
 		return rc;
 	LOGP(DDB, LOGL_NOTICE, "%s: map grown to %llu KiB%s\n", p->path, (unsigned long long)(size / 1024), why);

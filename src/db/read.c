@@ -33,7 +33,7 @@ int db_read_init(struct eir_db *db, struct part *p)
 {
 	int rc;
 
-	rc = db_txn_begin(p, MDB_RDONLY, &p->rtxn);
+	rc = db_txn_begin(db, p, MDB_RDONLY, &p->rtxn);
 	if (rc)
 		return db_lmdb_err(db, rc, "begin read transaction");
 	rc = mdb_cursor_open(p->rtxn, p->dbi[EIR_T_RANGE], &p->rcur_range);
@@ -54,7 +54,7 @@ static int part_renew(struct eir_db *db, struct part *p)
 	rc = mdb_txn_renew(p->rtxn);
 	if (rc == MDB_MAP_RESIZED) {
 		/* another process grew the map: adopt its size, then try again */
-		mdb_env_set_mapsize(p->env, 0);
+		db_env_set_mapsize(db, p, 0);
 		rc = mdb_txn_renew(p->rtxn);
 	}
 	if (rc)
@@ -131,6 +131,8 @@ int eir_db_get(struct eir_db *db, enum eir_db_part part, enum eir_db_table t, st
 	int rc;
 
 	OSMO_ASSERT(p->rtxn_active);
+	if (t == EIR_T_IMEI && db_filter_absent(db, part, e->imei))
+		return -ENOENT;
 	db_key_enc(t, e, key);
 	rc = mdb_get(p->rtxn, p->dbi[t], &k, &v);
 	if (rc)

@@ -408,7 +408,7 @@ static int schema_pass(struct eir_db *db, enum eir_db_part part, bool write)
 	MDB_txn *txn;
 	int rc;
 
-	rc = db_txn_begin(p, write ? 0 : MDB_RDONLY, &txn);
+	rc = db_txn_begin(db, p, write ? 0 : MDB_RDONLY, &txn);
 	if (rc)
 		return db_lmdb_err(db, rc, "begin transaction");
 	rc = open_dbis(db, p, txn, write);

@@ -50,6 +50,8 @@ static int eir_db_destructor(struct eir_db *db)
 			close(p->lock_fd);
 		p->env = NULL;
 	}
+	db_filter_close(db);
+	pthread_rwlock_destroy(&db->map_lock);
 	pthread_mutex_destroy(&db->write_mutex);
 	return 0;
 }
@@ -68,6 +70,7 @@ int eir_db_open(void *ctx, struct eir_db **out, const char *dir, const struct ei
 	talloc_set_destructor(db, eir_db_destructor);
 	*out = db;
 	pthread_mutex_init(&db->write_mutex, NULL);
+	pthread_rwlock_init(&db->map_lock, NULL);
 	for (i = 0; i < _EIR_DB_PART_COUNT; i++)
 		db->p[i].lock_fd = -1;
 	if (opts)

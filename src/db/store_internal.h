@@ -6,9 +6,10 @@
  *   reasons.c  the bulk writers' reason cache                 -> write
  *   meta.c     stats, the national feed's state               -> write, read, schema, env
  *   audit.c    the audit trail of list changes                -> read, env
- *   write.c    write transactions, map growth, row operations -> schema (counts), env, codec
- *   read.c     snapshots, lookups, iteration                  -> env, codec
+ *   write.c    write transactions, map growth, row operations -> schema (counts), filter, env, codec
+ *   read.c     snapshots, lookups, iteration                  -> filter, env, codec
  *   schema.c   sub-databases, schema version, upgrade steps   -> env, codec
+ *   filter.c   the lookup filters of the IMEI tables          -> env, codec
  *   env.c      errors, LMDB environments, map, writer lock    -> codec (names)
  *   codec.c    names, keys and records (pure)                 -> nothing
  *   store.c    eir_db_open()/eir_db_close(): wires env, schema and read for each part; nothing calls it
@@ -22,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <lmdb.h>
 
 #include <osmocom/eir/db.h>
@@ -68,6 +70,15 @@ struct eir_db {
 	/* a thread handle (eir_db_thread_handle()): the handle it was made from, whose environments and write mutex it
 	 * uses; NULL on a handle of eir_db_open() */
 	struct eir_db *origin;
+	/* taken to write by every mdb_env_set_mapsize() on an open environment (db_env_set_mapsize()) and to read by a
+	 * thread's read transaction (the lookup filter's build): LMDB resizes a map only with no transaction open in
+	 * the process. Always after the write mutex when both are held. */
+	pthread_rwlock_t map_lock;
+	/* the lookup filters (filter.c): read by the owner's snapshots, swapped and fed under the write mutex */
+	struct eir_db_filter *_Atomic filter[_EIR_DB_PART_COUNT];
+	struct eir_db_filter *fnext[_EIR_DB_PART_COUNT];	/* being built: fed by the writes, not read yet */
+	uint64_t filter_skips[_EIR_DB_PART_COUNT];	/* lookups it answered (the owner's thread) */
+	uint64_t filter_behind[_EIR_DB_PART_COUNT];	/* eir_db_filter_info(): upto when last seen behind */
 };
 
 struct eir_db_txn {
@@ -101,7 +112,8 @@ void db_val_str(char *buf, size_t len, const MDB_val *v);
 void db_errf(struct eir_db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int db_lmdb_err(struct eir_db *db, int rc, const char *what);
 int db_env_open(struct eir_db *db, enum eir_db_part part);
-int db_txn_begin(struct part *p, unsigned int flags, MDB_txn **txn);
+int db_txn_begin(struct eir_db *db, struct part *p, unsigned int flags, MDB_txn **txn);
+int db_env_set_mapsize(struct eir_db *db, struct part *p, size_t size);
 int db_env_grow(struct eir_db *db, struct part *p, uint64_t min_size, const char *why);
 
 /* schema.c: open (create, check, upgrade) the sub-databases of a part whose environment is open */
@@ -111,6 +123,12 @@ int db_meta_get_u32(MDB_txn *txn, MDB_dbi dbi, const char *key, uint32_t *val);
 /* IMEI records per list, kept in meta "count:imei:<list>" (schema 2) so that summaries never scan 100M entries */
 int db_counts_get(MDB_txn *txn, struct part *p, uint64_t count[4]);
 int db_counts_put(MDB_txn *txn, struct part *p, const uint64_t count[4]);
+
+/* filter.c: the writes of this process feed the lookup filters, the reads ask them */
+void db_filter_add(struct eir_db *db, enum eir_db_part part, uint64_t imei);
+void db_filter_committed(struct eir_db *db, enum eir_db_part part, uint64_t id);
+bool db_filter_absent(struct eir_db *db, enum eir_db_part part, uint64_t imei);
+void db_filter_close(struct eir_db *db);
 
 /* read.c: the part's read transaction and cursors, created once at open */
 int db_read_init(struct eir_db *db, struct part *p);

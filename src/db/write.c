@@ -155,6 +155,8 @@ static int raw_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir
 	else
 		txn->append[t] = -1;
 
+	if (t == EIR_T_IMEI)
+		db_filter_add(txn->db, txn->part, e->imei);	/* before the commit that makes it visible */
 	rc = mdb_cursor_put(txn->cur[t], &k, &v, flags);
 	if (rc)
 		return txn_fail(txn, rc, "write");
@@ -640,7 +642,7 @@ static int write_locked(struct eir_db *db, enum eir_db_part part, eir_db_write_f
 		txn.p = p;
 		txn.now = now;
 		/* a thread handle does not adopt a map another process grew either: the owner does (eir_db_grow()) */
-		rc = db->origin ? mdb_txn_begin(p->env, NULL, 0, &txn.txn) : db_txn_begin(p, 0, &txn.txn);
+		rc = db->origin ? mdb_txn_begin(p->env, NULL, 0, &txn.txn) : db_txn_begin(db, p, 0, &txn.txn);
 		if (rc == MDB_MAP_RESIZED) {
 			db_errf(db, "%s: another process grew the map: grow it here (eir_db_grow()) and write again",
 				p->path);
@@ -654,9 +656,13 @@ static int write_locked(struct eir_db *db, enum eir_db_part part, eir_db_write_f
 		if (rc == 0 && !txn.failed)
 			rc = save_counts(&txn);
 		if (rc == 0 && !txn.failed) {
+			uint64_t id = mdb_txn_id(txn.txn);
+
 			rc = mdb_txn_commit(txn.txn);
-			if (rc == 0)
+			if (rc == 0) {
+				db_filter_committed(db, part, id);
 				return 0;
+			}
 			if (rc == MDB_MAP_FULL) {
 				txn.map_full = true;
 			} else {
@@ -763,7 +769,7 @@ void eir_db_map_adopt(struct eir_db *db, enum eir_db_part part)
 {
 	pthread_mutex_lock(&db->write_mutex);
 	if (!db->origin && !db->p[part].rtxn_active)
-		mdb_env_set_mapsize(db->p[part].env, 0);
+		db_env_set_mapsize(db, &db->p[part], 0);
 	pthread_mutex_unlock(&db->write_mutex);
 }
 

@@ -78,6 +78,16 @@ DEFUN(cfg_max_sessions, cfg_max_sessions_cmd, "(vty|ctrl) max-sessions <1-1000>"
 	return CMD_SUCCESS;
 }
 
+DEFUN(cfg_lookup_filter, cfg_lookup_filter_cmd, "lookup-filter (on|off)",
+      "The lookup filters: the IMEI keys of each part in memory (12 bits a key), so that an IMEI on no list is "
+      "answered without a search of the store\n"
+      "On (default): built at the start and after each commit of another process (osmo-eir-sync)\n"
+      "Off: taken away within a second; every lookup searches the store\n")
+{
+	g_eir->lookup_filter_off = argv[0][1] == 'f';
+	return CMD_SUCCESS;
+}
+
 static int config_write_eir(struct vty *vty)
 {
 	vty_out(vty, "eir%s", VTY_NEWLINE);
@@ -93,6 +103,8 @@ static int config_write_eir(struct vty *vty)
 		vty_out(vty, " vty max-sessions %u%s", g_eir->vty_max_sessions, VTY_NEWLINE);
 	if (g_eir->ctrl_max_sessions != EIR_DEFAULT_MAX_SESSIONS)
 		vty_out(vty, " ctrl max-sessions %u%s", g_eir->ctrl_max_sessions, VTY_NEWLINE);
+	if (g_eir->lookup_filter_off)
+		vty_out(vty, " lookup-filter off%s", VTY_NEWLINE);
 	return CMD_SUCCESS;
 }
 
@@ -105,5 +117,6 @@ void eir_vty_init(void)
 	install_element(EIR_NODE, &cfg_log_verdicts_cmd);
 	install_element(EIR_NODE, &cfg_ctrl_port_cmd);
 	install_element(EIR_NODE, &cfg_max_sessions_cmd);
+	install_element(EIR_NODE, &cfg_lookup_filter_cmd);
 	diam_vty_init(g_eir, &g_eir->diam, &g_eir->diam_srv, DIAMETER_NODE);
 }

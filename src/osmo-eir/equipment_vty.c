@@ -256,6 +256,20 @@ DEFUN(show_equip_summary, show_equip_summary_cmd, "show equipment summary",
 			(unsigned long long)(st->map_size ? st->map_used * 100 / st->map_size : 0), st->readers,
 			VTY_NEWLINE);
 	}
+	for (i = 0; i < _EIR_DB_PART_COUNT; i++) {
+		struct eir_db_filter_info fi;
+
+		eir_db_filter_info(g_eir->db, i, &fi);
+		if (!fi.bytes)
+			vty_out(vty, "  %-8s lookup filter: %s%s", get_value_string(eir_db_part_names, i),
+				g_eir->lookup_filter_off ? "off" : "none yet", VTY_NEWLINE);
+		else
+			vty_out(vty, "  %-8s lookup filter: %llu keys + %llu added, %llu KiB, %s, %llu lookups "
+				"answered%s", get_value_string(eir_db_part_names, i), (unsigned long long)fi.keys,
+				(unsigned long long)fi.added, (unsigned long long)(fi.bytes / 1024),
+				fi.current ? "trusted" : "not trusted until built again", (unsigned long long)fi.skips,
+				VTY_NEWLINE);
+	}
 	vty_out(vty, " audit trail: %llu records%s", (unsigned long long)s.audit_records, VTY_NEWLINE);
 	return CMD_SUCCESS;
 }

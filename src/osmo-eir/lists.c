@@ -22,6 +22,7 @@
 #include <osmocom/eir/eir.h>
 #include <osmocom/eir/logging.h>
 #include <osmocom/eir/edit_writer.h>
+#include <osmocom/eir/filter_builder.h>
 #include "lists.h"
 
 /* the daemon's state (include/osmocom/eir/eir.h), defined here at the bottom of src/osmo-eir: main() fills it and
@@ -46,6 +47,9 @@ static const struct rate_ctr_desc lists_ctr_desc[] = {
 	[EIR_LISTS_CTR_LISTEN_PAUSED] = { "listen:paused",
 					  "Listeners not read for 100 ms: a connection could not be accepted (no "
 					  "descriptor or memory left)" },
+	[EIR_LISTS_CTR_FILTER_BUILT] = { "filter:built",
+					 "Lookup filters built (at the start, after another process wrote)" },
+	[EIR_LISTS_CTR_FILTER_SKIP] = { "filter:skip", "Lookups of an IMEI the lookup filter answered (not listed)" },
 };
 
 static const struct rate_ctr_group_desc lists_ctrg_desc = {
@@ -72,6 +76,11 @@ static const struct osmo_stat_item_desc lists_stat_desc[] = {
 					"", 16, 0 },
 	[EIR_LISTS_STAT_MAP_USE_LOCAL] = { "map:local", "Use of the local part's map", "%", 16, 0 },
 	[EIR_LISTS_STAT_MAP_USE_NAT] = { "map:national", "Use of the national part's map", "%", 16, 0 },
+	[EIR_LISTS_STAT_FILTER_LOCAL] = { "filter:local", "Keys in the local part's lookup filter (0: none, or not "
+					  "trusted until built again)", "", 16, 0 },
+	[EIR_LISTS_STAT_FILTER_NAT] = { "filter:national", "Keys in the national part's lookup filter (0: none, or "
+					"not trusted until built again)", "", 16, 0 },
+	[EIR_LISTS_STAT_FILTER_KIB] = { "filter:memory", "Memory of the lookup filters", "KiB", 16, 0 },
 };
 
 static const struct osmo_stat_item_group_desc lists_statg_desc = {
@@ -101,6 +110,9 @@ static struct {
 	struct osmo_stat_item_group *oam;
 	struct osmo_timer_list timer;
 	struct eir_edit_writer *writer;
+	struct eir_filter_builder *filters;
+	struct osmo_timer_list ftimer;
+	uint64_t filter_skips;		/* counted into EIR_LISTS_CTR_FILTER_SKIP so far */
 	char lent_to[96];		/* non-empty: the local lists are lent to an import (lend.c) */
 } L;
 
@@ -177,6 +189,45 @@ static void stats_update(void *data)
 
 static void edit_done(void *cb_data, const struct eir_edit_done *d);
 
+/* the lookup filters: a build due is asked for each second, their state goes to the stat items */
+static void filter_tick(void *data)
+{
+	static const enum eir_lists_stat item[] = { [EIR_DB_LOCAL] = EIR_LISTS_STAT_FILTER_LOCAL,
+						    [EIR_DB_NATIONAL] = EIR_LISTS_STAT_FILTER_NAT };
+	struct eir_db_filter_info fi;
+	uint64_t skips = 0, bytes = 0;
+
+	eir_filter_builder_tick(L.filters, g_eir->lookup_filter_off);
+	for (int i = 0; i < _EIR_DB_PART_COUNT; i++) {
+		eir_db_filter_info(g_eir->db, i, &fi);
+		skips += fi.skips;
+		bytes += fi.bytes;
+		osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, item[i]),
+				   fi.bytes && fi.current ? (int32_t)OSMO_MIN(fi.keys + fi.added, INT32_MAX) : -1);
+	}
+	osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_FILTER_KIB), (int32_t)(bytes / 1024));
+	rate_ctr_add(rate_ctr_group_get_ctr(L.ctrs, EIR_LISTS_CTR_FILTER_SKIP), (int64_t)(skips - L.filter_skips));
+	L.filter_skips = skips;
+	osmo_timer_schedule(&L.ftimer, 1, 0);
+}
+
+static void filter_built(void *cb_data, const struct eir_filter_built *b)
+{
+	const char *part = get_value_string(eir_db_part_names, b->part);
+
+	if (b->dropped) {
+		LOGP(DDB, LOGL_NOTICE, "lookup filter of the %s lists taken away (lookup-filter off)\n", part);
+	} else if (b->rc == 0) {
+		eir_lists_ctr_inc(EIR_LISTS_CTR_FILTER_BUILT);
+		LOGP(DDB, LOGL_INFO, "lookup filter of the %s lists: %llu keys in %llu KiB, built in %.2f s\n", part,
+		     (unsigned long long)b->info.keys, (unsigned long long)(b->info.bytes / 1024), b->secs);
+	} else {
+		/* written by another process meanwhile: simply the next tick's build */
+		LOGP(DDB, b->rc == -EAGAIN ? LOGL_DEBUG : LOGL_NOTICE, "lookup filter of the %s lists not built: %s\n",
+		     part, b->err);
+	}
+}
+
 int eir_lists_init(void *ctx)
 {
 	L.ctrs = rate_ctr_group_alloc(ctx, &lists_ctrg_desc, 0);
@@ -184,10 +235,15 @@ int eir_lists_init(void *ctx)
 	L.oam = osmo_stat_item_group_alloc(ctx, &oam_statg_desc, 0);
 	/* the writer of CTRL's edits: a thread with a handle of its own on the daemon's store */
 	L.writer = eir_edit_writer_alloc(ctx, g_eir->db, edit_done, NULL);
-	if (!L.ctrs || !L.stats || !L.oam || !L.writer || eir_edit_writer_start(L.writer))
+	/* the lookup filters' builder: another thread with a handle of its own */
+	L.filters = eir_filter_builder_alloc(ctx, g_eir->db, filter_built, NULL);
+	if (!L.ctrs || !L.stats || !L.oam || !L.writer || eir_edit_writer_start(L.writer) || !L.filters ||
+	    eir_filter_builder_start(L.filters))
 		return -ENOMEM;
 	osmo_timer_setup(&L.timer, stats_update, NULL);
 	stats_update(NULL);
+	osmo_timer_setup(&L.ftimer, filter_tick, NULL);
+	filter_tick(NULL);
 	return 0;
 }
 
@@ -195,7 +251,9 @@ void eir_lists_free(void)
 {
 	/* the edits still queued are applied and their outcomes handled (their replies queued) before it goes */
 	eir_edit_writer_stop(L.writer);
+	eir_filter_builder_stop(L.filters);
 	osmo_timer_del(&L.timer);
+	osmo_timer_del(&L.ftimer);
 	rate_ctr_group_free(L.ctrs);
 	osmo_stat_item_group_free(L.stats);
 	osmo_stat_item_group_free(L.oam);

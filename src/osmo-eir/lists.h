@@ -20,6 +20,8 @@ enum eir_lists_ctr {
 	EIR_LISTS_CTR_VTY_REFUSED,
 	EIR_LISTS_CTR_CTRL_REFUSED,
 	EIR_LISTS_CTR_LISTEN_PAUSED,
+	EIR_LISTS_CTR_FILTER_BUILT,
+	EIR_LISTS_CTR_FILTER_SKIP,
 };
 
 enum eir_lists_stat {
@@ -34,6 +36,9 @@ enum eir_lists_stat {
 	EIR_LISTS_STAT_SYNC_LIMIT,
 	EIR_LISTS_STAT_MAP_USE_LOCAL,
 	EIR_LISTS_STAT_MAP_USE_NAT,
+	EIR_LISTS_STAT_FILTER_LOCAL,
+	EIR_LISTS_STAT_FILTER_NAT,
+	EIR_LISTS_STAT_FILTER_KIB,
 };
 
 /* the operator interfaces' sessions (vty_guard.c, eir_ctrl.c) */

@@ -13,6 +13,7 @@ check "--vty-ref-xml exits 0" [ $? -eq 0 ]
 check "and is well-formed XML" $PY -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$T/ref.xml"
 for c in "default-verdict" "store-unavailable" "origin-host NAME" "served-realm NAME" "unknown-peers" "watchdog-timer" \
 	"show diameter peers" "max-send-queue" "max-connections" "ctrl-port" "(vty|ctrl) max-sessions" \
+	"lookup-filter (on|off)" \
 	"equipment add imei IMEI LIST .REASON" \
 	"equipment add range FIRST LAST LIST .REASON" "equipment add tac TAC LIST .REASON" \
 	"equipment add pair IMEI IMSI LIST .REASON" "equipment del imei IMEI" "equipment del range FIRST" \

@@ -121,6 +121,24 @@ int eir_db_reserve(struct eir_db *db, enum eir_db_part part, uint64_t bytes);
 /* After another process wrote the part (a lent writer lock): adopt its map size before a thread handle writes. */
 void eir_db_map_adopt(struct eir_db *db, enum eir_db_part part);
 
+/* The lookup filter of a part (src/db/filter.c): a Bloom filter of its IMEI keys in memory, asked before the B-tree so
+ * that an IMEI on no list costs no search. Exact: it only skips lookups that would find nothing, and is trusted only
+ * for the snapshots it is known to hold (every write of this process feeds it; a write of another process makes it
+ * wait for a new build). Built on a thread handle's thread, asked by the owner's reads, freed on the owner's thread. */
+struct eir_db_filter;
+struct eir_db_filter_info {
+	uint64_t keys;		/*!< keys read by its build */
+	uint64_t added;		/*!< keys added by writes since */
+	uint64_t cap;		/*!< keys it was made for */
+	uint64_t bytes;		/*!< its memory */
+	uint64_t skips;		/*!< lookups it answered since the store was opened */
+	bool current;		/*!< trusted for the latest snapshot */
+};
+int eir_db_filter_build(struct eir_db *t, enum eir_db_part part, struct eir_db_filter **old);
+void eir_db_filter_drop(struct eir_db *t, enum eir_db_part part, struct eir_db_filter **old);
+void eir_db_filter_free(struct eir_db_filter *f);
+bool eir_db_filter_info(struct eir_db *db, enum eir_db_part part, struct eir_db_filter_info *fi);
+
 int eir_db_txn_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir_entry *e);
 int eir_db_txn_del(struct eir_db_txn *txn, enum eir_db_table t, const struct eir_entry *key);
 int eir_db_txn_get(struct eir_db_txn *txn, enum eir_db_table t, struct eir_entry *e);

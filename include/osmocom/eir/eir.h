@@ -27,6 +27,7 @@ struct eir_global {
 	uint16_t ctrl_port;		/*!< 0: no CTRL interface */
 	unsigned vty_max_sessions;	/*!< VTY connections open at once; beyond, refused with a message */
 	unsigned ctrl_max_sessions;	/*!< CTRL connections open at once; beyond, closed at once */
+	bool lookup_filter_off;		/*!< 'lookup-filter off': no lookup filters (db.h), the lookups all search */
 	struct eir_db *db;
 	struct diam_cfg diam;
 	struct diam_server *diam_srv;
