@@ -206,7 +206,7 @@ int main(int argc, char **argv)
 	struct eir_db *db;
 	struct eir_db_stats st;
 	uint64_t *q, i, hits = 0, found = 0, verdicts[4] = { 0 };
-	double t0, t_load, t_ranges, t_raw, t_check;
+	double t0, t_load, t_ranges, t_raw, t_check, t_filter;
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
@@ -307,6 +307,44 @@ int main(int argc, char **argv)
 	t_check = now() - t0;
 	if (layouts && time_layouts(q, found, t_raw))
 		return 1;
+
+	/* the same verdicts with the lookup filters built (osmo-eir builds them on a thread; here on this one) */
+	{
+		struct eir_db *tdb = eir_db_thread_handle(ctx, db);
+		struct eir_db_filter *old;
+		struct eir_db_filter_info fi;
+		uint64_t fhits = 0;
+		double t_build;
+
+		t0 = now();
+		if (eir_db_filter_build(tdb, EIR_DB_NATIONAL, NULL, &old) ||
+		    eir_db_filter_build(tdb, EIR_DB_LOCAL, NULL, &old)) {
+			fprintf(stderr, "lookup filter: %s\n", eir_db_errstr(tdb));
+			return 1;
+		}
+		t_build = now() - t0;
+		eir_db_filter_info(db, EIR_DB_NATIONAL, &fi);
+		t0 = now();
+		for (i = 0; i < n_queries; i++) {
+			struct eir_result res;
+
+			if (eir_check(db, &pol, q[i], -1, NULL, 0, &res))
+				return 1;
+			fhits += res.verdict == EIR_BLACKLISTED;
+		}
+		t_filter = now() - t0;
+		if (fhits != hits) {
+			fprintf(stderr, "lookup filter: %llu blacklisted verdicts, %llu without it\n",
+				(unsigned long long)fhits, (unsigned long long)hits);
+			return 1;
+		}
+		eir_db_filter_info(db, EIR_DB_NATIONAL, &fi);
+		printf("lookup filters built in %.2f s (national: %llu keys, %.1f MiB); eir_check with them: %.0f /s = "
+		       "%.2fx raw, %.2fx without them (%.1f %% of the lookups answered by the filter)\n", t_build,
+		       (unsigned long long)fi.keys, fi.bytes / 1048576.0, n_queries / t_filter, t_raw / t_filter,
+		       t_check / t_filter, 100.0 * fi.skips / n_queries);
+		eir_db_close(tdb);
+	}
 
 	/* verdicts by where they come from: exact hits (listed IMEIs: one get) against range hits (an IMEI in a local
 	 * range: the national get misses, then the floor search of the ranges) */

@@ -31,12 +31,24 @@ wait_port() {
 	return 1
 }
 
+# wait_filter LOG: until the osmo-eir writing LOG has built its lookup filter of the local lists (at most 60 s; an
+# osmo-eir without one, or with 'lookup-filter off', is waited for that long)
+wait_filter() {
+	for _ in $(seq 300); do
+		grep -q "lookup filter of the local lists: " "$1" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	echo "# no lookup filter built within 60 s" >&2
+}
+
 # eir_config FILE S13_PORT VTY_PORT [SBI_PORT]: the benchmarks' osmo-eir config (errors only in the log, so no
-# verdict lines either; no CTRL unless BENCH_CTRL_PORT is set, any MME), with N5g-eir on SBI_PORT when given
+# verdict lines either; the store's INFO lines too, which wait_filter reads; no CTRL unless BENCH_CTRL_PORT is set,
+# any MME), with N5g-eir on SBI_PORT when given
 eir_config() {
 	cat > "$1" <<CFG
 log stderr
  logging level set-all error
+ logging level db info
 line vty
  bind 127.0.0.1 $3
 eir

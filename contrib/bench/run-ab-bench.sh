@@ -62,6 +62,8 @@ for side in old new; do
 	pids+=($!)
 	wait_port "${s13port[$side]}"
 	wait_port "${sbiport[$side]}"
+	# a side with lookup filters answers from them once they are built (NO_FILTER_WAIT=old|new|both: not waited for)
+	case "${NO_FILTER_WAIT:-}" in $side|both) ;; *) wait_filter "$dir/$side.log" ;; esac
 done
 rm -f "$dir/list.csv"
 

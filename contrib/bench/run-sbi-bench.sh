@@ -5,7 +5,8 @@
 # same URI list: -c 4 -m 32, a fixed count of requests, alternating rounds. TLS=1: both over TLS (h2 by ALPN), with
 # the same P-256 certificate made here, h2load the same (`make bench-sbi-tls`).
 # Run from an optimised build tree: `make bench-sbi`, or `builddir=$PWD ../contrib/bench/run-sbi-bench.sh`.
-# EIR: another osmo-eir binary (an A/B run). Prints figures, asserts nothing. Scratch data in BENCH_DIR (default a
+# EIR: another osmo-eir binary (an A/B run; NO_FILTER_WAIT=1 for one without lookup filters, else it is waited for
+# 60 s). Prints figures, asserts nothing. Scratch data in BENCH_DIR (default a
 # temp dir, removed afterwards; a store already in it is used).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,16 +36,20 @@ fi
 
 eport=$(port)
 nport=$(port)
-# 10,000 URIs: half listed IMEIs, half random ones (mostly not listed); IMEISV so no check digit is involved
+# 10,000 URIs: half listed IMEIs (LISTED: another percentage), the others random ones (1 in 7 listed); IMEISV so no
+# check digit is involved
 scheme=http
 [ "$TLS" = 0 ] || scheme=https
-/usr/bin/python3 - "$ROWS" "$eport" "$nport" "$dir" "$scheme" <<'PY'
+/usr/bin/python3 - "$ROWS" "$eport" "$nport" "$dir" "$scheme" "${LISTED:-50}" <<'PY'
 import random, sys
 n, eport, nport, d, scheme = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+listed = float(sys.argv[6])
 r = random.Random(1)
 with open(d + "/uris-eir", "w") as e, open(d + "/uris-nghttpd", "w") as g:
     for i in range(10000):
-        imei = 35000000000000 + (r.randrange(n) * 7 if i % 2 else r.randrange(n * 7))
+        # LISTED=50 (the default): every other URI, as before LISTED was there
+        pick = i % 2 if listed == 50 else r.random() * 100 < listed
+        imei = 35000000000000 + (r.randrange(n) * 7 if pick else r.randrange(n * 7))
         path = "/n5g-eir-eic/v1/equipment-status?pei=imeisv-%d%02d" % (imei, r.randrange(100))
         e.write("%s://127.0.0.1:%s%s\n" % (scheme, eport, path))
         g.write("%s://127.0.0.1:%s%s\n" % (scheme, nport, path))
@@ -60,6 +65,8 @@ fi
 "$EIR" -c "$dir/osmo-eir.cfg" -l "$dir/store" > "$dir/eir.log" 2>&1 &
 pids+=($!)
 wait_port "$eport"
+[ -n "${NO_FILTER_WAIT:-}" ] || wait_filter "$dir/eir.log"
+grep "lookup filter" "$dir/eir.log" | sed 's/^/# /' || true
 
 mkdir -p "$dir/www/n5g-eir-eic/v1"
 printf '{"status":"BLACKLISTED"}' > "$dir/www/n5g-eir-eic/v1/equipment-status"

@@ -266,11 +266,12 @@ out:
 
 /*! On a thread handle's thread: build the lookup filter of a part from its IMEI table, in read transactions of
  *  FILTER_CHUNK keys (none held for long: no map resize waits on more than one), and install it for the owner's reads.
+ *  \param[in] cancel when not NULL, read between two read transactions: true ends the build (-ECANCELED)
  *  \param[out] old the filter it replaces: the caller frees it (eir_db_filter_free()) on the owner's thread, where
  *	no read can be under way
  *  \returns 0; -EAGAIN (another process wrote the part during the build, or grew the map: build again later);
- *	-ENOMEM; -EIO; the message in eir_db_errstr() of t */
-int eir_db_filter_build(struct eir_db *t, enum eir_db_part part, struct eir_db_filter **old)
+ *	-ECANCELED; -ENOMEM; -EIO; the message in eir_db_errstr() of t */
+int eir_db_filter_build(struct eir_db *t, enum eir_db_part part, const bool *cancel, struct eir_db_filter **old)
 {
 	struct eir_db *o = owner_of(t);
 	struct part *p = &o->p[part];
@@ -281,8 +282,13 @@ int eir_db_filter_build(struct eir_db *t, enum eir_db_part part, struct eir_db_f
 	int rc;
 
 	*old = NULL;
-	while ((rc = build_chunk(t, o, p, part, &f, &last, &started)) == 0)
-		;
+	while ((rc = build_chunk(t, o, p, part, &f, &last, &started)) == 0) {
+		if (cancel && __atomic_load_n(cancel, __ATOMIC_RELAXED)) {
+			db_errf(t, "%s: the build was cancelled", p->path);
+			rc = -ECANCELED;
+			break;
+		}
+	}
 	pthread_mutex_lock(&o->write_mutex);
 	if (rc == 1) {
 		/* every commit since the build began must have been this process's own, each adding its keys */
@@ -339,7 +345,7 @@ bool eir_db_filter_info(struct eir_db *db, enum eir_db_part part, struct eir_db_
 	if (behind && db->filter_behind[part] == upto)
 		return true;
 	db->filter_behind[part] = behind ? upto : 0;
-	return fi->added > f->cap - f->keys;
+	return fi->added + f->keys > f->cap;
 }
 
 /* the owner's eir_db_close() */

@@ -95,7 +95,7 @@ static void *builder_main(void *arg)
 			eir_db_filter_drop(b->tdb, part, &r->old);
 			r->rc = 0;
 		} else {
-			r->rc = eir_db_filter_build(b->tdb, part, &r->old);
+			r->rc = eir_db_filter_build(b->tdb, part, &b->stop, &r->old);
 		}
 		r->secs = now_secs() - t0;
 		osmo_strlcpy(r->err, r->rc ? eir_db_errstr(b->tdb) : "", sizeof(r->err));
@@ -216,7 +216,8 @@ void eir_filter_builder_stop(struct eir_filter_builder *b)
 		return;
 	if (b->running) {
 		pthread_mutex_lock(&b->mutex);
-		b->stop = true;
+		/* also read by a build under way, between two of its read transactions: it ends there */
+		__atomic_store_n(&b->stop, true, __ATOMIC_RELAXED);
 		pthread_cond_signal(&b->cond);
 		pthread_mutex_unlock(&b->mutex);
 		pthread_join(b->thread, NULL);

@@ -118,7 +118,7 @@ static void verify(const char *what, enum eir_db_part part, unsigned unlisted)
 static void build(enum eir_db_part part, int want)
 {
 	struct eir_db_filter *old;
-	int rc = eir_db_filter_build(tdb, part, &old);
+	int rc = eir_db_filter_build(tdb, part, NULL, &old);
 
 	if (rc != want)
 		printf("build: %d (%s), wanted %d\n", rc, eir_db_errstr(tdb), want);
@@ -240,7 +240,7 @@ int main(void)
 
 		while (waitpid(pid, &status, WNOHANG) == 0) {
 			struct eir_db_filter *old;
-			int rc = eir_db_filter_build(tdb, EIR_DB_NATIONAL, &old);
+			int rc = eir_db_filter_build(tdb, EIR_DB_NATIONAL, NULL, &old);
 
 			OSMO_ASSERT(rc == 0 || rc == -EAGAIN);
 			eir_db_filter_free(old);
@@ -263,6 +263,15 @@ int main(void)
 		if (!fi.current)
 			build(EIR_DB_NATIONAL, 0);
 		verify("national built after them", EIR_DB_NATIONAL, 10000);
+	}
+
+	printf("-- a build cancelled (osmo-eir stopping): the filter it would replace stays\n");
+	{
+		struct eir_db_filter *old;
+		bool cancel = true;
+
+		OSMO_ASSERT(eir_db_filter_build(tdb, EIR_DB_NATIONAL, &cancel, &old) == -ECANCELED && !old);
+		verify("national after the cancelled build", EIR_DB_NATIONAL, 10000);
 	}
 
 	printf("-- the map grown while a filter is in use\n");

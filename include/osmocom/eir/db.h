@@ -134,7 +134,7 @@ struct eir_db_filter_info {
 	uint64_t skips;		/*!< lookups it answered since the store was opened */
 	bool current;		/*!< trusted for the latest snapshot */
 };
-int eir_db_filter_build(struct eir_db *t, enum eir_db_part part, struct eir_db_filter **old);
+int eir_db_filter_build(struct eir_db *t, enum eir_db_part part, const bool *cancel, struct eir_db_filter **old);
 void eir_db_filter_drop(struct eir_db *t, enum eir_db_part part, struct eir_db_filter **old);
 void eir_db_filter_free(struct eir_db_filter *f);
 bool eir_db_filter_info(struct eir_db *db, enum eir_db_part part, struct eir_db_filter_info *fi);

@@ -24,5 +24,6 @@ struct eir_filter_builder *eir_filter_builder_alloc(void *ctx, struct eir_db *db
 int eir_filter_builder_start(struct eir_filter_builder *b);
 /*! On the loop, about once a second: ask for the builds that are due; with off, for the filters to be taken away. */
 void eir_filter_builder_tick(struct eir_filter_builder *b, bool off);
-/*! On the loop: stop the thread (a build under way is finished first) and free the builder. NULL is ignored. */
+/*! On the loop: stop the thread (a build under way ends after its current read transaction) and free the builder.
+ *  NULL is ignored. */
 void eir_filter_builder_stop(struct eir_filter_builder *b);
