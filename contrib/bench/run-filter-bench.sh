@@ -4,7 +4,8 @@
 # filters turned off and on again on the running daemon ('eir' / 'lookup-filter'), round by round, which of the two
 # goes first alternating; each round loads S13 (osmo-eir-bench -c 2 -w 16, COUNT answers, every verdict checked) and
 # N5g-eir (h2load -c 4 -m 32, COUNT requests), and reads the CPU time the answering loop took (its thread's
-# schedstat, in ns: robust to the load generator's share of the machine, which a rate is not).
+# schedstat, in ns: robust to the load generator's share of the machine, which a rate is not); then S13 paced at
+# RATE (50000) answers/s for PACED (5) seconds, -w 256: its p99.
 #   make bench-filter      (or: builddir=$PWD ../contrib/bench/run-filter-bench.sh)
 # ROWS (10M), LISTED (50: percent of the queries that are listed IMEIs; the rest random, mostly on no list),
 # ROUNDS (4), COUNT (1000000); BENCH_DIR keeps the store. Prints every round and the medians; asserts nothing.
@@ -15,6 +16,8 @@ ROWS=${ROWS:-10000000}
 LISTED=${LISTED:-50}
 ROUNDS=${ROUNDS:-4}
 COUNT=${COUNT:-1000000}
+RATE=${RATE:-50000}
+PACED=${PACED:-5}
 EIR="$builddir/src/osmo-eir/osmo-eir"
 EIR_DB="$builddir/src/osmo-eir-db/osmo-eir-db"
 BENCH="$builddir/contrib/bench/osmo-eir-bench"
@@ -85,6 +88,13 @@ round() { # MODE: one S13 and one N5g-eir load, each with the loop's CPU time pe
 	rate=$(printf '%s\n' "$out" | sed -n 's/^finished in [^,]*, \([0-9]*\)[0-9.]* req\/s.*/\1/p')
 	printf '%s\n' "$out" | grep -q "^status codes: $COUNT 2xx" || printf '%s\n' "$out" | grep "^status codes" | sed 's/^/# /'
 	echo "$1 sbi $rate $(((t1 - t0) / COUNT))" >> "$dir/rounds"
+	# S13 paced at RATE answers/s for PACED seconds: the p99 latency, in microseconds
+	t0=$(loop_ns)
+	out=$("$BENCH" -p "$s13port" -c 2 -w 256 -r "$RATE" -d "$PACED" -i "$dir/imeis.csv" 2>&1 | tail -n 1)
+	t1=$(loop_ns)
+	case "$out" in *"mismatch=0 error=0"*) ;; *) echo "# S13 paced: $out" ;; esac
+	echo "$1 p99 $(printf '%s\n' "$out" | sed -n 's/.* p99=\([0-9]*\)us.*/\1/p') $(((t1 - t0) / (RATE * PACED)))" \
+		>> "$dir/rounds"
 }
 rm -f "$dir/rounds"
 echo "## $ROUNDS rounds: S13 -c 2 -w 16 -n $COUNT, N5g-eir h2load -n $COUNT -c 4 -m 32; $LISTED % listed IMEIs"
@@ -99,16 +109,18 @@ done
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 print("%-5s %-4s %12s %22s" % ("mode", "load", "answers/s", "loop CPU ns / request"))
+print("(p99: S13 paced, its p99 in us in place of the rate)")
 for m, load, rate, ns in rows:
     print("%-5s %-4s %12s %22s" % (m, load, rate, ns))
-for load in ("s13", "sbi"):
+for load in ("s13", "sbi", "p99"):
     med = {}
     for m in ("off", "on"):
         r = [int(x[2]) for x in rows if x[0] == m and x[1] == load]
         c = [int(x[3]) for x in rows if x[0] == m and x[1] == load]
         med[m] = (statistics.median(r), statistics.median(c), min(c), max(c))
-    print("## %s: off %.0f/s, %.0f ns (%d-%d); on %.0f/s, %.0f ns (%d-%d); on/off: rate %.2fx, loop CPU %.2fx" % (
-        load, med["off"][0], med["off"][1], med["off"][2], med["off"][3], med["on"][0], med["on"][1], med["on"][2],
-        med["on"][3], med["on"][0] / med["off"][0], med["on"][1] / med["off"][1]))
+    unit, what = ("us", "p99") if load == "p99" else ("/s", "rate")
+    print("## %s: off %.0f%s, %.0f ns (%d-%d); on %.0f%s, %.0f ns (%d-%d); on/off: %s %.2fx, loop CPU %.2fx" % (
+        load, med["off"][0], unit, med["off"][1], med["off"][2], med["off"][3], med["on"][0], unit, med["on"][1],
+        med["on"][2], med["on"][3], what, med["on"][0] / med["off"][0], med["on"][1] / med["off"][1]))
 PY
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
