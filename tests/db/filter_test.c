@@ -130,18 +130,17 @@ static void build(enum eir_db_part part, int want)
 
 struct writer {
 	volatile unsigned rounds;	/* 40 commits of 100 keys, the build started after the third */
+	struct eir_db *wdb;		/* its thread handle (talloc'd and freed on the main thread) */
 };
 
 static void *writer_main(void *arg)
 {
 	struct writer *w = arg;
-	struct eir_db *wdb = eir_db_thread_handle(ctx, db);
 
 	while (w->rounds < 40) {
-		put(wdb, EIR_DB_LOCAL, BASE + 5000000 + w->rounds * 100, 100, 1);
+		put(w->wdb, EIR_DB_LOCAL, BASE + 5000000 + w->rounds * 100, 100, 1);
 		w->rounds++;
 	}
-	eir_db_close(wdb);
 	return NULL;
 }
 
@@ -206,11 +205,13 @@ int main(void)
 	verify("local after puts and deletions", EIR_DB_LOCAL, 10000);
 
 	printf("-- a thread writes while the filter is built\n");
+	w.wdb = eir_db_thread_handle(ctx, db);
 	OSMO_ASSERT(pthread_create(&th, NULL, writer_main, &w) == 0);
 	while (w.rounds < 3)
 		usleep(1000);
 	build(EIR_DB_LOCAL, 0);
 	pthread_join(th, NULL);
+	eir_db_close(w.wdb);
 	verify("local after the writing thread", EIR_DB_LOCAL, 10000);
 
 	printf("-- a table emptied and filled again\n");
