@@ -20,7 +20,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include <talloc.h>
 #include <osmocom/core/utils.h>
 #include "store_internal.h"
 
@@ -321,31 +320,26 @@ void eir_db_filter_drop(struct eir_db *t, enum eir_db_part part, struct eir_db_f
 	pthread_mutex_unlock(&o->write_mutex);
 }
 
-/*! On the owner's thread: the state of a part's filter. \returns whether it should be built (again): there is none,
- *  another process wrote the part since (seen twice, so that a commit whose chain step is under way does not count),
- *  or it holds more keys than it was made for. */
+/*! On the owner's thread: the state of a part's filter (no side effect). \returns whether it should be built
+ *  (again): there is none, another process wrote the part since (not current), or it holds more keys than it was
+ *  made for. A caller that asks often should wait for a second look at the same upto before building on "not
+ *  current": one of this process's commits may be between its commit and its chain step. */
 bool eir_db_filter_info(struct eir_db *db, enum eir_db_part part, struct eir_db_filter_info *fi)
 {
 	struct eir_db_filter *f = atomic_load_explicit(&db->filter[part], memory_order_acquire);
 	MDB_envinfo info;
-	uint64_t upto;
-	bool behind;
 
 	memset(fi, 0, sizeof(*fi));
 	fi->skips = db->filter_skips[part];
 	if (!f)
 		return true;
-	upto = atomic_load(&f->upto);
+	fi->upto = atomic_load(&f->upto);
 	fi->keys = f->keys;
 	fi->added = atomic_load(&f->added);
 	fi->cap = f->cap;
 	fi->bytes = f->bytes;
-	behind = !mdb_env_info(db->p[part].env, &info) && info.me_last_txnid > upto;
-	fi->current = !behind;
-	if (behind && db->filter_behind[part] == upto)
-		return true;
-	db->filter_behind[part] = behind ? upto : 0;
-	return fi->added + f->keys > f->cap;
+	fi->current = mdb_env_info(db->p[part].env, &info) || info.me_last_txnid <= fi->upto;
+	return !fi->current || fi->added + f->keys > f->cap;
 }
 
 /* the owner's eir_db_close() */

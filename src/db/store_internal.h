@@ -78,7 +78,6 @@ struct eir_db {
 	struct eir_db_filter *_Atomic filter[_EIR_DB_PART_COUNT];
 	struct eir_db_filter *fnext[_EIR_DB_PART_COUNT];	/* being built: fed by the writes, not read yet */
 	uint64_t filter_skips[_EIR_DB_PART_COUNT];	/* lookups it answered (the owner's thread) */
-	uint64_t filter_behind[_EIR_DB_PART_COUNT];	/* eir_db_filter_info(): upto when last seen behind */
 };
 
 struct eir_db_txn {

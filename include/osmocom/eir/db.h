@@ -132,6 +132,7 @@ struct eir_db_filter_info {
 	uint64_t cap;		/*!< keys it was made for */
 	uint64_t bytes;		/*!< its memory */
 	uint64_t skips;		/*!< lookups it answered since the store was opened */
+	uint64_t upto;		/*!< the last transaction id it holds */
 	bool current;		/*!< trusted for the latest snapshot */
 };
 int eir_db_filter_build(struct eir_db *t, enum eir_db_part part, const bool *cancel, struct eir_db_filter **old);
