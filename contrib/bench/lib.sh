@@ -31,6 +31,29 @@ wait_port() {
 	return 1
 }
 
+# bench_list ROWS FILE: a sorted DIRBS blacklist of ROWS IMEIs, 35000000000000 on in steps of 7 (osmo-eir-db import)
+bench_list() {
+	awk -v n="$1" 'BEGIN { print "imei,block_date,reasons"
+		for (i = 0; i < n; i++) printf "%.0f,20261101,Reported stolen\n", 35000000000000 + i * 7 }' > "$2"
+}
+
+# bench_queries ROWS DIR LISTED: for a store of bench_list ROWS, DIR/imeis.csv (200,000 S13 queries with their
+# verdicts, for osmo-eir-bench -i) and DIR/paths (10,000 N5g-eir paths of the same IMEIs, IMEISV: no check digit);
+# LISTED % listed IMEIs, the rest random in the listed range (one in seven of them listed)
+bench_queries() {
+	/usr/bin/python3 - "$1" "$2" "$3" <<'PY'
+import random, sys
+n, d, listed = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
+r = random.Random(1)
+with open(d + "/imeis.csv", "w") as f, open(d + "/paths", "w") as g:
+    for i in range(200000):
+        k = r.randrange(n) * 7 if r.random() * 100 < listed else r.randrange(n * 7)
+        f.write("%d,,%s\n" % (35000000000000 + k, "BLACKLISTED" if k % 7 == 0 else "WHITELISTED"))
+        if i < 10000:
+            g.write("/n5g-eir-eic/v1/equipment-status?pei=imeisv-%d%02d\n" % (35000000000000 + k, r.randrange(100)))
+PY
+}
+
 # wait_filter LOG: until the osmo-eir writing LOG has built its lookup filter of the local lists (at most 60 s; an
 # osmo-eir without one, or with 'lookup-filter off', is waited for that long)
 wait_filter() {

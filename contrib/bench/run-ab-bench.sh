@@ -28,20 +28,8 @@ echo "# old: $OLD ($(git -C "$OLD/.." rev-parse --short HEAD 2>/dev/null || echo
 echo "# new: $builddir ($(git -C "$builddir/.." rev-parse --short HEAD 2>/dev/null || echo '?'))"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
-	for (i = 0; i < n; i++) printf "%.0f,20261101,Reported stolen\n", 35000000000000 + i * 7 }' > "$dir/list.csv"
-# S13 queries with their expected verdicts, LISTED % listed; N5g-eir URIs of the same kind (IMEISV: no check digit)
-/usr/bin/python3 - "$ROWS" "$dir" "${LISTED:-50}" <<'PY'
-import random, sys
-n, d, listed = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
-r = random.Random(1)
-with open(d + "/imeis.csv", "w") as f, open(d + "/paths", "w") as g:
-    for i in range(200000):
-        k = r.randrange(n) * 7 if r.random() * 100 < listed else r.randrange(n * 7)
-        f.write("%d,,%s\n" % (35000000000000 + k, "BLACKLISTED" if k % 7 == 0 else "WHITELISTED"))
-        if i < 10000:
-            g.write("/n5g-eir-eic/v1/equipment-status?pei=imeisv-%d%02d\n" % (35000000000000 + k, r.randrange(100)))
-PY
+bench_list "$ROWS" "$dir/list.csv"
+bench_queries "$ROWS" "$dir" "${LISTED:-50}"
 
 # a program of a build tree: src/NAME/NAME, or src/NAME in trees before the one-folder-per-program layout
 prog() { if [ -x "$1/src/$2/$2" ]; then echo "$1/src/$2/$2"; else echo "$1/src/$2"; fi; }

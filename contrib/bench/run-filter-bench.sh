@@ -29,23 +29,12 @@ bench_setup filter
 echo "# $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ ! -d "$dir/store" ]; then
-	awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
-		for (i = 0; i < n; i++) printf "%.0f,20261101,Reported stolen\n", 35000000000000 + i * 7 }' > "$dir/list.csv"
+	bench_list "$ROWS" "$dir/list.csv"
 	"$EIR_DB" -l "$dir/store" create >/dev/null
 	"$EIR_DB" -l "$dir/store" -m 4096 import "$dir/list.csv" 2>&1 | tail -n 1
 	rm -f "$dir/list.csv"
 fi
-/usr/bin/python3 - "$ROWS" "$dir" "$LISTED" <<'PY'
-import random, sys
-n, d, listed = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
-r = random.Random(1)
-with open(d + "/imeis.csv", "w") as f, open(d + "/paths", "w") as g:
-    for i in range(200000):
-        k = r.randrange(n) * 7 if r.random() * 100 < listed else r.randrange(n * 7)
-        f.write("%d,,%s\n" % (35000000000000 + k, "BLACKLISTED" if k % 7 == 0 else "WHITELISTED"))
-        if i < 10000:
-            g.write("/n5g-eir-eic/v1/equipment-status?pei=imeisv-%d%02d\n" % (35000000000000 + k, r.randrange(100)))
-PY
+bench_queries "$ROWS" "$dir" "$LISTED"
 s13port=$(port)
 vtyport=$(port)
 sbiport=$(port)

@@ -27,8 +27,7 @@ bench_setup history
 echo "# $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "## store: $ROWS listed IMEIs; queries: 200,000 (IMEI, IMSI), half listed; W=$W, $CONNS connections, ${SECS}s"
-awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
-	for (i = 0; i < n; i++) printf "%.0f,20261101,Reported stolen\n", 35000000000000 + i * 7 }' > "$dir/list.csv"
+bench_list "$ROWS" "$dir/list.csv"
 mkdir -p "$dir/off"
 "$EIR_DB" -l "$dir/off/store" create >/dev/null
 "$EIR_DB" -l "$dir/off/store" -m 2048 import "$dir/list.csv" 2>&1 | tail -n 1

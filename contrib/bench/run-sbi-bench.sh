@@ -27,8 +27,7 @@ echo "# $(uname -m), $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ ! -d "$dir/store" ]; then
 	echo "## store: $ROWS listed IMEIs (sorted DIRBS blacklist imported with osmo-eir-db)"
-	awk -v n="$ROWS" 'BEGIN { print "imei,block_date,reasons"
-		for (i = 0; i < n; i++) printf "%.0f,20261101,Reported stolen\n", 35000000000000 + i * 7 }' > "$dir/list.csv"
+	bench_list "$ROWS" "$dir/list.csv"
 	"$EIR_DB" -l "$dir/store" create >/dev/null
 	"$EIR_DB" -l "$dir/store" -m 4096 import "$dir/list.csv" 2>&1 | tail -n 1
 	rm -f "$dir/list.csv"
