@@ -10,8 +10,11 @@
  *  - every write of this process adds each key it puts into the table (db_filter_add(), under the write mutex,
  *    before its commit), and after the commit moves upto on to the new transaction id, but only when upto was the
  *    id just before it and the environment's last transaction is that commit (db_filter_committed()): a commit of
- *    another process (osmo-eir-sync in the national part, an import lent the local writer lock) breaks the chain,
- *    and no snapshot after it is trusted until the filter is built again;
+ *    another process (osmo-eir-sync in the national part, an import lent the local writer lock) breaks the chain;
+ *  - every write of any process also leaves the keys it put in the part's key log (write.c, store_internal.h), so
+ *    that a thread can bring the filter past the other process's commits: it adds the keys of each transaction
+ *    after upto, then moves upto on to the snapshot it read them in (eir_db_filter_catch_up()). When one of those
+ *    transactions left no list (too many keys, too old, a writer without the log), the filter is built again;
  *  - keys deleted stay in it (a false "maybe", never a false "no"); too many added keys make it rebuild.
  * A reader whose snapshot is outside [base, upto] looks up as if there were no filter. */
 
@@ -21,6 +24,7 @@
 #include <sys/mman.h>
 
 #include <osmocom/core/utils.h>
+#include <osmocom/core/bit64gen.h>
 #include "store_internal.h"
 
 #define FILTER_BITS_PER_KEY 12		/* false "maybe": 0.17 % after a build, 0.54 % at its capacity */
@@ -35,6 +39,7 @@ struct eir_db_filter {
 	uint64_t cap;			/* keys planned for */
 	_Atomic uint64_t added;		/* keys added by writes since the build began */
 	uint64_t keys;			/* keys read by the build */
+	_Atomic uint64_t catch_ups;	/* eir_db_filter_catch_up() that moved it on */
 	size_t bytes;
 	uint32_t (*blocks)[8];
 };
@@ -172,7 +177,29 @@ bool db_filter_absent(struct eir_db *db, enum eir_db_part part, uint64_t imei)
 	return true;
 }
 
-/* --- building --- */
+/* --- building and catching up (a thread handle's thread) --- */
+
+/* A read transaction of a thread, under the map lock (no map resize while it is open), which the caller releases
+ * whatever this returns. \returns 0, -EAGAIN (another process grew the map: the owner adopts it at its next
+ * snapshot; later) or -EIO */
+static int thread_read_begin(struct eir_db *t, struct eir_db *o, struct part *p, MDB_txn **txn)
+{
+	int rc;
+
+	*txn = NULL;
+	pthread_rwlock_rdlock(&o->map_lock);
+	rc = mdb_txn_begin(p->env, NULL, MDB_RDONLY, txn);
+	if (rc == MDB_MAP_RESIZED) {
+		db_errf(t, "%s: the map was grown by another process", p->path);
+		*txn = NULL;
+		return -EAGAIN;
+	}
+	if (rc) {
+		*txn = NULL;
+		return db_lmdb_err(t, rc, "begin read transaction");
+	}
+	return 0;
+}
 
 /* One read transaction of the build: up to FILTER_CHUNK keys after *last (all from the first with *started false),
  * under the map lock (no map resize while it is open). \returns 0 (more to read), 1 (done) or an error */
@@ -192,18 +219,9 @@ static int build_chunk(struct eir_db *t, struct eir_db *o, struct part *p, enum 
 	 * taken before the map lock) */
 	if (first)
 		pthread_mutex_lock(&o->write_mutex);
-	pthread_rwlock_rdlock(&o->map_lock);
-	rc = mdb_txn_begin(p->env, NULL, MDB_RDONLY, &txn);
-	if (rc == MDB_MAP_RESIZED) {
-		/* another process grew the map: the owner adopts it at its next snapshot; build later */
-		db_errf(t, "%s: the map was grown by another process", p->path);
-		rc = -EAGAIN;
+	rc = thread_read_begin(t, o, p, &txn);
+	if (rc)
 		goto out;
-	}
-	if (rc) {
-		rc = db_lmdb_err(t, rc, "begin read transaction");
-		goto out;
-	}
 	if (!*fp) {
 		/* the first chunk: sized by the table now, published for the writers before any key is read */
 		rc = mdb_stat(txn, p->dbi[EIR_T_IMEI], &st);
@@ -308,6 +326,109 @@ int eir_db_filter_build(struct eir_db *t, enum eir_db_part part, const bool *can
 	return rc;
 }
 
+/* The keys the transactions (from, to] put, from the key log, in the read transaction txn: into f, or none when one
+ * of them left no list. \returns the keys added, -ENOENT (a transaction without its list) or an error */
+static int64_t log_keys(struct eir_db *t, struct part *p, MDB_txn *txn, uint64_t from, uint64_t to,
+			struct eir_db_filter *f)
+{
+	uint8_t key[8];
+	MDB_val k = { .mv_size = sizeof(key), .mv_data = key }, v;
+	int64_t n = 0;
+	int rc;
+
+	/* looked at first, all of them: a filter is either brought to the snapshot or left as it was */
+	for (uint64_t id = from + 1; id <= to; id++) {
+		osmo_store64be(id, key);
+		rc = mdb_get(txn, p->dbi[DBI_KEYLOG], &k, &v);
+		if (rc == MDB_NOTFOUND) {
+			db_errf(t, "%s: transaction %llu is not in the key log", p->path, (unsigned long long)id);
+			return -ENOENT;
+		}
+		if (rc)
+			return db_lmdb_err(t, rc, "read the key log");
+		if (v.mv_size < KLOG_HDR || (((uint8_t *)v.mv_data)[0] != KLOG_MANY &&
+					     ((uint8_t *)v.mv_data)[0] != KLOG_KEYS) ||
+		    (v.mv_size - KLOG_HDR) % KEY_IMEI_LEN) {
+			db_errf(t, "%s: corrupt key log entry of transaction %llu", p->path, (unsigned long long)id);
+			return -EIO;
+		}
+		if (((uint8_t *)v.mv_data)[0] == KLOG_MANY) {
+			db_errf(t, "%s: transaction %llu put too many keys to list them", p->path,
+				(unsigned long long)id);
+			return -ENOENT;
+		}
+	}
+	for (uint64_t id = from + 1; id <= to; id++) {
+		const uint8_t *kp;
+
+		osmo_store64be(id, key);
+		rc = mdb_get(txn, p->dbi[DBI_KEYLOG], &k, &v);
+		if (rc)
+			return db_lmdb_err(t, rc, "read the key log");
+		kp = (const uint8_t *)v.mv_data + KLOG_HDR;
+		for (size_t i = 0; i < (v.mv_size - KLOG_HDR) / KEY_IMEI_LEN; i++, kp += KEY_IMEI_LEN)
+			filter_set(f, db_be48_get(kp));
+		n += (v.mv_size - KLOG_HDR) / KEY_IMEI_LEN;
+	}
+	return n;
+}
+
+/*! On a thread handle's thread (the one that builds): bring the lookup filter of a part on to the latest snapshot
+ *  without a build, with the keys the commits after it put (another process's: the key log). The filter built last
+ *  stays; the reads trust it for the new snapshots from the moment this returns 0.
+ *  \param[out] keys the keys added (0 when it was current)
+ *  \returns 0; -ENOENT (no filter, one with more keys than it was made for, or a commit that left no list of its
+ *	keys: build it again); -EAGAIN (the map was grown by another process: later); -EIO; the message in
+ *	eir_db_errstr() of t */
+int eir_db_filter_catch_up(struct eir_db *t, enum eir_db_part part, uint64_t *keys)
+{
+	struct eir_db *o = owner_of(t);
+	struct part *p = &o->p[part];
+	struct eir_db_filter *f = atomic_load_explicit(&o->filter[part], memory_order_acquire);
+	uint64_t upto, id;
+	MDB_txn *txn = NULL;
+	int64_t n = 0;
+	int rc;
+
+	*keys = 0;
+	if (!f || !p->keylog || atomic_load(&f->added) + f->keys > f->cap) {
+		db_errf(t, "%s: %s", p->path, !f ? "no lookup filter" : !p->keylog ? "no key log" :
+			"the lookup filter holds more keys than it was made for");
+		return -ENOENT;
+	}
+	rc = thread_read_begin(t, o, p, &txn);
+	if (rc)
+		goto out;
+	id = mdb_txn_id(txn);
+	upto = atomic_load_explicit(&f->upto, memory_order_relaxed);
+	if (id > upto && id - upto > KLOG_KEEP) {
+		db_errf(t, "%s: the lookup filter is %llu transactions behind", p->path,
+			(unsigned long long)(id - upto));
+		rc = -ENOENT;
+		goto out;
+	}
+	if (id > upto) {
+		n = log_keys(t, p, txn, upto, id, f);
+		if (n < 0) {
+			rc = (int)n;
+			goto out;
+		}
+		atomic_fetch_add_explicit(&f->added, (uint64_t)n, memory_order_relaxed);
+		/* this process's own commits may move upto meanwhile (db_filter_committed()): on to id, never back */
+		while (upto < id && !atomic_compare_exchange_weak_explicit(&f->upto, &upto, id, memory_order_release,
+									   memory_order_relaxed))
+			;
+		atomic_fetch_add_explicit(&f->catch_ups, 1, memory_order_relaxed);
+	}
+	*keys = (uint64_t)n;
+	rc = 0;
+out:
+	if (txn)
+		mdb_txn_abort(txn);
+	pthread_rwlock_unlock(&o->map_lock);
+	return rc;
+}
+
 /*! On a thread handle's thread: take the filter of a part away (the lookups search the B-tree again).
  *  \param[out] old the filter taken: the caller frees it on the owner's thread */
 void eir_db_filter_drop(struct eir_db *t, enum eir_db_part part, struct eir_db_filter **old)
@@ -338,6 +459,7 @@ bool eir_db_filter_info(struct eir_db *db, enum eir_db_part part, struct eir_db_
 	fi->added = atomic_load(&f->added);
 	fi->cap = f->cap;
 	fi->bytes = f->bytes;
+	fi->catch_ups = atomic_load_explicit(&f->catch_ups, memory_order_relaxed);
 	fi->current = mdb_env_info(db->p[part].env, &info) || info.me_last_txnid <= fi->upto;
 	return !fi->current || fi->added + f->keys > f->cap;
 }

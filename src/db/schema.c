@@ -22,6 +22,7 @@ static const char *const dbi_names[_DBI_COUNT] = {
 	[DBI_REASON_IDX] = "reason_idx",
 	[DBI_META] = "meta",
 	[DBI_AUDIT] = "audit",
+	[DBI_KEYLOG] = "keylog",
 };
 
 /* the first sub-database each schema version added: a read-only open of an older store misses it */
@@ -285,12 +286,17 @@ static int open_dbis(struct eir_db *db, struct part *p, MDB_txn *txn, bool write
 
 	for (i = 0; i < _DBI_COUNT; i++) {
 		rc = mdb_dbi_open(txn, dbi_names[i], write ? MDB_CREATE : 0, &p->dbi[i]);
+		if (i == DBI_KEYLOG)
+			p->keylog = rc == 0;
 		if (rc == 0)
 			continue;
 		if (rc != MDB_NOTFOUND)
 			return db_lmdb_err(db, rc, "open table");
 		if (!write && !db->opts.read_only)
 			return PASS_NEEDS_WRITE;
+		/* the key log only serves another process's lookup filter: a read-only open does without */
+		if (i == DBI_KEYLOG)
+			continue;
 		if (i >= DBI_FIRST_OF_SCHEMA_2) {
 			db_errf(db, "%s: the store needs an upgrade to schema version %u: open it once read-write "
 				"(start osmo-eir on it, or any osmo-eir-db command that writes)", p->path,

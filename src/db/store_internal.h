@@ -33,6 +33,8 @@ enum {
 	DBI_REASON_IDX = _EIR_T_COUNT,	/* reason text → id */
 	DBI_META,			/* schema version, part name, feed state */
 	DBI_AUDIT,			/* schema 2: sequence number → list change record (local part) */
+	DBI_KEYLOG,			/* transaction id → the IMEI keys it put (not in the schema version: a store
+					 * without it is opened, and the log made at the first read-write open) */
 	_DBI_COUNT
 };
 
@@ -46,6 +48,18 @@ enum {
 #define REC_ROW_LEN_V2 (REC_LEN_V3 + 8)	/* schema 2 rows: the MSISDN after the record, not in the key */
 #define REASON_MAX 500
 
+/* The key log (DBI_KEYLOG): every write transaction of any process leaves one entry, so that a lookup filter of
+ * another process can take its keys without a new build (filter.c). Key: the transaction id (8 bytes, big-endian);
+ * value: a kind, the commit's time (8 bytes, big-endian, seconds) and for KLOG_KEYS the keys it put into the IMEI
+ * table (KEY_IMEI_LEN each, in the order put). Entries more than KLOG_KEEP transactions or KLOG_AGE seconds old
+ * are deleted by the writes. */
+#define KLOG_KEYS 'k'
+#define KLOG_MANY 'm'		/* it put more than KLOG_MAX_KEYS keys: not listed (a filter is built again) */
+#define KLOG_HDR 9
+#define KLOG_MAX_KEYS 262144
+#define KLOG_KEEP 1024
+#define KLOG_AGE 3600
+
 struct part {
 	MDB_env *env;
 	MDB_dbi dbi[_DBI_COUNT];
@@ -54,6 +68,7 @@ struct part {
 	MDB_cursor *rcur_row[2];	/* prefix search cursors on notif and exc, renewed on first use */
 	bool rcur_row_fresh[2];		/* renewed in the current snapshot */
 	bool rtxn_active;
+	bool keylog;			/* DBI_KEYLOG is open (a read-only open of a store without one: false) */
 	int lock_fd;			/* writer lock, -1 when not held */
 	char *path;
 };
@@ -91,6 +106,9 @@ struct eir_db_txn {
 	uint32_t next_reason;		/* 0: not looked up yet */
 	int64_t now;			/* eir_db_txn_time() */
 	int64_t dcount[4];		/* change of the IMEI records per list (enum eir_list), saved at commit */
+	uint8_t *klog;			/* the IMEI keys put, for the key log (KEY_IMEI_LEN each) */
+	size_t klog_n, klog_cap;	/* keys in it, room for */
+	bool klog_many;			/* more than KLOG_MAX_KEYS (or no memory for them): logged as KLOG_MANY */
 	bool map_full;
 	bool failed;
 };

@@ -7,8 +7,10 @@
  *    frees the filter replaced (no read of the loop can be under way then), logs and counts; the thread logs
  *    nothing and touches no talloc context.
  * A part is due when it has no filter, when another process wrote it since (osmo-eir-sync's commit, an import the
- * lists were lent to: eir_db_filter_info()), or when writes added more keys than its filter was made for. A build that
- * failed because the part was written meanwhile is tried again at the next tick, any other failure a minute later.
+ * lists were lent to: eir_db_filter_info()), or when writes added more keys than its filter was made for. Behind
+ * another process's commits, the filter is first brought on from the key log (eir_db_filter_catch_up(): the keys
+ * those commits put, no build); only when that cannot be done is it built again. A build that failed because the
+ * part was written meanwhile is tried again at the next tick, any other failure a minute later.
  * Turned off ('eir' / 'lookup-filter off'), the filters are taken away the same way, and no more are built. */
 
 #define _GNU_SOURCE	/* pthread_setname_np() */
@@ -33,6 +35,8 @@ struct result {
 	struct llist_head list;
 	enum eir_db_part part;
 	bool drop;
+	bool caught_up;
+	uint64_t keys;
 	int rc;
 	double secs;
 	struct eir_db_filter *old;
@@ -54,7 +58,6 @@ struct eir_filter_builder {
 	/* on the loop */
 	bool inflight[_EIR_DB_PART_COUNT];
 	unsigned wait[_EIR_DB_PART_COUNT];	/* ticks before the next try */
-	uint64_t behind[_EIR_DB_PART_COUNT];	/* upto of the filter last seen not current (0: it was) */
 	eir_filter_built_cb cb;
 	void *cb_data;
 };
@@ -92,11 +95,16 @@ static void *builder_main(void *arg)
 
 		double t0 = now_secs();
 
+		r->caught_up = false;
+		r->keys = 0;
 		if (r->drop) {
 			eir_db_filter_drop(b->tdb, part, &r->old);
 			r->rc = 0;
 		} else {
-			r->rc = eir_db_filter_build(b->tdb, part, &b->stop, &r->old);
+			r->rc = eir_db_filter_catch_up(b->tdb, part, &r->keys);
+			r->caught_up = r->rc == 0;
+			if (r->rc == -ENOENT)
+				r->rc = eir_db_filter_build(b->tdb, part, &b->stop, &r->old);
 		}
 		r->secs = now_secs() - t0;
 		osmo_strlcpy(r->err, r->rc ? eir_db_errstr(b->tdb) : "", sizeof(r->err));
@@ -114,8 +122,8 @@ static void itq_read(struct osmo_it_q *q, struct llist_head *item)
 {
 	struct eir_filter_builder *b = q->data;
 	struct result *r = llist_entry(item, struct result, list);
-	struct eir_filter_built out = { .part = r->part, .dropped = r->drop, .rc = r->rc, .err = r->err,
-					.secs = r->secs };
+	struct eir_filter_built out = { .part = r->part, .dropped = r->drop, .caught_up = r->caught_up,
+					.keys = r->keys, .rc = r->rc, .err = r->err, .secs = r->secs };
 
 	eir_db_filter_free(r->old);
 	r->old = NULL;
@@ -149,17 +157,9 @@ void eir_filter_builder_tick(struct eir_filter_builder *b, bool off)
 			b->wait[i]--;
 			continue;
 		}
-		bool due = eir_db_filter_info(b->db, i, &fi);
-
-		/* not current: only when seen so at two ticks with the same upto (not a commit of this process between
-		 * its commit and its chain step) */
-		if (fi.bytes && !fi.current) {
-			due = b->behind[i] == fi.upto;
-			b->behind[i] = fi.upto;
-		} else {
-			b->behind[i] = 0;
-		}
-		if (due) {
+		/* not current may also be a commit of this process between its commit and its chain step: the catch-up
+		 * then finds its keys in the log, no build */
+		if (eir_db_filter_info(b->db, i, &fi)) {
 			b->inflight[i] = true;
 			want |= 1U << i;
 		}

@@ -267,8 +267,8 @@ DEFUN(show_equip_summary, show_equip_summary_cmd, "show equipment summary",
 			vty_out(vty, "  %-8s lookup filter: %llu keys + %llu added, %llu KiB, %s, %llu lookups "
 				"answered%s", get_value_string(eir_db_part_names, i), (unsigned long long)fi.keys,
 				(unsigned long long)fi.added, (unsigned long long)(fi.bytes / 1024),
-				fi.current ? "trusted" : "not trusted until built again", (unsigned long long)fi.skips,
-				VTY_NEWLINE);
+				fi.current ? "trusted" : "not trusted yet (another process wrote)",
+				(unsigned long long)fi.skips, VTY_NEWLINE);
 	}
 	vty_out(vty, " audit trail: %llu records%s", (unsigned long long)s.audit_records, VTY_NEWLINE);
 	return CMD_SUCCESS;

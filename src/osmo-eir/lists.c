@@ -48,7 +48,10 @@ static const struct rate_ctr_desc lists_ctr_desc[] = {
 					  "Listeners not read for 100 ms: a connection could not be accepted (no "
 					  "descriptor or memory left)" },
 	[EIR_LISTS_CTR_FILTER_BUILT] = { "filter:built",
-					 "Lookup filters built (at the start, after another process wrote)" },
+					 "Lookup filters built (at the start; when full; after another process's "
+					 "commit the key log does not list)" },
+	[EIR_LISTS_CTR_FILTER_CAUGHT_UP] = { "filter:caught-up", "Lookup filters brought past another process's "
+					     "commits with their keys from the key log (no build)" },
 	[EIR_LISTS_CTR_FILTER_SKIP] = { "filter:skip", "Lookups of an IMEI the lookup filter answered (not listed)" },
 };
 
@@ -77,9 +80,9 @@ static const struct osmo_stat_item_desc lists_stat_desc[] = {
 	[EIR_LISTS_STAT_MAP_USE_LOCAL] = { "map:local", "Use of the local part's map", "%", 16, 0 },
 	[EIR_LISTS_STAT_MAP_USE_NAT] = { "map:national", "Use of the national part's map", "%", 16, 0 },
 	[EIR_LISTS_STAT_FILTER_LOCAL] = { "filter:local", "Keys in the local part's lookup filter (0: none, or not "
-					  "trusted until built again)", "", 16, 0 },
+					  "trusted yet after another process's commit)", "", 16, 0 },
 	[EIR_LISTS_STAT_FILTER_NAT] = { "filter:national", "Keys in the national part's lookup filter (0: none, or "
-					"not trusted until built again)", "", 16, 0 },
+					"not trusted yet after another process's commit)", "", 16, 0 },
 	[EIR_LISTS_STAT_FILTER_KIB] = { "filter:memory", "Memory of the lookup filters", "KiB", 16, 0 },
 };
 
@@ -217,6 +220,10 @@ static void filter_built(void *cb_data, const struct eir_filter_built *b)
 
 	if (b->dropped) {
 		LOGP(DDB, LOGL_NOTICE, "lookup filter of the %s lists taken away (lookup-filter off)\n", part);
+	} else if (b->rc == 0 && b->caught_up) {
+		eir_lists_ctr_inc(EIR_LISTS_CTR_FILTER_CAUGHT_UP);
+		LOGP(DDB, LOGL_DEBUG, "lookup filter of the %s lists: %llu keys of another process's commits taken "
+		     "from the key log in %.3f s\n", part, (unsigned long long)b->keys, b->secs);
 	} else if (b->rc == 0) {
 		eir_lists_ctr_inc(EIR_LISTS_CTR_FILTER_BUILT);
 		LOGP(DDB, LOGL_INFO, "lookup filter of the %s lists: %llu keys in %llu KiB, built in %.2f s\n", part,

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The lookup filter (src/db/filter.c) never hides a key: after every kind of write (this process's before, during and
  * after a build, another process's, deletions, a table emptied), every IMEI record of the table is found by
- * eir_db_get(), and an IMEI on no list is answered by the filter (no B-tree search) only while it is trusted. */
+ * eir_db_get(), and an IMEI on no list is answered by the filter (no B-tree search) only while it is trusted. Another
+ * process's commits are taken from the key log (eir_db_filter_catch_up()) unless one of them could not list its keys
+ * or the filter is further behind than the log keeps: then it is built again. */
 
 #include <errno.h>
 #include <pthread.h>
@@ -12,12 +14,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <lmdb.h>	/* only to count the key log's entries (a child process opens the part on its own) */
 #include <talloc.h>
 #include <osmocom/core/utils.h>
 #include <osmocom/eir/db.h>
 
 #define BASE 35000000000000ULL
 #define OFF 1000000000ULL	/* unlisted IMEIs: BASE + OFF + i */
+#define KLOG_MAX_KEYS 262144	/* as in src/db/store_internal.h: keys one commit lists in the key log */
+#define KLOG_KEEP 1024		/* and the transactions it keeps */
 
 static char dir[64];
 static void *ctx;
@@ -81,11 +86,25 @@ static int clear_cb(struct eir_db_txn *txn, void *arg)
 	return eir_db_txn_clear(txn, EIR_T_IMEI);
 }
 
-/* every record of the part's IMEI table found by a lookup, in one snapshot; and how many of n unlisted IMEIs the
- * filter answered. Prints what does not depend on the hash. */
+static unsigned check_all(enum eir_db_part part, unsigned unlisted, struct eir_db_filter_info *a,
+			  struct eir_db_filter_info *b);
+
+/* every record of the part's IMEI table found by a lookup, in one snapshot (check_all(): the filter's state before and
+ * after in a and b, the records counted); and how many of n unlisted IMEIs the filter answered. Prints what does not
+ * depend on the hash. */
 static void verify(const char *what, enum eir_db_part part, unsigned unlisted)
 {
 	struct eir_db_filter_info a, b;
+	unsigned rows = check_all(part, unlisted, &a, &b);
+
+	printf("%s: %u records, all found; filter %s; unlisted answered by it: %s\n", what, rows,
+	       a.current ? "trusted" : "not trusted",
+	       b.skips - a.skips == 0 ? "none" : b.skips - a.skips >= unlisted * 9 / 10 ? "most" : "FEW");
+}
+
+static unsigned check_all(enum eir_db_part part, unsigned unlisted, struct eir_db_filter_info *a,
+			  struct eir_db_filter_info *b)
+{
 	struct eir_entry from = { 0 };
 	unsigned found = 0, rows = 0;
 	struct keys ks = { 0 };
@@ -93,7 +112,7 @@ static void verify(const char *what, enum eir_db_part part, unsigned unlisted)
 	OSMO_ASSERT(eir_db_read_begin(db) == 0);
 	/* the table's keys, read by iteration (which the filter does not touch) */
 	OSMO_ASSERT(eir_db_iter(db, part, EIR_T_IMEI, &from, collect_cb, &ks) >= 0);
-	eir_db_filter_info(db, part, &a);
+	eir_db_filter_info(db, part, a);
 	for (size_t i = 0; i < ks.n; i++) {
 		struct eir_entry e = { .imei = ks.k[i] };
 
@@ -106,13 +125,11 @@ static void verify(const char *what, enum eir_db_part part, unsigned unlisted)
 
 		OSMO_ASSERT(eir_db_get(db, part, EIR_T_IMEI, &e) == -ENOENT);
 	}
-	eir_db_filter_info(db, part, &b);
+	eir_db_filter_info(db, part, b);
 	eir_db_read_end(db);
 	free(ks.k);
 	OSMO_ASSERT(found == rows);
-	printf("%s: %u records, all found; filter %s; unlisted answered by it: %s\n", what, rows,
-	       a.current ? "trusted" : "not trusted",
-	       b.skips - a.skips == 0 ? "none" : b.skips - a.skips >= unlisted * 9 / 10 ? "most" : "FEW");
+	return rows;
 }
 
 static void build(enum eir_db_part part, int want)
@@ -174,6 +191,44 @@ static void foreign_put(uint64_t first, unsigned n)
 	OSMO_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+static void catch_up(enum eir_db_part part, int want, uint64_t want_keys)
+{
+	uint64_t keys;
+	int rc = eir_db_filter_catch_up(tdb, part, &keys);
+
+	if (rc != want || (rc == 0 && keys != want_keys))
+		printf("catch-up: %d (%s), %llu keys; wanted %d, %llu keys\n", rc, rc ? eir_db_errstr(tdb) : "",
+		       (unsigned long long)keys, want, (unsigned long long)want_keys);
+	OSMO_ASSERT(rc == want && (rc || keys == want_keys));
+}
+
+/* whether a part's key log holds at most max entries, counted by a child process with an environment of its own */
+static bool keylog_at_most(const char *pname, size_t max)
+{
+	pid_t pid;
+	int status;
+
+	fflush(stdout);
+	pid = fork();
+	OSMO_ASSERT(pid >= 0);
+	if (pid == 0) {
+		char path[96];
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		MDB_stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, pname);
+		if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 16) || mdb_env_open(env, path, MDB_RDONLY, 0600) ||
+		    mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) || mdb_dbi_open(txn, "keylog", 0, &dbi) ||
+		    mdb_stat(txn, dbi, &st))
+			_exit(255);
+		_exit(st.ms_entries <= max ? 0 : 1);
+	}
+	OSMO_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) != 255);
+	return WEXITSTATUS(status) == 0;
+}
+
 int main(void)
 {
 	struct eir_db_opts o = { .create = true };
@@ -219,7 +274,7 @@ int main(void)
 	put(db, EIR_DB_LOCAL, BASE + 2, 5000, 7);
 	verify("local refilled", EIR_DB_LOCAL, 10000);
 
-	printf("-- another process writes the national part: not trusted until built again\n");
+	printf("-- another process writes the national part: not trusted until built again (or caught up)\n");
 	foreign_put(BASE, 100000);
 	build(EIR_DB_NATIONAL, 0);
 	verify("national", EIR_DB_NATIONAL, 10000);
@@ -264,6 +319,57 @@ int main(void)
 			build(EIR_DB_NATIONAL, 0);
 		verify("national built after them", EIR_DB_NATIONAL, 10000);
 	}
+
+	printf("-- another process's commits taken from the key log: trusted again without a build\n");
+	foreign_start(BASE + 4000000, 5, 100);
+	OSMO_ASSERT(wait(NULL) > 0);
+	verify("national after five commits of another process", EIR_DB_NATIONAL, 10000);
+	catch_up(EIR_DB_NATIONAL, 0, 500);
+	verify("national caught up", EIR_DB_NATIONAL, 10000);
+	OSMO_ASSERT(!eir_db_filter_info(db, EIR_DB_NATIONAL, &fi) && fi.current && fi.catch_ups == 1);
+	catch_up(EIR_DB_NATIONAL, 0, 0);
+	{
+		pid_t pid = foreign_start(BASE + 5000000, 300, 10);
+		uint64_t keys, taken = 0;
+		int status;
+
+		/* while the other process goes on committing: every catch-up brings it to the snapshot it read, and in
+		 * every snapshot after it, trusted or not, every record is found */
+		while (waitpid(pid, &status, WNOHANG) == 0) {
+			struct eir_db_filter_info a, b;
+
+			OSMO_ASSERT(eir_db_filter_catch_up(tdb, EIR_DB_NATIONAL, &keys) == 0);
+			taken += keys;
+			check_all(EIR_DB_NATIONAL, 100, &a, &b);
+		}
+		OSMO_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		/* and the commits after the loop's last catch-up: each key once, however the commits fell */
+		OSMO_ASSERT(eir_db_filter_catch_up(tdb, EIR_DB_NATIONAL, &keys) == 0);
+		taken += keys;
+		printf("keys taken by the catch-ups during and after the other process's 300 commits: %llu\n",
+		       (unsigned long long)taken);
+	}
+	verify("national caught up after them", EIR_DB_NATIONAL, 10000);
+	printf("-- a commit of too many keys to list: built again\n");
+	foreign_put(BASE + 10000000, KLOG_MAX_KEYS + 1);
+	catch_up(EIR_DB_NATIONAL, -ENOENT, 0);
+	verify("national after the big commit", EIR_DB_NATIONAL, 10000);
+	build(EIR_DB_NATIONAL, 0);
+	verify("national built again", EIR_DB_NATIONAL, 10000);
+	printf("-- further behind than the log keeps: built again; the log keeps no more\n");
+	foreign_start(BASE + 11000000, KLOG_KEEP + 1, 1);
+	OSMO_ASSERT(wait(NULL) > 0);
+	catch_up(EIR_DB_NATIONAL, -ENOENT, 0);
+	build(EIR_DB_NATIONAL, 0);
+	verify("national built again", EIR_DB_NATIONAL, 10000);
+	printf("key log entries: %s\n", keylog_at_most("national", KLOG_KEEP) ? "at most as many as it keeps" :
+	       "TOO MANY");
+	printf("-- this process's commits after another's: their keys taken from the log as well\n");
+	foreign_put(BASE + 13000000, 100);
+	put(db, EIR_DB_NATIONAL, BASE + 13500000, 10, 1);
+	OSMO_ASSERT(eir_db_filter_info(db, EIR_DB_NATIONAL, &fi) && !fi.current);
+	catch_up(EIR_DB_NATIONAL, 0, 110);
+	verify("national caught up", EIR_DB_NATIONAL, 10000);
 
 	printf("-- a build cancelled (osmo-eir stopping): the filter it would replace stays\n");
 	{

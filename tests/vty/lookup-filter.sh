@@ -3,7 +3,8 @@
 # The lookup filters (src/db/filter.c) in a running osmo-eir: built at the start, they answer IMEIs on no list
 # (counted: lists / filter:skip) and never hide a listed one: not one written on the VTY or over CTRL after the build,
 # nor those of an import the local lists were lent to (another process's commit: the filter is not trusted until it
-# is built again, about a second later). 'lookup-filter off' takes them away on a running daemon, every answer the
+# has taken the import's keys from the key log, about a second later, or, for an import of more keys than the log
+# lists, until it is built again). 'lookup-filter off' takes them away on a running daemon, every answer the
 # same; 'on' builds them again; the setting is written back.
 set -u
 . "$top_srcdir/tests/lib.sh"
@@ -51,24 +52,42 @@ out=$($CTRL "$EIR_CTRL_PORT" set equipment.imei.35000002000002.local "grey,ctrl"
 check "a CTRL edit after the build: found at once ($out)" [ "$(verdict 35000002000002)" = GREYLISTED ]
 check "  the filter still trusted (the daemon's own commits)" local_trusted
 
-# another process commits the local part (an import lent the lists): not trusted, its rows found, built again
+# another process commits the local part (an import lent the lists): not trusted, its rows found, caught up
 awk 'BEGIN { print "imei,list,reason"
-	for (i = 0; i < 5000; i++) printf "%.0f,black,bulk\n", 35800000000000 + i * 7 }' > "$T/bulk.csv"
+	for (i = 0; i < 1000; i++) printf "%.0f,black,bulk\n", 35800000000000 + i * 7 }' > "$T/bulk.csv"
 "$EIR_DB" -l "$T/store" import "$T/bulk.csv" > "$T/import.out" 2>&1
-check "an import into the running osmo-eir" grep -q "5000" "$T/import.out"
+check "an import into the running osmo-eir" grep -q "1000 rows" "$T/import.out"
 bad=0
-for i in 0 1 2 3 4 4999; do
+for i in 0 1 2 3 4 999; do
 	[ "$(verdict $((35800000000000 + i * 7)))" = BLACKLISTED ] || bad=$((bad + 1))
 done
-check "  its rows found at once, before the filter is built again" [ $bad -eq 0 ]
-check "  the filter built again and trusted" wait_for 10 local_trusted
-check "  with the import's keys" summary_has "local    lookup filter: 500[0-9] keys"
+check "  its rows found at once, before the filter has them" [ $bad -eq 0 ]
+check "  the filter trusted again" wait_for 10 local_trusted
+check "  with the import's keys taken from the key log" summary_has "local    lookup filter: .* + 10[0-9][0-9] added"
+check "  counted: filter:caught-up" [ "$(counter filter:caught-up)" -ge 1 ]
+check "  not built again: filter:built $built" [ "$(counter filter:built)" = "$built" ]
 bad=0
-for i in 5 77 4998; do
+for i in 5 77 998; do
 	[ "$(verdict $((35800000000000 + i * 7)))" = BLACKLISTED ] || bad=$((bad + 1))
 done
 check "  and its rows found through it" [ $bad -eq 0 ]
 check "  and one beside them on no list" [ "$(verdict 35800000000001)" = WHITELISTED ]
+
+# an import of more keys than one commit lists in the key log (262,144): the filter is built again
+awk 'BEGIN { print "imei,list,reason"
+	for (i = 0; i < 262200; i++) printf "%.0f,grey,bulk\n", 35810000000000 + i * 3 }' > "$T/big.csv"
+"$EIR_DB" -l "$T/store" import "$T/big.csv" > "$T/import.out" 2>&1
+check "a big import into the running osmo-eir" grep -q "262200 rows" "$T/import.out"
+check "  its rows found at once" [ "$(verdict 35810000000000)/$(verdict $((35810000000000 + 262199 * 3)))" = \
+	GREYLISTED/GREYLISTED ]
+check "  the filter built again and trusted" wait_for 20 local_trusted
+check "  with the import's keys" summary_has "local    lookup filter: 26[0-9][0-9][0-9][0-9] keys"
+check "  counted: filter:built $built -> $(counter filter:built)" [ "$(counter filter:built)" -gt "$built" ]
+bad=0
+for i in 1 1000 262198; do
+	[ "$(verdict $((35810000000000 + i * 3)))" = GREYLISTED ] || bad=$((bad + 1))
+done
+check "  and its rows found through it" [ $bad -eq 0 ]
 
 # off and on, on the running daemon
 $VTY "$EIR_VTY_PORT" enable "configure terminal" eir "lookup-filter off" end > /dev/null

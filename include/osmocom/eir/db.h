@@ -123,8 +123,9 @@ void eir_db_map_adopt(struct eir_db *db, enum eir_db_part part);
 
 /* The lookup filter of a part (src/db/filter.c): a Bloom filter of its IMEI keys in memory, asked before the B-tree so
  * that an IMEI on no list costs no search. Exact: it only skips lookups that would find nothing, and is trusted only
- * for the snapshots it is known to hold (every write of this process feeds it; a write of another process makes it
- * wait for a new build). Built on a thread handle's thread, asked by the owner's reads, freed on the owner's thread. */
+ * for the snapshots it is known to hold (every write of this process feeds it; after a write of another process it
+ * waits until a thread takes that write's keys from the key log, or builds it again). Built and caught up on a thread
+ * handle's thread, asked by the owner's reads, freed on the owner's thread. */
 struct eir_db_filter;
 struct eir_db_filter_info {
 	uint64_t keys;		/*!< keys read by its build */
@@ -133,9 +134,11 @@ struct eir_db_filter_info {
 	uint64_t bytes;		/*!< its memory */
 	uint64_t skips;		/*!< lookups it answered since the store was opened */
 	uint64_t upto;		/*!< the last transaction id it holds */
+	uint64_t catch_ups;	/*!< times it was brought past another process's commits (eir_db_filter_catch_up()) */
 	bool current;		/*!< trusted for the latest snapshot */
 };
 int eir_db_filter_build(struct eir_db *t, enum eir_db_part part, const bool *cancel, struct eir_db_filter **old);
+int eir_db_filter_catch_up(struct eir_db *t, enum eir_db_part part, uint64_t *keys);
 void eir_db_filter_drop(struct eir_db *t, enum eir_db_part part, struct eir_db_filter **old);
 void eir_db_filter_free(struct eir_db_filter *f);
 bool eir_db_filter_info(struct eir_db *db, enum eir_db_part part, struct eir_db_filter_info *fi);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The filter builder (src/eir/filter_builder.c): a thread that builds the store's lookup filters (db.h) when the
- * select loop finds one missing, behind another process's write, or full; the loop frees the one it replaces. */
+ * select loop finds one missing, behind another process's write (first trying to bring it on from the key log), or
+ * full; the loop frees the one it replaces. */
 #pragma once
 
 #include <stdbool.h>
@@ -10,7 +11,9 @@
 struct eir_filter_built {
 	enum eir_db_part part;
 	bool dropped;		/*!< taken away (eir_filter_builder_tick() with off), not built */
-	int rc;			/*!< eir_db_filter_build()'s result */
+	bool caught_up;		/*!< brought on from the key log (eir_db_filter_catch_up()), not built */
+	uint64_t keys;		/*!< the keys it took from the log then */
+	int rc;			/*!< eir_db_filter_catch_up()'s or eir_db_filter_build()'s result */
 	const char *err;	/*!< its message when rc != 0 */
 	double secs;		/*!< how long it took */
 	struct eir_db_filter_info info;	/*!< the new filter's state (rc == 0) */
