@@ -29,7 +29,7 @@
 #include <osmocom/eir/thread.h>
 
 #define BUILDER_NICE 10
-#define RETRY_TICKS 60
+#define RETRY_TICKS (60000 / EIR_FILTER_TICK_MS)	/* a minute */
 
 struct result {
 	struct llist_head list;

@@ -116,6 +116,7 @@ static struct {
 	struct eir_filter_builder *filters;
 	struct osmo_timer_list ftimer;
 	uint64_t filter_skips;		/* counted into EIR_LISTS_CTR_FILTER_SKIP so far */
+	unsigned filter_ticks;		/* since the stat items were set */
 	char lent_to[96];		/* non-empty: the local lists are lent to an import (lend.c) */
 } L;
 
@@ -192,7 +193,8 @@ static void stats_update(void *data)
 
 static void edit_done(void *cb_data, const struct eir_edit_done *d);
 
-/* the lookup filters: a build due is asked for each second, their state goes to the stat items */
+/* the lookup filters: a catch-up or build due is asked for every FILTER_TICK_MS (the time a filter may stay behind
+ * another process's commit), their state goes to the stat items once a second */
 static void filter_tick(void *data)
 {
 	static const enum eir_lists_stat item[] = { [EIR_DB_LOCAL] = EIR_LISTS_STAT_FILTER_LOCAL,
@@ -201,6 +203,10 @@ static void filter_tick(void *data)
 	uint64_t skips = 0, bytes = 0;
 
 	eir_filter_builder_tick(L.filters, g_eir->lookup_filter_off);
+	osmo_timer_schedule(&L.ftimer, 0, EIR_FILTER_TICK_MS * 1000);
+	if (++L.filter_ticks < 1000 / EIR_FILTER_TICK_MS)
+		return;
+	L.filter_ticks = 0;
 	for (int i = 0; i < _EIR_DB_PART_COUNT; i++) {
 		eir_db_filter_info(g_eir->db, i, &fi);
 		skips += fi.skips;
@@ -211,7 +217,6 @@ static void filter_tick(void *data)
 	osmo_stat_item_set(osmo_stat_item_group_get_item(L.stats, EIR_LISTS_STAT_FILTER_KIB), (int32_t)(bytes / 1024));
 	rate_ctr_add(rate_ctr_group_get_ctr(L.ctrs, EIR_LISTS_CTR_FILTER_SKIP), (int64_t)(skips - L.filter_skips));
 	L.filter_skips = skips;
-	osmo_timer_schedule(&L.ftimer, 1, 0);
 }
 
 static void filter_built(void *cb_data, const struct eir_filter_built *b)
@@ -250,6 +255,7 @@ int eir_lists_init(void *ctx)
 	osmo_timer_setup(&L.timer, stats_update, NULL);
 	stats_update(NULL);
 	osmo_timer_setup(&L.ftimer, filter_tick, NULL);
+	L.filter_ticks = 1000 / EIR_FILTER_TICK_MS;	/* the stat items set at once */
 	filter_tick(NULL);
 	return 0;
 }
