@@ -139,6 +139,23 @@ for i in $(seq "$ROUNDS"); do
 done
 echo "## per round: national filter trusted in N of the samples, filters built and caught up, the filter thread's"
 echo "## CPU time, S13 answers/s (W=16) and the loop's CPU time per answer"
-awk '{ printf "%-4s trusted %3d of %3d samples (%3.0f %%), built %d, caught up %d, filter thread %.2f s CPU, " \
-	"S13 %d answers/s, loop %d ns per answer\n", $1, $3, $2, 100 * $3 / $2, $4, $5, $6 / 1e9, $7, $8 }' "$dir/rounds"
+/usr/bin/python3 - "$dir/rounds" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1])]
+for r in rows:
+    n, t = int(r[1]), int(r[2])
+    print("%-4s trusted %3d of %3d samples (%s), built %s, caught up %s, filter thread %.2f s CPU, S13 %s answers/s, "
+          "loop %s ns per answer" % (r[0], t, n, "%3.0f %%" % (100.0 * t / n) if n else "  - %", r[3], r[4],
+                                     int(r[5]) / 1e9, r[6], r[7]))
+med = {}
+for side in ("old", "new"):
+    s = [r for r in rows if r[0] == side]
+    if s:
+        med[side] = [statistics.median(float(r[i]) for r in s) for i in (5, 6, 7)]
+        print("## %s, medians of %d rounds: filter thread %.2f s CPU, S13 %.0f answers/s, loop %.0f ns per answer" %
+              (side, len(s), med[side][0] / 1e9, med[side][1], med[side][2]))
+if len(med) == 2:
+    print("## new/old: S13 rate %.2fx, loop CPU per answer %.2fx" % (med["new"][1] / med["old"][1],
+                                                                     med["new"][2] / med["old"][2]))
+PY
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
