@@ -14,7 +14,9 @@
  *  - every write of any process also leaves the keys it put in the part's key log (write.c, store_internal.h), so
  *    that a thread can bring the filter past the other process's commits: it adds the keys of each transaction
  *    after upto, then moves upto on to the snapshot it read them in (eir_db_filter_catch_up()). When one of those
- *    transactions left no list (too many keys, too old, a writer without the log), the filter is built again;
+ *    transactions left no list (too many keys, too old, a writer without the log), the filter is built again. A
+ *    write of this process that every filter of it will chain leaves no entry (db_filter_log_needed()): its commit
+ *    costs no more than without the log;
  *  - keys deleted stay in it (a false "maybe", never a false "no"); too many added keys make it rebuild.
  * A reader whose snapshot is outside [base, upto] looks up as if there were no filter. */
 
@@ -157,6 +159,23 @@ void db_filter_committed(struct eir_db *db, enum eir_db_part part, uint64_t id)
 		return;
 	chain(atomic_load_explicit(&o->filter[part], memory_order_relaxed), id);
 	chain(o->fnext[part], id);
+}
+
+/* Under the write mutex, in the write transaction that will be id: whether its keys must go to the key log. Not when
+ * this process holds a filter of the part and every filter it holds or builds will chain the commit (upto is id - 1:
+ * it holds every snapshot before, and no other process can commit while the transaction is open): no catch-up will
+ * ever read its entry then. Else yes: another process's filter, or this one's catch-up past another's commit, may. */
+bool db_filter_log_needed(struct eir_db *db, enum eir_db_part part, uint64_t id)
+{
+	struct eir_db *o = owner_of(db);
+	struct eir_db_filter *f = atomic_load_explicit(&o->filter[part], memory_order_relaxed);
+	struct eir_db_filter *n = o->fnext[part];
+
+	if (!f && !n)
+		return true;
+	if (f && atomic_load_explicit(&f->upto, memory_order_relaxed) != id - 1)
+		return true;
+	return n && atomic_load_explicit(&n->upto, memory_order_relaxed) != id - 1;
 }
 
 /* --- the reader (the owner's thread, in a snapshot) --- */
@@ -396,11 +415,15 @@ int eir_db_filter_catch_up(struct eir_db *t, enum eir_db_part part, uint64_t *ke
 			"the lookup filter holds more keys than it was made for");
 		return -ENOENT;
 	}
+	/* the snapshot and upto taken with no write of this process between its commit and its chain step (the write
+	 * mutex, before the map lock): a commit of its own that left no entry is then always behind upto */
+	pthread_mutex_lock(&o->write_mutex);
 	rc = thread_read_begin(t, o, p, &txn);
+	upto = atomic_load_explicit(&f->upto, memory_order_relaxed);
+	pthread_mutex_unlock(&o->write_mutex);
 	if (rc)
 		goto out;
 	id = mdb_txn_id(txn);
-	upto = atomic_load_explicit(&f->upto, memory_order_relaxed);
 	if (id > upto && id - upto > KLOG_KEEP) {
 		db_errf(t, "%s: the lookup filter is %llu transactions behind", p->path,
 			(unsigned long long)(id - upto));

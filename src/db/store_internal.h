@@ -49,7 +49,8 @@ enum {
 #define REASON_MAX 500
 
 /* The key log (DBI_KEYLOG): every write transaction of any process leaves one entry, so that a lookup filter of
- * another process can take its keys without a new build (filter.c). Key: the transaction id (8 bytes, big-endian);
+ * another process can take its keys without a new build (filter.c); except one that every filter of its own
+ * process will chain (db_filter_log_needed()): no catch-up reads it. Key: the transaction id (8 bytes, big-endian);
  * value: a kind, the commit's time (8 bytes, big-endian, seconds) and for KLOG_KEYS the keys it put into the IMEI
  * table (KEY_IMEI_LEN each, in the order put). Entries more than KLOG_KEEP transactions or KLOG_AGE seconds old
  * are deleted by the writes. */
@@ -144,6 +145,7 @@ int db_counts_put(MDB_txn *txn, struct part *p, const uint64_t count[4]);
 /* filter.c: the writes of this process feed the lookup filters, the reads ask them */
 void db_filter_add(struct eir_db *db, enum eir_db_part part, uint64_t imei);
 void db_filter_committed(struct eir_db *db, enum eir_db_part part, uint64_t id);
+bool db_filter_log_needed(struct eir_db *db, enum eir_db_part part, uint64_t id);
 bool db_filter_absent(struct eir_db *db, enum eir_db_part part, uint64_t imei);
 void db_filter_close(struct eir_db *db);
 

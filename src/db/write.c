@@ -174,7 +174,7 @@ static int klog_save(struct eir_db_txn *txn)
 	MDB_cursor *cur;
 	int rc;
 
-	if (!txn->p->keylog)
+	if (!txn->p->keylog || !db_filter_log_needed(txn->db, txn->part, id))
 		return 0;
 	osmo_store64be(id, key);
 	v.mv_size = KLOG_HDR + (txn->klog_many ? 0 : txn->klog_n * KEY_IMEI_LEN);

@@ -158,7 +158,7 @@ void eir_filter_builder_tick(struct eir_filter_builder *b, bool off)
 			continue;
 		}
 		/* not current may also be a commit of this process between its commit and its chain step: the catch-up
-		 * then finds its keys in the log, no build */
+		 * then finds it chained (it takes its snapshot under the write mutex), no build */
 		if (eir_db_filter_info(b->db, i, &fi)) {
 			b->inflight[i] = true;
 			want |= 1U << i;

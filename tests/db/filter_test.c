@@ -202,13 +202,15 @@ static void catch_up(enum eir_db_part part, int want, uint64_t want_keys)
 	OSMO_ASSERT(rc == want && (rc || keys == want_keys));
 }
 
-/* whether a part's key log holds at most max entries, counted by a child process with an environment of its own */
-static bool keylog_at_most(const char *pname, size_t max)
+/* the entries of a part's key log, counted by a child process with an environment of its own */
+static size_t keylog_entries(const char *pname)
 {
+	size_t n = 0;
+	int fd[2], status;
 	pid_t pid;
-	int status;
 
 	fflush(stdout);
+	OSMO_ASSERT(pipe(fd) == 0);
 	pid = fork();
 	OSMO_ASSERT(pid >= 0);
 	if (pid == 0) {
@@ -218,15 +220,20 @@ static bool keylog_at_most(const char *pname, size_t max)
 		MDB_dbi dbi;
 		MDB_stat st;
 
+		close(fd[0]);
 		snprintf(path, sizeof(path), "%s/%s", dir, pname);
 		if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 16) || mdb_env_open(env, path, MDB_RDONLY, 0600) ||
 		    mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) || mdb_dbi_open(txn, "keylog", 0, &dbi) ||
 		    mdb_stat(txn, dbi, &st))
-			_exit(255);
-		_exit(st.ms_entries <= max ? 0 : 1);
+			_exit(1);
+		n = st.ms_entries;
+		_exit(write(fd[1], &n, sizeof(n)) == sizeof(n) ? 0 : 1);
 	}
-	OSMO_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) != 255);
-	return WEXITSTATUS(status) == 0;
+	close(fd[1]);
+	OSMO_ASSERT(read(fd[0], &n, sizeof(n)) == sizeof(n));
+	close(fd[0]);
+	OSMO_ASSERT(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return n;
 }
 
 int main(void)
@@ -362,8 +369,18 @@ int main(void)
 	catch_up(EIR_DB_NATIONAL, -ENOENT, 0);
 	build(EIR_DB_NATIONAL, 0);
 	verify("national built again", EIR_DB_NATIONAL, 10000);
-	printf("key log entries: %s\n", keylog_at_most("national", KLOG_KEEP) ? "at most as many as it keeps" :
+	printf("key log entries: %s\n", keylog_entries("national") <= KLOG_KEEP ? "at most as many as it keeps" :
 	       "TOO MANY");
+	printf("-- this process's commits that its filter chains: no key log entry (nothing will read it)\n");
+	{
+		size_t n0 = keylog_entries("national");
+
+		OSMO_ASSERT(eir_db_filter_info(db, EIR_DB_NATIONAL, &fi) == false && fi.current);
+		for (unsigned i = 0; i < 5; i++)
+			put(db, EIR_DB_NATIONAL, BASE + 12000000 + i * 10, 10, 1);
+		printf("key log entries added by 5 chained commits: %zu\n", keylog_entries("national") - n0);
+		verify("national after them", EIR_DB_NATIONAL, 10000);
+	}
 	printf("-- this process's commits after another's: their keys taken from the log as well\n");
 	foreign_put(BASE + 13000000, 100);
 	put(db, EIR_DB_NATIONAL, BASE + 13500000, 10, 1);
