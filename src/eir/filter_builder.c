@@ -58,6 +58,7 @@ struct eir_filter_builder {
 	/* on the loop */
 	bool inflight[_EIR_DB_PART_COUNT];
 	unsigned wait[_EIR_DB_PART_COUNT];	/* ticks before the next try */
+	uint64_t behind[_EIR_DB_PART_COUNT];	/* upto of the filter last seen not current (0: it was) */
 	eir_filter_built_cb cb;
 	void *cb_data;
 };
@@ -157,9 +158,18 @@ void eir_filter_builder_tick(struct eir_filter_builder *b, bool off)
 			b->wait[i]--;
 			continue;
 		}
-		/* not current may also be a commit of this process between its commit and its chain step: the catch-up
-		 * then finds it chained (it takes its snapshot under the write mutex), no build */
-		if (eir_db_filter_info(b->db, i, &fi)) {
+		bool due = eir_db_filter_info(b->db, i, &fi);
+
+		/* not current: only when seen so at two ticks with the same upto, not a commit of this process between its
+		 * commit (its fsync included) and its chain step, which a catch-up could not pass (it leaves no entry in
+		 * the key log) */
+		if (fi.bytes && !fi.current) {
+			due = b->behind[i] == fi.upto;
+			b->behind[i] = fi.upto;
+		} else {
+			b->behind[i] = 0;
+		}
+		if (due) {
 			b->inflight[i] = true;
 			want |= 1U << i;
 		}
