@@ -3,7 +3,7 @@
 # The lookup filters (src/db/filter.c) in a running osmo-eir: built at the start, they answer IMEIs on no list
 # (counted: lists / filter:skip) and never hide a listed one: not one written on the VTY or over CTRL after the build,
 # nor those of an import the local lists were lent to (another process's commit: the filter is not trusted until it
-# has taken the import's keys from the key log, about 0.1 s later, or, for an import of more keys than the log
+# has taken the import's keys from the key log, 0.1-0.2 s later, or, for an import of more keys than the log
 # lists, until it is built again). 'lookup-filter off' takes them away on a running daemon, every answer the
 # same; 'on' builds them again; the setting is written back.
 set -u

@@ -25,7 +25,7 @@ struct eir_filter_builder;
 struct eir_filter_builder *eir_filter_builder_alloc(void *ctx, struct eir_db *db, eir_filter_built_cb cb,
 						    void *cb_data);
 int eir_filter_builder_start(struct eir_filter_builder *b);
-/*! The period of eir_filter_builder_tick(): a filter stays behind another process's commit about this long. */
+/*! The period of eir_filter_builder_tick(): a filter stays behind another process's commit one or two of these. */
 #define EIR_FILTER_TICK_MS 100
 /*! On the loop, every EIR_FILTER_TICK_MS: ask for the catch-ups and builds that are due; with off, for the filters to
  *  be taken away. */
