@@ -54,6 +54,13 @@ with open(d + "/imeis.csv", "w") as f, open(d + "/paths", "w") as g:
 PY
 }
 
+# thread_ns PID [NAME]: the CPU time (ns, its schedstat) of PID's thread NAME (default: its main thread, the loop)
+thread_ns() {
+	local tid=$1
+	[ -z "${2:-}" ] || tid=$(grep -l "^$2\$" /proc/"$1"/task/*/comm 2>/dev/null | head -n 1 | cut -d/ -f5)
+	cut -d' ' -f1 "/proc/$1/task/$tid/schedstat"
+}
+
 # wait_filter LOG: until the osmo-eir writing LOG has built its lookup filter of the local lists (at most 60 s; an
 # osmo-eir without one, or with 'lookup-filter off', is waited for that long)
 wait_filter() {

@@ -66,10 +66,6 @@ awk -v n="$ROWS" 'BEGIN { srand(1); for (i = 0; i < 200000; i++) {
 	if (k % 7 == 3) k++
 	printf "%.0f,,%s\n", 35000000000000 + k, k % 7 ? "WHITELISTED" : "BLACKLISTED" } }' > "$dir/imeis.csv"
 
-tid_of() { # PID NAME: the thread of PID named NAME
-	grep -l "^$2\$" /proc/"$1"/task/*/comm 2>/dev/null | head -n 1 | cut -d/ -f5
-}
-ns() { cut -d' ' -f1 "/proc/$1/task/$2/schedstat"; }
 counter() { # VTY_PORT NAME: its value, 0 for a counter the build does not have
 	local v
 	v=$($VTY "$1" "show rate-counters" | tr -d '\r' | sed -n "s/^ *$2: *\([0-9]*\) .*/\1/p")
@@ -77,7 +73,7 @@ counter() { # VTY_PORT NAME: its value, 0 for a counter the build does not have
 }
 
 side() { # NAME BUILDDIR: one round of one side, a line to $dir/rounds
-	local name=$1 b=$2 s13 vty pid ftid t0 l0 f0 out rate answers samples=0 trusted=0 built0 caught0 secs bpid
+	local name=$1 b=$2 s13 vty pid t0 l0 f0 out rate answers samples=0 trusted=0 built0 caught0 secs bpid
 	rm -rf "$dir/store"
 	cp -a "$dir/base" "$dir/store"
 	rm -rf "$dir/www/feed"
@@ -94,14 +90,13 @@ side() { # NAME BUILDDIR: one round of one side, a line to $dir/rounds
 		sleep 0.2
 	done
 	"$BENCH" -p "$s13" -c 2 -w 16 -n 400000 -i "$dir/imeis.csv" > /dev/null 2>&1	# warm-up
-	ftid=$(tid_of "$pid" eir-filter)
 	built0=$(counter "$vty" filter:built)
 	caught0=$(counter "$vty" filter:caught-up)
 	secs=$((RUNS * EVERY + EVERY))
 	"$BENCH" -p "$s13" -c 2 -w 16 -d "$secs" -i "$dir/imeis.csv" > "$dir/bench-$name.out" 2>&1 &
 	bpid=$!
-	l0=$(ns "$pid" "$pid")
-	f0=$(ns "$pid" "$ftid")
+	l0=$(thread_ns "$pid")
+	f0=$(thread_ns "$pid" eir-filter)
 	t0=$(date +%s.%N)
 	for r in $(seq 2 $((RUNS + 1))); do
 		rm -rf "$dir/www/feed.new"
@@ -124,8 +119,8 @@ side() { # NAME BUILDDIR: one round of one side, a line to $dir/rounds
 	rate=$(printf '%s\n' "$out" | sed -n 's/.* rate=\([0-9]*\)\/s.*/\1/p')
 	answers=$(printf '%s\n' "$out" | sed -n 's/^answers=\([0-9]*\) .*/\1/p')
 	echo "$name $samples $trusted $(($(counter "$vty" filter:built) - built0))" \
-		"$(($(counter "$vty" filter:caught-up) - caught0)) $(($(ns "$pid" "$ftid") - f0)) $rate" \
-		"$((($(ns "$pid" "$pid") - l0) / ${answers:-1}))" >> "$dir/rounds"
+		"$(($(counter "$vty" filter:caught-up) - caught0)) $(($(thread_ns "$pid" eir-filter) - f0)) $rate" \
+		"$((($(thread_ns "$pid") - l0) / ${answers:-1}))" >> "$dir/rounds"
 	kill "$pid"
 	wait "$pid" 2>/dev/null || true
 	grep -c "applied as deltas" "$dir/sync-$name.out" | sed "s/^/# $name: runs applied as deltas: /"

@@ -51,7 +51,7 @@ grep "lookup filter" "$dir/eir.log" | sed 's/^/# /'
 "$BENCH" -p "$s13port" -c 2 -w 16 -n "$COUNT" -i "$dir/imeis.csv" > /dev/null 2>&1
 h2load -n "$((COUNT / 2))" -c 4 -m 32 -t 1 -i "$dir/uris" > /dev/null 2>&1
 
-loop_ns() { cut -d' ' -f1 "/proc/$pid/task/$pid/schedstat"; }
+loop_ns() { thread_ns "$pid"; }
 filter() { # on|off: set it, and wait until the daemon says so
 	local want
 	$VTY "$vtyport" enable "configure terminal" eir "lookup-filter $1" end > /dev/null

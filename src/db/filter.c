@@ -345,18 +345,20 @@ int eir_db_filter_build(struct eir_db *t, enum eir_db_part part, const bool *can
 	return rc;
 }
 
-/* The keys the transactions (from, to] put, from the key log, in the read transaction txn: into f, or none when one
- * of them left no list. \returns the keys added, -ENOENT (a transaction without its list) or an error */
-static int64_t log_keys(struct eir_db *t, struct part *p, MDB_txn *txn, uint64_t from, uint64_t to,
-			struct eir_db_filter *f)
+/* The keys the transactions (from, to] put, from the key log, in the read transaction txn, into f; *n counts them. A
+ * failure part way leaves the keys added so far in f: more "maybe", never a false "no".
+ * \returns 0, -ENOENT (a transaction without its list of keys) or an error */
+static int log_keys(struct eir_db *t, struct part *p, MDB_txn *txn, uint64_t from, uint64_t to,
+		    struct eir_db_filter *f, uint64_t *n)
 {
 	uint8_t key[8];
 	MDB_val k = { .mv_size = sizeof(key), .mv_data = key }, v;
-	int64_t n = 0;
 	int rc;
 
-	/* looked at first, all of them: a filter is either brought to the snapshot or left as it was */
 	for (uint64_t id = from + 1; id <= to; id++) {
+		const uint8_t *kp;
+		size_t nk;
+
 		osmo_store64be(id, key);
 		rc = mdb_get(txn, p->dbi[DBI_KEYLOG], &k, &v);
 		if (rc == MDB_NOTFOUND) {
@@ -365,31 +367,22 @@ static int64_t log_keys(struct eir_db *t, struct part *p, MDB_txn *txn, uint64_t
 		}
 		if (rc)
 			return db_lmdb_err(t, rc, "read the key log");
-		if (v.mv_size < KLOG_HDR || (((uint8_t *)v.mv_data)[0] != KLOG_MANY &&
-					     ((uint8_t *)v.mv_data)[0] != KLOG_KEYS) ||
+		kp = v.mv_data;
+		if (v.mv_size < KLOG_HDR || (kp[0] != KLOG_MANY && kp[0] != KLOG_KEYS) ||
 		    (v.mv_size - KLOG_HDR) % KEY_IMEI_LEN) {
 			db_errf(t, "%s: corrupt key log entry of transaction %llu", p->path, (unsigned long long)id);
 			return -EIO;
 		}
-		if (((uint8_t *)v.mv_data)[0] == KLOG_MANY) {
+		if (kp[0] == KLOG_MANY) {
 			db_errf(t, "%s: transaction %llu put too many keys to list them", p->path,
 				(unsigned long long)id);
 			return -ENOENT;
 		}
-	}
-	for (uint64_t id = from + 1; id <= to; id++) {
-		const uint8_t *kp;
-
-		osmo_store64be(id, key);
-		rc = mdb_get(txn, p->dbi[DBI_KEYLOG], &k, &v);
-		if (rc)
-			return db_lmdb_err(t, rc, "read the key log");
-		kp = (const uint8_t *)v.mv_data + KLOG_HDR;
-		for (size_t i = 0; i < (v.mv_size - KLOG_HDR) / KEY_IMEI_LEN; i++, kp += KEY_IMEI_LEN)
+		nk = (v.mv_size - KLOG_HDR) / KEY_IMEI_LEN;
+		for (kp += KLOG_HDR; nk; nk--, kp += KEY_IMEI_LEN, (*n)++)
 			filter_set(f, db_be48_get(kp));
-		n += (v.mv_size - KLOG_HDR) / KEY_IMEI_LEN;
 	}
-	return n;
+	return 0;
 }
 
 /*! On a thread handle's thread (the one that builds): bring the lookup filter of a part on to the latest snapshot
@@ -404,9 +397,8 @@ int eir_db_filter_catch_up(struct eir_db *t, enum eir_db_part part, uint64_t *ke
 	struct eir_db *o = owner_of(t);
 	struct part *p = &o->p[part];
 	struct eir_db_filter *f = atomic_load_explicit(&o->filter[part], memory_order_acquire);
-	uint64_t upto, id;
+	uint64_t upto, id, n = 0;
 	MDB_txn *txn = NULL;
-	int64_t n = 0;
 	int rc;
 
 	*keys = 0;
@@ -430,19 +422,18 @@ int eir_db_filter_catch_up(struct eir_db *t, enum eir_db_part part, uint64_t *ke
 		goto out;
 	}
 	if (id > upto) {
-		n = log_keys(t, p, txn, upto, id, f);
-		if (n < 0) {
-			rc = (int)n;
+		rc = log_keys(t, p, txn, upto, id, f, &n);
+		/* counted whatever the outcome: they are in the filter, towards its capacity */
+		atomic_fetch_add_explicit(&f->added, n, memory_order_relaxed);
+		if (rc)
 			goto out;
-		}
-		atomic_fetch_add_explicit(&f->added, (uint64_t)n, memory_order_relaxed);
 		/* this process's own commits may move upto meanwhile (db_filter_committed()): on to id, never back */
 		while (upto < id && !atomic_compare_exchange_weak_explicit(&f->upto, &upto, id, memory_order_release,
 									   memory_order_relaxed))
 			;
 		atomic_fetch_add_explicit(&f->catch_ups, 1, memory_order_relaxed);
 	}
-	*keys = (uint64_t)n;
+	*keys = n;
 	rc = 0;
 out:
 	if (txn)

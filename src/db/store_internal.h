@@ -6,7 +6,8 @@
  *   reasons.c  the bulk writers' reason cache                 -> write
  *   meta.c     stats, the national feed's state               -> write, read, schema, env
  *   audit.c    the audit trail of list changes                -> read, env
- *   write.c    write transactions, map growth, row operations -> schema (counts), filter, env, codec
+ *   write.c    write transactions, map growth, row operations -> keylog, schema (counts), filter, env, codec
+ *   keylog.c   the keys a write transaction put, its key log entry -> filter
  *   read.c     snapshots, lookups, iteration                  -> filter, env, codec
  *   schema.c   sub-databases, schema version, upgrade steps   -> env, codec
  *   filter.c   the lookup filters of the IMEI tables          -> env, codec
@@ -148,6 +149,12 @@ void db_filter_committed(struct eir_db *db, enum eir_db_part part, uint64_t id);
 bool db_filter_log_needed(struct eir_db *db, enum eir_db_part part, uint64_t id);
 bool db_filter_absent(struct eir_db *db, enum eir_db_part part, uint64_t imei);
 void db_filter_close(struct eir_db *db);
+
+/* keylog.c: the key log entry of a write transaction (write.c) */
+void db_klog_add(struct eir_db_txn *txn, const uint8_t *key);
+void db_klog_merge(struct eir_db_txn *txn, struct eir_db_txn *sub);
+int db_klog_save(struct eir_db_txn *txn);
+void db_klog_free(struct eir_db_txn *txn);
 
 /* read.c: the part's read transaction and cursors, created once at open */
 int db_read_init(struct eir_db *db, struct part *p);

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -16,7 +15,6 @@
 #include <osmocom/eir/logging.h>
 #include <osmocom/core/bit16gen.h>
 #include <osmocom/core/bit32gen.h>
-#include <osmocom/core/bit64gen.h>
 #include "store_internal.h"
 
 #define MIB (1024ULL * 1024ULL)
@@ -122,91 +120,6 @@ static int raw_get(struct eir_db_txn *txn, enum eir_db_table t, struct eir_entry
 	return 0;
 }
 
-/* --- the key log (store_internal.h): the keys a transaction put into the IMEI table --- */
-
-static void klog_free(struct eir_db_txn *txn)
-{
-	free(txn->klog);
-	txn->klog = NULL;
-	txn->klog_n = txn->klog_cap = 0;
-}
-
-static void klog_too_many(struct eir_db_txn *txn)
-{
-	klog_free(txn);
-	txn->klog_many = true;
-}
-
-static void klog_add(struct eir_db_txn *txn, const uint8_t *keys, size_t n)
-{
-	if (txn->klog_many || !n)
-		return;
-	if (txn->klog_n + n > KLOG_MAX_KEYS) {
-		klog_too_many(txn);
-		return;
-	}
-	if (txn->klog_n + n > txn->klog_cap) {
-		size_t cap = txn->klog_cap ? txn->klog_cap : 64;
-		uint8_t *k;
-
-		while (cap < txn->klog_n + n)
-			cap *= 2;
-		k = realloc(txn->klog, cap * KEY_IMEI_LEN);
-		if (!k) {
-			/* a filter elsewhere is built again: slower there, never wrong */
-			klog_too_many(txn);
-			return;
-		}
-		txn->klog = k;
-		txn->klog_cap = cap;
-	}
-	memcpy(txn->klog + txn->klog_n * KEY_IMEI_LEN, keys, n * KEY_IMEI_LEN);
-	txn->klog_n += n;
-}
-
-/* In the transaction, before its commit: its entry in the key log, and the entries now too old deleted. */
-static int klog_save(struct eir_db_txn *txn)
-{
-	MDB_dbi dbi = txn->p->dbi[DBI_KEYLOG];
-	uint64_t id = mdb_txn_id(txn->txn);
-	uint8_t key[8];
-	MDB_val k = { .mv_size = sizeof(key), .mv_data = key }, v;
-	MDB_cursor *cur;
-	int rc;
-
-	if (!txn->p->keylog || !db_filter_log_needed(txn->db, txn->part, id))
-		return 0;
-	osmo_store64be(id, key);
-	v.mv_size = KLOG_HDR + (txn->klog_many ? 0 : txn->klog_n * KEY_IMEI_LEN);
-	rc = mdb_put(txn->txn, dbi, &k, &v, MDB_RESERVE);
-	if (rc)
-		return txn_fail(txn, rc, "write the key log");
-	((uint8_t *)v.mv_data)[0] = txn->klog_many ? KLOG_MANY : KLOG_KEYS;
-	osmo_store64be((uint64_t)txn->now, (uint8_t *)v.mv_data + 1);
-	if (!txn->klog_many && txn->klog_n)
-		memcpy((uint8_t *)v.mv_data + KLOG_HDR, txn->klog, txn->klog_n * KEY_IMEI_LEN);
-
-	rc = mdb_cursor_open(txn->txn, dbi, &cur);
-	if (rc)
-		return txn_fail(txn, rc, "open the key log");
-	/* oldest first; usually one entry goes, the one KLOG_KEEP transactions back */
-	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) == 0) {
-		uint64_t kid = k.mv_size == 8 ? osmo_load64be(k.mv_data) : 0;
-		bool old = k.mv_size != 8 || v.mv_size < KLOG_HDR || kid + KLOG_KEEP <= id ||
-			   (int64_t)osmo_load64be((uint8_t *)v.mv_data + 1) + KLOG_AGE < txn->now;
-
-		if (!old || kid == id)
-			break;
-		rc = mdb_cursor_del(cur, 0);
-		if (rc)
-			break;
-	}
-	mdb_cursor_close(cur);
-	if (rc && rc != MDB_NOTFOUND)
-		return txn_fail(txn, rc, "prune the key log");
-	return 0;
-}
-
 /* Put a row; when keys arrive in ascending order (a sorted import), append them with MDB_APPEND, which fills
  * pages completely and skips the tree search. The first key out of order switches to ordinary puts. */
 static int raw_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir_entry *e)
@@ -244,7 +157,7 @@ static int raw_put(struct eir_db_txn *txn, enum eir_db_table t, const struct eir
 
 	if (t == EIR_T_IMEI) {
 		db_filter_add(txn->db, txn->part, e->imei);	/* before the commit that makes it visible */
-		klog_add(txn, key, 1);
+		db_klog_add(txn, key);
 	}
 	rc = mdb_cursor_put(txn->cur[t], &k, &v, flags);
 	if (rc)
@@ -744,9 +657,12 @@ static int write_locked(struct eir_db *db, enum eir_db_part part, eir_db_write_f
 		txn_close_cursors(&txn);
 		if (rc == 0 && !txn.failed)
 			rc = save_counts(&txn);
-		if (rc == 0 && !txn.failed)
-			rc = klog_save(&txn);
-		klog_free(&txn);
+		if (rc == 0 && !txn.failed) {
+			rc = db_klog_save(&txn);
+			if (rc)
+				rc = txn_fail(&txn, rc, "write the key log");
+		}
+		db_klog_free(&txn);
 		if (rc == 0 && !txn.failed) {
 			uint64_t id = mdb_txn_id(txn.txn);
 
@@ -891,20 +807,16 @@ int eir_db_txn_sub(struct eir_db_txn *txn, eir_db_write_fn fn, void *arg)
 	if (rc == 0 && !sub.failed) {
 		rc = mdb_txn_commit(sub.txn);
 		if (rc) {
-			klog_free(&sub);
+			db_klog_free(&sub);
 			return txn_fail(txn, rc, "commit nested transaction");
 		}
 		for (i = 0; i < 4; i++)
 			txn->dcount[i] += sub.dcount[i];
 		txn->next_reason = sub.next_reason;
-		if (sub.klog_many)
-			klog_too_many(txn);
-		else
-			klog_add(txn, sub.klog, sub.klog_n);
-		klog_free(&sub);
+		db_klog_merge(txn, &sub);
 		return 0;
 	}
-	klog_free(&sub);
+	db_klog_free(&sub);
 	mdb_txn_abort(sub.txn);
 	if (sub.failed) {
 		txn->failed = true;

@@ -28,7 +28,7 @@ FOLDERS = {
 # files of a folder, bottom first; files in one group may call each other one way (no circle)
 LAYERS = {
     # history*.c: the device history, an LMDB environment of its own beside the lists' (it calls nothing of theirs)
-    'src/db': [['codec', 'history_prune'], ['history'], ['history_read'], ['env'], ['schema', 'filter'], ['read'], ['write'], ['audit'], ['meta'],
+    'src/db': [['codec', 'history_prune'], ['history'], ['history_read'], ['env'], ['schema', 'filter'], ['read', 'keylog'], ['write'], ['audit'], ['meta'],
                ['reasons'], ['store']],
     'src/diameter': [['msg', 'dict'], ['answer'], ['s13_codec'], ['conn'], ['peer'], ['s13'], ['server'],
                      ['diam_vty']],

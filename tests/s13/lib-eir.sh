@@ -26,6 +26,18 @@ eir_store() {
 	{ echo "# cannot make the test store with $EIR_DB"; return 1; }
 }
 
+# eir_counter NAME: the value of the running osmo-eir's rate counter NAME (show rate-counters on its VTY)
+eir_counter() {
+	/usr/bin/python3 "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" "show rate-counters" | tr -d '\r' |
+		sed -n "s/^ *$1: *\([0-9]*\) .*/\1/p"
+}
+
+# eir_filter_trusted PART: whether the running osmo-eir's lookup filter of PART (local, national) is trusted
+eir_filter_trusted() {
+	/usr/bin/python3 "$top_srcdir/tests/vty.py" "$EIR_VTY_PORT" "show equipment summary" | tr -d '\r' |
+		grep -q "^  $1 *lookup filter: .*, trusted,"
+}
+
 # eir_ports_cfg: the VTY, CTRL and S13 on free ports, for a config that must fail on something else (the defaults,
 # 4290, 4291 and 3868, may be taken by another osmo-eir on this machine)
 eir_ports_cfg() {

@@ -90,12 +90,9 @@ check "CTRL equipment.summary: the feed's run and the failed attempt" \
 
 # a delta applied beside the running daemon: its national lookup filter takes the delta's keys from the key log and
 # is trusted again without a build (the first sync's 300,000 keys were too many to list: that one was built)
-filter_line() { $VTY "show equipment summary" | tr -d '\r' | grep "^  national lookup filter:"; }
-national_trusted() { filter_line | grep -q ", trusted,"; }
-counter() { $VTY "show rate-counters" | tr -d '\r' | sed -n "s/^ *$1: *\([0-9]*\) .*/\1/p"; }
-check "the national lookup filter trusted after the first sync" wait_for 20 national_trusted
-built=$(counter filter:built)
-caught=$(counter filter:caught-up)
+check "the national lookup filter trusted after the first sync" wait_for 20 eir_filter_trusted national
+built=$(eir_counter filter:built)
+caught=$(eir_counter filter:caught-up)
 { cat "$T/bl2.csv"; echo "35999990000002,20261104,Stolen"; } > "$T/bl3.csv"
 publish --blacklist "$T/bl3.csv" $(op_lists) || exit 1
 "$EIR_SYNC" -l "$T/store" -o $OP -k "$T/feed.pub" -u "$HTTP_URL" > "$T/sync.out" 2>&1
@@ -104,10 +101,10 @@ check "a delta sync beside the daemon (exit $rc)" [ $rc -eq 0 ]
 said "  applied as deltas" "applied as deltas from"
 check "  its IMEIs answer BLACKLISTED at once" [ "$(ecr 35999990000001)/$(ecr 35999990000002)" = \
 	BLACKLISTED/BLACKLISTED ]
-check "  the national lookup filter trusted again" wait_for 10 national_trusted
-check "  caught up from the key log: filter:caught-up $caught -> $(counter filter:caught-up)" \
-	[ "$(counter filter:caught-up)" -gt "$caught" ]
-check "  not built again: filter:built $built" [ "$(counter filter:built)" = "$built" ]
+check "  the national lookup filter trusted again" wait_for 10 eir_filter_trusted national
+check "  caught up from the key log: filter:caught-up $caught -> $(eir_counter filter:caught-up)" \
+	[ "$(eir_counter filter:caught-up)" -gt "$caught" ]
+check "  not built again: filter:built $built" [ "$(eir_counter filter:built)" = "$built" ]
 check "  the delta's IMEIs still BLACKLISTED through it" [ "$(ecr 35999990000001)/$(ecr 35999990000002)" = \
 	BLACKLISTED/BLACKLISTED ]
 check "osmo-eir: clean shutdown" eir_stop
